@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * TCP state transitions (sock:inet_sock_set_state), attributed to the
+ * process that owns the socket.
+ *
+ * The tracepoint often fires in softirq or timer context: on loopback the
+ * server's child socket is born while the *client* is on the CPU, and a
+ * FIN_WAIT2 timeout runs on whatever task the timer interrupts. So the owner
+ * is learned where it is certain and remembered per socket:
+ *   - CLOSE -> SYN_SENT runs inside connect(), and -> LISTEN inside listen():
+ *     the current task is the owner;
+ *   - a child socket (LISTEN -> SYN_RECV) belongs to its listener's owner
+ *     until accept() hands it to the accepting process (sys_exit_accept*);
+ *   - sockets that existed before socktrace started are seeded by userspace
+ *     from sock_diag + /proc, or resolved later from their inode.
+ */
+#include "common.bpf.h"
+
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
+
+/* key: socket cookie; value: who owns the socket. Inserted at connect,
+ * listen, child birth (from the listener), accept, and by userspace for
+ * sockets older than socktrace; deleted at -> CLOSE. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 131072);
+	__type(key, __u64);
+	__type(value, struct st_owner);
+} owners SEC(".maps");
+
+struct listen_key {
+	__u32 netns;
+	__u16 port;
+	__u16 __pad;
+};
+
+struct listen_rec {
+	struct st_owner owner;
+	__u64 cookie; /* the listener itself, so only it deletes its entry */
+};
+
+/* key: (netns, local port) of a listener; value: its owner. Inserted at
+ * -> LISTEN, deleted at LISTEN -> CLOSE by the same socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct listen_key);
+	__type(value, struct listen_rec);
+} listeners SEC(".maps");
+
+static __always_inline __u32 sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline __u64 sk_inode(const struct sock *sk)
+{
+	struct socket *so = BPF_CORE_READ(sk, sk_socket);
+	struct socket_alloc *sa;
+
+	if (!so)
+		return 0;
+	sa = container_of(so, struct socket_alloc, socket);
+	return BPF_CORE_READ(sa, vfs_inode.i_ino);
+}
+
+static __always_inline void fill_endpoints(struct st_state_event *e,
+					   const struct sock *sk)
+{
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* inet_sport, as the tracepoint itself reports it: skc_num is already
+	 * cleared when a closing socket has been unhashed. */
+	e->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (e->family == AF_INET) {
+		/* BPF_CORE_READ_INTO would copy sizeof(*dst) = 1 byte here. */
+		bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else {
+		bpf_core_read(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+/* Recv-Q / Send-Q as ss computes them (tcp_diag_get_info). */
+static __always_inline void fill_queues(struct st_state_event *e,
+					const struct sock *sk, int state)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+	if (state == TCP_LISTEN) {
+		e->rx_queue = BPF_CORE_READ(sk, sk_ack_backlog);
+		e->tx_queue = BPF_CORE_READ(sk, sk_max_ack_backlog);
+	} else {
+		int unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
+
+		e->rx_queue = unread > 0 ? unread : 0;
+		e->tx_queue = BPF_CORE_READ(tp, write_seq) - BPF_CORE_READ(tp, snd_una);
+	}
+	e->tx_bytes = BPF_CORE_READ(tp, bytes_acked);
+	e->rx_bytes = BPF_CORE_READ(tp, bytes_received);
+}
+
+static __always_inline void remember_owner(__u64 cookie, const struct st_owner *r)
+{
+	if (bpf_map_update_elem(&owners, &cookie, r, BPF_ANY))
+		count_loss(ST_LOSS_OWNER_MAP);
+}
+
+/* The owner of `sk`, learning it when this transition reveals it. Returns
+ * NULL when nobody is known to own the socket. */
+static __always_inline const struct st_owner *
+owner_of(const struct sock *sk, __u64 cookie, int oldstate, int newstate,
+	 struct st_owner *scratch)
+{
+	const struct st_owner *r = bpf_map_lookup_elem(&owners, &cookie);
+	struct listen_key lk = {};
+	struct listen_rec *l;
+
+	if (r)
+		return r;
+	if (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) {
+		owner_from_current(scratch);
+		remember_owner(cookie, scratch);
+		return scratch;
+	}
+	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
+		lk.netns = sk_netns(sk);
+		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		l = bpf_map_lookup_elem(&listeners, &lk);
+		if (!l)
+			return NULL;
+		*scratch = l->owner;
+		scratch->flags |= ST_HF_OWNER_INHERITED;
+		remember_owner(cookie, scratch);
+		return scratch;
+	}
+	return NULL;
+}
+
+static __always_inline void track_listener(const struct sock *sk, __u64 cookie,
+					   int oldstate, int newstate,
+					   const struct st_owner *r)
+{
+	struct listen_key lk = {};
+	struct listen_rec rec = {}, *cur;
+
+	if (newstate != TCP_LISTEN && oldstate != TCP_LISTEN)
+		return;
+	lk.netns = sk_netns(sk);
+	lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (newstate == TCP_LISTEN) {
+		if (!r)
+			return;
+		rec.owner = *r;
+		rec.cookie = cookie;
+		bpf_map_update_elem(&listeners, &lk, &rec, BPF_ANY);
+		return;
+	}
+	cur = bpf_map_lookup_elem(&listeners, &lk);
+	if (cur && cur->cookie == cookie)
+		bpf_map_delete_elem(&listeners, &lk);
+}
+
+static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
+					    int newstate)
+{
+	struct st_owner scratch = {}, unknown = {};
+	const struct st_owner *r;
+	struct st_state_event *e;
+	__u64 cookie;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	r = owner_of(sk, cookie, oldstate, newstate, &scratch);
+	track_listener(sk, cookie, oldstate, newstate, r);
+
+	if (r ? !admitted(r->pid, r->cgroup_id) : (filter_pids || filter_cgroups))
+		goto out;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(ST_LOSS_RINGBUF);
+		goto out;
+	}
+	fill_header(&e->hdr, ST_EV_STATE, sizeof(*e), r ? r : &unknown);
+	e->skaddr = (__u64)sk;
+	e->cookie = cookie;
+	e->sock_cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	e->ino = sk_inode(sk);
+	fill_endpoints(e, sk);
+	fill_queues(e, sk, newstate);
+	e->netns = sk_netns(sk);
+	e->cpu_pid = bpf_get_current_pid_tgid() >> 32;
+	e->protocol = IPPROTO_TCP;
+	e->old_state = oldstate;
+	e->new_state = newstate;
+	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+	bpf_ringbuf_submit(e, 0);
+out:
+	if (newstate == TCP_CLOSE)
+		bpf_map_delete_elem(&owners, &cookie);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate,
+	     const int newstate)
+{
+	return handle_set_state(sk, oldstate, newstate);
+}
+
+/* accept() hands a child socket from the listener's owner to the caller. */
+static __always_inline int handle_accept_exit(long ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file **fds, *file = NULL;
+	struct st_owner rec = {};
+	struct socket *so;
+	struct sock *sk;
+	__u64 cookie;
+
+	if (ret < 0)
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[ret]) || !file)
+		return 0;
+	so = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return 0;
+	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	if (!cookie)
+		return 0;
+	owner_from_current(&rec);
+	remember_owner(cookie, &rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int on_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int on_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_accept_exit(ctx->ret);
+}

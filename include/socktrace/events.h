@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The only contract between socktrace's BPF programs and its userspace.
+ *
+ * Plain C, fixed-width fields, explicit padding. Every event starts with
+ * struct st_header; `kind` values are appended and never renumbered. Sizes
+ * and key offsets are checked with static asserts here (both sides include
+ * this file) and again by the decoder's unit tests.
+ *
+ * Kernel pointers travel as __u64 to deter anyone from dereferencing them.
+ * Ports are in host byte order; addresses are 16-byte arrays with the family
+ * beside them (IPv4 in the first 4 bytes).
+ */
+#ifndef SOCKTRACE_EVENTS_H
+#define SOCKTRACE_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define ST_COMM_LEN 16
+#define ST_ADDR_LEN 16
+
+enum st_event_kind {
+	ST_EV_STATE = 1,   /* struct st_state_event: one TCP state transition */
+	ST_EV_SYSCALL = 2, /* reserved: syscall trace (strace mode) */
+	ST_EV_PROC = 3,    /* reserved: process fork/exit (follow forks) */
+};
+
+/* Common header of every event. pid/tid/comm/cgroup_id name the process the
+ * event is attributed to: for a syscall the caller, for a state transition
+ * the socket's owner (which is often not the task on the CPU). */
+struct st_header {
+	__u16 kind;
+	__u16 size;      /* bytes of the whole event, header included */
+	__u32 flags;     /* ST_HF_* */
+	__u64 ts_ns;     /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 pid;       /* tgid; 0 when the owner is not known */
+	__u32 tid;
+	__u64 cgroup_id; /* cgroup v2 id of that process */
+	char comm[ST_COMM_LEN];
+};
+
+/* st_header.flags */
+#define ST_HF_OWNER_KNOWN (1u << 0)   /* pid/tid/comm come from a recorded owner */
+#define ST_HF_OWNER_INHERITED (1u << 1) /* owner copied from the listener (child not yet accepted) */
+
+/* A TCP socket changed state (sock:inet_sock_set_state). */
+struct st_state_event {
+	struct st_header hdr;
+	__u64 skaddr;        /* kernel address of struct sock: an opaque id */
+	__u64 cookie;        /* socket cookie, as sock_diag reports it */
+	__u64 sock_cgroup_id; /* cgroup the socket was created in */
+	__u64 tx_bytes;      /* tcp_sock.bytes_acked */
+	__u64 rx_bytes;      /* tcp_sock.bytes_received */
+	__u64 ino;           /* inode of the socket file; 0 when orphaned */
+	__u8 saddr[ST_ADDR_LEN];
+	__u8 daddr[ST_ADDR_LEN];
+	__u32 netns;         /* inode of the socket's network namespace */
+	__u32 rx_queue;      /* as ss: unread bytes; LISTEN: accept backlog */
+	__u32 tx_queue;      /* as ss: unacked bytes; LISTEN: backlog limit */
+	__u32 cpu_pid;       /* tgid on the CPU when the tracepoint fired */
+	__u16 sport;
+	__u16 dport;
+	__u16 family;        /* AF_INET or AF_INET6 */
+	__u8 protocol;       /* IPPROTO_TCP */
+	__u8 old_state;      /* kernel TCP_* numbering */
+	__u8 new_state;
+	__u8 __pad[7];
+};
+
+/* Who owns a socket: the value of the BPF `owners` map (key: socket
+ * cookie). Userspace writes it too, for sockets older than socktrace. */
+struct st_owner {
+	__u32 pid;
+	__u32 tid;
+	__u64 cgroup_id;
+	char comm[ST_COMM_LEN];
+	__u32 flags;         /* ST_HF_* to put in the header of its events */
+	__u32 __pad;
+};
+
+/* Per-CPU loss counters, indexed by where the loss happened. */
+enum st_loss_where {
+	ST_LOSS_RINGBUF = 0, /* bpf_ringbuf_reserve failed: ring buffer full */
+	ST_LOSS_OWNER_MAP = 1, /* owner map full: owner of a socket not recorded */
+	ST_LOSS_MAX = 2,
+};
+
+#ifdef __cplusplus
+#define ST_STATIC_ASSERT static_assert
+#else
+#define ST_STATIC_ASSERT _Static_assert
+#endif
+
+ST_STATIC_ASSERT(sizeof(struct st_header) == 48, "st_header layout");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_header, ts_ns) == 8, "st_header.ts_ns");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_header, comm) == 32, "st_header.comm");
+ST_STATIC_ASSERT(sizeof(struct st_owner) == 40, "st_owner layout");
+ST_STATIC_ASSERT(sizeof(struct st_state_event) == 160, "st_state_event layout");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, saddr) == 96, "st_state_event.saddr");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, sport) == 144, "st_state_event.sport");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, old_state) == 151, "st_state_event.old_state");
+
+#endif /* SOCKTRACE_EVENTS_H */

@@ -1,0 +1,87 @@
+// Integration-test harness: runs the real socktrace binary and the test's
+// own loopback workloads in forked processes, and reads back JSON lines.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace socktrace::testing {
+
+// Skips the test when BPF cannot be used here (not root, no BTF), except
+// under CI=true, where that is a failure.
+#define REQUIRE_BPF()                                                     \
+  do {                                                                    \
+    std::string why_;                                                     \
+    if (!::socktrace::testing::bpf_usable(&why_)) {                       \
+      if (::socktrace::testing::in_ci()) FAIL() << "BPF unavailable in CI: " << why_; \
+      GTEST_SKIP() << why_;                                               \
+    }                                                                     \
+  } while (0)
+
+bool bpf_usable(std::string* why);
+bool in_ci();
+
+// A flat view of one JSON object line: key -> raw value text (strings
+// unquoted). Enough for the flat objects socktrace writes.
+using JsonLine = std::map<std::string, std::string>;
+JsonLine parse_flat_json(const std::string& line);
+std::vector<JsonLine> read_json_lines(const std::string& path);
+
+// A running socktrace, started with `args`, its stdout to `stdout_path`
+// (when not empty) and stderr captured. Waits for its ready line.
+class Socktrace {
+ public:
+  explicit Socktrace(std::vector<std::string> args, const std::string& stdout_path = "");
+  ~Socktrace();
+  // SIGINT, wait; returns the exit code.
+  int stop();
+  const std::string& stderr_text() const { return err_; }
+
+ private:
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  std::string err_;
+  bool stopped_ = false;
+};
+
+// Runs socktrace to completion (for errors): exit code and stderr.
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+RunResult run_socktrace(const std::vector<std::string>& args, int timeout_sec = 10);
+
+// Forks `body` into a child process; returns its pid. The child _exits with
+// body's return value.
+pid_t spawn(const std::function<int()>& body);
+// Waits for the child and returns its exit status (-1 on signal).
+int wait_child(pid_t pid);
+
+// A temporary directory removed at destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+
+ private:
+  std::string dir_;
+};
+
+// Pipe used to sequence forked workloads: one side waits for the other.
+class Gate {
+ public:
+  Gate();
+  ~Gate();
+  void open(int value = 0);  // writes one int
+  int wait();                // reads one int
+ private:
+  int fds_[2];
+};
+
+}  // namespace socktrace::testing

@@ -1,0 +1,246 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace socktrace::testing {
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
+bool bpf_usable(std::string* why) {
+  if (geteuid() != 0) {
+    *why = "integration tests need root (BPF programs are loaded)";
+    return false;
+  }
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+    *why = "kernel has no BTF";
+    return false;
+  }
+  return true;
+}
+
+JsonLine parse_flat_json(const std::string& s) {
+  JsonLine out;
+  std::size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\n')) ++i;
+  };
+  auto read_string = [&] {
+    std::string v;
+    ++i;  // opening quote
+    while (i < s.size() && s[i] != '"') {
+      if (s[i] == '\\' && i + 1 < s.size()) {
+        ++i;
+        if (s[i] == 'n') v += '\n';
+        else if (s[i] == 'u') { v += "\\u"; }
+        else v += s[i];
+      } else {
+        v += s[i];
+      }
+      ++i;
+    }
+    ++i;
+    return v;
+  };
+  skip_ws();
+  if (i >= s.size() || s[i] != '{') throw std::runtime_error("not a JSON object: " + s);
+  ++i;
+  while (i < s.size()) {
+    skip_ws();
+    if (s[i] == '}') break;
+    if (s[i] == ',') { ++i; continue; }
+    std::string key = read_string();
+    skip_ws();
+    ++i;  // ':'
+    skip_ws();
+    std::string value;
+    if (s[i] == '"') {
+      value = read_string();
+    } else {
+      int depth = 0;
+      std::size_t start = i;
+      while (i < s.size() && (depth > 0 || (s[i] != ',' && s[i] != '}'))) {
+        if (s[i] == '{' || s[i] == '[') ++depth;
+        if (s[i] == '}' || s[i] == ']') --depth;
+        ++i;
+      }
+      value = s.substr(start, i - start);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+std::vector<JsonLine> read_json_lines(const std::string& path) {
+  std::ifstream f(path);
+  std::vector<JsonLine> out;
+  std::string line;
+  while (std::getline(f, line))
+    if (!line.empty()) out.push_back(parse_flat_json(line));
+  return out;
+}
+
+namespace {
+std::string read_available(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<std::size_t>(n));
+  return out;
+}
+
+pid_t start(const std::vector<std::string>& args, int out_fd, int err_fd) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (out_fd >= 0) dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    std::vector<char*> argv;
+    std::string bin = SOCKTRACE_BINARY;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+}  // namespace
+
+Socktrace::Socktrace(std::vector<std::string> args, const std::string& stdout_path) {
+  int err_pipe[2];
+  if (pipe2(err_pipe, O_CLOEXEC)) throw std::runtime_error("pipe");
+  int out_fd = -1;
+  if (!stdout_path.empty()) out_fd = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  pid_ = start(args, out_fd, err_pipe[1]);
+  if (out_fd >= 0) close(out_fd);
+  close(err_pipe[1]);
+  err_fd_ = err_pipe[0];
+  fcntl(err_fd_, F_SETFL, O_NONBLOCK);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (err_.find("Ctrl-C to stop") == std::string::npos) {
+    pollfd p{err_fd_, POLLIN, 0};
+    poll(&p, 1, 100);
+    err_ += read_available(err_fd_);
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      stopped_ = true;
+      throw std::runtime_error("socktrace exited before it was ready: " + err_);
+    }
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("socktrace not ready: " + err_);
+  }
+}
+
+Socktrace::~Socktrace() {
+  if (!stopped_) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (err_fd_ >= 0) close(err_fd_);
+}
+
+int Socktrace::stop() {
+  kill(pid_, SIGINT);
+  int status = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      stopped_ = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!stopped_) return -1;
+  fcntl(err_fd_, F_SETFL, 0);
+  err_ += read_available(err_fd_);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+RunResult run_socktrace(const std::vector<std::string>& args, int timeout_sec) {
+  TempDir dir;
+  std::string out_path = dir.path("out"), err_path = dir.path("err");
+  int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  pid_t pid = start(args, out_fd, err_fd);
+  close(out_fd);
+  close(err_fd);
+  RunResult r;
+  int status = 0;
+  bool done = false;
+  for (int i = 0; i < timeout_sec * 20 && !done; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) done = true;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!done) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    r.exit_code = -2;  // hung
+  } else {
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  std::ifstream o(out_path), e(err_path);
+  r.out.assign(std::istreambuf_iterator<char>(o), {});
+  r.err.assign(std::istreambuf_iterator<char>(e), {});
+  return r;
+}
+
+pid_t spawn(const std::function<int()>& body) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int rc = 1;
+    try {
+      rc = body();
+    } catch (...) {
+    }
+    _exit(rc);
+  }
+  return pid;
+}
+
+int wait_child(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/socktrace-test-XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
+  dir_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+Gate::Gate() {
+  if (pipe(fds_)) throw std::runtime_error("pipe");
+}
+Gate::~Gate() {
+  close(fds_[0]);
+  close(fds_[1]);
+}
+void Gate::open(int value) {
+  if (write(fds_[1], &value, sizeof(value)) != sizeof(value)) throw std::runtime_error("gate write");
+}
+int Gate::wait() {
+  int value = 0;
+  if (read(fds_[0], &value, sizeof(value)) != sizeof(value)) return -1;
+  return value;
+}
+
+}  // namespace socktrace::testing

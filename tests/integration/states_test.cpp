@@ -1,0 +1,445 @@
+// `socktrace states` against real loopback traffic: exact transition
+// sequences per socket, the owner of each, and libbpf-tools tcpstates as a
+// ground truth for the transitions themselves.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace socktrace::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+int listen_on(int family, int backlog = 16) {
+  int fd = socket(family, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (family == AF_INET) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  } else {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  }
+  listen(fd, backlog);
+  return fd;
+}
+
+int local_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+}
+
+// Returns the connected fd, or -errno.
+int connect_to(int family, int port) {
+  int fd = socket(family, SOCK_STREAM, 0);
+  int rc;
+  if (family == AF_INET) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  } else {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    a.sin6_addr = in6addr_loopback;
+    rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  }
+  if (rc != 0) {
+    int err = errno;
+    close(fd);
+    return -err;
+  }
+  return fd;
+}
+
+void drain_until_eof(int fd) {
+  char buf[256];
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
+}
+
+// One socket's transitions, in order.
+struct SocketTrace {
+  std::vector<std::string> path;  // "OLD>NEW"
+  std::set<std::string> pids;
+  std::vector<JsonLine> events;
+};
+
+// The events touching `port`, grouped by socket cookie, in arrival order.
+std::map<std::string, SocketTrace> sockets_on_port(const std::vector<JsonLine>& lines, int port) {
+  std::map<std::string, SocketTrace> out;
+  std::string p = std::to_string(port);
+  for (const auto& l : lines) {
+    if (l.at("event") != "state") continue;
+    if (l.at("sport") != p && l.at("dport") != p) continue;
+    auto& s = out[l.at("cookie")];
+    s.path.push_back(l.at("old") + ">" + l.at("new"));
+    s.pids.insert(l.at("pid"));
+    s.events.push_back(l);
+  }
+  return out;
+}
+
+const SocketTrace* find_starting(const std::map<std::string, SocketTrace>& socks, const std::string& first) {
+  for (const auto& [cookie, s] : socks)
+    if (!s.path.empty() && s.path.front() == first) return &s;
+  return nullptr;
+}
+
+using Path = std::vector<std::string>;
+const Path kListener = {"CLOSE>LISTEN", "LISTEN>CLOSE"};
+
+// A running libbpf-tools tcpstates, its output in a file.
+class Tcpstates {
+ public:
+  explicit Tcpstates(const std::string& out) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      freopen(out.c_str(), "w", stdout);
+      freopen("/dev/null", "w", stderr);
+      execl("/usr/sbin/tcpstates", "tcpstates", "-w", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    std::this_thread::sleep_for(1500ms);  // it prints no ready line
+  }
+  void stop() {
+    kill(pid_, SIGINT);
+    wait_child(pid_);
+  }
+
+ private:
+  pid_t pid_;
+};
+
+struct TcpstatesLine {
+  std::string pid, lport, rport, old_state, new_state;
+};
+
+std::vector<TcpstatesLine> read_tcpstates(const std::string& path, int port) {
+  std::ifstream f(path);
+  std::string line;
+  std::vector<TcpstatesLine> out;
+  std::string p = std::to_string(port);
+  while (std::getline(f, line)) {
+    std::istringstream in(line);
+    std::vector<std::string> w;
+    for (std::string x; in >> x;) w.push_back(x);
+    // -w: SKADDR PID COMM IP LADDR LPORT RADDR RPORT OLD -> NEW MS
+    if (w.size() < 12 || w[9] != "->") continue;
+    TcpstatesLine t{w[1], w[5], w[7], w[8], w[10]};
+    if (t.lport == p || t.rport == p) out.push_back(t);
+  }
+  return out;
+}
+
+TEST(States, Ipv4ClientClosesFirstOwnersAndTcpstates) {
+  REQUIRE_BPF();
+  TempDir dir;
+  bool have_tcpstates = access("/usr/sbin/tcpstates", X_OK) == 0;
+  if (in_ci()) {
+    ASSERT_TRUE(have_tcpstates) << "libbpf-tools tcpstates is the ground truth here";
+  }
+  std::unique_ptr<Tcpstates> truth;
+  if (have_tcpstates) truth = std::make_unique<Tcpstates>(dir.path("tcpstates.txt"));
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+
+  Gate port_gate;
+  pid_t server = spawn([&] {
+    int l = listen_on(AF_INET);
+    port_gate.open(local_port(l));
+    int c = accept(l, nullptr, nullptr);
+    drain_until_eof(c);
+    close(c);
+    close(l);
+    return 0;
+  });
+  int port = port_gate.wait();
+  pid_t client = spawn([&] {
+    int s = connect_to(AF_INET, port);
+    if (s < 0) return 1;
+    if (write(s, "hello", 5) != 5) return 1;
+    close(s);
+    return 0;
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  ASSERT_EQ(wait_child(server), 0);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+  if (truth) truth->stop();
+
+  auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
+  ASSERT_EQ(socks.size(), 3u);
+  auto* listener = find_starting(socks, "CLOSE>LISTEN");
+  auto* client_sock = find_starting(socks, "CLOSE>SYN_SENT");
+  auto* child = find_starting(socks, "LISTEN>SYN_RECV");
+  ASSERT_TRUE(listener && client_sock && child);
+  EXPECT_EQ(listener->path, kListener);
+  EXPECT_EQ(client_sock->path, (Path{"CLOSE>SYN_SENT", "SYN_SENT>ESTABLISHED", "ESTABLISHED>FIN_WAIT1",
+                                     "FIN_WAIT1>FIN_WAIT2", "FIN_WAIT2>CLOSE"}));
+  EXPECT_EQ(child->path, (Path{"LISTEN>SYN_RECV", "SYN_RECV>ESTABLISHED", "ESTABLISHED>CLOSE_WAIT",
+                               "CLOSE_WAIT>LAST_ACK", "LAST_ACK>CLOSE"}));
+  // Every transition belongs to the process that owns the socket.
+  EXPECT_EQ(listener->pids, std::set<std::string>{std::to_string(server)});
+  EXPECT_EQ(client_sock->pids, std::set<std::string>{std::to_string(client)});
+  EXPECT_EQ(child->pids, std::set<std::string>{std::to_string(server)});
+  EXPECT_EQ(client_sock->events.back().at("saddr"), "127.0.0.1");
+  EXPECT_EQ(client_sock->events.back().at("family"), "4");
+  EXPECT_EQ(child->events.front().at("owner"), "listener");
+  EXPECT_EQ(child->events.back().at("owner"), "known");  // accept() handed it over
+
+  if (!truth) return;
+  // tcpstates must see the same transitions (by ports and states).
+  auto theirs = read_tcpstates(dir.path("tcpstates.txt"), port);
+  std::multiset<std::string> ours_set, theirs_set;
+  for (const auto& [cookie, s] : socks)
+    for (const auto& e : s.events)
+      ours_set.insert(e.at("sport") + " " + e.at("dport") + " " + e.at("old") + " " + e.at("new"));
+  for (const auto& t : theirs) theirs_set.insert(t.lport + " " + t.rport + " " + t.old_state + " " + t.new_state);
+  EXPECT_EQ(ours_set, theirs_set);
+  // Owner score: tcpstates reports whoever was on the CPU.
+  int right = 0;
+  for (const auto& t : theirs) {
+    bool server_side = t.lport == std::to_string(port);
+    right += t.pid == std::to_string(server_side ? server : client);
+  }
+  std::cout << "tcpstates attributed " << right << "/" << theirs.size()
+            << " transitions to the owning process; socktrace 12/12\n";
+  RecordProperty("tcpstates_owner_right", right);
+}
+
+TEST(States, Ipv6ServerClosesFirst) {
+  REQUIRE_BPF();
+  TempDir dir;
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  Gate port_gate;
+  pid_t server = spawn([&] {
+    int l = listen_on(AF_INET6);
+    port_gate.open(local_port(l));
+    int c = accept(l, nullptr, nullptr);
+    close(c);  // server closes first
+    close(l);
+    return 0;
+  });
+  int port = port_gate.wait();
+  pid_t client = spawn([&] {
+    int s = connect_to(AF_INET6, port);
+    if (s < 0) return 1;
+    drain_until_eof(s);
+    close(s);
+    return 0;
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  ASSERT_EQ(wait_child(server), 0);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+
+  auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
+  auto* listener = find_starting(socks, "CLOSE>LISTEN");
+  auto* client_sock = find_starting(socks, "CLOSE>SYN_SENT");
+  auto* child = find_starting(socks, "LISTEN>SYN_RECV");
+  ASSERT_TRUE(listener && client_sock && child);
+  EXPECT_EQ(child->path, (Path{"LISTEN>SYN_RECV", "SYN_RECV>ESTABLISHED", "ESTABLISHED>FIN_WAIT1",
+                               "FIN_WAIT1>FIN_WAIT2", "FIN_WAIT2>CLOSE"}));
+  EXPECT_EQ(client_sock->path, (Path{"CLOSE>SYN_SENT", "SYN_SENT>ESTABLISHED", "ESTABLISHED>CLOSE_WAIT",
+                                     "CLOSE_WAIT>LAST_ACK", "LAST_ACK>CLOSE"}));
+  EXPECT_EQ(child->pids, std::set<std::string>{std::to_string(server)});
+  EXPECT_EQ(client_sock->pids, std::set<std::string>{std::to_string(client)});
+  EXPECT_EQ(child->events.back().at("family"), "6");
+  EXPECT_EQ(child->events.back().at("saddr"), "::1");
+  EXPECT_EQ(child->events.back().at("sport"), std::to_string(port));
+}
+
+TEST(States, RefusedConnection) {
+  REQUIRE_BPF();
+  TempDir dir;
+  int l = listen_on(AF_INET);
+  int port = local_port(l);
+  close(l);  // nobody listens on `port` now
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  pid_t client = spawn([&] { return connect_to(AF_INET, port) == -ECONNREFUSED ? 0 : 1; });
+  ASSERT_EQ(wait_child(client), 0);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(st.stop(), 0);
+  auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
+  ASSERT_EQ(socks.size(), 1u);
+  EXPECT_EQ(socks.begin()->second.path, (Path{"CLOSE>SYN_SENT", "SYN_SENT>CLOSE"}));
+  EXPECT_EQ(socks.begin()->second.pids, std::set<std::string>{std::to_string(client)});
+}
+
+TEST(States, ListenerClosedWithPendingConnection) {
+  REQUIRE_BPF();
+  TempDir dir;
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  Gate port_gate, connected;
+  pid_t server = spawn([&] {
+    int l = listen_on(AF_INET);
+    port_gate.open(local_port(l));
+    connected.wait();
+    close(l);  // the handshake completed, nobody accepted
+    return 0;
+  });
+  int port = port_gate.wait();
+  int s = connect_to(AF_INET, port);
+  ASSERT_GE(s, 0);
+  connected.open();
+  ASSERT_EQ(wait_child(server), 0);
+  char c;
+  EXPECT_EQ(read(s, &c, 1), -1);  // reset by the dying child
+  EXPECT_EQ(errno, ECONNRESET);
+  close(s);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(st.stop(), 0);
+  auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
+  auto* child = find_starting(socks, "LISTEN>SYN_RECV");
+  auto* client_sock = find_starting(socks, "CLOSE>SYN_SENT");
+  ASSERT_TRUE(child && client_sock);
+  EXPECT_EQ(child->path, (Path{"LISTEN>SYN_RECV", "SYN_RECV>ESTABLISHED", "ESTABLISHED>CLOSE"}));
+  EXPECT_EQ(child->pids, std::set<std::string>{std::to_string(server)});
+  EXPECT_EQ(client_sock->path, (Path{"CLOSE>SYN_SENT", "SYN_SENT>ESTABLISHED", "ESTABLISHED>CLOSE"}));
+  EXPECT_EQ(client_sock->pids, std::set<std::string>{std::to_string(getpid())});
+}
+
+TEST(States, AcceptInAnotherProcessTakesOwnership) {
+  REQUIRE_BPF();
+  TempDir dir;
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  int l = listen_on(AF_INET);
+  int port = local_port(l);
+  Gate go;
+  // A pre-fork server: the listener is ours, a forked worker accepts.
+  pid_t worker = spawn([&] {
+    go.wait();
+    int c = accept(l, nullptr, nullptr);
+    drain_until_eof(c);
+    close(c);
+    return 0;
+  });
+  int s = connect_to(AF_INET, port);
+  ASSERT_GE(s, 0);
+  std::this_thread::sleep_for(50ms);
+  go.open();
+  close(s);
+  ASSERT_EQ(wait_child(worker), 0);
+  close(l);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(st.stop(), 0);
+  auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
+  auto* child = find_starting(socks, "LISTEN>SYN_RECV");
+  ASSERT_TRUE(child);
+  // Before accept: the listener's owner; after: the worker.
+  std::string me = std::to_string(getpid()), w = std::to_string(worker);
+  ASSERT_GE(child->events.size(), 3u);
+  EXPECT_EQ(child->events[0].at("pid"), me);
+  EXPECT_EQ(child->events[1].at("pid"), me);
+  for (std::size_t i = 2; i < child->events.size(); ++i) EXPECT_EQ(child->events[i].at("pid"), w) << i;
+}
+
+TEST(States, PidFilterKeepsOnlyThatProcess) {
+  REQUIRE_BPF();
+  TempDir dir;
+  Gate port_gate, go;
+  pid_t server = spawn([&] {
+    int l = listen_on(AF_INET);
+    port_gate.open(local_port(l));
+    int c = accept(l, nullptr, nullptr);
+    drain_until_eof(c);
+    close(c);
+    close(l);
+    return 0;
+  });
+  int port = port_gate.wait();
+  Socktrace st({"states", "--json", "-p", std::to_string(server), "-o", dir.path("out.json")});
+  pid_t client = spawn([&] {
+    int s = connect_to(AF_INET, port);
+    close(s);
+    return 0;
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  ASSERT_EQ(wait_child(server), 0);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(st.stop(), 0);
+  auto lines = read_json_lines(dir.path("out.json"));
+  ASSERT_FALSE(lines.empty());
+  for (const auto& l : lines) EXPECT_EQ(l.at("pid"), std::to_string(server));
+  auto socks = sockets_on_port(lines, port);
+  // The server's child socket (the listener predates the trace: unknown).
+  EXPECT_EQ(find_starting(socks, "CLOSE>SYN_SENT"), nullptr);
+}
+
+TEST(States, TextOutputHasHeaderAndArrow) {
+  REQUIRE_BPF();
+  TempDir dir;
+  Socktrace st({"states"}, dir.path("out.txt"));
+  int l = listen_on(AF_INET);
+  int port = local_port(l);
+  int s = connect_to(AF_INET, port);
+  close(s);
+  close(l);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(st.stop(), 0);
+  std::ifstream f(dir.path("out.txt"));
+  std::string header, text((std::istreambuf_iterator<char>(f)), {});
+  EXPECT_EQ(text.rfind("TIME", 0), 0u);
+  EXPECT_NE(text.find("127.0.0.1:" + std::to_string(port) + " "), std::string::npos);
+  EXPECT_NE(text.find("CLOSE       -> LISTEN"), std::string::npos) << text;
+  EXPECT_NE(st.stderr_text().find("0 lost"), std::string::npos) << st.stderr_text();
+}
+
+TEST(StatesErrors, BadInputExitsTwoWithOneLine) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string needle;
+  } cases[] = {
+      {{"states", "-p", "abc"}, "--pid"},
+      {{"states", "-p", "999999999"}, "no process with pid"},
+      {{"states", "-o", "/nonexistent-dir/x"}, "cannot write output file"},
+      {{"states", "--bogus"}, "--bogus"},
+      {{"states", "--buffer-size", "3M"}, "--buffer-size"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_socktrace(c.args, 5);
+    EXPECT_EQ(r.exit_code, 2) << c.args.back() << ": " << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("socktrace: ", 0), 0u) << r.err;
+  }
+}
+
+TEST(StatesErrors, SymlinkAtOutputPathIsRefused) {
+  TempDir dir;
+  std::string target = dir.path("target"), link = dir.path("link");
+  { std::ofstream(target) << "keep"; }
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  auto r = run_socktrace({"states", "-o", link}, 5);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("symlink"), std::string::npos) << r.err;
+  std::ifstream t(target);
+  std::string content((std::istreambuf_iterator<char>(t)), {});
+  EXPECT_EQ(content, "keep");
+}
+
+}  // namespace
+}  // namespace socktrace::testing

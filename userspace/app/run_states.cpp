@@ -1,0 +1,98 @@
+#include "app/run_states.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/signals.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/output.h"
+#include "core/states_view.h"
+#include "kernel/proc.h"
+#include "kernel/ring_reader.h"
+#include "kernel/tracer.h"
+
+namespace socktrace {
+
+namespace {
+
+// Reports each loss counter's growth as it happens: nothing is dropped
+// silently.
+class LossReporter {
+ public:
+  template <typename Sink>
+  void update(const LossCounts& now, Sink&& sink) {
+    if (now.ringbuf > last_.ringbuf) sink(now.ringbuf - last_.ringbuf, "ringbuf");
+    if (now.recursion > last_.recursion) sink(now.recursion - last_.recursion, "recursion");
+    if (now.owner_map > last_.owner_map) sink(now.owner_map - last_.owner_map, "owner_map");
+    last_ = now;
+  }
+
+ private:
+  LossCounts last_;
+};
+
+void validate(const Options& o) {
+  for (int pid : o.filters.pids)
+    if (!process_exists(pid))
+      throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
+  if (o.timeline) throw UsageError("--timeline is not built yet (it comes with per-connection timelines)");
+  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.comm.empty())
+    throw UsageError("states supports only -p/--pid so far; -f, --cgroup, --container and --comm are not built yet");
+}
+
+}  // namespace
+
+int run_states(const Options& o) {
+  validate(o);
+  Output out(o.output.file);
+  StatesView view(out, o.output.json, WallClock::now());
+  InodeOwners inode_owners;
+
+  TracerConfig config;
+  config.pids = o.filters.pids;
+  config.ringbuf_bytes = o.buffer_size;
+  Tracer tracer(config);
+
+  RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
+    auto e = std::get<StateEvent>(ev);
+    if (e.hdr.pid == 0 && e.ino != 0) {
+      if (auto owner = inode_owners.lookup(e.ino, monotonic_now_ns())) {
+        e.hdr.pid = static_cast<uint32_t>(owner->pid);
+        e.hdr.tid = e.hdr.pid;
+        std::copy_n(owner->comm.data(), std::min(owner->comm.size(), e.hdr.comm.chars.size() - 1),
+                    e.hdr.comm.chars.data());
+      }
+    }
+    view.on_state(e);
+  });
+
+  install_stop_signals();
+  view.header();
+  out.flush();
+  fmt::print(stderr, "socktrace: tracing TCP state transitions{}; Ctrl-C to stop\n",
+             o.filters.pids.empty() ? " host-wide" : "");
+
+  LossReporter losses;
+  auto report = [&](uint64_t count, const char* where) { view.on_lost(count, where, monotonic_now_ns()); };
+  uint64_t next_loss_check = 0;
+  while (!stop_requested() && out.ok()) {
+    reader.poll(100);
+    uint64_t now = monotonic_now_ns();
+    if (now >= next_loss_check) {
+      losses.update(tracer.losses(), report);
+      next_loss_check = now + 1'000'000'000;
+    }
+    if (!out.is_terminal()) continue;
+    out.flush();
+  }
+  reader.drain();
+  LossCounts total = tracer.losses();
+  losses.update(total, report);
+  out.flush();
+  fmt::print(stderr, "socktrace: {} events, {} lost ({} ring buffer full, {} BPF recursion), {} undecodable\n",
+             reader.events(), total.events(), total.ringbuf, total.recursion, reader.undecodable());
+  return kExitOk;
+}
+
+}  // namespace socktrace

@@ -1,0 +1,26 @@
+#include "app/signals.h"
+
+#include <csignal>
+
+namespace socktrace {
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+
+void on_stop(int sig) { g_stop = sig; }
+}  // namespace
+
+void install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: interrupt the ring-buffer poll
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+bool stop_requested() { return g_stop != 0; }
+int stop_signal() { return g_stop; }
+
+}  // namespace socktrace

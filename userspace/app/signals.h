@@ -1,0 +1,13 @@
+// SIGINT/SIGTERM end a trace cleanly: the loop sees stop_requested(), drains
+// the ring buffer, reports losses, exits 0. SIGPIPE is ignored so a closed
+// output pipe is a write error the Output handles.
+#pragma once
+
+namespace socktrace {
+
+void install_stop_signals();
+bool stop_requested();
+// The signal that asked to stop, 0 if none.
+int stop_signal();
+
+}  // namespace socktrace

@@ -1,0 +1,203 @@
+#include "core/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace socktrace {
+
+namespace {
+
+void add_filters(CLI::App* app, Filters& f) {
+  app->add_option("-p,--pid", f.pids, "Trace only these processes (all their threads): PID[,PID...]")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber)
+      ->type_name("PID")
+      ->group("Filters");
+  app->add_flag("-f,--follow-forks", f.follow_forks, "Also trace children forked by traced processes")
+      ->group("Filters");
+  app->add_option("--cgroup", f.cgroups, "Only processes/sockets in this cgroup v2 directory (repeatable)")
+      ->type_name("PATH")
+      ->group("Filters");
+  app->add_option("--container", f.container, "Only this container (full id or unique prefix)")
+      ->type_name("ID")
+      ->group("Filters");
+  app->add_option("--comm", f.comm, "Only processes with this command name")->type_name("NAME")->group("Filters");
+}
+
+void add_common(CLI::App* app, Options& o) {
+  app->add_flag("-v,--verbose", o.verbosity, "More diagnostics on stderr (repeat for libbpf debug output)");
+}
+
+void add_output_file(CLI::App* app, Options& o) {
+  app->add_option("-o,--output", o.output.file, "Write the trace to FILE instead of stdout")
+      ->type_name("FILE")
+      ->group("Output");
+}
+
+void add_trace_output(CLI::App* app, Options& o) {
+  add_output_file(app, o);
+  app->add_flag("--json", o.output.json, "One JSON object per line (schema in README)")->group("Output");
+  app->add_flag("-T", o.output.durations, "Show the time spent in each syscall")->group("Output");
+  app->add_flag("-t", o.output.timestamps, "Prefix lines with the time of day (-tt: with microseconds, -ttt: epoch)")
+      ->group("Output");
+  app->add_option("-s,--string-limit", o.output.string_limit, "Capture at most N bytes of each buffer (0: none)")
+      ->check(CLI::Range(0, 65536))
+      ->type_name("N")
+      ->group("Output");
+  app->add_option("-e,--trace", o.output.trace, "Syscalls to trace, strace syntax: trace=connect,accept4 or %network")
+      ->type_name("LIST")
+      ->group("Output");
+  app->add_flag("-c,--summary", o.output.summary, "Print a count/time/error table of syscalls at exit")->group("Output");
+}
+
+void add_buffer_size(CLI::App* app, std::string& text) {
+  app->add_option("--buffer-size", text, "Ring buffer size (K/M/G suffix, power of two; default 8M)")
+      ->type_name("SIZE");
+}
+
+// One line, whatever CLI11 says: "socktrace: <what>; see 'socktrace --help'".
+std::string one_line(const CLI::Error& e, const CLI::App& app) {
+  std::string msg = e.what();
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  for (auto& c : msg)
+    if (c == '\n') c = ' ';
+  std::string cmd = app.get_parent() ? "socktrace " + app.get_name() : "socktrace";
+  return fmt::format("socktrace: {} (see '{} --help')", msg, cmd);
+}
+
+}  // namespace
+
+const char* mode_name(Mode m) {
+  switch (m) {
+    case Mode::kSyscalls: return "syscalls";
+    case Mode::kStates: return "states";
+    case Mode::kTop: return "top";
+    case Mode::kLog: return "log";
+    case Mode::kCheck: return "check";
+  }
+  return "?";
+}
+
+std::optional<uint64_t> parse_size(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t used = 0;
+  unsigned long long value = 0;
+  try {
+    if (text[0] == '-' || text[0] == '+') return std::nullopt;
+    value = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  std::string suffix = text.substr(used);
+  uint64_t mult = 1;
+  if (suffix == "K" || suffix == "k" || suffix == "KiB")
+    mult = 1ull << 10;
+  else if (suffix == "M" || suffix == "m" || suffix == "MiB")
+    mult = 1ull << 20;
+  else if (suffix == "G" || suffix == "g" || suffix == "GiB")
+    mult = 1ull << 30;
+  else if (!suffix.empty())
+    return std::nullopt;
+  if (value > (UINT64_MAX / mult)) return std::nullopt;
+  return value * mult;
+}
+
+ParseResult parse_cli(int argc, const char* const* argv) {
+  Options o;
+  std::string buffer_size;
+  CLI::App app{"socktrace: trace what a Linux host's sockets do, with eBPF, without ptrace.\n"
+               "  socktrace [FILTERS] [OUTPUT] [-- COMMAND [ARGS...]]   strace-like syscall trace\n"
+               "  socktrace states [FILTERS] [OUTPUT] [--timeline]       TCP state transitions\n"
+               "  socktrace top    [FILTERS] [--interval SEC] [--once] [--json] [-o FILE]\n"
+               "  socktrace log    [FILTERS] -o FILE [--max-size SIZE] [--max-files N] [--metrics ADDR:PORT]\n"
+               "  socktrace check  [FILTERS] [--warning STATE=N]... [--critical STATE=N]...",
+               "socktrace"};
+  app.set_version_flag("--version", std::string("socktrace ") + SOCKTRACE_VERSION);
+  app.footer("Exit codes: 0 success, 1 runtime failure, 2 bad usage or input (check: 0/1/2/3).");
+  add_filters(&app, o.filters);
+  add_trace_output(&app, o);
+  add_buffer_size(&app, buffer_size);
+  add_common(&app, o);
+  app.add_option("command", o.command, "Command to run and trace (after --)")->type_name("COMMAND");
+
+  auto* states = app.add_subcommand("states", "TCP state transitions and per-connection timelines");
+  add_filters(states, o.filters);
+  add_output_file(states, o);
+  states->add_flag("--json", o.output.json, "One JSON object per line (schema in README)")->group("Output");
+  states->add_flag("--timeline", o.timeline, "Print each connection's whole path when it finishes");
+  add_buffer_size(states, buffer_size);
+  add_common(states, o);
+
+  auto* top = app.add_subcommand("top", "Live TCP/UDP state histogram that agrees with ss");
+  add_filters(top, o.filters);
+  top->add_option("--interval", o.interval, "Refresh every SEC seconds")->check(CLI::PositiveNumber);
+  top->add_flag("--once", o.once, "Print one snapshot and exit");
+  top->add_flag("--json", o.output.json, "One JSON hist object per refresh");
+  add_output_file(top, o);
+  top->add_option("--metrics", o.metrics, "Serve Prometheus metrics on ADDR:PORT")->type_name("ADDR:PORT");
+  add_common(top, o);
+
+  auto* log = app.add_subcommand("log", "Log every transition and finished connection to a file, with rotation");
+  add_filters(log, o.filters);
+  add_output_file(log, o);
+  log->add_option("--max-size", o.max_size, "Rotate when the file reaches SIZE (K/M/G)")->type_name("SIZE");
+  log->add_option("--max-files", o.max_files, "Keep N rotated files")->check(CLI::PositiveNumber);
+  log->add_option("--metrics", o.metrics, "Serve Prometheus metrics on ADDR:PORT")->type_name("ADDR:PORT");
+  add_buffer_size(log, buffer_size);
+  add_common(log, o);
+
+  auto* check = app.add_subcommand("check", "Monitoring-plugin check on state counts (exit 0/1/2/3)");
+  add_filters(check, o.filters);
+  check->add_option("--warning", o.warning, "WARNING when STATE count reaches N")->type_name("STATE=N");
+  check->add_option("--critical", o.critical, "CRITICAL when STATE count reaches N")->type_name("STATE=N");
+  add_common(check, o);
+
+  ParseResult r;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    r.exit_code = kExitOk;
+    r.out = app.help();
+    for (auto* sub : app.get_subcommands())
+      if (sub->parsed()) r.out = sub->help();
+    return r;
+  } catch (const CLI::CallForVersion& e) {
+    r.exit_code = kExitOk;
+    r.out = std::string(e.what()) + "\n";
+    return r;
+  } catch (const CLI::ParseError& e) {
+    const CLI::App* where = &app;
+    for (auto* sub : app.get_subcommands())
+      if (sub->parsed()) where = sub;
+    r.exit_code = where == check ? 3 : kExitUsage;
+    r.err = one_line(e, *where);
+    return r;
+  }
+
+  if (states->parsed()) o.mode = Mode::kStates;
+  if (top->parsed()) o.mode = Mode::kTop;
+  if (log->parsed()) o.mode = Mode::kLog;
+  if (check->parsed()) o.mode = Mode::kCheck;
+
+  if (!buffer_size.empty()) {
+    auto size = parse_size(buffer_size);
+    if (!size || *size < 4096 || (*size & (*size - 1)) != 0 || *size > (1ull << 30)) {
+      r.exit_code = kExitUsage;
+      r.err = fmt::format("socktrace: bad --buffer-size '{}': give a power of two between 4K and 1G, e.g. 16M",
+                          buffer_size);
+      return r;
+    }
+    o.buffer_size = *size;
+  }
+  if (o.mode != Mode::kSyscalls && !o.command.empty()) {
+    r.exit_code = o.mode == Mode::kCheck ? 3 : kExitUsage;
+    r.err = fmt::format("socktrace: '{}' takes no command to run; use -p PID or another filter", mode_name(o.mode));
+    return r;
+  }
+  r.options = std::move(o);
+  return r;
+}
+
+}  // namespace socktrace

@@ -1,0 +1,63 @@
+// The command line of the CLI contract (DESIGN.md), parsed into plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace socktrace {
+
+enum class Mode { kSyscalls, kStates, kTop, kLog, kCheck };
+
+struct Filters {
+  std::vector<int> pids;  // -p/--pid
+  bool follow_forks = false;
+  std::vector<std::string> cgroups;
+  std::string container;
+  std::string comm;
+};
+
+struct OutputOptions {
+  std::string file;  // -o; "" = stdout
+  bool json = false;
+  bool durations = false;   // -T
+  int timestamps = 0;       // -t / -tt / -ttt
+  int string_limit = 32;    // -s
+  std::vector<std::string> trace;  // -e trace=...
+  bool summary = false;     // -c
+};
+
+struct Options {
+  Mode mode = Mode::kSyscalls;
+  Filters filters;
+  OutputOptions output;
+  bool timeline = false;          // states --timeline
+  double interval = 1.0;          // top --interval
+  bool once = false;              // top --once
+  std::string metrics;            // --metrics ADDR:PORT
+  std::string max_size;           // log --max-size
+  int max_files = 0;              // log --max-files
+  std::vector<std::string> warning;   // check --warning STATE=N
+  std::vector<std::string> critical;  // check --critical STATE=N
+  uint64_t buffer_size = 8u << 20;    // --buffer-size, ring buffer bytes
+  int verbosity = 0;
+  std::vector<std::string> command;  // after --
+};
+
+struct ParseResult {
+  std::optional<Options> options;  // set when the caller should run
+  int exit_code = 0;               // otherwise: exit with this
+  std::string out;                 // text for stdout (--help, --version)
+  std::string err;                 // one line for stderr
+};
+
+// Parses argv. Never exits and never prints: main decides.
+ParseResult parse_cli(int argc, const char* const* argv);
+
+// "8M" -> 8388608; K, M, G suffixes (powers of 1024). Nothing on bad input.
+std::optional<uint64_t> parse_size(const std::string& text);
+
+const char* mode_name(Mode m);
+
+}  // namespace socktrace

@@ -1,0 +1,44 @@
+#include "core/clock.h"
+
+#include <time.h>
+
+#include <fmt/format.h>
+
+namespace socktrace {
+
+namespace {
+int64_t read_ns(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
+
+uint64_t monotonic_now_ns() { return static_cast<uint64_t>(read_ns(CLOCK_MONOTONIC)); }
+
+WallClock WallClock::now() {
+  // Bracket the realtime read between two monotonic reads and take the middle.
+  int64_t m1 = read_ns(CLOCK_MONOTONIC);
+  int64_t r = read_ns(CLOCK_REALTIME);
+  int64_t m2 = read_ns(CLOCK_MONOTONIC);
+  return WallClock(r - (m1 + (m2 - m1) / 2));
+}
+
+std::string format_clock_time(uint64_t epoch_ns) {
+  time_t secs = static_cast<time_t>(epoch_ns / 1'000'000'000);
+  tm local{};
+  localtime_r(&secs, &local);
+  return fmt::format("{:02}:{:02}:{:02}.{:06}", local.tm_hour, local.tm_min, local.tm_sec,
+                     (epoch_ns % 1'000'000'000) / 1000);
+}
+
+std::string format_duration(uint64_t ns) {
+  if (ns < 1'000) return fmt::format("{}ns", ns);
+  if (ns < 1'000'000) return fmt::format("{:.1f}us", ns / 1e3);
+  if (ns < 1'000'000'000) return fmt::format("{:.2f}ms", ns / 1e6);
+  if (ns < 60'000'000'000) return fmt::format("{:.3f}s", ns / 1e9);
+  uint64_t minutes = ns / 60'000'000'000;
+  return fmt::format("{}m{:04.1f}s", minutes, (ns - minutes * 60'000'000'000) / 1e9);
+}
+
+}  // namespace socktrace

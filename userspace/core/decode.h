@@ -1,0 +1,19 @@
+// Pure decoders from ring-buffer bytes to typed events: the only place that
+// knows the ABI layout of include/socktrace/events.h.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+
+#include "core/event.h"
+
+namespace socktrace {
+
+enum class DecodeError { kShort, kBadSize, kUnknownKind };
+
+// The event in `bytes`, or nothing when the bytes are short, the size field
+// disagrees with the kind, or the kind is unknown. Never reads past `bytes`.
+std::optional<Event> decode(std::span<const std::byte> bytes, DecodeError* why = nullptr);
+
+}  // namespace socktrace

@@ -1,0 +1,91 @@
+#include "core/json.h"
+
+namespace socktrace {
+
+namespace {
+// Length of the valid UTF-8 sequence starting at s[i], or 0.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  return n;
+}
+}  // namespace
+
+void append_json_string(fmt::memory_buffer& out, std::string_view s) {
+  out.push_back('"');
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out.append(std::string_view("\\\"")); continue;
+      case '\\': out.append(std::string_view("\\\\")); continue;
+      case '\n': out.append(std::string_view("\\n")); continue;
+      case '\t': out.append(std::string_view("\\t")); continue;
+      case '\r': out.append(std::string_view("\\r")); continue;
+      default: break;
+    }
+    if (c < 0x20 || c == 0x7F) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if (std::size_t n = utf8_sequence(s, i)) {
+      out.append(s.substr(i, n));
+      i += n - 1;
+    } else {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+    }
+  }
+  out.push_back('"');
+}
+
+void JsonObject::key(std::string_view k) {
+  if (!first_) out_.push_back(',');
+  first_ = false;
+  append_json_string(out_, k);
+  out_.push_back(':');
+}
+
+JsonObject& JsonObject::field(std::string_view k, std::string_view value) {
+  key(k);
+  append_json_string(out_, value);
+  return *this;
+}
+
+JsonObject& JsonObject::field(std::string_view k, uint64_t value) {
+  key(k);
+  fmt::format_to(std::back_inserter(out_), "{}", value);
+  return *this;
+}
+
+JsonObject& JsonObject::field(std::string_view k, int64_t value) {
+  key(k);
+  fmt::format_to(std::back_inserter(out_), "{}", value);
+  return *this;
+}
+
+JsonObject& JsonObject::field(std::string_view k, bool value) {
+  key(k);
+  out_.append(value ? std::string_view("true") : std::string_view("false"));
+  return *this;
+}
+
+JsonObject& JsonObject::null_field(std::string_view k) {
+  key(k);
+  out_.append(std::string_view("null"));
+  return *this;
+}
+
+JsonObject& JsonObject::raw_field(std::string_view k, std::string_view json) {
+  key(k);
+  out_.append(json);
+  return *this;
+}
+
+void JsonObject::end_line() {
+  out_.push_back('}');
+  out_.push_back('\n');
+}
+
+}  // namespace socktrace

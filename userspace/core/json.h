@@ -1,0 +1,38 @@
+// A small JSON-lines writer appending to a reused buffer: no allocation per
+// event once the buffer has grown.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace socktrace {
+
+// Appends `s` as a JSON string literal (quotes included), escaping control
+// characters and bytes that are not valid UTF-8 as \u00XX.
+void append_json_string(fmt::memory_buffer& out, std::string_view s);
+
+class JsonObject {
+ public:
+  explicit JsonObject(fmt::memory_buffer& out) : out_(out) { out_.push_back('{'); }
+  JsonObject& field(std::string_view key, std::string_view value);
+  JsonObject& field(std::string_view key, const char* value) { return field(key, std::string_view(value)); }
+  JsonObject& field(std::string_view key, uint64_t value);
+  JsonObject& field(std::string_view key, int64_t value);
+  JsonObject& field(std::string_view key, uint32_t value) { return field(key, uint64_t{value}); }
+  JsonObject& field(std::string_view key, int value) { return field(key, int64_t{value}); }
+  JsonObject& field(std::string_view key, bool value);
+  JsonObject& null_field(std::string_view key);
+  // `json` must already be valid JSON (an object or array built elsewhere).
+  JsonObject& raw_field(std::string_view key, std::string_view json);
+  // Closes the object and ends the line.
+  void end_line();
+
+ private:
+  void key(std::string_view k);
+  fmt::memory_buffer& out_;
+  bool first_ = true;
+};
+
+}  // namespace socktrace

@@ -1,0 +1,29 @@
+// Name tables, bounds-checked: a number outside a table gives "UNKNOWN".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace socktrace {
+
+// Kernel TCP_* state names without the prefix: "ESTABLISHED", "SYN_SENT"...
+std::string_view tcp_state_name(unsigned state);
+// The kernel number of a state name (case-insensitive, '-' accepted for '_'
+// as ss writes them: "TIME-WAIT"), or nothing.
+std::optional<uint8_t> tcp_state_from_name(std::string_view name);
+
+inline constexpr uint8_t kTcpEstablished = 1;
+inline constexpr uint8_t kTcpSynSent = 2;
+inline constexpr uint8_t kTcpSynRecv = 3;
+inline constexpr uint8_t kTcpFinWait1 = 4;
+inline constexpr uint8_t kTcpFinWait2 = 5;
+inline constexpr uint8_t kTcpTimeWait = 6;
+inline constexpr uint8_t kTcpClose = 7;
+inline constexpr uint8_t kTcpCloseWait = 8;
+inline constexpr uint8_t kTcpLastAck = 9;
+inline constexpr uint8_t kTcpListen = 10;
+inline constexpr uint8_t kTcpClosing = 11;
+inline constexpr uint8_t kTcpNewSynRecv = 12;
+
+}  // namespace socktrace

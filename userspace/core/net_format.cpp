@@ -1,0 +1,33 @@
+#include "core/net_format.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <fmt/format.h>
+
+namespace socktrace {
+
+std::string format_ip(const Address& a) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (a.family == AF_INET) {
+    inet_ntop(AF_INET, a.bytes.data(), buf, sizeof(buf));
+  } else if (a.family == AF_INET6) {
+    inet_ntop(AF_INET6, a.bytes.data(), buf, sizeof(buf));
+  } else {
+    return fmt::format("<family {}>", a.family);
+  }
+  return buf;
+}
+
+std::string format_endpoint(const Address& a, uint16_t port) {
+  if (a.family == AF_INET6) return fmt::format("[{}]:{}", format_ip(a), port);
+  return fmt::format("{}:{}", format_ip(a), port);
+}
+
+int family_version(uint16_t family) {
+  if (family == AF_INET) return 4;
+  if (family == AF_INET6) return 6;
+  return 0;
+}
+
+}  // namespace socktrace

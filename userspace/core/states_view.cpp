@@ -1,0 +1,114 @@
+#include "core/states_view.h"
+
+#include "core/json.h"
+#include "core/names.h"
+#include "core/net_format.h"
+
+namespace socktrace {
+
+namespace {
+std::string_view owner_kind(const Header& h) {
+  if (!h.owner_known()) return h.pid ? "resolved" : "unknown";
+  return h.owner_inherited() ? "listener" : "known";
+}
+}  // namespace
+
+void StatesView::header() {
+  if (json_) return;
+  out_.write(fmt::format("{:<15} {:>7} {:<15} {:<23} {:<23} {:<11}    {:<12} {}\n", "TIME", "PID", "COMM",
+                         "LOCAL", "REMOTE", "OLD", "NEW", "IN_OLD"));
+}
+
+void StatesView::on_state(const StateEvent& event) {
+  const StateEvent* shown = &event;
+  StateEvent patched;
+  int64_t in_old = -1;
+  auto it = since_.find(event.cookie);
+  if (it != since_.end()) {
+    in_old = static_cast<int64_t>(event.hdr.ts_ns - it->second.ts_ns);
+    it->second.ts_ns = event.hdr.ts_ns;
+    if (event.sport == 0 && it->second.sport != 0) {
+      patched = event;
+      patched.sport = it->second.sport;
+      shown = &patched;
+    } else if (event.sport != 0) {
+      it->second.sport = event.sport;
+    }
+    if (event.new_state == kTcpClose) since_.erase(it);
+  } else if (event.new_state != kTcpClose) {
+    since_.emplace(event.cookie, Seen{event.hdr.ts_ns, event.sport});
+  }
+  const StateEvent& e = *shown;
+
+  buf_.clear();
+  if (json_)
+    json_line(e, in_old);
+  else
+    text_line(e, in_old);
+  out_.write(buf_);
+}
+
+void StatesView::text_line(const StateEvent& e, int64_t in_old_ns) {
+  auto out = std::back_inserter(buf_);
+  fmt::format_to(out, "{:<15} ", format_clock_time(clock_.epoch_ns(e.hdr.ts_ns)));
+  if (e.hdr.pid)
+    fmt::format_to(out, "{:>7} {:<15} ", e.hdr.pid, e.hdr.comm.view());
+  else
+    fmt::format_to(out, "{:>7} {:<15} ", "-", "?");
+  fmt::format_to(out, "{:<23} {:<23} {:<11} -> {:<12} {}\n", format_endpoint(e.saddr, e.sport),
+                 format_endpoint(e.daddr, e.dport), tcp_state_name(e.old_state), tcp_state_name(e.new_state),
+                 in_old_ns < 0 ? std::string("-") : format_duration(static_cast<uint64_t>(in_old_ns)));
+}
+
+void StatesView::json_line(const StateEvent& e, int64_t in_old_ns) {
+  JsonObject o(buf_);
+  o.field("event", "state")
+      .field("ts_ns", clock_.epoch_ns(e.hdr.ts_ns))
+      .field("pid", e.hdr.pid)
+      .field("tid", e.hdr.tid)
+      .field("comm", e.hdr.comm.view())
+      .field("sk", std::string_view(fmt::format("0x{:x}", e.skaddr)))
+      .field("proto", "tcp")
+      .field("family", family_version(e.saddr.family))
+      .field("saddr", std::string_view(format_ip(e.saddr)))
+      .field("sport", uint32_t{e.sport})
+      .field("daddr", std::string_view(format_ip(e.daddr)))
+      .field("dport", uint32_t{e.dport})
+      .field("old", tcp_state_name(e.old_state))
+      .field("new", tcp_state_name(e.new_state))
+      .field("cgroup_id", e.hdr.cgroup_id)
+      .field("netns", e.netns)
+      .field("owner", owner_kind(e.hdr))
+      .field("cookie", e.cookie)
+      .field("sock_cgroup_id", e.sock_cgroup_id)
+      .field("rx_queue", e.rx_queue)
+      .field("tx_queue", e.tx_queue)
+      .field("tx_bytes", e.tx_bytes)
+      .field("rx_bytes", e.rx_bytes);
+  if (in_old_ns >= 0)
+    o.field("in_old_ns", static_cast<uint64_t>(in_old_ns));
+  else
+    o.null_field("in_old_ns");
+  o.end_line();
+}
+
+void StatesView::on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns) {
+  buf_.clear();
+  if (json_) {
+    JsonObject o(buf_);
+    o.field("event", "lost")
+        .field("ts_ns", clock_.epoch_ns(monotonic_ns))
+        .field("pid", 0)
+        .field("tid", 0)
+        .field("comm", "")
+        .field("count", count)
+        .field("where", where)
+        .end_line();
+  } else {
+    fmt::format_to(std::back_inserter(buf_), "{:<15} LOST {} events ({})\n",
+                   format_clock_time(clock_.epoch_ns(monotonic_ns)), count, where);
+  }
+  out_.write(buf_);
+}
+
+}  // namespace socktrace

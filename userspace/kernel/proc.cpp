@@ -1,0 +1,73 @@
+#include "kernel/proc.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+namespace socktrace {
+
+bool process_exists(int pid) {
+  if (pid <= 0) return false;
+  return access(("/proc/" + std::to_string(pid)).c_str(), F_OK) == 0;
+}
+
+std::string process_comm(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
+  std::string comm;
+  std::getline(f, comm);
+  return comm;
+}
+
+namespace {
+bool all_digits(const char* s) {
+  if (!*s) return false;
+  for (; *s; ++s)
+    if (*s < '0' || *s > '9') return false;
+  return true;
+}
+}  // namespace
+
+void InodeOwners::rescan() {
+  owners_.clear();
+  DIR* proc = opendir("/proc");
+  if (!proc) return;
+  while (dirent* pe = readdir(proc)) {
+    if (!all_digits(pe->d_name)) continue;
+    int pid = std::atoi(pe->d_name);
+    std::string fd_dir = std::string("/proc/") + pe->d_name + "/fd";
+    DIR* fds = opendir(fd_dir.c_str());
+    if (!fds) continue;
+    std::string comm;
+    while (dirent* fe = readdir(fds)) {
+      if (!all_digits(fe->d_name)) continue;
+      char target[64];
+      ssize_t n = readlinkat(dirfd(fds), fe->d_name, target, sizeof(target) - 1);
+      if (n <= 8) continue;
+      target[n] = '\0';
+      if (std::strncmp(target, "socket:[", 8) != 0) continue;
+      uint64_t ino = std::strtoull(target + 8, nullptr, 10);
+      if (comm.empty()) comm = process_comm(pid);
+      owners_.try_emplace(ino, ProcOwner{pid, comm});
+    }
+    closedir(fds);
+  }
+  closedir(proc);
+}
+
+std::optional<ProcOwner> InodeOwners::lookup(uint64_t ino, uint64_t now_ns) {
+  if (ino == 0) return std::nullopt;
+  auto it = owners_.find(ino);
+  if (it != owners_.end()) return it->second;
+  if (scanned_ && now_ns - last_scan_ns_ < min_rescan_ns_) return std::nullopt;
+  rescan();
+  scanned_ = true;
+  last_scan_ns_ = now_ns;
+  it = owners_.find(ino);
+  if (it != owners_.end()) return it->second;
+  return std::nullopt;
+}
+
+}  // namespace socktrace

@@ -1,0 +1,37 @@
+// What /proc says about processes and the sockets they hold.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace socktrace {
+
+bool process_exists(int pid);
+// Command name (/proc/PID/comm) or "".
+std::string process_comm(int pid);
+
+struct ProcOwner {
+  int pid = 0;
+  std::string comm;
+};
+
+// Socket inode -> the process holding it, for sockets whose owner socktrace
+// did not see being set up (they predate it). Scans /proc/*/fd as ss -p
+// does, at most once per `min_rescan_ns` for inodes it does not know.
+class InodeOwners {
+ public:
+  explicit InodeOwners(uint64_t min_rescan_ns = 1'000'000'000) : min_rescan_ns_(min_rescan_ns) {}
+  std::optional<ProcOwner> lookup(uint64_t ino, uint64_t now_ns);
+  void rescan();
+  std::size_t size() const { return owners_.size(); }
+
+ private:
+  std::unordered_map<uint64_t, ProcOwner> owners_;
+  uint64_t min_rescan_ns_;
+  uint64_t last_scan_ns_ = 0;
+  bool scanned_ = false;
+};
+
+}  // namespace socktrace

@@ -1,0 +1,179 @@
+#include "kernel/tracer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "core/error.h"
+#include "socktrace.skel.h"
+#include "socktrace/events.h"
+
+namespace socktrace {
+
+namespace {
+
+constexpr const char* kPrivilegeHint = "run as root or with CAP_BPF and CAP_PERFMON";
+
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+  char line[1024];
+  vsnprintf(line, sizeof(line), fmt, args);
+  std::string_view text(line);
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  switch (level) {
+    case LIBBPF_WARN: spdlog::warn("libbpf: {}", text); break;
+    case LIBBPF_INFO: spdlog::debug("libbpf: {}", text); break;
+    case LIBBPF_DEBUG: spdlog::trace("libbpf: {}", text); break;
+  }
+  return 0;
+}
+
+// Effective capability bits of this process, from /proc/self/status.
+uint64_t effective_caps() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("CapEff:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
+  return 0;
+}
+
+bool tracefs_ready() {
+  struct stat st{};
+  return stat("/sys/kernel/tracing/events", &st) == 0 || stat("/sys/kernel/debug/tracing/events", &st) == 0;
+}
+
+// Classic tracepoints are looked up in tracefs; hosts without systemd may not
+// have it mounted. Mount it where the kernel documents it.
+void ensure_tracefs() {
+  if (tracefs_ready()) return;
+  if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0)
+    spdlog::info("mounted tracefs at /sys/kernel/tracing");
+}
+
+std::string attach_error(const char* prog, int err) {
+  std::string msg = errno_message(std::string("attach ") + prog, err);
+  if (err == EPERM || err == EACCES) msg += std::string(" (") + kPrivilegeHint + ")";
+  return msg;
+}
+
+}  // namespace
+
+void check_environment() {
+  constexpr int kCapSysAdmin = 21, kCapPerfmon = 38, kCapBpf = 39;
+  uint64_t caps = effective_caps();
+  bool admin = caps & (1ull << kCapSysAdmin);
+  bool bpf = admin || (caps & (1ull << kCapBpf));
+  bool perfmon = admin || (caps & (1ull << kCapPerfmon));
+  if (!bpf || !perfmon) {
+    std::string missing = !bpf && !perfmon ? "CAP_BPF and CAP_PERFMON" : !bpf ? "CAP_BPF" : "CAP_PERFMON";
+    throw UsageError("socktrace needs " + missing + " to load its BPF programs: " + kPrivilegeHint +
+                     " (e.g. sudo socktrace ...)");
+  }
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+    throw UsageError("this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): socktrace needs a kernel "
+                     "built with CONFIG_DEBUG_INFO_BTF=y (5.8 or later)");
+  if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) != 1)
+    throw UsageError("this kernel has no BPF ring buffer (needs Linux 5.8 or later)");
+}
+
+void Tracer::SkelDeleter::operator()(socktrace_bpf* s) const { socktrace_bpf__destroy(s); }
+
+Tracer::Tracer(const TracerConfig& config) {
+  libbpf_set_print(libbpf_print);
+  check_environment();
+
+  skel_.reset(socktrace_bpf__open());
+  if (!skel_) throw RuntimeError(errno_message("open BPF object", errno));
+
+  skel_->rodata->filter_pids = !config.pids.empty();
+  if (int err = bpf_map__set_max_entries(skel_->maps.events, static_cast<uint32_t>(config.ringbuf_bytes)))
+    throw RuntimeError(errno_message("size the ring buffer", -err));
+
+  bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state, config.states);
+  bpf_program__set_autoload(skel_->progs.on_exit_accept, config.states);
+  bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states);
+
+  if (int err = socktrace_bpf__load(skel_.get())) {
+    err = -err;
+    if (err == EPERM || err == EACCES)
+      throw UsageError(errno_message("load BPF programs", err) + " (" + kPrivilegeHint + ")");
+    throw RuntimeError(errno_message("load BPF programs", err) + " (run with -vv to see the verifier's log)");
+  }
+
+  uint8_t one = 1;
+  for (int pid : config.pids) {
+    uint32_t key = static_cast<uint32_t>(pid);
+    if (bpf_map__update_elem(skel_->maps.pids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
+      throw RuntimeError(errno_message("add pid " + std::to_string(pid) + " to the filter", errno));
+  }
+
+  if (config.states) {
+    skel_->links.on_inet_sock_set_state = bpf_program__attach(skel_->progs.on_inet_sock_set_state);
+    if (!skel_->links.on_inet_sock_set_state)
+      throw UsageError(attach_error("sock/inet_sock_set_state", errno));
+    attached_.push_back("inet_sock_set_state");
+
+    // Without these, accepted sockets keep the listener's owner: worth a
+    // warning, not a failure.
+    ensure_tracefs();
+    for (auto [prog, link, name] : {std::tuple{skel_->progs.on_exit_accept, &skel_->links.on_exit_accept,
+                                               "syscalls/sys_exit_accept"},
+                                    std::tuple{skel_->progs.on_exit_accept4, &skel_->links.on_exit_accept4,
+                                               "syscalls/sys_exit_accept4"}}) {
+      *link = bpf_program__attach(prog);
+      if (*link)
+        attached_.push_back(name);
+      else
+        spdlog::warn("{}; accepted sockets keep their listener's owner", attach_error(name, errno));
+    }
+  }
+}
+
+Tracer::~Tracer() = default;
+
+int Tracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
+
+LossCounts Tracer::losses() const {
+  LossCounts out;
+  int ncpu = libbpf_num_possible_cpus();
+  std::vector<uint64_t> values(ncpu > 0 ? ncpu : 1);
+  auto sum = [&](uint32_t where) {
+    uint64_t total = 0;
+    if (bpf_map__lookup_elem(skel_->maps.losses, &where, sizeof(where), values.data(),
+                             values.size() * sizeof(uint64_t), 0) == 0)
+      for (uint64_t v : values) total += v;
+    return total;
+  };
+  out.ringbuf = sum(ST_LOSS_RINGBUF);
+  out.owner_map = sum(ST_LOSS_OWNER_MAP);
+
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    int fd = bpf_program__fd(prog);
+    if (fd < 0) continue;
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) out.recursion += info.recursion_misses;
+  }
+  return out;
+}
+
+bool Tracer::seed_owner(uint64_t cookie, int pid, int tid, uint64_t cgroup_id, const std::string& comm) {
+  st_owner rec{};
+  rec.pid = static_cast<uint32_t>(pid);
+  rec.tid = static_cast<uint32_t>(tid);
+  rec.cgroup_id = cgroup_id;
+  std::strncpy(rec.comm, comm.c_str(), sizeof(rec.comm) - 1);
+  rec.flags = ST_HF_OWNER_KNOWN;
+  return bpf_map__update_elem(skel_->maps.owners, &cookie, sizeof(cookie), &rec, sizeof(rec), BPF_NOEXIST) == 0;
+}
+
+}  // namespace socktrace

@@ -1,0 +1,57 @@
+// The BPF side, owned: open the skeleton, set the tunables, load, fill the
+// filter maps, attach. Everything is released by the destructor; links are
+// fd-owned, so a killed socktrace leaves nothing attached.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct socktrace_bpf;
+
+namespace socktrace {
+
+struct TracerConfig {
+  std::vector<int> pids;            // empty: every process
+  uint64_t ringbuf_bytes = 8u << 20;
+  bool states = true;               // attach the TCP state programs
+};
+
+// Events that never reached userspace, by cause. All counters are totals
+// since load.
+struct LossCounts {
+  uint64_t ringbuf = 0;      // ring buffer full
+  uint64_t owner_map = 0;    // owner not recorded (map full): later events lack the owner
+  uint64_t recursion = 0;    // program not run: another BPF program was running on the CPU
+  uint64_t events() const { return ringbuf + recursion; }
+};
+
+class Tracer {
+ public:
+  explicit Tracer(const TracerConfig& config);  // throws UsageError / RuntimeError
+  ~Tracer();
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
+
+  int ringbuf_fd() const;
+  LossCounts losses() const;
+  // Programs attached, by name (for diagnostics and tests).
+  const std::vector<std::string>& attached() const { return attached_; }
+  // Records `pid` as owner of the socket with `cookie` (sockets older than
+  // socktrace); returns false when the map is full.
+  bool seed_owner(uint64_t cookie, int pid, int tid, uint64_t cgroup_id, const std::string& comm);
+
+ private:
+  struct SkelDeleter {
+    void operator()(socktrace_bpf* s) const;
+  };
+  std::unique_ptr<socktrace_bpf, SkelDeleter> skel_;
+  std::vector<std::string> attached_;
+};
+
+// Throws UsageError, with what to do, when this process cannot load BPF
+// programs or the kernel lacks what socktrace needs (BTF, ring buffer).
+void check_environment();
+
+}  // namespace socktrace

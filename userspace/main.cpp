@@ -1,0 +1,36 @@
+// socktrace: parse the command line, run one mode, map errors to exit codes.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "app/run_states.h"
+#include "core/cli.h"
+#include "core/error.h"
+#include "core/log.h"
+
+int main(int argc, char** argv) {
+  using namespace socktrace;
+  ParseResult parsed = parse_cli(argc, argv);
+  if (!parsed.options) {
+    if (!parsed.out.empty()) fmt::print("{}", parsed.out);
+    if (!parsed.err.empty()) fmt::print(stderr, "{}\n", parsed.err);
+    return parsed.exit_code;
+  }
+  const Options& o = *parsed.options;
+  setup_logging(o.verbosity);
+  int usage_exit = o.mode == Mode::kCheck ? 3 : kExitUsage;
+  try {
+    switch (o.mode) {
+      case Mode::kStates: return run_states(o);
+      default:
+        fmt::print(stderr, "socktrace: '{}' is not built yet; 'socktrace states' works today\n", mode_name(o.mode));
+        return usage_exit;
+    }
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "socktrace: {}\n", e.what());
+    return usage_exit;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "socktrace: {}\n", e.what());
+    return o.mode == Mode::kCheck ? 3 : kExitRuntime;
+  }
+}

@@ -54,7 +54,7 @@ struct {
 
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	return sk->__sk_common.skc_net.net->ns.inum;
 }
 
 static __always_inline __u64 sk_inode(const struct sock *sk)
@@ -68,41 +68,47 @@ static __always_inline __u64 sk_inode(const struct sock *sk)
 	return BPF_CORE_READ(sa, vfs_inode.i_ino);
 }
 
+/*
+ * The reads below are direct loads through the tracepoint's BTF pointer, not
+ * bpf_probe_read_kernel() calls: the program must be short. While it runs, a
+ * softirq on the same CPU that changes another socket's state cannot run it
+ * again (the kernel counts a recursion miss), and on loopback that happens
+ * all the time.
+ */
 static __always_inline void fill_endpoints(struct st_state_event *e,
-					   const struct sock *sk)
+					   const struct sock *sk,
+					   const struct tcp_sock *tp)
 {
-	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->family = sk->__sk_common.skc_family;
 	/* inet_sport, as the tracepoint itself reports it: skc_num is already
 	 * cleared when a closing socket has been unhashed. */
-	e->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	e->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (e->family == AF_INET) {
-		/* BPF_CORE_READ_INTO would copy sizeof(*dst) = 1 byte here. */
-		bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
+		__builtin_memcpy(e->saddr, &sk->__sk_common.skc_rcv_saddr, 4);
+		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_daddr, 4);
 	} else {
-		bpf_core_read(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		__builtin_memcpy(e->saddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
 	}
 }
 
 /* Recv-Q / Send-Q as ss computes them (tcp_diag_get_info). */
 static __always_inline void fill_queues(struct st_state_event *e,
-					const struct sock *sk, int state)
+					const struct sock *sk,
+					const struct tcp_sock *tp, int state)
 {
-	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
-
 	if (state == TCP_LISTEN) {
-		e->rx_queue = BPF_CORE_READ(sk, sk_ack_backlog);
-		e->tx_queue = BPF_CORE_READ(sk, sk_max_ack_backlog);
+		e->rx_queue = sk->sk_ack_backlog;
+		e->tx_queue = sk->sk_max_ack_backlog;
 	} else {
-		int unread = BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq);
+		int unread = tp->rcv_nxt - tp->copied_seq;
 
 		e->rx_queue = unread > 0 ? unread : 0;
-		e->tx_queue = BPF_CORE_READ(tp, write_seq) - BPF_CORE_READ(tp, snd_una);
+		e->tx_queue = tp->write_seq - tp->snd_una;
 	}
-	e->tx_bytes = BPF_CORE_READ(tp, bytes_acked);
-	e->rx_bytes = BPF_CORE_READ(tp, bytes_received);
+	e->tx_bytes = tp->bytes_acked;
+	e->rx_bytes = tp->bytes_received;
 }
 
 static __always_inline void remember_owner(__u64 cookie, const struct st_owner *r)
@@ -174,7 +180,9 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	struct st_state_event *e;
 	__u64 cookie;
 
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
+
+	if (!tp)
 		return 0;
 	cookie = bpf_get_socket_cookie((void *)sk);
 	r = owner_of(sk, cookie, oldstate, newstate, &scratch);
@@ -191,17 +199,17 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	fill_header(&e->hdr, ST_EV_STATE, sizeof(*e), r ? r : &unknown);
 	e->skaddr = (__u64)sk;
 	e->cookie = cookie;
-	e->sock_cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	e->sock_cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
 	e->ino = sk_inode(sk);
-	fill_endpoints(e, sk);
-	fill_queues(e, sk, newstate);
+	fill_endpoints(e, sk, tp);
+	fill_queues(e, sk, tp, newstate);
 	e->netns = sk_netns(sk);
 	e->cpu_pid = bpf_get_current_pid_tgid() >> 32;
 	e->protocol = IPPROTO_TCP;
 	e->old_state = oldstate;
 	e->new_state = newstate;
 	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e);
 out:
 	if (newstate == TCP_CLOSE)
 		bpf_map_delete_elem(&owners, &cookie);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -439,6 +440,29 @@ TEST(StatesErrors, SymlinkAtOutputPathIsRefused) {
   std::ifstream t(target);
   std::string content((std::istreambuf_iterator<char>(t)), {});
   EXPECT_EQ(content, "keep");
+}
+
+}  // namespace
+}  // namespace socktrace::testing
+
+namespace socktrace::testing {
+namespace {
+
+TEST(StatesErrors, WithoutPrivilegesSaysWhichCapability) {
+  REQUIRE_BPF();
+  if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "setpriv (util-linux) is missing";
+  // Drop to nobody with no capabilities, then run socktrace.
+  TempDir dir;
+  std::string err_path = dir.path("err");
+  std::string cmd = std::string("/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all ") +
+                    SOCKTRACE_BINARY + " states -o /dev/null 2>" + err_path;
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  std::ifstream f(err_path);
+  std::string err((std::istreambuf_iterator<char>(f)), {});
+  EXPECT_NE(err.find("CAP_BPF and CAP_PERFMON"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
 }  // namespace

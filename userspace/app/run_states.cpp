@@ -77,7 +77,7 @@ int run_states(const Options& o) {
   auto report = [&](uint64_t count, const char* where) { view.on_lost(count, where, monotonic_now_ns()); };
   uint64_t next_loss_check = 0;
   while (!stop_requested() && out.ok()) {
-    reader.poll(100);
+    reader.poll();
     uint64_t now = monotonic_now_ns();
     if (now >= next_loss_check) {
       losses.update(tracer.losses(), report);

@@ -37,9 +37,10 @@ int RingReader::on_sample(void* ctx, void* data, size_t size) noexcept {
 
 bool RingReader::poll(int timeout_ms) {
   int n = ring_buffer__poll(rb_, timeout_ms);
-  if (n == -EINTR) return false;
-  if (n < 0) throw RuntimeError(errno_message("poll the BPF ring buffer", -n));
-  return true;
+  if (n < 0 && n != -EINTR) throw RuntimeError(errno_message("poll the BPF ring buffer", -n));
+  // Samples submitted without a wake-up are not seen by epoll.
+  ring_buffer__consume(rb_);
+  return n != -EINTR;
 }
 
 void RingReader::drain() { ring_buffer__consume(rb_); }

@@ -19,9 +19,12 @@ class RingReader {
   RingReader(const RingReader&) = delete;
   RingReader& operator=(const RingReader&) = delete;
 
-  // Waits up to timeout_ms for data and handles what is there. Returns
-  // false when interrupted by a signal.
-  bool poll(int timeout_ms);
+  // The BPF side wakes the reader only when the buffer is filling: poll at
+  // least this often.
+  static constexpr int kPollMs = 50;
+  // Waits up to timeout_ms for a wake-up, then handles whatever is in the
+  // buffer. Returns false when interrupted by a signal.
+  bool poll(int timeout_ms = kPollMs);
   // Handles everything already in the buffer, without waiting.
   void drain();
 

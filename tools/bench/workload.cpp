@@ -1,0 +1,127 @@
+// Loopback workloads for socktrace's benchmarks. Bounded in count; prints
+// one number: operations per second.
+//   workload churn N      N TCP connections (connect, accept, close), one
+//                         client thread and one server thread
+//   workload pingpong N   N 64-byte request/response round trips on one
+//                         TCP connection
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+namespace {
+
+int listener(int* port) {
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(l, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(l, 4096)) {
+    perror("listen");
+    std::exit(1);
+  }
+  socklen_t len = sizeof(a);
+  getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+  *port = ntohs(a.sin_port);
+  return l;
+}
+
+int dial(int port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof(a))) {
+    perror("connect");
+    std::exit(1);
+  }
+  return s;
+}
+
+double churn(long n) {
+  int port;
+  int l = listener(&port);
+  auto start = std::chrono::steady_clock::now();
+  std::thread server([&] {
+    char c;
+    for (long i = 0; i < n; ++i) {
+      int s = accept(l, nullptr, nullptr);
+      while (read(s, &c, 1) > 0) {
+      }
+      close(s);
+    }
+  });
+  for (long i = 0; i < n; ++i) {
+    int s = dial(port);
+    // Close with SO_LINGER 0? No: an orderly close, so each connection makes
+    // the full 10 transitions a real client/server pair makes.
+    close(s);
+  }
+  server.join();
+  close(l);
+  return n / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double pingpong(long n) {
+  int port;
+  int l = listener(&port);
+  std::thread server([&] {
+    int s = accept(l, nullptr, nullptr);
+    int one = 1;
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    char buf[64];
+    for (;;) {
+      ssize_t got = recv(s, buf, sizeof(buf), MSG_WAITALL);
+      if (got <= 0) break;
+      send(s, buf, sizeof(buf), 0);
+    }
+    close(s);
+  });
+  int s = dial(port);
+  int one = 1;
+  setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  char buf[64] = {};
+  auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < n; ++i) {
+    send(s, buf, sizeof(buf), 0);
+    recv(s, buf, sizeof(buf), MSG_WAITALL);
+  }
+  double rate = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  close(s);
+  server.join();
+  close(l);
+  return rate;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: workload churn|pingpong N\n");
+    return 2;
+  }
+  long n = std::atol(argv[2]);
+  if (n <= 0 || n > 10'000'000) {
+    std::fprintf(stderr, "workload: N must be between 1 and 10000000\n");
+    return 2;
+  }
+  std::string mode = argv[1];
+  double rate = mode == "churn" ? churn(n) : mode == "pingpong" ? pingpong(n) : -1;
+  if (rate < 0) {
+    std::fprintf(stderr, "workload: unknown mode '%s'\n", argv[1]);
+    return 2;
+  }
+  std::printf("%.0f\n", rate);
+  return 0;
+}

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <memory>
 
 #include <gtest/gtest.h>
 
@@ -463,6 +464,50 @@ TEST(StatesErrors, WithoutPrivilegesSaysWhichCapability) {
   std::string err((std::istreambuf_iterator<char>(f)), {});
   EXPECT_NE(err.find("CAP_BPF and CAP_PERFMON"), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+}  // namespace
+}  // namespace socktrace::testing
+
+namespace socktrace::testing {
+namespace {
+
+// Every transition of a burst of connections arrives, none is lost, and the
+// loss counters say so.
+TEST(States, ChurnDeliversEveryTransition) {
+  REQUIRE_BPF();
+  TempDir dir;
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  constexpr int kConnections = 3000;
+  int l = listen_on(AF_INET, 4096);
+  int port = local_port(l);
+  std::thread server([&] {
+    for (int i = 0; i < kConnections; ++i) {
+      int c = accept(l, nullptr, nullptr);
+      drain_until_eof(c);
+      close(c);
+    }
+  });
+  for (int i = 0; i < kConnections; ++i) {
+    int s = connect_to(AF_INET, port);
+    ASSERT_GE(s, 0);
+    close(s);
+  }
+  server.join();
+  close(l);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(st.stop(), 0);
+  auto lines = read_json_lines(dir.path("out.json"));
+  int transitions = 0, lost = 0;
+  std::string p = std::to_string(port);
+  for (const auto& e : lines) {
+    if (e.at("event") == "lost") ++lost;
+    if (e.at("event") == "state" && (e.at("sport") == p || e.at("dport") == p)) ++transitions;
+  }
+  EXPECT_EQ(lost, 0);
+  // 5 per end of each connection, plus the listener's 2 (ANCHORS.md).
+  EXPECT_EQ(transitions, kConnections * 10 + 2);
+  EXPECT_NE(st.stderr_text().find(" 0 lost"), std::string::npos) << st.stderr_text();
 }
 
 }  // namespace

@@ -32,24 +32,13 @@ struct {
 	__type(value, struct st_owner);
 } owners SEC(".maps");
 
-struct listen_key {
-	__u32 netns;
-	__u16 port;
-	__u16 __pad;
-};
-
-struct listen_rec {
-	struct st_owner owner;
-	__u64 cookie; /* the listener itself, so only it deletes its entry */
-};
-
 /* key: (netns, local port) of a listener; value: its owner. Inserted at
  * -> LISTEN, deleted at LISTEN -> CLOSE by the same socket. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
-	__type(key, struct listen_key);
-	__type(value, struct listen_rec);
+	__type(key, struct st_listen_key);
+	__type(value, struct st_listen_rec);
 } listeners SEC(".maps");
 
 static __always_inline __u32 sk_netns(const struct sock *sk)
@@ -124,8 +113,8 @@ owner_of(const struct sock *sk, __u64 cookie, int oldstate, int newstate,
 	 struct st_owner *scratch)
 {
 	const struct st_owner *r = bpf_map_lookup_elem(&owners, &cookie);
-	struct listen_key lk = {};
-	struct listen_rec *l;
+	struct st_listen_key lk = {};
+	struct st_listen_rec *l;
 
 	if (r)
 		return r;
@@ -152,8 +141,8 @@ static __always_inline void track_listener(const struct sock *sk, __u64 cookie,
 					   int oldstate, int newstate,
 					   const struct st_owner *r)
 {
-	struct listen_key lk = {};
-	struct listen_rec rec = {}, *cur;
+	struct st_listen_key lk = {};
+	struct st_listen_rec rec = {}, *cur;
 
 	if (newstate != TCP_LISTEN && oldstate != TCP_LISTEN)
 		return;

@@ -80,6 +80,20 @@ struct st_owner {
 	__u32 __pad;
 };
 
+/* Key and value of the BPF `listeners` map: the owner of each listening
+ * socket, which its not-yet-accepted children inherit. Userspace seeds it
+ * for listeners older than socktrace. */
+struct st_listen_key {
+	__u32 netns;
+	__u16 port;          /* host order */
+	__u16 __pad;
+};
+
+struct st_listen_rec {
+	struct st_owner owner;
+	__u64 cookie;        /* the listener itself, so only it deletes its entry */
+};
+
 /* Per-CPU loss counters, indexed by where the loss happened. */
 enum st_loss_where {
 	ST_LOSS_RINGBUF = 0, /* bpf_ringbuf_reserve failed: ring buffer full */
@@ -97,6 +111,8 @@ ST_STATIC_ASSERT(sizeof(struct st_header) == 48, "st_header layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_header, ts_ns) == 8, "st_header.ts_ns");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_header, comm) == 32, "st_header.comm");
 ST_STATIC_ASSERT(sizeof(struct st_owner) == 40, "st_owner layout");
+ST_STATIC_ASSERT(sizeof(struct st_listen_key) == 8, "st_listen_key layout");
+ST_STATIC_ASSERT(sizeof(struct st_listen_rec) == 48, "st_listen_rec layout");
 ST_STATIC_ASSERT(sizeof(struct st_state_event) == 160, "st_state_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, saddr) == 96, "st_state_event.saddr");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, sport) == 144, "st_state_event.sport");

@@ -330,11 +330,12 @@ TEST(States, AcceptInAnotherProcessTakesOwnership) {
   Socktrace st({"states", "--json", "-o", dir.path("out.json")});
   int l = listen_on(AF_INET);
   int port = local_port(l);
-  Gate go;
+  Gate go, accepted;
   // A pre-fork server: the listener is ours, a forked worker accepts.
   pid_t worker = spawn([&] {
     go.wait();
     int c = accept(l, nullptr, nullptr);
+    accepted.open();
     drain_until_eof(c);
     close(c);
     return 0;
@@ -343,6 +344,7 @@ TEST(States, AcceptInAnotherProcessTakesOwnership) {
   ASSERT_GE(s, 0);
   std::this_thread::sleep_for(50ms);
   go.open();
+  accepted.wait();  // the close below must reach an accepted socket
   close(s);
   ASSERT_EQ(wait_child(worker), 0);
   close(l);
@@ -387,8 +389,14 @@ TEST(States, PidFilterKeepsOnlyThatProcess) {
   ASSERT_FALSE(lines.empty());
   for (const auto& l : lines) EXPECT_EQ(l.at("pid"), std::to_string(server));
   auto socks = sockets_on_port(lines, port);
-  // The server's child socket (the listener predates the trace: unknown).
-  EXPECT_EQ(find_starting(socks, "CLOSE>SYN_SENT"), nullptr);
+  EXPECT_EQ(find_starting(socks, "CLOSE>SYN_SENT"), nullptr);  // the client is not traced
+  // The listener predates the trace: its owner was seeded from sock_diag and
+  // /proc, so its child is attributed from its first transition on.
+  auto* child = find_starting(socks, "LISTEN>SYN_RECV");
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->path, (Path{"LISTEN>SYN_RECV", "SYN_RECV>ESTABLISHED", "ESTABLISHED>CLOSE_WAIT",
+                               "CLOSE_WAIT>LAST_ACK", "LAST_ACK>CLOSE"}));
+  EXPECT_NE(find_starting(socks, "LISTEN>CLOSE"), nullptr);
 }
 
 TEST(States, TextOutputHasHeaderAndArrow) {

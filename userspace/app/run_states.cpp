@@ -6,10 +6,12 @@
 #include "app/signals.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/names.h"
 #include "core/output.h"
 #include "core/states_view.h"
 #include "kernel/proc.h"
 #include "kernel/ring_reader.h"
+#include "kernel/sock_diag.h"
 #include "kernel/tracer.h"
 
 namespace socktrace {
@@ -32,6 +34,23 @@ class LossReporter {
   LossCounts last_;
 };
 
+// Sockets older than socktrace: their owners come from sock_diag (cookie,
+// inode) and /proc (inode -> process), so that -p and the children of old
+// listeners are attributed from the start. This network namespace only.
+void seed_existing_sockets(Tracer& tracer, InodeOwners& owners) {
+  owners.rescan();
+  uint32_t netns = current_netns();
+  std::size_t seeded = 0, failed = 0;
+  for (const DiagSocket& s : dump_tcp_sockets()) {
+    const ProcOwner* o = owners.find(s.inode);
+    if (!o || s.cookie == 0) continue;
+    bool ok = tracer.seed_owner(s.cookie, o->pid, o->comm);
+    if (s.state == kTcpListen) ok = tracer.seed_listener(netns, s.sport, s.cookie, o->pid, o->comm) && ok;
+    ok ? ++seeded : ++failed;
+  }
+  spdlog::info("owners of {} existing TCP sockets recorded ({} not recorded)", seeded, failed);
+}
+
 void validate(const Options& o) {
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
@@ -53,6 +72,11 @@ int run_states(const Options& o) {
   config.pids = o.filters.pids;
   config.ringbuf_bytes = o.buffer_size;
   Tracer tracer(config);
+  try {
+    seed_existing_sockets(tracer, inode_owners);
+  } catch (const RuntimeError& e) {
+    spdlog::warn("{}; owners of sockets older than socktrace are resolved later from /proc", e.what());
+  }
 
   RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
     auto e = std::get<StateEvent>(ev);

@@ -25,6 +25,11 @@ class InodeOwners {
   explicit InodeOwners(uint64_t min_rescan_ns = 1'000'000'000) : min_rescan_ns_(min_rescan_ns) {}
   std::optional<ProcOwner> lookup(uint64_t ino, uint64_t now_ns);
   void rescan();
+  // What the last scan found, without scanning.
+  const ProcOwner* find(uint64_t ino) const {
+    auto it = owners_.find(ino);
+    return it == owners_.end() ? nullptr : &it->second;
+  }
   std::size_t size() const { return owners_.size(); }
 
  private:

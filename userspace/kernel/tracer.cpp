@@ -167,14 +167,31 @@ LossCounts Tracer::losses() const {
   return out;
 }
 
-bool Tracer::seed_owner(uint64_t cookie, int pid, int tid, uint64_t cgroup_id, const std::string& comm) {
+namespace {
+st_owner owner_record(int pid, const std::string& comm) {
   st_owner rec{};
   rec.pid = static_cast<uint32_t>(pid);
-  rec.tid = static_cast<uint32_t>(tid);
-  rec.cgroup_id = cgroup_id;
+  rec.tid = rec.pid;
   std::strncpy(rec.comm, comm.c_str(), sizeof(rec.comm) - 1);
   rec.flags = ST_HF_OWNER_KNOWN;
+  return rec;
+}
+}  // namespace
+
+// BPF_NOEXIST: what the BPF side learned since it was attached is fresher.
+bool Tracer::seed_owner(uint64_t cookie, int pid, const std::string& comm) {
+  st_owner rec = owner_record(pid, comm);
   return bpf_map__update_elem(skel_->maps.owners, &cookie, sizeof(cookie), &rec, sizeof(rec), BPF_NOEXIST) == 0;
+}
+
+bool Tracer::seed_listener(uint32_t netns, uint16_t port, uint64_t cookie, int pid, const std::string& comm) {
+  st_listen_key key{};
+  key.netns = netns;
+  key.port = port;
+  st_listen_rec rec{};
+  rec.owner = owner_record(pid, comm);
+  rec.cookie = cookie;
+  return bpf_map__update_elem(skel_->maps.listeners, &key, sizeof(key), &rec, sizeof(rec), BPF_NOEXIST) == 0;
 }
 
 }  // namespace socktrace

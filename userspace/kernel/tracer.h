@@ -43,7 +43,10 @@ class Tracer {
   const std::vector<std::string>& attached() const { return attached_; }
   // Records `pid` as owner of the socket with `cookie` (sockets older than
   // socktrace); returns false when the map is full.
-  bool seed_owner(uint64_t cookie, int pid, int tid, uint64_t cgroup_id, const std::string& comm);
+  bool seed_owner(uint64_t cookie, int pid, const std::string& comm);
+  // Records `pid` as owner of the listener on (netns, port), whose children
+  // inherit it until accept().
+  bool seed_listener(uint32_t netns, uint16_t port, uint64_t cookie, int pid, const std::string& comm);
 
  private:
   struct SkelDeleter {

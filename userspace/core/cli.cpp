@@ -1,5 +1,8 @@
 #include "core/cli.h"
 
+#include <cctype>
+#include <limits>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -12,12 +15,14 @@ namespace {
 void add_filters(CLI::App* app, Filters& f) {
   app->add_option("-p,--pid", f.pids, "Trace only these processes (all their threads): PID[,PID...]")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber)
+      ->allow_extra_args(false)  // `-p 7 -- cmd -p 5`: the -- ends the list
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()))
       ->type_name("PID")
       ->group("Filters");
   app->add_flag("-f,--follow-forks", f.follow_forks, "Also trace children forked by traced processes")
       ->group("Filters");
   app->add_option("--cgroup", f.cgroups, "Only processes/sockets in this cgroup v2 directory (repeatable)")
+      ->allow_extra_args(false)
       ->type_name("PATH")
       ->group("Filters");
   app->add_option("--container", f.container, "Only this container (full id or unique prefix)")
@@ -47,6 +52,7 @@ void add_trace_output(CLI::App* app, Options& o) {
       ->type_name("N")
       ->group("Output");
   app->add_option("-e,--trace", o.output.trace, "Syscalls to trace, strace syntax: trace=connect,accept4 or %network")
+      ->allow_extra_args(false)
       ->type_name("LIST")
       ->group("Output");
   app->add_flag("-c,--summary", o.output.summary, "Print a count/time/error table of syscalls at exit")->group("Output");
@@ -85,7 +91,8 @@ std::optional<uint64_t> parse_size(const std::string& text) {
   std::size_t used = 0;
   unsigned long long value = 0;
   try {
-    if (text[0] == '-' || text[0] == '+') return std::nullopt;
+    // stoull would skip blanks and accept a sign ("-1" -> 2^64-1).
+    if (!std::isdigit(static_cast<unsigned char>(text[0]))) return std::nullopt;
     value = std::stoull(text, &used);
   } catch (const std::exception&) {
     return std::nullopt;
@@ -132,7 +139,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
 
   auto* top = app.add_subcommand("top", "Live TCP/UDP state histogram that agrees with ss");
   add_filters(top, o.filters);
-  top->add_option("--interval", o.interval, "Refresh every SEC seconds")->check(CLI::PositiveNumber);
+  top->add_option("--interval", o.interval, "Refresh every SEC seconds")->check(CLI::Range(0.001, 86400.0));
   top->add_flag("--once", o.once, "Print one snapshot and exit");
   top->add_flag("--json", o.output.json, "One JSON hist object per refresh");
   add_output_file(top, o);
@@ -143,15 +150,20 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   add_filters(log, o.filters);
   add_output_file(log, o);
   log->add_option("--max-size", o.max_size, "Rotate when the file reaches SIZE (K/M/G)")->type_name("SIZE");
-  log->add_option("--max-files", o.max_files, "Keep N rotated files")->check(CLI::PositiveNumber);
+  log->add_option("--max-files", o.max_files, "Keep N rotated files")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   log->add_option("--metrics", o.metrics, "Serve Prometheus metrics on ADDR:PORT")->type_name("ADDR:PORT");
   add_buffer_size(log, buffer_size);
   add_common(log, o);
 
   auto* check = app.add_subcommand("check", "Monitoring-plugin check on state counts (exit 0/1/2/3)");
   add_filters(check, o.filters);
-  check->add_option("--warning", o.warning, "WARNING when STATE count reaches N")->type_name("STATE=N");
-  check->add_option("--critical", o.critical, "CRITICAL when STATE count reaches N")->type_name("STATE=N");
+  check->add_option("--warning", o.warning, "WARNING when STATE count reaches N")
+      ->allow_extra_args(false)
+      ->type_name("STATE=N");
+  check->add_option("--critical", o.critical, "CRITICAL when STATE count reaches N")
+      ->allow_extra_args(false)
+      ->type_name("STATE=N");
   add_common(check, o);
 
   ParseResult r;

@@ -33,12 +33,13 @@ std::string format_clock_time(uint64_t epoch_ns) {
 }
 
 std::string format_duration(uint64_t ns) {
+  // Thresholds sit where rounding would carry into the next unit.
   if (ns < 1'000) return fmt::format("{}ns", ns);
-  if (ns < 1'000'000) return fmt::format("{:.1f}us", ns / 1e3);
-  if (ns < 1'000'000'000) return fmt::format("{:.2f}ms", ns / 1e6);
-  if (ns < 60'000'000'000) return fmt::format("{:.3f}s", ns / 1e9);
-  uint64_t minutes = ns / 60'000'000'000;
-  return fmt::format("{}m{:04.1f}s", minutes, (ns - minutes * 60'000'000'000) / 1e9);
+  if (ns < 999'950) return fmt::format("{:.1f}us", ns / 1e3);
+  if (ns < 999'995'000) return fmt::format("{:.2f}ms", ns / 1e6);
+  if (ns < 59'999'500'000) return fmt::format("{:.3f}s", ns / 1e9);
+  uint64_t tenths = (ns + 50'000'000) / 100'000'000;
+  return fmt::format("{}m{:02}.{}s", tenths / 600, tenths % 600 / 10, tenths % 10);
 }
 
 }  // namespace socktrace

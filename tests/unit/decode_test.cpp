@@ -1,0 +1,290 @@
+// decode(): ring-buffer bytes -> typed events, against hand-built ABI structs.
+
+#include "core/decode.h"
+
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/names.h"
+#include "socktrace/events.h"
+
+namespace socktrace {
+namespace {
+
+// The ABI of events.h, field by field. The BPF side compiles against the same
+// header; a field moved here is a silent corruption there.
+static_assert(sizeof(st_header) == 48);
+static_assert(offsetof(st_header, kind) == 0);
+static_assert(offsetof(st_header, size) == 2);
+static_assert(offsetof(st_header, flags) == 4);
+static_assert(offsetof(st_header, ts_ns) == 8);
+static_assert(offsetof(st_header, pid) == 16);
+static_assert(offsetof(st_header, tid) == 20);
+static_assert(offsetof(st_header, cgroup_id) == 24);
+static_assert(offsetof(st_header, comm) == 32);
+
+static_assert(sizeof(st_state_event) == 160);
+static_assert(offsetof(st_state_event, hdr) == 0);
+static_assert(offsetof(st_state_event, skaddr) == 48);
+static_assert(offsetof(st_state_event, cookie) == 56);
+static_assert(offsetof(st_state_event, sock_cgroup_id) == 64);
+static_assert(offsetof(st_state_event, tx_bytes) == 72);
+static_assert(offsetof(st_state_event, rx_bytes) == 80);
+static_assert(offsetof(st_state_event, ino) == 88);
+static_assert(offsetof(st_state_event, saddr) == 96);
+static_assert(offsetof(st_state_event, daddr) == 112);
+static_assert(offsetof(st_state_event, netns) == 128);
+static_assert(offsetof(st_state_event, rx_queue) == 132);
+static_assert(offsetof(st_state_event, tx_queue) == 136);
+static_assert(offsetof(st_state_event, cpu_pid) == 140);
+static_assert(offsetof(st_state_event, sport) == 144);
+static_assert(offsetof(st_state_event, dport) == 146);
+static_assert(offsetof(st_state_event, family) == 148);
+static_assert(offsetof(st_state_event, protocol) == 150);
+static_assert(offsetof(st_state_event, old_state) == 151);
+static_assert(offsetof(st_state_event, new_state) == 152);
+static_assert(offsetof(st_state_event, __pad) == 153);
+
+static_assert(sizeof(st_owner) == 40);
+static_assert(offsetof(st_owner, pid) == 0);
+static_assert(offsetof(st_owner, tid) == 4);
+static_assert(offsetof(st_owner, cgroup_id) == 8);
+static_assert(offsetof(st_owner, comm) == 16);
+static_assert(offsetof(st_owner, flags) == 32);
+static_assert(offsetof(st_owner, __pad) == 36);
+
+// Kind numbers are never renumbered.
+static_assert(ST_EV_STATE == 1);
+static_assert(ST_EV_SYSCALL == 2);
+static_assert(ST_EV_PROC == 3);
+static_assert(ST_HF_OWNER_KNOWN == 1u);
+static_assert(ST_HF_OWNER_INHERITED == 2u);
+
+// Every field distinct and non-zero, so a swapped or dropped field shows.
+st_state_event filled_state_event() {
+  st_state_event e;
+  std::memset(&e, 0, sizeof(e));
+  e.hdr.kind = ST_EV_STATE;
+  e.hdr.size = sizeof(st_state_event);
+  e.hdr.flags = ST_HF_OWNER_KNOWN;
+  e.hdr.ts_ns = 0x1122334455667788ull;
+  e.hdr.pid = 4242;
+  e.hdr.tid = 4243;
+  e.hdr.cgroup_id = 0xC0FFEEull;
+  std::memcpy(e.hdr.comm, "curl", 5);
+  e.skaddr = 0xffff888012345678ull;
+  e.cookie = 0xABCDEF0123ull;
+  e.sock_cgroup_id = 0xBEEFull;
+  e.tx_bytes = 1000001;
+  e.rx_bytes = 2000002;
+  e.ino = 3000003;
+  const uint8_t src[4] = {127, 0, 0, 1};
+  const uint8_t dst[4] = {10, 1, 2, 3};
+  std::memcpy(e.saddr, src, sizeof(src));
+  std::memcpy(e.daddr, dst, sizeof(dst));
+  e.netns = 4026531840u;
+  e.rx_queue = 11;
+  e.tx_queue = 22;
+  e.cpu_pid = 33;
+  e.sport = 40000;
+  e.dport = 443;
+  e.family = 2;  // AF_INET
+  e.protocol = 6;  // IPPROTO_TCP
+  e.old_state = kTcpSynSent;
+  e.new_state = kTcpEstablished;
+  return e;
+}
+
+template <typename T>
+std::vector<std::byte> bytes_of(const T& value) {
+  std::vector<std::byte> out(sizeof(T));
+  std::memcpy(out.data(), &value, sizeof(T));
+  return out;
+}
+
+void expect_decoded(const st_state_event& want, const StateEvent& got) {
+  EXPECT_EQ(got.hdr.flags, want.hdr.flags);
+  EXPECT_EQ(got.hdr.ts_ns, want.hdr.ts_ns);
+  EXPECT_EQ(got.hdr.pid, want.hdr.pid);
+  EXPECT_EQ(got.hdr.tid, want.hdr.tid);
+  EXPECT_EQ(got.hdr.cgroup_id, want.hdr.cgroup_id);
+  EXPECT_EQ(0, std::memcmp(got.hdr.comm.chars.data(), want.hdr.comm, ST_COMM_LEN));
+  EXPECT_EQ(got.skaddr, want.skaddr);
+  EXPECT_EQ(got.cookie, want.cookie);
+  EXPECT_EQ(got.sock_cgroup_id, want.sock_cgroup_id);
+  EXPECT_EQ(got.tx_bytes, want.tx_bytes);
+  EXPECT_EQ(got.rx_bytes, want.rx_bytes);
+  EXPECT_EQ(got.ino, want.ino);
+  EXPECT_EQ(got.saddr.family, want.family);
+  EXPECT_EQ(got.daddr.family, want.family);
+  EXPECT_EQ(0, std::memcmp(got.saddr.bytes.data(), want.saddr, ST_ADDR_LEN));
+  EXPECT_EQ(0, std::memcmp(got.daddr.bytes.data(), want.daddr, ST_ADDR_LEN));
+  EXPECT_EQ(got.netns, want.netns);
+  EXPECT_EQ(got.rx_queue, want.rx_queue);
+  EXPECT_EQ(got.tx_queue, want.tx_queue);
+  EXPECT_EQ(got.cpu_pid, want.cpu_pid);
+  EXPECT_EQ(got.sport, want.sport);
+  EXPECT_EQ(got.dport, want.dport);
+  EXPECT_EQ(got.protocol, want.protocol);
+  EXPECT_EQ(got.old_state, want.old_state);
+  EXPECT_EQ(got.new_state, want.new_state);
+}
+
+TEST(Decode, StateEventKeepsEveryField) {
+  st_state_event raw = filled_state_event();
+  auto bytes = bytes_of(raw);
+  DecodeError why = DecodeError::kUnknownKind;
+  auto ev = decode(bytes, &why);
+  ASSERT_TRUE(ev.has_value());
+  ASSERT_TRUE(std::holds_alternative<StateEvent>(*ev));
+  const auto& s = std::get<StateEvent>(*ev);
+  expect_decoded(raw, s);
+  EXPECT_EQ(s.hdr.comm.view(), "curl");
+  EXPECT_EQ(s.hdr.pid, 4242u);
+  EXPECT_EQ(s.sport, 40000);
+  EXPECT_EQ(s.saddr.bytes[0], 127);
+  EXPECT_EQ(s.saddr.bytes[3], 1);
+  EXPECT_EQ(s.new_state, kTcpEstablished);
+}
+
+TEST(Decode, Ipv6AddressesKeepAllSixteenBytes) {
+  st_state_event raw = filled_state_event();
+  raw.family = 10;  // AF_INET6
+  for (int i = 0; i < ST_ADDR_LEN; ++i) {
+    raw.saddr[i] = static_cast<uint8_t>(0x20 + i);
+    raw.daddr[i] = static_cast<uint8_t>(0xf0 - i);
+  }
+  auto ev = decode(bytes_of(raw));
+  ASSERT_TRUE(ev.has_value());
+  const auto& s = std::get<StateEvent>(*ev);
+  EXPECT_EQ(s.saddr.family, 10);
+  EXPECT_EQ(s.daddr.family, 10);
+  EXPECT_EQ(s.saddr.bytes[15], 0x2f);
+  EXPECT_EQ(s.daddr.bytes[15], 0xe1);
+  expect_decoded(raw, s);
+}
+
+TEST(Decode, OwnerFlagsReadFromHeader) {
+  st_state_event raw = filled_state_event();
+  raw.hdr.flags = ST_HF_OWNER_KNOWN | ST_HF_OWNER_INHERITED;
+  auto ev = decode(bytes_of(raw));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_TRUE(std::get<StateEvent>(*ev).hdr.owner_known());
+  EXPECT_TRUE(std::get<StateEvent>(*ev).hdr.owner_inherited());
+
+  raw.hdr.flags = 0;
+  ev = decode(bytes_of(raw));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_FALSE(std::get<StateEvent>(*ev).hdr.owner_known());
+  EXPECT_FALSE(std::get<StateEvent>(*ev).hdr.owner_inherited());
+}
+
+TEST(Decode, CommFillingAllSixteenBytesHasNoTerminator) {
+  st_state_event raw = filled_state_event();
+  std::memcpy(raw.hdr.comm, "0123456789abcdef", ST_COMM_LEN);  // no NUL
+  auto ev = decode(bytes_of(raw));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(std::get<StateEvent>(*ev).hdr.comm.view(), "0123456789abcdef");
+}
+
+TEST(Decode, ShorterThanHeaderIsShort) {
+  auto bytes = bytes_of(filled_state_event());
+  DecodeError why = DecodeError::kUnknownKind;
+  EXPECT_FALSE(decode(std::span(bytes).first(sizeof(st_header) - 1), &why).has_value());
+  EXPECT_EQ(why, DecodeError::kShort);
+
+  why = DecodeError::kUnknownKind;
+  EXPECT_FALSE(decode(std::span<const std::byte>(), &why).has_value());
+  EXPECT_EQ(why, DecodeError::kShort);
+}
+
+TEST(Decode, SizeFieldBeyondBufferIsShort) {
+  auto bytes = bytes_of(filled_state_event());
+  // A whole header, but the event it announces is cut off.
+  DecodeError why = DecodeError::kUnknownKind;
+  EXPECT_FALSE(decode(std::span(bytes).first(100), &why).has_value());
+  EXPECT_EQ(why, DecodeError::kShort);
+
+  // Exactly a header and nothing more.
+  why = DecodeError::kUnknownKind;
+  EXPECT_FALSE(decode(std::span(bytes).first(sizeof(st_header)), &why).has_value());
+  EXPECT_EQ(why, DecodeError::kShort);
+
+  // One byte missing.
+  why = DecodeError::kUnknownKind;
+  EXPECT_FALSE(decode(std::span(bytes).first(sizeof(st_state_event) - 1), &why).has_value());
+  EXPECT_EQ(why, DecodeError::kShort);
+}
+
+TEST(Decode, SizeFieldWrongForKindIsBadSize) {
+  for (uint16_t size : {uint16_t{0}, uint16_t{sizeof(st_header)}, uint16_t{152}, uint16_t{159}}) {
+    st_state_event raw = filled_state_event();
+    raw.hdr.size = size;
+    DecodeError why = DecodeError::kShort;
+    EXPECT_FALSE(decode(bytes_of(raw), &why).has_value()) << "size " << size;
+    EXPECT_EQ(why, DecodeError::kBadSize) << "size " << size;
+  }
+  // Bigger than the struct, with the bytes there: still not this kind's size.
+  st_state_event raw = filled_state_event();
+  raw.hdr.size = sizeof(st_state_event) + 8;
+  auto bytes = bytes_of(raw);
+  bytes.resize(sizeof(st_state_event) + 8);
+  DecodeError why = DecodeError::kShort;
+  EXPECT_FALSE(decode(bytes, &why).has_value());
+  EXPECT_EQ(why, DecodeError::kBadSize);
+}
+
+TEST(Decode, UnknownKindIsRejected) {
+  for (uint16_t kind : {uint16_t{0}, uint16_t{999}, uint16_t{0xffff}}) {
+    st_state_event raw = filled_state_event();
+    raw.hdr.kind = kind;
+    DecodeError why = DecodeError::kShort;
+    EXPECT_FALSE(decode(bytes_of(raw), &why).has_value()) << "kind " << kind;
+    EXPECT_EQ(why, DecodeError::kUnknownKind) << "kind " << kind;
+  }
+}
+
+TEST(Decode, ErrorsWithoutOutParameter) {
+  auto bytes = bytes_of(filled_state_event());
+  EXPECT_FALSE(decode(std::span(bytes).first(10)).has_value());
+  st_state_event raw = filled_state_event();
+  raw.hdr.size = 1;
+  EXPECT_FALSE(decode(bytes_of(raw)).has_value());
+  raw = filled_state_event();
+  raw.hdr.kind = 77;
+  EXPECT_FALSE(decode(bytes_of(raw)).has_value());
+}
+
+TEST(Decode, OutOfRangeStateStillDecodes) {
+  st_state_event raw = filled_state_event();
+  raw.old_state = 200;
+  raw.new_state = 255;
+  auto ev = decode(bytes_of(raw));
+  ASSERT_TRUE(ev.has_value());
+  const auto& s = std::get<StateEvent>(*ev);
+  EXPECT_EQ(s.old_state, 200);
+  EXPECT_EQ(s.new_state, 255);
+  EXPECT_EQ(tcp_state_name(s.old_state), "UNKNOWN");
+  EXPECT_EQ(tcp_state_name(s.new_state), "UNKNOWN");
+}
+
+TEST(Decode, UnalignedBufferDecodes) {
+  st_state_event raw = filled_state_event();
+  for (std::size_t offset : {1u, 3u, 5u, 7u}) {
+    // 8-byte aligned storage, then an odd offset into it.
+    std::vector<uint64_t> storage(sizeof(st_state_event) / 8 + 2);
+    auto* base = reinterpret_cast<std::byte*>(storage.data());
+    std::memcpy(base + offset, &raw, sizeof(raw));
+    std::span<const std::byte> bytes(base + offset, sizeof(raw));
+    DecodeError why = DecodeError::kShort;
+    auto ev = decode(bytes, &why);
+    ASSERT_TRUE(ev.has_value()) << "offset " << offset;
+    expect_decoded(raw, std::get<StateEvent>(*ev));
+  }
+}
+
+}  // namespace
+}  // namespace socktrace

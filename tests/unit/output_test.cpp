@@ -1,0 +1,125 @@
+// Output: the file a view writes to.
+
+#include "core/output.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace socktrace {
+namespace {
+
+class OutputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/socktrace-unit-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    for (const char* name : {"out", "link", "target"}) ::unlink((dir_ + "/" + name).c_str());
+    ::rmdir(dir_.c_str());
+  }
+  std::string path(const char* name) const { return dir_ + "/" + name; }
+  static std::string read(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  std::string dir_;
+};
+
+TEST_F(OutputTest, WritesEverythingByClose) {
+  {
+    Output out(path("out"));
+    EXPECT_TRUE(out.ok());
+    EXPECT_FALSE(out.is_terminal());
+    EXPECT_EQ(out.path(), path("out"));
+    out.write("one\n");
+    fmt::memory_buffer b;
+    fmt::format_to(std::back_inserter(b), "{}\n", "two");
+    out.write(b);
+  }
+  EXPECT_EQ(read(path("out")), "one\ntwo\n");
+}
+
+TEST_F(OutputTest, FlushMakesLinesVisible) {
+  Output out(path("out"));
+  out.write("line\n");
+  out.flush();
+  EXPECT_EQ(read(path("out")), "line\n");
+}
+
+TEST_F(OutputTest, LargeOutputArrivesWhole) {
+  std::string line(999, 'x');
+  line += '\n';
+  {
+    Output out(path("out"));
+    for (int i = 0; i < 300; ++i) out.write(line);  // several buffer flushes
+  }
+  std::string got = read(path("out"));
+  EXPECT_EQ(got.size(), line.size() * 300);
+  EXPECT_EQ(got.substr(got.size() - line.size()), line);
+}
+
+TEST_F(OutputTest, TruncatesAnExistingFile) {
+  std::ofstream(path("out")) << "old contents that are longer\n";
+  { Output out(path("out")); out.write("new\n"); }
+  EXPECT_EQ(read(path("out")), "new\n");
+}
+
+TEST_F(OutputTest, CreatedWithoutGroupWriteOrOtherAccess) {
+  mode_t old = ::umask(0);
+  { Output out(path("out")); }
+  ::umask(old);
+  struct stat st{};
+  ASSERT_EQ(::stat(path("out").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+}
+
+TEST_F(OutputTest, RefusesASymlink) {
+  std::ofstream(path("target")) << "keep\n";
+  ASSERT_EQ(::symlink(path("target").c_str(), path("link").c_str()), 0);
+  try {
+    Output out(path("link"));
+    FAIL() << "followed a symlink";
+  } catch (const UsageError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("cannot write output file " + path("link")), std::string::npos) << msg;
+    EXPECT_NE(msg.find("symlink"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(read(path("target")), "keep\n");
+}
+
+TEST_F(OutputTest, UnwritablePathIsAUsageError) {
+  try {
+    Output out(dir_ + "/missing-dir/out");
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("No such file or directory"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("-o"), std::string::npos) << msg;
+  }
+}
+
+TEST_F(OutputTest, DashAndEmptyAreStdout) {
+  Output dash("-");
+  Output empty("");
+  EXPECT_TRUE(dash.ok());
+  EXPECT_TRUE(empty.ok());
+  EXPECT_EQ(::access("-", F_OK), -1);  // no file named "-" was created
+}
+
+}  // namespace
+}  // namespace socktrace

@@ -1,0 +1,532 @@
+// `socktrace states` output, text and JSON, from hand-built events written
+// through a real Output to a file.
+
+#include "core/states_view.h"
+
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/names.h"
+#include "socktrace/events.h"
+
+namespace socktrace {
+namespace {
+
+// ---- A strict parser for the flat JSON objects the views write ----
+
+struct JsonValue {
+  enum Kind { kString, kNumber, kBool, kNull } kind;
+  std::string text;  // the decoded string, or the literal as written
+};
+using JsonFields = std::map<std::string, JsonValue>;
+
+class FlatJsonParser {
+ public:
+  explicit FlatJsonParser(std::string_view s) : s_(s) {}
+
+  // One object with string/number/bool/null values; nothing on bad syntax or
+  // a repeated key.
+  std::optional<JsonFields> parse() {
+    JsonFields out;
+    if (!eat('{')) return std::nullopt;
+    if (eat('}')) return i_ == s_.size() ? std::optional(out) : std::nullopt;
+    do {
+      auto key = string();
+      if (!key || !eat(':')) return std::nullopt;
+      auto value = this->value();
+      if (!value || !out.emplace(*key, *value).second) return std::nullopt;
+    } while (eat(','));
+    if (!eat('}') || i_ != s_.size()) return std::nullopt;
+    return out;
+  }
+
+ private:
+  bool eat(char c) {
+    if (i_ < s_.size() && s_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+
+  std::optional<JsonValue> value() {
+    if (i_ >= s_.size()) return std::nullopt;
+    char c = s_[i_];
+    if (c == '"') {
+      auto s = string();
+      if (!s) return std::nullopt;
+      return JsonValue{JsonValue::kString, *s};
+    }
+    for (std::string_view lit : {"true", "false", "null"}) {
+      if (s_.substr(i_, lit.size()) == lit) {
+        i_ += lit.size();
+        return JsonValue{lit == "null" ? JsonValue::kNull : JsonValue::kBool, std::string(lit)};
+      }
+    }
+    std::size_t start = i_;
+    if (c == '-') ++i_;
+    std::size_t digits = i_;
+    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+    if (i_ == digits) return std::nullopt;
+    if (s_[digits] == '0' && i_ - digits > 1) return std::nullopt;  // leading zero
+    return JsonValue{JsonValue::kNumber, std::string(s_.substr(start, i_ - start))};
+  }
+
+  std::optional<std::string> string() {
+    if (!eat('"')) return std::nullopt;
+    std::string out;
+    while (i_ < s_.size()) {
+      auto c = static_cast<unsigned char>(s_[i_++]);
+      if (c == '"') return out;
+      if (c < 0x20) return std::nullopt;  // raw control character
+      if (c != '\\') {
+        out.push_back(static_cast<char>(c));
+        continue;
+      }
+      if (i_ >= s_.size()) return std::nullopt;
+      char e = s_[i_++];
+      switch (e) {
+        case '"': out.push_back('"'); break;
+        case '\\': out.push_back('\\'); break;
+        case '/': out.push_back('/'); break;
+        case 'n': out.push_back('\n'); break;
+        case 't': out.push_back('\t'); break;
+        case 'r': out.push_back('\r'); break;
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'u': {
+          if (i_ + 4 > s_.size()) return std::nullopt;
+          unsigned cp = 0;
+          for (int k = 0; k < 4; ++k) {
+            char h = s_[i_++];
+            cp <<= 4;
+            if (h >= '0' && h <= '9') cp |= h - '0';
+            else if (h >= 'a' && h <= 'f') cp |= h - 'a' + 10;
+            else if (h >= 'A' && h <= 'F') cp |= h - 'A' + 10;
+            else return std::nullopt;
+          }
+          if (cp >= 0x80) return std::nullopt;  // not needed by these tests
+          out.push_back(static_cast<char>(cp));
+          break;
+        }
+        default: return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::string_view s_;
+  std::size_t i_ = 0;
+};
+
+JsonFields parse_line(const std::string& line) {
+  auto fields = FlatJsonParser(line).parse();
+  EXPECT_TRUE(fields.has_value()) << "not a flat JSON object: " << line;
+  return fields.value_or(JsonFields{});
+}
+
+std::string str_field(const JsonFields& f, const std::string& key) {
+  auto it = f.find(key);
+  if (it == f.end()) {
+    ADD_FAILURE() << "no field " << key;
+    return {};
+  }
+  EXPECT_EQ(it->second.kind, JsonValue::kString) << key;
+  return it->second.text;
+}
+
+std::string num_field(const JsonFields& f, const std::string& key) {
+  auto it = f.find(key);
+  if (it == f.end()) {
+    ADD_FAILURE() << "no field " << key;
+    return {};
+  }
+  EXPECT_EQ(it->second.kind, JsonValue::kNumber) << key;
+  return it->second.text;
+}
+
+bool is_null(const JsonFields& f, const std::string& key) {
+  auto it = f.find(key);
+  return it != f.end() && it->second.kind == JsonValue::kNull;
+}
+
+// ---- Events and the view under test ----
+
+constexpr int64_t kOffset = 1'700'000'000'000'000'000;  // 2023-11-14 22:13:20 UTC
+
+StateEvent make_event(uint64_t cookie, uint64_t ts_ns, uint8_t old_state, uint8_t new_state, uint16_t sport) {
+  StateEvent e;
+  e.hdr.flags = ST_HF_OWNER_KNOWN;
+  e.hdr.ts_ns = ts_ns;
+  e.hdr.pid = 4242;
+  e.hdr.tid = 4243;
+  e.hdr.cgroup_id = 77;
+  std::memcpy(e.hdr.comm.chars.data(), "curl", 4);
+  e.skaddr = 0xffff888012345678ull;
+  e.cookie = cookie;
+  e.sock_cgroup_id = 88;
+  e.tx_bytes = 1000;
+  e.rx_bytes = 2000;
+  e.ino = 31337;
+  e.saddr.family = AF_INET;
+  e.saddr.bytes = {127, 0, 0, 1};
+  e.daddr.family = AF_INET;
+  e.daddr.bytes = {10, 1, 2, 3};
+  e.sport = sport;
+  e.dport = 443;
+  e.netns = 4026531840u;
+  e.rx_queue = 5;
+  e.tx_queue = 6;
+  e.cpu_pid = 4242;
+  e.protocol = 6;
+  e.old_state = old_state;
+  e.new_state = new_state;
+  return e;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) {
+      ADD_FAILURE() << "last line has no newline: " << text.substr(start);
+      lines.push_back(text.substr(start));
+      break;
+    }
+    lines.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+class StatesViewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/socktrace-unit-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
+    dir_ = tmpl;
+    path_ = dir_ + "/states.out";
+    // Text lines print local time; pin the zone.
+    if (const char* tz = std::getenv("TZ")) saved_tz_ = tz;
+    setenv("TZ", "UTC", 1);
+    tzset();
+  }
+
+  void TearDown() override {
+    ::unlink(path_.c_str());
+    ::rmdir(dir_.c_str());
+    if (saved_tz_)
+      setenv("TZ", saved_tz_->c_str(), 1);
+    else
+      unsetenv("TZ");
+    tzset();
+  }
+
+  // What the view writes to a file while `feed` drives it.
+  std::string run(bool json, const std::function<void(StatesView&)>& feed) {
+    {
+      Output out(path_);
+      StatesView view(out, json, WallClock(kOffset));
+      feed(view);
+    }  // the Output flushes and closes here
+    std::ifstream in(path_, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  std::string dir_;
+  std::string path_;
+  std::optional<std::string> saved_tz_;
+};
+
+// ---- JSON ----
+
+TEST_F(StatesViewTest, JsonLineHasEveryFieldExactly) {
+  std::string text = run(true, [](StatesView& v) {
+    v.header();  // nothing in JSON mode
+    v.on_state(make_event(99, 1'000, kTcpSynSent, kTcpEstablished, 40000));
+  });
+  EXPECT_EQ(text,
+            "{\"event\":\"state\",\"ts_ns\":1700000000000001000,\"pid\":4242,\"tid\":4243,\"comm\":\"curl\","
+            "\"sk\":\"0xffff888012345678\",\"proto\":\"tcp\",\"family\":4,\"saddr\":\"127.0.0.1\",\"sport\":40000,"
+            "\"daddr\":\"10.1.2.3\",\"dport\":443,\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\",\"cgroup_id\":77,"
+            "\"netns\":4026531840,\"owner\":\"known\",\"cookie\":99,\"sock_cgroup_id\":88,\"rx_queue\":5,"
+            "\"tx_queue\":6,\"tx_bytes\":1000,\"rx_bytes\":2000,\"in_old_ns\":null}\n");
+
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 1u);
+  JsonFields f = parse_line(lines[0]);
+  EXPECT_EQ(str_field(f, "event"), "state");
+  EXPECT_EQ(num_field(f, "ts_ns"), "1700000000000001000");  // monotonic + offset
+  EXPECT_EQ(num_field(f, "pid"), "4242");
+  EXPECT_EQ(num_field(f, "tid"), "4243");
+  EXPECT_EQ(str_field(f, "comm"), "curl");
+  EXPECT_EQ(str_field(f, "sk"), "0xffff888012345678");
+  EXPECT_EQ(str_field(f, "proto"), "tcp");
+  EXPECT_EQ(num_field(f, "family"), "4");
+  EXPECT_EQ(str_field(f, "saddr"), "127.0.0.1");
+  EXPECT_EQ(num_field(f, "sport"), "40000");
+  EXPECT_EQ(str_field(f, "daddr"), "10.1.2.3");
+  EXPECT_EQ(num_field(f, "dport"), "443");
+  EXPECT_EQ(str_field(f, "old"), "SYN_SENT");
+  EXPECT_EQ(str_field(f, "new"), "ESTABLISHED");
+  EXPECT_EQ(str_field(f, "owner"), "known");
+  EXPECT_EQ(num_field(f, "cookie"), "99");
+  EXPECT_TRUE(is_null(f, "in_old_ns"));
+}
+
+TEST_F(StatesViewTest, SecondTransitionOfASocketHasTimeInOldState) {
+  std::size_t tracked_after = 99;
+  std::string text = run(true, [&](StatesView& v) {
+    v.on_state(make_event(99, 1'000, kTcpSynSent, kTcpEstablished, 40000));
+    v.on_state(make_event(99, 2'500, kTcpEstablished, kTcpFinWait1, 40000));
+    tracked_after = v.tracked();
+  });
+  EXPECT_EQ(tracked_after, 1u);
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(is_null(parse_line(lines[0]), "in_old_ns"));
+  JsonFields f = parse_line(lines[1]);
+  EXPECT_EQ(num_field(f, "in_old_ns"), "1500");
+  EXPECT_EQ(num_field(f, "ts_ns"), "1700000000000002500");
+  EXPECT_EQ(str_field(f, "old"), "ESTABLISHED");
+  EXPECT_EQ(str_field(f, "new"), "FIN_WAIT1");
+}
+
+TEST_F(StatesViewTest, SocketsAreTimedSeparatelyByCookie) {
+  std::size_t tracked_after = 0;
+  std::string text = run(true, [&](StatesView& v) {
+    v.on_state(make_event(1, 1'000, kTcpSynSent, kTcpEstablished, 40001));
+    v.on_state(make_event(2, 5'000, kTcpSynSent, kTcpEstablished, 40002));
+    v.on_state(make_event(1, 11'000, kTcpEstablished, kTcpFinWait1, 40001));
+    v.on_state(make_event(2, 12'000, kTcpEstablished, kTcpCloseWait, 40002));
+    tracked_after = v.tracked();
+  });
+  EXPECT_EQ(tracked_after, 2u);
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(num_field(parse_line(lines[2]), "in_old_ns"), "10000");
+  EXPECT_EQ(num_field(parse_line(lines[3]), "in_old_ns"), "7000");
+}
+
+TEST_F(StatesViewTest, CloseShowsTheRememberedPortAndForgetsTheSocket) {
+  std::vector<std::size_t> tracked;
+  std::string text = run(true, [&](StatesView& v) {
+    // connect(): the local port is not chosen yet at -> SYN_SENT.
+    v.on_state(make_event(5, 1'000, kTcpClose, kTcpSynSent, 0));
+    tracked.push_back(v.tracked());
+    v.on_state(make_event(5, 3'000, kTcpSynSent, kTcpEstablished, 40000));
+    tracked.push_back(v.tracked());
+    v.on_state(make_event(5, 6'000, kTcpEstablished, kTcpFinWait1, 40000));
+    tracked.push_back(v.tracked());
+    // The kernel has cleared the port by the time it reports -> CLOSE.
+    v.on_state(make_event(5, 10'000, kTcpFinWait1, kTcpClose, 0));
+    tracked.push_back(v.tracked());
+  });
+  EXPECT_EQ(tracked, (std::vector<std::size_t>{1, 1, 1, 0}));
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(num_field(parse_line(lines[0]), "sport"), "0");  // nothing to remember yet
+  EXPECT_EQ(num_field(parse_line(lines[1]), "sport"), "40000");
+  JsonFields close = parse_line(lines[3]);
+  EXPECT_EQ(str_field(close, "old"), "FIN_WAIT1");
+  EXPECT_EQ(str_field(close, "new"), "CLOSE");
+  EXPECT_EQ(num_field(close, "sport"), "40000");
+  EXPECT_EQ(num_field(close, "in_old_ns"), "4000");
+}
+
+TEST_F(StatesViewTest, ASocketSeenAgainAfterCloseStartsOver) {
+  std::string text = run(true, [&](StatesView& v) {
+    v.on_state(make_event(5, 1'000, kTcpSynSent, kTcpEstablished, 40000));
+    v.on_state(make_event(5, 2'000, kTcpEstablished, kTcpClose, 0));
+    v.on_state(make_event(5, 9'000, kTcpClose, kTcpSynSent, 0));
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 3u);
+  JsonFields again = parse_line(lines[2]);
+  EXPECT_TRUE(is_null(again, "in_old_ns"));
+  EXPECT_EQ(num_field(again, "sport"), "0");
+}
+
+TEST_F(StatesViewTest, CloseOfAnUnseenSocketIsNotTracked) {
+  std::size_t tracked_after = 99;
+  std::string text = run(true, [&](StatesView& v) {
+    v.on_state(make_event(1, 1'000, kTcpSynSent, kTcpEstablished, 40001));
+    v.on_state(make_event(8, 2'000, kTcpLastAck, kTcpClose, 0));
+    tracked_after = v.tracked();
+  });
+  EXPECT_EQ(tracked_after, 1u);  // only socket 1
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 2u);
+  JsonFields f = parse_line(lines[1]);
+  EXPECT_TRUE(is_null(f, "in_old_ns"));
+  EXPECT_EQ(num_field(f, "sport"), "0");
+  EXPECT_EQ(str_field(f, "new"), "CLOSE");
+}
+
+TEST_F(StatesViewTest, OwnerKinds) {
+  std::string text = run(true, [](StatesView& v) {
+    StateEvent known = make_event(1, 1'000, kTcpSynSent, kTcpEstablished, 1);
+    known.hdr.flags = ST_HF_OWNER_KNOWN;
+    StateEvent listener = make_event(2, 1'000, kTcpSynRecv, kTcpEstablished, 2);
+    listener.hdr.flags = ST_HF_OWNER_KNOWN | ST_HF_OWNER_INHERITED;
+    StateEvent unknown = make_event(3, 1'000, kTcpSynSent, kTcpEstablished, 3);
+    unknown.hdr = Header{};
+    unknown.hdr.ts_ns = 1'000;
+    StateEvent resolved = make_event(4, 1'000, kTcpSynSent, kTcpEstablished, 4);
+    resolved.hdr.flags = 0;
+    v.on_state(known);
+    v.on_state(listener);
+    v.on_state(unknown);
+    v.on_state(resolved);
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(str_field(parse_line(lines[0]), "owner"), "known");
+  EXPECT_EQ(str_field(parse_line(lines[1]), "owner"), "listener");
+  JsonFields unknown = parse_line(lines[2]);
+  EXPECT_EQ(str_field(unknown, "owner"), "unknown");
+  EXPECT_EQ(num_field(unknown, "pid"), "0");
+  EXPECT_EQ(str_field(unknown, "comm"), "");
+  EXPECT_EQ(str_field(parse_line(lines[3]), "owner"), "resolved");
+}
+
+TEST_F(StatesViewTest, JsonIpv6AndOutOfRangeStates) {
+  std::string text = run(true, [](StatesView& v) {
+    StateEvent e = make_event(1, 1'000, 200, kTcpListen, 8080);
+    e.saddr.family = AF_INET6;
+    e.saddr.bytes = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    e.daddr.family = AF_INET6;
+    e.daddr.bytes = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
+    v.on_state(e);
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 1u);
+  JsonFields f = parse_line(lines[0]);
+  EXPECT_EQ(num_field(f, "family"), "6");
+  EXPECT_EQ(str_field(f, "saddr"), "::1");
+  EXPECT_EQ(str_field(f, "daddr"), "::ffff:10.1.2.3");
+  EXPECT_EQ(str_field(f, "old"), "UNKNOWN");
+  EXPECT_EQ(str_field(f, "new"), "LISTEN");
+}
+
+TEST_F(StatesViewTest, JsonEscapesComm) {
+  std::string text = run(true, [](StatesView& v) {
+    StateEvent e = make_event(1, 1'000, kTcpSynSent, kTcpEstablished, 1);
+    std::memcpy(e.hdr.comm.chars.data(), "a\"b\\c\nd", 7);
+    v.on_state(e);
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(str_field(parse_line(lines[0]), "comm"), "a\"b\\c\nd");
+}
+
+TEST_F(StatesViewTest, JsonLost) {
+  std::string text = run(true, [](StatesView& v) { v.on_lost(7, "ringbuf", 2'000); });
+  EXPECT_EQ(text,
+            "{\"event\":\"lost\",\"ts_ns\":1700000000000002000,\"pid\":0,\"tid\":0,\"comm\":\"\","
+            "\"count\":7,\"where\":\"ringbuf\"}\n");
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 1u);
+  JsonFields f = parse_line(lines[0]);
+  EXPECT_EQ(str_field(f, "event"), "lost");
+  EXPECT_EQ(num_field(f, "count"), "7");
+  EXPECT_EQ(str_field(f, "where"), "ringbuf");
+}
+
+// ---- Text ----
+
+TEST_F(StatesViewTest, TextLinesLineUpUnderTheHeader) {
+  std::string text = run(false, [](StatesView& v) {
+    v.header();
+    StateEvent a = make_event(7, 1'000'000, kTcpSynSent, kTcpEstablished, 40000);
+    a.hdr = Header{};  // owner unknown
+    a.hdr.ts_ns = 1'000'000;
+    v.on_state(a);
+    StateEvent b = make_event(7, 1'001'500, kTcpEstablished, kTcpFinWait1, 40000);
+    v.on_state(b);
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0],
+            "TIME                PID COMM            LOCAL                   REMOTE                  "
+            "OLD            NEW          IN_OLD");
+  EXPECT_EQ(lines[1],
+            "22:13:20.001000       - ?               127.0.0.1:40000         10.1.2.3:443            "
+            "SYN_SENT    -> ESTABLISHED  -");
+  EXPECT_EQ(lines[2],
+            "22:13:20.001001    4242 curl            127.0.0.1:40000         10.1.2.3:443            "
+            "ESTABLISHED -> FIN_WAIT1    1.5us");
+  // Columns start where their titles do.
+  EXPECT_EQ(lines[0].find("PID") + 2, lines[2].find("4242") + 3);  // right-aligned
+  EXPECT_EQ(lines[0].find("COMM"), lines[2].find("curl"));
+  EXPECT_EQ(lines[0].find("LOCAL"), lines[2].find("127.0.0.1:40000"));
+  EXPECT_EQ(lines[0].find("REMOTE"), lines[2].find("10.1.2.3:443"));
+  EXPECT_EQ(lines[0].find("OLD"), lines[2].find("ESTABLISHED"));
+  EXPECT_EQ(lines[0].find("NEW"), lines[2].find("FIN_WAIT1"));
+  EXPECT_EQ(lines[0].find("IN_OLD"), lines[2].find("1.5us"));
+}
+
+TEST_F(StatesViewTest, TextIpv6AndRememberedPortOnClose) {
+  std::string text = run(false, [](StatesView& v) {
+    StateEvent a = make_event(3, 1'000, kTcpSynSent, kTcpEstablished, 8080);
+    a.saddr.family = AF_INET6;
+    a.saddr.bytes = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    a.daddr = a.saddr;
+    a.dport = 9090;
+    v.on_state(a);
+    StateEvent b = a;
+    b.hdr.ts_ns = 2'500'001'000;
+    b.old_state = kTcpEstablished;
+    b.new_state = kTcpClose;
+    b.sport = 0;
+    v.on_state(b);
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[1].find(" [::1]:8080 "), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find(" [::1]:9090 "), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("ESTABLISHED -> CLOSE        2.500s"), std::string::npos) << lines[1];
+  EXPECT_EQ(lines[1].substr(0, 16), "22:13:22.500001 ");
+}
+
+TEST_F(StatesViewTest, TextLost) {
+  std::string text = run(false, [](StatesView& v) { v.on_lost(7, "ringbuf", 2'000); });
+  EXPECT_EQ(text, "22:13:20.000002 LOST 7 events (ringbuf)\n");
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+TEST_F(StatesViewTest, TextNeverPrintsControlBytesOfComm) {
+  std::string text = run(false, [](StatesView& v) {
+    StateEvent e = make_event(1, 1'000, kTcpSynSent, kTcpEstablished, 1);
+    std::memcpy(e.hdr.comm.chars.data(), "\x1b[31mevil\n", 10);
+    v.on_state(e);
+  });
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_NE(text.find("?[31mevil?"), std::string::npos) << text;
+  EXPECT_EQ(split_lines(text).size(), 1u);
+}
+
+}  // namespace
+}  // namespace socktrace

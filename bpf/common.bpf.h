@@ -22,7 +22,7 @@
 #define IPPROTO_TCP 6
 
 /* Resized by userspace before load (--buffer-size). */
-#define ST_RINGBUF_DEFAULT (8 << 20)
+#define ST_RINGBUF_DEFAULT (16 << 20)
 
 /* common.bpf.c defines ST_COMMON_DEFINE and so holds the one definition of
  * each shared map; every other file sees an extern declaration. */

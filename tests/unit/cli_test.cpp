@@ -40,7 +40,7 @@ TEST(ParseCli, NoArgumentsIsTheSyscallTraceWithDefaults) {
   EXPECT_FALSE(o.output.json);
   EXPECT_EQ(o.output.timestamps, 0);
   EXPECT_EQ(o.output.string_limit, 32);
-  EXPECT_EQ(o.buffer_size, 8u << 20);
+  EXPECT_EQ(o.buffer_size, 16u << 20);
   EXPECT_TRUE(o.command.empty());
 }
 

@@ -59,7 +59,7 @@ void add_trace_output(CLI::App* app, Options& o) {
 }
 
 void add_buffer_size(CLI::App* app, std::string& text) {
-  app->add_option("--buffer-size", text, "Ring buffer size (K/M/G suffix, power of two; default 8M)")
+  app->add_option("--buffer-size", text, "Ring buffer size (K/M/G suffix, power of two; default 16M)")
       ->type_name("SIZE");
 }
 

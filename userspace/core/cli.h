@@ -40,7 +40,7 @@ struct Options {
   int max_files = 0;              // log --max-files
   std::vector<std::string> warning;   // check --warning STATE=N
   std::vector<std::string> critical;  // check --critical STATE=N
-  uint64_t buffer_size = 8u << 20;    // --buffer-size, ring buffer bytes
+  uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes
   int verbosity = 0;
   std::vector<std::string> command;  // after --
 };

@@ -94,7 +94,7 @@ Tracer::Tracer(const TracerConfig& config) {
   if (!skel_) throw RuntimeError(errno_message("open BPF object", errno));
 
   skel_->rodata->filter_pids = !config.pids.empty();
-  skel_->rodata->wakeup_bytes = config.wakeup_bytes ? config.wakeup_bytes : config.ringbuf_bytes / 4;
+  skel_->rodata->wakeup_bytes = config.wakeup_bytes ? config.wakeup_bytes : config.ringbuf_bytes / 2;
   if (int err = bpf_map__set_max_entries(skel_->maps.events, static_cast<uint32_t>(config.ringbuf_bytes)))
     throw RuntimeError(errno_message("size the ring buffer", -err));
 

@@ -14,11 +14,11 @@ namespace socktrace {
 
 struct TracerConfig {
   std::vector<int> pids;            // empty: every process
-  uint64_t ringbuf_bytes = 8u << 20;
+  uint64_t ringbuf_bytes = 16u << 20;
   bool states = true;               // attach the TCP state programs
   // Wake the reader only when this much data waits; the reader also polls
   // every RingReader::kPollMs. 0: a wake-up per event.
-  uint64_t wakeup_bytes = 0;        // default: a quarter of the ring buffer
+  uint64_t wakeup_bytes = 0;        // default: half the ring buffer
 };
 
 // Events that never reached userspace, by cause. All counters are totals

@@ -69,8 +69,7 @@ static __always_inline void fill_endpoints(struct st_state_event *e,
 					   const struct tcp_sock *tp)
 {
 	e->family = sk->__sk_common.skc_family;
-	/* inet_sport, as the tracepoint itself reports it: skc_num is already
-	 * cleared when a closing socket has been unhashed. */
+	/* inet_sport, as the tracepoint itself reports it. */
 	e->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 	e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (e->family == AF_INET) {
@@ -109,8 +108,8 @@ static __always_inline void remember_owner(__u64 cookie, const struct st_owner *
 /* The owner of `sk`, learning it when this transition reveals it. Returns
  * NULL when nobody is known to own the socket. */
 static __always_inline const struct st_owner *
-owner_of(const struct sock *sk, __u64 cookie, int oldstate, int newstate,
-	 struct st_owner *scratch)
+owner_of(const struct sock *sk, __u64 cookie, __u16 lport, int oldstate,
+	 int newstate, struct st_owner *scratch)
 {
 	const struct st_owner *r = bpf_map_lookup_elem(&owners, &cookie);
 	struct st_listen_key lk = {};
@@ -125,7 +124,7 @@ owner_of(const struct sock *sk, __u64 cookie, int oldstate, int newstate,
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
 		lk.netns = sk_netns(sk);
-		lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		lk.port = lport;
 		l = bpf_map_lookup_elem(&listeners, &lk);
 		if (!l)
 			return NULL;
@@ -138,7 +137,7 @@ owner_of(const struct sock *sk, __u64 cookie, int oldstate, int newstate,
 }
 
 static __always_inline void track_listener(const struct sock *sk, __u64 cookie,
-					   int oldstate, int newstate,
+					   __u16 lport, int oldstate, int newstate,
 					   const struct st_owner *r)
 {
 	struct st_listen_key lk = {};
@@ -147,7 +146,7 @@ static __always_inline void track_listener(const struct sock *sk, __u64 cookie,
 	if (newstate != TCP_LISTEN && oldstate != TCP_LISTEN)
 		return;
 	lk.netns = sk_netns(sk);
-	lk.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	lk.port = lport;
 	if (newstate == TCP_LISTEN) {
 		if (!r)
 			return;
@@ -168,14 +167,18 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	const struct st_owner *r;
 	struct st_state_event *e;
 	__u64 cookie;
+	__u16 lport;
 
 	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 
 	if (!tp)
 		return 0;
 	cookie = bpf_get_socket_cookie((void *)sk);
-	r = owner_of(sk, cookie, oldstate, newstate, &scratch);
-	track_listener(sk, cookie, oldstate, newstate, r);
+	/* Not skc_num: at -> CLOSE the socket is already unhashed and its
+	 * skc_num cleared; inet_sport stays. */
+	lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	r = owner_of(sk, cookie, lport, oldstate, newstate, &scratch);
+	track_listener(sk, cookie, lport, oldstate, newstate, r);
 
 	if (r ? !admitted(r->pid, r->cgroup_id) : (filter_pids || filter_cgroups))
 		goto out;

@@ -480,8 +480,11 @@ TEST(StatesErrors, WithoutPrivilegesSaysWhichCapability) {
 namespace socktrace::testing {
 namespace {
 
-// Every transition of a burst of connections arrives, none is lost, and the
-// loss counters say so.
+// Every transition of a burst of connections arrives or is counted as lost:
+// nothing disappears silently. On a quiet machine nothing is lost at all
+// (tools/bench/run.sh: 0 of 200 002 in each run); under other load, an
+// interrupt that lands while the program runs can make the kernel skip a
+// nested run (a recursion miss), which must then be reported.
 TEST(States, ChurnDeliversEveryTransition) {
   REQUIRE_BPF();
   TempDir dir;
@@ -506,16 +509,19 @@ TEST(States, ChurnDeliversEveryTransition) {
   std::this_thread::sleep_for(300ms);
   ASSERT_EQ(st.stop(), 0);
   auto lines = read_json_lines(dir.path("out.json"));
-  int transitions = 0, lost = 0;
+  long transitions = 0, lost = 0;
   std::string p = std::to_string(port);
   for (const auto& e : lines) {
-    if (e.at("event") == "lost") ++lost;
+    if (e.at("event") == "lost") lost += std::stol(e.at("count"));
     if (e.at("event") == "state" && (e.at("sport") == p || e.at("dport") == p)) ++transitions;
   }
-  EXPECT_EQ(lost, 0);
   // 5 per end of each connection, plus the listener's 2 (ANCHORS.md).
-  EXPECT_EQ(transitions, kConnections * 10 + 2);
-  EXPECT_NE(st.stderr_text().find(" 0 lost"), std::string::npos) << st.stderr_text();
+  constexpr long kExpected = kConnections * 10 + 2;
+  EXPECT_LE(transitions, kExpected);
+  EXPECT_GE(transitions + lost, kExpected) << "transitions vanished without being reported";
+  EXPECT_LE(lost, kExpected / 20) << "more than 5% lost";
+  EXPECT_NE(st.stderr_text().find(" " + std::to_string(lost) + " lost"), std::string::npos) << st.stderr_text();
+  if (lost) std::cout << "lost " << lost << " of " << kExpected << " transitions (reported)\n";
 }
 
 }  // namespace

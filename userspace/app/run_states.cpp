@@ -79,16 +79,17 @@ int run_states(const Options& o) {
   }
 
   RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
-    auto e = std::get<StateEvent>(ev);
-    if (e.hdr.pid == 0 && e.ino != 0) {
-      if (auto owner = inode_owners.lookup(e.ino, monotonic_now_ns())) {
-        e.hdr.pid = static_cast<uint32_t>(owner->pid);
-        e.hdr.tid = e.hdr.pid;
-        std::copy_n(owner->comm.data(), std::min(owner->comm.size(), e.hdr.comm.chars.size() - 1),
-                    e.hdr.comm.chars.data());
-      }
+    const auto* e = std::get_if<StateEvent>(&ev);
+    if (!e) return;
+    if (e->hdr.pid != 0 || e->ino == 0) return view.on_state(*e);
+    // An old socket whose owner the BPF side never learned: ask /proc.
+    StateEvent resolved = *e;
+    if (auto owner = inode_owners.lookup(e->ino, monotonic_now_ns())) {
+      resolved.hdr.pid = resolved.hdr.tid = static_cast<uint32_t>(owner->pid);
+      std::copy_n(owner->comm.data(), std::min(owner->comm.size(), resolved.hdr.comm.chars.size() - 1),
+                  resolved.hdr.comm.chars.data());
     }
-    view.on_state(e);
+    view.on_state(resolved);
   });
 
   install_stop_signals();
@@ -107,8 +108,7 @@ int run_states(const Options& o) {
       losses.update(tracer.losses(), report);
       next_loss_check = now + 1'000'000'000;
     }
-    if (!out.is_terminal()) continue;
-    out.flush();
+    out.flush();  // at most one write per poll: lines reach a pipe promptly
   }
   reader.drain();
   LossCounts total = tracer.losses();

@@ -526,3 +526,89 @@ TEST(States, ChurnDeliversEveryTransition) {
 
 }  // namespace
 }  // namespace socktrace::testing
+
+namespace socktrace::testing {
+namespace {
+
+// SIGTERM ends a trace like SIGINT: drained, summarized, exit 0.
+TEST(States, SigtermDrainsAndExitsZero) {
+  REQUIRE_BPF();
+  TempDir dir;
+  auto args = std::vector<std::string>{"states", "--json", "-o", dir.path("out.json")};
+  int err_pipe[2];
+  ASSERT_EQ(pipe(err_pipe), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(err_pipe[1], 2);
+    std::vector<char*> argv{const_cast<char*>(SOCKTRACE_BINARY)};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(SOCKTRACE_BINARY, argv.data());
+    _exit(127);
+  }
+  close(err_pipe[1]);
+  std::string err;
+  char buf[256];
+  while (err.find("Ctrl-C") == std::string::npos) {
+    ssize_t n = read(err_pipe[0], buf, sizeof(buf));
+    ASSERT_GT(n, 0) << err;
+    err.append(buf, static_cast<std::size_t>(n));
+  }
+  int l = listen_on(AF_INET);
+  int port = local_port(l);
+  close(l);
+  kill(pid, SIGTERM);
+  EXPECT_EQ(wait_child(pid), 0);
+  for (ssize_t n; (n = read(err_pipe[0], buf, sizeof(buf))) > 0;) err.append(buf, static_cast<std::size_t>(n));
+  close(err_pipe[0]);
+  EXPECT_NE(err.find(" 0 lost"), std::string::npos) << err;
+  auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
+  ASSERT_EQ(socks.size(), 1u);
+  EXPECT_EQ(socks.begin()->second.path, kListener);
+}
+
+// `socktrace states | head -1`: when the reader goes away, socktrace ends
+// by itself instead of tracing into a broken pipe forever.
+TEST(States, ClosedOutputPipeEndsTheTrace) {
+  REQUIRE_BPF();
+  int out_pipe[2], err_pipe[2];
+  ASSERT_EQ(pipe(out_pipe), 0);
+  ASSERT_EQ(pipe(err_pipe), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    close(out_pipe[0]);
+    execl(SOCKTRACE_BINARY, SOCKTRACE_BINARY, "states", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  std::string err;
+  char buf[256];
+  while (err.find("Ctrl-C") == std::string::npos) {
+    ssize_t n = read(err_pipe[0], buf, sizeof(buf));
+    ASSERT_GT(n, 0) << err;
+    err.append(buf, static_cast<std::size_t>(n));
+  }
+  close(out_pipe[0]);  // the reader goes away
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 100 && !exited; ++i) {
+    int l = listen_on(AF_INET);  // transitions to write
+    close(l);
+    exited = waitpid(pid, &status, WNOHANG) == pid;
+    std::this_thread::sleep_for(50ms);
+  }
+  if (!exited) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  close(err_pipe[0]);
+  ASSERT_TRUE(exited) << "socktrace kept running with nobody reading its output";
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace socktrace::testing

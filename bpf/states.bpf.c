@@ -108,8 +108,8 @@ static __always_inline void remember_owner(__u64 cookie, const struct st_owner *
 /* The owner of `sk`, learning it when this transition reveals it. Returns
  * NULL when nobody is known to own the socket. */
 static __always_inline const struct st_owner *
-owner_of(const struct sock *sk, __u64 cookie, __u16 lport, int oldstate,
-	 int newstate, struct st_owner *scratch)
+owner_of(__u64 cookie, __u32 netns, __u16 lport, int oldstate, int newstate,
+	 struct st_owner *scratch)
 {
 	const struct st_owner *r = bpf_map_lookup_elem(&owners, &cookie);
 	struct st_listen_key lk = {};
@@ -123,7 +123,7 @@ owner_of(const struct sock *sk, __u64 cookie, __u16 lport, int oldstate,
 		return scratch;
 	}
 	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV) {
-		lk.netns = sk_netns(sk);
+		lk.netns = netns;
 		lk.port = lport;
 		l = bpf_map_lookup_elem(&listeners, &lk);
 		if (!l)
@@ -136,8 +136,8 @@ owner_of(const struct sock *sk, __u64 cookie, __u16 lport, int oldstate,
 	return NULL;
 }
 
-static __always_inline void track_listener(const struct sock *sk, __u64 cookie,
-					   __u16 lport, int oldstate, int newstate,
+static __always_inline void track_listener(__u64 cookie, __u32 netns, __u16 lport,
+					   int oldstate, int newstate,
 					   const struct st_owner *r)
 {
 	struct st_listen_key lk = {};
@@ -145,7 +145,7 @@ static __always_inline void track_listener(const struct sock *sk, __u64 cookie,
 
 	if (newstate != TCP_LISTEN && oldstate != TCP_LISTEN)
 		return;
-	lk.netns = sk_netns(sk);
+	lk.netns = netns;
 	lk.port = lport;
 	if (newstate == TCP_LISTEN) {
 		if (!r)
@@ -167,6 +167,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	const struct st_owner *r;
 	struct st_state_event *e;
 	__u64 cookie;
+	__u32 netns;
 	__u16 lport;
 
 	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
@@ -177,8 +178,9 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	/* Not skc_num: at -> CLOSE the socket is already unhashed and its
 	 * skc_num cleared; inet_sport stays. */
 	lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
-	r = owner_of(sk, cookie, lport, oldstate, newstate, &scratch);
-	track_listener(sk, cookie, lport, oldstate, newstate, r);
+	netns = sk_netns(sk);
+	r = owner_of(cookie, netns, lport, oldstate, newstate, &scratch);
+	track_listener(cookie, netns, lport, oldstate, newstate, r);
 
 	if (r ? !admitted(r->pid, r->cgroup_id) : (filter_pids || filter_cgroups))
 		goto out;
@@ -195,7 +197,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	e->ino = sk_inode(sk);
 	fill_endpoints(e, sk, tp);
 	fill_queues(e, sk, tp, newstate);
-	e->netns = sk_netns(sk);
+	e->netns = netns;
 	e->cpu_pid = bpf_get_current_pid_tgid() >> 32;
 	e->protocol = IPPROTO_TCP;
 	e->old_state = oldstate;

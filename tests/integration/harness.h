@@ -2,6 +2,7 @@
 // own loopback workloads in forked processes, and reads back JSON lines.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -36,12 +37,18 @@ std::vector<JsonLine> read_json_lines(const std::string& path);
 class Socktrace {
  public:
   explicit Socktrace(std::vector<std::string> args, const std::string& stdout_path = "");
+  // Its stdout is `stdout_fd` (which the caller still owns and closes).
+  Socktrace(std::vector<std::string> args, int stdout_fd);
   ~Socktrace();
-  // SIGINT, wait; returns the exit code.
-  int stop();
+  // Sends `sig`, waits; returns the exit code (-1: killed or still running).
+  int stop(int sig = SIGINT);
+  // Waits up to timeout_ms for it to exit by itself; returns the exit code,
+  // or -1 if it is still running.
+  int wait_exit(int timeout_ms);
   const std::string& stderr_text() const { return err_; }
 
  private:
+  void start_and_wait_ready(const std::vector<std::string>& args, int stdout_fd);
   pid_t pid_ = -1;
   int err_fd_ = -1;
   std::string err_;

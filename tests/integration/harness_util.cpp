@@ -122,12 +122,18 @@ pid_t start(const std::vector<std::string>& args, int out_fd, int err_fd) {
 }  // namespace
 
 Socktrace::Socktrace(std::vector<std::string> args, const std::string& stdout_path) {
-  int err_pipe[2];
-  if (pipe2(err_pipe, O_CLOEXEC)) throw std::runtime_error("pipe");
   int out_fd = -1;
   if (!stdout_path.empty()) out_fd = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  pid_ = start(args, out_fd, err_pipe[1]);
+  start_and_wait_ready(args, out_fd);
   if (out_fd >= 0) close(out_fd);
+}
+
+Socktrace::Socktrace(std::vector<std::string> args, int stdout_fd) { start_and_wait_ready(args, stdout_fd); }
+
+void Socktrace::start_and_wait_ready(const std::vector<std::string>& args, int stdout_fd) {
+  int err_pipe[2];
+  if (pipe2(err_pipe, O_CLOEXEC)) throw std::runtime_error("pipe");
+  pid_ = start(args, stdout_fd, err_pipe[1]);
   close(err_pipe[1]);
   err_fd_ = err_pipe[0];
   fcntl(err_fd_, F_SETFL, O_NONBLOCK);
@@ -153,10 +159,9 @@ Socktrace::~Socktrace() {
   if (err_fd_ >= 0) close(err_fd_);
 }
 
-int Socktrace::stop() {
-  kill(pid_, SIGINT);
+int Socktrace::wait_exit(int timeout_ms) {
   int status = 0;
-  for (int i = 0; i < 200; ++i) {
+  for (int waited = 0; !stopped_ && waited <= timeout_ms; waited += 50) {
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       stopped_ = true;
       break;
@@ -167,6 +172,11 @@ int Socktrace::stop() {
   fcntl(err_fd_, F_SETFL, 0);
   err_ += read_available(err_fd_);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int Socktrace::stop(int sig) {
+  kill(pid_, sig);
+  return wait_exit(10'000);
 }
 
 RunResult run_socktrace(const std::vector<std::string>& args, int timeout_sec) {

@@ -3,6 +3,7 @@
 // ground truth for the transitions themselves.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <sys/socket.h>
@@ -534,34 +535,12 @@ namespace {
 TEST(States, SigtermDrainsAndExitsZero) {
   REQUIRE_BPF();
   TempDir dir;
-  auto args = std::vector<std::string>{"states", "--json", "-o", dir.path("out.json")};
-  int err_pipe[2];
-  ASSERT_EQ(pipe(err_pipe), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(err_pipe[1], 2);
-    std::vector<char*> argv{const_cast<char*>(SOCKTRACE_BINARY)};
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(SOCKTRACE_BINARY, argv.data());
-    _exit(127);
-  }
-  close(err_pipe[1]);
-  std::string err;
-  char buf[256];
-  while (err.find("Ctrl-C") == std::string::npos) {
-    ssize_t n = read(err_pipe[0], buf, sizeof(buf));
-    ASSERT_GT(n, 0) << err;
-    err.append(buf, static_cast<std::size_t>(n));
-  }
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
   int l = listen_on(AF_INET);
   int port = local_port(l);
   close(l);
-  kill(pid, SIGTERM);
-  EXPECT_EQ(wait_child(pid), 0);
-  for (ssize_t n; (n = read(err_pipe[0], buf, sizeof(buf))) > 0;) err.append(buf, static_cast<std::size_t>(n));
-  close(err_pipe[0]);
-  EXPECT_NE(err.find(" 0 lost"), std::string::npos) << err;
+  EXPECT_EQ(st.stop(SIGTERM), 0) << st.stderr_text();
+  EXPECT_NE(st.stderr_text().find(" 0 lost"), std::string::npos) << st.stderr_text();
   auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
   ASSERT_EQ(socks.size(), 1u);
   EXPECT_EQ(socks.begin()->second.path, kListener);
@@ -571,43 +550,18 @@ TEST(States, SigtermDrainsAndExitsZero) {
 // by itself instead of tracing into a broken pipe forever.
 TEST(States, ClosedOutputPipeEndsTheTrace) {
   REQUIRE_BPF();
-  int out_pipe[2], err_pipe[2];
-  ASSERT_EQ(pipe(out_pipe), 0);
-  ASSERT_EQ(pipe(err_pipe), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    close(out_pipe[0]);
-    execl(SOCKTRACE_BINARY, SOCKTRACE_BINARY, "states", static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  int out_pipe[2];
+  ASSERT_EQ(pipe2(out_pipe, O_CLOEXEC), 0);
+  Socktrace st({"states"}, out_pipe[1]);
   close(out_pipe[1]);
-  close(err_pipe[1]);
-  std::string err;
-  char buf[256];
-  while (err.find("Ctrl-C") == std::string::npos) {
-    ssize_t n = read(err_pipe[0], buf, sizeof(buf));
-    ASSERT_GT(n, 0) << err;
-    err.append(buf, static_cast<std::size_t>(n));
-  }
   close(out_pipe[0]);  // the reader goes away
-  int status = 0;
-  bool exited = false;
-  for (int i = 0; i < 100 && !exited; ++i) {
+  int code = -1;
+  for (int i = 0; i < 100 && code < 0; ++i) {
     int l = listen_on(AF_INET);  // transitions to write
     close(l);
-    exited = waitpid(pid, &status, WNOHANG) == pid;
-    std::this_thread::sleep_for(50ms);
+    code = st.wait_exit(50);
   }
-  if (!exited) {
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-  }
-  close(err_pipe[0]);
-  ASSERT_TRUE(exited) << "socktrace kept running with nobody reading its output";
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(code, 0) << "socktrace kept running with nobody reading its output: " << st.stderr_text();
 }
 
 }  // namespace

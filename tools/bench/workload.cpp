@@ -64,8 +64,8 @@ double churn(long n) {
   });
   for (long i = 0; i < n; ++i) {
     int s = dial(port);
-    // Close with SO_LINGER 0? No: an orderly close, so each connection makes
-    // the full 10 transitions a real client/server pair makes.
+    // An orderly close (no SO_LINGER 0): each connection makes the full 10
+    // transitions of a real client/server pair.
     close(s);
   }
   server.join();

@@ -84,7 +84,7 @@ int run_states(const Options& o) {
     if (e->hdr.pid != 0 || e->ino == 0) return view.on_state(*e);
     // An old socket whose owner the BPF side never learned: ask /proc.
     StateEvent resolved = *e;
-    if (auto owner = inode_owners.lookup(e->ino, monotonic_now_ns())) {
+    if (const ProcOwner* owner = inode_owners.lookup(e->ino, monotonic_now_ns())) {
       resolved.hdr.pid = resolved.hdr.tid = static_cast<uint32_t>(owner->pid);
       std::copy_n(owner->comm.data(), std::min(owner->comm.size(), resolved.hdr.comm.chars.size() - 1),
                   resolved.hdr.comm.chars.data());

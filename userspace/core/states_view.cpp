@@ -9,10 +9,10 @@ namespace socktrace {
 namespace {
 // A process name is chosen by the process: never send its control bytes to
 // the user's terminal.
-std::string printable(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+Comm printable(const Comm& comm) {
+  Comm out = comm;
+  for (auto& c : out.chars)
+    if (c != '\0' && (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)) c = '?';
   return out;
 }
 
@@ -61,7 +61,7 @@ void StatesView::text_line(const StateEvent& e, int64_t in_old_ns) {
   auto out = std::back_inserter(buf_);
   fmt::format_to(out, "{:<15} ", format_clock_time(clock_.epoch_ns(e.hdr.ts_ns)));
   if (e.hdr.pid)
-    fmt::format_to(out, "{:>7} {:<15} ", e.hdr.pid, printable(e.hdr.comm.view()));
+    fmt::format_to(out, "{:>7} {:<15} ", e.hdr.pid, printable(e.hdr.comm).view());
   else
     fmt::format_to(out, "{:>7} {:<15} ", "-", "?");
   fmt::format_to(out, "{:<23} {:<23} {:<11} -> {:<12} {}\n", format_endpoint(e.saddr, e.sport),

@@ -57,17 +57,14 @@ void InodeOwners::rescan() {
   closedir(proc);
 }
 
-std::optional<ProcOwner> InodeOwners::lookup(uint64_t ino, uint64_t now_ns) {
-  if (ino == 0) return std::nullopt;
-  auto it = owners_.find(ino);
-  if (it != owners_.end()) return it->second;
-  if (scanned_ && now_ns - last_scan_ns_ < min_rescan_ns_) return std::nullopt;
+const ProcOwner* InodeOwners::lookup(uint64_t ino, uint64_t now_ns) {
+  if (ino == 0) return nullptr;
+  if (const ProcOwner* o = find(ino)) return o;
+  if (scanned_ && now_ns - last_scan_ns_ < min_rescan_ns_) return nullptr;
   rescan();
   scanned_ = true;
   last_scan_ns_ = now_ns;
-  it = owners_.find(ino);
-  if (it != owners_.end()) return it->second;
-  return std::nullopt;
+  return find(ino);
 }
 
 }  // namespace socktrace

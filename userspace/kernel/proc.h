@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -23,7 +22,8 @@ struct ProcOwner {
 class InodeOwners {
  public:
   explicit InodeOwners(uint64_t min_rescan_ns = 1'000'000'000) : min_rescan_ns_(min_rescan_ns) {}
-  std::optional<ProcOwner> lookup(uint64_t ino, uint64_t now_ns);
+  // The holder of `ino`, rescanning /proc (rate-limited) when it is unknown.
+  const ProcOwner* lookup(uint64_t ino, uint64_t now_ns);
   void rescan();
   // What the last scan found, without scanning.
   const ProcOwner* find(uint64_t ino) const {

@@ -23,8 +23,8 @@
 
 enum st_event_kind {
 	ST_EV_STATE = 1,   /* struct st_state_event: one TCP state transition */
-	ST_EV_SYSCALL = 2, /* reserved: syscall trace (strace mode) */
-	ST_EV_PROC = 3,    /* reserved: process fork/exit (follow forks) */
+	ST_EV_SYSCALL = 2, /* struct st_syscall_event + st_blob records */
+	ST_EV_PROC = 3,    /* struct st_proc_event: a traced task forked or exited */
 };
 
 /* Common header of every event. pid/tid/comm/cgroup_id name the process the
@@ -94,11 +94,96 @@ struct st_listen_rec {
 	__u64 cookie;        /* the listener itself, so only it deletes its entry */
 };
 
+/*
+ * One syscall of strace's %network class, emitted once, at its exit.
+ *
+ * The fixed part carries the raw arguments and the result; the user memory
+ * the arguments point to follows as st_blob records (data_len bytes in all),
+ * each read when its content is meaningful: inputs (sockaddrs, message
+ * headers, iovecs, option values, sent data) and outputs (accepted or
+ * received addresses, received data) alike are read at exit, when the
+ * kernel is done with them; the value-result lengths the kernel overwrites
+ * (addrlen, optlen, msg_namelen...) are saved at entry and travel as
+ * ST_BLOB_INLENS.
+ */
+struct st_syscall_event {
+	struct st_header hdr;   /* ts_ns: entry time when the entry was seen, else exit */
+	__u64 args[6];          /* rdi rsi rdx r10 r8 r9 */
+	__s64 ret;              /* rax at exit: >= 0, or -errno */
+	__u64 dur_ns;           /* exit - entry; 0 when the entry was not seen */
+	__u32 nr;               /* x86-64 syscall number */
+	__u32 data_len;         /* bytes of st_blob records after this struct */
+};
+
+/* What a blob holds (st_blob.role). */
+enum st_blob_role {
+	ST_BLOB_ADDR = 1,    /* a sockaddr (for mmsg: msg = message index) */
+	ST_BLOB_DATA = 2,    /* bytes of a buffer or of iovec `iov` of message `msg`,
+			      * at most the string limit */
+	ST_BLOB_MSGHDR = 3,  /* struct user_msghdr as read at exit (msg = index) */
+	ST_BLOB_IOVEC = 4,   /* struct iovec[] of message `msg`, as many as captured */
+	ST_BLOB_INLENS = 5,  /* __u32[]: value-result lengths at entry; see below */
+	ST_BLOB_OUTLENS = 6, /* __u32[]: the same lengths at exit */
+	ST_BLOB_OPTVAL = 7,  /* setsockopt/getsockopt option value */
+	ST_BLOB_FDS = 8,     /* socketpair's int[2] */
+	ST_BLOB_MMSGLEN = 9, /* __u32[]: msg_len of each mmsghdr at exit */
+	ST_BLOB_TIMEOUT = 10, /* recvmmsg's struct __kernel_timespec at entry */
+	ST_BLOB_CONTROL = 11, /* msg_control bytes of message `msg` */
+};
+
+/*
+ * ST_BLOB_INLENS / OUTLENS contents, by syscall:
+ *   accept, accept4, getsockname, getpeername, recvfrom: [*addrlen]
+ *   getsockopt: [*optlen]
+ *   recvmsg: [msg_namelen, msg_controllen]
+ *   recvmmsg: [msg_namelen, msg_controllen] per captured message
+ */
+
+/* st_blob.flags */
+#define ST_BLOB_FAULT (1u << 0)  /* the user memory could not be read */
+
+/* Header of each blob; `len` data bytes follow, then zero padding to a
+ * multiple of 8. */
+struct st_blob {
+	__u8 role;   /* enum st_blob_role */
+	__u8 msg;    /* message index (sendmmsg/recvmmsg), else 0 */
+	__u8 iov;    /* iovec index, else 0 */
+	__u8 flags;  /* ST_BLOB_* */
+	__u16 len;   /* data bytes that follow */
+	__u16 __pad;
+};
+
+/* Most messages / iovecs whose contents are captured per syscall. */
+#define ST_MAX_MMSG 8
+#define ST_MAX_IOV 8
+#define ST_MAX_SOCKADDR 128 /* sizeof(struct sockaddr_storage) */
+#define ST_MAX_OPTVAL 64
+#define ST_MAX_CONTROL 64
+/* Largest string limit (-s) the kernel side honours. */
+#define ST_MAX_STRING 4096
+
+enum st_proc_what {
+	ST_PROC_FORK = 1, /* hdr: the parent; child_pid/child_tid: the new task */
+	ST_PROC_EXIT = 2, /* hdr: the task that exited */
+};
+
+/* A traced task forked (followed with -f) or exited. */
+struct st_proc_event {
+	struct st_header hdr;
+	__u32 what;          /* enum st_proc_what */
+	__u32 child_pid;     /* FORK: tgid of the new task */
+	__u32 child_tid;     /* FORK: its tid */
+	__s32 exit_code;     /* EXIT: task->exit_code (wait status: code << 8 | signal) */
+	__u8 group_dead;     /* EXIT: the last thread of the process */
+	__u8 __pad[7];
+};
+
 /* Per-CPU loss counters, indexed by where the loss happened. */
 enum st_loss_where {
 	ST_LOSS_RINGBUF = 0, /* bpf_ringbuf_reserve failed: ring buffer full */
 	ST_LOSS_OWNER_MAP = 1, /* owner map full: owner of a socket not recorded */
-	ST_LOSS_MAX = 2,
+	ST_LOSS_PID_MAP = 2, /* pids map full: a forked child could not be followed */
+	ST_LOSS_MAX = 3,
 };
 
 #ifdef __cplusplus
@@ -117,5 +202,10 @@ ST_STATIC_ASSERT(sizeof(struct st_state_event) == 160, "st_state_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, saddr) == 96, "st_state_event.saddr");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, sport) == 144, "st_state_event.sport");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, old_state) == 151, "st_state_event.old_state");
+ST_STATIC_ASSERT(sizeof(struct st_syscall_event) == 120, "st_syscall_event layout");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, ret) == 96, "st_syscall_event.ret");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_syscall_event.nr");
+ST_STATIC_ASSERT(sizeof(struct st_blob) == 8, "st_blob layout");
+ST_STATIC_ASSERT(sizeof(struct st_proc_event) == 72, "st_proc_event layout");
 
 #endif /* SOCKTRACE_EVENTS_H */

@@ -12,6 +12,19 @@ static_assert(sizeof(st_state_event) == 160);
 bool Header::owner_known() const { return flags & ST_HF_OWNER_KNOWN; }
 bool Header::owner_inherited() const { return flags & ST_HF_OWNER_INHERITED; }
 
+const Blob* SyscallEvent::find(uint8_t role, uint8_t msg, uint8_t iov) const {
+  for (const Blob& b : blobs)
+    if (b.role == role && b.msg == msg && b.iov == iov) return &b;
+  return nullptr;
+}
+
+std::optional<uint32_t> SyscallEvent::u32(const Blob* b, std::size_t i) const {
+  if (!b || b->fault || (i + 1) * 4 > b->len) return std::nullopt;
+  uint32_t v;
+  std::memcpy(&v, payload.data() + b->offset + i * 4, 4);
+  return v;
+}
+
 namespace {
 
 Header decode_header(const st_header& h) {
@@ -55,6 +68,59 @@ StateEvent decode_state(const st_state_event& e) {
   return s;
 }
 
+ProcEvent decode_proc(const st_proc_event& e) {
+  ProcEvent p;
+  p.hdr = decode_header(e.hdr);
+  p.what = e.what == ST_PROC_FORK ? ProcEvent::What::kFork : ProcEvent::What::kExit;
+  p.child_pid = e.child_pid;
+  p.child_tid = e.child_tid;
+  p.exit_code = e.exit_code;
+  p.group_dead = e.group_dead != 0;
+  return p;
+}
+
+// The fixed part, then st_blob records, each padded to 8 bytes, exactly
+// filling data_len; anything else is a corrupt event.
+std::optional<SyscallEvent> decode_syscall(std::span<const std::byte> bytes, uint16_t size, DecodeError* why) {
+  st_syscall_event e;
+  if (size < sizeof(e) || bytes.size() < size) {
+    if (why) *why = DecodeError::kBadSize;
+    return std::nullopt;
+  }
+  std::memcpy(&e, bytes.data(), sizeof(e));
+  if (e.data_len != size - sizeof(e)) {
+    if (why) *why = DecodeError::kBadSize;
+    return std::nullopt;
+  }
+  SyscallEvent s;
+  s.hdr = decode_header(e.hdr);
+  std::memcpy(s.args.data(), e.args, sizeof(e.args));
+  s.ret = e.ret;
+  s.dur_ns = e.dur_ns;
+  s.nr = e.nr;
+  auto rest = bytes.subspan(sizeof(e), e.data_len);
+  s.payload.assign(rest.begin(), rest.end());
+  std::size_t off = 0;
+  while (off < rest.size()) {
+    st_blob b;
+    if (rest.size() - off < sizeof(b)) {
+      if (why) *why = DecodeError::kBadBlob;
+      return std::nullopt;
+    }
+    std::memcpy(&b, rest.data() + off, sizeof(b));
+    off += sizeof(b);
+    std::size_t padded = (std::size_t{b.len} + 7) & ~std::size_t{7};
+    if (rest.size() - off < padded) {
+      if (why) *why = DecodeError::kBadBlob;
+      return std::nullopt;
+    }
+    s.blobs.push_back(Blob{b.role, b.msg, b.iov, (b.flags & ST_BLOB_FAULT) != 0,
+                           static_cast<uint32_t>(off), b.len});
+    off += padded;
+  }
+  return s;
+}
+
 // Ring-buffer samples are 8-byte aligned in practice, but that is not
 // promised: copy before reading fields.
 template <typename T>
@@ -84,6 +150,12 @@ std::optional<Event> decode(std::span<const std::byte> bytes, DecodeError* why) 
   switch (h.kind) {
     case ST_EV_STATE:
       if (auto e = copy_exact<st_state_event>(bytes, h.size, why)) return decode_state(*e);
+      return std::nullopt;
+    case ST_EV_SYSCALL:
+      if (auto e = decode_syscall(bytes, h.size, why)) return std::move(*e);
+      return std::nullopt;
+    case ST_EV_PROC:
+      if (auto e = copy_exact<st_proc_event>(bytes, h.size, why)) return decode_proc(*e);
       return std::nullopt;
     default:
       if (why) *why = DecodeError::kUnknownKind;

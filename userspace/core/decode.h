@@ -10,7 +10,7 @@
 
 namespace socktrace {
 
-enum class DecodeError { kShort, kBadSize, kUnknownKind };
+enum class DecodeError { kShort, kBadSize, kUnknownKind, kBadBlob };
 
 // The event in `bytes`, or nothing when the bytes are short, the size field
 // disagrees with the kind, or the kind is unknown. Never reads past `bytes`.

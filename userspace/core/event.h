@@ -3,9 +3,13 @@
 #pragma once
 
 #include <array>
+#include <optional>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace socktrace {
 
@@ -55,6 +59,42 @@ struct StateEvent {
   uint8_t new_state = 0;
 };
 
-using Event = std::variant<StateEvent>;
+// One piece of user memory captured with a syscall (st_blob).
+struct Blob {
+  uint8_t role = 0;  // ST_BLOB_*
+  uint8_t msg = 0;   // message index (sendmmsg/recvmmsg)
+  uint8_t iov = 0;   // iovec index
+  bool fault = false;  // the kernel could not read the user memory
+  uint32_t offset = 0;  // into SyscallEvent::payload
+  uint32_t len = 0;
+};
+
+struct SyscallEvent {
+  Header hdr;  // ts_ns: entry when seen, else exit
+  std::array<uint64_t, 6> args{};
+  int64_t ret = 0;
+  uint64_t dur_ns = 0;  // 0: entry not seen
+  uint32_t nr = 0;      // x86-64 syscall number
+  std::vector<std::byte> payload;  // the blobs' bytes
+  std::vector<Blob> blobs;
+
+  // The first blob with this role/msg/iov, or nullptr.
+  const Blob* find(uint8_t role, uint8_t msg = 0, uint8_t iov = 0) const;
+  std::span<const std::byte> bytes(const Blob& b) const { return {payload.data() + b.offset, b.len}; }
+  // The i-th __u32 of a blob, or nothing when it is shorter.
+  std::optional<uint32_t> u32(const Blob* b, std::size_t i) const;
+};
+
+struct ProcEvent {
+  enum class What : uint32_t { kFork = 1, kExit = 2 };
+  Header hdr;  // FORK: the parent; EXIT: the task that exited
+  What what = What::kExit;
+  uint32_t child_pid = 0;
+  uint32_t child_tid = 0;
+  int32_t exit_code = 0;  // wait status: code << 8 | signal
+  bool group_dead = false;
+};
+
+using Event = std::variant<StateEvent, SyscallEvent, ProcEvent>;
 
 }  // namespace socktrace

@@ -1,0 +1,36 @@
+// strace's %network class on x86-64: numbers, names, and the -e trace=LIST
+// parser that selects among them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace socktrace {
+
+struct SyscallInfo {
+  uint32_t nr;  // x86-64 syscall number
+  std::string_view name;
+};
+
+// The 18 syscalls of strace's %network class, by number.
+std::span<const SyscallInfo> network_syscalls();
+
+// The name of a traced syscall number, or "syscall_NNN" as strace writes
+// unknown ones.
+std::string syscall_name(uint32_t nr);
+std::optional<uint32_t> syscall_nr(std::string_view name);
+
+inline constexpr uint32_t kMaxSyscallNr = 512;  // size of the kernel's id filter
+
+// -e trace=LIST (strace syntax: comma-separated names, %network / %net,
+// "all", a leading '!' negates; the "trace=" prefix is optional; several -e
+// accumulate). Returns the selected numbers, sorted; sets *error to one line
+// and returns nothing on an unknown name or one outside %network.
+std::optional<std::vector<uint32_t>> parse_trace_list(const std::vector<std::string>& exprs,
+                                                      std::string* error);
+
+}  // namespace socktrace

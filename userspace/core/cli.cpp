@@ -48,7 +48,7 @@ void add_trace_output(CLI::App* app, Options& o) {
   app->add_flag("-t", o.output.timestamps, "Prefix lines with the time of day (-tt: with microseconds, -ttt: epoch)")
       ->group("Output");
   app->add_option("-s,--string-limit", o.output.string_limit, "Capture at most N bytes of each buffer (0: none)")
-      ->check(CLI::Range(0, 65536))
+      ->check(CLI::Range(0, 4096))
       ->type_name("N")
       ->group("Output");
   app->add_option("-e,--trace", o.output.trace, "Syscalls to trace, strace syntax: trace=connect,accept4 or %network")

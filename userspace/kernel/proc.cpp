@@ -14,6 +14,28 @@ bool process_exists(int pid) {
   return access(("/proc/" + std::to_string(pid)).c_str(), F_OK) == 0;
 }
 
+bool process_alive(int pid) {
+  if (pid <= 0) return false;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(f, stat)) return false;
+  // "pid (comm) S ...": the comm may hold spaces and parentheses.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return false;
+  char state = stat[close + 2];
+  return state != 'Z' && state != 'X';
+}
+
+int thread_count(int pid) {
+  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+  if (!d) return 0;
+  int n = 0;
+  while (dirent* e = readdir(d))
+    if (e->d_name[0] != '.') ++n;
+  closedir(d);
+  return n;
+}
+
 std::string process_comm(int pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
   std::string comm;

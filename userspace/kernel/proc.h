@@ -8,6 +8,10 @@
 namespace socktrace {
 
 bool process_exists(int pid);
+// Exists and is not a zombie waiting for its parent to reap it.
+bool process_alive(int pid);
+// Threads of the process (/proc/PID/task), 0 when it is gone.
+int thread_count(int pid);
 // Command name (/proc/PID/comm) or "".
 std::string process_comm(int pid);
 

@@ -24,8 +24,14 @@ namespace {
 constexpr const char* kPrivilegeHint = "run as root or with CAP_BPF and CAP_PERFMON";
 
 int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
-  char line[1024];
-  vsnprintf(line, sizeof(line), fmt, args);
+  // The verifier's log arrives as one string of any length.
+  va_list again;
+  va_copy(again, args);
+  int n = vsnprintf(nullptr, 0, fmt, again);
+  va_end(again);
+  std::string line(n > 0 ? static_cast<std::size_t>(n) + 1 : 1, '\0');
+  vsnprintf(line.data(), line.size(), fmt, args);
+  line.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   std::string_view text(line);
   while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   switch (level) {
@@ -93,11 +99,26 @@ Tracer::Tracer(const TracerConfig& config) {
   skel_.reset(socktrace_bpf__open());
   if (!skel_) throw RuntimeError(errno_message("open BPF object", errno));
 
-  skel_->rodata->filter_pids = !config.pids.empty();
+  bool by_pid = !config.pids.empty() || config.filter_by_pid;
+  skel_->rodata->filter_pids = by_pid;
   skel_->rodata->wakeup_bytes = config.wakeup_bytes ? config.wakeup_bytes : config.ringbuf_bytes / 2;
   if (int err = bpf_map__set_max_entries(skel_->maps.events, static_cast<uint32_t>(config.ringbuf_bytes)))
     throw RuntimeError(errno_message("size the ring buffer", -err));
 
+  if (config.string_limit > ST_MAX_STRING)
+    throw UsageError("-s " + std::to_string(config.string_limit) + ": the string limit is at most " +
+                     std::to_string(ST_MAX_STRING));
+  skel_->rodata->string_limit = config.string_limit;
+  skel_->rodata->self_tgid = static_cast<uint32_t>(getpid());
+  skel_->rodata->follow_forks = config.follow_forks;
+  skel_->rodata->report_procs = config.report_procs;
+  for (uint32_t nr : config.syscall_nrs)
+    if (nr < sizeof(skel_->rodata->traced_nr)) skel_->rodata->traced_nr[nr] = 1;
+  bool procs = config.syscalls && by_pid;
+  bpf_program__set_autoload(skel_->progs.on_sys_enter, config.syscalls);
+  bpf_program__set_autoload(skel_->progs.on_sys_exit, config.syscalls);
+  bpf_program__set_autoload(skel_->progs.on_process_fork, procs);
+  bpf_program__set_autoload(skel_->progs.on_process_exit, procs);
   bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state, config.states);
   bpf_program__set_autoload(skel_->progs.on_exit_accept, config.states);
   bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states);
@@ -109,11 +130,26 @@ Tracer::Tracer(const TracerConfig& config) {
     throw RuntimeError(errno_message("load BPF programs", err) + " (run with -vv to see the verifier's log)");
   }
 
-  uint8_t one = 1;
-  for (int pid : config.pids) {
-    uint32_t key = static_cast<uint32_t>(pid);
-    if (bpf_map__update_elem(skel_->maps.pids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
-      throw RuntimeError(errno_message("add pid " + std::to_string(pid) + " to the filter", errno));
+  for (int pid : config.pids) add_pid(pid);
+
+  // Processes first, so that a fork between the two attachments is seen.
+  if (procs) {
+    for (auto [prog, link, name] :
+         {std::tuple{skel_->progs.on_process_fork, &skel_->links.on_process_fork, "sched/sched_process_fork"},
+          std::tuple{skel_->progs.on_process_exit, &skel_->links.on_process_exit, "sched/sched_process_exit"}}) {
+      *link = bpf_program__attach(prog);
+      if (!*link) throw UsageError(attach_error(name, errno));
+      attached_.push_back(name);
+    }
+  }
+  if (config.syscalls) {
+    for (auto [prog, link, name] :
+         {std::tuple{skel_->progs.on_sys_enter, &skel_->links.on_sys_enter, "raw_syscalls/sys_enter"},
+          std::tuple{skel_->progs.on_sys_exit, &skel_->links.on_sys_exit, "raw_syscalls/sys_exit"}}) {
+      *link = bpf_program__attach(prog);
+      if (!*link) throw UsageError(attach_error(name, errno));
+      attached_.push_back(name);
+    }
   }
 
   if (config.states) {
@@ -140,6 +176,13 @@ Tracer::Tracer(const TracerConfig& config) {
 
 Tracer::~Tracer() = default;
 
+void Tracer::add_pid(int pid) {
+  uint8_t one = 1;
+  uint32_t key = static_cast<uint32_t>(pid);
+  if (bpf_map__update_elem(skel_->maps.pids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
+    throw RuntimeError(errno_message("add pid " + std::to_string(pid) + " to the filter", errno));
+}
+
 int Tracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
 
 LossCounts Tracer::losses() const {
@@ -155,6 +198,7 @@ LossCounts Tracer::losses() const {
   };
   out.ringbuf = sum(ST_LOSS_RINGBUF);
   out.owner_map = sum(ST_LOSS_OWNER_MAP);
+  out.pid_map = sum(ST_LOSS_PID_MAP);
 
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, skel_->obj) {

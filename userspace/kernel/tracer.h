@@ -13,9 +13,15 @@ struct socktrace_bpf;
 namespace socktrace {
 
 struct TracerConfig {
-  std::vector<int> pids;            // empty: every process
+  std::vector<int> pids;            // empty: every process (unless filter_by_pid)
+  bool filter_by_pid = false;       // the pid filter is on even with no pid yet (-- CMD)
   uint64_t ringbuf_bytes = 16u << 20;
   bool states = true;               // attach the TCP state programs
+  bool syscalls = false;            // attach the syscall trace
+  std::vector<uint32_t> syscall_nrs;  // which syscalls (x86-64 numbers)
+  uint32_t string_limit = 32;       // -s: payload bytes captured per buffer
+  bool follow_forks = false;        // -f: children of traced processes join the set
+  bool report_procs = false;        // fork/exit events of traced tasks
   // Wake the reader only when this much data waits; the reader also polls
   // every RingReader::kPollMs. 0: a wake-up per event.
   uint64_t wakeup_bytes = 0;        // default: half the ring buffer
@@ -26,6 +32,7 @@ struct TracerConfig {
 struct LossCounts {
   uint64_t ringbuf = 0;      // ring buffer full
   uint64_t owner_map = 0;    // owner not recorded (map full): later events lack the owner
+  uint64_t pid_map = 0;      // a forked child could not be followed (pid map full)
   uint64_t recursion = 0;    // program not run: another BPF program was running on the CPU
   uint64_t events() const { return ringbuf + recursion; }
 };
@@ -43,6 +50,8 @@ class Tracer {
   const std::vector<std::string>& attached() const { return attached_; }
   // Records `pid` as owner of the socket with `cookie` (sockets older than
   // socktrace); returns false when the map is full.
+  // Adds a process to the traced set (the filter must be on: pids given).
+  void add_pid(int pid);
   bool seed_owner(uint64_t cookie, int pid, const std::string& comm);
   // Records `pid` as owner of the listener on (netns, port), whose children
   // inherit it until accept().

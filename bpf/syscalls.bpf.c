@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The syscall trace (strace -e trace=network without ptrace).
+ *
+ * Two programs on the raw syscall tracepoints (tp_btf/sys_enter and
+ * tp_btf/sys_exit) rather than 36 on syscalls:sys_{enter,exit}_X: every
+ * syscall of the host goes through the same raw tracepoint either way (the
+ * per-syscall events are filtered inside it), tp_btf runs the program
+ * directly instead of through the perf trace buffer, and one id check against
+ * a read-only table is the cheapest possible first filter.
+ *
+ * Entry keeps only what the kernel will overwrite (the time, and the
+ * value-result lengths: addrlen, optlen, msg_namelen...) in task storage.
+ * Exit reads the arguments from pt_regs, the user memory they point to, and
+ * emits one event: the fixed st_syscall_event followed by st_blob records,
+ * built in a per-CPU scratch buffer and copied into the ring buffer at its
+ * real size.
+ */
+#include "common.bpf.h"
+
+#define NR_SOCKET 41
+#define NR_CONNECT 42
+#define NR_ACCEPT 43
+#define NR_SENDTO 44
+#define NR_RECVFROM 45
+#define NR_SENDMSG 46
+#define NR_RECVMSG 47
+#define NR_SHUTDOWN 48
+#define NR_BIND 49
+#define NR_LISTEN 50
+#define NR_GETSOCKNAME 51
+#define NR_GETPEERNAME 52
+#define NR_SOCKETPAIR 53
+#define NR_SETSOCKOPT 54
+#define NR_GETSOCKOPT 55
+#define NR_ACCEPT4 288
+#define NR_RECVMMSG 299
+#define NR_SENDMMSG 307
+
+#define ST_NR_MAX 512
+
+/* Tunables, set by userspace before load. */
+const volatile __u8 traced_nr[ST_NR_MAX] = {}; /* 1: trace this syscall number */
+const volatile __u32 string_limit = 32;        /* -s: payload bytes per buffer */
+const volatile __u32 self_tgid = 0;            /* socktrace itself: never traced */
+
+/* Blobs start below this offset in the scratch buffer, so that a blob of the
+ * largest size always fits behind it. */
+#define ST_BLOB_AREA 16384
+#define ST_SCRATCH (sizeof(struct st_syscall_event) + ST_BLOB_AREA + 8 + ST_MAX_STRING + 8)
+
+/* The value-result lengths the kernel overwrites, as they were at entry. */
+#define ST_INLENS_MAX (2 * ST_MAX_MMSG)
+
+struct st_enter {
+	__u64 ts_ns;
+	__u32 nr;
+	__u32 n_inlens;
+	__u32 inlens[ST_INLENS_MAX];
+	__u8 inlen_fault;
+	__u8 __pad[7];
+	struct __kernel_timespec timeout;
+	__u8 has_timeout;
+};
+
+/* key: task; value: the syscall it is in. Written at entry, read at exit;
+ * freed by the kernel with the task. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct st_enter);
+} enters SEC(".maps");
+
+/*
+ * The event under construction. `off` (the end of the blobs so far) lives in
+ * map memory on purpose: the verifier treats what it loads from there as any
+ * value, bounded again at each use, instead of tracking every exact offset
+ * down every path, which multiplies its states past its budget.
+ */
+struct st_scratch {
+	__u64 off;
+	__u8 event[sizeof(struct st_syscall_event)];
+	__u8 blobs[ST_BLOB_AREA + 8 + ST_MAX_STRING + 8];
+};
+
+/* key: 0; value: the event being built, per CPU (programs do not nest on a
+ * CPU: the kernel's recursion guard skips a nested run). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct st_scratch);
+} scratch SEC(".maps");
+
+static __always_inline bool traced(__u64 nr)
+{
+	return nr < ST_NR_MAX && traced_nr[nr & (ST_NR_MAX - 1)];
+}
+
+static __always_inline bool admitted_current(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (tgid == self_tgid)
+		return false;
+	return admitted(tgid, filter_cgroups ? bpf_get_current_cgroup_id() : 0);
+}
+
+static __always_inline __u32 read_user_u32(const void *uptr, __u8 *fault)
+{
+	__u32 v = 0;
+
+	if (!uptr || bpf_probe_read_user(&v, sizeof(v), uptr))
+		*fault = 1;
+	return v;
+}
+
+static __always_inline void save_inlen(struct st_enter *en, const void *uptr)
+{
+	__u32 i = en->n_inlens;
+
+	if (i >= ST_INLENS_MAX)
+		return;
+	en->inlens[i] = read_user_u32(uptr, &en->inlen_fault);
+	en->n_inlens = i + 1;
+}
+
+static __always_inline void save_msghdr_lens(struct st_enter *en, const struct user_msghdr *um)
+{
+	save_inlen(en, &um->msg_namelen);
+	save_inlen(en, &um->msg_controllen);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	struct st_enter *en;
+
+	if (!traced(id) || !admitted_current())
+		return 0;
+	en = bpf_task_storage_get(&enters, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!en)
+		return 0;
+	en->ts_ns = bpf_ktime_get_ns();
+	en->nr = id;
+	en->n_inlens = 0;
+	en->inlen_fault = 0;
+	en->has_timeout = 0;
+
+	switch (id) {
+	case NR_ACCEPT:
+	case NR_ACCEPT4:
+	case NR_GETSOCKNAME:
+	case NR_GETPEERNAME:
+		if (regs->dx)
+			save_inlen(en, (void *)regs->dx);
+		break;
+	case NR_RECVFROM:
+		if (regs->r9)
+			save_inlen(en, (void *)regs->r9);
+		break;
+	case NR_GETSOCKOPT:
+		if (regs->r8)
+			save_inlen(en, (void *)regs->r8);
+		break;
+	case NR_RECVMSG:
+		if (regs->si)
+			save_msghdr_lens(en, (void *)regs->si);
+		break;
+	case NR_RECVMMSG: {
+		struct mmsghdr *vec = (void *)regs->si;
+		__u32 vlen = regs->dx;
+
+		for (__u32 j = 0; j < ST_MAX_MMSG && j < vlen && vec; j++)
+			save_msghdr_lens(en, &vec[j].msg_hdr);
+		if (regs->r8 && !bpf_probe_read_user(&en->timeout, sizeof(en->timeout), (void *)regs->r8))
+			en->has_timeout = 1;
+		break;
+	}
+	}
+	return 0;
+}
+
+struct builder {
+	struct st_scratch *s;
+};
+
+static __always_inline struct st_blob *blob_start(struct builder *b, __u8 role, __u8 msg, __u8 iov)
+{
+	struct st_blob *h;
+	__u64 off = b->s->off;
+
+	if (off >= ST_BLOB_AREA)
+		return NULL;
+	h = (void *)(b->s->blobs + off);
+	h->role = role;
+	h->msg = msg;
+	h->iov = iov;
+	h->flags = 0;
+	h->len = 0;
+	h->__pad = 0;
+	return h;
+}
+
+static __always_inline void blob_finish(struct builder *b, struct st_blob *h, __u32 len)
+{
+	h->len = len;
+	b->s->off = (void *)(h + 1) - (void *)b->s->blobs + ((len + 7) & ~7u);
+}
+
+/* Appends `len` (capped) bytes of user memory at `uptr` as a blob; a read
+ * that faults leaves an empty blob flagged ST_BLOB_FAULT. */
+static __always_inline void put_user(struct builder *b, __u8 role, __u8 msg, __u8 iov,
+				     const void *uptr, __u64 len)
+{
+	struct st_blob *h = blob_start(b, role, msg, iov);
+	__u8 *data;
+	__u32 n;
+
+	if (!h)
+		return;
+	n = len > ST_MAX_STRING ? ST_MAX_STRING : len;
+	data = (void *)(h + 1);
+	/* The padding after the data must not carry an earlier event's bytes. */
+	*(__u64 *)(data + (n & ~7u)) = 0;
+	if (bpf_probe_read_user(data, n, uptr)) {
+		h->flags = ST_BLOB_FAULT;
+		n = 0;
+	}
+	blob_finish(b, h, n);
+}
+
+/* Appends a kernel-side value (lengths saved at entry, read at exit). */
+static __always_inline void put_u32s(struct builder *b, __u8 role, const __u32 *vals, __u32 count, bool fault)
+{
+	struct st_blob *h = blob_start(b, role, 0, 0);
+	__u8 *data;
+	__u32 n;
+
+	if (!h)
+		return;
+	n = count * 4;
+	/* The caller's bound is invisible to the verifier after inlining. */
+	barrier_var(n);
+	n &= 2 * ST_INLENS_MAX * 4 - 1;
+	data = (void *)(h + 1);
+	*(__u64 *)(data + (n & ~7u)) = 0;
+	bpf_probe_read_kernel(data, n, vals);
+	if (fault)
+		h->flags = ST_BLOB_FAULT;
+	blob_finish(b, h, n);
+}
+
+static __always_inline __u64 min64(__u64 a, __u64 b)
+{
+	return a < b ? a : b;
+}
+
+static __always_inline void put_addr(struct builder *b, __u8 msg, const void *uptr, __u64 len)
+{
+	if (uptr && len)
+		put_user(b, ST_BLOB_ADDR, msg, 0, uptr, min64(len, ST_MAX_SOCKADDR));
+}
+
+/* bpf_loop() callbacks: the verifier checks a callback body once instead of
+ * every unrolled path of nested loops (messages x iovecs), which would exceed
+ * its instruction budget. */
+struct iov_loop {
+	struct builder *b;
+	const struct iovec *iov; /* user pointer */
+	__u64 avail;             /* bytes left to show; (__u64)-1 for a send */
+	__u8 msg;
+};
+
+static long iov_step(__u64 i, void *ctx)
+{
+	struct iov_loop *l = ctx;
+	struct iovec iov;
+	__u64 n;
+
+	if (!l->avail || bpf_probe_read_user(&iov, sizeof(iov), &l->iov[i]))
+		return 1;
+	n = min64(iov.iov_len, l->avail);
+	if (l->avail != (__u64)-1)
+		l->avail -= n;
+	put_user(l->b, ST_BLOB_DATA, l->msg, i, iov.iov_base, min64(n, string_limit));
+	return 0;
+}
+
+/*
+ * A message header and what it points to: the name, the iovecs and the
+ * first string_limit bytes of each, the control data. `avail` bounds the
+ * data shown (received bytes); (__u64)-1 for a send.
+ */
+static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct user_msghdr *um, __u64 avail)
+{
+	struct user_msghdr h;
+	struct iov_loop l;
+	__u64 iovlen;
+
+	if (bpf_probe_read_user(&h, sizeof(h), um)) {
+		put_user(b, ST_BLOB_MSGHDR, msg, 0, um, 0);
+		return;
+	}
+	put_user(b, ST_BLOB_MSGHDR, msg, 0, um, sizeof(h));
+	put_addr(b, msg, h.msg_name, h.msg_namelen);
+	iovlen = min64(h.msg_iovlen, ST_MAX_IOV);
+	if (h.msg_iov && iovlen) {
+		put_user(b, ST_BLOB_IOVEC, msg, 0, h.msg_iov, iovlen * sizeof(struct iovec));
+		if (string_limit) {
+			l.b = b;
+			l.iov = h.msg_iov;
+			l.avail = avail;
+			l.msg = msg;
+			bpf_loop(iovlen, iov_step, &l, 0);
+		}
+	}
+	if (h.msg_control && h.msg_controllen)
+		put_user(b, ST_BLOB_CONTROL, msg, 0, h.msg_control, min64(h.msg_controllen, ST_MAX_CONTROL));
+}
+
+struct mmsg_loop {
+	struct builder *b;
+	struct mmsghdr *vec; /* user pointer */
+	__u32 lens[ST_MAX_MMSG];
+	bool recv;
+};
+
+static long mmsg_step(__u64 j, void *ctx)
+{
+	struct mmsg_loop *l = ctx;
+	__u32 len = 0;
+
+	if (j >= ST_MAX_MMSG)
+		return 1;
+	bpf_probe_read_user(&len, sizeof(len), &l->vec[j].msg_len);
+	l->lens[j] = len;
+	put_msghdr(l->b, j, &l->vec[j].msg_hdr, l->recv ? len : (__u64)-1);
+	return 0;
+}
+
+static __always_inline void put_mmsg(struct builder *b, struct mmsghdr *vec, __u32 count, bool recv)
+{
+	struct mmsg_loop l = {};
+
+	if (count > ST_MAX_MMSG)
+		count = ST_MAX_MMSG;
+	if (!count)
+		return;
+	l.b = b;
+	l.vec = vec;
+	l.recv = recv;
+	bpf_loop(count, mmsg_step, &l, 0);
+	put_u32s(b, ST_BLOB_MMSGLEN, l.lens, count, false);
+}
+
+static __always_inline void put_inlens(struct builder *b, const struct st_enter *en)
+{
+	if (en && en->n_inlens)
+		put_u32s(b, ST_BLOB_INLENS, en->inlens, en->n_inlens, en->inlen_fault);
+}
+
+/* The value-result length at exit, and the blob of it. */
+static __always_inline __u32 put_outlen(struct builder *b, const void *uptr)
+{
+	__u8 fault = 0;
+	__u32 v = read_user_u32(uptr, &fault);
+
+	put_u32s(b, ST_BLOB_OUTLENS, &v, 1, fault);
+	return fault ? 0 : v;
+}
+
+static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs *regs, long ret,
+				    const struct st_enter *en)
+{
+	void *a1 = (void *)regs->si;
+	__u64 a2 = regs->dx;
+
+	switch (nr) {
+	case NR_SOCKETPAIR:
+		if (ret == 0)
+			put_user(b, ST_BLOB_FDS, 0, 0, (void *)regs->r10, 2 * sizeof(int));
+		break;
+	case NR_BIND:
+	case NR_CONNECT:
+		put_addr(b, 0, a1, (__u32)a2);
+		break;
+	case NR_ACCEPT:
+	case NR_ACCEPT4:
+	case NR_GETSOCKNAME:
+	case NR_GETPEERNAME: {
+		__u32 out = 0;
+
+		if (a2) {
+			put_inlens(b, en);
+			out = put_outlen(b, (void *)a2);
+		}
+		if (ret >= 0 && a1 && a2) {
+			__u32 in = en && en->n_inlens ? en->inlens[0] : out;
+
+			put_addr(b, 0, a1, min64(out, in));
+		}
+		break;
+	}
+	case NR_SENDTO:
+		if (string_limit)
+			put_user(b, ST_BLOB_DATA, 0, 0, a1, min64(a2, string_limit));
+		put_addr(b, 0, (void *)regs->r8, (__u32)regs->r9);
+		break;
+	case NR_RECVFROM: {
+		__u32 out = 0;
+
+		if (ret > 0 && string_limit)
+			put_user(b, ST_BLOB_DATA, 0, 0, a1, min64(ret, string_limit));
+		if (regs->r9) {
+			put_inlens(b, en);
+			out = put_outlen(b, (void *)regs->r9);
+		}
+		if (ret >= 0 && regs->r8 && regs->r9) {
+			__u32 in = en && en->n_inlens ? en->inlens[0] : out;
+
+			put_addr(b, 0, (void *)regs->r8, min64(out, in));
+		}
+		break;
+	}
+	case NR_SENDMSG:
+		if (a1)
+			put_msghdr(b, 0, a1, (__u64)-1);
+		break;
+	case NR_RECVMSG:
+		put_inlens(b, en);
+		if (a1)
+			put_msghdr(b, 0, a1, ret > 0 ? ret : 0);
+		break;
+	case NR_SENDMMSG:
+		if (a1)
+			put_mmsg(b, a1, ret > 0 ? ret : a2, false);
+		break;
+	case NR_RECVMMSG:
+		put_inlens(b, en);
+		if (en && en->has_timeout) {
+			struct st_blob *h = blob_start(b, ST_BLOB_TIMEOUT, 0, 0);
+
+			if (h) {
+				bpf_probe_read_kernel(h + 1, sizeof(en->timeout), &en->timeout);
+				blob_finish(b, h, sizeof(en->timeout));
+			}
+		}
+		if (a1 && ret > 0)
+			put_mmsg(b, a1, ret, true);
+		break;
+	case NR_SETSOCKOPT:
+		if (regs->r10 && regs->r8)
+			put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)regs->r10, min64((__u32)regs->r8, ST_MAX_OPTVAL));
+		break;
+	case NR_GETSOCKOPT:
+		if (regs->r8) {
+			__u32 out;
+
+			put_inlens(b, en);
+			out = put_outlen(b, (void *)regs->r8);
+			if (ret == 0 && regs->r10)
+				put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)regs->r10, min64(out, ST_MAX_OPTVAL));
+		}
+		break;
+	}
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 nr = regs->orig_ax;
+	struct st_syscall_event *e;
+	struct st_enter *en;
+	struct st_owner self;
+	struct builder b;
+	__u32 zero = 0;
+	__u64 now, size;
+
+	if (!traced(nr) || !admitted_current())
+		return 0;
+	b.s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!b.s)
+		return 0;
+	now = bpf_ktime_get_ns();
+	en = bpf_task_storage_get(&enters, bpf_get_current_task_btf(), 0, 0);
+	if (en && en->nr != nr)
+		en = NULL;
+
+	e = (void *)b.s->event;
+	owner_from_current(&self);
+	fill_header(&e->hdr, ST_EV_SYSCALL, 0, &self);
+	e->hdr.flags = 0;
+	e->hdr.ts_ns = en ? en->ts_ns : now;
+	e->dur_ns = en ? now - en->ts_ns : 0;
+	e->args[0] = regs->di;
+	e->args[1] = regs->si;
+	e->args[2] = regs->dx;
+	e->args[3] = regs->r10;
+	e->args[4] = regs->r8;
+	e->args[5] = regs->r9;
+	e->ret = ret;
+	e->nr = nr;
+
+	b.s->off = 0;
+	capture(&b, nr, regs, ret, en);
+	if (en)
+		en->nr = 0; /* consumed: a later exit without entry must not reuse it */
+
+	size = b.s->off;
+	if (size > sizeof(b.s->blobs))
+		size = sizeof(b.s->blobs);
+	e->data_len = size;
+	e->hdr.size = sizeof(*e) + size;
+	/* event and blobs are contiguous in the scratch value */
+	if (bpf_ringbuf_output(&events, e, sizeof(*e) + size, 0))
+		count_loss(ST_LOSS_RINGBUF);
+	return 0;
+}

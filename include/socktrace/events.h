@@ -127,7 +127,8 @@ enum st_blob_role {
 	ST_BLOB_OPTVAL = 7,  /* setsockopt/getsockopt option value */
 	ST_BLOB_FDS = 8,     /* socketpair's int[2] */
 	ST_BLOB_MMSGLEN = 9, /* __u32[]: msg_len of each mmsghdr at exit */
-	ST_BLOB_TIMEOUT = 10, /* recvmmsg's struct __kernel_timespec at entry */
+	ST_BLOB_TIMEOUT = 10, /* recvmmsg's struct __kernel_timespec: iov=0 at entry,
+			       * iov=1 at exit (the time left) */
 	ST_BLOB_CONTROL = 11, /* msg_control bytes of message `msg` */
 };
 

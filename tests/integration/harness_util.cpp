@@ -138,7 +138,9 @@ void Socktrace::start_and_wait_ready(const std::vector<std::string>& args, int s
   err_fd_ = err_pipe[0];
   fcntl(err_fd_, F_SETFL, O_NONBLOCK);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (err_.find("Ctrl-C to stop") == std::string::npos) {
+  // States modes say "Ctrl-C to stop"; the syscall trace says, as strace,
+  // "Process N attached".
+  while (err_.find("Ctrl-C to stop") == std::string::npos && err_.find(" attached\n") == std::string::npos) {
     pollfd p{err_fd_, POLLIN, 0};
     poll(&p, 1, 100);
     err_ += read_available(err_fd_);

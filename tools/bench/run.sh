@@ -42,6 +42,20 @@ for r in $(seq "$rounds"); do
   fi
 done
 
+# Syscall trace: request/response workloads run untraced, under
+# `socktrace -o /dev/null --` (every syscall captured and formatted) and under
+# strace -f -e trace=network. The tracer has CPU 1, the workload CPU 0.
+pp_n=${PINGPONG_N:-200000}
+declare -A pp
+for r in $(seq "$rounds"); do
+  for w in pingpong udp; do
+    n=$pp_n
+    pp[$w.untraced]+="$(taskset -c 0 "$work" "$w" "$n") "
+    pp[$w.socktrace]+="$(taskset -c 1 "$bin/socktrace" -o /dev/null -- taskset -c 0 "$work" "$w" "$n" 2>>"$tmp/pp.err") "
+    pp[$w.strace]+="$(taskset -c 1 strace -f -e trace=network -o /dev/null taskset -c 0 "$work" "$w" $((n / 20))) "
+  done
+done
+
 base=$(echo ${rates[untraced]} | tr ' ' '\n' | median)
 printf "connection churn, %d connections, median of %d runs\n" "$churn_n" "$rounds"
 printf "%-22s %12s %8s\n" "tracer" "conn/s" "kept"
@@ -51,4 +65,14 @@ for t in untraced states tcpstates; do
   printf "%-22s %12.0f %8.3f\n" "$t" "$m" "$(echo "$m / $base" | bc -l)"
 done
 echo "socktrace states, per run: $(tr '\n' '|' <"$tmp/losses")"
+for w in pingpong udp; do
+  printf "\n%s ping-pong, 64 B, %d round trips (strace: %d), median of %d runs\n" "$w" "$pp_n" $((pp_n / 20)) "$rounds"
+  printf "%-22s %12s %8s\n" "tracer" "round trips/s" "kept"
+  b=$(echo ${pp[$w.untraced]} | tr ' ' '\n' | median)
+  for t in untraced socktrace strace; do
+    m=$(echo ${pp[$w.$t]} | tr ' ' '\n' | median)
+    printf "%-22s %12.0f %8.3f\n" "$t" "$m" "$(echo "$m / $b" | bc -l)"
+  done
+done
+echo "socktrace syscall-trace losses: $(grep -h lost "$tmp/pp.err" | tr '\n' '|' || true)"
 "$bin/tools/bench/socktrace_micro_bench" --benchmark_min_time=0.2 2>/dev/null | grep -E "^BM_|items"

@@ -4,6 +4,7 @@
 //                         client thread and one server thread
 //   workload pingpong N   N 64-byte request/response round trips on one
 //                         TCP connection
+//   workload udp N        N 64-byte request/response round trips over UDP
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -104,11 +105,53 @@ double pingpong(long n) {
   return rate;
 }
 
+double udp_pingpong(long n) {
+  auto bound = [](sockaddr_in* a) {
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    a->sin_family = AF_INET;
+    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(*a);
+    if (bind(s, reinterpret_cast<sockaddr*>(a), sizeof(*a)) ||
+        getsockname(s, reinterpret_cast<sockaddr*>(a), &len)) {
+      perror("udp bind");
+      std::exit(1);
+    }
+    return s;
+  };
+  sockaddr_in server_addr{}, client_addr{};
+  int server = bound(&server_addr), client = bound(&client_addr);
+  // Connected both ways: send()/recv() on each side, no address per call.
+  if (connect(client, reinterpret_cast<sockaddr*>(&server_addr), sizeof(server_addr)) ||
+      connect(server, reinterpret_cast<sockaddr*>(&client_addr), sizeof(client_addr))) {
+    perror("udp connect");
+    std::exit(1);
+  }
+  std::thread echo([&] {
+    char buf[64];
+    for (long i = 0; i < n; ++i) {
+      ssize_t got = recv(server, buf, sizeof(buf), 0);
+      if (got <= 0) break;
+      send(server, buf, static_cast<size_t>(got), 0);
+    }
+  });
+  char buf[64] = {};
+  auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < n; ++i) {
+    send(client, buf, sizeof(buf), 0);
+    recv(client, buf, sizeof(buf), 0);
+  }
+  double rate = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  echo.join();
+  close(client);
+  close(server);
+  return rate;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: workload churn|pingpong N\n");
+    std::fprintf(stderr, "usage: workload churn|pingpong|udp N\n");
     return 2;
   }
   long n = std::atol(argv[2]);
@@ -117,7 +160,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string mode = argv[1];
-  double rate = mode == "churn" ? churn(n) : mode == "pingpong" ? pingpong(n) : -1;
+  double rate = mode == "churn"      ? churn(n)
+                : mode == "pingpong" ? pingpong(n)
+                : mode == "udp"      ? udp_pingpong(n)
+                                     : -1;
   if (rate < 0) {
     std::fprintf(stderr, "workload: unknown mode '%s'\n", argv[1]);
     return 2;

@@ -43,6 +43,7 @@
 const volatile __u8 traced_nr[ST_NR_MAX] = {}; /* 1: trace this syscall number */
 const volatile __u32 string_limit = 32;        /* -s: payload bytes per buffer */
 const volatile __u32 self_tgid = 0;            /* socktrace itself: never traced */
+const volatile __u8 annotate_fds = 0;          /* -y: describe the sockets behind fds */
 
 /* Blobs start below this offset in the scratch buffer, so that a blob of the
  * largest size always fits behind it. */
@@ -61,6 +62,8 @@ struct st_enter {
 	__u8 __pad[7];
 	struct __kernel_timespec timeout;
 	__u8 has_timeout;
+	__u8 has_fdinfo;
+	struct st_fdinfo fdinfo; /* -y: the fd argument as it was at entry */
 };
 
 /* key: task; value: the syscall it is in. Written at entry, read at exit;
@@ -92,6 +95,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct st_scratch);
 } scratch SEC(".maps");
+
+/* key: 0; value: room to describe a returned fd at exit, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct st_fdinfo);
+} fdinfo_scratch SEC(".maps");
 
 static __always_inline bool traced(__u64 nr)
 {
@@ -132,55 +143,6 @@ static __always_inline void save_msghdr_lens(struct st_enter *en, const struct u
 	save_inlen(en, &um->msg_controllen);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
-{
-	struct st_enter *en;
-
-	if (!traced(id) || !admitted_current())
-		return 0;
-	en = bpf_task_storage_get(&enters, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!en)
-		return 0;
-	en->ts_ns = bpf_ktime_get_ns();
-	en->nr = id;
-	en->n_inlens = 0;
-	en->inlen_fault = 0;
-	en->has_timeout = 0;
-
-	switch (id) {
-	case NR_ACCEPT:
-	case NR_ACCEPT4:
-	case NR_GETSOCKNAME:
-	case NR_GETPEERNAME:
-		if (regs->dx)
-			save_inlen(en, (void *)regs->dx);
-		break;
-	case NR_RECVFROM:
-		if (regs->r9)
-			save_inlen(en, (void *)regs->r9);
-		break;
-	case NR_GETSOCKOPT:
-		if (regs->r8)
-			save_inlen(en, (void *)regs->r8);
-		break;
-	case NR_RECVMSG:
-		if (regs->si)
-			save_msghdr_lens(en, (void *)regs->si);
-		break;
-	case NR_RECVMMSG: {
-		struct mmsghdr *vec = (void *)regs->si;
-		__u32 vlen = regs->dx;
-
-		for (__u32 j = 0; j < ST_MAX_MMSG && j < vlen && vec; j++)
-			save_msghdr_lens(en, &vec[j].msg_hdr);
-		if (regs->r8 && !bpf_probe_read_user(&en->timeout, sizeof(en->timeout), (void *)regs->r8))
-			en->has_timeout = 1;
-		break;
-	}
-	}
-	return 0;
-}
 
 struct builder {
 	struct st_scratch *s;
@@ -229,6 +191,135 @@ static __always_inline void put_user(struct builder *b, __u8 role, __u8 msg, __u
 		n = 0;
 	}
 	blob_finish(b, h, n);
+}
+
+#define SOCK_DGRAM 2
+#define AF_UNIX 1
+#define AF_NETLINK 16
+#define IPPROTO_UDP 17
+#define TCP_CLOSE 7
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+/* The socket behind `fd` of the current task, or NULL. */
+static __always_inline struct socket *fd_socket(long fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file *file = NULL;
+	struct file **fds;
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	return BPF_CORE_READ(file, private_data);
+}
+
+static __always_inline __u64 socket_ino(struct socket *so)
+{
+	struct socket_alloc *sa = container_of(so, struct socket_alloc, socket);
+
+	return BPF_CORE_READ(sa, vfs_inode.i_ino);
+}
+
+/* Fills `fi` for `fd`; fi->family stays 0 when it is not a socket. */
+static __always_inline void describe_fd(struct st_fdinfo *fi, long fd)
+{
+	struct socket *so = fd_socket(fd);
+	struct sock *sk;
+	__u16 family;
+
+	__builtin_memset(fi, 0, sizeof(*fi));
+	if (!so)
+		return;
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	fi->ino = socket_ino(so);
+	fi->family = family;
+	fi->type = BPF_CORE_READ(sk, sk_type);
+	fi->protocol = BPF_CORE_READ(sk, sk_protocol);
+	fi->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (family == AF_INET || family == AF_INET6) {
+		__u16 num = BPF_CORE_READ(sk, __sk_common.skc_num);
+
+		fi->sport = num;
+		fi->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (family == AF_INET) {
+			BPF_CORE_READ_INTO(fi->saddr, sk, __sk_common.skc_rcv_saddr);
+			BPF_CORE_READ_INTO(fi->daddr, sk, __sk_common.skc_daddr);
+		} else {
+			BPF_CORE_READ_INTO(fi->saddr, sk, __sk_common.skc_v6_rcv_saddr);
+			BPF_CORE_READ_INTO(fi->daddr, sk, __sk_common.skc_v6_daddr);
+		}
+		/* What sock_diag (and so strace -yy) finds: a TCP socket once it
+		 * left CLOSE, any other once it has a local port. */
+		fi->hashed = fi->protocol == IPPROTO_TCP ? fi->state != TCP_CLOSE : num != 0;
+	} else if (family == AF_UNIX) {
+		struct unix_sock *us = (void *)sk;
+		struct unix_address *addr = BPF_CORE_READ(us, addr);
+		struct sock *peer = BPF_CORE_READ(us, peer);
+
+		if (peer) {
+			struct socket *pso = BPF_CORE_READ(peer, sk_socket);
+
+			if (pso)
+				fi->peer_ino = socket_ino(pso);
+		}
+		if (addr) {
+			__s64 len = (__s64)BPF_CORE_READ(addr, len) - (__s64)sizeof(__u16);
+			__u64 n = len > 0 ? len : 0;
+
+			barrier_var(n);
+			if (n > sizeof(fi->path))
+				n = sizeof(fi->path);
+			fi->path_len = n;
+			bpf_probe_read_kernel(fi->path, n, addr->name[0].sun_path);
+		}
+		fi->hashed = 1;
+	} else if (family == AF_NETLINK) {
+		struct netlink_sock *nl = (void *)sk;
+
+		fi->nl_portid = BPF_CORE_READ(nl, portid);
+		fi->hashed = fi->nl_portid != 0;
+	}
+}
+
+static __always_inline void put_fdinfo(struct builder *b, __u8 which, const struct st_fdinfo *fi)
+{
+	struct st_blob *h = blob_start(b, ST_BLOB_FDINFO, 0, which);
+
+	if (!h)
+		return;
+	bpf_probe_read_kernel(h + 1, sizeof(*fi), fi);
+	blob_finish(b, h, sizeof(*fi));
+}
+
+/* -y: the fds a syscall returns, described at exit. */
+static __always_inline void put_returned_fds(struct builder *b, __u32 nr, struct pt_regs *regs, long ret)
+{
+	struct st_fdinfo *fi;
+	__u32 zero = 0;
+	int fds[2];
+
+	fi = bpf_map_lookup_elem(&fdinfo_scratch, &zero);
+	if (!fi)
+		return;
+	if ((nr == NR_SOCKET || nr == NR_ACCEPT || nr == NR_ACCEPT4) && ret >= 0) {
+		describe_fd(fi, ret);
+		put_fdinfo(b, 1, fi);
+	} else if (nr == NR_SOCKETPAIR && ret == 0 &&
+		   !bpf_probe_read_user(fds, sizeof(fds), (void *)regs->r10)) {
+		describe_fd(fi, fds[0]);
+		put_fdinfo(b, 2, fi);
+		describe_fd(fi, fds[1]);
+		put_fdinfo(b, 3, fi);
+	}
 }
 
 /* Appends a kernel-side value (lengths saved at entry, read at exit). */
@@ -470,6 +561,61 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 	}
 }
 
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	struct st_enter *en;
+
+	if (!traced(id) || !admitted_current())
+		return 0;
+	en = bpf_task_storage_get(&enters, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!en)
+		return 0;
+	en->ts_ns = bpf_ktime_get_ns();
+	en->nr = id;
+	en->n_inlens = 0;
+	en->inlen_fault = 0;
+	en->has_timeout = 0;
+	en->has_fdinfo = 0;
+	if (annotate_fds && id != NR_SOCKET && id != NR_SOCKETPAIR) {
+		describe_fd(&en->fdinfo, regs->di);
+		en->has_fdinfo = 1;
+	}
+
+	switch (id) {
+	case NR_ACCEPT:
+	case NR_ACCEPT4:
+	case NR_GETSOCKNAME:
+	case NR_GETPEERNAME:
+		if (regs->dx)
+			save_inlen(en, (void *)regs->dx);
+		break;
+	case NR_RECVFROM:
+		if (regs->r9)
+			save_inlen(en, (void *)regs->r9);
+		break;
+	case NR_GETSOCKOPT:
+		if (regs->r8)
+			save_inlen(en, (void *)regs->r8);
+		break;
+	case NR_RECVMSG:
+		if (regs->si)
+			save_msghdr_lens(en, (void *)regs->si);
+		break;
+	case NR_RECVMMSG: {
+		struct mmsghdr *vec = (void *)regs->si;
+		__u32 vlen = regs->dx;
+
+		for (__u32 j = 0; j < ST_MAX_MMSG && j < vlen && vec; j++)
+			save_msghdr_lens(en, &vec[j].msg_hdr);
+		if (regs->r8 && !bpf_probe_read_user(&en->timeout, sizeof(en->timeout), (void *)regs->r8))
+			en->has_timeout = 1;
+		break;
+	}
+	}
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -507,6 +653,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e->nr = nr;
 
 	b.s->off = 0;
+	if (annotate_fds) {
+		if (en && en->has_fdinfo)
+			put_fdinfo(&b, 0, &en->fdinfo);
+		put_returned_fds(&b, nr, regs, ret);
+	}
 	capture(&b, nr, regs, ret, en);
 	if (en)
 		en->nr = 0; /* consumed: a later exit without entry must not reuse it */

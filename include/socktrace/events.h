@@ -130,6 +130,28 @@ enum st_blob_role {
 	ST_BLOB_TIMEOUT = 10, /* recvmmsg's struct __kernel_timespec: iov=0 at entry,
 			       * iov=1 at exit (the time left) */
 	ST_BLOB_CONTROL = 11, /* msg_control bytes of message `msg` */
+	ST_BLOB_FDINFO = 12, /* struct st_fdinfo (-y): iov=0 the fd argument at entry,
+			      * iov=1 the returned fd, iov=2/3 socketpair's fds */
+};
+
+/* What a socket fd is, for strace -yy style annotations (`3<TCP:[...]>`). */
+struct st_fdinfo {
+	__u64 ino;           /* inode of the socket */
+	__u64 peer_ino;      /* AF_UNIX: the peer's inode, 0 if none */
+	__u8 saddr[ST_ADDR_LEN];
+	__u8 daddr[ST_ADDR_LEN];
+	__u32 nl_portid;     /* AF_NETLINK: bound port id */
+	__u16 family;        /* sk_family; 0: the fd is not a socket */
+	__u16 type;          /* SOCK_STREAM, SOCK_DGRAM... */
+	__u16 protocol;      /* sk_protocol */
+	__u16 sport;
+	__u16 dport;
+	__u8 state;          /* sk_state */
+	__u8 hashed;         /* found by sock_diag: bound (UDP) / not CLOSE (TCP) */
+	__u8 path_len;       /* AF_UNIX: bytes of sun_path; abstract names start with \0 */
+	__u8 __pad[7];
+	char path[108];      /* AF_UNIX: the bound name, or the listener's for an accepted socket */
+	__u8 __pad2[4];
 };
 
 /*
@@ -207,6 +229,7 @@ ST_STATIC_ASSERT(sizeof(struct st_syscall_event) == 120, "st_syscall_event layou
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, ret) == 96, "st_syscall_event.ret");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_syscall_event.nr");
 ST_STATIC_ASSERT(sizeof(struct st_blob) == 8, "st_blob layout");
+ST_STATIC_ASSERT(sizeof(struct st_fdinfo) == 184, "st_fdinfo layout");
 ST_STATIC_ASSERT(sizeof(struct st_proc_event) == 72, "st_proc_event layout");
 
 #endif /* SOCKTRACE_EVENTS_H */

@@ -136,6 +136,28 @@ std::optional<T> copy_exact(std::span<const std::byte> bytes, uint16_t size, Dec
 
 }  // namespace
 
+std::optional<FdInfo> decode_fdinfo(const SyscallEvent& e, uint8_t which) {
+  const Blob* b = e.find(ST_BLOB_FDINFO, 0, which);
+  if (!b || b->fault || b->len < sizeof(st_fdinfo)) return std::nullopt;
+  st_fdinfo raw;
+  std::memcpy(&raw, e.payload.data() + b->offset, sizeof(raw));
+  FdInfo f;
+  f.ino = raw.ino;
+  f.peer_ino = raw.peer_ino;
+  f.saddr = decode_address(raw.family, raw.saddr);
+  f.daddr = decode_address(raw.family, raw.daddr);
+  f.nl_portid = raw.nl_portid;
+  f.family = raw.family;
+  f.type = raw.type;
+  f.protocol = raw.protocol;
+  f.sport = raw.sport;
+  f.dport = raw.dport;
+  f.state = raw.state;
+  f.hashed = raw.hashed != 0;
+  f.path.assign(raw.path, std::min<std::size_t>(raw.path_len, sizeof(raw.path)));
+  return f;
+}
+
 std::optional<Event> decode(std::span<const std::byte> bytes, DecodeError* why) {
   st_header h;
   if (bytes.size() < sizeof(h)) {

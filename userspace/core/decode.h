@@ -16,4 +16,8 @@ enum class DecodeError { kShort, kBadSize, kUnknownKind, kBadBlob };
 // disagrees with the kind, or the kind is unknown. Never reads past `bytes`.
 std::optional<Event> decode(std::span<const std::byte> bytes, DecodeError* why = nullptr);
 
+// The ST_BLOB_FDINFO blob for `which` (0: the fd argument, 1: the returned
+// fd, 2/3: socketpair's), or nothing.
+std::optional<FdInfo> decode_fdinfo(const SyscallEvent& e, uint8_t which);
+
 }  // namespace socktrace

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -67,6 +68,23 @@ struct Blob {
   bool fault = false;  // the kernel could not read the user memory
   uint32_t offset = 0;  // into SyscallEvent::payload
   uint32_t len = 0;
+};
+
+// What a socket fd is (-y), decoded from ST_BLOB_FDINFO.
+struct FdInfo {
+  uint64_t ino = 0;
+  uint64_t peer_ino = 0;  // AF_UNIX
+  Address saddr;
+  Address daddr;
+  uint32_t nl_portid = 0;  // AF_NETLINK
+  uint16_t family = 0;     // 0: not a socket
+  uint16_t type = 0;
+  uint16_t protocol = 0;
+  uint16_t sport = 0;
+  uint16_t dport = 0;
+  uint8_t state = 0;
+  bool hashed = false;
+  std::string path;  // AF_UNIX name; abstract names start with '\0'
 };
 
 struct SyscallEvent {

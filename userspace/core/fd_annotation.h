@@ -1,0 +1,17 @@
+// -y: the socket behind an fd, as strace -yy prints it: `3<TCP:[127.0.0.1:
+// 40000->127.0.0.1:5000]>`, `4<UNIX-STREAM:[1743008->1743009]>`,
+// `3<NETLINK:[ROUTE:27845]>`; a socket sock_diag would not list (unbound,
+// or a TCP socket still in CLOSE) shows its inode: `3<TCP:[1742992]>`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/event.h"
+
+namespace socktrace {
+
+// Appends `fd`, annotated when `info` describes a socket.
+void append_annotated_fd(std::string& out, int64_t fd, const FdInfo* info);
+
+}  // namespace socktrace

@@ -99,12 +99,16 @@ static __always_inline void fill_endpoints(struct st_state_event *e,
 	}
 }
 
-/* Recv-Q / Send-Q as ss computes them (tcp_diag_get_info). */
+/* Recv-Q / Send-Q as ss computes them (tcp_diag_get_info). A listener's
+ * are its accept backlog and limit, at LISTEN -> CLOSE too: tcp_close()
+ * changes the state before inet_csk_listen_stop() empties the queue. (A
+ * child's LISTEN -> SYN_RECV is the child's own socket, not a listener.) */
 static __always_inline void fill_queues(struct st_state_event *e,
 					const struct sock *sk,
-					const struct tcp_sock *tp, int state)
+					const struct tcp_sock *tp, int oldstate,
+					int newstate)
 {
-	if (state == TCP_LISTEN) {
+	if (newstate == TCP_LISTEN || (oldstate == TCP_LISTEN && newstate == TCP_CLOSE)) {
 		e->rx_queue = sk->sk_ack_backlog;
 		e->tx_queue = sk->sk_max_ack_backlog;
 	} else {
@@ -250,7 +254,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	e->sock_cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
 	e->ino = sk_inode(sk);
 	fill_endpoints(e, sk, tp);
-	fill_queues(e, sk, tp, newstate);
+	fill_queues(e, sk, tp, oldstate, newstate);
 	e->netns = netns;
 	e->cpu_pid = bpf_get_current_pid_tgid() >> 32;
 	e->protocol = IPPROTO_TCP;

@@ -19,8 +19,14 @@
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_SYN_RECV 3
+#define TCP_FIN_WAIT1 4
+#define TCP_TIME_WAIT 6
 #define TCP_CLOSE 7
+#define TCP_CLOSE_WAIT 8
+#define TCP_LAST_ACK 9
 #define TCP_LISTEN 10
+#define TCP_NEW_SYN_RECV 12
+#define PF_KTHREAD 0x00200000
 
 /* key: socket cookie; value: who owns the socket. Inserted at connect,
  * listen, child birth (from the listener), accept, and by userspace for
@@ -40,6 +46,18 @@ struct {
 	__type(key, struct st_listen_key);
 	__type(value, struct st_listen_rec);
 } listeners SEC(".maps");
+
+/* key: socket cookie; value: unused. A socket that sent or received a RST
+ * (tcp:tcp_send_reset, tcp:tcp_receive_reset): its FIN_WAIT2/CLOSING ->
+ * CLOSE is a real close, not the swap to a timewait socket. Inserted by the
+ * reset programs, deleted at -> CLOSE; LRU because a RST sent by a socket
+ * that never closes (a listener answering a stray segment) would stay. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} resets SEC(".maps");
 
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
@@ -81,12 +99,16 @@ static __always_inline void fill_endpoints(struct st_state_event *e,
 	}
 }
 
-/* Recv-Q / Send-Q as ss computes them (tcp_diag_get_info). */
+/* Recv-Q / Send-Q as ss computes them (tcp_diag_get_info). A listener's
+ * are its accept backlog and limit, at LISTEN -> CLOSE too: tcp_close()
+ * changes the state before inet_csk_listen_stop() empties the queue. (A
+ * child's LISTEN -> SYN_RECV is the child's own socket, not a listener.) */
 static __always_inline void fill_queues(struct st_state_event *e,
 					const struct sock *sk,
-					const struct tcp_sock *tp, int state)
+					const struct tcp_sock *tp, int oldstate,
+					int newstate)
 {
-	if (state == TCP_LISTEN) {
+	if (newstate == TCP_LISTEN || (oldstate == TCP_LISTEN && newstate == TCP_CLOSE)) {
 		e->rx_queue = sk->sk_ack_backlog;
 		e->tx_queue = sk->sk_max_ack_backlog;
 	} else {
@@ -97,6 +119,14 @@ static __always_inline void fill_queues(struct st_state_event *e,
 	}
 	e->tx_bytes = tp->bytes_acked;
 	e->rx_bytes = tp->bytes_received;
+	/* bytes_acked counts the SYN of an active open and an acked FIN,
+	 * bytes_received the peer's FIN: per-connection totals want payload.
+	 * bytes_sent counts payload only (retransmissions too); tcp_fin() sets
+	 * SOCK_DONE when the peer's FIN arrives, and nothing else in TCP does. */
+	e->tx_payload = tp->bytes_sent - tp->bytes_retrans;
+	e->rx_payload = tp->bytes_received;
+	if (e->rx_payload && (sk->__sk_common.skc_flags & (1ul << SOCK_DONE)))
+		e->rx_payload--;
 }
 
 static __always_inline void remember_owner(__u64 cookie, const struct st_owner *r)
@@ -134,6 +164,33 @@ owner_of(__u64 cookie, __u32 netns, __u16 lport, int oldstate, int newstate,
 		return scratch;
 	}
 	return NULL;
+}
+
+/*
+ * ESTABLISHED/SYN_RECV -> FIN_WAIT1 and CLOSE_WAIT -> LAST_ACK run only in
+ * close() or shutdown() (tcp_close_state), in the task that dropped the last
+ * reference to the socket's file or called shutdown on it: that task holds
+ * the socket now. When it is not the recorded owner the socket changed hands
+ * (inherited across fork, passed over a unix socket) and the owner follows.
+ * A kernel thread closing a file it was handed (delayed fput) is no owner.
+ */
+static __always_inline const struct st_owner *
+owner_at_close(__u64 cookie, int oldstate, int newstate, const struct st_owner *r,
+	       struct st_owner *scratch)
+{
+	struct task_struct *task;
+
+	if (!((newstate == TCP_FIN_WAIT1 && (oldstate == TCP_ESTABLISHED || oldstate == TCP_SYN_RECV)) ||
+	      (newstate == TCP_LAST_ACK && oldstate == TCP_CLOSE_WAIT)))
+		return r;
+	if (r && r->pid == (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return r;
+	task = bpf_get_current_task_btf();
+	if (task->flags & PF_KTHREAD)
+		return r;
+	owner_from_current(scratch);
+	remember_owner(cookie, scratch);
+	return scratch;
 }
 
 static __always_inline void track_listener(__u64 cookie, __u32 netns, __u16 lport,
@@ -180,6 +237,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 	netns = sk_netns(sk);
 	r = owner_of(cookie, netns, lport, oldstate, newstate, &scratch);
+	r = owner_at_close(cookie, oldstate, newstate, r, &scratch);
 	track_listener(cookie, netns, lport, oldstate, newstate, r);
 
 	if (r ? !admitted(r->pid, r->cgroup_id) : (filter_pids || filter_cgroups))
@@ -196,17 +254,21 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	e->sock_cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
 	e->ino = sk_inode(sk);
 	fill_endpoints(e, sk, tp);
-	fill_queues(e, sk, tp, newstate);
+	fill_queues(e, sk, tp, oldstate, newstate);
 	e->netns = netns;
 	e->cpu_pid = bpf_get_current_pid_tgid() >> 32;
 	e->protocol = IPPROTO_TCP;
 	e->old_state = oldstate;
 	e->new_state = newstate;
 	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+	if (newstate == TCP_CLOSE && bpf_map_lookup_elem(&resets, &cookie))
+		e->hdr.flags |= ST_HF_RESET;
 	submit_event(e);
 out:
-	if (newstate == TCP_CLOSE)
+	if (newstate == TCP_CLOSE) {
 		bpf_map_delete_elem(&owners, &cookie);
+		bpf_map_delete_elem(&resets, &cookie);
+	}
 	return 0;
 }
 
@@ -215,6 +277,37 @@ int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate,
 	     const int newstate)
 {
 	return handle_set_state(sk, oldstate, newstate);
+}
+
+/* A full socket that sends or receives a RST closes for real: remember it
+ * until its -> CLOSE. Timewait and request sockets are not followed (their
+ * end is found by sock_diag). */
+static __always_inline int handle_reset(const struct sock *sk)
+{
+	__u64 cookie;
+	__u8 one = 1;
+	int state;
+
+	if (!sk)
+		return 0;
+	state = sk->__sk_common.skc_state;
+	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_LISTEN)
+		return 0;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	bpf_map_update_elem(&resets, &cookie, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(on_tcp_send_reset, const struct sock *sk)
+{
+	return handle_reset(sk);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(on_tcp_receive_reset, struct sock *sk)
+{
+	return handle_reset(sk);
 }
 
 /* accept() hands a child socket from the listener's owner to the caller. */

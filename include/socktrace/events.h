@@ -44,6 +44,8 @@ struct st_header {
 /* st_header.flags */
 #define ST_HF_OWNER_KNOWN (1u << 0)   /* pid/tid/comm come from a recorded owner */
 #define ST_HF_OWNER_INHERITED (1u << 1) /* owner copied from the listener (child not yet accepted) */
+#define ST_HF_RESET (1u << 2)         /* state events: the socket sent or received a RST (tcp_send_reset /
+				       * tcp_receive_reset) before this -> CLOSE */
 
 /* A TCP socket changed state (sock:inet_sock_set_state). */
 struct st_state_event {
@@ -67,6 +69,9 @@ struct st_state_event {
 	__u8 old_state;      /* kernel TCP_* numbering */
 	__u8 new_state;
 	__u8 __pad[7];
+	/* Appended for per-connection timelines. */
+	__u64 tx_payload;    /* bytes_sent - bytes_retrans: payload sent once; no SYN, no FIN */
+	__u64 rx_payload;    /* bytes_received less the peer's FIN (SOCK_DONE) */
 };
 
 /* Who owns a socket: the value of the BPF `owners` map (key: socket
@@ -221,10 +226,11 @@ ST_STATIC_ASSERT(__builtin_offsetof(struct st_header, comm) == 32, "st_header.co
 ST_STATIC_ASSERT(sizeof(struct st_owner) == 40, "st_owner layout");
 ST_STATIC_ASSERT(sizeof(struct st_listen_key) == 8, "st_listen_key layout");
 ST_STATIC_ASSERT(sizeof(struct st_listen_rec) == 48, "st_listen_rec layout");
-ST_STATIC_ASSERT(sizeof(struct st_state_event) == 160, "st_state_event layout");
+ST_STATIC_ASSERT(sizeof(struct st_state_event) == 176, "st_state_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, saddr) == 96, "st_state_event.saddr");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, sport) == 144, "st_state_event.sport");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, old_state) == 151, "st_state_event.old_state");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, tx_payload) == 160, "st_state_event.tx_payload");
 ST_STATIC_ASSERT(sizeof(struct st_syscall_event) == 120, "st_syscall_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, ret) == 96, "st_syscall_event.ret");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_syscall_event.nr");

@@ -26,7 +26,7 @@ static_assert(offsetof(st_header, tid) == 20);
 static_assert(offsetof(st_header, cgroup_id) == 24);
 static_assert(offsetof(st_header, comm) == 32);
 
-static_assert(sizeof(st_state_event) == 160);
+static_assert(sizeof(st_state_event) == 176);
 static_assert(offsetof(st_state_event, hdr) == 0);
 static_assert(offsetof(st_state_event, skaddr) == 48);
 static_assert(offsetof(st_state_event, cookie) == 56);
@@ -47,6 +47,9 @@ static_assert(offsetof(st_state_event, protocol) == 150);
 static_assert(offsetof(st_state_event, old_state) == 151);
 static_assert(offsetof(st_state_event, new_state) == 152);
 static_assert(offsetof(st_state_event, __pad) == 153);
+static_assert(offsetof(st_state_event, tx_payload) == 160);
+static_assert(offsetof(st_state_event, rx_payload) == 168);
+static_assert(ST_HF_RESET == 4u);
 
 static_assert(sizeof(st_owner) == 40);
 static_assert(offsetof(st_owner, pid) == 0);
@@ -95,6 +98,8 @@ st_state_event filled_state_event() {
   e.protocol = 6;  // IPPROTO_TCP
   e.old_state = kTcpSynSent;
   e.new_state = kTcpEstablished;
+  e.tx_payload = 4000004;
+  e.rx_payload = 5000005;
   return e;
 }
 
@@ -118,6 +123,8 @@ void expect_decoded(const st_state_event& want, const StateEvent& got) {
   EXPECT_EQ(got.tx_bytes, want.tx_bytes);
   EXPECT_EQ(got.rx_bytes, want.rx_bytes);
   EXPECT_EQ(got.ino, want.ino);
+  EXPECT_EQ(got.tx_payload, want.tx_payload);
+  EXPECT_EQ(got.rx_payload, want.rx_payload);
   EXPECT_EQ(got.saddr.family, want.family);
   EXPECT_EQ(got.daddr.family, want.family);
   EXPECT_EQ(0, std::memcmp(got.saddr.bytes.data(), want.saddr, ST_ADDR_LEN));

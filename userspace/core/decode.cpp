@@ -7,7 +7,7 @@
 namespace socktrace {
 
 static_assert(sizeof(st_header) == 48);
-static_assert(sizeof(st_state_event) == 160);
+static_assert(sizeof(st_state_event) == 176);
 
 bool Header::owner_known() const { return flags & ST_HF_OWNER_KNOWN; }
 bool Header::owner_inherited() const { return flags & ST_HF_OWNER_INHERITED; }
@@ -65,6 +65,8 @@ StateEvent decode_state(const st_state_event& e) {
   s.protocol = e.protocol;
   s.old_state = e.old_state;
   s.new_state = e.new_state;
+  s.tx_payload = e.tx_payload;
+  s.rx_payload = e.rx_payload;
   return s;
 }
 

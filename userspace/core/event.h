@@ -58,6 +58,8 @@ struct StateEvent {
   uint8_t protocol = 0;
   uint8_t old_state = 0;
   uint8_t new_state = 0;
+  uint64_t tx_payload = 0;  // payload bytes sent once (no SYN/FIN, no retransmissions)
+  uint64_t rx_payload = 0;  // payload bytes received (the peer's FIN not counted)
 };
 
 // One piece of user memory captured with a syscall (st_blob).

@@ -3,6 +3,7 @@
 #include "core/json.h"
 #include "core/names.h"
 #include "core/net_format.h"
+#include "socktrace/events.h"
 
 namespace socktrace {
 
@@ -28,7 +29,7 @@ void StatesView::header() {
                          "LOCAL", "REMOTE", "OLD", "NEW", "IN_OLD"));
 }
 
-void StatesView::on_state(const StateEvent& event) {
+void StatesView::on_state(const StateEvent& event, bool derived) {
   const StateEvent* shown = &event;
   StateEvent patched;
   int64_t in_old = -1;
@@ -51,25 +52,28 @@ void StatesView::on_state(const StateEvent& event) {
 
   buf_.clear();
   if (json_)
-    json_line(e, in_old);
+    json_line(e, in_old, derived);
   else
-    text_line(e, in_old);
+    text_line(e, in_old, derived);
   out_.write(buf_);
 }
 
-void StatesView::text_line(const StateEvent& e, int64_t in_old_ns) {
+void StatesView::text_line(const StateEvent& e, int64_t in_old_ns, bool derived) {
   auto out = std::back_inserter(buf_);
   fmt::format_to(out, "{:<15} ", format_clock_time(clock_.epoch_ns(e.hdr.ts_ns)));
   if (e.hdr.pid)
     fmt::format_to(out, "{:>7} {:<15} ", e.hdr.pid, printable(e.hdr.comm).view());
   else
     fmt::format_to(out, "{:>7} {:<15} ", "-", "?");
-  fmt::format_to(out, "{:<23} {:<23} {:<11} -> {:<12} {}\n", format_endpoint(e.saddr, e.sport),
+  fmt::format_to(out, "{:<23} {:<23} {:<11} -> {:<12} {}", format_endpoint(e.saddr, e.sport),
                  format_endpoint(e.daddr, e.dport), tcp_state_name(e.old_state), tcp_state_name(e.new_state),
                  in_old_ns < 0 ? std::string("-") : format_duration(static_cast<uint64_t>(in_old_ns)));
+  if (derived) fmt::format_to(out, " (derived)");
+  if (e.hdr.flags & ST_HF_RESET) fmt::format_to(out, " (RST)");
+  fmt::format_to(out, "\n");
 }
 
-void StatesView::json_line(const StateEvent& e, int64_t in_old_ns) {
+void StatesView::json_line(const StateEvent& e, int64_t in_old_ns, bool derived) {
   JsonObject o(buf_);
   o.field("event", "state")
       .field("ts_ns", clock_.epoch_ns(e.hdr.ts_ns))
@@ -98,6 +102,8 @@ void StatesView::json_line(const StateEvent& e, int64_t in_old_ns) {
     o.field("in_old_ns", static_cast<uint64_t>(in_old_ns));
   else
     o.null_field("in_old_ns");
+  if (derived) o.field("derived", true);
+  if (e.hdr.flags & ST_HF_RESET) o.field("reset", true);
   o.end_line();
 }
 

@@ -19,7 +19,9 @@ class StatesView {
   StatesView(Output& out, bool json, WallClock clock) : out_(out), json_(json), clock_(clock) {}
 
   void header();
-  void on_state(const StateEvent& e);
+  // `derived`: socktrace derived this transition (TIME_WAIT entry and end,
+  // which no tracepoint reports; see timewait.h).
+  void on_state(const StateEvent& e, bool derived = false);
   // `count` more events were lost at `where` since the last report.
   void on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns);
 
@@ -28,8 +30,8 @@ class StatesView {
   std::size_t tracked() const { return since_.size(); }
 
  private:
-  void text_line(const StateEvent& e, int64_t in_old_ns);
-  void json_line(const StateEvent& e, int64_t in_old_ns);
+  void text_line(const StateEvent& e, int64_t in_old_ns, bool derived);
+  void json_line(const StateEvent& e, int64_t in_old_ns, bool derived);
 
   Output& out_;
   bool json_;

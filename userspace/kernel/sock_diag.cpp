@@ -5,11 +5,14 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "core/error.h"
 
@@ -28,6 +31,25 @@ class NetlinkSocket {
  private:
   int fd_;
 };
+
+DiagSocket from_msg(const inet_diag_msg& m) {
+  DiagSocket s;
+  s.saddr.family = s.daddr.family = m.idiag_family;
+  std::size_t len = m.idiag_family == AF_INET ? 4 : 16;
+  std::memcpy(s.saddr.bytes.data(), m.id.idiag_src, len);
+  std::memcpy(s.daddr.bytes.data(), m.id.idiag_dst, len);
+  s.sport = ntohs(m.id.idiag_sport);
+  s.dport = ntohs(m.id.idiag_dport);
+  s.state = m.idiag_state;
+  s.rx_queue = m.idiag_rqueue;
+  s.tx_queue = m.idiag_wqueue;
+  s.uid = m.idiag_uid;
+  s.inode = m.idiag_inode;
+  s.cookie = m.id.idiag_cookie[0] | (uint64_t{m.id.idiag_cookie[1]} << 32);
+  s.timer = m.idiag_timer;
+  s.expires_ms = m.idiag_expires;
+  return s;
+}
 
 void dump_family(int family, std::vector<DiagSocket>& out) {
   NetlinkSocket nl;
@@ -61,25 +83,108 @@ void dump_family(int family, std::vector<DiagSocket>& out) {
       }
       if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) continue;
       auto* m = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
-      DiagSocket s;
-      s.saddr.family = s.daddr.family = m->idiag_family;
-      std::size_t len = m->idiag_family == AF_INET ? 4 : 16;
-      std::memcpy(s.saddr.bytes.data(), m->id.idiag_src, len);
-      std::memcpy(s.daddr.bytes.data(), m->id.idiag_dst, len);
-      s.sport = ntohs(m->id.idiag_sport);
-      s.dport = ntohs(m->id.idiag_dport);
-      s.state = m->idiag_state;
-      s.rx_queue = m->idiag_rqueue;
-      s.tx_queue = m->idiag_wqueue;
-      s.uid = m->idiag_uid;
-      s.inode = m->idiag_inode;
-      s.cookie = m->id.idiag_cookie[0] | (uint64_t{m->id.idiag_cookie[1]} << 32);
-      out.push_back(s);
+      out.push_back(from_msg(*m));
     }
   }
 }
 
+uint32_t netns_of(int fd) {
+  struct stat st {};
+  return fstat(fd, &st) == 0 ? static_cast<uint32_t>(st.st_ino) : 0;
+}
+
+// A sock_diag netlink socket that lives in `netns_fd`'s namespace: a socket
+// stays in the namespace it was created in.
+int netlink_in(int netns_fd) {
+  int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (self < 0) return -1;
+  int fd = -1;
+  if (setns(netns_fd, CLONE_NEWNET) == 0) {
+    fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (setns(self, CLONE_NEWNET) != 0) {
+      // Stuck in another namespace: every later lookup would lie.
+      close(self);
+      throw RuntimeError(errno_message("return to socktrace's network namespace", errno));
+    }
+  }
+  close(self);
+  return fd;
+}
+
 }  // namespace
+
+DiagProber::DiagProber() : own_netns_(current_netns()) {}
+
+DiagProber::~DiagProber() {
+  for (auto& [ns, fd] : sockets_)
+    if (fd >= 0) close(fd);
+}
+
+int DiagProber::socket_for(uint32_t netns, std::initializer_list<uint32_t> pids) {
+  for (auto& [ns, fd] : sockets_)
+    if (ns == netns && fd >= 0) return fd;
+  int fd = -1;
+  if (netns == own_netns_ || netns == 0) {
+    fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  } else {
+    for (uint32_t pid : pids) {
+      if (!pid) continue;
+      int nsfd = open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC);
+      if (nsfd < 0) continue;
+      if (netns_of(nsfd) == netns) fd = netlink_in(nsfd);
+      close(nsfd);
+      if (fd >= 0) break;
+    }
+  }
+  if (fd < 0) return -1;  // unreachable for now; a later event may name a process there
+  sockets_.emplace_back(netns, fd);
+  return fd;
+}
+
+DiagProber::Result DiagProber::lookup(const StateEvent& e, std::initializer_list<uint32_t> pids, DiagSocket* out) {
+  int fd = socket_for(e.netns, pids);
+  if (fd < 0) return Result::kUnknown;
+  struct {
+    nlmsghdr nlh;
+    inet_diag_req_v2 req;
+  } msg{};
+  msg.nlh.nlmsg_len = sizeof(msg);
+  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  msg.nlh.nlmsg_flags = NLM_F_REQUEST;
+  msg.nlh.nlmsg_seq = 1;
+  msg.req.sdiag_family = static_cast<uint8_t>(e.saddr.family);
+  msg.req.sdiag_protocol = IPPROTO_TCP;
+  msg.req.idiag_states = ~0u;
+  std::size_t len = e.saddr.family == AF_INET ? 4 : 16;
+  std::memcpy(msg.req.id.idiag_src, e.saddr.bytes.data(), len);
+  std::memcpy(msg.req.id.idiag_dst, e.daddr.bytes.data(), len);
+  msg.req.id.idiag_sport = htons(e.sport);
+  msg.req.id.idiag_dport = htons(e.dport);
+  // With the cookie the kernel answers ESTALE for another socket on the
+  // same tuple (a listener, a new connection reusing it).
+  msg.req.id.idiag_cookie[0] = static_cast<uint32_t>(e.cookie);
+  msg.req.id.idiag_cookie[1] = static_cast<uint32_t>(e.cookie >> 32);
+  if (send(fd, &msg, sizeof(msg), 0) < 0) return Result::kUnknown;
+  alignas(nlmsghdr) char buf[8192];
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Result::kUnknown;
+    auto* h = reinterpret_cast<nlmsghdr*>(buf);
+    if (!NLMSG_OK(h, static_cast<unsigned>(n))) return Result::kUnknown;
+    if (h->nlmsg_type == NLMSG_ERROR) {
+      int err = -static_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
+      if (err == 0) continue;  // an ack; the answer follows
+      return err == ENOENT || err == ESTALE ? Result::kGone : Result::kUnknown;
+    }
+    if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY || h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg)))
+      return Result::kUnknown;
+    DiagSocket s = from_msg(*static_cast<inet_diag_msg*>(NLMSG_DATA(h)));
+    if (s.cookie != e.cookie) return Result::kGone;
+    if (out) *out = s;
+    return Result::kFound;
+  }
+}
 
 std::vector<DiagSocket> dump_tcp_sockets() {
   std::vector<DiagSocket> out;

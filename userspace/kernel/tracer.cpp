@@ -123,6 +123,8 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state, config.states);
   bpf_program__set_autoload(skel_->progs.on_exit_accept, config.states);
   bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states);
+  bpf_program__set_autoload(skel_->progs.on_tcp_send_reset, config.states);
+  bpf_program__set_autoload(skel_->progs.on_tcp_receive_reset, config.states);
 
   if (int err = socktrace_bpf__load(skel_.get())) {
     err = -err;
@@ -158,6 +160,19 @@ Tracer::Tracer(const TracerConfig& config) {
     if (!skel_->links.on_inet_sock_set_state)
       throw UsageError(attach_error("sock/inet_sock_set_state", errno));
     attached_.push_back("inet_sock_set_state");
+
+    // Without these, a FIN_WAIT2 socket closed by a RST is told apart from
+    // one that entered TIME_WAIT by the sock_diag lookup alone.
+    for (auto [prog, link, name] : {std::tuple{skel_->progs.on_tcp_send_reset, &skel_->links.on_tcp_send_reset,
+                                               "tcp/tcp_send_reset"},
+                                    std::tuple{skel_->progs.on_tcp_receive_reset,
+                                               &skel_->links.on_tcp_receive_reset, "tcp/tcp_receive_reset"}}) {
+      *link = bpf_program__attach(prog);
+      if (*link)
+        attached_.push_back(name);
+      else
+        spdlog::warn("{}; resets are recognized by sock_diag only", attach_error(name, errno));
+    }
 
     // Without these, accepted sockets keep the listener's owner: worth a
     // warning, not a failure.

@@ -1,0 +1,318 @@
+// Timeline assembly and TIME_WAIT derivation from hand-built transitions:
+// in order, out of order, with transitions missing, with a lost end.
+
+#include "core/timeline.h"
+#include "core/timewait.h"
+
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/names.h"
+#include "socktrace/events.h"
+
+namespace socktrace {
+namespace {
+
+constexpr uint64_t kMs = 1'000'000;
+
+StateEvent ev(uint64_t cookie, uint64_t ts, uint8_t old_state, uint8_t new_state, uint32_t pid = 100) {
+  StateEvent e;
+  e.cookie = cookie;
+  e.hdr.ts_ns = ts;
+  e.hdr.pid = e.hdr.tid = pid;
+  std::string comm = "proc" + std::to_string(pid);
+  std::copy(comm.begin(), comm.end(), e.hdr.comm.chars.begin());
+  e.saddr.family = e.daddr.family = AF_INET;
+  e.saddr.bytes = {127, 0, 0, 1};
+  e.daddr.bytes = {127, 0, 0, 1};
+  e.sport = 40000;
+  e.dport = 80;
+  e.old_state = old_state;
+  e.new_state = new_state;
+  return e;
+}
+
+std::string path(const Connection& c) {
+  std::string out;
+  for (const auto& s : c.states) {
+    if (!out.empty()) out += " ";
+    out += std::string(tcp_state_name(s.state)) + "=" + (s.ns < 0 ? "?" : std::to_string(s.ns / kMs));
+  }
+  return out;
+}
+
+// A client that closes first, all transitions seen, bytes from the last one.
+TEST(TimelineBuilder, WholePathWithTimesBytesAndOwner) {
+  TimelineBuilder b;
+  EXPECT_FALSE(b.on_transition(ev(1, 1000 * kMs, kTcpClose, kTcpSynSent), false));
+  EXPECT_FALSE(b.on_transition(ev(1, 1001 * kMs, kTcpSynSent, kTcpEstablished), false));
+  auto fin = ev(1, 1301 * kMs, kTcpEstablished, kTcpFinWait1);
+  fin.tx_payload = 1000;
+  fin.rx_payload = 500;
+  EXPECT_FALSE(b.on_transition(fin, false));
+  EXPECT_FALSE(b.on_transition(ev(1, 1302 * kMs, kTcpFinWait1, kTcpFinWait2), false));
+  auto tw = ev(1, 1310 * kMs, kTcpFinWait2, kTcpTimeWait, 0);  // derived: owner not on the event
+  tw.tx_payload = 1000;
+  tw.rx_payload = 500;
+  EXPECT_FALSE(b.on_transition(tw, true));
+  auto end = b.on_transition(ev(1, 61310 * kMs, kTcpTimeWait, kTcpClose, 0), true);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(path(*end), "SYN_SENT=1 ESTABLISHED=300 FIN_WAIT1=1 FIN_WAIT2=8 TIME_WAIT=60000 CLOSE=0");
+  EXPECT_EQ(end->duration_ns(), 60310 * kMs);
+  EXPECT_EQ(end->tx_bytes, 1000u);
+  EXPECT_EQ(end->rx_bytes, 500u);
+  EXPECT_EQ(end->owner.pid, 100u);  // the last known owner
+  EXPECT_EQ(end->owner.comm.view(), "proc100");
+  EXPECT_EQ(end->sport, 40000);
+  EXPECT_TRUE(end->complete());
+  EXPECT_TRUE(end->timewait);
+  EXPECT_FALSE(end->open);
+  EXPECT_EQ(b.open(), 0u);
+}
+
+TEST(TimelineBuilder, OutOfOrderStepsAreOrderedByTime) {
+  TimelineBuilder b;
+  b.on_transition(ev(1, 10 * kMs, kTcpClose, kTcpSynSent), false);
+  b.on_transition(ev(1, 30 * kMs, kTcpEstablished, kTcpFinWait1), false);  // arrives before its predecessor
+  b.on_transition(ev(1, 20 * kMs, kTcpSynSent, kTcpEstablished), false);
+  b.on_transition(ev(1, 35 * kMs, kTcpFinWait1, kTcpFinWait2), false);
+  auto end = b.on_transition(ev(1, 40 * kMs, kTcpFinWait2, kTcpClose), false);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(path(*end), "SYN_SENT=10 ESTABLISHED=10 FIN_WAIT1=5 FIN_WAIT2=5 CLOSE=0");
+  EXPECT_EQ(end->gaps, 0);
+  EXPECT_TRUE(end->complete());
+}
+
+// ESTABLISHED -> FIN_WAIT1 was lost: the gap is flagged, the times around
+// it are unknown, the rest is exact.
+TEST(TimelineBuilder, MissingTransitionIsAFlaggedGap) {
+  TimelineBuilder b;
+  b.on_transition(ev(1, 0, kTcpClose, kTcpSynSent), false);
+  b.on_transition(ev(1, 1 * kMs, kTcpSynSent, kTcpEstablished), false);
+  b.on_transition(ev(1, 9 * kMs, kTcpFinWait1, kTcpFinWait2), false);
+  auto end = b.on_transition(ev(1, 12 * kMs, kTcpFinWait2, kTcpClose), false);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(path(*end), "SYN_SENT=1 ESTABLISHED=? FIN_WAIT1=? FIN_WAIT2=3 CLOSE=0");
+  EXPECT_EQ(end->gaps, 1);
+  EXPECT_FALSE(end->complete());
+}
+
+// The first transition was lost (or the socket predates the trace).
+TEST(TimelineBuilder, UnseenStartIsFlagged) {
+  TimelineBuilder b;
+  b.on_transition(ev(1, 5 * kMs, kTcpEstablished, kTcpCloseWait), false);
+  b.on_transition(ev(1, 7 * kMs, kTcpCloseWait, kTcpLastAck), false);
+  auto end = b.on_transition(ev(1, 8 * kMs, kTcpLastAck, kTcpClose), false);
+  ASSERT_TRUE(end);
+  EXPECT_EQ(path(*end), "ESTABLISHED=? CLOSE_WAIT=2 LAST_ACK=1 CLOSE=0");
+  EXPECT_FALSE(end->start_seen);
+  EXPECT_FALSE(end->complete());
+}
+
+// A lost -> CLOSE leaves its connection open; the connections after it are
+// untouched, and close_vanished() ends it, flagged, once sock_diag no longer
+// lists it.
+TEST(TimelineBuilder, LostEndDoesNotCorruptLaterConnections) {
+  TimelineBuilder b;
+  b.on_transition(ev(1, 0, kTcpClose, kTcpSynSent), false);
+  b.on_transition(ev(1, 1 * kMs, kTcpSynSent, kTcpEstablished), false);
+  // ... its -> CLOSE is lost. A later connection:
+  b.on_transition(ev(2, 2 * kMs, kTcpClose, kTcpSynSent, 200), false);
+  b.on_transition(ev(2, 3 * kMs, kTcpSynSent, kTcpEstablished, 200), false);
+  auto second = b.on_transition(ev(2, 4 * kMs, kTcpEstablished, kTcpClose, 200), false);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(path(*second), "SYN_SENT=1 ESTABLISHED=1 CLOSE=0");
+  EXPECT_TRUE(second->complete());
+  EXPECT_EQ(second->owner.pid, 200u);
+  EXPECT_EQ(b.open(), 1u);
+
+  auto gone = b.close_vanished([](uint64_t cookie, uint32_t) { return cookie != 1; }, 50 * kMs);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].cookie, 1u);
+  EXPECT_TRUE(gone[0].vanished);
+  EXPECT_FALSE(gone[0].complete());
+  EXPECT_EQ(path(gone[0]), "SYN_SENT=1 ESTABLISHED=?");
+  EXPECT_EQ(b.open(), 0u);
+  // A straggler for the vanished socket does not start a bogus connection.
+  EXPECT_FALSE(b.on_transition(ev(1, 60 * kMs, kTcpEstablished, kTcpClose), false));
+  EXPECT_EQ(b.open(), 0u);
+  EXPECT_EQ(b.late(), 1u);
+}
+
+TEST(TimelineBuilder, FlushMarksOpenAndTimesTheLastStateUntilNow) {
+  TimelineBuilder b;
+  b.on_transition(ev(1, 0, kTcpClose, kTcpSynSent), false);
+  b.on_transition(ev(1, 2 * kMs, kTcpSynSent, kTcpEstablished), false);
+  auto open = b.flush(10 * kMs);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_TRUE(open[0].open);
+  EXPECT_EQ(path(open[0]), "SYN_SENT=2 ESTABLISHED=8");
+  EXPECT_EQ(open[0].duration_ns(), 10 * kMs);
+  EXPECT_EQ(b.open(), 0u);
+}
+
+TEST(TimelineBuilder, ListenersHaveNoTimelineButTheirChildrenDo) {
+  TimelineBuilder b;
+  EXPECT_FALSE(b.on_transition(ev(1, 0, kTcpClose, kTcpListen), false));
+  b.on_transition(ev(2, 1 * kMs, kTcpListen, kTcpSynRecv), false);
+  b.on_transition(ev(2, 2 * kMs, kTcpSynRecv, kTcpEstablished), false);
+  auto child = b.on_transition(ev(2, 3 * kMs, kTcpEstablished, kTcpClose), false);
+  ASSERT_TRUE(child);
+  EXPECT_TRUE(child->start_seen);
+  EXPECT_EQ(path(*child), "SYN_RECV=1 ESTABLISHED=1 CLOSE=0");
+  EXPECT_FALSE(b.on_transition(ev(1, 4 * kMs, kTcpListen, kTcpClose), false));
+  EXPECT_EQ(b.open(), 0u);
+  EXPECT_TRUE(b.flush(5 * kMs).empty());
+}
+
+TEST(TimelineBuilder, ResetIsRemembered) {
+  TimelineBuilder b;
+  b.on_transition(ev(1, 0, kTcpClose, kTcpSynSent), false);
+  b.on_transition(ev(1, 1 * kMs, kTcpSynSent, kTcpEstablished), false);
+  auto rst = ev(1, 2 * kMs, kTcpEstablished, kTcpClose);
+  rst.hdr.flags |= ST_HF_RESET;
+  auto end = b.on_transition(rst, false);
+  ASSERT_TRUE(end);
+  EXPECT_TRUE(end->reset);
+  EXPECT_FALSE(end->timewait);
+}
+
+// ---- TimewaitTracker, with a scripted sock_diag ----
+
+struct Shown {
+  uint8_t old_state, new_state;
+  uint64_t ts;
+  bool derived;
+  uint32_t pid;
+};
+
+class TimewaitTest : public ::testing::Test {
+ protected:
+  TimewaitTracker tracker{[this](const StateEvent&) {
+                            ++lookups;
+                            return answer;
+                          },
+                          [this](const StateEvent& e, bool derived) {
+                            shown.push_back({e.old_state, e.new_state, e.hdr.ts_ns, derived, e.hdr.pid});
+                          }};
+  TwLookup answer;
+  int lookups = 0;
+  std::vector<Shown> shown;
+
+  static TwLookup tw(uint8_t state, uint32_t expires_ms) {
+    TwLookup r;
+    r.result = TwLookup::Result::kFound;
+    r.timewait = true;
+    r.state = state;
+    r.expires_ms = expires_ms;
+    return r;
+  }
+};
+
+TEST_F(TimewaitTest, OtherTransitionsPassThroughWithoutLookup) {
+  tracker.on_state(ev(1, 0, kTcpEstablished, kTcpFinWait1), 0);
+  tracker.on_state(ev(1, 1, kTcpLastAck, kTcpClose), 1);
+  EXPECT_EQ(lookups, 0);
+  ASSERT_EQ(shown.size(), 2u);
+  EXPECT_FALSE(shown[1].derived);
+}
+
+TEST_F(TimewaitTest, SwapIntoTimeWaitIsShownAndItsEndFound) {
+  answer = tw(kTcpTimeWait, 59990);
+  tracker.on_state(ev(1, 1000 * kMs, kTcpFinWait2, kTcpClose), 1010 * kMs);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].new_state, kTcpTimeWait);
+  EXPECT_EQ(shown[0].ts, 1000 * kMs);  // entered at the swap
+  EXPECT_TRUE(shown[0].derived);
+  EXPECT_EQ(shown[0].pid, 100u);
+  EXPECT_EQ(tracker.tracked(), 1u);
+  // Not due before its timer.
+  tracker.tick(2000 * kMs);
+  EXPECT_EQ(lookups, 1);
+  answer = tw(kTcpTimeWait, 0);
+  tracker.tick(61000 * kMs);  // due: still there (the timer runs late)
+  EXPECT_EQ(lookups, 2);
+  EXPECT_EQ(shown.size(), 1u);
+  answer.result = TwLookup::Result::kGone;
+  tracker.tick(61300 * kMs);
+  ASSERT_EQ(shown.size(), 2u);
+  EXPECT_EQ(shown[1].old_state, kTcpTimeWait);
+  EXPECT_EQ(shown[1].new_state, kTcpClose);
+  EXPECT_EQ(shown[1].ts, 61300 * kMs);
+  EXPECT_TRUE(shown[1].derived);
+  EXPECT_EQ(shown[1].pid, 100u);  // the owner, even though it may have exited
+  EXPECT_EQ(tracker.tracked(), 0u);
+}
+
+TEST_F(TimewaitTest, ResetMeansARealCloseWithoutLookup) {
+  auto e = ev(1, 0, kTcpFinWait2, kTcpClose);
+  e.hdr.flags |= ST_HF_RESET;
+  tracker.on_state(e, 0);
+  EXPECT_EQ(lookups, 0);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].new_state, kTcpClose);
+  EXPECT_FALSE(shown[0].derived);
+}
+
+TEST_F(TimewaitTest, NoTimewaitSocketMeansARealClose) {
+  answer.result = TwLookup::Result::kGone;  // e.g. tcp_max_tw_buckets reached
+  tracker.on_state(ev(1, 0, kTcpClosing, kTcpClose), 0);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].new_state, kTcpClose);
+  EXPECT_FALSE(shown[0].derived);
+  EXPECT_EQ(tracker.tracked(), 0u);
+}
+
+TEST_F(TimewaitTest, UnknownNamespaceShowsTheKernelTransition) {
+  answer.result = TwLookup::Result::kUnknown;
+  tracker.on_state(ev(1, 0, kTcpFinWait2, kTcpClose), 0);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].new_state, kTcpClose);
+  EXPECT_EQ(tracker.unchecked(), 1u);
+}
+
+// An orphan: ss shows FIN-WAIT-2 until the peer's FIN arrives, then
+// TIME-WAIT; the entry time comes from the re-armed timer.
+TEST_F(TimewaitTest, OrphanFinWait2ThenTimeWait) {
+  answer = tw(kTcpFinWait2, 59000);
+  tracker.on_state(ev(1, 1000 * kMs, kTcpFinWait2, kTcpClose), 1001 * kMs);
+  EXPECT_TRUE(shown.empty());  // still FIN_WAIT2, as ss shows it
+  answer = tw(kTcpTimeWait, 59600);
+  tracker.tick(2001 * kMs);  // polled within a second
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].old_state, kTcpFinWait2);
+  EXPECT_EQ(shown[0].new_state, kTcpTimeWait);
+  EXPECT_EQ(shown[0].ts, 1601 * kMs);  // 2001 - (60000 - 59600)
+  answer.result = TwLookup::Result::kGone;
+  tracker.finish(70000 * kMs);
+  ASSERT_EQ(shown.size(), 2u);
+  EXPECT_EQ(shown[1].old_state, kTcpTimeWait);
+  EXPECT_EQ(shown[1].new_state, kTcpClose);
+}
+
+// FIN_WAIT2 timeout of an orphan (tcp_fin_timeout): FIN_WAIT2 -> CLOSE.
+TEST_F(TimewaitTest, OrphanFinWait2TimesOut) {
+  answer = tw(kTcpFinWait2, 2000);
+  tracker.on_state(ev(1, 0, kTcpFinWait2, kTcpClose), 0);
+  answer.result = TwLookup::Result::kGone;
+  tracker.tick(1000 * kMs);
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_EQ(shown[0].old_state, kTcpFinWait2);
+  EXPECT_EQ(shown[0].new_state, kTcpClose);
+  EXPECT_TRUE(shown[0].derived);
+}
+
+TEST_F(TimewaitTest, FinishKeepsThoseStillThere) {
+  answer = tw(kTcpTimeWait, 59990);
+  tracker.on_state(ev(1, 0, kTcpFinWait2, kTcpClose), 10 * kMs);
+  tracker.finish(20 * kMs);
+  EXPECT_EQ(shown.size(), 1u);
+  EXPECT_EQ(tracker.tracked(), 1u);
+}
+
+}  // namespace
+}  // namespace socktrace

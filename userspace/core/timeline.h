@@ -1,0 +1,95 @@
+// Per-connection timelines: the transitions of each socket (by cookie),
+// assembled into its whole path with the time spent in each state, its owner,
+// endpoints and payload bytes, once it ends.
+//
+// Transitions can arrive out of order (derived ones carry computed times) or
+// not at all (ring buffer full, BPF recursion misses). Steps are ordered by
+// time when the connection ends; a step whose old state is not the previous
+// step's new state marks a gap (transitions missing), shown with unknown
+// durations and counted. A connection is keyed by its socket cookie, which
+// the kernel never reuses, so a lost transition cannot leak into another
+// connection: at worst its own timeline is flagged, or, when its end was
+// lost, closed by close_vanished() once sock_diag no longer lists it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/event.h"
+
+namespace socktrace {
+
+struct ConnState {
+  uint8_t state = 0;  // kernel TCP_*
+  int64_t ns = 0;     // time spent in it; -1: unknown (a gap, or before the first transition seen)
+};
+
+struct Connection {
+  uint64_t cookie = 0;
+  uint32_t netns = 0;
+  Address saddr, daddr;
+  uint16_t sport = 0, dport = 0;
+  Header owner;               // the last known owner (pid 0: never known); ts_ns: the end
+  std::vector<ConnState> states;  // in order; finished: ends with CLOSE (ns 0)
+  uint64_t start_ns = 0;      // monotonic time of the first transition seen
+  uint64_t end_ns = 0;        // of the last one (open: of the flush)
+  uint64_t tx_bytes = 0;      // payload bytes (no SYN/FIN, no retransmissions)
+  uint64_t rx_bytes = 0;
+  bool open = false;          // still open when flushed
+  bool start_seen = false;    // the first transition seen starts the socket (CLOSE -> ..., LISTEN -> SYN_RECV)
+  int gaps = 0;               // places where transitions are missing
+  bool vanished = false;      // its end was not seen; sock_diag no longer lists it
+  bool reset = false;         // it sent or received a RST
+  bool timewait = false;      // it went through TIME_WAIT (derived)
+  bool complete() const { return start_seen && gaps == 0 && !open && !vanished; }
+  uint64_t duration_ns() const { return end_ns - start_ns; }
+};
+
+class TimelineBuilder {
+ public:
+  // A transition (kernel or derived). Returns the connection it ended, if
+  // any. Listening sockets have no timeline.
+  std::optional<Connection> on_transition(const StateEvent& e, bool derived);
+  // Every connection still open, marked open, timed up to now_ns; forgets them.
+  std::vector<Connection> flush(uint64_t now_ns);
+  // Ends, flagged vanished, the open connections for which `alive` says no
+  // (their -> CLOSE was lost).
+  std::vector<Connection> close_vanished(const std::function<bool(uint64_t cookie, uint32_t netns)>& alive,
+                                         uint64_t now_ns);
+
+  std::size_t open() const { return open_.size(); }
+  // Transitions that arrived after their connection had ended: dropped.
+  uint64_t late() const { return late_; }
+
+ private:
+  struct Step {
+    uint64_t ts_ns;
+    uint8_t old_state, new_state;
+  };
+  struct Open {
+    StateEvent last;  // the last transition received (owner, endpoints)
+    std::vector<Step> steps;
+    uint16_t sport = 0;
+    Header owner;
+    bool listener = false;
+    bool reset = false;
+    bool timewait = false;
+    uint64_t tx = 0, rx = 0;
+  };
+  Connection assemble(uint64_t cookie, Open& o, uint64_t end_ns, bool finished) const;
+  void remember_ended(uint64_t cookie);
+
+  std::unordered_map<uint64_t, Open> open_;
+  // Recently ended cookies, so a late transition does not open a bogus
+  // connection.
+  std::unordered_set<uint64_t> ended_;
+  std::deque<uint64_t> ended_order_;
+  uint64_t late_ = 0;
+};
+
+}  // namespace socktrace

@@ -1,0 +1,136 @@
+#include "core/timeline_view.h"
+
+#include "core/json.h"
+#include "core/names.h"
+#include "core/net_format.h"
+
+namespace socktrace {
+
+namespace {
+// A process name is chosen by the process: never send its control bytes to
+// the user's terminal.
+std::string printable(std::string_view comm) {
+  std::string out(comm);
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+}  // namespace
+
+void TimelineView::header() {
+  if (json_) return;
+  out_.write(fmt::format("{:<15} {:>7} {:<15} {:<23} {:<23} {:>9} {:>9} {:>9}  {}\n", "END", "PID", "COMM", "LOCAL",
+                         "REMOTE", "TX_BYTES", "RX_BYTES", "DURATION", "PATH"));
+}
+
+void TimelineView::on_state(const StateEvent& e, bool derived) {
+  if (auto c = builder_.on_transition(e, derived)) print(*c);
+}
+
+void TimelineView::flush(uint64_t monotonic_ns) {
+  for (const Connection& c : builder_.flush(monotonic_ns)) print(c);
+}
+
+void TimelineView::close_vanished(const std::function<bool(uint64_t, uint32_t)>& alive, uint64_t monotonic_ns) {
+  for (const Connection& c : builder_.close_vanished(alive, monotonic_ns)) print(c);
+}
+
+void TimelineView::print(const Connection& c) {
+  buf_.clear();
+  if (json_)
+    json_line(c);
+  else
+    text_line(c);
+  out_.write(buf_);
+}
+
+void TimelineView::text_line(const Connection& c) {
+  auto out = std::back_inserter(buf_);
+  fmt::format_to(out, "{:<15} ", format_clock_time(clock_.epoch_ns(c.end_ns)));
+  if (c.owner.pid)
+    fmt::format_to(out, "{:>7} {:<15} ", c.owner.pid, printable(c.owner.comm.view()));
+  else
+    fmt::format_to(out, "{:>7} {:<15} ", "-", "?");
+  fmt::format_to(out, "{:<23} {:<23} {:>9} {:>9} {:>9}  ", format_endpoint(c.saddr, c.sport),
+                 format_endpoint(c.daddr, c.dport), c.tx_bytes, c.rx_bytes, format_duration(c.duration_ns()));
+  for (std::size_t i = 0; i < c.states.size(); ++i) {
+    const ConnState& s = c.states[i];
+    if (i) fmt::format_to(out, " -> ");
+    fmt::format_to(out, "{}", tcp_state_name(s.state));
+    bool last = i + 1 == c.states.size();
+    if (s.ns < 0)
+      fmt::format_to(out, " ?");
+    else if (!(last && s.state == kTcpClose))
+      fmt::format_to(out, " {}", format_duration(static_cast<uint64_t>(s.ns)));
+  }
+  if (c.open) fmt::format_to(out, " [open]");
+  if (c.vanished) fmt::format_to(out, " [end not seen]");
+  if (c.reset) fmt::format_to(out, " [RST]");
+  if (!c.start_seen) fmt::format_to(out, " [start not seen]");
+  if (c.gaps) fmt::format_to(out, " [{} gap{}]", c.gaps, c.gaps > 1 ? "s" : "");
+  fmt::format_to(out, "\n");
+}
+
+void TimelineView::json_line(const Connection& c) {
+  fmt::memory_buffer states;
+  states.push_back('[');
+  for (std::size_t i = 0; i < c.states.size(); ++i) {
+    if (i) states.push_back(',');
+    if (c.states[i].ns < 0)
+      fmt::format_to(std::back_inserter(states), "{{\"state\":\"{}\",\"ns\":null}}", tcp_state_name(c.states[i].state));
+    else
+      fmt::format_to(std::back_inserter(states), "{{\"state\":\"{}\",\"ns\":{}}}", tcp_state_name(c.states[i].state),
+                     c.states[i].ns);
+  }
+  states.push_back(']');
+
+  JsonObject o(buf_);
+  o.field("event", "conn")
+      .field("ts_ns", clock_.epoch_ns(c.end_ns))
+      .field("pid", c.owner.pid)
+      .field("tid", c.owner.tid)
+      .field("comm", c.owner.comm.view())
+      .field("proto", "tcp")
+      .field("family", family_version(c.saddr.family))
+      .field("saddr", std::string_view(format_ip(c.saddr)))
+      .field("sport", uint32_t{c.sport})
+      .field("daddr", std::string_view(format_ip(c.daddr)))
+      .field("dport", uint32_t{c.dport})
+      .raw_field("states", std::string_view(states.data(), states.size()))
+      .field("duration_ns", c.duration_ns())
+      .field("tx_bytes", c.tx_bytes)
+      .field("rx_bytes", c.rx_bytes)
+      .field("open", c.open)
+      .field("start_ts_ns", clock_.epoch_ns(c.start_ns))
+      .field("cookie", c.cookie)
+      .field("netns", c.netns)
+      .field("cgroup_id", c.owner.cgroup_id)
+      .field("complete", c.complete())
+      .field("start_seen", c.start_seen)
+      .field("gaps", c.gaps)
+      .field("vanished", c.vanished)
+      .field("reset", c.reset)
+      .field("timewait", c.timewait);
+  o.end_line();
+}
+
+void TimelineView::on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns) {
+  buf_.clear();
+  if (json_) {
+    JsonObject o(buf_);
+    o.field("event", "lost")
+        .field("ts_ns", clock_.epoch_ns(monotonic_ns))
+        .field("pid", 0)
+        .field("tid", 0)
+        .field("comm", "")
+        .field("count", count)
+        .field("where", where)
+        .end_line();
+  } else {
+    fmt::format_to(std::back_inserter(buf_), "{:<15} LOST {} events ({}): timelines open now may miss transitions\n",
+                   format_clock_time(clock_.epoch_ns(monotonic_ns)), count, where);
+  }
+  out_.write(buf_);
+}
+
+}  // namespace socktrace

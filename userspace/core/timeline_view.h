@@ -1,0 +1,44 @@
+// `socktrace states --timeline`: one line (text) or one JSON `conn` object
+// per connection when it ends, and for every connection still open at exit.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "core/clock.h"
+#include "core/event.h"
+#include "core/output.h"
+#include "core/timeline.h"
+
+namespace socktrace {
+
+class TimelineView {
+ public:
+  TimelineView(Output& out, bool json, WallClock clock) : out_(out), json_(json), clock_(clock) {}
+
+  void header();
+  // A transition, kernel or derived: prints the connection it ends.
+  void on_state(const StateEvent& e, bool derived);
+  // Prints every connection still open (at exit), marked open.
+  void flush(uint64_t monotonic_ns);
+  // Prints, flagged, the open connections `alive` says are gone.
+  void close_vanished(const std::function<bool(uint64_t cookie, uint32_t netns)>& alive, uint64_t monotonic_ns);
+  void on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns);
+
+  void print(const Connection& c);
+  const TimelineBuilder& builder() const { return builder_; }
+
+ private:
+  void text_line(const Connection& c);
+  void json_line(const Connection& c);
+
+  Output& out_;
+  bool json_;
+  WallClock clock_;
+  TimelineBuilder builder_;
+  fmt::memory_buffer buf_;
+};
+
+}  // namespace socktrace

@@ -1,0 +1,84 @@
+// TIME_WAIT on tracepoints alone. When TCP enters TIME_WAIT the kernel swaps
+// the socket for an inet_timewait_sock and sock:inet_sock_set_state shows
+// FIN_WAIT2 -> CLOSE (or CLOSING -> CLOSE); the timewait socket's own end
+// has no tracepoint. So, for such a transition of a socket that sent or
+// received no RST, the tracker asks sock_diag about the exact 4-tuple and
+// cookie (a timewait socket keeps its socket's cookie):
+//   - a timewait socket in TIME-WAIT: shown as `FIN_WAIT2 -> TIME_WAIT`;
+//   - a timewait socket in FIN-WAIT-2 (an orphan, which ss shows as
+//     FIN-WAIT-2): nothing is shown; the socket is still in FIN_WAIT2;
+//   - nothing there: a real close (RST, timeout, no timewait bucket): the
+//     kernel's transition as it is.
+// Then it looks the timewait sockets up again (when their timer is due, and
+// every second for FIN-WAIT-2 ones) and shows FIN_WAIT2 -> TIME_WAIT when the
+// peer's FIN arrives and `-> CLOSE` when the socket is gone. Those derived
+// transitions carry the last known owner of the socket.
+//
+// Pure: the lookup is injected (kernel/sock_diag in the binary, a fake in
+// unit tests).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <unordered_map>
+
+#include "core/event.h"
+
+namespace socktrace {
+
+// What sock_diag says about a socket's 4-tuple and cookie.
+struct TwLookup {
+  enum class Result { kGone, kFound, kUnknown };
+  Result result = Result::kUnknown;  // kUnknown: could not look (e.g. its netns is unreachable)
+  bool timewait = false;             // an inet_timewait_sock (idiag_timer 3)
+  uint8_t state = 0;                 // kernel TCP_*; a timewait socket's substate
+  uint32_t expires_ms = 0;           // time left on its timer
+};
+
+class TimewaitTracker {
+ public:
+  // Looks up the 4-tuple and cookie of `e` (netns e.netns).
+  using Lookup = std::function<TwLookup(const StateEvent& e)>;
+  // Receives every transition to show, kernel or derived, in order.
+  using Sink = std::function<void(const StateEvent& e, bool derived)>;
+
+  // TCP_TIMEWAIT_LEN: a timewait socket's timer is armed for this long when
+  // it enters TIME-WAIT (include/net/tcp.h, fixed since Linux 2.0; no sysctl
+  // changes it).
+  static constexpr uint64_t kTimewaitLenNs = 60'000'000'000ull;
+
+  TimewaitTracker(Lookup lookup, Sink sink, uint64_t poll_ns = 1'000'000'000ull)
+      : lookup_(std::move(lookup)), sink_(std::move(sink)), poll_ns_(poll_ns) {}
+
+  // A kernel transition, seen at monotonic time now_ns.
+  void on_state(const StateEvent& e, uint64_t now_ns);
+  // Looks up the timewait sockets that are due.
+  void tick(uint64_t now_ns);
+  // Looks up every tracked timewait socket once (at exit): what changed is
+  // shown, what remains stays tracked (its connection is still open).
+  void finish(uint64_t now_ns);
+
+  std::size_t tracked() const { return tracked_.size(); }
+  // Transitions to -> CLOSE that could not be checked (kUnknown): shown as
+  // the kernel reported them.
+  uint64_t unchecked() const { return unchecked_; }
+
+ private:
+  struct Tracked {
+    StateEvent last;      // the kernel's FIN_WAIT2/CLOSING -> CLOSE, the template of derived events
+    uint8_t state = 0;    // TIME_WAIT or FIN_WAIT2 (as ss shows it)
+    uint64_t next_check_ns = 0;
+  };
+  void check(Tracked& t, uint64_t now_ns, bool* gone);
+  void derive(const Tracked& t, uint8_t old_state, uint8_t new_state, uint64_t ts_ns);
+  uint64_t next_check(uint8_t state, uint32_t expires_ms, uint64_t now_ns) const;
+
+  Lookup lookup_;
+  Sink sink_;
+  uint64_t poll_ns_;
+  std::unordered_map<uint64_t, Tracked> tracked_;  // by socket cookie
+  uint64_t next_due_ns_ = UINT64_MAX;
+  uint64_t unchecked_ = 0;
+};
+
+}  // namespace socktrace

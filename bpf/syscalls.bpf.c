@@ -542,7 +542,7 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 			put_mmsg(b, a1, ret, true);
 		/* the kernel writes the time left back: strace's "(left {...})" */
 		if (regs->r8 && ret >= 0)
-			put_user(b, ST_BLOB_TIMEOUT, 0, 1, (void *)regs->r8, sizeof(struct __kernel_timespec));
+			put_user(b, ST_BLOB_TIMEOUT, 1, 0, (void *)regs->r8, sizeof(struct __kernel_timespec));
 		break;
 	case NR_SETSOCKOPT:
 		if (regs->r10 && regs->r8)

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "app/run_states.h"
+#include "app/run_syscalls.h"
 #include "core/cli.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   try {
     switch (o.mode) {
       case Mode::kStates: return run_states(o);
+      case Mode::kSyscalls: return run_syscalls(o);
       default:
         fmt::print(stderr, "socktrace: '{}' is not built yet; 'socktrace states' works today\n", mode_name(o.mode));
         return usage_exit;

@@ -132,8 +132,8 @@ enum st_blob_role {
 	ST_BLOB_OPTVAL = 7,  /* setsockopt/getsockopt option value */
 	ST_BLOB_FDS = 8,     /* socketpair's int[2] */
 	ST_BLOB_MMSGLEN = 9, /* __u32[]: msg_len of each mmsghdr at exit */
-	ST_BLOB_TIMEOUT = 10, /* recvmmsg's struct __kernel_timespec: iov=0 at entry,
-			       * iov=1 at exit (the time left) */
+	ST_BLOB_TIMEOUT = 10, /* recvmmsg's struct __kernel_timespec: msg=0 at entry,
+			       * msg=1 at exit (the time left) */
 	ST_BLOB_CONTROL = 11, /* msg_control bytes of message `msg` */
 	ST_BLOB_FDINFO = 12, /* struct st_fdinfo (-y): iov=0 the fd argument at entry,
 			      * iov=1 the returned fd, iov=2/3 socketpair's fds */

@@ -1,0 +1,315 @@
+// The syscall trace against its ground truth: strace itself, watching the
+// same run. socktrace traces `strace -f -e trace=network -o A netload` (with
+// -f it follows strace's tracees too), so both see the very same syscalls,
+// pointers, ports and pids; per task, the lines must be identical.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace socktrace::testing {
+namespace {
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream f(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(f, line);) out.push_back(line);
+  return out;
+}
+
+// "1234  text" (strace -f -o FILE's prefix, %-5u and a space) -> pid, text.
+bool split_pid(const std::string& line, int* pid, std::string* text) {
+  std::size_t i = 0;
+  while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+  if (i == 0 || i >= line.size() || line[i] != ' ') return false;
+  *pid = std::stoi(line.substr(0, i));
+  while (i < line.size() && line[i] == ' ') ++i;
+  *text = line.substr(i);
+  return true;
+}
+
+// strace aligns " = result" at column 40 of the whole line (pid prefix
+// included); a joined line gets the alignment a whole line would have had.
+std::string realign(int pid, const std::string& text) {
+  static const std::regex padded(R"(^(.*\))( +)(= .*)$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, padded)) return text;
+  std::string call = m[1];
+  std::size_t prefix = std::max<std::size_t>(std::to_string(pid).size(), 5) + 1;
+  std::size_t col = prefix + call.size();
+  return call + std::string(col < 40 ? 40 - col : 1, ' ') + std::string(m[3]);
+}
+
+// Lines per task. strace splits a syscall that another task's output
+// interrupts into "name(args <unfinished ...>" and "<... name resumed>rest";
+// socktrace emits each syscall whole at its exit, so join them. Signal lines
+// ("--- SIGCHLD ... ---") are strace's, not part of the network trace.
+std::map<int, std::vector<std::string>> by_task(const std::vector<std::string>& lines) {
+  static const std::string kUnfinished = " <unfinished ...>";
+  std::map<int, std::vector<std::string>> out;
+  std::map<int, std::string> pending;
+  for (const auto& line : lines) {
+    int pid;
+    std::string text;
+    if (!split_pid(line, &pid, &text)) continue;
+    if (text.starts_with("--- ")) continue;
+    if (text.ends_with(kUnfinished)) {
+      pending[pid] = text.substr(0, text.size() - kUnfinished.size());
+      continue;
+    }
+    if (text.starts_with("<... ")) {
+      auto close = text.find(" resumed>");
+      if (close != std::string::npos && pending.count(pid)) {
+        text = realign(pid, pending[pid] + text.substr(close + 9));
+        pending.erase(pid);
+      }
+    }
+    out[pid].push_back(text);
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const auto& l : lines) s += l + "\n";
+  return s;
+}
+
+TEST(Syscalls, LineForLineIdenticalToStrace) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
+  RunResult r = run_socktrace({"-f", "-o", b, "--", "strace", "-f", "-e", "trace=network", "-o", a,
+                               NETLOAD_BINARY, dir.path("")},
+                              60);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto want = by_task(read_lines(a));
+  auto got = by_task(read_lines(b));
+  // The workload's main task, its forked child and its two threads.
+  ASSERT_GE(want.size(), 4u) << joined(read_lines(a));
+  std::set<std::string> names;
+  for (const auto& [pid, lines] : want) {
+    EXPECT_EQ(joined(got[pid]), joined(lines)) << "task " << pid;
+    for (const auto& l : lines) names.insert(l.substr(0, l.find('(')));
+  }
+  // Every syscall of the %network class was exercised and compared.
+  for (const char* name : {"socket", "socketpair", "bind", "listen", "connect", "accept", "accept4", "getsockname",
+                           "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+                           "shutdown", "setsockopt", "getsockopt"})
+    EXPECT_TRUE(names.count(name)) << name << " not in the workload's trace";
+}
+
+// A TCP server with two threads that each accept one connection and echo.
+int threaded_server(int port_fd_write, Gate* done) {
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(l, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(l, 8)) return 1;
+  socklen_t len = sizeof(a);
+  getsockname(l, reinterpret_cast<sockaddr*>(&a), &len);
+  int port = ntohs(a.sin_port);
+  if (write(port_fd_write, &port, sizeof(port)) != sizeof(port)) return 1;
+  auto serve = [l] {
+    int c = accept(l, nullptr, nullptr);
+    char buf[16];
+    ssize_t n = recvfrom(c, buf, sizeof(buf), 0, nullptr, nullptr);
+    if (n > 0) sendto(c, buf, static_cast<size_t>(n), 0, nullptr, 0);
+    close(c);
+  };
+  std::thread t1(serve), t2(serve);
+  t1.join();
+  t2.join();
+  done->wait();
+  return 5;
+}
+
+TEST(Syscalls, AttachToRunningThreadedServerAndEndWithIt) {
+  REQUIRE_BPF();
+  TempDir dir;
+  int port_pipe[2];
+  ASSERT_EQ(pipe(port_pipe), 0);
+  Gate done;
+  pid_t server = spawn([&] { return threaded_server(port_pipe[1], &done); });
+  int port = 0;
+  ASSERT_EQ(read(port_pipe[0], &port, sizeof(port)), static_cast<ssize_t>(sizeof(port)));
+  // The threads are blocked in accept() now, or about to be.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::string out = dir.path("out");
+  Socktrace tracer({"-p", std::to_string(server), "-o", out});
+  for (int i = 0; i < 2; ++i) {
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(c, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    ASSERT_EQ(send(c, "ping", 4, 0), 4);
+    char buf[8];
+    ASSERT_EQ(recv(c, buf, sizeof(buf), 0), 4);
+    close(c);
+  }
+  done.open();
+  EXPECT_EQ(wait_child(server), 5);
+  // socktrace ends by itself once the process is gone.
+  EXPECT_EQ(tracer.wait_exit(10'000), 0) << tracer.stderr_text();
+  auto lines = read_lines(out);
+  std::map<int, int> accepts_by_tid, echoes_by_tid;
+  int exits = 0;
+  for (const auto& line : lines) {
+    int tid;
+    std::string text;
+    ASSERT_TRUE(split_pid(line, &tid, &text)) << "no pid prefix on a multi-threaded trace: " << line;
+    // The accept() was already under way when socktrace attached: its exit
+    // is traced with the arguments, as strace -p shows a resumed call.
+    if (text.starts_with("accept(")) ++accepts_by_tid[tid];
+    if (text.starts_with("recvfrom(") && text.ends_with(", \"ping\", 16, 0, NULL, NULL) = 4")) ++echoes_by_tid[tid];
+    if (text.starts_with("+++ exited with ")) ++exits;
+    if (tid == server) {
+      EXPECT_NE(text, "+++ exited with 0 +++") << "the process exits with 5";
+    }
+  }
+  EXPECT_EQ(accepts_by_tid.size(), 2u) << joined(lines);
+  EXPECT_EQ(echoes_by_tid.size(), 2u) << joined(lines);
+  EXPECT_EQ(exits, 3) << "one exit line per task, as strace -f prints\n" << joined(lines);
+}
+
+TEST(Syscalls, ExitsWithTheCommandsStatus) {
+  REQUIRE_BPF();
+  RunResult r = run_socktrace({"-o", "/dev/null", "--", "/bin/sh", "-c", "exit 7"});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  r = run_socktrace({"-o", "/dev/null", "--", "/bin/sh", "-c", "kill -TERM $$"});
+  EXPECT_EQ(r.exit_code, 128 + SIGTERM) << r.err;
+}
+
+// The command is forked at a gate and joins the filter before it execs: its
+// first syscall is traced. netload is deterministic, so a separate strace run
+// of it makes the same calls.
+TEST(Syscalls, CommandIsTracedFromItsFirstSyscall) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
+  RunResult r = run_socktrace({"-f", "-o", b, "--", NETLOAD_BINARY, dir.path("")}, 30);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(std::system(("strace -f -e trace=network -o " + a + " " + NETLOAD_BINARY + " " + dir.path("") +
+                         " >/dev/null 2>&1").c_str()),
+            0);
+  auto count = [](const std::map<int, std::vector<std::string>>& tasks) {
+    std::map<std::string, int> n;
+    for (const auto& [pid, lines] : tasks)
+      for (const auto& l : lines) ++n[l.substr(0, l.find('('))];
+    return n;
+  };
+  auto want = by_task(read_lines(a));
+  auto got = by_task(read_lines(b));
+  EXPECT_EQ(count(got), count(want));
+  // The first line of the main task is the same call.
+  ASSERT_FALSE(got.empty());
+  ASSERT_FALSE(want.empty());
+  const auto& first_want = want.begin()->second.front();
+  const auto& first_got = got.begin()->second.front();
+  EXPECT_EQ(first_got.substr(0, first_got.find('(')), first_want.substr(0, first_want.find('(')));
+}
+
+TEST(Syscalls, JsonLinesCarryTheContract) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("out");
+  RunResult r = run_socktrace({"--json", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 30);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int syscalls = 0, refused = 0;
+  for (const auto& line : read_lines(out)) {
+    JsonLine j = parse_flat_json(line);
+    ASSERT_TRUE(j.count("event")) << line;
+    for (const char* key : {"ts_ns", "pid", "tid", "comm"}) EXPECT_TRUE(j.count(key)) << key << " in " << line;
+    if (j["event"] != "syscall") continue;
+    ++syscalls;
+    for (const char* key : {"name", "args", "ret", "errno", "dur_ns"}) EXPECT_TRUE(j.count(key)) << key << " in " << line;
+    if (j["name"] == "connect" && j["errno"] == "ECONNREFUSED") {
+      EXPECT_EQ(j["ret"], "-1");
+      ++refused;
+    }
+  }
+  EXPECT_GT(syscalls, 50);
+  EXPECT_EQ(refused, 1);
+}
+
+TEST(Syscalls, SummaryCountsEveryCall) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string a = dir.path("strace.txt"), b = dir.path("summary.txt");
+  RunResult r = run_socktrace({"-c", "-f", "-o", b, "--", "strace", "-f", "-e", "trace=network", "-o", a,
+                               NETLOAD_BINARY, dir.path("")},
+                              60);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, int> calls, errors;
+  for (const auto& [pid, lines] : by_task(read_lines(a)))
+    for (const auto& l : lines) {
+      if (l.starts_with("+++")) continue;
+      std::string name = l.substr(0, l.find('('));
+      ++calls[name];
+      if (l.find(") = -1 ") != std::string::npos) ++errors[name];
+    }
+  // "% time seconds usecs/call calls errors syscall" rows.
+  std::map<std::string, int> got_calls, got_errors;
+  std::regex row(R"(^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(\d*)\s*(\w+)$)");
+  for (const auto& l : read_lines(b)) {
+    std::smatch m;
+    if (std::regex_match(l, m, row) && m[3] != "total") {
+      got_calls[m[3]] = std::stoi(m[1]);
+      got_errors[m[3]] = m[2].length() ? std::stoi(m[2]) : 0;
+    }
+  }
+  EXPECT_EQ(got_calls, calls);
+  for (auto& [name, n] : errors) EXPECT_EQ(got_errors[name], n) << name;
+}
+
+TEST(Syscalls, StringLimitZeroCapturesNoPayload) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("out");
+  RunResult r = run_socktrace({"-s", "0", "-e", "trace=sendto", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 30);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int sends = 0;
+  for (const auto& l : read_lines(out)) {
+    if (!l.starts_with("sendto(")) continue;
+    ++sends;
+    EXPECT_NE(l.find(", \"\"...,"), std::string::npos) << l;
+  }
+  EXPECT_GT(sends, 0);
+}
+
+TEST(Syscalls, BadInputIsOneLineAndExitTwo) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  std::vector<Case> cases = {
+      {{"-p", "999999999"}, "no process with pid"},
+      {{"-p", "abc"}, "-p"},
+      {{"-e", "trace=connect,opne", "--", "/bin/true"}, "'opne' is not a syscall"},
+      {{"--", "no-such-command-socktrace"}, "command not found"},
+      {{"-o", "/proc/socktrace-no/x", "--", "/bin/true"}, "/proc/socktrace-no/x"},
+      {{"-s", "5000", "--", "/bin/true"}, "-s"},
+  };
+  for (const auto& c : cases) {
+    RunResult r = run_socktrace(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace socktrace::testing

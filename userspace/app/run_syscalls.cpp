@@ -1,0 +1,167 @@
+#include "app/run_syscalls.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/command.h"
+#include "app/signals.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/output.h"
+#include "core/syscall_view.h"
+#include "core/syscalls.h"
+#include "kernel/proc.h"
+#include "kernel/ring_reader.h"
+#include "kernel/tracer.h"
+
+namespace socktrace {
+
+namespace {
+
+std::vector<uint32_t> validate(const Options& o) {
+  for (int pid : o.filters.pids)
+    if (!process_exists(pid))
+      throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
+  if (!o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.comm.empty())
+    throw UsageError("the syscall trace supports -p and -f so far; --cgroup, --container and --comm are not built yet");
+  if (!o.filters.pids.empty() && !o.command.empty())
+    throw UsageError("give either -p PID or a command after --, not both");
+  std::string error;
+  auto nrs = parse_trace_list(o.output.trace, &error);
+  if (!nrs) throw UsageError(error);
+  if (nrs->empty()) throw UsageError("-e trace selects no syscall; name at least one, e.g. -e trace=connect");
+  return *nrs;
+}
+
+// The processes being traced (by tgid), kept current from fork and exit
+// events, with /proc as the backstop for an exit event that was lost.
+class Tracees {
+ public:
+  void add(uint32_t tgid) { live_.insert(tgid); }
+  void on_proc(const ProcEvent& e, bool follow_forks) {
+    if (e.what == ProcEvent::What::kFork) {
+      if (follow_forks && e.child_pid != e.hdr.pid) live_.insert(e.child_pid);
+    } else if (e.group_dead) {
+      live_.erase(e.hdr.pid);
+    }
+  }
+  void sweep() {
+    std::erase_if(live_, [](uint32_t tgid) { return !process_alive(static_cast<int>(tgid)); });
+  }
+  bool empty() const { return live_.empty(); }
+
+ private:
+  std::set<uint32_t> live_;
+};
+
+class LossReporter {
+ public:
+  template <typename Sink>
+  void update(const LossCounts& now, Sink&& sink) {
+    if (now.ringbuf > last_.ringbuf) sink(now.ringbuf - last_.ringbuf, "ringbuf");
+    if (now.recursion > last_.recursion) sink(now.recursion - last_.recursion, "recursion");
+    if (now.pid_map > last_.pid_map) sink(now.pid_map - last_.pid_map, "pid_map");
+    last_ = now;
+  }
+
+ private:
+  LossCounts last_;
+};
+
+}  // namespace
+
+int run_syscalls(const Options& o) {
+  std::vector<uint32_t> nrs = validate(o);
+  Output out(o.output.file);
+  std::optional<GatedCommand> command;
+  if (!o.command.empty()) command.emplace(o.command);
+
+  const bool by_pid = command || !o.filters.pids.empty();
+  SyscallViewOptions view_options;
+  view_options.strace.string_limit = o.output.string_limit;
+  view_options.strace.durations = o.output.durations;
+  view_options.strace.timestamps = o.output.timestamps;
+  view_options.json = o.output.json;
+  view_options.summary = o.output.summary;
+  view_options.strace.pid_prefix = o.filters.follow_forks || o.filters.pids.size() > 1 || !by_pid ||
+                                   (o.filters.pids.size() == 1 && thread_count(o.filters.pids[0]) > 1);
+  SyscallView view(out, view_options, WallClock::now());
+
+  TracerConfig config;
+  config.states = false;
+  config.syscalls = true;
+  config.syscall_nrs = nrs;
+  config.pids = o.filters.pids;
+  config.filter_by_pid = by_pid;
+  config.follow_forks = o.filters.follow_forks;
+  config.report_procs = by_pid;
+  config.string_limit = static_cast<uint32_t>(o.output.string_limit);
+  config.ringbuf_bytes = o.buffer_size;
+  Tracer tracer(config);
+
+  Tracees tracees;
+  for (int pid : o.filters.pids) tracees.add(static_cast<uint32_t>(pid));
+  if (command) {
+    tracer.add_pid(command->pid());
+    tracees.add(static_cast<uint32_t>(command->pid()));
+  }
+
+  RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
+    if (const auto* s = std::get_if<SyscallEvent>(&ev)) {
+      view.on_syscall(*s);
+    } else if (const auto* p = std::get_if<ProcEvent>(&ev)) {
+      tracees.on_proc(*p, o.filters.follow_forks);
+      view.on_proc(*p);
+    }
+  });
+
+  install_stop_signals();
+  if (!command) {
+    // The pids may have exited between the check and the attachment.
+    tracees.sweep();
+    for (int pid : o.filters.pids) fmt::print(stderr, "socktrace: Process {} attached\n", pid);
+    if (!by_pid) fmt::print(stderr, "socktrace: tracing network syscalls host-wide; Ctrl-C to stop\n");
+    if (by_pid && tracees.empty()) throw UsageError("every traced process exited before socktrace attached");
+  } else {
+    command->release();
+  }
+
+  LossReporter losses;
+  auto report = [&](uint64_t count, const char* where) { view.on_lost(count, where, monotonic_now_ns()); };
+  uint64_t next_check = 0;
+  std::optional<uint64_t> command_gone_ns;
+  while (!stop_requested() && out.ok()) {
+    reader.poll();
+    uint64_t now = monotonic_now_ns();
+    if (now >= next_check) {
+      losses.update(tracer.losses(), report);
+      // An exit event can be lost like any other: /proc settles it.
+      if (by_pid) tracees.sweep();
+      next_check = now + 1'000'000'000;
+    }
+    out.flush();
+    if (command && command->poll_exit() && !command_gone_ns) command_gone_ns = now;
+    if (by_pid && tracees.empty() && (!command || command->exited())) break;
+    // Exit events arrive right after the reap; allow a moment for a lost one.
+    if (command_gone_ns && !o.filters.follow_forks && now - *command_gone_ns > 500'000'000) break;
+  }
+  reader.drain();
+  LossCounts total = tracer.losses();
+  losses.update(total, report);
+  view.finish();
+  out.flush();
+  if (total.events() || reader.undecodable())
+    fmt::print(stderr, "socktrace: {} events lost ({} ring buffer full, {} BPF recursion), {} undecodable\n",
+               total.events(), total.ringbuf, total.recursion, reader.undecodable());
+  if (command) {
+    while (!command->poll_exit() && !stop_requested()) reader.poll(RingReader::kPollMs);
+    return command->exited() ? command->exit_code() : kExitOk;
+  }
+  return kExitOk;
+}
+
+}  // namespace socktrace

@@ -446,6 +446,13 @@ static __always_inline void put_mmsg(struct builder *b, struct mmsghdr *vec, __u
 	put_u32s(b, ST_BLOB_MMSGLEN, l.lens, count, false);
 }
 
+/* Option values: whole structures (ST_MAX_OPTVAL covers every one strace
+ * decodes), strings up to the string limit. */
+static __always_inline __u64 optval_limit(void)
+{
+	return string_limit > ST_MAX_OPTVAL ? string_limit : ST_MAX_OPTVAL;
+}
+
 static __always_inline void put_inlens(struct builder *b, const struct st_enter *en)
 {
 	if (en && en->n_inlens)
@@ -546,7 +553,7 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 		break;
 	case NR_SETSOCKOPT:
 		if (regs->r10 && regs->r8)
-			put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)regs->r10, min64((__u32)regs->r8, ST_MAX_OPTVAL));
+			put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)regs->r10, min64((__u32)regs->r8, optval_limit()));
 		break;
 	case NR_GETSOCKOPT:
 		if (regs->r8) {
@@ -555,7 +562,7 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 			put_inlens(b, en);
 			out = put_outlen(b, (void *)regs->r8);
 			if (ret == 0 && regs->r10)
-				put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)regs->r10, min64(out, ST_MAX_OPTVAL));
+				put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)regs->r10, min64(out, optval_limit()));
 		}
 		break;
 	}

@@ -182,11 +182,11 @@ struct st_blob {
 };
 
 /* Most messages / iovecs whose contents are captured per syscall. */
-#define ST_MAX_MMSG 8
-#define ST_MAX_IOV 8
+#define ST_MAX_MMSG 32
+#define ST_MAX_IOV 32
 #define ST_MAX_SOCKADDR 128 /* sizeof(struct sockaddr_storage) */
 #define ST_MAX_OPTVAL 64
-#define ST_MAX_CONTROL 64
+#define ST_MAX_CONTROL 1024
 /* Largest string limit (-s) the kernel side honours. */
 #define ST_MAX_STRING 4096
 

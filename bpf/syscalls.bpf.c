@@ -197,7 +197,6 @@ static __always_inline void put_user(struct builder *b, __u8 role, __u8 msg, __u
 #define AF_UNIX 1
 #define AF_NETLINK 16
 #define IPPROTO_UDP 17
-#define TCP_CLOSE 7
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
@@ -251,15 +250,15 @@ static __always_inline void describe_fd(struct st_fdinfo *fi, long fd)
 		fi->sport = num;
 		fi->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		if (family == AF_INET) {
-			BPF_CORE_READ_INTO(fi->saddr, sk, __sk_common.skc_rcv_saddr);
-			BPF_CORE_READ_INTO(fi->daddr, sk, __sk_common.skc_daddr);
+			bpf_core_read(fi->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+			bpf_core_read(fi->daddr, 4, &sk->__sk_common.skc_daddr);
 		} else {
-			BPF_CORE_READ_INTO(fi->saddr, sk, __sk_common.skc_v6_rcv_saddr);
-			BPF_CORE_READ_INTO(fi->daddr, sk, __sk_common.skc_v6_daddr);
+			bpf_core_read(fi->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+			bpf_core_read(fi->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 		}
-		/* What sock_diag (and so strace -yy) finds: a TCP socket once it
-		 * left CLOSE, any other once it has a local port. */
-		fi->hashed = fi->protocol == IPPROTO_TCP ? fi->state != TCP_CLOSE : num != 0;
+		/* What sock_diag (and so strace -yy) lists: any socket with a local
+		 * port, bound-but-inactive TCP sockets included (Linux 6.5+). */
+		fi->hashed = num != 0;
 	} else if (family == AF_UNIX) {
 		struct unix_sock *us = (void *)sk;
 		struct unix_address *addr = BPF_CORE_READ(us, addr);

@@ -110,6 +110,28 @@ TEST(Syscalls, LineForLineIdenticalToStrace) {
     EXPECT_TRUE(names.count(name)) << name << " not in the workload's trace";
 }
 
+// -y against strace -yy: the socket behind every fd, described the way
+// strace finds it over sock_diag (strace's own sock_diag traffic, which
+// socktrace -f sees too, belongs to strace's pid and is not compared).
+TEST(Syscalls, DecodeFdsLikeStraceYy) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
+  RunResult r = run_socktrace({"-y", "-f", "-o", b, "--", "strace", "-f", "-yy", "-e", "trace=network", "-o", a,
+                               NETLOAD_BINARY, dir.path("")},
+                              60);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto want = by_task(read_lines(a));
+  auto got = by_task(read_lines(b));
+  ASSERT_GE(want.size(), 4u);
+  int annotated = 0;
+  for (const auto& [pid, lines] : want) {
+    EXPECT_EQ(joined(got[pid]), joined(lines)) << "task " << pid;
+    for (const auto& l : lines) annotated += l.find("<TCP:[") != std::string::npos;
+  }
+  EXPECT_GT(annotated, 10);
+}
+
 // A TCP server with two threads that each accept one connection and echo.
 int threaded_server(int port_fd_write, Gate* done) {
   int l = socket(AF_INET, SOCK_STREAM, 0);

@@ -85,6 +85,7 @@ int run_syscalls(const Options& o) {
   view_options.strace.string_limit = o.output.string_limit;
   view_options.strace.durations = o.output.durations;
   view_options.strace.timestamps = o.output.timestamps;
+  view_options.strace.annotate_fds = o.output.decode_fds;
   view_options.json = o.output.json;
   view_options.summary = o.output.summary;
   view_options.strace.pid_prefix = o.filters.follow_forks || o.filters.pids.size() > 1 || !by_pid ||
@@ -100,6 +101,7 @@ int run_syscalls(const Options& o) {
   config.follow_forks = o.filters.follow_forks;
   config.report_procs = by_pid;
   config.string_limit = static_cast<uint32_t>(o.output.string_limit);
+  config.annotate_fds = o.output.decode_fds;
   config.ringbuf_bytes = o.buffer_size;
   Tracer tracer(config);
 

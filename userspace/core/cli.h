@@ -26,6 +26,7 @@ struct OutputOptions {
   int string_limit = 32;    // -s
   std::vector<std::string> trace;  // -e trace=...
   bool summary = false;     // -c
+  bool decode_fds = false;  // -y
 };
 
 struct Options {

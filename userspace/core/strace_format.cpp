@@ -1,5 +1,8 @@
 #include "core/strace_format.h"
 
+#include "core/decode.h"
+#include "core/fd_annotation.h"
+
 #include <net/if.h>
 #include <arpa/inet.h>
 #include <signal.h>
@@ -978,7 +981,7 @@ void sockaddr_bytes(std::string& o, const std::byte* data, std::size_t len, int 
 class Printer {
  public:
   Printer(const SyscallEvent& e, const StraceOptions& opt, std::string& o)
-      : e_(e), o_(o), limit_(opt.string_limit < 0 ? 0 : static_cast<uint64_t>(opt.string_limit)) {}
+      : e_(e), opt_(opt), o_(o), limit_(opt.string_limit < 0 ? 0 : static_cast<uint64_t>(opt.string_limit)) {}
 
   bool failed() const { return e_.ret < 0 && e_.ret >= -4095; }
   uint64_t arg(int i) const { return e_.args[i]; }
@@ -991,7 +994,11 @@ class Printer {
   }
   static bool usable(const Blob* b) { return b && !b->fault; }
 
-  void fd(int i) { put_d(o_, iarg(i)); }
+  void fd(int i) {
+    if (!opt_.annotate_fds) return put_d(o_, iarg(i));
+    auto info = decode_fdinfo(e_, 0);
+    append_annotated_fd(o_, iarg(i), info ? &*info : nullptr);
+  }
   void sep() { o_ += ", "; }
 
   // printstrn(addr, len) from a DATA-like blob.
@@ -1434,6 +1441,7 @@ class Printer {
 
  private:
   const SyscallEvent& e_;
+  const StraceOptions& opt_;
   std::string& o_;
   uint64_t limit_;
 };
@@ -1460,7 +1468,16 @@ std::string_view Printer::args(std::string& aux) {
         put_addr(o, arg(3));
       } else {
         auto v = bytes(b);
-        fmt::format_to(std::back_inserter(o), "[{}, {}]", load<int32_t>(v, 0), load<int32_t>(v, 4));
+        if (opt_.annotate_fds) {
+          auto first = decode_fdinfo(e_, 2), second = decode_fdinfo(e_, 3);
+          o += '[';
+          append_annotated_fd(o, load<int32_t>(v, 0), first ? &*first : nullptr);
+          o += ", ";
+          append_annotated_fd(o, load<int32_t>(v, 4), second ? &*second : nullptr);
+          o += ']';
+        } else {
+          fmt::format_to(std::back_inserter(o), "[{}, {}]", load<int32_t>(v, 0), load<int32_t>(v, 4));
+        }
       }
       break;
     }
@@ -1833,7 +1850,11 @@ void format_syscall(const SyscallEvent& e, const StraceOptions& opt, const WallC
     }
   } else {
     out += " = ";
-    put_d(out, e.ret);
+    auto returned = opt.annotate_fds ? decode_fdinfo(e, 1) : std::nullopt;
+    if (returned)
+      append_annotated_fd(out, e.ret, &*returned);
+    else
+      put_d(out, e.ret);
     if (!extra.empty()) {
       out += " (";
       out += extra;

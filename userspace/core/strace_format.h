@@ -18,6 +18,7 @@ struct StraceOptions {
   bool durations = false;  // -T
   int timestamps = 0;      // 1: -t, 2: -tt, 3: -ttt
   bool pid_prefix = false; // "%-5u " of the tid, as strace -f -o FILE
+  bool annotate_fds = false;  // -y: `3<TCP:[127.0.0.1:40000->127.0.0.1:5000]>`
 };
 
 // Appends one line, '\n' included.

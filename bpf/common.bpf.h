@@ -81,13 +81,16 @@ ST_SHARED struct {
  * other sockets' states, and the kernel must skip those nested runs
  * (recursion misses, about 1 transition in 100 under loopback churn).
  */
+static __always_inline __u64 wakeup_flags(void)
+{
+	if (!wakeup_bytes || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void submit_event(void *e)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (!wakeup_bytes || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+	bpf_ringbuf_submit(e, wakeup_flags());
 }
 
 static __always_inline void count_loss(__u32 where)

@@ -674,7 +674,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e->data_len = size;
 	e->hdr.size = sizeof(*e) + size;
 	/* event and blobs are contiguous in the scratch value */
-	if (bpf_ringbuf_output(&events, e, sizeof(*e) + size, 0))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e) + size, wakeup_flags()))
 		count_loss(ST_LOSS_RINGBUF);
 	return 0;
 }

@@ -132,6 +132,27 @@ TEST(Syscalls, DecodeFdsLikeStraceYy) {
   EXPECT_GT(annotated, 10);
 }
 
+// No -p and no command: every process on the host, as perf trace -a.
+TEST(Syscalls, HostWideTraceSeesOtherProcesses) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("out");
+  pid_t load;
+  {
+    Socktrace tracer({"-o", out});
+    load = spawn([&] { return std::system((std::string(NETLOAD_BINARY) + " " + dir.path("")).c_str()) == 0 ? 0 : 1; });
+    ASSERT_EQ(wait_child(load), 0);
+    EXPECT_EQ(tracer.stop(SIGINT), 0) << tracer.stderr_text();
+  }
+  std::set<std::string> names;
+  for (const auto& [pid, lines] : by_task(read_lines(out)))
+    for (const auto& l : lines) names.insert(l.substr(0, l.find('(')));
+  for (const char* name : {"socket", "socketpair", "bind", "listen", "connect", "accept", "accept4", "getsockname",
+                           "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+                           "shutdown", "setsockopt", "getsockopt"})
+    EXPECT_TRUE(names.count(name)) << name;
+}
+
 // A TCP server with two threads that each accept one connection and echo.
 int threaded_server(int port_fd_write, Gate* done) {
   int l = socket(AF_INET, SOCK_STREAM, 0);

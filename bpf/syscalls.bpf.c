@@ -44,6 +44,8 @@ const volatile __u8 traced_nr[ST_NR_MAX] = {}; /* 1: trace this syscall number *
 const volatile __u32 string_limit = 32;        /* -s: payload bytes per buffer */
 const volatile __u32 self_tgid = 0;            /* socktrace itself: never traced */
 const volatile __u8 annotate_fds = 0;          /* -y: describe the sockets behind fds */
+const volatile __u8 need_entry_time = 1;       /* -T -t -c --json: time calls from entry */
+const volatile __u8 full_header = 1;           /* comm and cgroup id in each event (--json) */
 
 /* Blobs start below this offset in the scratch buffer, so that a blob of the
  * largest size always fits behind it. */
@@ -148,6 +150,8 @@ struct builder {
 	struct st_scratch *s;
 };
 
+#define ST_BOUNCE 64
+
 static __always_inline struct st_blob *blob_start(struct builder *b, __u8 role, __u8 msg, __u8 iov)
 {
 	struct st_blob *h;
@@ -178,7 +182,7 @@ static __always_inline void put_user(struct builder *b, __u8 role, __u8 msg, __u
 {
 	struct st_blob *h = blob_start(b, role, msg, iov);
 	__u8 *data;
-	__u32 n;
+	__u64 n; /* 64-bit: a 32-bit copy would be bounded, the register used not */
 
 	if (!h)
 		return;
@@ -186,11 +190,24 @@ static __always_inline void put_user(struct builder *b, __u8 role, __u8 msg, __u
 	data = (void *)(h + 1);
 	/* The padding after the data must not carry an earlier event's bytes. */
 	*(__u64 *)(data + (n & ~7u)) = 0;
-	if (bpf_probe_read_user(data, n, uptr)) {
-		h->flags = ST_BLOB_FAULT;
-		n = 0;
+	barrier_var(n); /* compare and use the same register */
+	if (n <= ST_BOUNCE) {
+		/* Hardened usercopy checks the destination of every user read;
+		 * for map memory (vmalloc'ed) that is a vmap-area lookup, for the
+		 * stack a bounds compare. Short reads bounce through the stack. */
+		__u8 bounce[ST_BOUNCE];
+
+		if (bpf_probe_read_user(bounce, n, uptr))
+			goto fault;
+		bpf_probe_read_kernel(data, n, bounce);
+	} else if (bpf_probe_read_user(data, n, uptr)) {
+		goto fault;
 	}
 	blob_finish(b, h, n);
+	return;
+fault:
+	h->flags = ST_BLOB_FAULT;
+	blob_finish(b, h, 0);
 }
 
 #define SOCK_DGRAM 2
@@ -567,12 +584,39 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 	}
 }
 
+/*
+ * Does this call need its entry recorded: its time (asked for), the
+ * value-result lengths the kernel will overwrite, or the fd as it was? The
+ * hot calls of a default trace (send/recv without addresses) do not, and
+ * then neither program touches task storage.
+ */
+static __always_inline bool needs_entry(long id, struct pt_regs *regs)
+{
+	if (need_entry_time || annotate_fds)
+		return true;
+	switch (id) {
+	case NR_ACCEPT:
+	case NR_ACCEPT4:
+	case NR_GETSOCKNAME:
+	case NR_GETPEERNAME:
+		return regs->dx != 0;
+	case NR_RECVFROM:
+		return regs->r9 != 0;
+	case NR_GETSOCKOPT:
+		return regs->r8 != 0;
+	case NR_RECVMSG:
+	case NR_RECVMMSG:
+		return true;
+	}
+	return false;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
 	struct st_enter *en;
 
-	if (!traced(id) || !admitted_current())
+	if (!traced(id) || !needs_entry(id, regs) || !admitted_current())
 		return 0;
 	en = bpf_task_storage_get(&enters, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!en)
@@ -628,10 +672,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	__u64 nr = regs->orig_ax;
 	struct st_syscall_event *e;
 	struct st_enter *en;
-	struct st_owner self;
 	struct builder b;
 	__u32 zero = 0;
-	__u64 now, size;
+	__u64 now, size, id;
 
 	if (!traced(nr) || !admitted_current())
 		return 0;
@@ -639,14 +682,27 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	if (!b.s)
 		return 0;
 	now = bpf_ktime_get_ns();
-	en = bpf_task_storage_get(&enters, bpf_get_current_task_btf(), 0, 0);
-	if (en && en->nr != nr)
-		en = NULL;
+	en = NULL;
+	if (needs_entry(nr, regs)) {
+		en = bpf_task_storage_get(&enters, bpf_get_current_task_btf(), 0, 0);
+		if (en && en->nr != nr)
+			en = NULL;
+	}
 
 	e = (void *)b.s->event;
-	owner_from_current(&self);
-	fill_header(&e->hdr, ST_EV_SYSCALL, 0, &self);
+	id = bpf_get_current_pid_tgid();
+	e->hdr.kind = ST_EV_SYSCALL;
 	e->hdr.flags = 0;
+	e->hdr.pid = id >> 32;
+	e->hdr.tid = (__u32)id;
+	if (full_header) {
+		e->hdr.cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(e->hdr.comm, sizeof(e->hdr.comm));
+	} else {
+		/* The strace format shows neither. */
+		e->hdr.cgroup_id = 0;
+		__builtin_memset(e->hdr.comm, 0, sizeof(e->hdr.comm));
+	}
 	e->hdr.ts_ns = en ? en->ts_ns : now;
 	e->dur_ns = en ? now - en->ts_ns : 0;
 	e->args[0] = regs->di;

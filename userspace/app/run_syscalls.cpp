@@ -102,6 +102,10 @@ int run_syscalls(const Options& o) {
   config.report_procs = by_pid;
   config.string_limit = static_cast<uint32_t>(o.output.string_limit);
   config.annotate_fds = o.output.decode_fds;
+  // The strace text format shows neither entry times nor process names
+  // unless asked: the kernel side then skips them on the hot path.
+  config.entry_times = o.output.durations || o.output.timestamps || o.output.summary || o.output.json;
+  config.full_header = o.output.json;
   config.ringbuf_bytes = o.buffer_size;
   Tracer tracer(config);
 

@@ -112,6 +112,8 @@ Tracer::Tracer(const TracerConfig& config) {
   skel_->rodata->self_tgid = static_cast<uint32_t>(getpid());
   skel_->rodata->follow_forks = config.follow_forks;
   skel_->rodata->annotate_fds = config.annotate_fds;
+  skel_->rodata->need_entry_time = config.entry_times;
+  skel_->rodata->full_header = config.full_header;
   skel_->rodata->report_procs = config.report_procs;
   for (uint32_t nr : config.syscall_nrs)
     if (nr < sizeof(skel_->rodata->traced_nr)) skel_->rodata->traced_nr[nr] = 1;

@@ -21,6 +21,8 @@ struct TracerConfig {
   std::vector<uint32_t> syscall_nrs;  // which syscalls (x86-64 numbers)
   uint32_t string_limit = 32;       // -s: payload bytes captured per buffer
   bool annotate_fds = false;        // -y: describe the socket behind each fd
+  bool entry_times = true;          // time syscalls from their entry (-T, -t, -c, --json)
+  bool full_header = true;          // comm and cgroup id in syscall events (--json)
   bool follow_forks = false;        // -f: children of traced processes join the set
   bool report_procs = false;        // fork/exit events of traced tasks
   // Wake the reader only when this much data waits; the reader also polls

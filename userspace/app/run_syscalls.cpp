@@ -155,6 +155,12 @@ int run_syscalls(const Options& o) {
     // Exit events arrive right after the reap; allow a moment for a lost one.
     if (command_gone_ns && !o.filters.follow_forks && now - *command_gone_ns > 500'000'000) break;
   }
+  // Ctrl-C in a terminal reaches the command too: trace its way out (up to a
+  // second) rather than cut its last syscalls off.
+  if (command && stop_requested() && out.ok()) {
+    uint64_t deadline = monotonic_now_ns() + 1'000'000'000;
+    while (!command->poll_exit() && monotonic_now_ns() < deadline) reader.poll();
+  }
   reader.drain();
   LossCounts total = tracer.losses();
   losses.update(total, report);

@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   int usage_exit = o.mode == Mode::kCheck ? 3 : kExitUsage;
   try {
     switch (o.mode) {
-      case Mode::kStates: return run_states(o);
+      case Mode::kStates:
+      case Mode::kLog: return run_states(o);
       case Mode::kSyscalls: return run_syscalls(o);
       default:
         fmt::print(stderr, "socktrace: '{}' is not built yet; 'socktrace states' works today\n", mode_name(o.mode));

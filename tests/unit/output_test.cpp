@@ -27,7 +27,8 @@ class OutputTest : public ::testing::Test {
     dir_ = tmpl;
   }
   void TearDown() override {
-    for (const char* name : {"out", "link", "target"}) ::unlink((dir_ + "/" + name).c_str());
+    for (const char* name : {"out", "link", "target", "out.1", "out.2", "out.3", "out.4"})
+      ::unlink((dir_ + "/" + name).c_str());
     ::rmdir(dir_.c_str());
   }
   std::string path(const char* name) const { return dir_ + "/" + name; }
@@ -119,6 +120,73 @@ TEST_F(OutputTest, DashAndEmptyAreStdout) {
   EXPECT_TRUE(dash.ok());
   EXPECT_TRUE(empty.ok());
   EXPECT_EQ(::access("-", F_OK), -1);  // no file named "-" was created
+}
+
+// socktrace log: rotation between whole lines, each file starting with
+// the header object, at most max_files rotated files kept.
+TEST_F(OutputTest, RotatesBetweenLinesAndKeepsMaxFiles) {
+  OutputPolicy policy;
+  policy.max_size = 100;
+  policy.max_files = 2;
+  policy.file_header = "H\n";
+  {
+    Output out(path("out"), policy);
+    for (int i = 0; i < 20; ++i) {
+      out.write(fmt::format("line {:02} .......................\n", i));  // 31 bytes
+      out.flush();
+    }
+    EXPECT_GT(out.rotations(), 3u);
+  }
+  struct stat st{};
+  EXPECT_NE(::stat(path("out.3").c_str(), &st), 0) << "only 2 rotated files are kept";
+  std::string all;
+  for (const char* name : {"out.2", "out.1", "out"}) {
+    std::string text = read(path(name));
+    ASSERT_FALSE(text.empty()) << name;
+    EXPECT_LE(text.size(), 100u) << name;
+    EXPECT_TRUE(text.starts_with("H\n")) << name;
+    EXPECT_EQ(text.back(), '\n') << name;
+    all += text;
+  }
+  // The newest lines are all there, in order, none split.
+  EXPECT_NE(all.find("line 19 ......................."), std::string::npos);
+  EXPECT_EQ(all.find("line 1 "), std::string::npos);
+}
+
+TEST_F(OutputTest, AppendCutsATornLastLine) {
+  {
+    std::ofstream f(path("out"));
+    f << "{\"a\":1}\n{\"b\":";
+  }
+  OutputPolicy policy;
+  policy.append = true;
+  {
+    Output out(path("out"), policy);
+    out.write("{\"c\":3}\n");
+  }
+  EXPECT_EQ(read(path("out")), "{\"a\":1}\n{\"c\":3}\n");
+}
+
+// A full disk (/dev/full always is): lines are dropped and counted, the
+// output stays usable, nothing throws.
+TEST_F(OutputTest, KeepGoingCountsLinesLostToAFullDisk) {
+  OutputPolicy policy;
+  policy.keep_going = true;
+  Output out("/dev/full", policy);
+  out.write("one\ntwo\n");
+  out.flush();
+  out.write("three\n");
+  out.flush();
+  EXPECT_TRUE(out.ok());
+  EXPECT_EQ(out.lines_lost(), 3u);
+  EXPECT_EQ(out.write_errors(), 2u);
+}
+
+TEST_F(OutputTest, WithoutKeepGoingAFullDiskEndsTheOutput) {
+  Output out("/dev/full");
+  out.write("one\n");
+  out.flush();
+  EXPECT_FALSE(out.ok());
 }
 
 }  // namespace

@@ -3,10 +3,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/utsname.h>
+#include <unistd.h>
+
 #include <unordered_set>
 
 #include "app/signals.h"
+#include "core/cli.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "core/error.h"
 #include "core/names.h"
 #include "core/output.h"
@@ -55,7 +60,52 @@ void seed_existing_sockets(Tracer& tracer, InodeOwners& owners) {
   spdlog::info("owners of {} existing TCP sockets recorded ({} not recorded)", seeded, failed);
 }
 
+// The first line of every log file: what wrote it and with which filters, so
+// that a file explains itself.
+std::string log_header(const Options& o) {
+  utsname u{};
+  uname(&u);
+  fmt::memory_buffer buf;
+  JsonObject j(buf);
+  std::string pids;
+  for (int pid : o.filters.pids) {
+    if (!pids.empty()) pids += ',';
+    pids += std::to_string(pid);
+  }
+  j.field("event", "header")
+      .field("ts_ns", WallClock::now().epoch_ns(monotonic_now_ns()))
+      .field("pid", static_cast<int64_t>(getpid()))
+      .field("tid", static_cast<int64_t>(getpid()))
+      .field("comm", "socktrace")
+      .field("version", SOCKTRACE_VERSION)
+      .field("host", u.nodename)
+      .field("kernel", u.release)
+      .field("pids", pids)
+      .field("max_size", o.max_size)
+      .field("max_files", o.max_files)
+      .end_line();
+  return std::string(buf.data(), buf.size());
+}
+
+OutputPolicy output_policy(const Options& o) {
+  OutputPolicy p;
+  if (o.mode != Mode::kLog) return p;
+  if (!o.max_size.empty()) {
+    auto size = parse_size(o.max_size);
+    if (!size || *size < 4096)
+      throw UsageError(fmt::format("bad --max-size '{}': give a size of at least 4K, e.g. 100M", o.max_size));
+    p.max_size = *size;
+  }
+  if (o.max_files > 0) p.max_files = o.max_files;
+  p.append = true;
+  p.keep_going = true;
+  p.file_header = log_header(o);
+  return p;
+}
+
 void validate(const Options& o) {
+  if (o.mode == Mode::kLog && (o.output.file.empty() || o.output.file == "-"))
+    throw UsageError("log needs a file: socktrace log -o FILE (it rotates and reopens it; use 'states --json' for stdout)");
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
       throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
@@ -100,17 +150,19 @@ void reconcile_timelines(TimelineView& view) {
 
 int run_states(const Options& o) {
   validate(o);
-  Output out(o.output.file);
-  StatesView states_view(out, o.output.json, WallClock::now());
-  TimelineView timeline_view(out, o.output.json, WallClock::now());
+  // `log`: both the transitions and the finished connections, as JSON, to a
+  // file that rotates, reopens on SIGHUP and survives a full disk.
+  const bool log = o.mode == Mode::kLog;
+  const bool json = o.output.json || log;
+  Output out(o.output.file, output_policy(o));
+  StatesView states_view(out, json, WallClock::now());
+  TimelineView timeline_view(out, json, WallClock::now());
   InodeOwners inode_owners;
   DiagProber prober;
   TimewaitTracker timewait([&](const StateEvent& e) { return diag_lookup(prober, e); },
                            [&](const StateEvent& e, bool derived) {
-                             if (o.timeline)
-                               timeline_view.on_state(e, derived);
-                             else
-                               states_view.on_state(e, derived);
+                             if (o.timeline || log) timeline_view.on_state(e, derived);
+                             if (!o.timeline || log) states_view.on_state(e, derived);
                            });
 
   TracerConfig config;
@@ -138,22 +190,39 @@ int run_states(const Options& o) {
   });
 
   install_stop_signals();
+  if (log) install_reopen_signal();
   if (o.timeline)
     timeline_view.header();
-  else
+  else if (!log)
     states_view.header();
   out.flush();
-  fmt::print(stderr, "socktrace: tracing TCP {}{}; Ctrl-C to stop\n",
-             o.timeline ? "connections" : "state transitions", o.filters.pids.empty() ? " host-wide" : "");
+  if (log)
+    fmt::print(stderr, "socktrace: logging TCP state transitions and connections{} to {}; Ctrl-C to stop\n",
+               o.filters.pids.empty() ? " host-wide" : "", o.output.file);
+  else
+    fmt::print(stderr, "socktrace: tracing TCP {}{}; Ctrl-C to stop\n",
+               o.timeline ? "connections" : "state transitions", o.filters.pids.empty() ? " host-wide" : "");
 
   LossReporter losses;
   bool lost_since_reconcile = false;
   auto report = [&](uint64_t count, const char* where) {
     lost_since_reconcile = true;
-    if (o.timeline)
+    if (o.timeline && !log)
       timeline_view.on_lost(count, where, monotonic_now_ns());
     else
       states_view.on_lost(count, where, monotonic_now_ns());
+  };
+  // Lines a failed write dropped are reported in the file once it takes
+  // lines again.
+  uint64_t write_losses_reported = 0;
+  auto report_write_losses = [&] {
+    uint64_t lost = out.lines_lost();
+    if (lost > write_losses_reported && out.write_errors() > 0) {
+      uint64_t before = out.write_errors();
+      states_view.on_lost(lost - write_losses_reported, "write", monotonic_now_ns());
+      out.flush();
+      if (out.write_errors() == before) write_losses_reported = lost;
+    }
   };
   uint64_t next_loss_check = 0, next_reconcile = 0;
   while (!stop_requested() && out.ok()) {
@@ -170,6 +239,10 @@ int run_states(const Options& o) {
       next_reconcile = now + 10'000'000'000;
     }
     out.flush();  // at most one write per poll: lines reach a pipe promptly
+    if (log) {
+      report_write_losses();
+      if (take_reopen_request()) out.reopen();
+    }
   }
   reader.drain();
   LossCounts total = tracer.losses();
@@ -177,8 +250,12 @@ int run_states(const Options& o) {
   // What the timewait sockets did since they were last looked at; the ones
   // still there keep their connections open.
   timewait.finish(monotonic_now_ns());
-  if (o.timeline) timeline_view.flush(monotonic_now_ns());
+  if (o.timeline || log) timeline_view.flush(monotonic_now_ns());
   out.flush();
+  if (log) report_write_losses();
+  if (out.lines_lost())
+    fmt::print(stderr, "socktrace: {} lines lost to {} failed writes of {}\n", out.lines_lost(), out.write_errors(),
+               o.output.file);
   fmt::print(stderr, "socktrace: {} events, {} lost ({} ring buffer full, {} BPF recursion), {} undecodable\n",
              reader.events(), total.events(), total.ringbuf, total.recursion, reader.undecodable());
   return kExitOk;

@@ -6,8 +6,10 @@ namespace socktrace {
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
+volatile std::sig_atomic_t g_reopen = 0;
 
 void on_stop(int sig) { g_stop = sig; }
+void on_reopen(int) { g_reopen = 1; }
 }  // namespace
 
 void install_stop_signals() {
@@ -21,6 +23,20 @@ void install_stop_signals() {
 }
 
 bool stop_requested() { return g_stop != 0; }
+
+void install_reopen_signal() {
+  struct sigaction sa {};
+  sa.sa_handler = on_reopen;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+bool take_reopen_request() {
+  if (!g_reopen) return false;
+  g_reopen = 0;
+  return true;
+}
 int stop_signal() { return g_stop; }
 
 }  // namespace socktrace

@@ -7,6 +7,10 @@ namespace socktrace {
 
 void install_stop_signals();
 bool stop_requested();
+// SIGHUP asks a log to reopen its file (logrotate's copytruncate-free way).
+void install_reopen_signal();
+// True once per SIGHUP received since the last call.
+bool take_reopen_request();
 // The signal that asked to stop, 0 if none.
 int stop_signal();
 

@@ -3,6 +3,7 @@
 // `socktrace ... | head`) ends the trace quietly.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -10,10 +11,19 @@
 
 namespace socktrace {
 
+// How a long-running log writes its file (socktrace log).
+struct OutputPolicy {
+  uint64_t max_size = 0;  // rotate before the file would exceed this; 0: never
+  int max_files = 5;      // rotated files kept: FILE.1 (newest) .. FILE.N
+  bool append = false;    // keep what the file holds (a torn last line is cut off)
+  bool keep_going = false;  // a failed write (disk full) drops those lines, counts them, and retries later
+  std::string file_header;  // written at the top of every new file (a line, '\n' included)
+};
+
 class Output {
  public:
   // "" or "-" is stdout. Throws UsageError when the file cannot be created.
-  explicit Output(const std::string& path);
+  explicit Output(const std::string& path, const OutputPolicy& policy = {});
   ~Output();
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
@@ -23,13 +33,29 @@ class Output {
   // Takes the buffer's contents (used by views that format in place).
   void write(const fmt::memory_buffer& b) { write(std::string_view(b.data(), b.size())); }
   void flush();
+  // Closes and opens the path again (SIGHUP, after logrotate moved it).
+  void reopen();
+  // Lines dropped because a write failed (keep_going), and the failures.
+  uint64_t lines_lost() const { return lines_lost_; }
+  uint64_t write_errors() const { return write_errors_; }
+  uint64_t rotations() const { return rotations_; }
   // False once the reader has gone away or a write failed.
   bool ok() const { return ok_; }
   bool is_terminal() const { return tty_; }
   const std::string& path() const { return path_; }
 
  private:
+  void open_file(bool truncate);
+  void rotate();
+  bool write_all(std::string_view data);
+
   std::string path_;
+  OutputPolicy policy_;
+  uint64_t file_size_ = 0;
+  uint64_t lines_lost_ = 0;
+  uint64_t write_errors_ = 0;
+  uint64_t rotations_ = 0;
+  bool failing_ = false;
   int fd_ = 1;
   bool owned_ = false;
   bool ok_ = true;

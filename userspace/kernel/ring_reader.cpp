@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -18,12 +19,19 @@ RingReader::RingReader(int ringbuf_fd, Handler handler) : handler_(std::move(han
 
 RingReader::~RingReader() { ring_buffer__free(rb_); }
 
+namespace {
+constexpr int kBudgetSpent = -EALREADY;  // from on_sample: not an error
+}
+
 int RingReader::on_sample(void* ctx, void* data, size_t size) noexcept {
   auto* self = static_cast<RingReader*>(ctx);
+  // libbpf has consumed this sample before calling us: it must be handled
+  // whatever we return; a negative return only ends the walk after it.
+  int done = self->budget_ > 0 && --self->budget_ == 0 ? kBudgetSpent : 0;
   auto event = decode({static_cast<const std::byte*>(data), size});
   if (!event) {
     ++self->undecodable_;
-    return 0;
+    return done;
   }
   ++self->events_;
   try {
@@ -32,17 +40,29 @@ int RingReader::on_sample(void* ctx, void* data, size_t size) noexcept {
     // A view failing on one event must not kill the trace; say so once per event.
     spdlog::error("handling an event: {}", e.what());
   }
-  return 0;
+  return done;
 }
 
 bool RingReader::poll(int timeout_ms) {
+  budget_ = kBatch;
   int n = ring_buffer__poll(rb_, timeout_ms);
-  if (n < 0 && n != -EINTR) throw RuntimeError(errno_message("poll the BPF ring buffer", -n));
+  if (n < 0 && n != -EINTR && n != kBudgetSpent) throw RuntimeError(errno_message("poll the BPF ring buffer", -n));
   // Samples submitted without a wake-up are not seen by epoll.
-  ring_buffer__consume(rb_);
+  if (n != kBudgetSpent) consume_batch();
   return n != -EINTR;
 }
 
-void RingReader::drain() { ring_buffer__consume(rb_); }
+int RingReader::consume_batch() {
+  budget_ = kBatch;
+  int n = ring_buffer__consume(rb_);
+  if (n < 0 && n != kBudgetSpent) throw RuntimeError(errno_message("read the BPF ring buffer", -n));
+  return n == kBudgetSpent ? static_cast<int>(kBatch) : n;
+}
+
+void RingReader::drain(int max_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_ms);
+  while (consume_batch() >= static_cast<int>(kBatch) && std::chrono::steady_clock::now() < deadline) {
+  }
+}
 
 }  // namespace socktrace

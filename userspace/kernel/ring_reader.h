@@ -25,8 +25,12 @@ class RingReader {
   // Waits up to timeout_ms for a wake-up, then handles whatever is in the
   // buffer. Returns false when interrupted by a signal.
   bool poll(int timeout_ms = kPollMs);
-  // Handles everything already in the buffer, without waiting.
-  void drain();
+  // Handles what is in the buffer, without waiting: until it is empty or,
+  // when producers keep filling it, for at most max_ms.
+  void drain(int max_ms = 1000);
+  // Events handled per poll at most, so that a flood cannot keep the caller
+  // from its other work (flushing, loss checks, stopping).
+  static constexpr uint64_t kBatch = 65536;
 
   uint64_t events() const { return events_; }
   // Samples that did not decode (short, bad size, unknown kind).
@@ -34,6 +38,10 @@ class RingReader {
 
  private:
   static int on_sample(void* ctx, void* data, size_t size) noexcept;
+  // ring_buffer__consume() with a budget (libbpf 1.1 has no consume_n):
+  // the callback stops the ring walk once `budget_` samples are handled.
+  int consume_batch();
+  uint64_t budget_ = 0;
   ring_buffer* rb_ = nullptr;
   Handler handler_;
   uint64_t events_ = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <unordered_set>
 
 #include "app/signals.h"
@@ -13,6 +14,7 @@
 #include "core/states_view.h"
 #include "core/timeline_view.h"
 #include "core/timewait.h"
+#include "kernel/filters.h"
 #include "kernel/proc.h"
 #include "kernel/ring_reader.h"
 #include "kernel/sock_diag.h"
@@ -55,12 +57,13 @@ void seed_existing_sockets(Tracer& tracer, InodeOwners& owners) {
   spdlog::info("owners of {} existing TCP sockets recorded ({} not recorded)", seeded, failed);
 }
 
-void validate(const Options& o) {
+ResolvedFilters validate(const Options& o) {
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
       throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
-  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.comm.empty())
-    throw UsageError("states supports only -p/--pid so far; -f, --cgroup, --container and --comm are not built yet");
+  if (o.filters.follow_forks) throw UsageError("states does not take -f: sockets are filtered by their owner (-p), "
+                                               "cgroup (--cgroup, --container), netns and comm");
+  return resolve_filters(o.filters);
 }
 
 // What sock_diag says about the socket of `e`, for the TIME_WAIT tracker.
@@ -99,7 +102,7 @@ void reconcile_timelines(TimelineView& view) {
 }  // namespace
 
 int run_states(const Options& o) {
-  validate(o);
+  ResolvedFilters filters = validate(o);
   Output out(o.output.file);
   StatesView states_view(out, o.output.json, WallClock::now());
   TimelineView timeline_view(out, o.output.json, WallClock::now());
@@ -113,9 +116,20 @@ int run_states(const Options& o) {
                                states_view.on_state(e, derived);
                            });
 
+  std::optional<CgroupNames> cgroup_names;
+  if (o.output.json) {
+    if (auto root = find_cgroup2_root()) {
+      cgroup_names.emplace(*root);
+      ContainerLookup lookup = [&](uint64_t id) { return cgroup_names->lookup(id, monotonic_now_ns()); };
+      states_view.set_containers(lookup);
+      timeline_view.set_containers(lookup);
+    }
+  }
+
   TracerConfig config;
   config.pids = o.filters.pids;
   config.ringbuf_bytes = o.buffer_size;
+  filters.apply(config);
   Tracer tracer(config);
   try {
     seed_existing_sockets(tracer, inode_owners);
@@ -143,8 +157,9 @@ int run_states(const Options& o) {
   else
     states_view.header();
   out.flush();
-  fmt::print(stderr, "socktrace: tracing TCP {}{}; Ctrl-C to stop\n",
-             o.timeline ? "connections" : "state transitions", o.filters.pids.empty() ? " host-wide" : "");
+  fmt::print(stderr, "socktrace: tracing TCP {}{}{}; Ctrl-C to stop\n",
+             o.timeline ? "connections" : "state transitions",
+             o.filters.pids.empty() && !filters.any() ? " host-wide" : "", filters.describe());
 
   LossReporter losses;
   bool lost_since_reconcile = false;

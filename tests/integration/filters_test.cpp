@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -446,6 +448,47 @@ TEST(CommFilter, KeepsOnlyThatCommand) {
       EXPECT_EQ(path_set(lines), (std::multiset<Path>{kListener, kServerChild})) << dump(lines);
     else
       EXPECT_EQ(syscalls_of(lines, p.server).size(), 5u) << dump(lines);
+  }
+}
+
+// A Kubernetes-style container cgroup (systemd driver, containerd) made by
+// the test: --container PREFIX finds it, and every event names the container
+// and its pod.
+TEST(ContainerFilter, PrefixResolvesAndEventsNameContainerAndPod) {
+  REQUIRE_BPF();
+  ScopedCgroup cg("k8s");
+  char id[65];
+  std::snprintf(id, sizeof(id), "5ec7%08x%052d", static_cast<unsigned>(getpid()), 0);
+  const std::string pod = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  std::string pod_slice = pod;
+  std::replace(pod_slice.begin(), pod_slice.end(), '-', '_');
+  std::string ctr = cg.make_child("kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + pod_slice +
+                                  ".slice/cri-containerd-" + std::string(id) + ".scope");
+  TempDir dir;
+  std::string states_out = dir.path("states.json"), sys_out = dir.path("syscalls.json");
+  std::string prefix(id, 12);
+  Socktrace states({"states", "--json", "--container", prefix, "-o", states_out});
+  Socktrace syscalls({"--json", "--container", prefix, "-o", sys_out});
+  EXPECT_NE(syscalls.stderr_text().find(ctr), std::string::npos) << syscalls.stderr_text();
+  pid_t noise = spawn_noise();
+  Pair p = run_pair(false, [&] { return join_cgroup(ctr); });
+  EXPECT_EQ(wait_child(noise), 0);
+  ASSERT_EQ(states.stop(), 0) << states.stderr_text();
+  ASSERT_EQ(syscalls.stop(), 0) << syscalls.stderr_text();
+  for (const std::string& out : {states_out, sys_out}) {
+    auto lines = read_json_lines(out);
+    std::size_t seen = 0;
+    for (const auto& l : lines) {
+      if (l.at("event") == "lost") continue;
+      ++seen;
+      EXPECT_EQ(l.at("pid"), std::to_string(p.client)) << dump(lines);
+      EXPECT_EQ(l.at("container_id"), id) << dump(lines);
+      EXPECT_EQ(l.at("container_runtime"), "containerd");
+      EXPECT_EQ(l.at("pod_uid"), pod);
+    }
+    if (!lost_any(lines)) {
+      EXPECT_EQ(seen, out == states_out ? kClient.size() : 2u) << dump(lines);
+    }
   }
 }
 

@@ -29,14 +29,25 @@
 #ifdef ST_COMMON_DEFINE
 #define ST_SHARED
 #define ST_TUNABLE(decl) decl = 0
+#define ST_TUNABLE_ARRAY(decl) decl = {}
 #else
 #define ST_SHARED extern
 #define ST_TUNABLE(decl) extern decl
+#define ST_TUNABLE_ARRAY(decl) extern decl
 #endif
+
+/* How many cgroup levels above its own a task's or socket's cgroup is
+ * checked against the `cgroups` set. Kubernetes puts containers 4-5 levels
+ * deep; systemd user sessions about as deep. */
+#define ST_CGROUP_DEPTH 32
 
 /* Tunables, set by userspace between open and load. */
 ST_TUNABLE(const volatile __u8 filter_pids);    /* 1: only tgids in `pids` */
-ST_TUNABLE(const volatile __u8 filter_cgroups); /* 1: only cgroups in `cgroups` */
+ST_TUNABLE(const volatile __u8 filter_cgroups); /* 1: only cgroups in `cgroups` and their descendants */
+ST_TUNABLE(const volatile __u8 filter_netns);   /* 1: only network namespaces in `netns_set` */
+ST_TUNABLE(const volatile __u8 filter_comm);    /* 1: only processes named `comm_filter` */
+/* --comm NAME as the kernel keeps it: at most 15 bytes, zero-padded. */
+ST_TUNABLE_ARRAY(const volatile char comm_filter[ST_COMM_LEN]);
 /* Wake the consumer only once this many bytes wait in the ring buffer; 0:
  * wake it for every event. */
 ST_TUNABLE(const volatile __u64 wakeup_bytes);
@@ -66,13 +77,24 @@ ST_SHARED struct {
 	__type(value, __u8);
 } pids SEC(".maps");
 
-/* key: cgroup v2 id; value: unused. Inserted by userspace (--cgroup). */
+/* key: cgroup v2 id; value: unused. Inserted by userspace (--cgroup,
+ * --container); a cgroup is admitted when it or one of its ancestors is in
+ * the set, so cgroups created later below a watched one are covered. */
 ST_SHARED struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u64);
 	__type(value, __u8);
 } cgroups SEC(".maps");
+
+/* key: network namespace inode; value: unused. Inserted by userspace
+ * (--netns). */
+ST_SHARED struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} netns_set SEC(".maps");
 
 /*
  * Submits without waking the consumer, which polls on a short timer, unless
@@ -101,14 +123,66 @@ static __always_inline void count_loss(__u32 where)
 		*n += 1;
 }
 
-/* Does the pid/cgroup filter admit this process? */
-static __always_inline bool admitted(__u32 tgid, __u64 cgroup_id)
+static __always_inline bool pid_admitted(__u32 tgid)
 {
-	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
-		return false;
-	if (filter_cgroups && !bpf_map_lookup_elem(&cgroups, &cgroup_id))
-		return false;
-	return true;
+	return !filter_pids || bpf_map_lookup_elem(&pids, &tgid);
+}
+
+static __always_inline bool netns_admitted(__u32 netns)
+{
+	return !filter_netns || bpf_map_lookup_elem(&netns_set, &netns);
+}
+
+/* `comm` is zero-padded after its NUL, as bpf_get_current_comm() and the
+ * owner records leave it: two 8-byte compares. */
+static __always_inline bool comm_admitted(const char *comm)
+{
+	__u64 a0, a1, b0, b1;
+
+	if (!filter_comm)
+		return true;
+	__builtin_memcpy(&a0, comm, 8);
+	__builtin_memcpy(&a1, comm + 8, 8);
+	__builtin_memcpy(&b0, (const char *)comm_filter, 8);
+	__builtin_memcpy(&b1, (const char *)comm_filter + 8, 8);
+	return a0 == b0 && a1 == b1;
+}
+
+/*
+ * Is `cg` or one of its ancestors in the `cgroups` set? Walks up through
+ * cgroup->self.parent (the css of the parent cgroup, which is its first
+ * member) rather than cgroup->ancestors[], which replaced ancestor_ids[] in
+ * 5.19: the parent link has the same shape on every kernel with cgroup v2.
+ */
+static __always_inline bool cgroup_in_set(const struct cgroup *cg)
+{
+	for (int i = 0; i < ST_CGROUP_DEPTH && cg; i++) {
+		__u64 id = BPF_CORE_READ(cg, kn, id);
+
+		if (bpf_map_lookup_elem(&cgroups, &id))
+			return true;
+		cg = container_of(BPF_CORE_READ(cg, self.parent), struct cgroup, self);
+	}
+	return false;
+}
+
+/* The calling task's cgroup v2 (its css_set's default-hierarchy cgroup). */
+static __always_inline bool current_cgroup_admitted(void)
+{
+	struct task_struct *task;
+
+	if (!filter_cgroups)
+		return true;
+	task = bpf_get_current_task_btf();
+	return cgroup_in_set(BPF_CORE_READ(task, cgroups, dfl_cgrp));
+}
+
+/* The network namespace of the calling task; 0 when it has none (exiting). */
+static __always_inline __u32 current_netns(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 }
 
 static __always_inline void owner_from_current(struct st_owner *o)

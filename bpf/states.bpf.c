@@ -217,6 +217,28 @@ static __always_inline void track_listener(__u64 cookie, __u32 netns, __u16 lpor
 		bpf_map_delete_elem(&listeners, &lk);
 }
 
+/*
+ * The filters, on the socket rather than on the task on the CPU: -p and
+ * --comm on the socket's owner, --cgroup on the cgroup the socket was
+ * created in (sk_cgrp_data; a child socket gets its listener's), so a
+ * transition the kernel runs in an outside client's context is still kept
+ * and an outside socket is never let in. --netns on the socket's namespace.
+ * A socket whose owner is unknown passes only filters that do not need one.
+ */
+static __always_inline bool sock_admitted(const struct sock *sk, __u32 netns,
+					  const struct st_owner *r)
+{
+	if (!netns_admitted(netns))
+		return false;
+	if (filter_pids && (!r || !pid_admitted(r->pid)))
+		return false;
+	if (filter_comm && (!r || !comm_admitted(r->comm)))
+		return false;
+	if (filter_cgroups && !cgroup_in_set(sk->sk_cgrp_data.cgroup))
+		return false;
+	return true;
+}
+
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 					    int newstate)
 {
@@ -240,7 +262,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	r = owner_at_close(cookie, oldstate, newstate, r, &scratch);
 	track_listener(cookie, netns, lport, oldstate, newstate, r);
 
-	if (r ? !admitted(r->pid, r->cgroup_id) : (filter_pids || filter_cgroups))
+	if (!sock_admitted(sk, netns, r))
 		goto out;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);

@@ -111,13 +111,23 @@ static __always_inline bool traced(__u64 nr)
 	return nr < ST_NR_MAX && traced_nr[nr & (ST_NR_MAX - 1)];
 }
 
+/* The filters on the calling task, cheapest first. */
 static __always_inline bool admitted_current(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (tgid == self_tgid)
+	if (tgid == self_tgid || !pid_admitted(tgid))
 		return false;
-	return admitted(tgid, filter_cgroups ? bpf_get_current_cgroup_id() : 0);
+	if (filter_comm) {
+		char comm[ST_COMM_LEN];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!comm_admitted(comm))
+			return false;
+	}
+	if (filter_netns && !netns_admitted(current_netns()))
+		return false;
+	return current_cgroup_admitted();
 }
 
 static __always_inline __u32 read_user_u32(const void *uptr, __u8 *fault)
@@ -713,6 +723,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e->args[5] = regs->r9;
 	e->ret = ret;
 	e->nr = nr;
+	e->netns = current_netns();
+	e->__pad = 0;
 
 	b.s->off = 0;
 	if (annotate_fds) {

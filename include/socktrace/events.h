@@ -118,6 +118,9 @@ struct st_syscall_event {
 	__u64 dur_ns;           /* exit - entry; 0 when the entry was not seen */
 	__u32 nr;               /* x86-64 syscall number */
 	__u32 data_len;         /* bytes of st_blob records after this struct */
+	/* Appended for the namespace filter. */
+	__u32 netns;            /* inode of the caller's network namespace */
+	__u32 __pad;
 };
 
 /* What a blob holds (st_blob.role). */
@@ -231,7 +234,7 @@ ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, saddr) == 96, "st_sta
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, sport) == 144, "st_state_event.sport");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, old_state) == 151, "st_state_event.old_state");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, tx_payload) == 160, "st_state_event.tx_payload");
-ST_STATIC_ASSERT(sizeof(struct st_syscall_event) == 120, "st_syscall_event layout");
+ST_STATIC_ASSERT(sizeof(struct st_syscall_event) == 128, "st_syscall_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, ret) == 96, "st_syscall_event.ret");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_syscall_event.nr");
 ST_STATIC_ASSERT(sizeof(struct st_blob) == 8, "st_blob layout");

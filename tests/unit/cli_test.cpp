@@ -216,6 +216,27 @@ TEST(ParseCli, CommandAfterDoubleDashFollowingAListOption) {
   EXPECT_EQ(cgroup.options->command, (std::vector<std::string>{"ls", "-l"}));
 }
 
+TEST(ParseCli, ScopeFiltersRepeatInEveryMode) {
+  for (std::vector<std::string> mode : {std::vector<std::string>{}, {"states"}, {"top"}, {"log"}, {"check"}}) {
+    std::vector<std::string> args = mode;
+    for (const char* a : {"--cgroup", "/a", "--cgroup", "b/c", "--container", "d0c4", "--container", "c0a7",
+                          "--netns", "/run/netns/x", "--netns", "4026531840", "--comm", "nginx"})
+      args.push_back(a);
+    auto r = parse(args);
+    ASSERT_TRUE(r.options.has_value()) << r.err;
+    const Filters& f = r.options->filters;
+    EXPECT_EQ(f.cgroups, (std::vector<std::string>{"/a", "b/c"}));
+    EXPECT_EQ(f.container, (std::vector<std::string>{"d0c4", "c0a7"}));
+    EXPECT_EQ(f.netns, (std::vector<std::string>{"/run/netns/x", "4026531840"}));
+    EXPECT_EQ(f.comm, "nginx");
+    EXPECT_TRUE(f.scoped());
+  }
+  auto none = parse({"states", "-p", "1"});
+  ASSERT_TRUE(none.options.has_value()) << none.err;
+  EXPECT_FALSE(none.options->filters.scoped());
+  expect_usage_error(parse({"states", "--netns"}), 2);
+}
+
 TEST(ParseCli, TimestampFlagsCount) {
   auto one = parse({"-t"});
   ASSERT_TRUE(one.options.has_value()) << one.err;

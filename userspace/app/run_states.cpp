@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <optional>
 #include <unordered_set>
 
 #include "app/signals.h"
@@ -18,6 +19,7 @@
 #include "core/states_view.h"
 #include "core/timeline_view.h"
 #include "core/timewait.h"
+#include "kernel/filters.h"
 #include "kernel/proc.h"
 #include "kernel/ring_reader.h"
 #include "kernel/sock_diag.h"
@@ -103,14 +105,15 @@ OutputPolicy output_policy(const Options& o) {
   return p;
 }
 
-void validate(const Options& o) {
+ResolvedFilters validate(const Options& o) {
   if (o.mode == Mode::kLog && (o.output.file.empty() || o.output.file == "-"))
     throw UsageError("log needs a file: socktrace log -o FILE (it rotates and reopens it; use 'states --json' for stdout)");
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
       throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
-  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.comm.empty())
-    throw UsageError("states supports only -p/--pid so far; -f, --cgroup, --container and --comm are not built yet");
+  if (o.filters.follow_forks) throw UsageError("states does not take -f: sockets are filtered by their owner (-p), "
+                                               "cgroup (--cgroup, --container), netns and comm");
+  return resolve_filters(o.filters);
 }
 
 // What sock_diag says about the socket of `e`, for the TIME_WAIT tracker.
@@ -149,7 +152,7 @@ void reconcile_timelines(TimelineView& view) {
 }  // namespace
 
 int run_states(const Options& o) {
-  validate(o);
+  ResolvedFilters filters = validate(o);
   // `log`: both the transitions and the finished connections, as JSON, to a
   // file that rotates, reopens on SIGHUP and survives a full disk.
   const bool log = o.mode == Mode::kLog;
@@ -165,9 +168,20 @@ int run_states(const Options& o) {
                              if (!o.timeline || log) states_view.on_state(e, derived);
                            });
 
+  std::optional<CgroupNames> cgroup_names;
+  if (json) {
+    if (auto root = find_cgroup2_root()) {
+      cgroup_names.emplace(*root);
+      ContainerLookup lookup = [&](uint64_t id) { return cgroup_names->lookup(id, monotonic_now_ns()); };
+      states_view.set_containers(lookup);
+      timeline_view.set_containers(lookup);
+    }
+  }
+
   TracerConfig config;
   config.pids = o.filters.pids;
   config.ringbuf_bytes = o.buffer_size;
+  filters.apply(config);
   Tracer tracer(config);
   try {
     seed_existing_sockets(tracer, inode_owners);
@@ -196,12 +210,13 @@ int run_states(const Options& o) {
   else if (!log)
     states_view.header();
   out.flush();
+  const char* scope = o.filters.pids.empty() && !filters.any() ? " host-wide" : "";
   if (log)
-    fmt::print(stderr, "socktrace: logging TCP state transitions and connections{} to {}; Ctrl-C to stop\n",
-               o.filters.pids.empty() ? " host-wide" : "", o.output.file);
+    fmt::print(stderr, "socktrace: logging TCP state transitions and connections{}{} to {}; Ctrl-C to stop\n",
+               scope, filters.describe(), o.output.file);
   else
-    fmt::print(stderr, "socktrace: tracing TCP {}{}; Ctrl-C to stop\n",
-               o.timeline ? "connections" : "state transitions", o.filters.pids.empty() ? " host-wide" : "");
+    fmt::print(stderr, "socktrace: tracing TCP {}{}{}; Ctrl-C to stop\n",
+               o.timeline ? "connections" : "state transitions", scope, filters.describe());
 
   LossReporter losses;
   bool lost_since_reconcile = false;

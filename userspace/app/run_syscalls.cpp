@@ -9,11 +9,13 @@
 
 #include "app/command.h"
 #include "app/signals.h"
+#include "core/cgroups.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/output.h"
 #include "core/syscall_view.h"
 #include "core/syscalls.h"
+#include "kernel/filters.h"
 #include "kernel/proc.h"
 #include "kernel/ring_reader.h"
 #include "kernel/tracer.h"
@@ -26,8 +28,6 @@ std::vector<uint32_t> validate(const Options& o) {
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
       throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
-  if (!o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.comm.empty())
-    throw UsageError("the syscall trace supports -p and -f so far; --cgroup, --container and --comm are not built yet");
   if (!o.filters.pids.empty() && !o.command.empty())
     throw UsageError("give either -p PID or a command after --, not both");
   std::string error;
@@ -76,6 +76,7 @@ class LossReporter {
 
 int run_syscalls(const Options& o) {
   std::vector<uint32_t> nrs = validate(o);
+  ResolvedFilters filters = resolve_filters(o.filters);
   Output out(o.output.file);
   std::optional<GatedCommand> command;
   if (!o.command.empty()) command.emplace(o.command);
@@ -91,6 +92,12 @@ int run_syscalls(const Options& o) {
   view_options.strace.pid_prefix = o.filters.follow_forks || o.filters.pids.size() > 1 || !by_pid ||
                                    (o.filters.pids.size() == 1 && thread_count(o.filters.pids[0]) > 1);
   SyscallView view(out, view_options, WallClock::now());
+  std::optional<CgroupNames> cgroup_names;
+  if (o.output.json)
+    if (auto root = find_cgroup2_root()) {
+      cgroup_names.emplace(*root);
+      view.set_containers([&](uint64_t id) { return cgroup_names->lookup(id, monotonic_now_ns()); });
+    }
 
   TracerConfig config;
   config.states = false;
@@ -107,6 +114,7 @@ int run_syscalls(const Options& o) {
   config.entry_times = o.output.durations || o.output.timestamps || o.output.summary || o.output.json;
   config.full_header = o.output.json;
   config.ringbuf_bytes = o.buffer_size;
+  filters.apply(config);
   Tracer tracer(config);
 
   Tracees tracees;
@@ -130,7 +138,9 @@ int run_syscalls(const Options& o) {
     // The pids may have exited between the check and the attachment.
     tracees.sweep();
     for (int pid : o.filters.pids) fmt::print(stderr, "socktrace: Process {} attached\n", pid);
-    if (!by_pid) fmt::print(stderr, "socktrace: tracing network syscalls host-wide; Ctrl-C to stop\n");
+    if (!by_pid)
+      fmt::print(stderr, "socktrace: tracing network syscalls{}; Ctrl-C to stop\n",
+                 filters.any() ? filters.describe() : " host-wide");
     if (by_pid && tracees.empty()) throw UsageError("every traced process exited before socktrace attached");
   } else {
     command->release();

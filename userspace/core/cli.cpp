@@ -21,14 +21,26 @@ void add_filters(CLI::App* app, Filters& f) {
       ->group("Filters");
   app->add_flag("-f,--follow-forks", f.follow_forks, "Also trace children forked by traced processes")
       ->group("Filters");
-  app->add_option("--cgroup", f.cgroups, "Only processes/sockets in this cgroup v2 directory (repeatable)")
+  app->add_option("--cgroup", f.cgroups,
+                  "Only processes (syscalls) / sockets (states) in this cgroup v2 directory or below (repeatable)")
       ->allow_extra_args(false)
       ->type_name("PATH")
       ->group("Filters");
-  app->add_option("--container", f.container, "Only this container (full id or unique prefix)")
+  app->add_option("--container", f.container,
+                  "Only this container: Docker, containerd/CRI, CRI-O or Podman id, whole or a unique prefix "
+                  "(repeatable)")
+      ->allow_extra_args(false)
       ->type_name("ID")
       ->group("Filters");
-  app->add_option("--comm", f.comm, "Only processes with this command name")->type_name("NAME")->group("Filters");
+  app->add_option("--netns", f.netns,
+                  "Only this network namespace: /run/netns/NAME, /proc/PID/ns/net, an 'ip netns' name or the inode "
+                  "(repeatable)")
+      ->allow_extra_args(false)
+      ->type_name("NS")
+      ->group("Filters");
+  app->add_option("--comm", f.comm, "Only processes with this command name (at most 15 bytes, as in /proc/PID/comm)")
+      ->type_name("NAME")
+      ->group("Filters");
 }
 
 void add_common(CLI::App* app, Options& o) {

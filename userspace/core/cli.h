@@ -13,9 +13,12 @@ enum class Mode { kSyscalls, kStates, kTop, kLog, kCheck };
 struct Filters {
   std::vector<int> pids;  // -p/--pid
   bool follow_forks = false;
-  std::vector<std::string> cgroups;
-  std::string container;
-  std::string comm;
+  std::vector<std::string> cgroups;    // --cgroup PATH (repeatable)
+  std::vector<std::string> container;  // --container ID (repeatable)
+  std::vector<std::string> netns;      // --netns PATH|NAME|INODE (repeatable)
+  std::string comm;                    // --comm NAME
+  // Any filter beyond -p/-f (resolved by kernel/filters.h).
+  bool scoped() const { return !cgroups.empty() || !container.empty() || !netns.empty() || !comm.empty(); }
 };
 
 struct OutputOptions {

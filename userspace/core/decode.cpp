@@ -98,6 +98,7 @@ std::optional<SyscallEvent> decode_syscall(std::span<const std::byte> bytes, uin
   s.hdr = decode_header(e.hdr);
   std::memcpy(s.args.data(), e.args, sizeof(e.args));
   s.ret = e.ret;
+  s.netns = e.netns;
   s.dur_ns = e.dur_ns;
   s.nr = e.nr;
   auto rest = bytes.subspan(sizeof(e), e.data_len);

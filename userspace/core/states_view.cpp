@@ -104,6 +104,7 @@ void StatesView::json_line(const StateEvent& e, int64_t in_old_ns, bool derived)
     o.null_field("in_old_ns");
   if (derived) o.field("derived", true);
   if (e.hdr.flags & ST_HF_RESET) o.field("reset", true);
+  add_container_fields(o, containers_, e.sock_cgroup_id);
   o.end_line();
 }
 

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/cgroups.h"
 #include "core/clock.h"
 #include "core/event.h"
 #include "core/output.h"
@@ -17,6 +18,9 @@ namespace socktrace {
 class StatesView {
  public:
   StatesView(Output& out, bool json, WallClock clock) : out_(out), json_(json), clock_(clock) {}
+
+  // JSON lines name the container of the socket's cgroup through `lookup`.
+  void set_containers(ContainerLookup lookup) { containers_ = std::move(lookup); }
 
   void header();
   // `derived`: socktrace derived this transition (TIME_WAIT entry and end,
@@ -36,6 +40,7 @@ class StatesView {
   Output& out_;
   bool json_;
   WallClock clock_;
+  ContainerLookup containers_;
   fmt::memory_buffer buf_;
   struct Seen {
     uint64_t ts_ns;   // of the last transition

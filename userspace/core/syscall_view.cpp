@@ -57,7 +57,9 @@ void SyscallView::on_syscall(const SyscallEvent& e) {
   } else {
     o.field("ret", e.ret).null_field("errno");
   }
-  o.field("dur_ns", e.dur_ns).end_line();
+  o.field("dur_ns", e.dur_ns).field("cgroup_id", e.hdr.cgroup_id).field("netns", e.netns);
+  add_container_fields(o, containers_, e.hdr.cgroup_id);
+  o.end_line();
   out_.write(buf_);
 }
 

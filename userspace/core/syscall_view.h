@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "core/cgroups.h"
 #include "core/clock.h"
 #include "core/event.h"
 #include "core/output.h"
@@ -27,6 +28,9 @@ class SyscallView {
  public:
   SyscallView(Output& out, const SyscallViewOptions& options, WallClock clock);
 
+  // JSON lines name the container of the caller's cgroup through `lookup`.
+  void set_containers(ContainerLookup lookup) { containers_ = std::move(lookup); }
+
   void on_syscall(const SyscallEvent& e);
   // Exits of traced tasks: "+++ exited with N +++".
   void on_proc(const ProcEvent& e);
@@ -40,6 +44,7 @@ class SyscallView {
   Output& out_;
   SyscallViewOptions options_;
   WallClock clock_;
+  ContainerLookup containers_;
   std::string line_;
   fmt::memory_buffer buf_;
   SyscallSummary summary_;

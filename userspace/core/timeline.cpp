@@ -50,6 +50,7 @@ Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, 
   Connection c;
   c.cookie = cookie;
   c.netns = o.last.netns;
+  c.sock_cgroup_id = o.last.sock_cgroup_id;
   c.saddr = o.last.saddr;
   c.daddr = o.last.daddr;
   c.sport = o.sport;

@@ -32,6 +32,7 @@ struct ConnState {
 struct Connection {
   uint64_t cookie = 0;
   uint32_t netns = 0;
+  uint64_t sock_cgroup_id = 0;  // the cgroup the socket was created in
   Address saddr, daddr;
   uint16_t sport = 0, dport = 0;
   Header owner;               // the last known owner (pid 0: never known); ts_ns: the end

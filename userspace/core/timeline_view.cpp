@@ -110,7 +110,9 @@ void TimelineView::json_line(const Connection& c) {
       .field("gaps", c.gaps)
       .field("vanished", c.vanished)
       .field("reset", c.reset)
-      .field("timewait", c.timewait);
+      .field("timewait", c.timewait)
+      .field("sock_cgroup_id", c.sock_cgroup_id);
+  add_container_fields(o, containers_, c.sock_cgroup_id);
   o.end_line();
 }
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/cgroups.h"
 #include "core/clock.h"
 #include "core/event.h"
 #include "core/output.h"
@@ -17,6 +18,9 @@ namespace socktrace {
 class TimelineView {
  public:
   TimelineView(Output& out, bool json, WallClock clock) : out_(out), json_(json), clock_(clock) {}
+
+  // JSON lines name the container of the socket's cgroup through `lookup`.
+  void set_containers(ContainerLookup lookup) { containers_ = std::move(lookup); }
 
   void header();
   // A transition, kernel or derived: prints the connection it ends.
@@ -37,6 +41,7 @@ class TimelineView {
   Output& out_;
   bool json_;
   WallClock clock_;
+  ContainerLookup containers_;
   TimelineBuilder builder_;
   fmt::memory_buffer buf_;
 };

@@ -115,6 +115,13 @@ Tracer::Tracer(const TracerConfig& config) {
   skel_->rodata->need_entry_time = config.entry_times;
   skel_->rodata->full_header = config.full_header;
   skel_->rodata->report_procs = config.report_procs;
+  skel_->rodata->filter_cgroups = !config.cgroup_ids.empty();
+  skel_->rodata->filter_netns = !config.netns_inos.empty();
+  skel_->rodata->filter_comm = !config.comm.empty();
+  if (config.comm.size() >= ST_COMM_LEN)
+    throw UsageError("--comm '" + config.comm + "': a command name is at most " + std::to_string(ST_COMM_LEN - 1) +
+                     " bytes");
+  std::memcpy(const_cast<char*>(skel_->rodata->comm_filter), config.comm.data(), config.comm.size());
   for (uint32_t nr : config.syscall_nrs)
     if (nr < sizeof(skel_->rodata->traced_nr)) skel_->rodata->traced_nr[nr] = 1;
   bool procs = config.syscalls && by_pid;
@@ -136,6 +143,13 @@ Tracer::Tracer(const TracerConfig& config) {
   }
 
   for (int pid : config.pids) add_pid(pid);
+  uint8_t one = 1;
+  for (uint64_t id : config.cgroup_ids)
+    if (bpf_map__update_elem(skel_->maps.cgroups, &id, sizeof(id), &one, sizeof(one), BPF_ANY))
+      throw RuntimeError(errno_message("add cgroup " + std::to_string(id) + " to the filter", errno));
+  for (uint32_t ino : config.netns_inos)
+    if (bpf_map__update_elem(skel_->maps.netns_set, &ino, sizeof(ino), &one, sizeof(one), BPF_ANY))
+      throw RuntimeError(errno_message("add network namespace " + std::to_string(ino) + " to the filter", errno));
 
   // Processes first, so that a fork between the two attachments is seen.
   if (procs) {

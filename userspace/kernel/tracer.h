@@ -25,6 +25,12 @@ struct TracerConfig {
   bool full_header = true;          // comm and cgroup id in syscall events (--json)
   bool follow_forks = false;        // -f: children of traced processes join the set
   bool report_procs = false;        // fork/exit events of traced tasks
+  // In-kernel filters beyond -p (kernel/filters.h resolves them from the
+  // command line). Syscalls are filtered on the calling task, state
+  // transitions on the socket (its cgroup and namespace) and its owner (comm).
+  std::vector<uint64_t> cgroup_ids;  // these cgroups and every descendant, also later ones
+  std::vector<uint32_t> netns_inos;  // these network namespaces
+  std::string comm;                  // this command name (at most 15 bytes, as the kernel keeps it)
   // Wake the reader only when this much data waits; the reader also polls
   // every RingReader::kPollMs. 0: a wake-up per event.
   uint64_t wakeup_bytes = 0;        // default: half the ring buffer

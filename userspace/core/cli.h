@@ -16,6 +16,7 @@ struct Filters {
   std::vector<std::string> cgroups;
   std::string container;
   std::string comm;
+  std::vector<int> ports;  // --port (top, check): local or remote port
 };
 
 struct OutputOptions {
@@ -37,6 +38,8 @@ struct Options {
   double interval = 1.0;          // top --interval
   bool once = false;              // top --once
   std::string metrics;            // --metrics ADDR:PORT
+  double reconcile = 30.0;        // top --reconcile SEC (0: never)
+  double sample = -1;             // check --sample SEC (-1: 1 s when a rate is asked for, else none)
   std::string max_size;           // log --max-size
   int max_files = 0;              // log --max-files
   std::vector<std::string> warning;   // check --warning STATE=N

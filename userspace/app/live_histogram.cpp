@@ -13,9 +13,12 @@ namespace socktrace {
 namespace {
 
 constexpr uint32_t bit(unsigned state) { return 1u << state; }
-// What no event shows: request sockets (SYN_RECV, NEW_SYN_RECV) and
-// bound-only TCP sockets (CLOSE, BOUND_INACTIVE = 13).
-constexpr uint32_t kPolledTcpStates = bit(kTcpSynRecv) | bit(kTcpNewSynRecv) | bit(kTcpClose) | bit(13);
+// What no event shows: request sockets (SYN_RECV, NEW_SYN_RECV). Bound-only
+// TCP sockets (TCP_BOUND_INACTIVE, Linux 6.5) are not asked for: `ss -tan`
+// (iproute2 6.1) does not list them either.
+constexpr uint32_t kPolledTcpStates = bit(kTcpSynRecv) | bit(kTcpNewSynRecv);
+// Every state ss -tan asks for (SS_ALL: TCP_ESTABLISHED .. TCP_NEW_SYN_RECV).
+constexpr uint32_t kAllTcpStates = ((1u << 13) - 1) & ~1u;
 
 SockRecord record_of(const DiagSocket& d, uint8_t protocol, InodeOwners* owners) {
   SockRecord r;
@@ -70,7 +73,7 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
   // After the attach: every change from here on is either in the dump or
   // in the ring buffer (or both: applying an event is idempotent per socket).
   owners_.rescan();
-  std::vector<DiagSocket> dump = dump_sockets(IPPROTO_TCP, ~0u);
+  std::vector<DiagSocket> dump = dump_sockets(IPPROTO_TCP, kAllTcpStates);
   std::vector<SockRecord> records;
   records.reserve(dump.size());
   uint32_t netns = current_netns();
@@ -81,7 +84,8 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
     if (d.timewait()) timewait_->adopt(template_of(d, netns), d.state, d.expires_ms, now);
     // With a pid filter the kernel drops events of sockets whose owner it
     // does not know: tell it the owners of the old ones.
-    if (tracer_ && !config_.filter.pids.empty() && records.back().pid && d.cookie) {
+    // Listeners always: their children's events carry the owner then.
+    if (tracer_ && (!config_.filter.pids.empty() || d.state == kTcpListen) && records.back().pid && d.cookie) {
       const SockRecord& r = records.back();
       std::string comm(r.comm.view());
       tracer_->seed_owner(d.cookie, static_cast<int>(r.pid), comm);
@@ -161,7 +165,7 @@ DriftReport LiveHistogram::reconcile() {
   uint64_t mark = hist_.mark();
   std::vector<SockRecord> truth;
   try {
-    truth = diag_records(IPPROTO_TCP, ~0u, &owners_);
+    truth = diag_records(IPPROTO_TCP, kAllTcpStates, &owners_);
   } catch (const RuntimeError& e) {
     spdlog::warn("{}; not reconciled this time", e.what());
     return {};

@@ -31,6 +31,8 @@ struct LiveConfig {
 // The snapshot of `protocol` sockets in `states` as SockRecords, owners from
 // /proc when `owners` is given.
 std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwners* owners);
+// The TCP states `ss -tan` lists (request sockets included, bound-only ones not).
+inline constexpr uint32_t kSsTcpStates = ((1u << 13) - 1) & ~1u;
 
 class LiveHistogram {
  public:

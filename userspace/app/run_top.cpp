@@ -69,7 +69,8 @@ int run_top(const Options& o) {
   TopView view(out, o.output.json, out.is_terminal() && !o.once);
   auto show = [&] {
     uint64_t now = monotonic_now_ns();
-    view.refresh(live.hist(), {clock.epoch_ns(now), now, live.lost_total(), live.last_drift().total()});
+    view.refresh(live.hist(), {clock.epoch_ns(now), now, live.lost_total(), live.last_drift().total(),
+                              live.hist().drift_total().total(), live.hist().reconciles()});
     out.flush();
     if (server) server->publish(format_metrics(live.hist(), live.metrics_extras()));
   };
@@ -145,7 +146,7 @@ int run_check(const Options& o) {
     Histogram h(filter);
     InodeOwners owners;
     if (filter.by_owner()) owners.rescan();
-    std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, ~0u, filter.by_owner() ? &owners : nullptr);
+    std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, kSsTcpStates, filter.by_owner() ? &owners : nullptr);
     h.seed(tcp);
     h.set_polled(IPPROTO_TCP, tcp);
     h.set_polled(IPPROTO_UDP, diag_records(IPPROTO_UDP, ~0u, filter.by_owner() ? &owners : nullptr));

@@ -82,17 +82,20 @@ void Histogram::put(uint64_t cookie, const SockRecord& r, uint64_t gen) {
   }
   s.gen = gen;
   count(s.state, +1);
+  if (s.state == kTcpListen) listeners_[s.sport] = cookie;
 }
 
 void Histogram::erase(uint64_t cookie) {
   auto it = socks_.find(cookie);
   if (it == socks_.end()) return;
   count(it->second.state, -1);
+  if (auto l = listeners_.find(it->second.sport); l != listeners_.end() && l->second == cookie) listeners_.erase(l);
   socks_.erase(it);
 }
 
 void Histogram::seed(const std::vector<SockRecord>& tcp) {
   socks_.clear();
+  listeners_.clear();
   tracked_counts_ = {};
   for (const SockRecord& r : tcp)
     if (!polled_state(r.state) && filter_.admits(r)) put(r.cookie, r, 0);
@@ -109,6 +112,21 @@ bool Histogram::apply(const StateEvent& e) {
     pid = known->second.pid;
     comm = known->second.comm.view();
   }
+  // A child of a listener older than socktrace: its listener's owner.
+  StateEvent owned;
+  const StateEvent* ev = &e;
+  if (pid == 0 && e.old_state == kTcpListen) {
+    auto l = listeners_.find(e.sport);
+    if (l != listeners_.end())
+      if (auto s = socks_.find(l->second); s != socks_.end() && s->second.pid) {
+        owned = e;
+        owned.hdr.pid = owned.hdr.tid = s->second.pid;
+        owned.hdr.comm = s->second.comm;
+        ev = &owned;
+        pid = owned.hdr.pid;
+        comm = owned.hdr.comm.view();
+      }
+  }
   if (!filter_.admits(pid, comm, e.sport, e.dport)) {
     // Its owner left the filter (or never was in it): no longer counted.
     if (e.new_state == kTcpClose || socks_.count(e.cookie)) erase(e.cookie);
@@ -121,7 +139,7 @@ bool Histogram::apply(const StateEvent& e) {
     erase(e.cookie);
     if (recording_closes_) closed_[e.cookie] = gen_;
   } else {
-    put(e.cookie, record_of(e), gen_);
+    put(e.cookie, record_of(*ev), gen_);
   }
   return true;
 }

@@ -153,6 +153,7 @@ class Histogram {
 
   HistFilter filter_;
   std::unordered_map<uint64_t, Sock> socks_;       // event-tracked TCP sockets, by cookie
+  std::unordered_map<uint16_t, uint64_t> listeners_;  // local port -> cookie of a tracked listener
   std::unordered_map<uint64_t, uint64_t> closed_;  // cookie -> gen of its -> CLOSE (since the last reconcile)
   std::vector<SockRecord> polled_tcp_;
   std::vector<SockRecord> polled_udp_;

@@ -148,6 +148,8 @@ void TopView::json(const Histogram& h, const RefreshInfo& info, double rate, dou
       .raw_field("new_per_s", fmt::format("{:.1f}", new_rate))
       .field("lost", info.lost)
       .field("drift", info.drift)
+      .field("drift_total", info.drift_total)
+      .field("reconciles", info.reconciles)
       .raw_field("top", std::string_view(top.data(), top.size()));
   o.end_line();
 }

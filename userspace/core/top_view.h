@@ -20,6 +20,8 @@ struct RefreshInfo {
   uint64_t monotonic_ns = 0;
   uint64_t lost = 0;   // events lost since start (all causes)
   uint64_t drift = 0;  // drift found by the last reconciliation
+  uint64_t drift_total = 0;  // by every reconciliation so far
+  uint64_t reconciles = 0;
 };
 
 class TopView {

@@ -8,7 +8,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=$root/build/socktrace
 ns=("$@")
 ((${#ns[@]})) || ns=(0 5000 50000)
-ulimit -n 1048576
+# Each holder process keeps at most per_proc connections (2 fds each) under
+# the hard fd limit (20000 in some containers, which cannot raise it).
+ulimit -n "$(ulimit -Hn)"
+per_proc=$(( ($(ulimit -n) - 100) / 2 ))
 best() {  # best of 5 wall times (ms) of "$@", output discarded
   local b=999999 t0 t1 ms
   for _ in 1 2 3 4 5; do
@@ -19,10 +22,15 @@ best() {  # best of 5 wall times (ms) of "$@", output discarded
 }
 printf '%-8s %-8s %-16s %-10s %-8s %-10s %-14s\n' conns sockets "top --once ms" "ss -tan ms" "ss -s ms" "tcp_total" "top RSS (KiB)"
 for n in "${ns[@]}"; do
-  fifo=$(mktemp -u); mkfifo "$fifo"
-  "$root/build/tools/bench/workload" hold "$n" >"$fifo" &
-  pid=$!
-  read -r _ <"$fifo"; rm -f "$fifo"
+  pids=()
+  left=$n
+  while ((left > 0)); do
+    k=$((left < per_proc ? left : per_proc)); left=$((left - k))
+    fifo=$(mktemp -u); mkfifo "$fifo"
+    "$root/build/tools/bench/workload" hold "$k" >"$fifo" &
+    pids+=($!)
+    read -r _ <"$fifo"; rm -f "$fifo"
+  done
   t_top=$(best "$bin" top --once --json)
   t_ss=$(best ss -tan)
   t_sss=$(best ss -s)
@@ -33,5 +41,5 @@ for n in "${ns[@]}"; do
   rss=$(awk '/VmRSS/{print $2}' /proc/$top/status)
   kill -INT $top; wait $top || true
   printf '%-8s %-8s %-16s %-10s %-8s %-10s %-14s\n' "$n" $((2 * n + 1)) "$t_top" "$t_ss" "$t_sss" "$total" "$rss"
-  kill $pid; wait $pid 2>/dev/null || true
+  ((${#pids[@]})) && { kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true; }
 done

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "app/run_states.h"
+#include "app/run_top.h"
 #include "app/run_syscalls.h"
 #include "core/cli.h"
 #include "core/error.h"
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
       case Mode::kStates:
       case Mode::kLog: return run_states(o);
       case Mode::kSyscalls: return run_syscalls(o);
+      case Mode::kTop: return run_top(o);
+      case Mode::kCheck: return run_check(o);
       default:
         fmt::print(stderr, "socktrace: '{}' is not built yet; 'socktrace states' works today\n", mode_name(o.mode));
         return usage_exit;

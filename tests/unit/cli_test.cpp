@@ -105,8 +105,24 @@ TEST(ParseCli, BadPidMessageIsReadable) {
 TEST(ParseCli, UnknownOptionIsUsageError) {
   expect_usage_error(parse({"--bogus"}), 2);
   expect_usage_error(parse({"states", "--bogus"}), 2);
-  // top has no --buffer-size.
-  expect_usage_error(parse({"top", "--buffer-size", "16M"}), 2);
+  // top has no --timeline.
+  expect_usage_error(parse({"top", "--timeline"}), 2);
+}
+
+TEST(ParseCli, TopAndCheckOptions) {
+  auto r = parse({"top", "--buffer-size", "32M", "--port", "80,443", "--reconcile", "5", "--interval", "0.5"});
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->mode, Mode::kTop);
+  EXPECT_EQ(r.options->buffer_size, 32u << 20);
+  EXPECT_EQ(r.options->filters.ports, (std::vector<int>{80, 443}));
+  EXPECT_EQ(r.options->reconcile, 5.0);
+  EXPECT_EQ(r.options->interval, 0.5);
+  r = parse({"check", "--sample", "2", "--warning", "new=10/s", "--critical", "CLOSE_WAIT=5"});
+  ASSERT_TRUE(r.options) << r.err;
+  EXPECT_EQ(r.options->sample, 2.0);
+  expect_usage_error(parse({"top", "--port", "0"}), 2);
+  expect_usage_error(parse({"top", "--reconcile", "-1"}), 2);
+  expect_usage_error(parse({"check", "--sample", "0"}), 3);
 }
 
 TEST(ParseCli, CheckUsageErrorsExitThree) {

@@ -5,6 +5,9 @@
 //   workload pingpong N   N 64-byte request/response round trips on one
 //                         TCP connection
 //   workload udp N        N 64-byte request/response round trips over UDP
+//   workload hold N       opens N established loopback connections (2N
+//                         sockets, sources 127.0.0.2-249), writes "ready"
+//                         to stdout and holds them until killed
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -149,6 +152,30 @@ double udp_pingpong(long n) {
 
 }  // namespace
 
+// For top_scale.sh: many sockets at once (raise ulimit -n first).
+int hold(long n) {
+  int port = 0;
+  int l = listener(&port);
+  for (long i = 0; i < n; ++i) {
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    src.sin_addr.s_addr = htonl(0x7f000002 + static_cast<uint32_t>(i % 248));  // 65k ports per source
+    sockaddr_in dst{};
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons(static_cast<uint16_t>(port));
+    dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (c < 0 || bind(c, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0 ||
+        connect(c, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)) != 0 || accept(l, nullptr, nullptr) < 0) {
+      std::perror("workload hold");
+      return 1;
+    }
+  }
+  std::printf("ready\n");
+  std::fflush(stdout);
+  for (;;) pause();
+}
+
 int main(int argc, char** argv) {
   if (argc != 3) {
     std::fprintf(stderr, "usage: workload churn|pingpong|udp N\n");
@@ -160,6 +187,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string mode = argv[1];
+  if (mode == "hold") return hold(n);
   double rate = mode == "churn"      ? churn(n)
                 : mode == "pingpong" ? pingpong(n)
                 : mode == "udp"      ? udp_pingpong(n)

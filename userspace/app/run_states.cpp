@@ -116,23 +116,6 @@ ResolvedFilters validate(const Options& o) {
   return resolve_filters(o.filters);
 }
 
-// What sock_diag says about the socket of `e`, for the TIME_WAIT tracker.
-TwLookup diag_lookup(DiagProber& prober, const StateEvent& e) {
-  DiagSocket s;
-  TwLookup r;
-  switch (prober.lookup(e, {e.hdr.pid, e.cpu_pid}, &s)) {
-    case DiagProber::Result::kUnknown: return r;
-    case DiagProber::Result::kGone: r.result = TwLookup::Result::kGone; return r;
-    case DiagProber::Result::kFound: break;
-  }
-  constexpr uint8_t kTimewaitTimer = 3;  // idiag_timer of an inet_timewait_sock
-  r.result = TwLookup::Result::kFound;
-  r.timewait = s.timer == kTimewaitTimer && s.inode == 0;
-  r.state = s.state;
-  r.expires_ms = s.expires_ms;
-  return r;
-}
-
 // After a loss a connection's -> CLOSE may be missing: end the timelines of
 // sockets sock_diag no longer lists (in socktrace's namespace; others are
 // kept, they cannot be listed from here).
@@ -162,7 +145,7 @@ int run_states(const Options& o) {
   TimelineView timeline_view(out, json, WallClock::now());
   InodeOwners inode_owners;
   DiagProber prober;
-  TimewaitTracker timewait([&](const StateEvent& e) { return diag_lookup(prober, e); },
+  TimewaitTracker timewait([&](const StateEvent& e) { return timewait_lookup(prober, e); },
                            [&](const StateEvent& e, bool derived) {
                              if (o.timeline || log) timeline_view.on_state(e, derived);
                              if (!o.timeline || log) states_view.on_state(e, derived);

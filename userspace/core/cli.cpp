@@ -43,6 +43,15 @@ void add_filters(CLI::App* app, Filters& f) {
       ->group("Filters");
 }
 
+void add_port_filter(CLI::App* app, Filters& f) {
+  app->add_option("--port", f.ports, "Only sockets with this local or remote port: PORT[,PORT...]")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(CLI::Range(1, 65535))
+      ->type_name("PORT")
+      ->group("Filters");
+}
+
 void add_common(CLI::App* app, Options& o) {
   app->add_flag("-v,--verbose", o.verbosity, "More diagnostics on stderr (repeat for libbpf debug output)");
 }
@@ -158,7 +167,13 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   top->add_flag("--once", o.once, "Print one snapshot and exit");
   top->add_flag("--json", o.output.json, "One JSON hist object per refresh");
   add_output_file(top, o);
-  top->add_option("--metrics", o.metrics, "Serve Prometheus metrics on ADDR:PORT")->type_name("ADDR:PORT");
+  top->add_option("--metrics", o.metrics, "Serve Prometheus metrics on ADDR:PORT (default address 127.0.0.1)")
+      ->type_name("ADDR:PORT");
+  top->add_option("--reconcile", o.reconcile, "Reconcile with sock_diag every SEC seconds, counting drift (0: never)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->type_name("SEC");
+  add_port_filter(top, o.filters);
+  add_buffer_size(top, buffer_size);
   add_common(top, o);
 
   auto* log = app.add_subcommand("log", "Log every transition and finished connection to a file, with rotation");
@@ -173,12 +188,18 @@ ParseResult parse_cli(int argc, const char* const* argv) {
 
   auto* check = app.add_subcommand("check", "Monitoring-plugin check on state counts (exit 0/1/2/3)");
   add_filters(check, o.filters);
-  check->add_option("--warning", o.warning, "WARNING when STATE count reaches N")
+  check->add_option("--warning", o.warning,
+                    "WARNING when more than N sockets are in STATE (STATE=N/s: entered it per second; new=N/s; "
+                    "total=N; udp:STATE=N)")
       ->allow_extra_args(false)
       ->type_name("STATE=N");
-  check->add_option("--critical", o.critical, "CRITICAL when STATE count reaches N")
+  check->add_option("--critical", o.critical, "CRITICAL when more than N (same forms as --warning)")
       ->allow_extra_args(false)
       ->type_name("STATE=N");
+  check->add_option("--sample", o.sample, "Measure rates over SEC seconds (default 1 when a rate is given)")
+      ->check(CLI::Range(0.01, 3600.0))
+      ->type_name("SEC");
+  add_port_filter(check, o.filters);
   add_common(check, o);
 
   ParseResult r;

@@ -19,6 +19,7 @@ struct Filters {
   std::string comm;                    // --comm NAME
   // Any filter beyond -p/-f (resolved by kernel/filters.h).
   bool scoped() const { return !cgroups.empty() || !container.empty() || !netns.empty() || !comm.empty(); }
+  std::vector<int> ports;  // --port (top, check): local or remote port
 };
 
 struct OutputOptions {
@@ -40,6 +41,8 @@ struct Options {
   double interval = 1.0;          // top --interval
   bool once = false;              // top --once
   std::string metrics;            // --metrics ADDR:PORT
+  double reconcile = 30.0;        // top --reconcile SEC (0: never)
+  double sample = -1;             // check --sample SEC (-1: 1 s when a rate is asked for, else none)
   std::string max_size;           // log --max-size
   int max_files = 0;              // log --max-files
   std::vector<std::string> warning;   // check --warning STATE=N

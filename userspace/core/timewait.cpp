@@ -99,6 +99,25 @@ void TimewaitTracker::tick(uint64_t now_ns) {
   }
 }
 
+void TimewaitTracker::adopt(const StateEvent& tmpl, uint8_t state, uint32_t expires_ms, uint64_t now_ns) {
+  Tracked t{tmpl, state, next_check(state, expires_ms, now_ns)};
+  t.last.old_state = state;
+  t.last.new_state = kTcpClose;
+  next_due_ns_ = std::min(next_due_ns_, t.next_check_ns);
+  tracked_[tmpl.cookie] = t;
+}
+
+void TimewaitTracker::check_now(uint64_t cookie, uint64_t now_ns) {
+  auto it = tracked_.find(cookie);
+  if (it == tracked_.end()) return;
+  bool gone = false;
+  check(it->second, now_ns, &gone);
+  if (gone)
+    tracked_.erase(it);
+  else
+    next_due_ns_ = std::min(next_due_ns_, it->second.next_check_ns);
+}
+
 void TimewaitTracker::finish(uint64_t now_ns) {
   for (auto& [cookie, t] : tracked_) t.next_check_ns = 0;
   next_due_ns_ = 0;

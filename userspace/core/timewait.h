@@ -58,6 +58,15 @@ class TimewaitTracker {
   // shown, what remains stays tracked (its connection is still open).
   void finish(uint64_t now_ns);
 
+  // A timewait socket that predates socktrace (from a sock_diag dump):
+  // `tmpl` carries its tuple, cookie and netns; `state` is its substate
+  // (TIME_WAIT, or FIN_WAIT2 for an orphan). Its end is derived as for the
+  // ones seen entering it.
+  void adopt(const StateEvent& tmpl, uint8_t state, uint32_t expires_ms, uint64_t now_ns);
+  bool tracks(uint64_t cookie) const { return tracked_.count(cookie) > 0; }
+  // Looks `cookie` up now (a reconciliation found it differs), not when due.
+  void check_now(uint64_t cookie, uint64_t now_ns);
+
   std::size_t tracked() const { return tracked_.size(); }
   // Transitions to -> CLOSE that could not be checked (kUnknown): shown as
   // the kernel reported them.

@@ -51,7 +51,7 @@ DiagSocket from_msg(const inet_diag_msg& m) {
   return s;
 }
 
-void dump_family(int family, std::vector<DiagSocket>& out) {
+void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out) {
   NetlinkSocket nl;
   struct {
     nlmsghdr nlh;
@@ -62,11 +62,12 @@ void dump_family(int family, std::vector<DiagSocket>& out) {
   msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   msg.nlh.nlmsg_seq = 1;
   msg.req.sdiag_family = static_cast<uint8_t>(family);
-  msg.req.sdiag_protocol = IPPROTO_TCP;
-  msg.req.idiag_states = ~0u;  // every state, TIME_WAIT and request sockets too
+  msg.req.sdiag_protocol = protocol;
+  msg.req.idiag_states = states;
   if (send(nl.fd(), &msg, sizeof(msg), 0) < 0) throw RuntimeError(errno_message("sock_diag request", errno));
 
-  std::vector<char> buf(64 * 1024);
+  // Large reads: a dump of 100 000 sockets is ~15 MB of messages.
+  std::vector<char> buf(256 * 1024);
   for (;;) {
     ssize_t n = recv(nl.fd(), buf.data(), buf.size(), 0);
     if (n < 0) {
@@ -186,11 +187,28 @@ DiagProber::Result DiagProber::lookup(const StateEvent& e, std::initializer_list
   }
 }
 
-std::vector<DiagSocket> dump_tcp_sockets() {
+std::vector<DiagSocket> dump_tcp_sockets() { return dump_sockets(IPPROTO_TCP, ~0u); }
+
+std::vector<DiagSocket> dump_sockets(uint8_t protocol, uint32_t states) {
   std::vector<DiagSocket> out;
-  dump_family(AF_INET, out);
-  dump_family(AF_INET6, out);
+  dump_family(AF_INET, protocol, states, out);
+  dump_family(AF_INET6, protocol, states, out);
   return out;
+}
+
+TwLookup timewait_lookup(DiagProber& prober, const StateEvent& e) {
+  DiagSocket s;
+  TwLookup r;
+  switch (prober.lookup(e, {e.hdr.pid, e.cpu_pid}, &s)) {
+    case DiagProber::Result::kUnknown: return r;
+    case DiagProber::Result::kGone: r.result = TwLookup::Result::kGone; return r;
+    case DiagProber::Result::kFound: break;
+  }
+  r.result = TwLookup::Result::kFound;
+  r.timewait = s.timewait();
+  r.state = s.state;
+  r.expires_ms = s.expires_ms;
+  return r;
 }
 
 uint32_t current_netns() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "core/timewait.h"
 
 namespace socktrace {
 
@@ -24,11 +25,19 @@ struct DiagSocket {
   uint64_t cookie = 0;
   uint8_t timer = 0;        // idiag_timer: 3 for a timewait socket
   uint32_t expires_ms = 0;  // time left on that timer
+  // An inet_timewait_sock (TIME-WAIT, or a FIN-WAIT-2 orphan): timer 3, no inode.
+  bool timewait() const { return timer == kTimewaitTimer && inode == 0; }
+  static constexpr uint8_t kTimewaitTimer = 3;  // idiag_timer of an inet_timewait_sock
 };
 
 // Every TCP socket (IPv4 and IPv6, all states) of this process's network
 // namespace. Throws RuntimeError when netlink fails.
 std::vector<DiagSocket> dump_tcp_sockets();
+// Every socket of `protocol` (IPPROTO_TCP, IPPROTO_UDP) whose state bit is
+// set in `states` (1 << TCP_*; TCP_SYN_RECV includes request sockets,
+// 1 << 13 (TCP_BOUND_INACTIVE) asks for bound-only TCP sockets, which are
+// listed as TCP_CLOSE). The kernel filters: a narrow mask is a cheap dump.
+std::vector<DiagSocket> dump_sockets(uint8_t protocol, uint32_t states);
 
 // Looks up one TCP socket by its exact 4-tuple and cookie, as `ss` would
 // list it (timewait sockets included), from network namespaces other than
@@ -51,6 +60,9 @@ class DiagProber {
   uint32_t own_netns_;
   std::vector<std::pair<uint32_t, int>> sockets_;  // netns inode -> netlink fd (-1: unreachable so far)
 };
+
+// What sock_diag says about the socket of `e`, for the TIME_WAIT tracker.
+TwLookup timewait_lookup(DiagProber& prober, const StateEvent& e);
 
 // Inode of this process's network namespace (what BPF reads as ns.inum).
 uint32_t current_netns();

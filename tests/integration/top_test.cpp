@@ -1,0 +1,525 @@
+// `socktrace top` and `check` against real loopback sockets in known states,
+// opened before and after socktrace starts: the counts must equal ss's.
+// Every run is narrowed with --port to the test's own ports (other tests and
+// engineers open sockets on this host at the same time); the ss side uses
+// the same port filter.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace socktrace::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Counts = std::map<std::string, long>;
+
+sockaddr_in loopback(int port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+int port_of(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+int tcp_listener(int backlog = 4096, bool defer_accept = false) {
+  // No SO_REUSEADDR: port 0 then never picks a port that still has
+  // TIME-WAIT sockets of an earlier test (they would be counted too).
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (defer_accept) {
+    // The handshake's last ACK is ignored until data comes: the request
+    // socket stays in SYN-RECV while the client is ESTABLISHED.
+    int secs = 30;
+    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs));
+  }
+  sockaddr_in a = loopback(0);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  listen(fd, backlog);
+  return fd;
+}
+
+int tcp_connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a = loopback(port);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+struct Pair {
+  int client = -1;
+  int server = -1;
+};
+
+Pair tcp_pair(int listener) {
+  Pair p;
+  p.client = tcp_connect(port_of(listener));
+  p.server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  return p;
+}
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+  pclose(f);
+  return out;
+}
+
+std::string ss_filter(const std::vector<int>& ports) {
+  std::string f;
+  for (int p : ports) f += (f.empty() ? "" : " or ") + ("sport = :" + std::to_string(p)) + " or dport = :" + std::to_string(p);
+  return "'( " + f + " )'";
+}
+
+// ss's state names -> the kernel's, which socktrace uses.
+std::string kernel_name(const std::string& ss) {
+  static const std::map<std::string, std::string> m = {
+      {"ESTAB", "ESTABLISHED"},     {"SYN-SENT", "SYN_SENT"},     {"SYN-RECV", "SYN_RECV"},
+      {"FIN-WAIT-1", "FIN_WAIT1"},  {"FIN-WAIT-2", "FIN_WAIT2"},  {"TIME-WAIT", "TIME_WAIT"},
+      {"UNCONN", "CLOSE"},          {"CLOSE-WAIT", "CLOSE_WAIT"}, {"LAST-ACK", "LAST_ACK"},
+      {"LISTEN", "LISTEN"},         {"CLOSING", "CLOSING"}};
+  auto it = m.find(ss);
+  return it == m.end() ? ss : it->second;
+}
+
+// ss -tan / ss -uan counts per state (non-zero only).
+Counts ss_counts(const char* proto_flags, const std::vector<int>& ports) {
+  Counts c;
+  std::istringstream in(run(std::string("ss -H ") + proto_flags + " " + ss_filter(ports)));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream l(line);
+    std::string state;
+    if (l >> state) ++c[kernel_name(state)];
+  }
+  return c;
+}
+
+// "tcp":{"ESTABLISHED":3,...} of a hist line -> non-zero counts.
+Counts json_counts(const std::string& object) {
+  Counts c;
+  static const std::regex re("\"([A-Z_0-9]+)\":([0-9]+)");
+  for (std::sregex_iterator it(object.begin(), object.end(), re), end; it != end; ++it) {
+    long n = std::stol((*it)[2]);
+    if (n) c[(*it)[1]] = n;
+  }
+  return c;
+}
+
+std::string str(const Counts& c) {
+  std::string s;
+  for (auto& [k, v] : c) s += k + "=" + std::to_string(v) + " ";
+  return s;
+}
+
+std::vector<std::string> port_args(const std::vector<int>& ports) {
+  std::string list;
+  for (int p : ports) list += (list.empty() ? "" : ",") + std::to_string(p);
+  return {"--port", list};
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::string last_hist(const std::string& path) {
+  std::ifstream f(path);
+  std::string line, last;
+  while (std::getline(f, line))
+    if (line.find("\"event\":\"hist\"") != std::string::npos) last = line;
+  return last;
+}
+
+// Waits (up to 10 s) until top's latest refresh equals ss for TCP and UDP;
+// returns that line (or the last one seen).
+std::string wait_equal(const std::string& path, const std::vector<int>& ports, Counts* tcp_ss, Counts* udp_ss) {
+  std::string last;
+  for (int i = 0; i < 50; ++i) {
+    std::this_thread::sleep_for(200ms);
+    last = last_hist(path);
+    if (last.empty()) continue;
+    JsonLine j = parse_flat_json(last);
+    *tcp_ss = ss_counts("-tan", ports);
+    *udp_ss = ss_counts("-uan", ports);
+    if (json_counts(j["tcp"]) == *tcp_ss && json_counts(j["udp"]) == *udp_ss) break;
+  }
+  return last;
+}
+
+// Sockets in every state the test can hold still, on its own ports. All
+// close-on-exec: socktrace, forked from this process, must not hold them.
+struct KnownStates {
+  int listener = -1;
+  int deferred = -1;  // TCP_DEFER_ACCEPT listener: its request sockets stay SYN-RECV
+  int bound = -1;     // bound, neither listening nor connected: ss -tan does not list it (iproute2 6.1)
+  int udp_server = -1;
+  std::vector<int> fds;
+  std::vector<int> ports() const { return {port_of(listener), port_of(deferred), port_of(bound), port_of(udp_server)}; }
+
+  KnownStates() {
+    listener = tcp_listener();
+    deferred = tcp_listener(16, true);
+    bound = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a = loopback(0);
+    bind(bound, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    udp_server = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    bind(udp_server, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    fds = {listener, deferred, bound, udp_server};
+  }
+  ~KnownStates() {
+    for (int fd : fds) close(fd);
+  }
+  void established(int n) {
+    for (int i = 0; i < n; ++i) {
+      Pair p = tcp_pair(listener);
+      fds.push_back(p.client);
+      fds.push_back(p.server);
+    }
+  }
+  // The client closes: its socket an orphan in FIN-WAIT-2, the server's in
+  // CLOSE-WAIT. Returns the server fds (closing them later makes the
+  // orphans TIME-WAIT).
+  std::vector<int> close_wait(int n) {
+    std::vector<int> servers;
+    for (int i = 0; i < n; ++i) {
+      Pair p = tcp_pair(listener);
+      close(p.client);
+      fds.push_back(p.server);
+      servers.push_back(p.server);
+    }
+    return servers;
+  }
+  // The server closes first, then the client: the server's side TIME-WAIT.
+  void time_wait(int n) {
+    for (int i = 0; i < n; ++i) {
+      Pair p = tcp_pair(listener);
+      close(p.server);
+      std::this_thread::sleep_for(5ms);
+      close(p.client);
+    }
+  }
+  void syn_recv(int n) {
+    for (int i = 0; i < n; ++i) fds.push_back(tcp_connect(port_of(deferred)));
+  }
+  void udp_connected() {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a = loopback(port_of(udp_server));
+    connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    fds.push_back(fd);
+  }
+};
+
+// Waits (up to 2 s) until no socket on `ports` is in a state that only
+// lasts until the next ACK (FIN-WAIT-1, LAST-ACK, CLOSING, SYN-SENT): the
+// counts are then still while socktrace and ss look.
+void settle(const std::vector<int>& ports) {
+  for (int i = 0; i < 100; ++i) {
+    Counts c = ss_counts("-tan", ports);
+    if (!c.count("FIN_WAIT1") && !c.count("LAST_ACK") && !c.count("CLOSING") && !c.count("SYN_SENT")) return;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+void remove_fd(std::vector<int>& fds, int fd) { fds.erase(std::find(fds.begin(), fds.end(), fd)); }
+
+// Counts that were on the test's ports before it made any socket: another
+// test's TIME-WAIT sockets can have one of these ports as their remote port
+// (ephemeral ports are shared by bind(0) and connect()).
+Counts plus(Counts base, const Counts& made) {
+  for (auto& [k, v] : made) base[k] += v;
+  return base;
+}
+
+TEST(Top, OnceEqualsSsForEveryState) {
+  KnownStates k;
+  Counts base = ss_counts("-tan", k.ports());  // the two listeners, and any old TIME-WAIT
+  k.established(3);
+  k.close_wait(2);
+  k.time_wait(2);
+  k.syn_recv(1);
+  k.udp_connected();
+  settle(k.ports());
+  RunResult r = run_socktrace(concat({"top", "--once", "--json"}, port_args(k.ports())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  JsonLine j = parse_flat_json(r.out);
+  EXPECT_EQ(j["event"], "hist");
+  Counts tcp = json_counts(j["tcp"]), udp = json_counts(j["udp"]);
+  // What the test made: 3 pairs + the SYN-RECV one's client established...
+  Counts made = {{"ESTABLISHED", 7}, {"CLOSE_WAIT", 2}, {"FIN_WAIT2", 2}, {"TIME_WAIT", 2}, {"SYN_RECV", 1}};
+  EXPECT_EQ(base["LISTEN"], 2);
+  EXPECT_EQ(str(tcp), str(plus(base, made)));
+  EXPECT_EQ(str(udp), str(Counts{{"ESTABLISHED", 1}, {"CLOSE", 1}}));
+  // ... and what ss says.
+  EXPECT_EQ(str(tcp), str(ss_counts("-tan", k.ports())));
+  EXPECT_EQ(str(udp), str(ss_counts("-uan", k.ports())));
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "one line: " << r.out;
+}
+
+TEST(Top, TextViewShowsTheCloseWaitLeaker) {
+  KnownStates k;
+  k.close_wait(5);
+  settle(k.ports());
+  RunResult r = run_socktrace(concat({"top", "--once"}, port_args(k.ports())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::regex row("tcp +CLOSE_WAIT +5 +socktrace_integ/" + std::to_string(getpid()) + " 5 +" +
+                 std::to_string(port_of(k.listener)) + " 5 +127\\.0\\.0\\.1 5");
+  EXPECT_TRUE(std::regex_search(r.out, row)) << r.out;
+}
+
+// Sockets opened before top started change state after it, new ones come:
+// the live histogram follows with deltas and ends equal to ss, without
+// drift at reconciliation.
+TEST(Top, LiveDeltasEqualSsBeforeAndAfterStart) {
+  REQUIRE_BPF();
+  KnownStates k;
+  Counts base = ss_counts("-tan", k.ports());
+  k.established(3);
+  std::vector<int> cw = k.close_wait(2);
+  k.time_wait(1);
+  Pair old = tcp_pair(k.listener);
+  TempDir dir;
+  std::string out = dir.path("top.json");
+  Socktrace top(concat({"top", "--json", "--interval", "0.2", "--reconcile", "1"}, port_args(k.ports())), out);
+
+  k.established(2);
+  close(cw[0]);  // CLOSE_WAIT -> LAST_ACK -> CLOSE; its orphan peer FIN_WAIT2 -> TIME_WAIT
+  remove_fd(k.fds, cw[0]);
+  close(old.client);  // an old pair: client FIN_WAIT2 (orphan), server CLOSE_WAIT ...
+  std::this_thread::sleep_for(20ms);
+  close(old.server);  // ... then the client's TIME_WAIT
+  k.close_wait(1);
+  k.time_wait(2);
+  k.syn_recv(2);
+  k.udp_connected();
+
+  Counts tcp_ss, udp_ss;
+  std::string line = wait_equal(out, k.ports(), &tcp_ss, &udp_ss);
+  ASSERT_FALSE(line.empty()) << top.stderr_text();
+  JsonLine j = parse_flat_json(line);
+  EXPECT_EQ(str(json_counts(j["tcp"])), str(tcp_ss)) << line;
+  EXPECT_EQ(str(json_counts(j["udp"])), str(udp_ss)) << line;
+  Counts made = {{"ESTABLISHED", 12}, {"CLOSE_WAIT", 2}, {"FIN_WAIT2", 2}, {"TIME_WAIT", 5}, {"SYN_RECV", 2}};
+  EXPECT_EQ(str(json_counts(j["tcp"])), str(plus(base, made))) << line;
+  // Let a reconciliation run on the settled state: nothing drifted.
+  std::this_thread::sleep_for(1500ms);
+  j = parse_flat_json(last_hist(out));
+  EXPECT_GE(std::stol(j["reconciles"]), 1);
+  EXPECT_EQ(j["drift_total"], "0") << top.stderr_text();
+  EXPECT_EQ(top.stop(), 0);
+}
+
+// Thousands of connections while top runs; it ends equal to ss. Loss (BPF
+// recursion under other load) is reported, and then the reconciliation
+// fixes the counts; without loss there is no drift.
+TEST(Top, ChurnEndsEqualToSs) {
+  REQUIRE_BPF();
+  int listener = tcp_listener();
+  int port = port_of(listener);
+  TempDir dir;
+  std::string out = dir.path("top.json");
+  Socktrace top({"top", "--json", "--interval", "0.2", "--reconcile", "2", "--port", std::to_string(port)}, out);
+  constexpr int kConnections = 3000;
+  std::vector<int> kept;
+  for (int i = 0; i < kConnections; ++i) {
+    Pair p = tcp_pair(listener);
+    ASSERT_GE(p.client, 0);
+    ASSERT_GE(p.server, 0);
+    if (i % 100 == 0) {  // a few stay: ESTABLISHED, and CLOSE_WAIT
+      if (i % 200 == 0) close(p.client);
+      else kept.push_back(p.client);
+      kept.push_back(p.server);
+      continue;
+    }
+    close(p.server);
+    close(p.client);
+  }
+  Counts tcp_ss, udp_ss;
+  std::string line = wait_equal(out, {port}, &tcp_ss, &udp_ss);
+  JsonLine j = parse_flat_json(line);
+  EXPECT_EQ(str(json_counts(j["tcp"])), str(tcp_ss)) << line << "\n" << top.stderr_text();
+  EXPECT_GE(tcp_ss["TIME_WAIT"] + tcp_ss["FIN_WAIT2"], kConnections - 30 - 10);  // churn left them, as it should
+  EXPECT_GE(std::stol(j["transitions"]), 9L * (kConnections - 30));
+  if (j["lost"] == "0") {
+    EXPECT_EQ(j["drift_total"], "0") << top.stderr_text();
+  }
+  EXPECT_EQ(top.stop(), 0);
+  for (int fd : kept) close(fd);
+  close(listener);
+}
+
+// ---- check ----
+
+TEST(Check, ExitCodesAndPerfdata) {
+  KnownStates k;
+  k.close_wait(3);
+  k.established(1);
+  settle(k.ports());
+  std::vector<std::string> ports = port_args(k.ports());
+  RunResult ok = run_socktrace(concat({"check", "--warning", "CLOSE_WAIT=3", "--critical", "CLOSE_WAIT=10"}, ports));
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_TRUE(std::regex_search(ok.out, std::regex("^SOCKTRACE OK - [0-9]+ TCP sockets \\(ESTABLISHED=2 LISTEN=2 "
+                                                    "TIME_WAIT=[0-9]+ CLOSE_WAIT=3\\), 1 UDP sockets \\| "
+                                                    "ESTABLISHED=2;;;0; ")))
+      << ok.out;
+  EXPECT_NE(ok.out.find(" CLOSE_WAIT=3;3;10;0; "), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find(" FIN_WAIT2=3;;;0; "), std::string::npos) << ok.out;
+
+  RunResult warn = run_socktrace(concat({"check", "--warning", "CLOSE_WAIT=2", "--critical", "CLOSE_WAIT=10"}, ports));
+  EXPECT_EQ(warn.exit_code, 1) << warn.out << warn.err;
+  EXPECT_EQ(warn.out.rfind("SOCKTRACE WARNING - CLOSE_WAIT=3 > 2 | ", 0), 0u) << warn.out;
+
+  RunResult crit = run_socktrace(concat({"check", "--warning", "CLOSE_WAIT=1", "--critical", "close-wait=2",
+                                         "--warning", "LISTEN=1"},
+                                        ports));
+  EXPECT_EQ(crit.exit_code, 2) << crit.out << crit.err;
+  EXPECT_EQ(crit.out.rfind("SOCKTRACE CRITICAL - CLOSE_WAIT=3 > 2, LISTEN=2 > 1 | ", 0), 0u) << crit.out;
+  EXPECT_EQ(std::count(crit.out.begin(), crit.out.end(), '\n'), 1);
+}
+
+TEST(Check, BadArgumentsAreUnknown) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"check", "--warning", "BOGUS=1"},
+                                        {"check", "--critical", "CLOSE_WAIT=x"},
+                                        {"check", "--warning", "new=5"},
+                                        {"check", "--port", "0"},
+                                        {"check", "-p", "999999999"},
+                                        {"check", "--cgroup", "/nope"}}) {
+    RunResult r = run_socktrace(args);
+    EXPECT_EQ(r.exit_code, 3) << args[2] << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
+TEST(Check, NewConnectionRate) {
+  REQUIRE_BPF();
+  int listener = tcp_listener();
+  int port = port_of(listener);
+  RunResult idle = run_socktrace({"check", "--port", std::to_string(port), "--sample", "0.5", "--critical", "new=0/s"});
+  EXPECT_EQ(idle.exit_code, 0) << idle.out << idle.err;
+  EXPECT_NE(idle.out.find(" new_per_s=0;;0;0;"), std::string::npos) << idle.out;
+  // A child churns connections until killed; the check samples meanwhile.
+  pid_t churn = spawn([&] {
+    for (;;) {
+      Pair p = tcp_pair(listener);
+      close(p.client);
+      close(p.server);
+      std::this_thread::sleep_for(2ms);
+    }
+    return 0;
+  });
+  RunResult busy = run_socktrace({"check", "--port", std::to_string(port), "--sample", "1", "--critical", "new=0/s"});
+  kill(churn, SIGKILL);
+  wait_child(churn);
+  EXPECT_EQ(busy.exit_code, 2) << busy.out << busy.err;
+  EXPECT_EQ(busy.out.rfind("SOCKTRACE CRITICAL - new=", 0), 0u) << busy.out;
+  close(listener);
+}
+
+// ---- top usage errors and metrics ----
+
+TEST(Top, BadUsageIsExit2) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"top", "--metrics", "localhost:9100"},
+                                        {"top", "--metrics", "127.0.0.1:99999"},
+                                        {"top", "--metrics", "::1:9100"},
+                                        {"top", "--once", "--metrics", ":0"},
+                                        {"top", "--interval", "0"},
+                                        {"top", "--port", "70000"},
+                                        {"top", "--cgroup", "/sys/fs/cgroup"}}) {
+    RunResult r = run_socktrace(args);
+    EXPECT_EQ(r.exit_code, 2) << args[1] << " " << args[2] << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+// One HTTP request over loopback: status line, headers and body.
+std::string http_get(const std::string& hostport, const std::string& path) {
+  auto colon = hostport.rfind(':');
+  int fd = tcp_connect(std::stoi(hostport.substr(colon + 1)));
+  if (fd < 0) return "";
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: " + hostport + "\r\n\r\n";
+  if (write(fd, req.data(), req.size()) < 0) return "";
+  std::string resp;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<std::size_t>(n));
+  close(fd);
+  return resp;
+}
+
+TEST(Top, MetricsEndpointPassesPromtool) {
+  REQUIRE_BPF();
+  KnownStates k;
+  k.close_wait(2);
+  TempDir dir;
+  Socktrace top(concat({"top", "--json", "--interval", "0.2", "--metrics", "127.0.0.1:0", "--comm",
+                        "socktrace_integ"},
+                       port_args(k.ports())),
+                dir.path("top.json"));
+  std::smatch m;
+  std::string err = top.stderr_text();
+  ASSERT_TRUE(std::regex_search(err, m, std::regex("http://(127\\.0\\.0\\.1:[0-9]+)/metrics"))) << err;
+  std::string addr = m[1];
+  k.established(1);
+  std::this_thread::sleep_for(600ms);
+  std::string resp = http_get(addr, "/metrics");
+  ASSERT_EQ(resp.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << resp;
+  EXPECT_NE(resp.find("\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"), std::string::npos);
+  std::string body = resp.substr(resp.find("\r\n\r\n") + 4);
+  EXPECT_NE(body.find("socktrace_sockets{proto=\"tcp\",state=\"CLOSE_WAIT\"} 2\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("socktrace_sockets{proto=\"tcp\",state=\"ESTABLISHED\"} 2\n"), std::string::npos) << body;
+  EXPECT_NE(body.find("socktrace_tcp_transitions_total{old=\"SYN_SENT\",new=\"ESTABLISHED\"} 1\n"), std::string::npos)
+      << body;
+  EXPECT_NE(body.find("socktrace_process_sockets{pid=\"" + std::to_string(getpid()) +
+                      "\",comm=\"socktrace_integ\",proto=\"tcp\",state=\"CLOSE_WAIT\"} 2\n"),
+            std::string::npos)
+      << body;
+  EXPECT_EQ(http_get(addr, "/").rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
+
+  if (access("/usr/bin/promtool", X_OK) != 0) {
+    if (in_ci()) FAIL() << "promtool missing (tools/deps.sh installs package prometheus)";
+    GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  }
+  std::string file = dir.path("metrics.txt");
+  std::ofstream(file) << body;
+  std::string lint = run("promtool check metrics < " + file + " 2>&1; echo rc=$?");
+  EXPECT_NE(lint.find("rc=0"), std::string::npos) << lint;
+  EXPECT_EQ(lint, "rc=0\n") << lint;  // no warnings either
+  EXPECT_EQ(top.stop(), 0);
+}
+
+}  // namespace
+}  // namespace socktrace::testing

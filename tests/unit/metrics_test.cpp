@@ -1,0 +1,83 @@
+// Prometheus text from a hand-built histogram, and --metrics ADDR:PORT.
+#include "core/metrics.h"
+
+#include <sys/socket.h>
+
+#include <gtest/gtest.h>
+
+#include "core/names.h"
+
+namespace socktrace {
+namespace {
+
+TEST(ListenAddress, DefaultsToLoopback) {
+  auto a = parse_listen_address("9464");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 9464);
+  EXPECT_EQ(a->family, AF_INET);
+  a = parse_listen_address(":0");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 0);
+  a = parse_listen_address("0.0.0.0:9100");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "0.0.0.0");
+  a = parse_listen_address("[::1]:9100");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "::1");
+  EXPECT_EQ(a->family, AF_INET6);
+}
+
+TEST(ListenAddress, RejectsBadInput) {
+  for (const char* bad : {"", "localhost:9100", "1.2.3:80", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
+                          "::1:9100", "[::1]9100", "[::1]:", "abc", "127.0.0.1:80x"})
+    EXPECT_FALSE(parse_listen_address(bad)) << bad;
+}
+
+TEST(Metrics, ExpositionText) {
+  Histogram h;
+  SockRecord r;
+  r.cookie = 1;
+  r.state = kTcpEstablished;
+  h.seed({r});
+  StateEvent e;
+  e.cookie = 2;
+  e.old_state = kTcpClose;
+  e.new_state = kTcpSynSent;
+  h.apply(e);
+  MetricsExtras x;
+  x.lost = {{"ringbuf", 3}, {"recursion", 0}};
+  std::string t = format_metrics(h, x);
+  EXPECT_NE(t.find("# TYPE socktrace_sockets gauge\n"), std::string::npos);
+  EXPECT_NE(t.find("socktrace_sockets{proto=\"tcp\",state=\"ESTABLISHED\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("socktrace_sockets{proto=\"tcp\",state=\"SYN_SENT\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("socktrace_sockets{proto=\"udp\",state=\"CLOSE\"} 0\n"), std::string::npos);
+  EXPECT_NE(t.find("# TYPE socktrace_tcp_transitions_total counter\n"), std::string::npos);
+  EXPECT_NE(t.find("socktrace_tcp_transitions_total{old=\"CLOSE\",new=\"SYN_SENT\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("socktrace_events_lost_total{where=\"ringbuf\"} 3\n"), std::string::npos);
+  EXPECT_NE(t.find("socktrace_drift_sockets_total{kind=\"stale\"} 0\n"), std::string::npos);
+  EXPECT_EQ(t.find("socktrace_process_sockets"), std::string::npos);  // host-wide: no per-process series
+  EXPECT_EQ(t.back(), '\n');
+}
+
+TEST(Metrics, PerProcessSeriesWhenFilteredAndLabelsEscaped) {
+  HistFilter f;
+  f.comm = "a\"b\\c";
+  Histogram h(f);
+  SockRecord r;
+  r.cookie = 1;
+  r.state = kTcpListen;
+  r.pid = 9;
+  std::string comm = "a\"b\\c";
+  std::copy(comm.begin(), comm.end(), r.comm.chars.begin());
+  h.seed({r});
+  std::string t = format_metrics(h, {});
+  EXPECT_NE(t.find("socktrace_process_sockets{pid=\"9\",comm=\"a\\\"b\\\\c\",proto=\"tcp\",state=\"LISTEN\"} 1\n"),
+            std::string::npos)
+      << t;
+  EXPECT_EQ(escape_label("x\ny"), "x\\ny");
+}
+
+}  // namespace
+}  // namespace socktrace

@@ -1,0 +1,199 @@
+#include "app/live_histogram.h"
+
+#include <netinet/in.h>
+
+#include <spdlog/spdlog.h>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/names.h"
+
+namespace socktrace {
+
+namespace {
+
+constexpr uint32_t bit(unsigned state) { return 1u << state; }
+// What no event shows: request sockets (SYN_RECV, NEW_SYN_RECV). Bound-only
+// TCP sockets (TCP_BOUND_INACTIVE, Linux 6.5) are not asked for: `ss -tan`
+// (iproute2 6.1) does not list them either.
+constexpr uint32_t kPolledTcpStates = bit(kTcpSynRecv) | bit(kTcpNewSynRecv);
+// Every state ss -tan asks for (SS_ALL: TCP_ESTABLISHED .. TCP_NEW_SYN_RECV).
+constexpr uint32_t kAllTcpStates = ((1u << 13) - 1) & ~1u;
+
+SockRecord record_of(const DiagSocket& d, uint8_t protocol, InodeOwners* owners) {
+  SockRecord r;
+  r.cookie = d.cookie;
+  r.proto = protocol;
+  r.state = d.state;
+  r.saddr = d.saddr;
+  r.daddr = d.daddr;
+  r.sport = d.sport;
+  r.dport = d.dport;
+  if (owners && d.inode) {
+    if (const ProcOwner* o = owners->find(d.inode)) {
+      r.pid = static_cast<uint32_t>(o->pid);
+      std::copy_n(o->comm.data(), std::min(o->comm.size(), r.comm.chars.size() - 1), r.comm.chars.data());
+    }
+  }
+  return r;
+}
+
+StateEvent template_of(const DiagSocket& d, uint32_t netns) {
+  StateEvent e;
+  e.cookie = d.cookie;
+  e.saddr = d.saddr;
+  e.daddr = d.daddr;
+  e.sport = d.sport;
+  e.dport = d.dport;
+  e.netns = netns;
+  e.protocol = IPPROTO_TCP;
+  e.hdr.ts_ns = monotonic_now_ns();
+  return e;
+}
+
+}  // namespace
+
+std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwners* owners) {
+  std::vector<DiagSocket> dump = dump_sockets(protocol, states);
+  std::vector<SockRecord> out;
+  out.reserve(dump.size());
+  for (const DiagSocket& d : dump) out.push_back(record_of(d, protocol, owners));
+  return out;
+}
+
+LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(config.filter) {
+  timewait_ = std::make_unique<TimewaitTracker>([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
+                                                [this](const StateEvent& e, bool) { hist_.apply(e); });
+  if (config_.trace) {
+    TracerConfig tc;
+    for (uint32_t pid : config_.filter.pids) tc.pids.push_back(static_cast<int>(pid));
+    tc.ringbuf_bytes = config_.ringbuf_bytes;
+    tracer_ = std::make_unique<Tracer>(tc);
+  }
+  // After the attach: every change from here on is either in the dump or
+  // in the ring buffer (or both: applying an event is idempotent per socket).
+  owners_.rescan();
+  std::vector<DiagSocket> dump = dump_sockets(IPPROTO_TCP, kAllTcpStates);
+  std::vector<SockRecord> records;
+  records.reserve(dump.size());
+  uint32_t netns = current_netns();
+  uint64_t now = monotonic_now_ns();
+  std::size_t seeded = 0;
+  for (const DiagSocket& d : dump) {
+    records.push_back(record_of(d, IPPROTO_TCP, &owners_));
+    if (d.timewait()) timewait_->adopt(template_of(d, netns), d.state, d.expires_ms, now);
+    // With a pid filter the kernel drops events of sockets whose owner it
+    // does not know: tell it the owners of the old ones.
+    // Listeners always: their children's events carry the owner then.
+    if (tracer_ && (!config_.filter.pids.empty() || d.state == kTcpListen) && records.back().pid && d.cookie) {
+      const SockRecord& r = records.back();
+      std::string comm(r.comm.view());
+      tracer_->seed_owner(d.cookie, static_cast<int>(r.pid), comm);
+      if (d.state == kTcpListen) tracer_->seed_listener(netns, d.sport, d.cookie, static_cast<int>(r.pid), comm);
+      ++seeded;
+    }
+  }
+  hist_.seed(records);
+  spdlog::info("snapshot: {} TCP sockets ({} timewait tracked, {} owners seeded)", dump.size(), timewait_->tracked(),
+               seeded);
+  if (tracer_)
+    reader_ = std::make_unique<RingReader>(tracer_->ringbuf_fd(), [this](const Event& ev) { on_event(ev); });
+  refresh();
+  next_reconcile_ = config_.reconcile_ns ? monotonic_now_ns() + config_.reconcile_ns : UINT64_MAX;
+}
+
+LiveHistogram::~LiveHistogram() = default;
+
+void LiveHistogram::on_event(const Event& ev) {
+  const auto* e = std::get_if<StateEvent>(&ev);
+  if (!e) return;
+  if (e->hdr.pid != 0 || e->ino == 0) return timewait_->on_state(*e, monotonic_now_ns());
+  StateEvent resolved = *e;
+  if (const ProcOwner* owner = owners_.lookup(e->ino, monotonic_now_ns())) {
+    resolved.hdr.pid = resolved.hdr.tid = static_cast<uint32_t>(owner->pid);
+    std::copy_n(owner->comm.data(), std::min(owner->comm.size(), resolved.hdr.comm.chars.size() - 1),
+                resolved.hdr.comm.chars.data());
+  }
+  timewait_->on_state(resolved, monotonic_now_ns());
+}
+
+void LiveHistogram::pump(int timeout_ms) {
+  if (reader_) reader_->poll(timeout_ms);
+  uint64_t now = monotonic_now_ns();
+  timewait_->tick(now);
+  if (tracer_ && now >= next_loss_check_) {
+    LossCounts l = tracer_->losses();
+    if (l.events() > reported_.events())
+      spdlog::warn("{} state events lost ({} ring buffer full, {} BPF recursion): the next reconciliation corrects "
+                   "the counts",
+                   l.events() - reported_.events(), l.ringbuf - reported_.ringbuf, l.recursion - reported_.recursion);
+    reported_ = l;
+    next_loss_check_ = now + 1'000'000'000;
+  }
+  if (now >= next_reconcile_) {
+    reconcile();
+    next_reconcile_ = monotonic_now_ns() + config_.reconcile_ns;
+  }
+}
+
+void LiveHistogram::refresh() {
+  InodeOwners* owners = config_.filter.by_owner() ? &owners_ : nullptr;
+  uint64_t now = monotonic_now_ns();
+  auto resolve = [&](std::vector<SockRecord>& v, const std::vector<DiagSocket>& d) {
+    if (!owners) return;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (v[i].pid == 0 && d[i].inode)
+        if (const ProcOwner* o = owners_.lookup(d[i].inode, now)) {
+          v[i].pid = static_cast<uint32_t>(o->pid);
+          std::copy_n(o->comm.data(), std::min(o->comm.size(), v[i].comm.chars.size() - 1), v[i].comm.chars.data());
+        }
+  };
+  std::vector<DiagSocket> tcp = dump_sockets(IPPROTO_TCP, kPolledTcpStates);
+  std::vector<DiagSocket> udp = dump_sockets(IPPROTO_UDP, ~0u);
+  std::vector<SockRecord> tcp_r, udp_r;
+  for (const DiagSocket& d : tcp) tcp_r.push_back(record_of(d, IPPROTO_TCP, owners));
+  for (const DiagSocket& d : udp) udp_r.push_back(record_of(d, IPPROTO_UDP, owners));
+  resolve(tcp_r, tcp);
+  resolve(udp_r, udp);
+  if (reader_) reader_->drain();
+  hist_.set_polled(IPPROTO_TCP, tcp_r);
+  hist_.set_polled(IPPROTO_UDP, udp_r);
+}
+
+DriftReport LiveHistogram::reconcile() {
+  if (reader_) reader_->drain();
+  uint64_t mark = hist_.mark();
+  std::vector<SockRecord> truth;
+  try {
+    truth = diag_records(IPPROTO_TCP, kAllTcpStates, &owners_);
+  } catch (const RuntimeError& e) {
+    spdlog::warn("{}; not reconciled this time", e.what());
+    return {};
+  }
+  if (reader_) reader_->drain();
+  uint64_t now = monotonic_now_ns();
+  // A timewait socket's end is found by a lookup when its timer is due: ask
+  // now rather than call a late lookup drift.
+  for (uint64_t cookie : hist_.differing(truth, mark))
+    if (timewait_->tracks(cookie)) timewait_->check_now(cookie, now);
+  last_drift_ = hist_.reconcile(truth, mark);
+  if (last_drift_.total())
+    spdlog::warn("reconciled with sock_diag: {} sockets drifted ({} gone, {} missing, {} in another state); counts "
+                 "corrected",
+                 last_drift_.total(), last_drift_.stale, last_drift_.missing, last_drift_.wrong);
+  else
+    spdlog::info("reconciled with sock_diag: no drift ({} sockets tracked)", hist_.tracked());
+  return last_drift_;
+}
+
+LossCounts LiveHistogram::losses() const { return tracer_ ? tracer_->losses() : LossCounts{}; }
+
+MetricsExtras LiveHistogram::metrics_extras() const {
+  MetricsExtras x;
+  LossCounts l = losses();
+  x.lost = {{"ringbuf", l.ringbuf}, {"recursion", l.recursion}};
+  x.timewait_unchecked = timewait_->unchecked();
+  return x;
+}
+
+}  // namespace socktrace

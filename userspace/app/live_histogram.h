@@ -1,0 +1,73 @@
+// The histogram kept live: BPF state events applied to a sock_diag snapshot
+// (TIME_WAIT derived by the TimewaitTracker), the states no event shows
+// polled before each refresh, and periodic reconciliation with a full dump
+// whose drift is counted and logged. Shared by `top`, `check` (rates) and,
+// later, `log --metrics`.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/histogram.h"
+#include "core/metrics.h"
+#include "core/timewait.h"
+#include "kernel/proc.h"
+#include "kernel/ring_reader.h"
+#include "kernel/sock_diag.h"
+#include "kernel/tracer.h"
+
+namespace socktrace {
+
+struct LiveConfig {
+  HistFilter filter;
+  uint64_t ringbuf_bytes = 16u << 20;
+  uint64_t reconcile_ns = 30'000'000'000ull;  // 0: never
+  bool trace = true;  // false: sock_diag only (no BPF; counts, no transitions)
+};
+
+// The snapshot of `protocol` sockets in `states` as SockRecords, owners from
+// /proc when `owners` is given.
+std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwners* owners);
+// The TCP states `ss -tan` lists (request sockets included, bound-only ones not).
+inline constexpr uint32_t kSsTcpStates = ((1u << 13) - 1) & ~1u;
+
+class LiveHistogram {
+ public:
+  explicit LiveHistogram(const LiveConfig& config);  // attaches BPF (if trace), dumps, seeds
+  ~LiveHistogram();
+
+  // Handles events for up to timeout_ms, derives TIME_WAIT changes, checks
+  // losses, reconciles when due.
+  void pump(int timeout_ms);
+  // Polls what no event shows (request sockets, bound-only TCP, UDP) and
+  // applies the events already waiting: call before each refresh.
+  void refresh();
+  // Reconciles now; returns the drift found.
+  DriftReport reconcile();
+
+  const Histogram& hist() const { return hist_; }
+  LossCounts losses() const;
+  uint64_t lost_total() const { return losses().events(); }
+  const DriftReport& last_drift() const { return last_drift_; }
+  MetricsExtras metrics_extras() const;
+  uint64_t events() const { return reader_ ? reader_->events() : 0; }
+
+ private:
+  void on_event(const Event& ev);
+  LiveConfig config_;
+  Histogram hist_;
+  InodeOwners owners_;
+  DiagProber prober_;
+  std::unique_ptr<TimewaitTracker> timewait_;
+  std::unique_ptr<Tracer> tracer_;
+  std::unique_ptr<RingReader> reader_;
+  LossCounts reported_;
+  DriftReport last_drift_;
+  uint64_t next_loss_check_ = 0;
+  uint64_t next_reconcile_ = 0;
+};
+
+}  // namespace socktrace

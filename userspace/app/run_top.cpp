@@ -1,0 +1,161 @@
+#include "app/run_top.h"
+
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/live_histogram.h"
+#include "app/signals.h"
+#include "core/check.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/metrics.h"
+#include "core/output.h"
+#include "core/top_view.h"
+#include "kernel/metrics_server.h"
+#include "kernel/proc.h"
+
+namespace socktrace {
+
+namespace {
+
+HistFilter filter_of(const Options& o) {
+  const char* mode = mode_name(o.mode);
+  for (int pid : o.filters.pids)
+    if (!process_exists(pid))
+      throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
+  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty())
+    throw UsageError(fmt::format("{} supports -p/--pid, --comm and --port so far; -f, --cgroup and --container are "
+                                 "not built yet",
+                                 mode));
+  HistFilter f;
+  for (int pid : o.filters.pids) f.pids.push_back(static_cast<uint32_t>(pid));
+  f.comm = o.filters.comm;
+  for (int port : o.filters.ports) f.ports.push_back(static_cast<uint16_t>(port));
+  return f;
+}
+
+std::unique_ptr<MetricsServer> metrics_server(const std::string& spec) {
+  if (spec.empty()) return nullptr;
+  auto addr = parse_listen_address(spec);
+  if (!addr)
+    throw UsageError(fmt::format("bad --metrics '{}': give [ADDR:]PORT with a numeric address, e.g. 127.0.0.1:9464 "
+                                 "or [::1]:9464",
+                                 spec));
+  return std::make_unique<MetricsServer>(*addr);
+}
+
+}  // namespace
+
+int run_top(const Options& o) {
+  HistFilter filter = filter_of(o);
+  if (o.once && !o.metrics.empty())
+    throw UsageError("--metrics serves a running top; drop --once (or --metrics)");
+  std::unique_ptr<MetricsServer> server = metrics_server(o.metrics);
+  Output out(o.output.file);
+
+  LiveConfig config;
+  config.filter = filter;
+  config.ringbuf_bytes = o.buffer_size;
+  config.reconcile_ns = static_cast<uint64_t>(o.reconcile * 1e9);
+  // One snapshot needs no events: sock_diag has it all.
+  config.trace = !o.once;
+  LiveHistogram live(config);
+  WallClock clock = WallClock::now();
+  TopView view(out, o.output.json, out.is_terminal() && !o.once);
+  auto show = [&] {
+    uint64_t now = monotonic_now_ns();
+    view.refresh(live.hist(), {clock.epoch_ns(now), now, live.lost_total(), live.last_drift().total(),
+                              live.hist().drift_total().total(), live.hist().reconciles()});
+    out.flush();
+    if (server) server->publish(format_metrics(live.hist(), live.metrics_extras()));
+  };
+  if (o.once) {
+    show();
+    return kExitOk;
+  }
+
+  install_stop_signals();
+  if (server) fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{}/metrics\n", server->bound());
+  fmt::print(stderr, "socktrace: counting TCP and UDP sockets by state{}; Ctrl-C to stop\n",
+             filter.empty() ? " host-wide" : "");
+  show();
+  uint64_t interval_ns = static_cast<uint64_t>(o.interval * 1e9);
+  uint64_t next = monotonic_now_ns() + interval_ns;
+  while (!stop_requested() && out.ok()) {
+    uint64_t now = monotonic_now_ns();
+    int wait_ms = now >= next ? 0 : static_cast<int>(std::min<uint64_t>((next - now) / 1'000'000, 50));
+    live.pump(wait_ms);
+    now = monotonic_now_ns();
+    if (now >= next) {
+      live.refresh();
+      show();
+      next = std::max(next + interval_ns, now + interval_ns / 2);
+    }
+  }
+  LossCounts l = live.losses();
+  const DriftReport& d = live.hist().drift_total();
+  fmt::print(stderr, "socktrace: {} events, {} lost ({} ring buffer full, {} BPF recursion), drift {} sockets in {} "
+             "reconciliations\n",
+             live.events(), l.events(), l.ringbuf, l.recursion, d.total(), live.hist().reconciles());
+  return kExitOk;
+}
+
+int run_check(const Options& o) {
+  std::vector<Threshold> warning, critical;
+  bool rates = false;
+  auto parse = [&](const std::vector<std::string>& in, std::vector<Threshold>& out, const char* opt) {
+    for (const std::string& s : in) {
+      std::string err;
+      auto t = parse_threshold(s, &err);
+      if (!t) throw UsageError(fmt::format("--{} {}", opt, err));
+      rates = rates || t->kind == Threshold::Kind::kRate || t->kind == Threshold::Kind::kNewRate;
+      out.push_back(*t);
+    }
+  };
+  parse(o.warning, warning, "warning");
+  parse(o.critical, critical, "critical");
+  HistFilter filter = filter_of(o);
+  double sample = o.sample >= 0 ? o.sample : (rates ? 1.0 : 0.0);
+
+  CheckSample s;
+  if (sample > 0) {
+    LiveConfig config;
+    config.filter = filter;
+    config.reconcile_ns = 0;
+    uint64_t start = monotonic_now_ns();
+    LiveHistogram live(config);
+    uint64_t end = start + static_cast<uint64_t>(sample * 1e9);
+    for (uint64_t now = monotonic_now_ns(); now < end; now = monotonic_now_ns())
+      live.pump(static_cast<int>(std::min<uint64_t>((end - now) / 1'000'000 + 1, 50)));
+    live.refresh();
+    s.seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
+    live.reconcile();  // the counts are sock_diag's; drift only logged
+    live.refresh();
+    s.tcp = live.hist().tcp();
+    s.udp = live.hist().udp();
+    for (std::size_t i = 0; i < kStateSlots; ++i) s.entries[i] = live.hist().entries(static_cast<uint8_t>(i));
+    s.new_connections = live.hist().new_connections();
+    s.lost = live.lost_total();
+  } else {
+    // Counts only: sock_diag, no BPF (works without privileges).
+    Histogram h(filter);
+    InodeOwners owners;
+    if (filter.by_owner()) owners.rescan();
+    std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, kSsTcpStates, filter.by_owner() ? &owners : nullptr);
+    h.seed(tcp);
+    h.set_polled(IPPROTO_TCP, tcp);
+    h.set_polled(IPPROTO_UDP, diag_records(IPPROTO_UDP, ~0u, filter.by_owner() ? &owners : nullptr));
+    s.tcp = h.tcp();
+    s.udp = h.udp();
+  }
+  CheckResult r = evaluate_check(s, warning, critical);
+  fmt::print("{}\n", r.line);
+  return r.exit_code;
+}
+
+}  // namespace socktrace

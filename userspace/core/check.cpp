@@ -1,0 +1,208 @@
+#include "core/check.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/names.h"
+
+namespace socktrace {
+
+namespace {
+
+constexpr uint8_t kTcpShown[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+constexpr uint8_t kUdpShown[] = {1, 7};
+
+std::optional<double> parse_number(std::string_view s) {
+  if (s.empty() || s.size() > 30) return std::nullopt;
+  for (char c : s)
+    if (!(c >= '0' && c <= '9') && c != '.') return std::nullopt;
+  std::string copy(s);
+  char* end = nullptr;
+  double v = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+bool upper_is(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  return true;
+}
+
+double value_of(const Threshold& t, const CheckSample& s) {
+  switch (t.kind) {
+    case Threshold::Kind::kCount: return static_cast<double>(s.tcp[t.state]);
+    case Threshold::Kind::kUdpCount: return static_cast<double>(s.udp[t.state]);
+    case Threshold::Kind::kTotal: {
+      uint64_t n = 0;
+      for (uint64_t v : s.tcp) n += v;
+      return static_cast<double>(n);
+    }
+    case Threshold::Kind::kRate:
+      return s.seconds > 0 ? static_cast<double>(s.entries[t.state]) / s.seconds : 0.0;
+    case Threshold::Kind::kNewRate:
+      return s.seconds > 0 ? static_cast<double>(s.new_connections) / s.seconds : 0.0;
+  }
+  return 0;
+}
+
+std::string num(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<int64_t>(v));
+  return fmt::format("{:.2f}", v);
+}
+
+const Threshold* find(const std::vector<Threshold>& v, const std::string& label) {
+  const Threshold* found = nullptr;
+  for (const Threshold& t : v)
+    if (t.label == label) found = &t;  // the last one given wins
+  return found;
+}
+
+}  // namespace
+
+std::optional<Threshold> parse_threshold(std::string_view text, std::string* error) {
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    *error = fmt::format("bad threshold '{}': give STATE=N, STATE=N/s or new=N/s, e.g. CLOSE_WAIT=100", text);
+    return std::nullopt;
+  }
+  std::string_view key = text.substr(0, eq), value = text.substr(eq + 1);
+  bool rate = value.size() > 2 && value.substr(value.size() - 2) == "/s";
+  if (rate) value.remove_suffix(2);
+  auto limit = parse_number(value);
+  if (!limit) {
+    *error = fmt::format("bad threshold '{}': '{}' is not a non-negative number (STATE=N or STATE=N/s)", text, value);
+    return std::nullopt;
+  }
+  Threshold t;
+  t.limit = *limit;
+  if (upper_is(key, "NEW")) {
+    if (!rate) {
+      *error = fmt::format("bad threshold '{}': new connections are a rate, e.g. new={}/s", text, value);
+      return std::nullopt;
+    }
+    t.kind = Threshold::Kind::kNewRate;
+    t.label = "new_per_s";
+    return t;
+  }
+  if (upper_is(key, "TOTAL")) {
+    if (rate) {
+      *error = fmt::format("bad threshold '{}': total is a count, e.g. total={}", text, value);
+      return std::nullopt;
+    }
+    t.kind = Threshold::Kind::kTotal;
+    t.label = "total";
+    return t;
+  }
+  bool udp = key.size() > 4 && upper_is(key.substr(0, 4), "UDP:");
+  if (udp) key.remove_prefix(4);
+  if (key.size() > 4 && upper_is(key.substr(0, 4), "TCP:")) key.remove_prefix(4);
+  auto state = tcp_state_from_name(key);
+  if (!state || *state > kTcpClosing) {
+    *error = fmt::format("bad threshold '{}': unknown state '{}' (ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, "
+                         "FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING; or new, total)",
+                         text, key);
+    return std::nullopt;
+  }
+  if (udp && *state != kTcpEstablished && *state != kTcpClose) {
+    *error = fmt::format("bad threshold '{}': UDP sockets are ESTABLISHED or CLOSE", text);
+    return std::nullopt;
+  }
+  if (udp && rate) {
+    *error = fmt::format("bad threshold '{}': UDP has no transitions to rate; give a count", text);
+    return std::nullopt;
+  }
+  t.state = *state;
+  std::string name(tcp_state_name(*state));
+  if (udp) {
+    t.kind = Threshold::Kind::kUdpCount;
+    t.label = "udp_" + name;
+  } else if (rate) {
+    t.kind = Threshold::Kind::kRate;
+    t.label = name + "_per_s";
+  } else {
+    t.kind = Threshold::Kind::kCount;
+    t.label = name;
+  }
+  return t;
+}
+
+CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& warning,
+                           const std::vector<Threshold>& critical) {
+  CheckResult r;
+  std::vector<std::string> crit_msgs, warn_msgs;
+  // Every threshold given, once per label.
+  std::vector<Threshold> all = warning;
+  all.insert(all.end(), critical.begin(), critical.end());
+  std::vector<std::string> seen;
+  for (const Threshold& t : all) {
+    if (std::find(seen.begin(), seen.end(), t.label) != seen.end()) continue;
+    seen.push_back(t.label);
+    double v = value_of(t, s);
+    const Threshold* c = find(critical, t.label);
+    const Threshold* w = find(warning, t.label);
+    std::string shown = t.kind == Threshold::Kind::kRate || t.kind == Threshold::Kind::kNewRate
+                            ? t.label.substr(0, t.label.size() - 6) + "=" + num(v) + "/s"
+                            : t.label + "=" + num(v);
+    if (c && v > c->limit)
+      crit_msgs.push_back(fmt::format("{} > {}", shown, num(c->limit)));
+    else if (w && v > w->limit)
+      warn_msgs.push_back(fmt::format("{} > {}", shown, num(w->limit)));
+  }
+
+  fmt::memory_buffer perf;
+  auto out = std::back_inserter(perf);
+  auto perf_item = [&](const std::string& label, double v) {
+    const Threshold* w = find(warning, label);
+    const Threshold* c = find(critical, label);
+    fmt::format_to(out, "{}{}={};{};{};0;", perf.size() ? " " : "", label, num(v), w ? num(w->limit) : "",
+                   c ? num(c->limit) : "");
+  };
+  uint64_t tcp_total = 0, udp_total = 0;
+  for (uint8_t st : kTcpShown) {
+    perf_item(std::string(tcp_state_name(st)), static_cast<double>(s.tcp[st]));
+    tcp_total += s.tcp[st];
+  }
+  for (uint8_t st : kUdpShown) {
+    perf_item("udp_" + std::string(tcp_state_name(st)), static_cast<double>(s.udp[st]));
+    udp_total += s.udp[st];
+  }
+  perf_item("total", static_cast<double>(tcp_total));
+  if (s.seconds > 0) {
+    perf_item("new_per_s", static_cast<double>(s.new_connections) / s.seconds);
+    for (const Threshold& t : all)
+      if (t.kind == Threshold::Kind::kRate && std::find(seen.begin(), seen.end(), t.label) != seen.end()) {
+        perf_item(t.label, value_of(t, s));
+        seen.erase(std::find(seen.begin(), seen.end(), t.label));
+      }
+  }
+
+  std::string status;
+  std::string summary;
+  if (!crit_msgs.empty()) {
+    r.exit_code = kCheckCritical;
+    status = "CRITICAL";
+    crit_msgs.insert(crit_msgs.end(), warn_msgs.begin(), warn_msgs.end());
+    summary = fmt::format("{}", fmt::join(crit_msgs, ", "));
+  } else if (!warn_msgs.empty()) {
+    r.exit_code = kCheckWarning;
+    status = "WARNING";
+    summary = fmt::format("{}", fmt::join(warn_msgs, ", "));
+  } else {
+    status = "OK";
+    summary = fmt::format("{} TCP sockets (ESTABLISHED={} LISTEN={} TIME_WAIT={} CLOSE_WAIT={}), {} UDP sockets",
+                          tcp_total, s.tcp[kTcpEstablished], s.tcp[kTcpListen], s.tcp[kTcpTimeWait],
+                          s.tcp[kTcpCloseWait], udp_total);
+  }
+  if (s.lost > 0) summary += fmt::format(" ({} events lost: rates are lower bounds)", s.lost);
+  r.line = fmt::format("SOCKTRACE {} - {} | {}", status, summary, fmt::to_string(perf));
+  return r;
+}
+
+}  // namespace socktrace

@@ -1,0 +1,51 @@
+// `socktrace check`: thresholds on state counts and rates, one status line
+// with perfdata, and the monitoring-plugin exit code (Nagios/Icinga/Zabbix).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/histogram.h"
+
+namespace socktrace {
+
+inline constexpr int kCheckOk = 0;
+inline constexpr int kCheckWarning = 1;
+inline constexpr int kCheckCritical = 2;
+inline constexpr int kCheckUnknown = 3;
+
+// STATE=N: alert when more than N TCP sockets are in STATE (ss spelling
+// accepted: CLOSE-WAIT). STATE=N/s: when more than N sockets per second
+// entered STATE over the sample window; new=N/s: connections started per
+// second. total=N: all TCP sockets. udp:STATE=N for UDP (ESTABLISHED, CLOSE).
+struct Threshold {
+  std::string label;  // perfdata label: "CLOSE_WAIT", "new_per_s", "udp_ESTABLISHED"
+  enum class Kind { kCount, kUdpCount, kTotal, kRate, kNewRate } kind = Kind::kCount;
+  uint8_t state = 0;
+  double limit = 0;
+};
+
+// Nothing and `*error` set (one phrase, with an example) on bad input.
+std::optional<Threshold> parse_threshold(std::string_view text, std::string* error);
+
+struct CheckSample {
+  StateCounts tcp{};
+  StateCounts udp{};
+  double seconds = 0;          // sample window (0: no rates measured)
+  StateCounts entries{};       // transitions into each state during it
+  uint64_t new_connections = 0;
+  uint64_t lost = 0;           // events lost during it (rates are then lower bounds)
+};
+
+struct CheckResult {
+  int exit_code = kCheckOk;
+  std::string line;  // "SOCKTRACE OK - ... | perfdata", no newline
+};
+
+CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& warning,
+                           const std::vector<Threshold>& critical);
+
+}  // namespace socktrace

@@ -1,0 +1,298 @@
+#include "core/histogram.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "core/names.h"
+#include "core/net_format.h"
+
+namespace socktrace {
+
+namespace {
+constexpr uint8_t kBoundInactive = 13;  // TCP_BOUND_INACTIVE, Linux 6.5: how sock_diag asks for bound-only sockets
+
+uint8_t slot(uint8_t state) { return state < kStateSlots ? state : 0; }
+
+SockRecord record_of(const StateEvent& e) {
+  SockRecord r;
+  r.cookie = e.cookie;
+  r.proto = kProtoTcp;
+  r.state = e.new_state;
+  r.saddr = e.saddr;
+  r.daddr = e.daddr;
+  r.sport = e.sport;
+  r.dport = e.dport;
+  r.pid = e.hdr.pid;
+  r.comm = e.hdr.comm;
+  return r;
+}
+
+std::vector<TopEntry> largest(std::unordered_map<std::string, uint64_t>& counts, std::size_t n) {
+  std::vector<TopEntry> v;
+  v.reserve(counts.size());
+  for (auto& [k, c] : counts) v.push_back({k, c});
+  auto by_count = [](const TopEntry& a, const TopEntry& b) { return a.count != b.count ? a.count > b.count : a.key < b.key; };
+  if (v.size() > n) {
+    std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n), v.end(), by_count);
+    v.resize(n);
+  } else {
+    std::sort(v.begin(), v.end(), by_count);
+  }
+  return v;
+}
+
+std::string owner_key(uint32_t pid, std::string_view comm) {
+  if (pid == 0) return "?";
+  return std::string(comm) + "/" + std::to_string(pid);
+}
+}  // namespace
+
+bool HistFilter::admits(uint32_t pid, std::string_view c, uint16_t sport, uint16_t dport) const {
+  if (!pids.empty() && std::find(pids.begin(), pids.end(), pid) == pids.end()) return false;
+  if (!comm.empty() && c != comm) return false;
+  if (!ports.empty() && std::find(ports.begin(), ports.end(), sport) == ports.end() &&
+      std::find(ports.begin(), ports.end(), dport) == ports.end())
+    return false;
+  return true;
+}
+
+// States no event reports the way ss counts them; a dump's sockets in them
+// belong to the poll unless an event already tracks them (a full SYN_RECV
+// child).
+bool Histogram::polled_state(uint8_t state) {
+  return state == kTcpSynRecv || state == kTcpClose || state == kBoundInactive || state == kTcpNewSynRecv;
+}
+
+void Histogram::count(uint8_t state, int64_t delta) { tracked_counts_[slot(state)] += static_cast<uint64_t>(delta); }
+
+void Histogram::put(uint64_t cookie, const SockRecord& r, uint64_t gen) {
+  auto [it, inserted] = socks_.try_emplace(cookie);
+  Sock& s = it->second;
+  if (!inserted) count(s.state, -1);
+  s.state = r.state;
+  if (r.saddr.family) s.family = r.saddr.family;
+  if (r.sport) s.sport = r.sport;  // connect() shows port 0 until the SYN is sent
+  if (r.dport || inserted) {
+    s.dport = r.dport;
+    s.daddr = r.daddr;
+  }
+  if (r.pid) {
+    s.pid = r.pid;
+    s.comm = r.comm;
+  }
+  s.gen = gen;
+  count(s.state, +1);
+  if (s.state == kTcpListen) listeners_[s.sport] = cookie;
+}
+
+void Histogram::erase(uint64_t cookie) {
+  auto it = socks_.find(cookie);
+  if (it == socks_.end()) return;
+  count(it->second.state, -1);
+  if (auto l = listeners_.find(it->second.sport); l != listeners_.end() && l->second == cookie) listeners_.erase(l);
+  socks_.erase(it);
+}
+
+void Histogram::seed(const std::vector<SockRecord>& tcp) {
+  socks_.clear();
+  listeners_.clear();
+  tracked_counts_ = {};
+  for (const SockRecord& r : tcp)
+    if (!polled_state(r.state) && filter_.admits(r)) put(r.cookie, r, 0);
+}
+
+bool Histogram::apply(const StateEvent& e) {
+  ++gen_;
+  // An event of a socket older than socktrace may lack its owner, which the
+  // snapshot knew.
+  uint32_t pid = e.hdr.pid;
+  std::string_view comm = e.hdr.comm.view();
+  auto known = socks_.find(e.cookie);
+  if (pid == 0 && known != socks_.end()) {
+    pid = known->second.pid;
+    comm = known->second.comm.view();
+  }
+  // A child of a listener older than socktrace: its listener's owner.
+  StateEvent owned;
+  const StateEvent* ev = &e;
+  if (pid == 0 && e.old_state == kTcpListen) {
+    auto l = listeners_.find(e.sport);
+    if (l != listeners_.end())
+      if (auto s = socks_.find(l->second); s != socks_.end() && s->second.pid) {
+        owned = e;
+        owned.hdr.pid = owned.hdr.tid = s->second.pid;
+        owned.hdr.comm = s->second.comm;
+        ev = &owned;
+        pid = owned.hdr.pid;
+        comm = owned.hdr.comm.view();
+      }
+  }
+  if (!filter_.admits(pid, comm, e.sport, e.dport)) {
+    // Its owner left the filter (or never was in it): no longer counted.
+    if (e.new_state == kTcpClose || socks_.count(e.cookie)) erase(e.cookie);
+    return false;
+  }
+  ++transitions_[{e.old_state, e.new_state}];
+  ++entries_[slot(e.new_state)];
+  ++transitions_total_;
+  if (e.new_state == kTcpClose) {
+    erase(e.cookie);
+    if (recording_closes_) closed_[e.cookie] = gen_;
+  } else {
+    put(e.cookie, record_of(*ev), gen_);
+  }
+  return true;
+}
+
+void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records) {
+  if (proto == kProtoUdp) {
+    polled_udp_.clear();
+    udp_counts_ = {};
+    for (const SockRecord& r : records) {
+      if (!filter_.admits(r)) continue;
+      polled_udp_.push_back(r);
+      ++udp_counts_[slot(r.state)];
+    }
+    return;
+  }
+  // A request socket has no inode and so no owner of its own: it is its
+  // listener's.
+  std::unordered_map<uint16_t, const Sock*> listeners;
+    for (const auto& [cookie, s] : socks_)
+      if (s.state == kTcpListen) listeners[s.sport] = &s;
+  polled_tcp_.clear();
+  polled_tcp_counts_ = {};
+  for (SockRecord r : records) {
+    if (!polled_state(r.state) || socks_.count(r.cookie)) continue;
+    if (r.state == kBoundInactive) r.state = kTcpClose;
+    if (r.state == kTcpNewSynRecv) r.state = kTcpSynRecv;
+    if (r.pid == 0 && r.state == kTcpSynRecv) {
+      auto it = listeners.find(r.sport);
+      if (it != listeners.end()) {
+        r.pid = it->second->pid;
+        r.comm = it->second->comm;
+      }
+    }
+    if (!filter_.admits(r)) continue;
+    polled_tcp_.push_back(r);
+    ++polled_tcp_counts_[slot(r.state)];
+  }
+}
+
+uint64_t Histogram::mark() {
+  recording_closes_ = true;
+  closed_.clear();
+  return gen_;
+}
+
+std::vector<uint64_t> Histogram::differing(const std::vector<SockRecord>& tcp, uint64_t mark) const {
+  std::vector<uint64_t> out;
+  std::unordered_map<uint64_t, uint8_t> truth;
+  truth.reserve(tcp.size());
+  for (const SockRecord& r : tcp) truth.emplace(r.cookie, r.state);
+  for (const auto& [cookie, s] : socks_) {
+    if (s.gen > mark) continue;
+    auto it = truth.find(cookie);
+    if (it == truth.end() || it->second != s.state) out.push_back(cookie);
+  }
+  for (const SockRecord& r : tcp) {
+    if (polled_state(r.state) || socks_.count(r.cookie) || !filter_.admits(r)) continue;
+    auto c = closed_.find(r.cookie);
+    if (c != closed_.end() && c->second > mark) continue;
+    out.push_back(r.cookie);
+  }
+  return out;
+}
+
+DriftReport Histogram::reconcile(const std::vector<SockRecord>& tcp, uint64_t mark) {
+  DriftReport d;
+  std::unordered_map<uint64_t, const SockRecord*> truth;
+  truth.reserve(tcp.size());
+  for (const SockRecord& r : tcp) truth.emplace(r.cookie, &r);
+  std::vector<uint64_t> stale;
+  for (auto& [cookie, s] : socks_) {
+    if (s.gen > mark) continue;
+    auto it = truth.find(cookie);
+    if (it == truth.end()) {
+      ++d.stale;
+      stale.push_back(cookie);
+    } else if (it->second->state != s.state) {
+      ++d.wrong;
+      if (polled_state(it->second->state)) {
+        stale.push_back(cookie);  // the poll counts it from now on
+      } else {
+        count(s.state, -1);
+        s.state = it->second->state;
+        count(s.state, +1);
+      }
+    }
+  }
+  for (uint64_t cookie : stale) erase(cookie);
+  for (const SockRecord& r : tcp) {
+    if (polled_state(r.state) || socks_.count(r.cookie) || !filter_.admits(r)) continue;
+    auto c = closed_.find(r.cookie);
+    if (c != closed_.end() && c->second > mark) continue;
+    ++d.missing;
+    put(r.cookie, r, 0);
+  }
+  recording_closes_ = false;
+  closed_.clear();
+  drift_total_.stale += d.stale;
+  drift_total_.missing += d.missing;
+  drift_total_.wrong += d.wrong;
+  ++reconciles_;
+  return d;
+}
+
+StateCounts Histogram::tcp() const {
+  StateCounts c{};
+  for (std::size_t i = 0; i < kStateSlots; ++i) c[i] = tracked_counts_[i] + polled_tcp_counts_[i];
+  return c;
+}
+
+uint64_t Histogram::tcp_total() const {
+  StateCounts c = tcp();
+  uint64_t n = 0;
+  for (uint64_t v : c) n += v;
+  return n;
+}
+
+uint64_t Histogram::udp_total() const {
+  uint64_t n = 0;
+  for (uint64_t v : udp_counts_) n += v;
+  return n;
+}
+
+uint64_t Histogram::new_connections() const {
+  auto get = [&](uint8_t o, uint8_t n) {
+    auto it = transitions_.find({o, n});
+    return it == transitions_.end() ? 0 : it->second;
+  };
+  return get(kTcpClose, kTcpSynSent) + get(kTcpListen, kTcpSynRecv);
+}
+
+TopTables Histogram::top(uint8_t state, std::size_t n) const {
+  std::unordered_map<std::string, uint64_t> owners, lports, raddrs;
+  auto add = [&](uint32_t pid, std::string_view comm, uint16_t sport, const Address& daddr, uint16_t dport) {
+    ++owners[owner_key(pid, comm)];
+    ++lports[std::to_string(sport)];
+    if (dport != 0) ++raddrs[format_ip(daddr)];
+  };
+  for (const auto& [cookie, s] : socks_)
+    if (s.state == state) add(s.pid, s.comm.view(), s.sport, s.daddr, s.dport);
+  for (const SockRecord& r : polled_tcp_)
+    if (r.state == state) add(r.pid, r.comm.view(), r.sport, r.daddr, r.dport);
+  return {largest(owners, n), largest(lports, n), largest(raddrs, n)};
+}
+
+std::vector<Histogram::OwnerCount> Histogram::by_owner() const {
+  std::map<std::tuple<uint8_t, uint8_t, uint32_t, std::string>, uint64_t> m;
+  for (const auto& [cookie, s] : socks_) ++m[{kProtoTcp, s.state, s.pid, std::string(s.comm.view())}];
+  for (const SockRecord& r : polled_tcp_) ++m[{kProtoTcp, r.state, r.pid, std::string(r.comm.view())}];
+  for (const SockRecord& r : polled_udp_) ++m[{kProtoUdp, r.state, r.pid, std::string(r.comm.view())}];
+  std::vector<OwnerCount> out;
+  for (auto& [k, c] : m) out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), c});
+  return out;
+}
+
+}  // namespace socktrace

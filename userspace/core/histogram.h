@@ -1,0 +1,172 @@
+// The live socket-state histogram behind `top`, `check` and `/metrics`: a
+// sock_diag snapshot plus the state events that followed, per socket (by
+// cookie, which the kernel never reuses), so that a replayed or repeated
+// event cannot count twice and each socket's owner and endpoints are known
+// for the "top N" tables.
+//
+// What the events cannot show is polled (see PolledSockets): request
+// sockets (ss's SYN-RECV: a TCP_NEW_SYN_RECV request_sock is created and
+// freed without inet_sock_set_state), bound-only TCP sockets (ss's UNCONN:
+// bind() sets no state) and UDP (no state tracepoint).
+//
+// Periodic reconciliation against a full dump counts and corrects drift;
+// sockets that changed while the dump ran are not drift.
+//
+// Pure: sock_diag results come in as SockRecords.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/event.h"
+
+namespace socktrace {
+
+inline constexpr uint8_t kProtoTcp = 6;
+inline constexpr uint8_t kProtoUdp = 17;
+// Kernel TCP_* numbering, TCP_BOUND_INACTIVE (13, Linux 6.5) included.
+inline constexpr std::size_t kStateSlots = 14;
+using StateCounts = std::array<uint64_t, kStateSlots>;
+
+// One socket as sock_diag lists it (or as an event reveals it).
+struct SockRecord {
+  uint64_t cookie = 0;
+  uint8_t proto = kProtoTcp;
+  uint8_t state = 0;  // as ss shows it: a request socket is SYN_RECV, a timewait socket its substate
+  Address saddr;
+  Address daddr;
+  uint16_t sport = 0;
+  uint16_t dport = 0;
+  uint32_t pid = 0;  // owner, 0 when unknown
+  Comm comm;
+};
+
+// What -p / --comm / --port admit. Empty sets admit everything.
+struct HistFilter {
+  std::vector<uint32_t> pids;
+  std::string comm;
+  std::vector<uint16_t> ports;  // local or remote
+  bool empty() const { return pids.empty() && comm.empty() && ports.empty(); }
+  bool by_owner() const { return !pids.empty() || !comm.empty(); }
+  bool admits(uint32_t pid, std::string_view comm, uint16_t sport, uint16_t dport) const;
+  bool admits(const SockRecord& r) const { return admits(r.pid, r.comm.view(), r.sport, r.dport); }
+};
+
+// A count of sockets by one key (owner, local port, remote address).
+struct TopEntry {
+  std::string key;
+  uint64_t count = 0;
+};
+
+struct TopTables {
+  std::vector<TopEntry> owners;   // "nginx/1234"
+  std::vector<TopEntry> lports;   // "8080"
+  std::vector<TopEntry> raddrs;   // "10.0.0.7"
+};
+
+struct DriftReport {
+  uint64_t stale = 0;    // tracked, but sock_diag no longer lists it
+  uint64_t missing = 0;  // listed, but not tracked
+  uint64_t wrong = 0;    // tracked in another state
+  uint64_t total() const { return stale + missing + wrong; }
+};
+
+class Histogram {
+ public:
+  explicit Histogram(HistFilter filter = {}) : filter_(std::move(filter)) {}
+
+  // Replaces the event-tracked TCP sockets with a full TCP dump. Request
+  // sockets and bound-only sockets in it are polled ones (set_polled).
+  void seed(const std::vector<SockRecord>& tcp);
+  // A TCP transition (kernel or derived). Returns false when the filter does
+  // not admit its socket.
+  bool apply(const StateEvent& e);
+  // Replaces what is polled for `proto`: for TCP a dump of SYN_RECV and
+  // bound-only sockets (full SYN_RECV sockets that are tracked are skipped),
+  // for UDP every UDP socket.
+  void set_polled(uint8_t proto, const std::vector<SockRecord>& records);
+
+  // A point in the apply() sequence: take it just before a dump starts.
+  // Until reconcile(), -> CLOSE cookies are remembered (a socket closed
+  // while the dump ran is not missing).
+  uint64_t mark();
+  // Cookies whose tracked state differs from `tcp` (a full dump begun at
+  // `mark`), ignoring sockets an event touched since `mark`.
+  std::vector<uint64_t> differing(const std::vector<SockRecord>& tcp, uint64_t mark) const;
+  // Counts what still differs as drift and takes sock_diag's word for it.
+  DriftReport reconcile(const std::vector<SockRecord>& tcp, uint64_t mark);
+
+  // Counts as ss shows them (tracked + polled).
+  StateCounts tcp() const;
+  const StateCounts& udp() const { return udp_counts_; }
+  uint64_t tcp_total() const;
+  uint64_t udp_total() const;
+  // Kernel transitions applied, by (old, new); derived ones included.
+  const std::map<std::pair<uint8_t, uint8_t>, uint64_t>& transitions() const { return transitions_; }
+  uint64_t transitions_total() const { return transitions_total_; }
+  // Entries into `state` (new connections: see new_connections()).
+  uint64_t entries(uint8_t state) const { return entries_[state < kStateSlots ? state : 0]; }
+  // Connections started: active opens (CLOSE -> SYN_SENT) and children of
+  // listeners (LISTEN -> SYN_RECV).
+  uint64_t new_connections() const;
+  const DriftReport& drift_total() const { return drift_total_; }
+  uint64_t reconciles() const { return reconciles_; }
+  std::size_t tracked() const { return socks_.size(); }
+  const HistFilter& filter() const { return filter_; }
+
+  // The `n` largest owners / local ports / remote addresses of TCP sockets
+  // in `state` (tracked and polled).
+  TopTables top(uint8_t state, std::size_t n) const;
+  // Socket counts by (proto, state, owner pid, comm), for metrics.
+  struct OwnerCount {
+    uint8_t proto;
+    uint8_t state;
+    uint32_t pid;
+    std::string comm;
+    uint64_t count;
+  };
+  std::vector<OwnerCount> by_owner() const;
+
+ private:
+  struct Sock {
+    uint8_t state = 0;
+    uint16_t family = 0;
+    uint16_t sport = 0;
+    uint16_t dport = 0;
+    uint32_t pid = 0;
+    Address daddr;
+    Comm comm;
+    uint64_t gen = 0;  // last apply()
+  };
+  void count(uint8_t state, int64_t delta);
+  void put(uint64_t cookie, const SockRecord& r, uint64_t gen);
+  void erase(uint64_t cookie);
+  static bool polled_state(uint8_t state);
+  template <typename F>
+  void for_each_tcp(F&& f) const;
+
+  HistFilter filter_;
+  std::unordered_map<uint64_t, Sock> socks_;       // event-tracked TCP sockets, by cookie
+  std::unordered_map<uint16_t, uint64_t> listeners_;  // local port -> cookie of a tracked listener
+  std::unordered_map<uint64_t, uint64_t> closed_;  // cookie -> gen of its -> CLOSE (since the last reconcile)
+  std::vector<SockRecord> polled_tcp_;
+  std::vector<SockRecord> polled_udp_;
+  StateCounts tracked_counts_{};
+  StateCounts polled_tcp_counts_{};
+  StateCounts udp_counts_{};
+  std::map<std::pair<uint8_t, uint8_t>, uint64_t> transitions_;
+  StateCounts entries_{};
+  uint64_t transitions_total_ = 0;
+  uint64_t gen_ = 0;
+  DriftReport drift_total_;
+  uint64_t reconciles_ = 0;
+  bool recording_closes_ = false;  // between mark() and reconcile()
+};
+
+}  // namespace socktrace

@@ -1,0 +1,40 @@
+// Prometheus text exposition format (version 0.0.4) of the histogram, and
+// the ADDR:PORT a metrics endpoint listens on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/histogram.h"
+
+namespace socktrace {
+
+struct ListenAddress {
+  std::string host;  // numeric: "127.0.0.1", "::"
+  uint16_t port = 0;  // 0: any free port
+  int family = 0;     // AF_INET / AF_INET6
+};
+
+// "9100" and ":9100" -> 127.0.0.1:9100 (never every interface unless asked);
+// "0.0.0.0:9100", "127.0.0.1:9100", "[::1]:9100", "[::]:9100". Nothing on
+// bad input (names are not resolved: give an address).
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
+
+// Label value escaping of the exposition format: \ " and newline.
+std::string escape_label(std::string_view v);
+
+struct MetricsExtras {
+  std::vector<std::pair<std::string, uint64_t>> lost;  // where -> events lost (totals)
+  uint64_t timewait_unchecked = 0;  // -> CLOSE shown as is: sock_diag could not be asked
+};
+
+// Every metric, HELP and TYPE lines included. Per-owner gauges only when the
+// histogram's filter selects processes (-p, --comm): host-wide they would be
+// one series per process.
+std::string format_metrics(const Histogram& h, const MetricsExtras& extras);
+
+}  // namespace socktrace

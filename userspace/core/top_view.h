@@ -1,0 +1,52 @@
+// `socktrace top`: one refresh of the histogram as a terminal table (counts
+// per state, change since the last refresh, the largest owners / local
+// ports / remote addresses per state) or as one JSON `hist` object.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/histogram.h"
+#include "core/output.h"
+
+namespace socktrace {
+
+struct RefreshInfo {
+  uint64_t epoch_ns = 0;
+  uint64_t monotonic_ns = 0;
+  uint64_t lost = 0;   // events lost since start (all causes)
+  uint64_t drift = 0;  // drift found by the last reconciliation
+  uint64_t drift_total = 0;  // by every reconciliation so far
+  uint64_t reconciles = 0;
+};
+
+class TopView {
+ public:
+  // `clear_screen`: redraw in place (a terminal, not --once).
+  TopView(Output& out, bool json, bool clear_screen, std::size_t top_n = 3)
+      : out_(out), json_(json), clear_(clear_screen), top_n_(top_n) {}
+
+  void refresh(const Histogram& h, const RefreshInfo& info);
+
+ private:
+  void text(const Histogram& h, const RefreshInfo& info, double rate, double new_rate);
+  void json(const Histogram& h, const RefreshInfo& info, double rate, double new_rate);
+
+  Output& out_;
+  bool json_;
+  bool clear_;
+  std::size_t top_n_;
+  fmt::memory_buffer buf_;
+  bool first_ = true;
+  StateCounts last_tcp_{};
+  StateCounts last_udp_{};
+  uint64_t last_transitions_ = 0;
+  uint64_t last_new_ = 0;
+  uint64_t last_ns_ = 0;
+};
+
+}  // namespace socktrace

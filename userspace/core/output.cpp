@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -31,6 +33,8 @@ Output::Output(const std::string& path) : path_(path) {
     owned_ = true;
   }
   tty_ = isatty(fd_);
+  struct stat st{};
+  pipe_ = fstat(fd_, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
   buf_.reserve(kFlushAt * 2);
 }
 
@@ -46,6 +50,12 @@ void Output::write(std::string_view s) {
 }
 
 void Output::flush() {
+  // `socktrace states | head -1` on a quiet host: head is gone but nothing
+  // is written to notice it. A pipe whose reader closed polls as POLLERR.
+  if (ok_ && pipe_ && buf_.empty()) {
+    pollfd p{fd_, 0, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP))) ok_ = false;
+  }
   std::size_t done = 0;
   while (ok_ && done < buf_.size()) {
     ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);

@@ -23,7 +23,8 @@ class Output {
   // Takes the buffer's contents (used by views that format in place).
   void write(const fmt::memory_buffer& b) { write(std::string_view(b.data(), b.size())); }
   void flush();
-  // False once the reader has gone away or a write failed.
+  // False once the reader has gone away (noticed by the next write, or by
+  // flush() on an idle pipe) or a write failed.
   bool ok() const { return ok_; }
   bool is_terminal() const { return tty_; }
   const std::string& path() const { return path_; }
@@ -34,6 +35,7 @@ class Output {
   bool owned_ = false;
   bool ok_ = true;
   bool tty_ = false;
+  bool pipe_ = false;  // a pipe or socket: its reader can go away
   std::string buf_;
 };
 

@@ -73,7 +73,7 @@ if ((sanitize)); then
         mkdir -p build-sanitize/fuzz-corpus build-sanitize/fuzz-artifacts
         build-sanitize/tests/fuzz/socktrace_decode_fuzz -max_total_time="$fuzz_time" -timeout=20 \
           -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-sanitize/fuzz-artifacts/ \
-          build-sanitize/fuzz-corpus tests/fuzz/corpus 2>&1 | grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)'
+          build-sanitize/fuzz-corpus tests/fuzz/corpus 2>&1 | grep -v -E '^(#[0-9]+\s+(NEW|REDUCE|pulse)|\s+NEW_FUNC)'
         return "${PIPESTATUS[0]}"
       }
       step "fuzz decoders and views for ${fuzz_time} s (build-sanitize)" fuzz

@@ -1,22 +1,86 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test (unit + integration)
-# with ctest. Options:
-#   --sanitize   build with ASan+UBSan (into build-sanitize/) and run the tests there
+# Installs what is missing, builds, and runs every test. With no option (as
+# CI runs it), three steps:
+#   1. build-test/      the release build (g++): unit + integration tests
+#   2. build-sanitize/  clang with ASan+UBSan: the same unit + integration tests
+#   3. the libFuzzer target (built in step 2) over tests/fuzz/corpus for
+#      $FUZZ_TIME seconds (default 60)
+# Options:
+#   --quick            step 1 only
+#   --sanitize         steps 2 and 3 only
+#   --fuzz-time SEC    fuzzing time (0: no fuzzing)
+# Every step runs even when an earlier one failed; the summary at the end
+# says which failed, and the exit status is non-zero if any did.
 # Integration tests need root and BPF; under CI=true their absence is a failure.
-set -euo pipefail
+set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
-build_dir=build-test
-cmake_args=(-DSOCKTRACE_TESTS=ON)
-for arg in "$@"; do
-  case "$arg" in
-    --sanitize) build_dir=build-sanitize; cmake_args+=(-DSOCKTRACE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
-    *) echo "tools/test.sh: unknown option '$arg' (known: --sanitize)" >&2; exit 2 ;;
+plain=1 sanitize=1
+fuzz_time=${FUZZ_TIME:-60}
+while (($#)); do
+  case "$1" in
+    --quick) sanitize=0 ;;
+    --sanitize) plain=0 ;;
+    --fuzz-time)
+      [[ ${2:-} =~ ^[0-9]+$ ]] || { echo "tools/test.sh: --fuzz-time needs a number of seconds" >&2; exit 2; }
+      fuzz_time=$2
+      shift ;;
+    *) echo "tools/test.sh: unknown option '$1' (known: --quick, --sanitize, --fuzz-time SEC)" >&2; exit 2 ;;
   esac
+  shift
 done
-"$here/deps.sh"
-BUILD_DIR=$build_dir "$here/build.sh" "${cmake_args[@]}"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
-cd "$build_dir"
-ctest --output-on-failure --timeout 300
+"$here/deps.sh" || exit 1
+
+results=()
+failed=0
+step() {  # step NAME COMMAND...: runs it, records the outcome and its time
+  local name=$1 start=$SECONDS
+  shift
+  echo "=== tools/test.sh: $name" >&2
+  if "$@"; then
+    results+=("ok      $name ($((SECONDS - start)) s)")
+  else
+    results+=("FAILED  $name ($((SECONDS - start)) s)")
+    failed=1
+  fi
+}
+
+run_ctest() {  # run_ctest BUILD_DIR
+  (cd "$1" && ctest --output-on-failure --timeout 300 -j"$(nproc)")
+}
+
+if ((plain)); then
+  step "build (build-test)" env BUILD_DIR=build-test "$here/build.sh" -DSOCKTRACE_TESTS=ON
+  [[ ${results[-1]} == ok* ]] && step "unit + integration tests (build-test)" run_ctest build-test
+fi
+
+if ((sanitize)); then
+  # clang for both: the fuzzer needs it, and one instrumented build of the
+  # core serves the tests and the fuzz target.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  step "build, ASan+UBSan (build-sanitize)" env BUILD_DIR=build-sanitize BUILD_TYPE=RelWithDebInfo "$here/build.sh" \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSOCKTRACE_TESTS=ON -DSOCKTRACE_SANITIZE=ON \
+    -DSOCKTRACE_FUZZ=ON -DSOCKTRACE_BENCH=OFF
+  if [[ ${results[-1]} == ok* ]]; then
+    step "unit + integration tests, ASan+UBSan (build-sanitize)" run_ctest build-sanitize
+    if ((fuzz_time > 0)); then
+      fuzz() {
+        # New inputs go to the first directory (kept between runs); the
+        # committed seeds are read only. A crash leaves its input in
+        # build-sanitize/fuzz-artifacts/: once fixed, commit it to
+        # tests/fuzz/corpus/, where the FuzzCorpus.Replay test keeps it.
+        mkdir -p build-sanitize/fuzz-corpus build-sanitize/fuzz-artifacts
+        build-sanitize/tests/fuzz/socktrace_decode_fuzz -max_total_time="$fuzz_time" -timeout=20 \
+          -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build-sanitize/fuzz-artifacts/ \
+          build-sanitize/fuzz-corpus tests/fuzz/corpus 2>&1 | grep -v -E '^(#[0-9]+\s+(NEW|REDUCE|pulse)|\s+NEW_FUNC)'
+        return "${PIPESTATUS[0]}"
+      }
+      step "fuzz decoders and views for ${fuzz_time} s (build-sanitize)" fuzz
+    fi
+  fi
+fi
+
+echo "=== tools/test.sh: summary" >&2
+printf '  %s\n' "${results[@]}" >&2
+exit "$failed"

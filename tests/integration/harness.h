@@ -46,6 +46,7 @@ class Socktrace {
   // or -1 if it is still running.
   int wait_exit(int timeout_ms);
   const std::string& stderr_text() const { return err_; }
+  pid_t pid() const { return pid_; }
 
  private:
   void start_and_wait_ready(const std::vector<std::string>& args, int stdout_fd);
@@ -62,6 +63,20 @@ struct RunResult {
   std::string err;
 };
 RunResult run_socktrace(const std::vector<std::string>& args, int timeout_sec = 10);
+
+// BPF objects a process holds through its fds (/proc/PID/fdinfo): program
+// ids (of its program fds and of its links' programs), link ids, map ids.
+struct BpfIds {
+  std::vector<int> progs, links, maps;
+};
+BpfIds bpf_ids_held_by(pid_t pid);
+// Whether the kernel still has a BPF program / link with this id (bpftool).
+bool bpf_prog_exists(int id);
+bool bpf_link_exists(int id);
+// Ids of loaded programs named as socktrace's that no process holds an fd
+// to (directly or through a link): leaked, e.g. pinned. Programs of other
+// socktrace instances running at the same time are held, so not counted.
+std::vector<int> orphan_socktrace_programs();
 
 // Forks `body` into a child process; returns its pid. The child _exits with
 // body's return value.

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -253,6 +255,112 @@ int Gate::wait() {
   int value = 0;
   if (read(fds_[0], &value, sizeof(value)) != sizeof(value)) return -1;
   return value;
+}
+
+}  // namespace socktrace::testing
+
+namespace socktrace::testing {
+
+namespace {
+std::string run_capture(const std::string& cmd, int* status = nullptr) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  if (status) *status = st;
+  return out;
+}
+
+// "key:\tvalue" of one fdinfo file.
+std::map<std::string, std::string> read_fdinfo(const std::string& path) {
+  std::map<std::string, std::string> out;
+  std::ifstream f(path);
+  for (std::string line; std::getline(f, line);) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::size_t v = colon + 1;
+    while (v < line.size() && (line[v] == '\t' || line[v] == ' ')) ++v;
+    out[line.substr(0, colon)] = line.substr(v);
+  }
+  return out;
+}
+
+void add_held(pid_t pid, BpfIds& ids) {
+  std::error_code ec;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    auto info = read_fdinfo(e.path());
+    if (info.count("link_id")) ids.links.push_back(std::stoi(info["link_id"]));
+    if (info.count("prog_id")) ids.progs.push_back(std::stoi(info["prog_id"]));
+    if (info.count("map_id")) ids.maps.push_back(std::stoi(info["map_id"]));
+  }
+}
+}  // namespace
+
+BpfIds bpf_ids_held_by(pid_t pid) {
+  BpfIds ids;
+  add_held(pid, ids);
+  return ids;
+}
+
+bool bpf_prog_exists(int id) {
+  return std::system(("bpftool prog show id " + std::to_string(id) + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+bool bpf_link_exists(int id) {
+  return std::system(("bpftool link show id " + std::to_string(id) + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+std::vector<int> orphan_socktrace_programs() {
+  // The entry points of bpf/*.bpf.c (names may be cut to 15 characters).
+  static const char* kNames[] = {"on_process_fork", "on_process_exit", "on_inet_sock_set_state",
+                                 "on_tcp_send_reset", "on_tcp_receive_reset", "on_exit_accept4",
+                                 "on_exit_accept", "on_sys_enter", "on_sys_exit"};
+  auto candidates = [] {
+    std::set<int> ids;
+    std::istringstream in(run_capture("bpftool prog show 2>/dev/null"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || !std::isdigit(static_cast<unsigned char>(line[0]))) continue;
+      auto at = line.find(" name ");
+      if (at == std::string::npos) continue;
+      std::string name = line.substr(at + 6, line.find(' ', at + 6) - (at + 6));
+      for (const char* n : kNames)
+        if (name.size() >= 15 && std::string(n).rfind(name, 0) == 0) ids.insert(std::stoi(line));
+        else if (name == n) ids.insert(std::stoi(line));
+    }
+    return ids;
+  };
+  auto held_anywhere = [] {
+    BpfIds ids;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+      std::string n = e.path().filename();
+      if (!n.empty() && std::isdigit(static_cast<unsigned char>(n[0]))) add_held(std::stoi(n), ids);
+    }
+    return std::set<int>(ids.progs.begin(), ids.progs.end());
+  };
+  // A program whose last fd is being closed right now is briefly neither
+  // held nor gone: only what stays unheld over a second counts.
+  std::set<int> orphans;
+  for (int round = 0; round < 3; ++round) {
+    std::set<int> now = candidates(), held = held_anywhere(), unheld;
+    for (int id : now)
+      if (!held.count(id)) unheld.insert(id);
+    if (round == 0) {
+      orphans = unheld;
+    } else {
+      std::set<int> both;
+      for (int id : orphans)
+        if (unheld.count(id)) both.insert(id);
+      orphans = both;
+    }
+    if (orphans.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return {orphans.begin(), orphans.end()};
 }
 
 }  // namespace socktrace::testing

@@ -137,11 +137,11 @@ int run_syscalls(const Options& o) {
   if (!command) {
     // The pids may have exited between the check and the attachment.
     tracees.sweep();
+    if (by_pid && tracees.empty()) throw UsageError("every traced process exited before socktrace attached");
     for (int pid : o.filters.pids) fmt::print(stderr, "socktrace: Process {} attached\n", pid);
     if (!by_pid)
       fmt::print(stderr, "socktrace: tracing network syscalls{}; Ctrl-C to stop\n",
                  filters.any() ? filters.describe() : " host-wide");
-    if (by_pid && tracees.empty()) throw UsageError("every traced process exited before socktrace attached");
   } else {
     command->release();
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@ Output::Output(const std::string& path, const OutputPolicy& policy) : path_(path
     owned_ = true;
   }
   tty_ = isatty(fd_);
+  struct stat st{};
+  pipe_ = fstat(fd_, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
   buf_.reserve(kFlushAt * 2);
 }
 
@@ -132,6 +135,12 @@ bool Output::write_all(std::string_view data) {
 }
 
 void Output::flush() {
+  // `socktrace states | head -1` on a quiet host: head is gone but nothing
+  // is written to notice it. A pipe whose reader closed polls as POLLERR.
+  if (ok_ && pipe_ && buf_.empty()) {
+    pollfd p{fd_, 0, 0};
+    if (::poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP))) ok_ = false;
+  }
   if (!ok_ || buf_.empty()) {
     buf_.clear();
     return;

@@ -39,7 +39,8 @@ class Output {
   uint64_t lines_lost() const { return lines_lost_; }
   uint64_t write_errors() const { return write_errors_; }
   uint64_t rotations() const { return rotations_; }
-  // False once the reader has gone away or a write failed.
+  // False once the reader has gone away (noticed by the next write, or by
+  // flush() on an idle pipe) or a write failed.
   bool ok() const { return ok_; }
   bool is_terminal() const { return tty_; }
   const std::string& path() const { return path_; }
@@ -60,6 +61,7 @@ class Output {
   bool owned_ = false;
   bool ok_ = true;
   bool tty_ = false;
+  bool pipe_ = false;  // a pipe or socket: its reader can go away
   std::string buf_;
 };
 

@@ -1,0 +1,380 @@
+// Runtime faults and user mistakes against the real binary and real BPF: a
+// consumer stopped under load, SIGKILL, two instances at once, exec and pid
+// reuse in the traced set, a reader that goes away, and bad input.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace socktrace::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+int listen_v4() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  listen(fd, 4096);
+  return fd;
+}
+
+int port_of(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+int connect_v4(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// `n` loopback connections to a local server, each closed by the client.
+void churn(int n, int* port_out = nullptr) {
+  int l = listen_v4();
+  if (port_out) *port_out = port_of(l);
+  int port = port_of(l);
+  std::thread server([&] {
+    for (int i = 0; i < n; ++i) {
+      int c = accept(l, nullptr, nullptr);
+      char buf[64];
+      while (read(c, buf, sizeof(buf)) > 0) {
+      }
+      close(c);
+    }
+  });
+  for (int i = 0; i < n; ++i) {
+    int s = connect_v4(port);
+    if (s >= 0) close(s);
+  }
+  server.join();
+  close(l);
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream f(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(f, line);) out.push_back(line);
+  return out;
+}
+
+long count_port(const std::vector<JsonLine>& lines, int port) {
+  std::string p = std::to_string(port);
+  return std::count_if(lines.begin(), lines.end(), [&](const JsonLine& l) {
+    return l.at("event") == "state" && (l.at("sport") == p || l.at("dport") == p);
+  });
+}
+
+// SIGSTOP the consumer while 2000 connections (20 002 transitions, 3.5 MB)
+// go through a 64 KiB ring buffer: the overflow is counted and reported
+// after SIGCONT, and the output is still whole JSON lines.
+TEST(Faults, StoppedConsumerCountsLossAndOutputStaysWhole) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("out.json");
+  Socktrace st({"states", "--json", "--buffer-size", "64K", "-o", out});
+  ASSERT_EQ(kill(st.pid(), SIGSTOP), 0);
+  int port = 0;
+  churn(2000, &port);
+  std::this_thread::sleep_for(2s);  // stopped for seconds, as the issue asks
+  ASSERT_EQ(kill(st.pid(), SIGCONT), 0);
+  std::this_thread::sleep_for(1500ms);  // a loss check runs every second
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+
+  std::vector<JsonLine> lines;
+  int n = 0;
+  for (const std::string& line : read_lines(out)) {
+    ++n;
+    ASSERT_FALSE(line.empty()) << "line " << n;
+    ASSERT_EQ(line.front(), '{') << "line " << n << ": " << line;
+    ASSERT_EQ(line.back(), '}') << "line " << n << ": " << line;
+    JsonLine j;
+    ASSERT_NO_THROW(j = parse_flat_json(line)) << line;
+    ASSERT_TRUE(j.count("event")) << line;
+    lines.push_back(j);
+  }
+  long lost = 0, ringbuf_reports = 0;
+  for (const auto& l : lines)
+    if (l.at("event") == "lost") {
+      lost += std::stol(l.at("count"));
+      ringbuf_reports += l.at("where") == "ringbuf";
+    }
+  long seen = count_port(lines, port);
+  constexpr long kExpected = 2000 * 10 + 2;
+  EXPECT_GT(ringbuf_reports, 0) << "a full ring buffer must be reported; saw " << seen << " transitions";
+  EXPECT_LT(seen, kExpected);
+  // Other tracers' traffic shares the buffer and the loss: at least ours is
+  // accounted for.
+  EXPECT_GE(seen + lost, kExpected) << "transitions vanished without being reported";
+  EXPECT_NE(st.stderr_text().find(" " + std::to_string(lost) + " lost"), std::string::npos) << st.stderr_text();
+}
+
+// The kernel owns links through their fds: a socktrace killed with SIGKILL
+// (no destructor runs) leaves no program, link or map behind.
+TEST(Faults, SigkillLeavesNothingAttached) {
+  REQUIRE_BPF();
+  TempDir dir;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"states", "-o", dir.path("a")},
+        std::vector<std::string>{"-y", "-T", "-o", dir.path("b")}}) {
+    Socktrace st(args);
+    BpfIds held = bpf_ids_held_by(st.pid());
+    ASSERT_FALSE(held.progs.empty());
+    ASSERT_FALSE(held.links.empty());
+    for (int id : held.progs) ASSERT_TRUE(bpf_prog_exists(id)) << id;
+    ASSERT_EQ(st.stop(SIGKILL), -1);  // killed: no exit code
+    // Freeing is deferred (RCU); give it a few seconds.
+    auto gone = [&] {
+      for (int id : held.progs)
+        if (bpf_prog_exists(id)) return false;
+      for (int id : held.links)
+        if (bpf_link_exists(id)) return false;
+      return true;
+    };
+    for (int i = 0; i < 50 && !gone(); ++i) std::this_thread::sleep_for(100ms);
+    for (int id : held.progs) EXPECT_FALSE(bpf_prog_exists(id)) << "program " << id << " outlived socktrace";
+    for (int id : held.links) EXPECT_FALSE(bpf_link_exists(id)) << "link " << id << " outlived socktrace";
+  }
+  EXPECT_EQ(orphan_socktrace_programs(), std::vector<int>{});
+}
+
+// Two instances at once: each has its own programs, maps and ring buffer;
+// both see every transition, and stopping one leaves the other tracing.
+TEST(Faults, TwoInstancesAreIndependent) {
+  REQUIRE_BPF();
+  TempDir dir;
+  auto a = std::make_unique<Socktrace>(std::vector<std::string>{"states", "--json", "-o", dir.path("a")});
+  Socktrace b({"states", "--json", "-o", dir.path("b")});
+  BpfIds ia = bpf_ids_held_by(a->pid()), ib = bpf_ids_held_by(b.pid());
+  for (int id : ia.progs) EXPECT_EQ(std::count(ib.progs.begin(), ib.progs.end(), id), 0) << "shared program";
+  for (int id : ia.maps) EXPECT_EQ(std::count(ib.maps.begin(), ib.maps.end(), id), 0) << "shared map";
+
+  int port1 = 0, port2 = 0;
+  churn(20, &port1);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(a->stop(), 0);
+  a.reset();
+  churn(20, &port2);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(b.stop(), 0) << b.stderr_text();
+
+  auto la = read_json_lines(dir.path("a")), lb = read_json_lines(dir.path("b"));
+  auto transitions = [](const std::vector<JsonLine>& lines, int port) {
+    std::vector<std::string> out;
+    std::string p = std::to_string(port);
+    for (const auto& l : lines)
+      if (l.at("event") == "state" && (l.at("sport") == p || l.at("dport") == p))
+        out.push_back(l.at("cookie") + " " + l.at("old") + ">" + l.at("new"));
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto lost = [](const std::vector<JsonLine>& lines) {
+    std::size_t n = 0;
+    for (const auto& l : lines)
+      if (l.at("event") == "lost") n += std::stoul(l.at("count"));
+    return n;
+  };
+  // Under load a transition can be a (reported) BPF recursion miss in one
+  // instance and not the other; then only the accounting is compared.
+  constexpr std::size_t kExpected = 20 * 10 + 2;
+  auto a1 = transitions(la, port1), b1 = transitions(lb, port1);
+  std::size_t lost_a = lost(la), lost_b = lost(lb);
+  EXPECT_GE(a1.size() + lost_a, kExpected);
+  EXPECT_GE(b1.size() + lost_b, kExpected);
+  if (lost_a == 0 && lost_b == 0) {
+    EXPECT_EQ(a1.size(), kExpected);
+    EXPECT_EQ(a1, b1) << "both instances must see the same transitions";
+  }
+  EXPECT_EQ(transitions(la, port2).size(), 0u);
+  EXPECT_GE(transitions(lb, port2).size() + lost_b, kExpected) << "b stopped tracing when a ended";
+  EXPECT_GT(transitions(lb, port2).size(), 0u) << "b stopped tracing when a ended";
+}
+
+// exec replaces the program, not the process: the pid stays in the kernel's
+// set and the trace goes on with the new program's calls.
+TEST(Faults, SyscallTraceContinuesAcrossExec) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("out");
+  // bash connects (refused) on its own, then becomes netload.
+  std::string script = std::string("{ : 3<>/dev/tcp/127.0.0.1/1; } 2>/dev/null; exec ") + NETLOAD_BINARY + " " +
+                       dir.path("");
+  RunResult r = run_socktrace({"-o", out, "--", "/bin/bash", "-c", script}, 30);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = read_lines(out);
+  std::size_t refused = lines.size(), after = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (refused == lines.size() && lines[i].find("sin_port=htons(1),") != std::string::npos &&
+        lines[i].find("ECONNREFUSED") != std::string::npos)
+      refused = i;
+    // netload's main thread: its unix socketpair.
+    if (i > refused && lines[i].find("socketpair(AF_UNIX, SOCK_STREAM") != std::string::npos) ++after;
+  }
+  ASSERT_LT(refused, lines.size()) << "bash's connect before the exec is missing\n" << r.err;
+  EXPECT_GT(after, 0u) << "nothing traced after the exec";
+}
+
+// Forks a child that runs `body` once released; returns its pid.
+pid_t spawn_gated(Gate& gate, const std::function<int()>& body) {
+  return spawn([&gate, body] {
+    gate.wait();
+    return body();
+  });
+}
+
+// A UDP socket bound nowhere sending one datagram to `port`: a call that
+// names its process in the trace (the port).
+int send_marker(int port) {
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  close(s);
+  return 0;
+}
+
+// Fork with this pid, by setting the last pid given out (root, host pid
+// namespace). Returns the child's pid (== pid on success); the child runs
+// `body`.
+pid_t fork_with_pid(pid_t pid, const std::function<int()>& body) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    {
+      std::ofstream last("/proc/sys/kernel/ns_last_pid");
+      last << pid - 1;
+    }
+    pid_t child = spawn(body);
+    if (child == pid) return child;
+    wait_child(child);
+  }
+  return -1;
+}
+
+// A traced process that exited leaves the kernel's pid set: another process
+// given the same pid later is not traced.
+TEST(Faults, ReusedPidIsNotTraced) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("out");
+  Gate go_a, go_b;
+  pid_t a = spawn_gated(go_a, [] { return send_marker(9); });
+  pid_t b = spawn_gated(go_b, [] { return send_marker(10); });
+  Socktrace st({"-p", std::to_string(a) + "," + std::to_string(b), "-o", out});
+  go_a.open();
+  ASSERT_EQ(wait_child(a), 0);
+  // a is gone and reaped; its pid goes to a new process.
+  pid_t c = fork_with_pid(a, [] { return send_marker(11); });
+  if (c < 0) GTEST_SKIP() << "could not get pid " << a << " again (busy host)";
+  ASSERT_EQ(wait_child(c), 0);
+  go_b.open();
+  ASSERT_EQ(wait_child(b), 0);
+  EXPECT_EQ(st.wait_exit(10'000), 0) << st.stderr_text();
+  std::string text;
+  for (const auto& l : read_lines(out)) text += l + "\n";
+  EXPECT_NE(text.find("htons(9)"), std::string::npos) << text;
+  EXPECT_NE(text.find("htons(10)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("htons(11)"), std::string::npos) << "the pid's new process was traced:\n" << text;
+}
+
+// `socktrace states | head -1` on a quiet host: head takes the header and
+// leaves; socktrace must notice without waiting for a line to write.
+TEST(Faults, PipeToHeadEndsPromptly) {
+  REQUIRE_BPF();
+  for (std::string args : {"states", "states --timeline"}) {
+    std::string cmd = std::string(SOCKTRACE_BINARY) + " " + args + " 2>/dev/null | head -1";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    char line[512] = {};
+    ASSERT_NE(fgets(line, sizeof(line), p), nullptr) << args;
+    auto start = std::chrono::steady_clock::now();
+    int status = pclose(p);  // waits for socktrace too
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_TRUE(WIFEXITED(status)) << args;
+    EXPECT_LT(secs, 5.0) << args << ": socktrace kept running after head left";
+  }
+}
+
+// Every user mistake: exit 2, one line on stderr that names the problem,
+// quickly, and no BPF program left behind. (Cases already covered in
+// states_test.cpp and syscalls_test.cpp are not repeated; `check`, which
+// exits 3, is not built yet.)
+TEST(BadInput, ExitTwoOneLineNothingLoaded) {
+  REQUIRE_BPF();
+  TempDir dir;
+  // A zombie: it exists when socktrace checks, but has exited by the time
+  // the programs are attached; the error comes after loading.
+  pid_t zombie = spawn([] { return 0; });
+  std::this_thread::sleep_for(200ms);
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  } cases[] = {
+      {{"-p", "0"}, "--pid"},
+      {{"-p", "-5"}, "--pid"},
+      {{"states", "-p", "1,abc"}, "abc"},
+      {{"-p", std::to_string(zombie)}, "exited before socktrace attached"},
+      {{"-p", "1", "--", "/bin/true"}, "not both"},
+      {{"-s", "abc", "--", "/bin/true"}, "--string-limit"},
+      {{"-e", "trace=!all", "--", "/bin/true"}, "selects no syscall"},
+      {{"-e", "trace=tcp_close", "--", "/bin/true"}, "tcp_close"},
+      {{"--buffer-size", "3M", "--", "/bin/true"}, "--buffer-size"},
+      {{"--buffer-size", "abc", "--", "/bin/true"}, "--buffer-size"},
+      {{"states", "--buffer-size", "2G"}, "--buffer-size"},
+      {{"top", "--interval", "0"}, "--interval"},
+      {{"top", "--interval", "abc"}, "--interval"},
+      {{"log", "--max-files", "0", "-o", dir.path("log")}, "--max-files"},
+      {{"--", "/etc/passwd"}, "not executable"},
+      {{"no-such-command-socktrace"}, "command not found"},
+      {{"states", "--cgroup", "/sys/fs/cgroup/no-such-cgroup-socktrace"}, "--cgroup"},
+      {{"states", "--container", "no-such-container"}, "--container"},
+      {{"--cgroup", "/sys/fs/cgroup/no-such-cgroup-socktrace", "--", "/bin/true"}, "--cgroup"},
+      {{"-T", "-o", "/nonexistent-dir/x", "--", "/bin/true"}, "cannot write output file"},
+      {{"states", "--timeline", "-o", "/proc/no-such/x"}, "cannot write output file"},
+      {{"states", "--json", "--bogus"}, "--bogus"},
+      {{"states", "--", "/bin/true"}, "takes no command"},
+  };
+  for (const auto& c : cases) {
+    std::string what;
+    for (const auto& a : c.args) what += a + " ";
+    auto start = std::chrono::steady_clock::now();
+    RunResult r = run_socktrace(c.args, 10);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(r.exit_code, 2) << what << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << what << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("socktrace: ", 0), 0u) << what << ": " << r.err;
+    // The issue asks for a second; the bound is generous for a loaded
+    // machine and sanitizer builds (measured: under 0.4 s, most under 10 ms).
+    EXPECT_LT(secs, 3.0) << what;
+  }
+  wait_child(zombie);
+  EXPECT_EQ(orphan_socktrace_programs(), std::vector<int>{});
+}
+
+}  // namespace
+}  // namespace socktrace::testing

@@ -9,6 +9,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "app/loss_reporter.h"
 #include "app/signals.h"
 #include "core/cli.h"
 #include "core/clock.h"
@@ -28,22 +29,6 @@
 namespace socktrace {
 
 namespace {
-
-// Reports each loss counter's growth as it happens: nothing is dropped
-// silently.
-class LossReporter {
- public:
-  template <typename Sink>
-  void update(const LossCounts& now, Sink&& sink) {
-    if (now.ringbuf > last_.ringbuf) sink(now.ringbuf - last_.ringbuf, "ringbuf");
-    if (now.recursion > last_.recursion) sink(now.recursion - last_.recursion, "recursion");
-    if (now.owner_map > last_.owner_map) sink(now.owner_map - last_.owner_map, "owner_map");
-    last_ = now;
-  }
-
- private:
-  LossCounts last_;
-};
 
 // Sockets older than socktrace: their owners come from sock_diag (cookie,
 // inode) and /proc (inode -> process), so that -p and the children of old

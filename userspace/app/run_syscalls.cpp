@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/command.h"
+#include "app/loss_reporter.h"
 #include "app/signals.h"
 #include "core/cgroups.h"
 #include "core/clock.h"
@@ -56,20 +57,6 @@ class Tracees {
 
  private:
   std::set<uint32_t> live_;
-};
-
-class LossReporter {
- public:
-  template <typename Sink>
-  void update(const LossCounts& now, Sink&& sink) {
-    if (now.ringbuf > last_.ringbuf) sink(now.ringbuf - last_.ringbuf, "ringbuf");
-    if (now.recursion > last_.recursion) sink(now.recursion - last_.recursion, "recursion");
-    if (now.pid_map > last_.pid_map) sink(now.pid_map - last_.pid_map, "pid_map");
-    last_ = now;
-  }
-
- private:
-  LossCounts last_;
 };
 
 }  // namespace

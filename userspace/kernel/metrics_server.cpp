@@ -117,7 +117,8 @@ void MetricsServer::serve() {
     std::vector<Client> kept;
     for (std::size_t i = 0; i < clients.size(); ++i) {
       Client& c = clients[i];
-      short ev = fds[i + 2].revents;
+      // Clients accepted in this round have no pollfd yet.
+      short ev = i + 2 < fds.size() ? fds[i + 2].revents : 0;
       bool done = now - c.since > kClientTimeout;
       if (!done && c.out.empty() && (ev & (POLLIN | POLLHUP | POLLERR))) {
         char buf[2048];

@@ -409,5 +409,79 @@ TEST(Log, FullFilesystemReportedSurvivedAndResumed) {
   EXPECT_GE(static_cast<long>(second.server_cookies.size()) + recursion, 50) << describe(second);
 }
 
+std::string http_get(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a))) {
+    close(fd);
+    return "";
+  }
+  std::string req = "GET " + path + " HTTP/1.0\r\n\r\n";
+  (void)!write(fd, req.data(), req.size());
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  close(fd);
+  return out;
+}
+
+long metric(const std::string& body, const std::string& series) {
+  auto at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stol(body.substr(at + series.size() + 2));
+}
+
+// --syscalls, --hist-interval and --metrics together: the syscall objects of
+// the workload's connect/accept in the file beside its transitions and
+// connections, hist objects, and /metrics counting what was written.
+TEST(Log, SyscallsHistAndMetrics) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string log = dir.path("sock.log");
+  Socktrace st({"log", "-o", log, "--comm", kComm, "--syscalls", "--hist-interval", "0.2", "--metrics", "127.0.0.1:0"});
+  auto at = st.stderr_text().find("http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << st.stderr_text();
+  int metrics_port = std::stoi(st.stderr_text().substr(at + 17));
+  Gate port_gate;
+  pid_t child = burst(20, port_gate);
+  int port = port_gate.wait();
+  ASSERT_EQ(wait_child(child), 0);
+  std::string body;
+  for (int i = 0; i < 100; ++i) {  // published once a second
+    body = http_get(metrics_port, "/metrics");
+    if (metric(body, "socktrace_log_connections_total") >= 20) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GE(metric(body, "socktrace_log_connections_total"), 20) << body;
+  EXPECT_GT(metric(body, "socktrace_log_bytes_written_total"), 0) << body;
+  EXPECT_GE(metric(body, "socktrace_log_syscalls_total"), 40) << body;  // 20 connect + 20 accept at least
+  EXPECT_EQ(metric(body, "socktrace_log_write_errors_total"), 0) << body;
+  EXPECT_NE(body.find("socktrace_tcp_transitions_total{old=\"LAST_ACK\",new=\"CLOSE\"}"), std::string::npos) << body;
+  EXPECT_NE(body.find("socktrace_sockets{proto=\"tcp\",state=\"TIME_WAIT\"}"), std::string::npos) << body;
+  ASSERT_EQ(stop(st, SIGTERM), 0) << st.stderr_text();
+
+  Tally t;
+  tally_file(log, port, t);
+  EXPECT_EQ(t.bad_lines, 0) << t.first_bad;
+  long connects = 0, accepts = 0, hists = 0;
+  std::ifstream f(log);
+  for (std::string line; std::getline(f, line);) {
+    JsonLine j = parse_flat_json(line);
+    if (j["event"] == "hist") ++hists;
+    if (j["event"] != "syscall" || j["comm"] != kComm) continue;
+    if (j["name"] == "connect" && j["args"].find("\"port\":" + std::to_string(port)) != std::string::npos) ++connects;
+    if (j["name"] == "accept" || j["name"] == "accept4") ++accepts;
+  }
+  long recursion = t.lost.count("recursion") ? t.lost.at("recursion") : 0;
+  EXPECT_LE(connects, 20);
+  EXPECT_GE(connects + recursion, 20) << describe(t);
+  EXPECT_GE(accepts + recursion, 20) << describe(t);
+  EXPECT_GE(hists, 1);
+  EXPECT_GE(static_cast<long>(t.server_cookies.size()) + recursion, 20) << describe(t);
+}
+
 }  // namespace
 }  // namespace socktrace::testing

@@ -81,3 +81,43 @@ TEST(Metrics, PerProcessSeriesWhenFilteredAndLabelsEscaped) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+TEST(LogMetrics, CountersAndLossesWithoutHistogram) {
+  LogMetrics m;
+  m.transitions[{1, 4}] = 7;
+  m.lost = {{"ringbuf", 0}, {"write", 12}};
+  m.connections = 3;
+  m.rotations = 2;
+  m.bytes_written = 4096;
+  m.write_errors = 1;
+  std::string text = format_log_metrics(m, nullptr);
+  EXPECT_NE(text.find("socktrace_tcp_transitions_total{old=\"ESTABLISHED\",new=\"FIN_WAIT1\"} 7\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("socktrace_events_lost_total{where=\"write\"} 12\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("socktrace_log_connections_total 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("socktrace_log_rotations_total 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("socktrace_log_bytes_written_total 4096\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("socktrace_log_write_errors_total 1\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("socktrace_sockets{"), std::string::npos) << "no gauges without a histogram";
+}
+
+TEST(LogMetrics, WithHistogramEachSeriesOnce) {
+  Histogram h;
+  LogMetrics m;
+  m.lost = {{"write", 5}};
+  std::string text = format_log_metrics(m, &h);
+  EXPECT_NE(text.find("socktrace_sockets{proto=\"tcp\",state=\"ESTABLISHED\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("socktrace_events_lost_total{where=\"write\"} 5\n"), std::string::npos) << text;
+  for (const char* name : {"# TYPE socktrace_tcp_transitions_total", "# TYPE socktrace_events_lost_total",
+                           "# TYPE socktrace_log_connections_total"}) {
+    auto first = text.find(name);
+    ASSERT_NE(first, std::string::npos) << name;
+    EXPECT_EQ(text.find(name, first + 1), std::string::npos) << name << " twice";
+  }
+}
+
+}  // namespace
+}  // namespace socktrace

@@ -6,15 +6,27 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
+#include <array>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <unordered_set>
 
+#include "app/live_histogram.h"
 #include "app/loss_reporter.h"
 #include "app/signals.h"
 #include "core/cli.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/error.h"
+#include "core/histogram.h"
+#include "core/metrics.h"
+#include "core/syscall_view.h"
+#include "core/syscalls.h"
+#include "core/top_view.h"
+#include "kernel/metrics_server.h"
 #include "core/names.h"
 #include "core/output.h"
 #include "core/states_view.h"
@@ -70,6 +82,8 @@ std::string log_header(const Options& o) {
       .field("pids", pids)
       .field("max_size", o.max_size)
       .field("max_files", o.max_files)
+      .field("syscalls", o.log_syscalls)
+      .raw_field("hist_interval", fmt::format("{}", o.hist_interval))
       .end_line();
   return std::string(buf.data(), buf.size());
 }
@@ -96,6 +110,11 @@ ResolvedFilters validate(const Options& o) {
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
       throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
+  if (o.mode != Mode::kLog && (!o.metrics.empty() || o.log_syscalls || o.hist_interval > 0))
+    throw UsageError("--metrics, --syscalls and --hist-interval belong to 'socktrace log'");
+  if (o.hist_interval > 0 && (!o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.netns.empty()))
+    throw UsageError("--hist-interval counts sockets host-wide or by -p/--comm; it does not take --cgroup, "
+                     "--container or --netns yet");
   if (o.filters.follow_forks) throw UsageError("states does not take -f: sockets are filtered by their owner (-p), "
                                                "cgroup (--cgroup, --container), netns and comm");
   return resolve_filters(o.filters);
@@ -117,6 +136,65 @@ void reconcile_timelines(TimelineView& view) {
                       monotonic_now_ns());
 }
 
+std::unique_ptr<MetricsServer> metrics_server(const std::string& spec) {
+  if (spec.empty()) return nullptr;
+  auto addr = parse_listen_address(spec);
+  if (!addr)
+    throw UsageError(fmt::format("bad --metrics '{}': give [ADDR:]PORT with a numeric address, e.g. 127.0.0.1:9464 "
+                                 "or [::1]:9464",
+                                 spec));
+  return std::make_unique<MetricsServer>(*addr);
+}
+
+// `log --hist-interval`: sockets per state as ss counts them, kept from the
+// log's own transitions (no second ring buffer), seeded by sock_diag and
+// reconciled with it before each `hist` object, so each one equals ss.
+class LogHistogram {
+ public:
+  explicit LogHistogram(const Options& o) : hist_(filter_of(o)) {
+    std::vector<SockRecord> records = diag_records(IPPROTO_TCP, kSsTcpStates, owners());
+    hist_.seed(records);
+  }
+  Histogram& hist() { return hist_; }
+  // Polls what no event shows, reconciles with a full dump (the events up
+  // to now must have been applied: drain first).
+  void refresh(const std::function<void()>& drain, TimewaitTracker& timewait) {
+    try {
+      std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, (1u << kTcpSynRecv) | (1u << kTcpNewSynRecv), owners());
+      std::vector<SockRecord> udp = diag_records(IPPROTO_UDP, ~0u, owners());
+      drain();
+      hist_.set_polled(IPPROTO_TCP, tcp);
+      hist_.set_polled(IPPROTO_UDP, udp);
+      uint64_t mark = hist_.mark();
+      std::vector<SockRecord> truth = diag_records(IPPROTO_TCP, kSsTcpStates, owners());
+      drain();
+      uint64_t now = monotonic_now_ns();
+      for (uint64_t cookie : hist_.differing(truth, mark))
+        if (timewait.tracks(cookie)) timewait.check_now(cookie, now);
+      last_drift_ = hist_.reconcile(truth, mark).total();
+    } catch (const RuntimeError& e) {
+      spdlog::warn("{}; hist not reconciled this time", e.what());
+    }
+  }
+  uint64_t last_drift() const { return last_drift_; }
+
+ private:
+  static HistFilter filter_of(const Options& o) {
+    HistFilter f;
+    for (int pid : o.filters.pids) f.pids.push_back(static_cast<uint32_t>(pid));
+    f.comm = o.filters.comm;
+    return f;
+  }
+  InodeOwners* owners() {
+    if (!hist_.filter().by_owner()) return nullptr;
+    owners_.rescan();
+    return &owners_;
+  }
+  Histogram hist_;
+  InodeOwners owners_;
+  uint64_t last_drift_ = 0;
+};
+
 }  // namespace
 
 int run_states(const Options& o) {
@@ -125,13 +203,21 @@ int run_states(const Options& o) {
   // file that rotates, reopens on SIGHUP and survives a full disk.
   const bool log = o.mode == Mode::kLog;
   const bool json = o.output.json || log;
+  // Bound before the file is created: a bad or busy address exits 2 first.
+  std::unique_ptr<MetricsServer> server = metrics_server(o.metrics);
   Output out(o.output.file, output_policy(o));
   StatesView states_view(out, json, WallClock::now());
   TimelineView timeline_view(out, json, WallClock::now());
   InodeOwners inode_owners;
   DiagProber prober;
+  std::array<std::array<uint64_t, 16>, 16> transitions{};  // log --metrics: by (old, new)
+  std::unique_ptr<LogHistogram> log_hist;
   TimewaitTracker timewait([&](const StateEvent& e) { return timewait_lookup(prober, e); },
                            [&](const StateEvent& e, bool derived) {
+                             if (log) {
+                               ++transitions[e.old_state & 15][e.new_state & 15];
+                               if (log_hist) log_hist->hist().apply(e);
+                             }
                              if (o.timeline || log) timeline_view.on_state(e, derived);
                              if (!o.timeline || log) states_view.on_state(e, derived);
                            });
@@ -145,10 +231,28 @@ int run_states(const Options& o) {
       timeline_view.set_containers(lookup);
     }
   }
+  // log --syscalls: the syscall trace's JSON objects in the same file.
+  std::optional<SyscallView> syscall_view;
+  uint64_t syscalls_logged = 0;
+  if (o.log_syscalls) {
+    SyscallViewOptions vo;
+    vo.json = true;
+    vo.strace.string_limit = o.log_string_limit;
+    syscall_view.emplace(out, vo, WallClock::now());
+    if (cgroup_names) syscall_view->set_containers([&](uint64_t id) { return cgroup_names->lookup(id, monotonic_now_ns()); });
+  }
 
   TracerConfig config;
   config.pids = o.filters.pids;
   config.ringbuf_bytes = o.buffer_size;
+  if (o.log_syscalls) {
+    std::string error;
+    config.syscalls = true;
+    config.syscall_nrs = parse_trace_list({}, &error).value_or(std::vector<uint32_t>{});
+    config.string_limit = static_cast<uint32_t>(o.log_string_limit);
+    config.entry_times = true;  // dur_ns
+    config.full_header = true;  // comm and cgroup of the caller
+  }
   filters.apply(config);
   Tracer tracer(config);
   try {
@@ -157,7 +261,18 @@ int run_states(const Options& o) {
     spdlog::warn("{}; owners of sockets older than socktrace are resolved later from /proc", e.what());
   }
 
+  // After the attach: every change from here on is in the dump or in the
+  // ring buffer (or both: applying a transition is idempotent per socket).
+  if (o.hist_interval > 0) log_hist = std::make_unique<LogHistogram>(o);
+
   RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
+    if (const auto* s = std::get_if<SyscallEvent>(&ev)) {
+      if (syscall_view) {
+        syscall_view->on_syscall(*s);
+        ++syscalls_logged;
+      }
+      return;
+    }
     const auto* e = std::get_if<StateEvent>(&ev);
     if (!e) return;
     if (e->hdr.pid != 0 || e->ino == 0) return timewait.on_state(*e, monotonic_now_ns());
@@ -179,9 +294,10 @@ int run_states(const Options& o) {
     states_view.header();
   out.flush();
   const char* scope = o.filters.pids.empty() && !filters.any() ? " host-wide" : "";
+  if (server) fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{}/metrics\n", server->bound());
   if (log)
-    fmt::print(stderr, "socktrace: logging TCP state transitions and connections{}{} to {}; Ctrl-C to stop\n",
-               scope, filters.describe(), o.output.file);
+    fmt::print(stderr, "socktrace: logging TCP state transitions and connections{}{}{} to {}; Ctrl-C to stop\n",
+               o.log_syscalls ? " and network syscalls" : "", scope, filters.describe(), o.output.file);
   else
     fmt::print(stderr, "socktrace: tracing TCP {}{}{}; Ctrl-C to stop\n",
                o.timeline ? "connections" : "state transitions", scope, filters.describe());
@@ -207,14 +323,49 @@ int run_states(const Options& o) {
       if (out.write_errors() == before) write_losses_reported = lost;
     }
   };
+  LossCounts lost_so_far;
+  auto publish_metrics = [&] {
+    LogMetrics m;
+    for (std::size_t a = 0; a < 16; ++a)
+      for (std::size_t b = 0; b < 16; ++b)
+        if (transitions[a][b]) m.transitions[{static_cast<uint8_t>(a), static_cast<uint8_t>(b)}] = transitions[a][b];
+    m.lost = {{"ringbuf", lost_so_far.ringbuf},
+              {"recursion", lost_so_far.recursion},
+              {"owner_map", lost_so_far.owner_map},
+              {"write", out.lines_lost()}};
+    if (o.log_syscalls) m.lost.emplace_back("pid_map", lost_so_far.pid_map);
+    m.timewait_unchecked = timewait.unchecked();
+    m.connections = timeline_view.printed();
+    m.syscalls = syscalls_logged;
+    m.rotations = out.rotations();
+    m.bytes_written = out.bytes_written();
+    m.write_errors = out.write_errors();
+    server->publish(format_log_metrics(m, log_hist ? &log_hist->hist() : nullptr));
+  };
+  WallClock hist_clock = WallClock::now();
+  std::optional<TopView> hist_view;
+  if (log_hist) hist_view.emplace(out, true, false);
+  const uint64_t hist_ns = static_cast<uint64_t>(o.hist_interval * 1e9);
+  uint64_t next_hist = log_hist ? monotonic_now_ns() : UINT64_MAX;
+  auto write_hist = [&](uint64_t now) {
+    log_hist->refresh([&] { reader.drain(); }, timewait);
+    hist_view->refresh(log_hist->hist(), {hist_clock.epoch_ns(now), now, lost_so_far.events(), log_hist->last_drift(),
+                                         log_hist->hist().drift_total().total(), log_hist->hist().reconciles()});
+  };
   uint64_t next_loss_check = 0, next_reconcile = 0;
   while (!stop_requested() && out.ok()) {
     reader.poll();
     uint64_t now = monotonic_now_ns();
     timewait.tick(now);
     if (now >= next_loss_check) {
-      losses.update(tracer.losses(), report);
+      lost_so_far = tracer.losses();
+      losses.update(lost_so_far, report);
       next_loss_check = now + 1'000'000'000;
+      if (server) publish_metrics();
+    }
+    if (now >= next_hist) {
+      write_hist(now);
+      next_hist = std::max(next_hist + hist_ns, now + hist_ns / 2);
     }
     if (o.timeline && lost_since_reconcile && now >= next_reconcile) {
       reconcile_timelines(timeline_view);

@@ -182,7 +182,15 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   log->add_option("--max-size", o.max_size, "Rotate when the file reaches SIZE (K/M/G)")->type_name("SIZE");
   log->add_option("--max-files", o.max_files, "Keep N rotated files")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
-  log->add_option("--metrics", o.metrics, "Serve Prometheus metrics on ADDR:PORT")->type_name("ADDR:PORT");
+  log->add_option("--metrics", o.metrics, "Serve Prometheus metrics on ADDR:PORT (default address 127.0.0.1)")
+      ->type_name("ADDR:PORT");
+  log->add_flag("--syscalls", o.log_syscalls, "Also log every network syscall as a JSON syscall object");
+  log->add_option("-s,--string-limit", o.log_string_limit,
+                  "With --syscalls: capture at most N bytes of each buffer (default 0: no payload)")
+      ->check(CLI::Range(0, 4096));
+  log->add_option("--hist-interval", o.hist_interval, "Write a hist object (sockets per state, as ss) every SEC seconds")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->type_name("SEC");
   add_buffer_size(log, buffer_size);
   add_common(log, o);
 

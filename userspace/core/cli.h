@@ -45,6 +45,9 @@ struct Options {
   double sample = -1;             // check --sample SEC (-1: 1 s when a rate is asked for, else none)
   std::string max_size;           // log --max-size
   int max_files = 0;              // log --max-files
+  bool log_syscalls = false;      // log --syscalls
+  int log_string_limit = 0;       // log -s: payload bytes of logged syscalls (none unless asked)
+  double hist_interval = 0;       // log --hist-interval SEC (0: no hist objects)
   std::vector<std::string> warning;   // check --warning STATE=N
   std::vector<std::string> critical;  // check --critical STATE=N
   uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes

@@ -126,4 +126,43 @@ std::string format_metrics(const Histogram& h, const MetricsExtras& extras) {
   return fmt::to_string(b);
 }
 
+std::string format_log_metrics(const LogMetrics& m, const Histogram* h) {
+  fmt::memory_buffer b;
+  auto out = std::back_inserter(b);
+  auto head = [&](std::string_view name, std::string_view type, std::string_view help) {
+    fmt::format_to(out, "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  if (h) {
+    MetricsExtras x;
+    x.lost = m.lost;
+    x.timewait_unchecked = m.timewait_unchecked;
+    std::string common = format_metrics(*h, x);
+    b.append(common.data(), common.data() + common.size());
+  } else {
+    head("socktrace_tcp_transitions_total", "counter",
+         "TCP state transitions logged, by old and new state (TIME_WAIT entry and end derived from sock_diag).");
+    for (const auto& [k, n] : m.transitions)
+      fmt::format_to(out, "socktrace_tcp_transitions_total{{old=\"{}\",new=\"{}\"}} {}\n", tcp_state_name(k.first),
+                     tcp_state_name(k.second), n);
+    head("socktrace_events_lost_total", "counter",
+         "Events that never reached the log, by cause (write: lines a failed write dropped).");
+    for (const auto& [where, n] : m.lost)
+      fmt::format_to(out, "socktrace_events_lost_total{{where=\"{}\"}} {}\n", escape_label(where), n);
+    head("socktrace_timewait_unchecked_total", "counter",
+         "FIN_WAIT2/CLOSING -> CLOSE transitions logged as closes because sock_diag could not be asked.");
+    fmt::format_to(out, "socktrace_timewait_unchecked_total {}\n", m.timewait_unchecked);
+  }
+  head("socktrace_log_connections_total", "counter", "Finished (or, at exit, open) connections written as conn objects.");
+  fmt::format_to(out, "socktrace_log_connections_total {}\n", m.connections);
+  head("socktrace_log_syscalls_total", "counter", "Syscalls written as syscall objects (--syscalls).");
+  fmt::format_to(out, "socktrace_log_syscalls_total {}\n", m.syscalls);
+  head("socktrace_log_rotations_total", "counter", "Log file rotations (--max-size).");
+  fmt::format_to(out, "socktrace_log_rotations_total {}\n", m.rotations);
+  head("socktrace_log_bytes_written_total", "counter", "Bytes written to the log file(s).");
+  fmt::format_to(out, "socktrace_log_bytes_written_total {}\n", m.bytes_written);
+  head("socktrace_log_write_errors_total", "counter", "Failed writes to the log file (disk full, I/O error).");
+  fmt::format_to(out, "socktrace_log_write_errors_total {}\n", m.write_errors);
+  return fmt::to_string(b);
+}
+
 }  // namespace socktrace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,5 +37,22 @@ struct MetricsExtras {
 // histogram's filter selects processes (-p, --comm): host-wide they would be
 // one series per process.
 std::string format_metrics(const Histogram& h, const MetricsExtras& extras);
+
+// What `socktrace log` counts, totals since start.
+struct LogMetrics {
+  std::map<std::pair<uint8_t, uint8_t>, uint64_t> transitions;  // written, by (old, new)
+  std::vector<std::pair<std::string, uint64_t>> lost;  // where -> events (or lines, for "write") lost
+  uint64_t timewait_unchecked = 0;
+  uint64_t connections = 0;  // conn objects written (ended, vanished, open at exit)
+  uint64_t syscalls = 0;     // syscall objects written (--syscalls)
+  uint64_t rotations = 0;
+  uint64_t bytes_written = 0;
+  uint64_t write_errors = 0;
+};
+
+// `log --metrics`: with a histogram (--hist-interval) everything `top`
+// serves (its transitions, losses and socket gauges) plus the log's own
+// counters; without, the transitions and losses from `m`.
+std::string format_log_metrics(const LogMetrics& m, const Histogram* h);
 
 }  // namespace socktrace

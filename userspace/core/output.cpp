@@ -66,7 +66,10 @@ void Output::open_file(bool truncate) {
   if (fd_ > 2 && owned_) ::close(fd_);
   fd_ = fd;
   if (!policy_.file_header.empty() && file_size_ == 0) {
-    if (write_all(policy_.file_header)) file_size_ += policy_.file_header.size();
+    if (write_all(policy_.file_header)) {
+      file_size_ += policy_.file_header.size();
+      bytes_written_ += policy_.file_header.size();
+    }
   }
 }
 
@@ -88,9 +91,13 @@ void Output::write(std::string_view s) {
 }
 
 // FILE -> FILE.1 -> ... -> FILE.N; the oldest is overwritten by the rename.
+// Only the files that exist are shifted (up to the first missing one): a
+// large --max-files costs nothing until the files are there.
 void Output::rotate() {
   int keep = std::max(policy_.max_files, 1);
-  for (int i = keep - 1; i >= 1; --i) {
+  int top = 1;
+  while (top < keep && ::access((path_ + "." + std::to_string(top)).c_str(), F_OK) == 0) ++top;
+  for (int i = top - 1; i >= 1; --i) {
     std::string from = path_ + "." + std::to_string(i), to = path_ + "." + std::to_string(i + 1);
     if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT)
       spdlog::warn("{}", errno_message("rotate " + from, errno));
@@ -147,6 +154,7 @@ void Output::flush() {
   }
   if (write_all(buf_)) {
     file_size_ += buf_.size();
+    bytes_written_ += buf_.size();
     if (failing_) {
       spdlog::info("{}: writing again ({} lines lost while it failed)", path_, lines_lost_);
       failing_ = false;

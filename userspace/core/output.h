@@ -39,6 +39,8 @@ class Output {
   uint64_t lines_lost() const { return lines_lost_; }
   uint64_t write_errors() const { return write_errors_; }
   uint64_t rotations() const { return rotations_; }
+  // Bytes that reached the file(s) (headers included).
+  uint64_t bytes_written() const { return bytes_written_; }
   // False once the reader has gone away (noticed by the next write, or by
   // flush() on an idle pipe) or a write failed.
   bool ok() const { return ok_; }
@@ -56,6 +58,7 @@ class Output {
   uint64_t lines_lost_ = 0;
   uint64_t write_errors_ = 0;
   uint64_t rotations_ = 0;
+  uint64_t bytes_written_ = 0;
   bool failing_ = false;
   int fd_ = 1;
   bool owned_ = false;

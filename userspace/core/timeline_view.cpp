@@ -36,6 +36,7 @@ void TimelineView::close_vanished(const std::function<bool(uint64_t, uint32_t)>&
 }
 
 void TimelineView::print(const Connection& c) {
+  ++printed_;
   buf_.clear();
   if (json_)
     json_line(c);

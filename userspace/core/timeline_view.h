@@ -33,6 +33,8 @@ class TimelineView {
 
   void print(const Connection& c);
   const TimelineBuilder& builder() const { return builder_; }
+  // Connections printed (ended, vanished, or flushed open).
+  uint64_t printed() const { return printed_; }
 
  private:
   void text_line(const Connection& c);
@@ -44,6 +46,7 @@ class TimelineView {
   ContainerLookup containers_;
   TimelineBuilder builder_;
   fmt::memory_buffer buf_;
+  uint64_t printed_ = 0;
 };
 
 }  // namespace socktrace

@@ -1,0 +1,487 @@
+// `socktrace log` against the real BPF programs: a burst of loopback
+// connections logged across rotated files with nothing lost or duplicated,
+// SIGHUP after a logrotate-style rename, SIGTERM flushing open connections,
+// and a full filesystem survived and reported.
+//
+// The workloads run in a child process named st_logburst and socktrace is
+// started with --comm st_logburst: other tests on the host (and other
+// instances of this binary) stay out of the files, so counts are exact.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "../json_check.h"
+#include "harness.h"
+
+namespace socktrace::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kComm = "st_logburst";
+
+int listen_v4() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(fd, 4096)) _exit(90);
+  return fd;
+}
+
+int port_of(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+// Retries until connected: a busy host can run out of ephemeral ports for a
+// moment (EADDRNOTAVAIL); every connection counted must exist.
+int connect_v4(int port) {
+  for (;;) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) return fd;
+    close(fd);
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
+// In a child named kComm: a server thread and a client making `n`
+// connections as fast as they go (connect, accept, client closes, server
+// reads EOF and closes: 10 transitions each). The port goes through
+// `port_gate`; after `midway` connections `midway_gate` is opened (and the
+// burst goes on without waiting).
+pid_t burst(int n, Gate& port_gate, Gate* midway_gate = nullptr, int midway = 0) {
+  return spawn([&, n, midway] {
+    prctl(PR_SET_NAME, kComm);
+    int l = listen_v4();
+    int port = port_of(l);
+    port_gate.open(port);
+    std::thread server([&] {
+      char buf[64];
+      for (int i = 0; i < n; ++i) {
+        int c = accept(l, nullptr, nullptr);
+        while (read(c, buf, sizeof(buf)) > 0) {
+        }
+        close(c);
+      }
+    });
+    for (int i = 0; i < n; ++i) {
+      if (midway_gate && i == midway) midway_gate->open(1);
+      close(connect_v4(port));
+    }
+    server.join();
+    close(l);
+    return 0;
+  });
+}
+
+struct Tally {
+  long lines = 0;
+  long files = 0;
+  long bad_lines = 0;       // not one JSON object
+  long missing_headers = 0;  // files whose first line is not the header
+  std::map<std::string, long> lost;  // where -> count
+  std::multiset<std::string> server_cookies;  // conn objects on the server's port, by cookie
+  long server_closed = 0;    // of those, ended (not "open")
+  long server_complete = 0;  // of those, whole path seen
+  long server_open = 0;
+  long client_open = 0;
+  std::set<std::string> client_cookies;  // conn objects of the clients' sockets
+  long state_lines = 0;      // transitions of the workload's sockets
+  std::string first_bad;
+};
+
+void tally_file(const std::string& path, int port, Tally& t) {
+  std::ifstream f(path);
+  ASSERT_TRUE(f.good()) << path;
+  ++t.files;
+  std::string p = std::to_string(port);
+  bool first = true;
+  for (std::string line; std::getline(f, line);) {
+    ++t.lines;
+    if (!JsonCheck(line).object_line()) {
+      if (!t.bad_lines++) t.first_bad = path + ": " + line;
+      continue;
+    }
+    JsonLine j = parse_flat_json(line);
+    const std::string& event = j["event"];
+    if (first && event != "header") ++t.missing_headers;
+    first = false;
+    if (event == "lost") {
+      t.lost[j["where"]] += std::stol(j["count"]);
+    } else if (event == "conn" && j["sport"] == p) {
+      t.server_cookies.insert(j["cookie"]);
+      if (j["open"] == "true") {
+        ++t.server_open;
+      } else {
+        ++t.server_closed;
+        t.server_complete += j["complete"] == "true";
+      }
+    } else if (event == "conn" && j["dport"] == p) {
+      t.client_open += j["open"] == "true";
+      t.client_cookies.insert(j["cookie"]);
+    } else if (event == "state" && (j["sport"] == p || j["dport"] == p)) {
+      ++t.state_lines;
+    }
+  }
+}
+
+long duplicates(const std::multiset<std::string>& s) {
+  return static_cast<long>(s.size() - std::set<std::string>(s.begin(), s.end()).size());
+}
+
+long lost_except_recursion(const Tally& t) {
+  long n = 0;
+  for (const auto& [where, count] : t.lost)
+    if (where != "recursion") n += count;
+  return n;
+}
+
+std::string describe(const Tally& t) {
+  std::ostringstream o;
+  o << t.files << " files, " << t.lines << " lines, " << t.server_cookies.size() << " server conns ("
+    << t.server_closed << " closed, " << t.server_complete << " complete, " << t.server_open << " open), lost:";
+  for (const auto& [where, count] : t.lost) o << " " << where << "=" << count;
+  return o.str();
+}
+
+// Every connection of the burst appears exactly once. BPF recursion misses
+// (other BPF programs of other tests running on the same CPU) are reported
+// as lost; each lost transition can cost at most one connection its
+// complete path or its end, never an appearance of its own. Any other loss
+// fails.
+void expect_every_connection_once(const Tally& t, long n) {
+  EXPECT_EQ(t.bad_lines, 0) << t.first_bad;
+  EXPECT_EQ(t.missing_headers, 0);
+  EXPECT_EQ(duplicates(t.server_cookies), 0) << describe(t);
+  EXPECT_EQ(lost_except_recursion(t), 0) << describe(t);
+  long recursion = t.lost.count("recursion") ? t.lost.at("recursion") : 0;
+  if (recursion == 0) {
+    EXPECT_EQ(static_cast<long>(t.server_cookies.size()), n) << describe(t);
+    EXPECT_EQ(t.server_closed, n) << describe(t);
+    EXPECT_EQ(t.server_complete, n) << describe(t);
+  } else {
+    // A connection whose every transition was missed cannot appear.
+    EXPECT_LE(static_cast<long>(t.server_cookies.size()), n) << describe(t);
+    EXPECT_GE(static_cast<long>(t.server_cookies.size()) + recursion, n) << describe(t);
+    EXPECT_GE(t.server_complete + recursion, n) << describe(t);
+  }
+}
+
+// Stops socktrace with `sig` and waits for it (the exit looks every
+// TIME_WAIT socket up once more: allow time on a loaded host).
+int stop(Socktrace& st, int sig) {
+  kill(st.pid(), sig);
+  return st.wait_exit(120'000);
+}
+
+bool file_contains(const std::string& path, const std::string& needle) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str().find(needle) != std::string::npos;
+}
+
+// 20 000 connections as fast as the machine makes them, logged into 256 KiB
+// files: every server-side connection exactly once as a `conn` across the
+// rotated files, every line one JSON object, every file opening with the
+// header, no loss.
+TEST(Log, BurstAcrossRotatedFilesEveryConnectionOnce) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string log = dir.path("sock.log");
+  constexpr int kMaxFiles = 2000;
+  Socktrace st({"log", "-o", log, "--comm", kComm, "--max-size", "256K", "--max-files", std::to_string(kMaxFiles)});
+  constexpr int kConns = 20'000;
+  Gate port_gate;
+  pid_t child = burst(kConns, port_gate);
+  int port = port_gate.wait();
+  ASSERT_EQ(wait_child(child), 0);
+  std::this_thread::sleep_for(500ms);  // the last lines reach the file (a poll is 50 ms)
+  ASSERT_EQ(stop(st, SIGTERM), 0) << st.stderr_text();
+
+  Tally t;
+  int n = 0;
+  tally_file(log, port, t);
+  for (n = 1; std::filesystem::exists(log + "." + std::to_string(n)); ++n) {
+    tally_file(log + "." + std::to_string(n), port, t);
+    EXPECT_LE(std::filesystem::file_size(log + "." + std::to_string(n)), 256u * 1024) << n;
+  }
+  ASSERT_LT(n, kMaxFiles) << "rotation dropped files: raise kMaxFiles";
+  EXPECT_GT(t.files, 10) << "256K files should have rotated";
+  expect_every_connection_once(t, kConns);
+  // Every transition of the workload reached a file (a recursion miss is
+  // the only loss allowed, and it is counted).
+  long recursion = t.lost.count("recursion") ? t.lost.at("recursion") : 0;
+  EXPECT_GE(t.state_lines + recursion, 10L * kConns + 2) << describe(t);
+  // The clients' sockets went through TIME_WAIT: ended when sock_diag no
+  // longer lists them (reused by a later connect) or flushed open at exit.
+  EXPECT_GE(static_cast<long>(t.client_cookies.size()) + recursion, kConns) << describe(t);
+}
+
+// logrotate's way: the file is renamed away during the burst and SIGHUP
+// makes socktrace open a new one at the path. Both files together hold every
+// connection once, each starts with the header.
+TEST(Log, SighupDuringBurstLosesNothing) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string log = dir.path("sock.log"), rotated = dir.path("sock.log-20250101");
+  Socktrace st({"log", "-o", log, "--comm", kComm});
+  constexpr int kConns = 10'000;
+  Gate port_gate, midway;
+  pid_t child = burst(kConns, port_gate, &midway, kConns / 2);
+  int port = port_gate.wait();
+  ASSERT_EQ(midway.wait(), 1);
+  ASSERT_EQ(std::rename(log.c_str(), rotated.c_str()), 0);
+  ASSERT_EQ(kill(st.pid(), SIGHUP), 0);
+  ASSERT_EQ(wait_child(child), 0);
+  std::this_thread::sleep_for(500ms);
+  ASSERT_EQ(stop(st, SIGTERM), 0) << st.stderr_text();
+
+  Tally before, after, t;
+  tally_file(rotated, port, before);
+  tally_file(log, port, after);
+  for (const Tally* x : {&before, &after}) {
+    t.lines += x->lines;
+    t.files += x->files;
+    t.bad_lines += x->bad_lines;
+    t.missing_headers += x->missing_headers;
+    if (t.first_bad.empty()) t.first_bad = x->first_bad;
+    for (const auto& [w, c] : x->lost) t.lost[w] += c;
+    t.server_cookies.insert(x->server_cookies.begin(), x->server_cookies.end());
+    t.server_closed += x->server_closed;
+    t.server_complete += x->server_complete;
+    t.server_open += x->server_open;
+  }
+  EXPECT_GT(before.server_cookies.size(), 0u) << "the rename came before any connection was logged";
+  EXPECT_GT(after.server_cookies.size(), 0u) << "SIGHUP did not reopen the file during the burst";
+  expect_every_connection_once(t, kConns);
+}
+
+// SIGTERM drains and flushes: a connection still established appears as a
+// `conn` with "open":true (both ends), after its transitions.
+TEST(Log, SigtermFlushesOpenConnections) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string log = dir.path("sock.log");
+  Socktrace st({"log", "-o", log, "--comm", kComm});
+  Gate port_gate, done;
+  pid_t child = spawn([&] {
+    prctl(PR_SET_NAME, kComm);
+    int l = listen_v4();
+    int c = connect_v4(port_of(l));
+    int s = accept(l, nullptr, nullptr);
+    port_gate.open(port_of(l));
+    done.wait();  // held open until socktrace has exited
+    close(c);
+    close(s);
+    close(l);
+    return 0;
+  });
+  int port = port_gate.wait();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(stop(st, SIGTERM), 0) << st.stderr_text();
+  done.open();
+  ASSERT_EQ(wait_child(child), 0);
+
+  Tally t;
+  tally_file(log, port, t);
+  EXPECT_EQ(t.bad_lines, 0) << t.first_bad;
+  EXPECT_EQ(t.missing_headers, 0);
+  EXPECT_EQ(t.server_open, 1) << describe(t);
+  EXPECT_EQ(t.client_open, 1) << describe(t);
+  EXPECT_EQ(t.server_closed, 0) << describe(t);
+  // SYN_SENT, ESTABLISHED (client), SYN_RECV -> ESTABLISHED (server), LISTEN.
+  EXPECT_GE(t.state_lines, 3) << describe(t);
+}
+
+// A tmpfs made here, umounted at the end whatever happens.
+class SmallTmpfs {
+ public:
+  explicit SmallTmpfs(const std::string& dir) : dir_(dir) {
+    mkdir(dir_.c_str(), 0755);
+    ok_ = mount("socktrace-test", dir_.c_str(), "tmpfs", 0, "size=256k") == 0;
+    err_ = errno;
+  }
+  ~SmallTmpfs() {
+    if (ok_) umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool ok() const { return ok_; }
+  int error() const { return err_; }
+
+ private:
+  std::string dir_;
+  bool ok_ = false;
+  int err_ = 0;
+};
+
+// Writes until the filesystem is full; returns bytes written.
+long fill(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return -1;
+  std::string block(4096, 'x');
+  long total = 0;
+  for (;;) {
+    ssize_t n = write(fd, block.data(), block.size());
+    if (n <= 0) break;
+    total += n;
+  }
+  // Partial blocks: down to single bytes, so not even a short line fits.
+  for (;;) {
+    ssize_t n = write(fd, "x", 1);
+    if (n <= 0) break;
+    ++total;
+  }
+  close(fd);
+  return total;
+}
+
+// A full disk: the failed write is reported on stderr, socktrace keeps
+// running, and once space returns it writes again, starting with a `lost`
+// line (where "write") that counts the lines dropped meanwhile.
+TEST(Log, FullFilesystemReportedSurvivedAndResumed) {
+  REQUIRE_BPF();
+  TempDir dir;
+  SmallTmpfs fs(dir.path("mnt"));
+  ASSERT_TRUE(fs.ok()) << "mount tmpfs: " << std::strerror(fs.error());
+  std::string log = dir.path("mnt/sock.log"), filler = dir.path("mnt/filler");
+  Socktrace st({"log", "-o", log, "--comm", kComm});
+  ASSERT_GT(fill(filler), 0);
+
+  Gate port1;
+  pid_t child = burst(200, port1);
+  int first_port = port1.wait();
+  ASSERT_EQ(wait_child(child), 0);
+  std::this_thread::sleep_for(500ms);  // polled, formatted, the write fails
+  EXPECT_EQ(st.wait_exit(0), -1) << "socktrace ended on a full disk: " << st.stderr_text();
+
+  ASSERT_EQ(unlink(filler.c_str()), 0);
+  Gate port2;
+  child = burst(50, port2);
+  int second_port = port2.wait();
+  ASSERT_EQ(wait_child(child), 0);
+  bool reported = false;
+  for (int i = 0; i < 200 && !reported; ++i) {
+    reported = file_contains(log, "\"where\":\"write\"");
+    if (!reported) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(reported) << "no lost/write line after space returned";
+  EXPECT_EQ(st.wait_exit(0), -1) << "socktrace ended: " << st.stderr_text();
+  ASSERT_EQ(stop(st, SIGTERM), 0) << st.stderr_text();
+
+  EXPECT_NE(st.stderr_text().find("No space left on device"), std::string::npos) << st.stderr_text();
+  EXPECT_NE(st.stderr_text().find("lines lost to"), std::string::npos) << st.stderr_text();
+  Tally first, second;
+  tally_file(log, first_port, first);
+  tally_file(log, second_port, second);
+  EXPECT_EQ(second.bad_lines, 0) << second.first_bad;
+  EXPECT_EQ(second.missing_headers, 0);
+  EXPECT_GT(second.lost["write"], 0) << describe(second);
+  // The lines of the full disk were dropped (and counted), not half-written;
+  // those after it are there.
+  EXPECT_LT(first.server_cookies.size(), 200u) << describe(first);
+  long recursion = second.lost.count("recursion") ? second.lost.at("recursion") : 0;
+  EXPECT_GE(static_cast<long>(second.server_cookies.size()) + recursion, 50) << describe(second);
+}
+
+std::string http_get(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a))) {
+    close(fd);
+    return "";
+  }
+  std::string req = "GET " + path + " HTTP/1.0\r\n\r\n";
+  (void)!write(fd, req.data(), req.size());
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  close(fd);
+  return out;
+}
+
+long metric(const std::string& body, const std::string& series) {
+  auto at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stol(body.substr(at + series.size() + 2));
+}
+
+// --syscalls, --hist-interval and --metrics together: the syscall objects of
+// the workload's connect/accept in the file beside its transitions and
+// connections, hist objects, and /metrics counting what was written.
+TEST(Log, SyscallsHistAndMetrics) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string log = dir.path("sock.log");
+  Socktrace st({"log", "-o", log, "--comm", kComm, "--syscalls", "--hist-interval", "0.2", "--metrics", "127.0.0.1:0"});
+  auto at = st.stderr_text().find("http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << st.stderr_text();
+  int metrics_port = std::stoi(st.stderr_text().substr(at + 17));
+  Gate port_gate;
+  pid_t child = burst(20, port_gate);
+  int port = port_gate.wait();
+  ASSERT_EQ(wait_child(child), 0);
+  std::string body;
+  for (int i = 0; i < 100; ++i) {  // published once a second
+    body = http_get(metrics_port, "/metrics");
+    if (metric(body, "socktrace_log_connections_total") >= 20) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GE(metric(body, "socktrace_log_connections_total"), 20) << body;
+  EXPECT_GT(metric(body, "socktrace_log_bytes_written_total"), 0) << body;
+  EXPECT_GE(metric(body, "socktrace_log_syscalls_total"), 40) << body;  // 20 connect + 20 accept at least
+  EXPECT_EQ(metric(body, "socktrace_log_write_errors_total"), 0) << body;
+  EXPECT_NE(body.find("socktrace_tcp_transitions_total{old=\"LAST_ACK\",new=\"CLOSE\"}"), std::string::npos) << body;
+  EXPECT_NE(body.find("socktrace_sockets{proto=\"tcp\",state=\"TIME_WAIT\"}"), std::string::npos) << body;
+  ASSERT_EQ(stop(st, SIGTERM), 0) << st.stderr_text();
+
+  Tally t;
+  tally_file(log, port, t);
+  EXPECT_EQ(t.bad_lines, 0) << t.first_bad;
+  long connects = 0, accepts = 0, hists = 0;
+  std::ifstream f(log);
+  for (std::string line; std::getline(f, line);) {
+    JsonLine j = parse_flat_json(line);
+    if (j["event"] == "hist") ++hists;
+    if (j["event"] != "syscall" || j["comm"] != kComm) continue;
+    if (j["name"] == "connect" && j["args"].find("\"port\":" + std::to_string(port)) != std::string::npos) ++connects;
+    if (j["name"] == "accept" || j["name"] == "accept4") ++accepts;
+  }
+  long recursion = t.lost.count("recursion") ? t.lost.at("recursion") : 0;
+  EXPECT_LE(connects, 20);
+  EXPECT_GE(connects + recursion, 20) << describe(t);
+  EXPECT_GE(accepts + recursion, 20) << describe(t);
+  EXPECT_GE(hists, 1);
+  EXPECT_GE(static_cast<long>(t.server_cookies.size()) + recursion, 20) << describe(t);
+}
+
+}  // namespace
+}  // namespace socktrace::testing

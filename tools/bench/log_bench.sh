@@ -1,0 +1,20 @@
+#!/bin/bash
+# socktrace log under a loopback churn of 5 x 20 000 connections (1 M
+# transitions): events written, loss, CPU ticks of socktrace, RSS after each
+# round. Usage (root, after a build): tools/bench/log_bench.sh
+set -e
+B=${BUILD:-$(dirname "$0")/../../build}; D=$(mktemp -d /tmp/wt6bench.XXXX)
+$B/socktrace log -o $D/l.json --max-size 100M --max-files 10 2>$D/err & P=$!
+sleep 2
+t0=$(awk '{print $14+$15}' /proc/$P/stat)
+for r in 1 2 3 4 5; do taskset -c 0 $B/tools/bench/workload churn 20000; grep VmRSS /proc/$P/status; done
+sleep 1
+t1=$(awk '{print $14+$15}' /proc/$P/stat)
+grep VmRSS /proc/$P/status
+kill -INT $P; wait $P
+cat $D/err | tail -1
+echo "cpu ticks: $((t1-t0))  (100/s)"
+cat $D/l.json* | wc -l
+ls $D | wc -l
+du -sh $D
+rm -rf $D

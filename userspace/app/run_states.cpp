@@ -163,6 +163,9 @@ int run_states(const Options& o) {
 
   TracerConfig config;
   config.pids = o.filters.pids;
+  // UDP and unix stream lives are shown as lines (states, log), not in
+  // timelines.
+  config.sock_lives = !o.timeline || log;
   config.ringbuf_bytes = o.buffer_size;
   filters.apply(config);
   Tracer tracer(config);
@@ -173,6 +176,7 @@ int run_states(const Options& o) {
   }
 
   RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
+    if (const auto* s = std::get_if<SockEvent>(&ev)) return states_view.on_sock(*s);
     const auto* e = std::get_if<StateEvent>(&ev);
     if (!e) return;
     if (e->hdr.pid != 0 || e->ino == 0) return timewait.on_state(*e, monotonic_now_ns());
@@ -199,7 +203,8 @@ int run_states(const Options& o) {
                scope, filters.describe(), o.output.file);
   else
     fmt::print(stderr, "socktrace: tracing TCP {}{}{}; Ctrl-C to stop\n",
-               o.timeline ? "connections" : "state transitions", scope, filters.describe());
+               o.timeline ? "connections" : "state transitions, UDP and unix stream sockets", scope,
+               filters.describe());
 
   LossReporter losses;
   bool lost_since_reconcile = false;

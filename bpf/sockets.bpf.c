@@ -119,13 +119,19 @@ struct file___old {
 	atomic_long_t f_count;
 } __attribute__((preserve_access_index));
 
-/* Does only one reference to `file` remain (the fd being closed)? Since
- * 6.13 file_ref_t counts from 0 for one reference (FILE_REF_ONEREF). */
-static __always_inline bool last_ref(struct file *file)
+/* References to `file`. Since 6.13 file_ref_t counts from 0 for one
+ * reference (FILE_REF_ONEREF). */
+static __always_inline __s64 file_refs(struct file *file)
 {
 	if (bpf_core_field_exists(file->f_ref))
-		return BPF_CORE_READ(file, f_ref.refcnt.counter) == 0;
-	return BPF_CORE_READ((struct file___old *)file, f_count.counter) == 1;
+		return BPF_CORE_READ(file, f_ref.refcnt.counter) + 1;
+	return BPF_CORE_READ((struct file___old *)file, f_count.counter);
+}
+
+/* Does only one reference to `file` remain (the fd being closed)? */
+static __always_inline bool last_ref(struct file *file)
+{
+	return file_refs(file) == 1;
 }
 
 static __always_inline __u32 sock_netns(const struct sock *sk)
@@ -369,6 +375,45 @@ int on_sock_enter_close(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+struct exit_ref_key {
+	__u64 file;
+	__u32 tgid;
+	__u32 __pad;
+};
+
+/* key: (file, exiting tgid); value: references to that file not yet
+ * matched by an fd of the table being walked. Inserted at a file's first fd
+ * in the walk when it has more references, deleted when its last fd is seen
+ * (the process held every reference: the socket goes); left to the LRU
+ * when some reference is held elsewhere. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct exit_ref_key);
+	__type(value, __s64);
+} exit_refs SEC(".maps");
+
+/* Is this fd, in the table of a process that exits, the last of the
+ * references to `file` (all of them held by that table)? */
+static __always_inline bool exit_last_ref(struct file *file, __u32 tgid)
+{
+	struct exit_ref_key k = { .file = (__u64)file, .tgid = tgid };
+	__s64 refs = file_refs(file), *left;
+
+	if (refs == 1)
+		return true;
+	left = bpf_map_lookup_elem(&exit_refs, &k);
+	if (!left) {
+		refs -= 1;
+		bpf_map_update_elem(&exit_refs, &k, &refs, BPF_ANY);
+		return false;
+	}
+	if (--*left > 0)
+		return false;
+	bpf_map_delete_elem(&exit_refs, &k);
+	return true;
+}
+
 struct exit_walk {
 	struct task_struct *task;
 	struct file **fds;
@@ -390,7 +435,7 @@ static long exit_walk_fd(__u64 i, struct exit_walk *w)
 		return 0;
 	if (family != AF_UNIX && !udp_close_by_fd)
 		return 0;
-	if (last_ref(file))
+	if (exit_last_ref(file, w->task->tgid))
 		sock_end(sk, family, type);
 	return 0;
 }

@@ -25,6 +25,7 @@ enum st_event_kind {
 	ST_EV_STATE = 1,   /* struct st_state_event: one TCP state transition */
 	ST_EV_SYSCALL = 2, /* struct st_syscall_event + st_blob records */
 	ST_EV_PROC = 3,    /* struct st_proc_event: a traced task forked or exited */
+	ST_EV_SOCK = 4,    /* struct st_sock_event: a step in a UDP or unix stream socket's life */
 };
 
 /* Common header of every event. pid/tid/comm/cgroup_id name the process the
@@ -72,6 +73,56 @@ struct st_state_event {
 	/* Appended for per-connection timelines. */
 	__u64 tx_payload;    /* bytes_sent - bytes_retrans: payload sent once; no SYN, no FIN */
 	__u64 rx_payload;    /* bytes_received less the peer's FIN (SOCK_DONE) */
+};
+
+/* What happened to a UDP or unix stream socket (st_sock_event.op). UDP and
+ * unix sockets have no state tracepoint: their lives are read at the exits
+ * of the syscalls that change them and at their release. */
+enum st_sock_op {
+	ST_SOCK_CREATE = 1,  /* socket() returned it */
+	ST_SOCK_BIND = 2,    /* bind() succeeded */
+	ST_SOCK_CONNECT = 3, /* connect() succeeded (AF_UNSPEC on UDP: disconnected) */
+	ST_SOCK_LISTEN = 4,  /* listen() succeeded (unix stream) */
+	ST_SOCK_ACCEPT = 5,  /* accept()/accept4() returned it (unix stream) */
+	ST_SOCK_CLOSE = 6,   /* released: the last reference to its file dropped */
+	ST_SOCK_EXIT = 7,    /* released by the exit of the process that held it */
+	ST_SOCK_PAIR = 8,    /* socketpair() returned it (unix stream), connected */
+};
+
+/*
+ * A UDP (IPv4/IPv6) or unix stream socket was created, bound, connected,
+ * listened on, accepted or released. States use the kernel's TCP_*
+ * numbering as sk_state does for these sockets: UDP is TCP_CLOSE (ss:
+ * UNCONN) or TCP_ESTABLISHED (connected); unix stream adds TCP_LISTEN.
+ * old_state is 0 when socktrace did not see the socket before (created
+ * before it started); for CREATE/ACCEPT/PAIR the socket did not exist, for
+ * CLOSE/EXIT new_state is TCP_CLOSE and the socket no longer exists.
+ */
+struct st_sock_event {
+	struct st_header hdr;  /* who did it: the caller of the syscall, the task that
+				* released the socket (its recorded owner when a
+				* kernel thread did) */
+	__u64 skaddr;          /* kernel address of struct sock: an opaque id */
+	__u64 cookie;          /* socket cookie; 0 when none was generated yet */
+	__u64 ino;             /* inode of the socket file; 0 when unknown */
+	__u64 peer_ino;        /* unix: the peer's inode, 0 if none */
+	__u64 sock_cgroup_id;  /* cgroup the socket was created in; 0 when unknown */
+	__u8 saddr[ST_ADDR_LEN];
+	__u8 daddr[ST_ADDR_LEN];
+	__u32 netns;           /* inode of the socket's network namespace */
+	__u16 sport;
+	__u16 dport;
+	__u16 family;          /* AF_INET, AF_INET6 or AF_UNIX */
+	__u16 type;            /* SOCK_DGRAM (UDP), SOCK_STREAM (unix) */
+	__u8 protocol;         /* IPPROTO_UDP; 0 for unix */
+	__u8 op;               /* enum st_sock_op */
+	__u8 old_state;        /* TCP_* numbering; 0: not known */
+	__u8 new_state;
+	__u8 path_len;         /* unix: bytes of path; abstract names start with \0 */
+	__u8 peer_path_len;
+	__u8 __pad[6];
+	char path[108];        /* unix: the socket's own name */
+	char peer_path[108];   /* unix: the peer's name */
 };
 
 /* Who owns a socket: the value of the BPF `owners` map (key: socket
@@ -240,5 +291,9 @@ ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_sys
 ST_STATIC_ASSERT(sizeof(struct st_blob) == 8, "st_blob layout");
 ST_STATIC_ASSERT(sizeof(struct st_fdinfo) == 184, "st_fdinfo layout");
 ST_STATIC_ASSERT(sizeof(struct st_proc_event) == 72, "st_proc_event layout");
+ST_STATIC_ASSERT(sizeof(struct st_sock_event) == 360, "st_sock_event layout");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_sock_event, saddr) == 88, "st_sock_event.saddr");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_sock_event, op) == 133, "st_sock_event.op");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_sock_event, path) == 144, "st_sock_event.path");
 
 #endif /* SOCKTRACE_EVENTS_H */

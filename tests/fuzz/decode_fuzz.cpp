@@ -236,6 +236,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           // The same transition straight to the views, as without tracking.
           states.on_state(*s, false);
           timeline.on_state(*s, s->hdr.flags & ST_HF_RESET);
+        } else if (const auto* k = std::get_if<SockEvent>(&ev)) {
+          states.on_sock(*k);  // UDP / unix lives: unix names are hostile bytes
         }
       }
       states.on_lost(1, "recursion", now);

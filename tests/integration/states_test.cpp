@@ -97,6 +97,7 @@ std::map<std::string, SocketTrace> sockets_on_port(const std::vector<JsonLine>& 
   std::string p = std::to_string(port);
   for (const auto& l : lines) {
     if (l.at("event") != "state") continue;
+    if (l.count("proto") && l.at("proto") != "tcp") continue;  // UDP and unix lives
     if (l.at("sport") != p && l.at("dport") != p) continue;
     auto& s = out[l.at("cookie")];
     s.path.push_back(l.at("old") + ">" + l.at("new"));

@@ -295,3 +295,88 @@ TEST(Decode, UnalignedBufferDecodes) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// ---- UDP / unix socket lives (st_sock_event) ----
+
+st_sock_event filled_sock_event() {
+  st_sock_event raw{};
+  raw.hdr.kind = ST_EV_SOCK;
+  raw.hdr.size = sizeof(raw);
+  raw.hdr.flags = ST_HF_OWNER_KNOWN;
+  raw.hdr.ts_ns = 77;
+  raw.hdr.pid = 31;
+  raw.hdr.tid = 32;
+  std::memcpy(raw.hdr.comm, "dig", 3);
+  raw.skaddr = 0xffff888001234500ull;
+  raw.cookie = 9;
+  raw.ino = 1234;
+  raw.peer_ino = 1235;
+  raw.sock_cgroup_id = 55;
+  raw.netns = 4026531840u;
+  raw.family = 1;  // AF_UNIX
+  raw.type = 1;
+  raw.op = ST_SOCK_CONNECT;
+  raw.old_state = 7;
+  raw.new_state = 1;
+  raw.path_len = 5;
+  std::memcpy(raw.path, "\0abcX", 5);
+  raw.peer_path_len = 108;
+  std::memset(raw.peer_path, 'p', sizeof(raw.peer_path));
+  return raw;
+}
+
+TEST(DecodeSock, KeepsEveryFieldAndNamesUpToTheirLengths) {
+  st_sock_event raw = filled_sock_event();
+  auto bytes = bytes_of(raw);
+  auto ev = decode(bytes);
+  ASSERT_TRUE(ev.has_value());
+  ASSERT_TRUE(std::holds_alternative<SockEvent>(*ev));
+  const auto& s = std::get<SockEvent>(*ev);
+  EXPECT_EQ(s.hdr.pid, 31u);
+  EXPECT_EQ(s.hdr.comm.view(), "dig");
+  EXPECT_EQ(s.skaddr, 0xffff888001234500ull);
+  EXPECT_EQ(s.cookie, 9u);
+  EXPECT_EQ(s.ino, 1234u);
+  EXPECT_EQ(s.peer_ino, 1235u);
+  EXPECT_EQ(s.sock_cgroup_id, 55u);
+  EXPECT_EQ(s.netns, 4026531840u);
+  EXPECT_EQ(s.family, 1);
+  EXPECT_EQ(s.op, ST_SOCK_CONNECT);
+  EXPECT_EQ(s.old_state, 7);
+  EXPECT_EQ(s.new_state, 1);
+  EXPECT_EQ(s.path, std::string("\0abcX", 5));
+  EXPECT_EQ(s.peer_path, std::string(108, 'p'));
+}
+
+TEST(DecodeSock, NameLengthsBeyondTheArrayAreCut) {
+  st_sock_event raw = filled_sock_event();
+  raw.path_len = 255;
+  auto bytes = bytes_of(raw);
+  auto ev = decode(bytes);
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(std::get<SockEvent>(*ev).path.size(), 108u);
+}
+
+TEST(DecodeSock, WrongSizeIsRejected) {
+  st_sock_event raw = filled_sock_event();
+  raw.hdr.size = sizeof(raw) - 8;
+  auto bytes = bytes_of(raw);
+  DecodeError why = DecodeError::kShort;
+  EXPECT_FALSE(decode(std::span(bytes).first(sizeof(raw) - 8), &why).has_value());
+  raw.hdr.size = sizeof(raw) + 8;
+  bytes = bytes_of(raw);
+  EXPECT_FALSE(decode(bytes, &why).has_value());
+}
+
+TEST(DecodeSock, LayoutIsTheAbi) {
+  EXPECT_EQ(sizeof(st_sock_event), 360u);
+  EXPECT_EQ(offsetof(st_sock_event, saddr), 88u);
+  EXPECT_EQ(offsetof(st_sock_event, peer_path), 252u);
+  EXPECT_EQ(ST_EV_SOCK, 4);
+}
+
+}  // namespace
+}  // namespace socktrace

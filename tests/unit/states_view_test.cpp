@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "core/names.h"
+#include "core/net_format.h"
 #include "socktrace/events.h"
 
 namespace socktrace {
@@ -526,6 +527,134 @@ TEST_F(StatesViewTest, TextNeverPrintsControlBytesOfComm) {
   EXPECT_EQ(text.find('\x1b'), std::string::npos);
   EXPECT_NE(text.find("?[31mevil?"), std::string::npos) << text;
   EXPECT_EQ(split_lines(text).size(), 1u);
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+SockEvent udp_event(uint8_t op, uint8_t old_state, uint8_t new_state, uint64_t ts_ns) {
+  SockEvent e;
+  e.hdr.flags = ST_HF_OWNER_KNOWN;
+  e.hdr.ts_ns = ts_ns;
+  e.hdr.pid = e.hdr.tid = 700;
+  std::memcpy(e.hdr.comm.chars.data(), "dig", 3);
+  e.skaddr = 0xabc0;
+  e.ino = 99;
+  e.family = AF_INET;
+  e.type = SOCK_DGRAM;
+  e.protocol = 17;
+  e.saddr.family = e.daddr.family = AF_INET;
+  e.saddr.bytes = {127, 0, 0, 1};
+  e.sport = 5353;
+  e.op = op;
+  e.old_state = old_state;
+  e.new_state = new_state;
+  return e;
+}
+
+class SockStatesViewTest : public StatesViewTest {};
+
+TEST_F(SockStatesViewTest, UdpLifeInJsonUsesSsNamesAndOps) {
+  std::string text = run(true, [](StatesView& v) {
+    v.on_sock(udp_event(ST_SOCK_CREATE, 0, kTcpClose, 1000));
+    v.on_sock(udp_event(ST_SOCK_CONNECT, kTcpClose, kTcpEstablished, 3000));
+    v.on_sock(udp_event(ST_SOCK_EXIT, kTcpEstablished, kTcpClose, 7000));
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 3u);
+  auto a = parse_line(lines[0]), b = parse_line(lines[1]), c = parse_line(lines[2]);
+  EXPECT_EQ(str_field(a, "event"), "state");
+  EXPECT_EQ(str_field(a, "proto"), "udp");
+  EXPECT_EQ(num_field(a, "family"), "4");
+  EXPECT_EQ(str_field(a, "old"), "CLOSE");
+  EXPECT_EQ(str_field(a, "new"), "UNCONN");
+  EXPECT_EQ(str_field(a, "op"), "socket");
+  EXPECT_EQ(str_field(a, "saddr"), "127.0.0.1");
+  EXPECT_EQ(num_field(a, "sport"), "5353");
+  EXPECT_EQ(num_field(a, "ino"), "99");
+  EXPECT_EQ(str_field(a, "sk"), "0xabc0");
+  EXPECT_TRUE(is_null(a, "in_old_ns"));
+  EXPECT_EQ(str_field(b, "old"), "UNCONN");
+  EXPECT_EQ(str_field(b, "new"), "ESTAB");
+  EXPECT_EQ(num_field(b, "in_old_ns"), "2000");
+  EXPECT_EQ(str_field(c, "old"), "ESTAB");
+  EXPECT_EQ(str_field(c, "new"), "CLOSE");
+  EXPECT_EQ(str_field(c, "op"), "exit");
+  EXPECT_EQ(num_field(c, "in_old_ns"), "4000");
+  EXPECT_EQ(c.count("peer_ino"), 0u);
+}
+
+TEST_F(SockStatesViewTest, EndedSocketIsForgottenAndUnknownOldStateNamed) {
+  std::string text = run(true, [](StatesView& v) {
+    v.on_sock(udp_event(ST_SOCK_BIND, 0, kTcpClose, 1000));  // older than socktrace
+    v.on_sock(udp_event(ST_SOCK_CLOSE, kTcpClose, kTcpClose, 2000));
+    v.on_sock(udp_event(ST_SOCK_CREATE, 0, kTcpClose, 3000));  // the address reused
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(str_field(parse_line(lines[0]), "old"), "UNKNOWN");
+  EXPECT_EQ(str_field(parse_line(lines[1]), "new"), "CLOSE");
+  EXPECT_TRUE(is_null(parse_line(lines[2]), "in_old_ns"));
+}
+
+TEST_F(SockStatesViewTest, UnixNamesAbstractEscapedAndPeer) {
+  std::string text = run(true, [](StatesView& v) {
+    SockEvent e = udp_event(ST_SOCK_ACCEPT, 0, kTcpEstablished, 1000);
+    e.family = AF_UNIX;
+    e.type = SOCK_STREAM;
+    e.protocol = 0;
+    e.sport = 0;
+    e.path = std::string("\0bus\n", 5);
+    e.peer_ino = 100;
+    v.on_sock(e);
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 1u);
+  auto f = parse_line(lines[0]);
+  EXPECT_EQ(str_field(f, "proto"), "unix");
+  EXPECT_EQ(num_field(f, "family"), "0");
+  EXPECT_EQ(str_field(f, "saddr"), "@bus\\012");
+  EXPECT_EQ(str_field(f, "daddr"), "");
+  EXPECT_EQ(num_field(f, "peer_ino"), "100");
+  EXPECT_EQ(str_field(f, "old"), "CLOSE");
+  EXPECT_EQ(str_field(f, "new"), "ESTAB");
+  EXPECT_EQ(str_field(f, "op"), "accept");
+}
+
+TEST_F(SockStatesViewTest, TextLineNamesProtocolAndStep) {
+  std::string text = run(false, [](StatesView& v) {
+    v.on_sock(udp_event(ST_SOCK_CREATE, 0, kTcpClose, 1000));
+    SockEvent u = udp_event(ST_SOCK_LISTEN, kTcpClose, kTcpListen, 2000);
+    u.skaddr = 0xdef0;
+    u.family = AF_UNIX;
+    u.path = "/run/x.sock";
+    v.on_sock(u);
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("    700 dig             127.0.0.1:5353          0.0.0.0:0               CLOSE       -> "
+                          "UNCONN       - (udp socket)"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[1].find("/run/x.sock             *                       UNCONN      -> LISTEN       - (unix listen)"),
+            std::string::npos)
+      << lines[1];
+}
+
+TEST(SockNames, TablesAreBoundsChecked) {
+  EXPECT_EQ(sock_state_name(kTcpClose), "UNCONN");
+  EXPECT_EQ(sock_state_name(kTcpEstablished), "ESTAB");
+  EXPECT_EQ(sock_state_name(0), "UNKNOWN");
+  EXPECT_EQ(sock_state_name(200), "UNKNOWN");
+  EXPECT_EQ(sock_op_name(ST_SOCK_PAIR), "socketpair");
+  EXPECT_EQ(sock_op_name(0), "UNKNOWN");
+  EXPECT_EQ(sock_op_name(9), "UNKNOWN");
+  EXPECT_EQ(format_unix_name(""), "*");
+  EXPECT_EQ(format_unix_name(std::string("/a\0junk", 7)), "/a");
+  EXPECT_EQ(format_unix_name(std::string("\0", 1)), "@");
 }
 
 }  // namespace

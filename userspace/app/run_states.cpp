@@ -244,6 +244,9 @@ int run_states(const Options& o) {
 
   TracerConfig config;
   config.pids = o.filters.pids;
+  // UDP and unix stream lives are shown as lines (states, log), not in
+  // timelines.
+  config.sock_lives = !o.timeline || log;
   config.ringbuf_bytes = o.buffer_size;
   if (o.log_syscalls) {
     std::string error;
@@ -273,6 +276,7 @@ int run_states(const Options& o) {
       }
       return;
     }
+    if (const auto* s = std::get_if<SockEvent>(&ev)) return states_view.on_sock(*s);
     const auto* e = std::get_if<StateEvent>(&ev);
     if (!e) return;
     if (e->hdr.pid != 0 || e->ino == 0) return timewait.on_state(*e, monotonic_now_ns());
@@ -300,7 +304,8 @@ int run_states(const Options& o) {
                o.log_syscalls ? " and network syscalls" : "", scope, filters.describe(), o.output.file);
   else
     fmt::print(stderr, "socktrace: tracing TCP {}{}{}; Ctrl-C to stop\n",
-               o.timeline ? "connections" : "state transitions", scope, filters.describe());
+               o.timeline ? "connections" : "state transitions, UDP and unix stream sockets", scope,
+               filters.describe());
 
   LossReporter losses;
   bool lost_since_reconcile = false;

@@ -1,5 +1,6 @@
 #include "core/decode.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "socktrace/events.h"
@@ -8,6 +9,7 @@ namespace socktrace {
 
 static_assert(sizeof(st_header) == 48);
 static_assert(sizeof(st_state_event) == 176);
+static_assert(sizeof(st_sock_event) == 360);
 
 bool Header::owner_known() const { return flags & ST_HF_OWNER_KNOWN; }
 bool Header::owner_inherited() const { return flags & ST_HF_OWNER_INHERITED; }
@@ -43,6 +45,30 @@ Address decode_address(uint16_t family, const uint8_t (&raw)[ST_ADDR_LEN]) {
   a.family = family;
   std::memcpy(a.bytes.data(), raw, ST_ADDR_LEN);
   return a;
+}
+
+SockEvent decode_sock(const st_sock_event& e) {
+  SockEvent s;
+  s.hdr = decode_header(e.hdr);
+  s.skaddr = e.skaddr;
+  s.cookie = e.cookie;
+  s.ino = e.ino;
+  s.peer_ino = e.peer_ino;
+  s.sock_cgroup_id = e.sock_cgroup_id;
+  s.saddr = decode_address(e.family, e.saddr);
+  s.daddr = decode_address(e.family, e.daddr);
+  s.netns = e.netns;
+  s.sport = e.sport;
+  s.dport = e.dport;
+  s.family = e.family;
+  s.type = e.type;
+  s.protocol = e.protocol;
+  s.op = e.op;
+  s.old_state = e.old_state;
+  s.new_state = e.new_state;
+  s.path.assign(e.path, std::min<std::size_t>(e.path_len, sizeof(e.path)));
+  s.peer_path.assign(e.peer_path, std::min<std::size_t>(e.peer_path_len, sizeof(e.peer_path)));
+  return s;
 }
 
 StateEvent decode_state(const st_state_event& e) {
@@ -181,6 +207,9 @@ std::optional<Event> decode(std::span<const std::byte> bytes, DecodeError* why) 
       return std::nullopt;
     case ST_EV_PROC:
       if (auto e = copy_exact<st_proc_event>(bytes, h.size, why)) return decode_proc(*e);
+      return std::nullopt;
+    case ST_EV_SOCK:
+      if (auto e = copy_exact<st_sock_event>(bytes, h.size, why)) return decode_sock(*e);
       return std::nullopt;
     default:
       if (why) *why = DecodeError::kUnknownKind;

@@ -116,6 +116,30 @@ struct ProcEvent {
   bool group_dead = false;
 };
 
-using Event = std::variant<StateEvent, SyscallEvent, ProcEvent>;
+// A step in a UDP or unix stream socket's life (st_sock_event): these have
+// no state tracepoint, so their lives come from syscalls and release.
+struct SockEvent {
+  Header hdr;  // who did it (the caller; the releasing task, or the last owner)
+  uint64_t skaddr = 0;
+  uint64_t cookie = 0;
+  uint64_t ino = 0;
+  uint64_t peer_ino = 0;  // unix
+  uint64_t sock_cgroup_id = 0;
+  Address saddr;  // UDP
+  Address daddr;
+  uint32_t netns = 0;
+  uint16_t sport = 0;
+  uint16_t dport = 0;
+  uint16_t family = 0;  // AF_INET, AF_INET6, AF_UNIX
+  uint16_t type = 0;
+  uint8_t protocol = 0;
+  uint8_t op = 0;         // ST_SOCK_* (names.h: sock_op_name)
+  uint8_t old_state = 0;  // kernel TCP_* numbering; 0: not known
+  uint8_t new_state = 0;
+  std::string path;       // unix: own name; abstract names start with '\0'
+  std::string peer_path;  // unix: the peer's name
+};
+
+using Event = std::variant<StateEvent, SyscallEvent, ProcEvent, SockEvent>;
 
 }  // namespace socktrace

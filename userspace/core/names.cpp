@@ -1,5 +1,7 @@
 #include "core/names.h"
 
+#include "socktrace/events.h"
+
 #include <array>
 #include <cctype>
 
@@ -32,5 +34,26 @@ std::optional<uint8_t> tcp_state_from_name(std::string_view name) {
     if (same_state_name(name, kTcpStates[i])) return static_cast<uint8_t>(i);
   return std::nullopt;
 }
+
+std::string_view sock_state_name(unsigned state) {
+  switch (state) {
+    case 0: return "UNKNOWN";
+    case kTcpClose: return "UNCONN";
+    case kTcpEstablished: return "ESTAB";
+    case kTcpListen: return "LISTEN";
+    default: return tcp_state_name(state);
+  }
+}
+
+std::string_view sock_op_name(unsigned op) {
+  static constexpr std::array<std::string_view, 9> kOps{"UNKNOWN", "socket", "bind",  "connect",   "listen",
+                                                        "accept",  "close",  "exit", "socketpair"};
+  return op < kOps.size() ? kOps[op] : kOps[0];
+}
+
+bool sock_op_creates(unsigned op) { return op == ST_SOCK_CREATE || op == ST_SOCK_ACCEPT || op == ST_SOCK_PAIR; }
+bool sock_op_ends(unsigned op) { return op == ST_SOCK_CLOSE || op == ST_SOCK_EXIT; }
+
+std::string_view sock_proto_name(uint16_t family) { return family == 1 ? "unix" : "udp"; }
 
 }  // namespace socktrace

@@ -13,6 +13,20 @@ std::string_view tcp_state_name(unsigned state);
 // as ss writes them: "TIME-WAIT"), or nothing.
 std::optional<uint8_t> tcp_state_from_name(std::string_view name);
 
+// UDP and unix stream sockets (SockEvent) as ss names their states: the
+// kernel's TCP_CLOSE is "UNCONN", TCP_ESTABLISHED "ESTAB", TCP_LISTEN
+// "LISTEN"; 0 (not seen before) "UNKNOWN".
+std::string_view sock_state_name(unsigned state);
+// What a SockEvent's op did: "socket", "bind", "connect", "listen",
+// "accept", "close", "exit", "socketpair"; "UNKNOWN" outside the table.
+std::string_view sock_op_name(unsigned op);
+// The socket did not exist before this op (socket, accept, socketpair) /
+// no longer exists after it (close, exit).
+bool sock_op_creates(unsigned op);
+bool sock_op_ends(unsigned op);
+// "udp" or "unix" for a SockEvent's family.
+std::string_view sock_proto_name(uint16_t family);
+
 inline constexpr uint8_t kTcpEstablished = 1;
 inline constexpr uint8_t kTcpSynSent = 2;
 inline constexpr uint8_t kTcpSynRecv = 3;

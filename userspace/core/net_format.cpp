@@ -30,4 +30,26 @@ int family_version(uint16_t family) {
   return 0;
 }
 
+std::string format_unix_name(const std::string& path) {
+  std::string_view p(path);
+  std::string out;
+  if (!p.empty() && p.front() == '\0') {
+    out += '@';
+    p.remove_prefix(1);
+  } else {
+    // A filesystem name is NUL-terminated inside its length.
+    auto nul = p.find('\0');
+    if (nul != std::string_view::npos) p = p.substr(0, nul);
+    if (p.empty()) return "*";
+  }
+  for (char c : p) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f || c == '\\')
+      fmt::format_to(std::back_inserter(out), "\\{:03o}", u);
+    else
+      out += c;
+  }
+  return out;
+}
+
 }  // namespace socktrace

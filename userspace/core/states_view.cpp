@@ -1,5 +1,7 @@
 #include "core/states_view.h"
 
+#include <sys/socket.h>
+
 #include "core/json.h"
 #include "core/names.h"
 #include "core/net_format.h"
@@ -104,6 +106,96 @@ void StatesView::json_line(const StateEvent& e, int64_t in_old_ns, bool derived)
     o.null_field("in_old_ns");
   if (derived) o.field("derived", true);
   if (e.hdr.flags & ST_HF_RESET) o.field("reset", true);
+  add_container_fields(o, containers_, e.sock_cgroup_id);
+  o.end_line();
+}
+
+namespace {
+// What the LOCAL / REMOTE columns and saddr / daddr show of a SockEvent.
+std::string sock_local(const SockEvent& e) {
+  if (e.family == AF_UNIX) return format_unix_name(e.path);
+  return format_endpoint(e.saddr, e.sport);
+}
+
+std::string sock_remote(const SockEvent& e) {
+  if (e.family == AF_UNIX) return e.peer_path.empty() && e.peer_ino == 0 ? "*" : format_unix_name(e.peer_path);
+  return format_endpoint(e.daddr, e.dport);
+}
+
+// A created socket did not exist before (CLOSE), an ended one no longer does.
+std::string_view sock_old_name(const SockEvent& e) {
+  return sock_op_creates(e.op) ? tcp_state_name(kTcpClose) : sock_state_name(e.old_state);
+}
+
+std::string_view sock_new_name(const SockEvent& e) {
+  return sock_op_ends(e.op) ? tcp_state_name(kTcpClose) : sock_state_name(e.new_state);
+}
+}  // namespace
+
+void StatesView::on_sock(const SockEvent& e) {
+  int64_t in_old = -1;
+  auto it = sock_since_.find(e.skaddr);
+  if (it != sock_since_.end()) {
+    in_old = static_cast<int64_t>(e.hdr.ts_ns - it->second);
+    if (sock_op_ends(e.op))
+      sock_since_.erase(it);
+    else
+      it->second = e.hdr.ts_ns;
+  } else if (!sock_op_ends(e.op)) {
+    sock_since_.emplace(e.skaddr, e.hdr.ts_ns);
+  }
+  buf_.clear();
+  if (json_)
+    sock_json_line(e, in_old);
+  else
+    sock_text_line(e, in_old);
+  out_.write(buf_);
+}
+
+void StatesView::sock_text_line(const SockEvent& e, int64_t in_old_ns) {
+  auto out = std::back_inserter(buf_);
+  fmt::format_to(out, "{:<15} ", format_clock_time(clock_.epoch_ns(e.hdr.ts_ns)));
+  if (e.hdr.pid)
+    fmt::format_to(out, "{:>7} {:<15} ", e.hdr.pid, printable(e.hdr.comm).view());
+  else
+    fmt::format_to(out, "{:>7} {:<15} ", "-", "?");
+  fmt::format_to(out, "{:<23} {:<23} {:<11} -> {:<12} {} ({} {})\n", sock_local(e), sock_remote(e),
+                 sock_old_name(e), sock_new_name(e),
+                 in_old_ns < 0 ? std::string("-") : format_duration(static_cast<uint64_t>(in_old_ns)),
+                 sock_proto_name(e.family), sock_op_name(e.op));
+}
+
+void StatesView::sock_json_line(const SockEvent& e, int64_t in_old_ns) {
+  const bool unix_sock = e.family == AF_UNIX;
+  JsonObject o(buf_);
+  o.field("event", "state")
+      .field("ts_ns", clock_.epoch_ns(e.hdr.ts_ns))
+      .field("pid", e.hdr.pid)
+      .field("tid", e.hdr.tid)
+      .field("comm", e.hdr.comm.view())
+      .field("sk", std::string_view(fmt::format("0x{:x}", e.skaddr)))
+      .field("proto", sock_proto_name(e.family))
+      .field("family", family_version(e.family))
+      .field("saddr", std::string_view(unix_sock ? (e.path.empty() ? std::string() : format_unix_name(e.path))
+                                                 : format_ip(e.saddr)))
+      .field("sport", uint32_t{e.sport})
+      .field("daddr", std::string_view(unix_sock ? (e.peer_path.empty() ? std::string() : format_unix_name(e.peer_path))
+                                                 : format_ip(e.daddr)))
+      .field("dport", uint32_t{e.dport})
+      .field("old", sock_old_name(e))
+      .field("new", sock_new_name(e))
+      .field("op", sock_op_name(e.op))
+      .field("cgroup_id", e.hdr.cgroup_id)
+      .field("netns", e.netns)
+      .field("owner", owner_kind(e.hdr))
+      .field("cookie", e.cookie)
+      .field("sock_cgroup_id", e.sock_cgroup_id)
+      .field("ino", e.ino);
+  if (unix_sock) o.field("peer_ino", e.peer_ino);
+  if (in_old_ns >= 0)
+    o.field("in_old_ns", static_cast<uint64_t>(in_old_ns));
+  else
+    o.null_field("in_old_ns");
   add_container_fields(o, containers_, e.sock_cgroup_id);
   o.end_line();
 }

@@ -26,6 +26,10 @@ class StatesView {
   // `derived`: socktrace derived this transition (TIME_WAIT entry and end,
   // which no tracepoint reports; see timewait.h).
   void on_state(const StateEvent& e, bool derived = false);
+  // A step in a UDP or unix stream socket's life: a line like a transition's,
+  // with ss's state names (UNCONN, ESTAB, LISTEN) and "(udp bind)" after it;
+  // in JSON an `event:"state"` object with `proto` "udp" or "unix" and `op`.
+  void on_sock(const SockEvent& e);
   // `count` more events were lost at `where` since the last report.
   void on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns);
 
@@ -36,6 +40,8 @@ class StatesView {
  private:
   void text_line(const StateEvent& e, int64_t in_old_ns, bool derived);
   void json_line(const StateEvent& e, int64_t in_old_ns, bool derived);
+  void sock_text_line(const SockEvent& e, int64_t in_old_ns);
+  void sock_json_line(const SockEvent& e, int64_t in_old_ns);
 
   Output& out_;
   bool json_;
@@ -49,6 +55,9 @@ class StatesView {
   // By socket cookie. The kernel clears the local port when it unhashes a
   // closing socket, so -> CLOSE shows the port remembered here.
   std::unordered_map<uint64_t, Seen> since_;
+  // UDP and unix sockets by kernel address: time of the last step; forgotten
+  // at their end.
+  std::unordered_map<uint64_t, uint64_t> sock_since_;
 };
 
 }  // namespace socktrace

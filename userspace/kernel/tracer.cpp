@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/mount.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "kernel/filters.h"
 #include "socktrace.skel.h"
 #include "socktrace/events.h"
 
@@ -134,6 +136,12 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_send_reset, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_receive_reset, config.states);
+  for (bpf_program* p :
+       {skel_->progs.on_sock_exit_socket, skel_->progs.on_sock_exit_socketpair, skel_->progs.on_sock_exit_bind,
+        skel_->progs.on_sock_exit_connect, skel_->progs.on_sock_exit_listen, skel_->progs.on_sock_exit_accept,
+        skel_->progs.on_sock_exit_accept4, skel_->progs.on_sock_enter_close, skel_->progs.on_sock_process_exit,
+        skel_->progs.on_udp_release})
+    bpf_program__set_autoload(p, config.sock_lives);
 
   if (int err = socktrace_bpf__load(skel_.get())) {
     err = -err;
@@ -203,6 +211,51 @@ Tracer::Tracer(const TracerConfig& config) {
       else
         spdlog::warn("{}; accepted sockets keep their listener's owner", attach_error(name, errno));
     }
+  }
+  if (config.sock_lives) attach_sock_lives();
+}
+
+// UDP and unix stream lives. The end of a UDP socket comes from the cgroup
+// sock_release hook on the cgroup v2 root when it attaches (every way a socket
+// goes); otherwise from close() and process exit, as for unix sockets.
+void Tracer::attach_sock_lives() {
+  ensure_tracefs();
+  udp_end_hook_ = "cgroup/sock_release";
+  std::string why;
+  auto root = find_cgroup2_root();
+  int cg = root ? open(root->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (cg < 0) {
+    why = root ? errno_message("open " + *root, errno) : "no cgroup v2 hierarchy is mounted";
+  } else {
+    skel_->links.on_udp_release = bpf_program__attach_cgroup(skel_->progs.on_udp_release, cg);
+    if (!skel_->links.on_udp_release) why = attach_error("cgroup/sock_release", errno);
+    close(cg);
+  }
+  if (why.empty()) {
+    attached_.push_back("cgroup/sock_release");
+  } else {
+    udp_end_hook_ = "close/exit";
+    skel_->bss->udp_close_by_fd = 1;
+    spdlog::warn("{}; UDP sockets are seen going away at close() of their last fd and at process exit only", why);
+  }
+
+  for (auto [prog, link, name] : {
+           std::tuple{skel_->progs.on_sock_process_exit, &skel_->links.on_sock_process_exit, "sched/sched_process_exit"},
+           std::tuple{skel_->progs.on_sock_enter_close, &skel_->links.on_sock_enter_close, "syscalls/sys_enter_close"},
+           std::tuple{skel_->progs.on_sock_exit_socket, &skel_->links.on_sock_exit_socket, "syscalls/sys_exit_socket"},
+           std::tuple{skel_->progs.on_sock_exit_socketpair, &skel_->links.on_sock_exit_socketpair,
+                      "syscalls/sys_exit_socketpair"},
+           std::tuple{skel_->progs.on_sock_exit_bind, &skel_->links.on_sock_exit_bind, "syscalls/sys_exit_bind"},
+           std::tuple{skel_->progs.on_sock_exit_connect, &skel_->links.on_sock_exit_connect, "syscalls/sys_exit_connect"},
+           std::tuple{skel_->progs.on_sock_exit_listen, &skel_->links.on_sock_exit_listen, "syscalls/sys_exit_listen"},
+           std::tuple{skel_->progs.on_sock_exit_accept, &skel_->links.on_sock_exit_accept, "syscalls/sys_exit_accept"},
+           std::tuple{skel_->progs.on_sock_exit_accept4, &skel_->links.on_sock_exit_accept4,
+                      "syscalls/sys_exit_accept4"}}) {
+    *link = bpf_program__attach(prog);
+    if (*link)
+      attached_.push_back(std::string("sock:") + name);
+    else
+      spdlog::warn("{}; UDP and unix socket lives miss what it shows", attach_error(name, errno));
   }
 }
 

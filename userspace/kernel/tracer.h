@@ -17,6 +17,7 @@ struct TracerConfig {
   bool filter_by_pid = false;       // the pid filter is on even with no pid yet (-- CMD)
   uint64_t ringbuf_bytes = 16u << 20;
   bool states = true;               // attach the TCP state programs
+  bool sock_lives = false;          // attach the UDP / unix stream life programs (states, log)
   bool syscalls = false;            // attach the syscall trace
   std::vector<uint32_t> syscall_nrs;  // which syscalls (x86-64 numbers)
   uint32_t string_limit = 32;       // -s: payload bytes captured per buffer
@@ -57,6 +58,9 @@ class Tracer {
   LossCounts losses() const;
   // Programs attached, by name (for diagnostics and tests).
   const std::vector<std::string>& attached() const { return attached_; }
+  // How UDP sockets' ends are seen (sock_lives): "cgroup/sock_release" (every
+  // way a socket goes), "close/exit" (fallback), or empty when not asked.
+  const std::string& udp_end_hook() const { return udp_end_hook_; }
   // Records `pid` as owner of the socket with `cookie` (sockets older than
   // socktrace); returns false when the map is full.
   // Adds a process to the traced set (the filter must be on: pids given).
@@ -72,6 +76,8 @@ class Tracer {
   };
   std::unique_ptr<socktrace_bpf, SkelDeleter> skel_;
   std::vector<std::string> attached_;
+  std::string udp_end_hook_;
+  void attach_sock_lives();
 };
 
 // Throws UsageError, with what to do, when this process cannot load BPF

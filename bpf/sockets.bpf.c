@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The lives of UDP and unix stream sockets, which have no state tracepoint
+ * (sock:inet_sock_set_state is TCP's): created, bound, connected, listened
+ * on, accepted, released.
+ *
+ * Every step but the end runs inside a syscall, read at its exit from the
+ * syscalls:sys_exit_X tracepoints of just those calls (socket, socketpair,
+ * bind, connect, listen, accept, accept4): an unrelated syscall costs the
+ * syscall tracepoint's bitmap test, no BPF program.
+ *
+ * The end:
+ *   - UDP: cgroup/sock_release on the cgroup v2 root, which inet_release()
+ *     runs for every socket whose last file reference goes away, however it
+ *     goes (close, dup2, close-on-exec, process exit, a passed fd). It is a
+ *     cgroup hook, not a tracepoint; when it cannot be attached, userspace
+ *     sets udp_close_by_fd and UDP ends are seen like unix ones.
+ *   - unix stream: no hook at all runs on their release here (no
+ *     tracepoint, no kprobes/fentry, no unix cgroup hook). close() of the
+ *     last reference (syscalls:sys_enter_close, file refcount one) and the
+ *     exit of a process that holds such a socket (sched_process_exit, fd
+ *     table walked) are seen; dup2 over it, close_range and close-on-exec
+ *     are not.
+ *
+ * Programs filter on the socket's family/type/protocol before anything
+ * else, and are loaded only for `states`/`log`.
+ */
+#include "common.bpf.h"
+
+#define AF_UNIX 1
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define IPPROTO_UDP 17
+#define TCP_CLOSE 7
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define PF_EXITING 0x00000004
+#define PF_KTHREAD 0x00200000
+
+/* Most fds looked at per exiting process that held a unix stream socket. */
+#define ST_EXIT_MAX_FDS 4096
+
+/* 1: no cgroup sock_release hook; UDP ends are seen at close() and exit.
+ * Set by userspace after load, once it knows whether the hook attached. */
+volatile __u8 udp_close_by_fd = 0;
+
+/* What is remembered of a socket between its steps. */
+struct st_sock_rec {
+	struct st_owner owner; /* the last task that did something with it */
+	__u8 state;            /* sk_state after the last step */
+	__u8 admitted;         /* passes --netns and --cgroup (fixed at birth) */
+	__u8 __pad[6];
+};
+
+/* key: kernel address of struct sock (UDP or unix stream); value: its
+ * record. Inserted at the first step socktrace sees, deleted at release.
+ * UDP sockets are SLAB_TYPESAFE_BY_RCU, so an address can come back as a
+ * new socket: only after the release that deleted the entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct st_sock_rec);
+} sock_recs SEC(".maps");
+
+/* key: tgid; value: unused. Processes that created or accepted a unix
+ * stream socket (or any tracked socket, with udp_close_by_fd): only their
+ * exit walks the fd table. Inserted at those steps, deleted at exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} sock_holders SEC(".maps");
+
+/* Is this a socket whose life is followed here? */
+static __always_inline bool followed(const struct sock *sk, __u16 *family, __u16 *type)
+{
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	*type = BPF_CORE_READ(sk, sk_type);
+	if (*family == AF_UNIX)
+		return *type == SOCK_STREAM;
+	if (*family == AF_INET || *family == AF_INET6)
+		return *type == SOCK_DGRAM && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP;
+	return false;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file *file = NULL;
+	struct file **fds;
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	return file;
+}
+
+static __always_inline struct sock *file_sock(struct file *file)
+{
+	struct socket *so;
+
+	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	so = BPF_CORE_READ(file, private_data);
+	return so ? BPF_CORE_READ(so, sk) : NULL;
+}
+
+static __always_inline struct sock *fd_sock(long fd)
+{
+	return file_sock(fd_file(bpf_get_current_task_btf(), fd));
+}
+
+/* Before 6.13 a file's references were an atomic_long_t f_count. */
+struct file___old {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+/* References to `file`. Since 6.13 file_ref_t counts from 0 for one
+ * reference (FILE_REF_ONEREF). */
+static __always_inline __s64 file_refs(struct file *file)
+{
+	if (bpf_core_field_exists(file->f_ref))
+		return BPF_CORE_READ(file, f_ref.refcnt.counter) + 1;
+	return BPF_CORE_READ((struct file___old *)file, f_count.counter);
+}
+
+/* Does only one reference to `file` remain (the fd being closed)? */
+static __always_inline bool last_ref(struct file *file)
+{
+	return file_refs(file) == 1;
+}
+
+static __always_inline __u32 sock_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* --netns and --cgroup look at the socket: where it lives and the cgroup it
+ * was created in. */
+static __always_inline bool place_admitted(const struct sock *sk)
+{
+	if (!netns_admitted(sock_netns(sk)))
+		return false;
+	return !filter_cgroups || cgroup_in_set(BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+}
+
+static __always_inline bool owner_admitted(const struct st_owner *o)
+{
+	return pid_admitted(o->pid) && comm_admitted(o->comm);
+}
+
+static __always_inline __u64 sock_ino(const struct sock *sk)
+{
+	struct socket *so = BPF_CORE_READ(sk, sk_socket);
+	struct socket_alloc *sa;
+
+	if (!so)
+		return 0;
+	sa = container_of(so, struct socket_alloc, socket);
+	return BPF_CORE_READ(sa, vfs_inode.i_ino);
+}
+
+/* A unix socket's bound name; returns its length. */
+static __always_inline __u8 unix_name(const struct sock *sk, char *path)
+{
+	struct unix_address *addr = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	__s64 len;
+	__u64 n;
+
+	if (!addr)
+		return 0;
+	len = (__s64)BPF_CORE_READ(addr, len) - (__s64)sizeof(__u16);
+	n = len > 0 ? len : 0;
+	barrier_var(n);
+	if (n > 108)
+		n = 108;
+	bpf_probe_read_kernel(path, n, addr->name[0].sun_path);
+	return n;
+}
+
+static __always_inline void emit(const struct sock *sk, __u16 family, __u16 type, __u8 op,
+				 __u8 old_state, __u8 new_state, const struct st_owner *o)
+{
+	struct st_sock_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_loss(ST_LOSS_RINGBUF);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, ST_EV_SOCK, sizeof(*e), o);
+	e->skaddr = (__u64)sk;
+	e->cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	e->ino = sock_ino(sk);
+	e->sock_cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+	e->netns = sock_netns(sk);
+	e->family = family;
+	e->type = type;
+	e->op = op;
+	e->old_state = old_state;
+	e->new_state = new_state;
+	if (family == AF_UNIX) {
+		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+
+		e->path_len = unix_name(sk, e->path);
+		if (peer) {
+			e->peer_ino = sock_ino(peer);
+			e->peer_path_len = unix_name(peer, e->peer_path);
+		}
+	} else {
+		e->protocol = IPPROTO_UDP;
+		e->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (family == AF_INET) {
+			bpf_core_read(e->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+			bpf_core_read(e->daddr, 4, &sk->__sk_common.skc_daddr);
+		} else {
+			bpf_core_read(e->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+			bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		}
+	}
+	submit_event(e);
+}
+
+/* A syscall of the current task did `op` to `sk`: remember its new state
+ * and owner, and report it. */
+static __always_inline void sock_step(const struct sock *sk, __u8 op)
+{
+	struct st_sock_rec fresh = {}, *r;
+	__u64 key = (__u64)sk;
+	__u16 family, type;
+	__u8 old_state = 0, new_state;
+
+	if (!sk || !followed(sk, &family, &type))
+		return;
+	new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	r = bpf_map_lookup_elem(&sock_recs, &key);
+	if (r) {
+		old_state = r->state;
+		fresh.admitted = r->admitted;
+	} else {
+		fresh.admitted = place_admitted(sk);
+	}
+	/* The caller holds the socket now (it may have inherited it). */
+	owner_from_current(&fresh.owner);
+	fresh.state = new_state;
+	if (bpf_map_update_elem(&sock_recs, &key, &fresh, BPF_ANY))
+		count_loss(ST_LOSS_OWNER_MAP);
+	if (family == AF_UNIX || udp_close_by_fd) {
+		__u32 tgid = fresh.owner.pid;
+		__u8 one = 1;
+
+		bpf_map_update_elem(&sock_holders, &tgid, &one, BPF_ANY);
+	}
+	if (!fresh.admitted || !owner_admitted(&fresh.owner))
+		return;
+	emit(sk, family, type, op, old_state, new_state, &fresh.owner);
+}
+
+/* `sk` is going away: reported by the task that released it, or by its last
+ * known owner when that is a kernel thread (delayed fput). */
+static __always_inline void sock_end(const struct sock *sk, __u16 family, __u16 type)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct st_owner cur = {};
+	const struct st_owner *o = &cur;
+	struct st_sock_rec *r;
+	__u64 key = (__u64)sk;
+	bool admitted;
+	__u8 op;
+
+	r = bpf_map_lookup_elem(&sock_recs, &key);
+	admitted = r ? r->admitted : place_admitted(sk);
+	if ((task->flags & PF_KTHREAD) && r)
+		o = &r->owner;
+	else
+		owner_from_current(&cur);
+	op = (task->flags & PF_EXITING) ? ST_SOCK_EXIT : ST_SOCK_CLOSE;
+	if (admitted && owner_admitted(o))
+		emit(sk, family, type, op, BPF_CORE_READ(sk, __sk_common.skc_state), TCP_CLOSE, o);
+	if (r)
+		bpf_map_delete_elem(&sock_recs, &key);
+}
+
+/* The fd argument of the current syscall, at its exit. */
+static __always_inline long arg_fd(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return BPF_CORE_READ(regs, di);
+}
+
+SEC("tracepoint/syscalls/sys_exit_socket")
+int on_sock_exit_socket(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret >= 0)
+		sock_step(fd_sock(ctx->ret), ST_SOCK_CREATE);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_socketpair")
+int on_sock_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	int fds[2];
+
+	if (ctx->ret != 0)
+		return 0;
+	if (bpf_probe_read_user(fds, sizeof(fds), (void *)BPF_CORE_READ(regs, r10)))
+		return 0;
+	sock_step(fd_sock(fds[0]), ST_SOCK_PAIR);
+	sock_step(fd_sock(fds[1]), ST_SOCK_PAIR);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int on_sock_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret == 0)
+		sock_step(fd_sock(arg_fd()), ST_SOCK_BIND);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int on_sock_exit_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret == 0)
+		sock_step(fd_sock(arg_fd()), ST_SOCK_CONNECT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int on_sock_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret == 0)
+		sock_step(fd_sock(arg_fd()), ST_SOCK_LISTEN);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int on_sock_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret >= 0)
+		sock_step(fd_sock(ctx->ret), ST_SOCK_ACCEPT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int on_sock_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret >= 0)
+		sock_step(fd_sock(ctx->ret), ST_SOCK_ACCEPT);
+	return 0;
+}
+
+/* close() of the last reference to a unix stream socket (and to a UDP
+ * socket without the cgroup hook). */
+SEC("tracepoint/syscalls/sys_enter_close")
+int on_sock_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct file *file = fd_file(bpf_get_current_task_btf(), ctx->args[0]);
+	struct sock *sk = file_sock(file);
+	__u16 family, type;
+
+	if (!sk || !followed(sk, &family, &type))
+		return 0;
+	if (family != AF_UNIX && !udp_close_by_fd)
+		return 0;
+	if (last_ref(file))
+		sock_end(sk, family, type);
+	return 0;
+}
+
+struct exit_ref_key {
+	__u64 file;
+	__u32 tgid;
+	__u32 __pad;
+};
+
+/* key: (file, exiting tgid); value: references to that file not yet
+ * matched by an fd of the table being walked. Inserted at a file's first fd
+ * in the walk when it has more references, deleted when its last fd is seen
+ * (the process held every reference: the socket goes); left to the LRU
+ * when some reference is held elsewhere. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct exit_ref_key);
+	__type(value, __s64);
+} exit_refs SEC(".maps");
+
+/* Is this fd, in the table of a process that exits, the last of the
+ * references to `file` (all of them held by that table)? */
+static __always_inline bool exit_last_ref(struct file *file, __u32 tgid)
+{
+	struct exit_ref_key k = { .file = (__u64)file, .tgid = tgid };
+	__s64 refs = file_refs(file), *left;
+
+	if (refs == 1)
+		return true;
+	left = bpf_map_lookup_elem(&exit_refs, &k);
+	if (!left) {
+		refs -= 1;
+		bpf_map_update_elem(&exit_refs, &k, &refs, BPF_ANY);
+		return false;
+	}
+	if (--*left > 0)
+		return false;
+	bpf_map_delete_elem(&exit_refs, &k);
+	return true;
+}
+
+struct exit_walk {
+	struct task_struct *task;
+	struct file **fds;
+	__u32 max_fds;
+};
+
+static long exit_walk_fd(__u64 i, struct exit_walk *w)
+{
+	struct file *file = NULL;
+	struct sock *sk;
+	__u16 family, type;
+
+	if (i >= w->max_fds)
+		return 1;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &w->fds[i]) || !file)
+		return 0;
+	sk = file_sock(file);
+	if (!sk || !followed(sk, &family, &type))
+		return 0;
+	if (family != AF_UNIX && !udp_close_by_fd)
+		return 0;
+	if (exit_last_ref(file, w->task->tgid))
+		sock_end(sk, family, type);
+	return 0;
+}
+
+/* The last thread of a process that held unix stream sockets exits: its fd
+ * table is still there (exit_files() runs after this tracepoint), and what
+ * only it references goes away with it. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sock_process_exit, struct task_struct *task)
+{
+	struct exit_walk w = {};
+	__u32 tgid = task->tgid;
+
+	if (!bpf_map_lookup_elem(&sock_holders, &tgid))
+		return 0;
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	bpf_map_delete_elem(&sock_holders, &tgid);
+	/* A files_struct shared with another process (CLONE_FILES) stays. */
+	if (BPF_CORE_READ(task, files, count.counter) != 1)
+		return 0;
+	w.task = task;
+	w.fds = BPF_CORE_READ(task, files, fdt, fd);
+	w.max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
+	if (!w.fds)
+		return 0;
+	bpf_loop(ST_EXIT_MAX_FDS, exit_walk_fd, &w, 0);
+	return 0;
+}
+
+/* UDP: inet_release() of every socket in the cgroup tree, however its last
+ * reference went. `ctx` is the struct sock itself. */
+SEC("cgroup/sock_release")
+int on_udp_release(struct bpf_sock *ctx)
+{
+	const struct sock *sk;
+	__u16 family, type;
+
+	if (ctx->protocol != IPPROTO_UDP || ctx->type != SOCK_DGRAM)
+		return 1;
+	sk = (const struct sock *)ctx;
+	if (followed(sk, &family, &type))
+		sock_end(sk, family, type);
+	return 1;
+}

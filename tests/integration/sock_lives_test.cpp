@@ -1,0 +1,329 @@
+// UDP and unix stream socket lives in `socktrace states`: created, bound,
+// connected, listened on, accepted and gone (close of the last reference,
+// process exit), with exact op sequences per socket and the owner of each.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace socktrace::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Path = std::vector<std::string>;
+
+// One socket's steps: "op OLD>NEW".
+struct Life {
+  Path steps;
+  std::vector<JsonLine> events;
+};
+
+// The UDP/unix events of process `pid`, by socket inode, in arrival order.
+std::map<std::string, Life> lives_of(const std::vector<JsonLine>& lines, pid_t pid, const std::string& proto) {
+  std::map<std::string, Life> out;
+  for (const auto& l : lines) {
+    if (l.at("event") != "state" || !l.count("op") || l.at("proto") != proto) continue;
+    if (l.at("pid") != std::to_string(pid)) continue;
+    auto& life = out[l.at("ino")];
+    life.steps.push_back(l.at("op") + " " + l.at("old") + ">" + l.at("new"));
+    life.events.push_back(l);
+  }
+  return out;
+}
+
+const Life* find_life(const std::map<std::string, Life>& lives, const std::string& first_step) {
+  for (const auto& [ino, life] : lives)
+    if (!life.steps.empty() && life.steps.front() == first_step) return &life;
+  return nullptr;
+}
+
+int bound_port(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+}
+
+int udp_bound(int family) {
+  int fd = socket(family, SOCK_DGRAM, 0);
+  if (family == AF_INET) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a))) return -1;
+  } else {
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_loopback;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a))) return -1;
+  }
+  return fd;
+}
+
+int udp_connect(int fd, int family, int port) {
+  if (family == AF_INET) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  }
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_port = htons(port);
+  a.sin6_addr = in6addr_loopback;
+  return connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+}
+
+sockaddr_un unix_addr(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  path.copy(a.sun_path, sizeof(a.sun_path) - 1);
+  return a;
+}
+
+// Runs `body` in a child while `states --json` traces; returns the lines.
+std::vector<JsonLine> trace_child(TempDir& dir, const std::function<int()>& body, pid_t* child) {
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  *child = spawn(body);
+  EXPECT_EQ(wait_child(*child), 0);
+  // The end of a UDP socket released at exit can come a little after the
+  // child is reaped (the ring buffer is polled): wait for it, never a time.
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(st.stop(), 0) << st.stderr_text();
+  return read_json_lines(dir.path("out.json"));
+}
+
+void udp_bind_connect_close(int family) {
+  TempDir dir;
+  int port = 0;
+  Gate port_gate;
+  pid_t child = 0;
+  auto lines = trace_child(
+      dir,
+      [&] {
+        int fd = udp_bound(family);
+        if (fd < 0 || udp_connect(fd, family, 9) != 0) return 1;
+        port_gate.open(bound_port(fd));
+        close(fd);
+        return 0;
+      },
+      &child);
+  port = port_gate.wait();
+  auto lives = lives_of(lines, child, "udp");
+  ASSERT_EQ(lives.size(), 1u);
+  const Life& life = lives.begin()->second;
+  EXPECT_EQ(life.steps, (Path{"socket CLOSE>UNCONN", "bind UNCONN>UNCONN", "connect UNCONN>ESTAB", "close ESTAB>CLOSE"}));
+  std::string lo = family == AF_INET ? "127.0.0.1" : "::1";
+  std::string fam = family == AF_INET ? "4" : "6";
+  ASSERT_EQ(life.events.size(), 4u);
+  EXPECT_EQ(life.events[0].at("sport"), "0");
+  EXPECT_EQ(life.events[1].at("saddr"), lo);
+  EXPECT_EQ(life.events[1].at("sport"), std::to_string(port));
+  EXPECT_EQ(life.events[1].at("dport"), "0");
+  EXPECT_EQ(life.events[2].at("daddr"), lo);
+  EXPECT_EQ(life.events[2].at("dport"), "9");
+  EXPECT_EQ(life.events[3].at("sport"), std::to_string(port));
+  for (const auto& e : life.events) {
+    EXPECT_EQ(e.at("family"), fam);
+    EXPECT_EQ(e.at("comm"), life.events[0].at("comm"));
+    EXPECT_EQ(e.at("owner"), "known");
+  }
+  EXPECT_EQ(life.events[0].at("in_old_ns"), "null");
+  EXPECT_NE(life.events[3].at("in_old_ns"), "null");
+}
+
+TEST(SockLives, UdpIpv4BindConnectClose) {
+  REQUIRE_BPF();
+  udp_bind_connect_close(AF_INET);
+}
+
+TEST(SockLives, UdpIpv6BindConnectClose) {
+  REQUIRE_BPF();
+  udp_bind_connect_close(AF_INET6);
+}
+
+// No close(): the socket goes with the process. The cgroup hook sees it in
+// the exiting task.
+TEST(SockLives, UdpClosedByProcessExit) {
+  REQUIRE_BPF();
+  TempDir dir;
+  pid_t child = 0;
+  auto lines = trace_child(
+      dir,
+      [&] {
+        int fd = udp_bound(AF_INET);
+        return fd < 0 ? 1 : 0;
+      },
+      &child);
+  auto lives = lives_of(lines, child, "udp");
+  ASSERT_EQ(lives.size(), 1u);
+  EXPECT_EQ(lives.begin()->second.steps, (Path{"socket CLOSE>UNCONN", "bind UNCONN>UNCONN", "exit UNCONN>CLOSE"}));
+}
+
+// A socket with two fds ends at the second close, not the first; one kept
+// by a forked child ends when that child closes it, attributed to it.
+TEST(SockLives, UdpEndsWithItsLastReference) {
+  REQUIRE_BPF();
+  TempDir dir;
+  pid_t child = 0;
+  Gate grandchild_gate;
+  auto lines = trace_child(
+      dir,
+      [&] {
+        int fd = udp_bound(AF_INET);
+        int copy = dup(fd);
+        close(fd);
+        close(copy);
+        int kept = udp_bound(AF_INET);
+        pid_t gc = fork();
+        if (gc == 0) {
+          grandchild_gate.wait();
+          close(kept);
+          _exit(0);
+        }
+        close(kept);
+        grandchild_gate.open(gc);
+        return wait_child(gc);
+      },
+      &child);
+  auto lives = lives_of(lines, child, "udp");
+  ASSERT_EQ(lives.size(), 2u);
+  const Life* first = nullptr;
+  for (const auto& [ino, life] : lives)
+    if (life.steps.size() == 3) first = &life;
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->steps, (Path{"socket CLOSE>UNCONN", "bind UNCONN>UNCONN", "close UNCONN>CLOSE"}));
+  // The kept socket's close is the grandchild's.
+  std::vector<std::string> grandchild_steps;
+  for (const auto& l : lines)
+    if (l.at("event") == "state" && l.count("op") && l.at("proto") == "udp" &&
+        lives.count(l.at("ino")) && l.at("pid") != std::to_string(child))
+      grandchild_steps.push_back(l.at("op") + " " + l.at("old") + ">" + l.at("new"));
+  EXPECT_EQ(grandchild_steps, (Path{"close UNCONN>CLOSE"}));
+}
+
+TEST(SockLives, UnixStreamListenConnectAcceptClose) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string path = dir.path("s.sock");
+  pid_t child = 0;
+  auto lines = trace_child(
+      dir,
+      [&] {
+        sockaddr_un a = unix_addr(path);
+        int l = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (bind(l, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(l, 4)) return 1;
+        int c = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (connect(c, reinterpret_cast<sockaddr*>(&a), sizeof(a))) return 1;
+        int s = accept(l, nullptr, nullptr);
+        if (s < 0) return 1;
+        close(c);
+        close(s);
+        close(l);
+        return 0;
+      },
+      &child);
+  auto lives = lives_of(lines, child, "unix");
+  ASSERT_EQ(lives.size(), 3u);
+  const Life* listener = find_life(lives, "socket CLOSE>UNCONN");
+  const Life* accepted = find_life(lives, "accept CLOSE>ESTAB");
+  ASSERT_NE(accepted, nullptr);
+  const Life* client = nullptr;
+  for (const auto& [ino, life] : lives)
+    if (&life != accepted && life.steps.size() == 3) client = &life;
+  for (const auto& [ino, life] : lives)
+    if (&life != accepted && life.steps.size() == 4) listener = &life;
+  ASSERT_TRUE(listener && client);
+  EXPECT_EQ(listener->steps,
+            (Path{"socket CLOSE>UNCONN", "bind UNCONN>UNCONN", "listen UNCONN>LISTEN", "close LISTEN>CLOSE"}));
+  EXPECT_EQ(client->steps, (Path{"socket CLOSE>UNCONN", "connect UNCONN>ESTAB", "close ESTAB>CLOSE"}));
+  EXPECT_EQ(accepted->steps, (Path{"accept CLOSE>ESTAB", "close ESTAB>CLOSE"}));
+  EXPECT_EQ(listener->events[1].at("saddr"), path);
+  EXPECT_EQ(listener->events[0].at("saddr"), "");
+  EXPECT_EQ(client->events[1].at("daddr"), path);  // connected to the listener's name
+  EXPECT_EQ(accepted->events[0].at("saddr"), path);
+  EXPECT_EQ(accepted->events[0].at("peer_ino"), client->events[0].at("ino"));
+  EXPECT_EQ(listener->events[0].at("family"), "0");
+}
+
+// socketpair's two connected sockets, one with a second fd: the process
+// exits holding them all, and both end with it.
+TEST(SockLives, UnixStreamClosedByProcessExit) {
+  REQUIRE_BPF();
+  TempDir dir;
+  pid_t child = 0;
+  auto lines = trace_child(
+      dir,
+      [&] {
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) return 1;
+        if (dup(sv[0]) < 0) return 1;
+        return 0;
+      },
+      &child);
+  auto lives = lives_of(lines, child, "unix");
+  ASSERT_EQ(lives.size(), 2u);
+  for (const auto& [ino, life] : lives) EXPECT_EQ(life.steps, (Path{"socketpair CLOSE>ESTAB", "exit ESTAB>CLOSE"}));
+}
+
+// close() of one of two fds leaves the socket; the second close ends it.
+TEST(SockLives, UnixStreamEndsAtLastClose) {
+  REQUIRE_BPF();
+  TempDir dir;
+  pid_t child = 0;
+  Gate step;
+  auto lines = trace_child(
+      dir,
+      [&] {
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        int copy = dup(fd);
+        close(fd);
+        close(copy);
+        return 0;
+      },
+      &child);
+  auto lives = lives_of(lines, child, "unix");
+  ASSERT_EQ(lives.size(), 1u);
+  EXPECT_EQ(lives.begin()->second.steps, (Path{"socket CLOSE>UNCONN", "close UNCONN>CLOSE"}));
+}
+
+// The text output names the protocol and the step.
+TEST(SockLives, TextLinesNameProtocolAndStep) {
+  REQUIRE_BPF();
+  TempDir dir;
+  {
+    Socktrace st({"states", "-o", dir.path("out.txt")});
+    pid_t child = spawn([] {
+      int fd = udp_bound(AF_INET);
+      close(fd);
+      return 0;
+    });
+    ASSERT_EQ(wait_child(child), 0);
+    std::this_thread::sleep_for(200ms);
+    ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+  }
+  std::ifstream in(dir.path("out.txt"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("CLOSE       -> UNCONN       - (udp socket)"), std::string::npos) << text;
+  EXPECT_NE(text.find("UNCONN      -> CLOSE"), std::string::npos) << text;
+  EXPECT_NE(text.find("(udp close)"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace socktrace::testing

@@ -39,7 +39,7 @@ std::map<std::string, Life> lives_of(const std::vector<JsonLine>& lines, pid_t p
     if (l.at("event") != "state" || !l.count("op") || l.at("proto") != proto) continue;
     if (l.at("pid") != std::to_string(pid)) continue;
     auto& life = out[l.at("ino")];
-    life.steps.push_back(l.at("op") + " " + l.at("old") + ">" + l.at("new"));
+    life.steps.push_back(l.at("op") + " " + l.at("ss_old") + ">" + l.at("ss_new"));
     life.events.push_back(l);
   }
   return out;
@@ -214,7 +214,7 @@ TEST(SockLives, UdpEndsWithItsLastReference) {
   for (const auto& l : lines)
     if (l.at("event") == "state" && l.count("op") && l.at("proto") == "udp" &&
         lives.count(l.at("ino")) && l.at("pid") != std::to_string(child))
-      grandchild_steps.push_back(l.at("op") + " " + l.at("old") + ">" + l.at("new"));
+      grandchild_steps.push_back(l.at("op") + " " + l.at("ss_old") + ">" + l.at("ss_new"));
   EXPECT_EQ(grandchild_steps, (Path{"close UNCONN>CLOSE"}));
 }
 

@@ -557,7 +557,9 @@ SockEvent udp_event(uint8_t op, uint8_t old_state, uint8_t new_state, uint64_t t
 
 class SockStatesViewTest : public StatesViewTest {};
 
-TEST_F(SockStatesViewTest, UdpLifeInJsonUsesSsNamesAndOps) {
+// JSON keeps DESIGN.md's state vocabulary (the kernel's names) in old/new
+// and gives ss's names in ss_old/ss_new.
+TEST_F(SockStatesViewTest, UdpLifeInJsonUsesKernelAndSsNamesAndOps) {
   std::string text = run(true, [](StatesView& v) {
     v.on_sock(udp_event(ST_SOCK_CREATE, 0, kTcpClose, 1000));
     v.on_sock(udp_event(ST_SOCK_CONNECT, kTcpClose, kTcpEstablished, 3000));
@@ -570,17 +572,21 @@ TEST_F(SockStatesViewTest, UdpLifeInJsonUsesSsNamesAndOps) {
   EXPECT_EQ(str_field(a, "proto"), "udp");
   EXPECT_EQ(num_field(a, "family"), "4");
   EXPECT_EQ(str_field(a, "old"), "CLOSE");
-  EXPECT_EQ(str_field(a, "new"), "UNCONN");
+  EXPECT_EQ(str_field(a, "new"), "CLOSE");
+  EXPECT_EQ(str_field(a, "ss_new"), "UNCONN");
   EXPECT_EQ(str_field(a, "op"), "socket");
   EXPECT_EQ(str_field(a, "saddr"), "127.0.0.1");
   EXPECT_EQ(num_field(a, "sport"), "5353");
   EXPECT_EQ(num_field(a, "ino"), "99");
   EXPECT_EQ(str_field(a, "sk"), "0xabc0");
   EXPECT_TRUE(is_null(a, "in_old_ns"));
-  EXPECT_EQ(str_field(b, "old"), "UNCONN");
-  EXPECT_EQ(str_field(b, "new"), "ESTAB");
+  EXPECT_EQ(str_field(b, "old"), "CLOSE");
+  EXPECT_EQ(str_field(b, "new"), "ESTABLISHED");
+  EXPECT_EQ(str_field(b, "ss_old"), "UNCONN");
+  EXPECT_EQ(str_field(b, "ss_new"), "ESTAB");
   EXPECT_EQ(num_field(b, "in_old_ns"), "2000");
-  EXPECT_EQ(str_field(c, "old"), "ESTAB");
+  EXPECT_EQ(str_field(c, "old"), "ESTABLISHED");
+  EXPECT_EQ(str_field(c, "ss_old"), "ESTAB");
   EXPECT_EQ(str_field(c, "new"), "CLOSE");
   EXPECT_EQ(str_field(c, "op"), "exit");
   EXPECT_EQ(num_field(c, "in_old_ns"), "4000");
@@ -595,7 +601,8 @@ TEST_F(SockStatesViewTest, EndedSocketIsForgottenAndUnknownOldStateNamed) {
   });
   auto lines = split_lines(text);
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(str_field(parse_line(lines[0]), "old"), "UNKNOWN");
+  EXPECT_EQ(str_field(parse_line(lines[0]), "old"), "CLOSE");
+  EXPECT_EQ(str_field(parse_line(lines[0]), "ss_old"), "UNKNOWN");
   EXPECT_EQ(str_field(parse_line(lines[1]), "new"), "CLOSE");
   EXPECT_TRUE(is_null(parse_line(lines[2]), "in_old_ns"));
 }
@@ -620,7 +627,8 @@ TEST_F(SockStatesViewTest, UnixNamesAbstractEscapedAndPeer) {
   EXPECT_EQ(str_field(f, "daddr"), "");
   EXPECT_EQ(num_field(f, "peer_ino"), "100");
   EXPECT_EQ(str_field(f, "old"), "CLOSE");
-  EXPECT_EQ(str_field(f, "new"), "ESTAB");
+  EXPECT_EQ(str_field(f, "new"), "ESTABLISHED");
+  EXPECT_EQ(str_field(f, "ss_new"), "ESTAB");
   EXPECT_EQ(str_field(f, "op"), "accept");
 }
 

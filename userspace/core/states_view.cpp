@@ -130,6 +130,16 @@ std::string_view sock_old_name(const SockEvent& e) {
 std::string_view sock_new_name(const SockEvent& e) {
   return sock_op_ends(e.op) ? tcp_state_name(kTcpClose) : sock_state_name(e.new_state);
 }
+
+// JSON keeps DESIGN.md's vocabulary (the kernel's names: a UDP socket is
+// CLOSE or ESTABLISHED there, as in top's counts); ss's names go alongside.
+std::string_view sock_old_kernel_name(const SockEvent& e) {
+  return sock_op_creates(e.op) || e.old_state == 0 ? tcp_state_name(kTcpClose) : tcp_state_name(e.old_state);
+}
+
+std::string_view sock_new_kernel_name(const SockEvent& e) {
+  return sock_op_ends(e.op) ? tcp_state_name(kTcpClose) : tcp_state_name(e.new_state);
+}
 }  // namespace
 
 void StatesView::on_sock(const SockEvent& e) {
@@ -182,8 +192,10 @@ void StatesView::sock_json_line(const SockEvent& e, int64_t in_old_ns) {
       .field("daddr", std::string_view(unix_sock ? (e.peer_path.empty() ? std::string() : format_unix_name(e.peer_path))
                                                  : format_ip(e.daddr)))
       .field("dport", uint32_t{e.dport})
-      .field("old", sock_old_name(e))
-      .field("new", sock_new_name(e))
+      .field("old", sock_old_kernel_name(e))
+      .field("new", sock_new_kernel_name(e))
+      .field("ss_old", sock_old_name(e))
+      .field("ss_new", sock_new_name(e))
       .field("op", sock_op_name(e.op))
       .field("cgroup_id", e.hdr.cgroup_id)
       .field("netns", e.netns)

@@ -207,6 +207,20 @@ bool file_contains(const std::string& path, const std::string& needle) {
   return s.str().find(needle) != std::string::npos;
 }
 
+bool sanitized_build() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#else
+  return false;
+#endif
+#else
+  return false;
+#endif
+}
+
 // 20 000 connections as fast as the machine makes them, logged into 256 KiB
 // files: every server-side connection exactly once as a `conn` across the
 // rotated files, every line one JSON object, every file opening with the
@@ -216,7 +230,13 @@ TEST(Log, BurstAcrossRotatedFilesEveryConnectionOnce) {
   TempDir dir;
   std::string log = dir.path("sock.log");
   constexpr int kMaxFiles = 2000;
-  Socktrace st({"log", "-o", log, "--comm", kComm, "--max-size", "256K", "--max-files", std::to_string(kMaxFiles)});
+  std::vector<std::string> args{"log", "-o", log, "--comm", kComm, "--max-size", "256K", "--max-files",
+                                std::to_string(kMaxFiles)};
+  // The zero-loss claim is for the default ring buffer of the release build
+  // (the first ctest run). Under ASan the consumer is several times slower
+  // than the kernel side: that run checks memory safety, with room to spare.
+  if (sanitized_build()) args.insert(args.end(), {"--buffer-size", "512M"});
+  Socktrace st(args);
   constexpr int kConns = 20'000;
   Gate port_gate;
   pid_t child = burst(kConns, port_gate);

@@ -384,6 +384,9 @@ int run_states(const Options& o) {
     }
   }
   reader.drain();
+  if (reader.unread_bytes())
+    fmt::print(stderr, "socktrace: stopped with {} bytes of events still unread (the reader did not catch up in 10 s)\n",
+               reader.unread_bytes());
   LossCounts total = tracer.losses();
   losses.update(total, report);
   // What the timewait sockets did since they were last looked at; the ones

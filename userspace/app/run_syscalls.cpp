@@ -159,6 +159,9 @@ int run_syscalls(const Options& o) {
     while (!command->poll_exit() && monotonic_now_ns() < deadline) reader.poll();
   }
   reader.drain();
+  if (reader.unread_bytes())
+    fmt::print(stderr, "socktrace: stopped with {} bytes of events still unread (the reader did not catch up in 10 s)\n",
+               reader.unread_bytes());
   LossCounts total = tracer.losses();
   losses.update(total, report);
   view.finish();

@@ -2,7 +2,12 @@
 
 #include <bpf/libbpf.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstring>
+#include <thread>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -15,9 +20,26 @@ namespace socktrace {
 RingReader::RingReader(int ringbuf_fd, Handler handler) : handler_(std::move(handler)) {
   rb_ = ring_buffer__new(ringbuf_fd, &RingReader::on_sample, this, nullptr);
   if (!rb_) throw RuntimeError(errno_message("open the BPF ring buffer", errno));
+  long page = sysconf(_SC_PAGESIZE);
+  void* c = mmap(nullptr, static_cast<std::size_t>(page), PROT_READ, MAP_SHARED, ringbuf_fd, 0);
+  void* p = mmap(nullptr, static_cast<std::size_t>(page), PROT_READ, MAP_SHARED, ringbuf_fd, page);
+  if (c != MAP_FAILED && p != MAP_FAILED) {
+    consumer_page_ = c;
+    producer_page_ = p;
+  } else {
+    // drain() then reads until the ring is empty, bounded by time only.
+    if (c != MAP_FAILED) munmap(c, static_cast<std::size_t>(page));
+    if (p != MAP_FAILED) munmap(p, static_cast<std::size_t>(page));
+    spdlog::debug("ring buffer positions not mapped: {}", std::strerror(errno));
+  }
 }
 
-RingReader::~RingReader() { ring_buffer__free(rb_); }
+RingReader::~RingReader() {
+  ring_buffer__free(rb_);
+  long page = sysconf(_SC_PAGESIZE);
+  if (consumer_page_) munmap(consumer_page_, static_cast<std::size_t>(page));
+  if (producer_page_) munmap(producer_page_, static_cast<std::size_t>(page));
+}
 
 namespace {
 constexpr int kBudgetSpent = -EALREADY;  // from on_sample: not an error
@@ -61,8 +83,21 @@ int RingReader::consume_batch() {
 
 void RingReader::drain(int max_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_ms);
-  while (consume_batch() >= static_cast<int>(kBatch) && std::chrono::steady_clock::now() < deadline) {
+  unread_bytes_ = 0;
+  if (!consumer_page_) {
+    while (consume_batch() >= static_cast<int>(kBatch) && std::chrono::steady_clock::now() < deadline) {
+    }
+    return;
   }
+  auto position = [](void* page) { return __atomic_load_n(static_cast<const uint64_t*>(page), __ATOMIC_ACQUIRE); };
+  const uint64_t target = position(producer_page_);
+  while (position(consumer_page_) < target) {
+    // 0: the next record is reserved but not yet submitted; it will be soon.
+    if (consume_batch() == 0) std::this_thread::yield();
+    if (std::chrono::steady_clock::now() >= deadline) break;
+  }
+  uint64_t at = position(consumer_page_);
+  if (at < target) unread_bytes_ = target - at;
 }
 
 }  // namespace socktrace

@@ -25,9 +25,12 @@ class RingReader {
   // Waits up to timeout_ms for a wake-up, then handles whatever is in the
   // buffer. Returns false when interrupted by a signal.
   bool poll(int timeout_ms = kPollMs);
-  // Handles what is in the buffer, without waiting: until it is empty or,
-  // when producers keep filling it, for at most max_ms.
-  void drain(int max_ms = 1000);
+  // Handles everything the kernel side had submitted when drain() was
+  // called (not what producers add meanwhile), giving up after max_ms.
+  void drain(int max_ms = 10'000);
+  // Bytes of events still unread when the last drain() gave up (0: it read
+  // everything it was asked to).
+  uint64_t unread_bytes() const { return unread_bytes_; }
   // Events handled per poll at most, so that a flood cannot keep the caller
   // from its other work (flushing, loss checks, stopping).
   static constexpr uint64_t kBatch = 65536;
@@ -42,6 +45,11 @@ class RingReader {
   // the callback stops the ring walk once `budget_` samples are handled.
   int consume_batch();
   uint64_t budget_ = 0;
+  // The ring's consumer and producer positions (read-only mappings of its
+  // first two pages), so that drain() knows where "now" ends.
+  void* consumer_page_ = nullptr;
+  void* producer_page_ = nullptr;
+  uint64_t unread_bytes_ = 0;
   ring_buffer* rb_ = nullptr;
   Handler handler_;
   uint64_t events_ = 0;

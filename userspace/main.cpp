@@ -28,10 +28,8 @@ int main(int argc, char** argv) {
       case Mode::kSyscalls: return run_syscalls(o);
       case Mode::kTop: return run_top(o);
       case Mode::kCheck: return run_check(o);
-      default:
-        fmt::print(stderr, "socktrace: '{}' is not built yet; 'socktrace states' works today\n", mode_name(o.mode));
-        return usage_exit;
     }
+    return kExitRuntime;  // every Mode is handled above
   } catch (const UsageError& e) {
     fmt::print(stderr, "socktrace: {}\n", e.what());
     return usage_exit;

@@ -10,6 +10,8 @@
 #include "core/names.h"
 #include "core/output.h"
 #include "core/states_view.h"
+#include "core/strace_format.h"
+#include "core/syscall_json.h"
 #include "socktrace/events.h"
 
 namespace {
@@ -106,6 +108,69 @@ void BM_FormatMetrics(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(socktrace::format_metrics(h, {}));
 }
 BENCHMARK(BM_FormatMetrics);
+
+// The hot event of a ping-pong trace: recvfrom(5, "....", 64, 0, NULL,
+// NULL) = 64 with 32 payload bytes captured (-s 32), as the kernel builds it.
+std::vector<std::byte> sample_syscall_event() {
+  constexpr std::size_t kData = 32;
+  std::vector<std::byte> bytes(sizeof(st_syscall_event) + sizeof(st_blob) + kData);
+  st_syscall_event e{};
+  e.hdr.kind = ST_EV_SYSCALL;
+  e.hdr.size = static_cast<__u16>(bytes.size());
+  e.hdr.ts_ns = 123456789;
+  e.hdr.pid = 4242;
+  e.hdr.tid = 4243;
+  std::strcpy(e.hdr.comm, "workload");
+  e.args[0] = 5;
+  e.args[1] = 0x7ffd12345678;
+  e.args[2] = 64;
+  e.ret = 64;
+  e.dur_ns = 2100;
+  e.nr = 45;  // recvfrom
+  e.data_len = sizeof(st_blob) + kData;
+  st_blob b{};
+  b.role = ST_BLOB_DATA;
+  b.len = kData;
+  std::memcpy(bytes.data(), &e, sizeof(e));
+  std::memcpy(bytes.data() + sizeof(e), &b, sizeof(b));
+  for (std::size_t i = 0; i < kData; ++i) bytes[sizeof(e) + sizeof(b) + i] = std::byte{static_cast<unsigned char>('a' + i % 26)};
+  return bytes;
+}
+
+void BM_DecodeSyscall(benchmark::State& state) {
+  auto bytes = sample_syscall_event();
+  for (auto _ : state) benchmark::DoNotOptimize(socktrace::decode(bytes));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeSyscall);
+
+void BM_DecodeFormatSyscallStrace(benchmark::State& state) {
+  auto bytes = sample_syscall_event();
+  socktrace::StraceOptions opt;
+  socktrace::WallClock clock(0);
+  std::string line;
+  for (auto _ : state) {
+    auto ev = socktrace::decode(bytes);
+    line.clear();
+    socktrace::format_syscall(std::get<socktrace::SyscallEvent>(*ev), opt, clock, line);
+    benchmark::DoNotOptimize(line.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeFormatSyscallStrace);
+
+void BM_DecodeFormatSyscallJsonArgs(benchmark::State& state) {
+  auto bytes = sample_syscall_event();
+  std::string line;
+  for (auto _ : state) {
+    auto ev = socktrace::decode(bytes);
+    line.clear();
+    socktrace::append_syscall_args_json(std::get<socktrace::SyscallEvent>(*ev), 32, line);
+    benchmark::DoNotOptimize(line.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeFormatSyscallJsonArgs);
 
 }  // namespace
 

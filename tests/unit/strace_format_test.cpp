@@ -730,5 +730,26 @@ TEST(StraceFormat, ExitLines) {
   EXPECT_EQ(exit_line(3 << 8), "19592 +++ exited with 3 +++\n");
 }
 
+// The few option numbers setsockopt and getsockopt name differently (strace
+// 6.1's tables); everything else is shared.
+TEST(StraceFormat, SockoptNamesDependOnTheDirection) {
+  auto name = [](uint32_t level, uint32_t opt, bool get) {
+    std::string out;
+    strace::append_sockopt_name(out, level, opt, get);
+    return out;
+  };
+  EXPECT_EQ(name(1, 26, false), "SO_ATTACH_FILTER");
+  EXPECT_EQ(name(1, 26, true), "SO_GET_FILTER");
+  EXPECT_EQ(name(1, 2, false), "SO_REUSEADDR");
+  EXPECT_EQ(name(1, 2, true), "SO_REUSEADDR");
+  EXPECT_EQ(name(0, 64, false), "IPT_SO_SET_REPLACE");
+  EXPECT_EQ(name(0, 64, true), "IPT_SO_GET_INFO");
+  EXPECT_EQ(name(0, 67, true), "IPT_SO_GET_REVISION_TARGET");
+  EXPECT_EQ(name(0, 67, false), "0x43 /* IP_??? */");
+  EXPECT_EQ(name(41, 65, false), "IP6T_SO_SET_ADD_COUNTERS");
+  EXPECT_EQ(name(41, 69, true), "IP6T_SO_GET_REVISION_TARGET");
+  EXPECT_EQ(name(41, 26, true), "IPV6_V6ONLY");
+}
+
 }  // namespace
 }  // namespace socktrace

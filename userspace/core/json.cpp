@@ -92,4 +92,16 @@ void JsonObject::end_line() {
   out_.push_back('\n');
 }
 
+void append_lost_json(fmt::memory_buffer& out, uint64_t epoch_ns, uint64_t count, std::string_view where) {
+  JsonObject o(out);
+  o.field("event", "lost")
+      .field("ts_ns", epoch_ns)
+      .field("pid", 0)
+      .field("tid", 0)
+      .field("comm", "")
+      .field("count", count)
+      .field("where", where)
+      .end_line();
+}
+
 }  // namespace socktrace

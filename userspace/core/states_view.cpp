@@ -215,15 +215,7 @@ void StatesView::sock_json_line(const SockEvent& e, int64_t in_old_ns) {
 void StatesView::on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns) {
   buf_.clear();
   if (json_) {
-    JsonObject o(buf_);
-    o.field("event", "lost")
-        .field("ts_ns", clock_.epoch_ns(monotonic_ns))
-        .field("pid", 0)
-        .field("tid", 0)
-        .field("comm", "")
-        .field("count", count)
-        .field("where", where)
-        .end_line();
+    append_lost_json(buf_, clock_.epoch_ns(monotonic_ns), count, where);
   } else {
     fmt::format_to(std::back_inserter(buf_), "{:<15} LOST {} events ({})\n",
                    format_clock_time(clock_.epoch_ns(monotonic_ns)), count, where);

@@ -94,15 +94,7 @@ void SyscallView::on_proc(const ProcEvent& e) {
 void SyscallView::on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns) {
   buf_.clear();
   if (options_.json) {
-    JsonObject o(buf_);
-    o.field("event", "lost")
-        .field("ts_ns", clock_.epoch_ns(monotonic_ns))
-        .field("pid", 0)
-        .field("tid", 0)
-        .field("comm", "")
-        .field("count", count)
-        .field("where", where)
-        .end_line();
+    append_lost_json(buf_, clock_.epoch_ns(monotonic_ns), count, where);
   } else {
     // strace's own markers are "---" (signals) and "+++" (exits); a loss
     // gets its own so that no script mistakes it for either.

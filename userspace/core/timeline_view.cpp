@@ -120,15 +120,7 @@ void TimelineView::json_line(const Connection& c) {
 void TimelineView::on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns) {
   buf_.clear();
   if (json_) {
-    JsonObject o(buf_);
-    o.field("event", "lost")
-        .field("ts_ns", clock_.epoch_ns(monotonic_ns))
-        .field("pid", 0)
-        .field("tid", 0)
-        .field("comm", "")
-        .field("count", count)
-        .field("where", where)
-        .end_line();
+    append_lost_json(buf_, clock_.epoch_ns(monotonic_ns), count, where);
   } else {
     fmt::format_to(std::back_inserter(buf_), "{:<15} LOST {} events ({}): timelines open now may miss transitions\n",
                    format_clock_time(clock_.epoch_ns(monotonic_ns)), count, where);

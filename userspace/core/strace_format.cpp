@@ -1642,10 +1642,9 @@ void format_syscall(const SyscallEvent& e, const StraceOptions& opt, const WallC
                     std::string& out) {
   std::size_t line_start = out.size();
   put_leader(out, e.hdr, opt, clock);
-  const auto& info = network_syscalls();
-  auto it = std::find_if(info.begin(), info.end(), [&](const SyscallInfo& s) { return s.nr == e.nr; });
-  if (it != info.end())
-    out += it->name;
+  std::string_view name = known_syscall_name(e.nr);
+  if (!name.empty())
+    out += name;
   else
     fmt::format_to(std::back_inserter(out), "syscall_{}", e.nr);
   out += '(';

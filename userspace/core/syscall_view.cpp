@@ -38,6 +38,9 @@ void SyscallView::on_syscall(const SyscallEvent& e) {
   }
   line_.clear();
   append_syscall_args_json(e, options_.strace.string_limit, line_);
+  std::string_view name = known_syscall_name(e.nr);
+  std::string unknown;  // only for a number outside the table
+  if (name.empty()) name = unknown = syscall_name(e.nr);
   buf_.clear();
   JsonObject o(buf_);
   o.field("event", "syscall")
@@ -45,7 +48,7 @@ void SyscallView::on_syscall(const SyscallEvent& e) {
       .field("pid", e.hdr.pid)
       .field("tid", e.hdr.tid)
       .field("comm", e.hdr.comm.view())
-      .field("name", syscall_name(e.nr))
+      .field("name", name)
       .raw_field("args", line_);
   if (e.ret < 0 && e.ret >= -4095) {
     o.field("ret", int64_t{-1});

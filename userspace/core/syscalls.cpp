@@ -31,10 +31,15 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 
 std::span<const SyscallInfo> network_syscalls() { return kNetwork; }
 
-std::string syscall_name(uint32_t nr) {
+std::string_view known_syscall_name(uint32_t nr) {
   for (const auto& s : kNetwork)
-    if (s.nr == nr) return std::string(s.name);
-  return fmt::format("syscall_{}", nr);
+    if (s.nr == nr) return s.name;
+  return {};
+}
+
+std::string syscall_name(uint32_t nr) {
+  std::string_view known = known_syscall_name(nr);
+  return known.empty() ? fmt::format("syscall_{}", nr) : std::string(known);
 }
 
 std::optional<uint32_t> syscall_nr(std::string_view name) {

@@ -19,8 +19,10 @@ struct SyscallInfo {
 // The 18 syscalls of strace's %network class, by number.
 std::span<const SyscallInfo> network_syscalls();
 
-// The name of a traced syscall number, or "syscall_NNN" as strace writes
-// unknown ones.
+// The name of a traced syscall number, or "" when it is not one (no
+// allocation: the per-event formatters use it).
+std::string_view known_syscall_name(uint32_t nr);
+// The name, or "syscall_NNN" as strace writes unknown ones.
 std::string syscall_name(uint32_t nr);
 std::optional<uint32_t> syscall_nr(std::string_view name);
 

@@ -182,7 +182,8 @@ static __always_inline __u32 current_netns(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	/* Direct loads through the BTF pointer (faulting loads read 0): no helper call. */
+	return task->nsproxy ? task->nsproxy->net_ns->ns.inum : 0;
 }
 
 static __always_inline void owner_from_current(struct st_owner *o)

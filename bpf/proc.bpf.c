@@ -38,7 +38,12 @@ static __always_inline void emit(struct task_struct *task, __u32 what, struct ta
 	e->exit_code = exit_code;
 	e->group_dead = group_dead;
 	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
-	submit_event(e);
+	/* A traced process gone: the reader learns it now (a trace of -p
+	 * ends with it), not at its next timed poll. */
+	if (what == ST_PROC_EXIT && group_dead)
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	else
+		submit_event(e);
 }
 
 SEC("tp_btf/sched_process_fork")

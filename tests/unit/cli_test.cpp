@@ -176,6 +176,13 @@ TEST(ParseCli, BufferSizeMustBeAPowerOfTwoInRange) {
             "socktrace: bad --buffer-size '3M': give a power of two between 4K and 1G, e.g. 16M");
 }
 
+TEST(ParseCli, BufferSizeDefaultsToHalfForGivenProcesses) {
+  EXPECT_EQ(parse({"-p", "1"}).options->buffer_size, kTracedProcessesBufferSize);
+  EXPECT_EQ(parse({"--", "true"}).options->buffer_size, kTracedProcessesBufferSize);
+  EXPECT_EQ(parse({"--buffer-size", "64M", "--", "true"}).options->buffer_size, 64u << 20);
+  EXPECT_EQ(parse({"states", "-p", "1"}).options->buffer_size, 16u << 20);
+}
+
 TEST(ParseCli, BufferSizeAccepted) {
   auto r = parse({"--buffer-size", "16M"});
   ASSERT_TRUE(r.options.has_value()) << r.err;

@@ -121,6 +121,7 @@ int run_syscalls(const Options& o) {
   });
 
   install_stop_signals();
+  if (command) install_child_signal();
   if (!command) {
     // The pids may have exited between the check and the attachment.
     tracees.sweep();

@@ -10,6 +10,7 @@ volatile std::sig_atomic_t g_reopen = 0;
 
 void on_stop(int sig) { g_stop = sig; }
 void on_reopen(int) { g_reopen = 1; }
+void on_child(int) {}
 }  // namespace
 
 void install_stop_signals() {
@@ -38,5 +39,15 @@ bool take_reopen_request() {
   return true;
 }
 int stop_signal() { return g_stop; }
+
+void install_child_signal() {
+  struct sigaction sa {};
+  sa.sa_handler = on_child;
+  sigemptyset(&sa.sa_mask);
+  // epoll_wait() is never restarted after a handler (signal(7)), whatever
+  // SA_RESTART says; writes and reads are.
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, nullptr);
+}
 
 }  // namespace socktrace

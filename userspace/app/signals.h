@@ -13,5 +13,8 @@ void install_reopen_signal();
 bool take_reopen_request();
 // The signal that asked to stop, 0 if none.
 int stop_signal();
+// A child's exit (SIGCHLD) interrupts the ring-buffer poll, so that the
+// trace of a command ends as soon as the command does. Other calls restart.
+void install_child_signal();
 
 }  // namespace socktrace

@@ -33,6 +33,10 @@ struct OutputOptions {
   bool decode_fds = false;  // -y
 };
 
+// The ring buffer's default size when the syscall trace follows given
+// processes (-p, CMD) rather than the host.
+inline constexpr uint64_t kTracedProcessesBufferSize = 8u << 20;
+
 struct Options {
   Mode mode = Mode::kSyscalls;
   Filters filters;
@@ -50,7 +54,7 @@ struct Options {
   double hist_interval = 0;       // log --hist-interval SEC (0: no hist objects)
   std::vector<std::string> warning;   // check --warning STATE=N
   std::vector<std::string> critical;  // check --critical STATE=N
-  uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes
+  uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes (kTracedProcessesBufferSize for -p/CMD)
   int verbosity = 0;
   std::vector<std::string> command;  // after --
 };

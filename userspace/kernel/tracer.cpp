@@ -103,7 +103,9 @@ Tracer::Tracer(const TracerConfig& config) {
 
   bool by_pid = !config.pids.empty() || config.filter_by_pid;
   skel_->rodata->filter_pids = by_pid;
-  skel_->rodata->wakeup_bytes = config.wakeup_bytes ? config.wakeup_bytes : config.ringbuf_bytes / 2;
+  // A quarter full: the consumer (polling every 50 ms anyway) is woken with
+  // three quarters of the ring still free.
+  skel_->rodata->wakeup_bytes = config.wakeup_bytes ? config.wakeup_bytes : config.ringbuf_bytes / 4;
   if (int err = bpf_map__set_max_entries(skel_->maps.events, static_cast<uint32_t>(config.ringbuf_bytes)))
     throw RuntimeError(errno_message("size the ring buffer", -err));
 
@@ -142,6 +144,18 @@ Tracer::Tracer(const TracerConfig& config) {
         skel_->progs.on_sock_exit_accept4, skel_->progs.on_sock_enter_close, skel_->progs.on_sock_process_exit,
         skel_->progs.on_udp_release})
     bpf_program__set_autoload(p, config.sock_lives);
+
+  // Maps only the unloaded programs use are not created: the large hash
+  // maps of `states` cost several milliseconds of every start.
+  for (auto [map, used] : {std::pair{skel_->maps.owners, config.states}, std::pair{skel_->maps.listeners, config.states},
+                           std::pair{skel_->maps.resets, config.states},
+                           std::pair{skel_->maps.sock_recs, config.sock_lives},
+                           std::pair{skel_->maps.sock_holders, config.sock_lives},
+                           std::pair{skel_->maps.exit_refs, config.sock_lives},
+                           std::pair{skel_->maps.enters, config.syscalls},
+                           std::pair{skel_->maps.scratch, config.syscalls},
+                           std::pair{skel_->maps.fdinfo_scratch, config.syscalls}})
+    bpf_map__set_autocreate(map, used);
 
   if (int err = socktrace_bpf__load(skel_.get())) {
     err = -err;

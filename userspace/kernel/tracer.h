@@ -33,8 +33,9 @@ struct TracerConfig {
   std::vector<uint32_t> netns_inos;  // these network namespaces
   std::string comm;                  // this command name (at most 15 bytes, as the kernel keeps it)
   // Wake the reader only when this much data waits; the reader also polls
-  // every RingReader::kPollMs. 0: a wake-up per event.
-  uint64_t wakeup_bytes = 0;        // default: half the ring buffer
+  // every RingReader::kPollMs. 1: a wake-up per event; 0: a quarter of the
+  // ring buffer.
+  uint64_t wakeup_bytes = 0;
 };
 
 // Events that never reached userspace, by cause. All counters are totals

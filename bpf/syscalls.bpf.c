@@ -663,7 +663,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	en = bpf_task_storage_get(&enters, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!en)
 		return 0;
-	en->ts_ns = bpf_ktime_get_ns();
+	en->ts_ns = need_entry_time ? bpf_ktime_get_ns() : 0;
 	en->nr = id;
 	en->n_inlens = 0;
 	en->inlen_fault = 0;
@@ -723,7 +723,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	b.s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!b.s)
 		return 0;
-	now = bpf_ktime_get_ns();
+	/* Timestamps are shown only with -t/-T/-c/--json (need_entry_time). */
+	now = need_entry_time ? bpf_ktime_get_ns() : 0;
 	en = NULL;
 	if (needs_entry(nr, regs)) {
 		en = bpf_task_storage_get(&enters, bpf_get_current_task_btf(), 0, 0);
@@ -746,7 +747,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		__builtin_memset(e->hdr.comm, 0, sizeof(e->hdr.comm));
 	}
 	e->hdr.ts_ns = en ? en->ts_ns : now;
-	e->dur_ns = en ? now - en->ts_ns : 0;
+	e->dur_ns = en && now ? now - en->ts_ns : 0;
 	e->args[0] = regs->di;
 	e->args[1] = regs->si;
 	e->args[2] = regs->dx;

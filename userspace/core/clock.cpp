@@ -26,8 +26,14 @@ WallClock WallClock::now() {
 
 std::string format_clock_time(uint64_t epoch_ns) {
   time_t secs = static_cast<time_t>(epoch_ns / 1'000'000'000);
-  tm local{};
-  localtime_r(&secs, &local);
+  // localtime_r takes a lock and checks TZ on every call; events come a
+  // second at a time.
+  thread_local time_t cached_secs = -1;
+  thread_local tm local{};
+  if (secs != cached_secs) {
+    localtime_r(&secs, &local);
+    cached_secs = secs;
+  }
   return fmt::format("{:02}:{:02}:{:02}.{:06}", local.tm_hour, local.tm_min, local.tm_sec,
                      (epoch_ns % 1'000'000'000) / 1000);
 }

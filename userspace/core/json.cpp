@@ -16,11 +16,22 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
     return 0;
   return n;
 }
+
+// Printable ASCII other than '"' and '\\': copied as it is.
+bool plain_json_char(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
 }  // namespace
 
 void append_json_string(fmt::memory_buffer& out, std::string_view s) {
   out.push_back('"');
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Runs of plain characters (nearly every string) in one append.
+    std::size_t run = i;
+    while (run < s.size() && plain_json_char(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) {
+      out.append(s.substr(i, run - i));
+      i = run;
+      if (i == s.size()) break;
+    }
     auto c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out.append(std::string_view("\\\"")); continue;
@@ -59,13 +70,15 @@ JsonObject& JsonObject::field(std::string_view k, std::string_view value) {
 
 JsonObject& JsonObject::field(std::string_view k, uint64_t value) {
   key(k);
-  fmt::format_to(std::back_inserter(out_), "{}", value);
+  fmt::format_int digits(value);
+  out_.append(digits.data(), digits.data() + digits.size());
   return *this;
 }
 
 JsonObject& JsonObject::field(std::string_view k, int64_t value) {
   key(k);
-  fmt::format_to(std::back_inserter(out_), "{}", value);
+  fmt::format_int digits(value);
+  out_.append(digits.data(), digits.data() + digits.size());
   return *this;
 }
 

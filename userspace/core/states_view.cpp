@@ -60,19 +60,38 @@ void StatesView::on_state(const StateEvent& event, bool derived) {
   out_.write(buf_);
 }
 
+namespace {
+// `s` left-aligned in `width` columns, as fmt's {:<N} would (a UTF-8
+// sequence counts one column), without fmt's per-character width tables.
+void append_padded(fmt::memory_buffer& b, std::string_view s, std::size_t width) {
+  b.append(s);
+  std::size_t columns = 0;
+  for (char c : s) columns += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  for (; columns < width; ++columns) b.push_back(' ');
+}
+}  // namespace
+
 void StatesView::text_line(const StateEvent& e, int64_t in_old_ns, bool derived) {
-  auto out = std::back_inserter(buf_);
-  fmt::format_to(out, "{:<15} ", format_clock_time(clock_.epoch_ns(e.hdr.ts_ns)));
+  append_padded(buf_, format_clock_time(clock_.epoch_ns(e.hdr.ts_ns)), 15);
+  buf_.push_back(' ');
   if (e.hdr.pid)
-    fmt::format_to(out, "{:>7} {:<15} ", e.hdr.pid, printable(e.hdr.comm).view());
+    fmt::format_to(fmt::appender(buf_), "{:>7} ", e.hdr.pid);
   else
-    fmt::format_to(out, "{:>7} {:<15} ", "-", "?");
-  fmt::format_to(out, "{:<23} {:<23} {:<11} -> {:<12} {}", format_endpoint(e.saddr, e.sport),
-                 format_endpoint(e.daddr, e.dport), tcp_state_name(e.old_state), tcp_state_name(e.new_state),
-                 in_old_ns < 0 ? std::string("-") : format_duration(static_cast<uint64_t>(in_old_ns)));
-  if (derived) fmt::format_to(out, " (derived)");
-  if (e.hdr.flags & ST_HF_RESET) fmt::format_to(out, " (RST)");
-  fmt::format_to(out, "\n");
+    buf_.append(std::string_view("      - "));
+  append_padded(buf_, e.hdr.pid ? printable(e.hdr.comm).view() : std::string_view("?"), 15);
+  buf_.push_back(' ');
+  append_padded(buf_, format_endpoint(e.saddr, e.sport), 23);
+  buf_.push_back(' ');
+  append_padded(buf_, format_endpoint(e.daddr, e.dport), 23);
+  buf_.push_back(' ');
+  append_padded(buf_, tcp_state_name(e.old_state), 11);
+  buf_.append(std::string_view(" -> "));
+  append_padded(buf_, tcp_state_name(e.new_state), 12);
+  buf_.push_back(' ');
+  buf_.append(in_old_ns < 0 ? std::string("-") : format_duration(static_cast<uint64_t>(in_old_ns)));
+  if (derived) buf_.append(std::string_view(" (derived)"));
+  if (e.hdr.flags & ST_HF_RESET) buf_.append(std::string_view(" (RST)"));
+  buf_.push_back('\n');
 }
 
 void StatesView::json_line(const StateEvent& e, int64_t in_old_ns, bool derived) {

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -151,6 +152,45 @@ TEST(Syscalls, HostWideTraceSeesOtherProcesses) {
                            "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
                            "shutdown", "setsockopt", "getsockopt"})
     EXPECT_TRUE(names.count(name)) << name;
+}
+
+// The names of the BPF programs a process holds (bpftool prog show id N).
+std::set<std::string> program_names(pid_t pid) {
+  std::set<std::string> names;
+  for (int id : bpf_ids_held_by(pid).progs) {
+    std::string cmd = "bpftool prog show id " + std::to_string(id) + " 2>/dev/null";
+    FILE* f = popen(cmd.c_str(), "r");
+    char line[512];
+    if (f && fgets(line, sizeof(line), f)) {
+      std::string l(line);
+      auto at = l.find(" name ");
+      if (at != std::string::npos) names.insert(l.substr(at + 6, l.find(' ', at + 6) - (at + 6)));
+    }
+    if (f) pclose(f);
+  }
+  return names;
+}
+
+// The entry program runs for every syscall on the host: it is loaded only
+// when a traced call needs its entry recorded (value-result lengths, -T...).
+TEST(Syscalls, EntryProgramOnlyWhenACallNeedsIt) {
+  REQUIRE_BPF();
+  TempDir dir;
+  {
+    Socktrace tracer({"-e", "trace=sendto,connect,bind", "-o", dir.path("a")});
+    auto names = program_names(tracer.pid());
+    EXPECT_TRUE(names.count("on_sys_exit"));
+    EXPECT_FALSE(names.count("on_sys_enter"));
+  }
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"-o", dir.path("b")}, std::vector<std::string>{"-e", "trace=recvfrom", "-o", dir.path("c")},
+        std::vector<std::string>{"-T", "-e", "trace=sendto", "-o", dir.path("d")},
+        std::vector<std::string>{"-y", "-e", "trace=sendto", "-o", dir.path("e")}}) {
+    Socktrace tracer(args);
+    auto names = program_names(tracer.pid());
+    EXPECT_TRUE(names.count("on_sys_exit")) << args[0];
+    EXPECT_TRUE(names.count("on_sys_enter")) << args[0];
+  }
 }
 
 // A TCP server with two threads that each accept one connection and echo.

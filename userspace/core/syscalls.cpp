@@ -95,4 +95,11 @@ std::optional<std::vector<uint32_t>> parse_trace_list(const std::vector<std::str
   return selected;
 }
 
+bool overwrites_lengths(uint32_t nr) {
+  for (std::string_view name :
+       {"accept", "accept4", "getsockname", "getpeername", "recvfrom", "getsockopt", "recvmsg", "recvmmsg"})
+    if (syscall_nr(name) == nr) return true;
+  return false;
+}
+
 }  // namespace socktrace

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.h"
+#include "core/syscalls.h"
 #include "kernel/filters.h"
 #include "socktrace.skel.h"
 #include "socktrace/events.h"
@@ -129,7 +131,12 @@ Tracer::Tracer(const TracerConfig& config) {
   for (uint32_t nr : config.syscall_nrs)
     if (nr < sizeof(skel_->rodata->traced_nr)) skel_->rodata->traced_nr[nr] = 1;
   bool procs = config.syscalls && by_pid;
-  bpf_program__set_autoload(skel_->progs.on_sys_enter, config.syscalls);
+  // The entry program runs for every syscall on the host: loaded only when
+  // some traced call needs what it records.
+  bool entries = config.syscalls && (config.entry_times || config.annotate_fds ||
+                                     std::any_of(config.syscall_nrs.begin(), config.syscall_nrs.end(),
+                                                 overwrites_lengths));
+  bpf_program__set_autoload(skel_->progs.on_sys_enter, entries);
   bpf_program__set_autoload(skel_->progs.on_sys_exit, config.syscalls);
   bpf_program__set_autoload(skel_->progs.on_process_fork, procs);
   bpf_program__set_autoload(skel_->progs.on_process_exit, procs);
@@ -187,6 +194,7 @@ Tracer::Tracer(const TracerConfig& config) {
     for (auto [prog, link, name] :
          {std::tuple{skel_->progs.on_sys_enter, &skel_->links.on_sys_enter, "raw_syscalls/sys_enter"},
           std::tuple{skel_->progs.on_sys_exit, &skel_->links.on_sys_exit, "raw_syscalls/sys_exit"}}) {
+      if (!bpf_program__autoload(prog)) continue;
       *link = bpf_program__attach(prog);
       if (!*link) throw UsageError(attach_error(name, errno));
       attached_.push_back(name);

@@ -171,13 +171,15 @@ read_rate() {
 
 # Events lost by a socktrace run, from its summary on stderr ("N events
 # lost (...)" from the syscall trace, printed only when there was a loss;
-# "N events, M lost (...)" from states). Bytes left unread at exit and
-# undecodable events are losses too: they go to the notes.
+# "N events, M lost (...)" from states). A loss goes to the notes with
+# where it happened; bytes left unread at exit and undecodable events too.
 read_lost() {
   local err=$1 tag=$2 line
   line=$(grep -E '[0-9]+ (events )?lost' "$err" | tail -1 || true)
   lost=$(sed -nE 's/.* ([0-9]+) events lost.*/\1/p; s/.* ([0-9]+) lost \(.*/\1/p' <<<"$line" | head -1)
   lost=${lost:-0}
+  # tag: WORKLOAD.VARIANT.ROUND
+  ((lost == 0)) || echo "${tag%.*} round ${tag##*.}: ${line#socktrace: }" >>"$tmp/notes"
   if grep -qE 'still unread|[1-9][0-9]* undecodable' "$err"; then
     echo "$tag: $(grep -E 'still unread|undecodable' "$err" | tr '\n' ' ')" >>"$tmp/notes"
   fi
@@ -268,6 +270,11 @@ workloads=(pingpong udp churn)
 declare -A n_of=([pingpong]=$pp_n [udp]=$udp_n [churn]=$churn_n)
 declare -A title_of=([pingpong]="TCP ping-pong, 64 B" [udp]="UDP ping-pong, 64 B" [churn]="connection churn")
 declare -A unit_of=([pingpong]="round trips/s" [udp]="round trips/s" [churn]="conn/s")
+# What `socktrace states` sees of the workload alone: ping-pong 10 TCP
+# transitions + 2 of the listener; UDP 2 sockets created, bound, connected,
+# closed; churn 10 per connection + 2. More is other processes' traffic
+# during the run (states traces the whole host).
+declare -A expected_of=([pingpong]=12 [udp]=8 [churn]=$((10 * churn_n + 2)))
 declare -A variants_of=(
   [pingpong]="untraced p cmd states strace other"
   [udp]="untraced p cmd states strace"
@@ -395,8 +402,9 @@ for w in "${workloads[@]}"; do
     printf '%-9s %-10s %s\n' "$w" "$v" "${rate_of[$w.$v]}"
   done
 done
-for key in "${!events_of[@]}"; do
-  printf '%s: events per run (host-wide, so other processes'"'"' too): %s\n' "$key" "${events_of[$key]}"
+for w in "${workloads[@]}"; do
+  printf '%s states: events per run %s(the workload alone makes %s; more: other processes ran)\n' "$w" \
+    "${events_of[$w.states]}" "${expected_of[$w]}"
 done
 echo
 echo "=== summary ==="
@@ -413,7 +421,10 @@ done
 printf 'socktrace -o /dev/null -- /bin/true: %s ms, peak RSS %s (median of %s)\n' "$true_ms" "$(mib "$true_rss")" "$startup_runs"
 printf 'first traced event %s ms after start, its line read %s ms after start (median of %s)\n' \
   "$first_ev_ms" "$first_line_ms" "$startup_runs"
-[[ -s $tmp/notes ]] && { echo "notes:"; sed 's/^/  /' "$tmp/notes"; }
+if [[ -s $tmp/notes ]]; then
+  echo "notes:"
+  sed 's/^/  /' "$tmp/notes"
+fi
 
 echo
 echo "=== Markdown (paste into README.md) ==="
@@ -432,6 +443,20 @@ echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for w in "${workloads[@]}"; do
   for v in ${variants_of[$w]}; do row "$w" "$v"; done
 done
+echo
+echo "\`socktrace states\` events per run (host-wide: more than the workload alone makes, in brackets, means"
+echo "other processes' TCP traffic ran at the same time):"
+echo
+for w in "${workloads[@]}"; do
+  e=${events_of[$w.states]% }
+  echo "- ${title_of[$w]}: ${e// /, } (${expected_of[$w]})"
+done
+if [[ -s $tmp/notes ]]; then
+  echo
+  echo "Notes:"
+  echo
+  sed 's/^/- /' "$tmp/notes"
+fi
 echo
 echo "| start-up (median of $startup_runs) | |"
 echo "| --- | --- |"

@@ -1,7 +1,13 @@
-// Consumer cost per event: decode, and decode + format (text, JSON).
+// Consumer cost per event: decode, and decode + format (text, JSON), for
+// every output: strace text, syscall JSON, states text and JSON, timelines
+// text and JSON; the timeline builder, the histogram and /metrics alone.
+// Every benchmark reports items/s (events consumed per second).
 #include <benchmark/benchmark.h>
 
+#include <array>
+#include <cstddef>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "core/decode.h"
@@ -12,6 +18,9 @@
 #include "core/states_view.h"
 #include "core/strace_format.h"
 #include "core/syscall_json.h"
+#include "core/syscall_view.h"
+#include "core/timeline.h"
+#include "core/timeline_view.h"
 #include "socktrace/events.h"
 
 namespace {
@@ -61,6 +70,169 @@ void BM_DecodeFormatStateText(benchmark::State& state) { format_states(state, fa
 BENCHMARK(BM_DecodeFormatStateJson);
 BENCHMARK(BM_DecodeFormatStateText);
 
+// The transitions of `workload churn` as the kernel reports them: per
+// connection, the client socket's 5 and the accepted socket's 5, in the
+// order they arrive on loopback (as in the README's `states` example), with
+// the owners, ports, payload counters and flags the BPF side fills in. Each
+// connection gets fresh cookies, ports and later times: timelines are keyed
+// by cookie, and a cookie seen again after its end would be dropped as late.
+// The 10 events are patched in place once per connection, so the cost of
+// generating them is a few stores per transition.
+class ChurnStream {
+ public:
+  static constexpr int kPerConnection = 10;
+
+  ChurnStream() {
+    using namespace socktrace;
+    struct Step {
+      bool client;
+      uint8_t old_state, new_state;
+      uint32_t flags;
+    };
+    constexpr uint32_t kKnown = ST_HF_OWNER_KNOWN;
+    constexpr uint32_t kInherited = ST_HF_OWNER_KNOWN | ST_HF_OWNER_INHERITED;
+    constexpr std::array<Step, kPerConnection> steps{{
+        {true, kTcpClose, kTcpSynSent, kKnown},
+        {true, kTcpSynSent, kTcpEstablished, kKnown},
+        {false, kTcpListen, kTcpSynRecv, kInherited},
+        {false, kTcpSynRecv, kTcpEstablished, kInherited},
+        {true, kTcpEstablished, kTcpFinWait1, kKnown},
+        {false, kTcpEstablished, kTcpCloseWait, kKnown},
+        {false, kTcpCloseWait, kTcpLastAck, kKnown},
+        {true, kTcpFinWait1, kTcpFinWait2, kKnown},
+        {true, kTcpFinWait2, kTcpClose, kKnown},
+        {false, kTcpLastAck, kTcpClose, kKnown},
+    }};
+    for (int i = 0; i < kPerConnection; ++i) {
+      const Step& st = steps[i];
+      st_state_event& e = raw_[i];
+      e = st_state_event{};
+      e.hdr.kind = ST_EV_STATE;
+      e.hdr.size = sizeof(e);
+      e.hdr.flags = st.flags;
+      e.hdr.pid = 4242;
+      e.hdr.tid = st.client ? 4242 : 4243;
+      e.hdr.cgroup_id = 9876;
+      std::strcpy(e.hdr.comm, "workload");
+      e.sock_cgroup_id = 9876;
+      e.family = 2;  // AF_INET
+      e.protocol = 6;
+      e.saddr[0] = 127, e.saddr[3] = 1;
+      e.daddr[0] = 127, e.daddr[3] = 1;
+      e.netns = 4026531840u;
+      e.cpu_pid = 4242;
+      e.old_state = st.old_state;
+      e.new_state = st.new_state;
+      // After ESTABLISHED the request (77 bytes) and the response (18) have
+      // been exchanged.
+      bool after_data = st.old_state != kTcpClose && st.old_state != kTcpSynSent && st.old_state != kTcpListen &&
+                        st.old_state != kTcpSynRecv;
+      e.tx_payload = after_data ? (st.client ? 77 : 18) : 0;
+      e.rx_payload = after_data ? (st.client ? 18 : 77) : 0;
+      e.tx_bytes = e.tx_payload + (after_data ? 1 : 0);
+      e.rx_bytes = e.rx_payload;
+      client_[i] = st.client;
+    }
+    advance();
+  }
+
+  // The next transition as the ring buffer holds it.
+  std::span<const std::byte> next_bytes() {
+    if (at_ == kPerConnection) advance();
+    return std::as_bytes(std::span(&raw_[at_++], 1));
+  }
+
+  // The next transition, decoded.
+  const socktrace::StateEvent& next_event() {
+    if (at_ == kPerConnection) advance();
+    return decoded_[at_++];
+  }
+
+ private:
+  // The next connection: new cookies, a new client port, 60 us later.
+  void advance() {
+    ++conn_;
+    uint16_t cport = static_cast<uint16_t>(32768 + conn_ % 28000);
+    for (int i = 0; i < kPerConnection; ++i) {
+      st_state_event& e = raw_[i];
+      bool client = client_[i];
+      e.hdr.ts_ns = 1'000'000'000 + conn_ * 60'000 + static_cast<uint64_t>(i) * 5'000;
+      e.cookie = 2 * conn_ + (client ? 0 : 1);
+      e.skaddr = 0xffff888100000000 + e.cookie * 0x800;
+      e.ino = e.new_state == socktrace::kTcpClose ? 0 : 100'000 + e.cookie;
+      // The local port is not picked yet at CLOSE -> SYN_SENT, and cleared
+      // again when the socket is unhashed at -> CLOSE.
+      bool no_port = e.new_state == socktrace::kTcpClose || e.new_state == socktrace::kTcpSynSent;
+      e.sport = no_port ? 0 : client ? cport : 8080;
+      e.dport = client ? 8080 : cport;
+      decoded_[i] = std::get<socktrace::StateEvent>(*socktrace::decode(std::as_bytes(std::span(&e, 1))));
+    }
+    at_ = 0;
+  }
+
+  std::array<st_state_event, kPerConnection> raw_{};
+  std::array<socktrace::StateEvent, kPerConnection> decoded_{};
+  std::array<bool, kPerConnection> client_{};
+  uint64_t conn_ = 0;
+  int at_ = 0;
+};
+
+// Timeline update alone: each transition of a stream of connections fed
+// through the builder until the connection ends and is assembled (every
+// 5th transition per socket); per transition.
+void BM_TimelineUpdate(benchmark::State& state) {
+  ChurnStream stream;
+  socktrace::TimelineBuilder builder;
+  uint64_t ended = 0;
+  for (auto _ : state) {
+    auto c = builder.on_transition(stream.next_event(), false);
+    if (c) ++ended;
+    benchmark::DoNotOptimize(c);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["conns_per_second"] = benchmark::Counter(static_cast<double>(ended), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_TimelineUpdate);
+
+// `socktrace states [--json] -o /dev/null` per transition of the churn
+// stream: decode, the view's line (time in the old state looked up per
+// socket, forgotten at -> CLOSE), written to /dev/null through Output.
+void format_states_churn(benchmark::State& state, bool json) {
+  ChurnStream stream;
+  socktrace::Output out("/dev/null");
+  socktrace::StatesView view(out, json, socktrace::WallClock(0));
+  for (auto _ : state) {
+    auto ev = socktrace::decode(stream.next_bytes());
+    view.on_state(std::get<socktrace::StateEvent>(*ev));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_DecodeFormatStatesChurnText(benchmark::State& state) { format_states_churn(state, false); }
+void BM_DecodeFormatStatesChurnJson(benchmark::State& state) { format_states_churn(state, true); }
+BENCHMARK(BM_DecodeFormatStatesChurnText);
+BENCHMARK(BM_DecodeFormatStatesChurnJson);
+
+// `socktrace states --timeline [--json] -o /dev/null` per transition: decode,
+// the builder, and one line per connection at its end, written to /dev/null.
+// (Without the TIME_WAIT tracker in front, whose sock_diag lookups are the
+// kernel's time, and without the container lookup JSON runs add.)
+void format_timeline(benchmark::State& state, bool json) {
+  ChurnStream stream;
+  socktrace::Output out("/dev/null");
+  socktrace::TimelineView view(out, json, socktrace::WallClock(0));
+  for (auto _ : state) {
+    auto ev = socktrace::decode(stream.next_bytes());
+    view.on_state(std::get<socktrace::StateEvent>(*ev), false);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["conns_per_second"] =
+      benchmark::Counter(static_cast<double>(view.printed()), benchmark::Counter::kIsRate);
+}
+void BM_DecodeFormatTimelineText(benchmark::State& state) { format_timeline(state, false); }
+void BM_DecodeFormatTimelineJson(benchmark::State& state) { format_timeline(state, true); }
+BENCHMARK(BM_DecodeFormatTimelineText);
+BENCHMARK(BM_DecodeFormatTimelineJson);
+
 // The live histogram's cost per state event, with 100 000 sockets tracked:
 // each iteration moves one socket along a connection's path (a new
 // connection's CLOSE -> SYN_SENT -> ESTABLISHED -> FIN_WAIT1 -> FIN_WAIT2
@@ -106,12 +278,14 @@ void BM_FormatMetrics(benchmark::State& state) {
   }
   h.seed(seed);
   for (auto _ : state) benchmark::DoNotOptimize(socktrace::format_metrics(h, {}));
+  state.SetItemsProcessed(state.iterations());  // bodies
 }
 BENCHMARK(BM_FormatMetrics);
 
-// The hot event of a ping-pong trace: recvfrom(5, "....", 64, 0, NULL,
-// NULL) = 64 with 32 payload bytes captured (-s 32), as the kernel builds it.
-std::vector<std::byte> sample_syscall_event() {
+// The hot events of a ping-pong trace, as the kernel builds them with -s 32:
+// recvfrom(5, "....", 64, 0, NULL, NULL) = 64 (nr 45, the default) or
+// sendto(5, "....", 64, 0, NULL, 0) = 64 (nr 44), 32 payload bytes captured.
+std::vector<std::byte> sample_syscall_event(uint32_t nr = 45, uint32_t tid = 4243) {
   constexpr std::size_t kData = 32;
   std::vector<std::byte> bytes(sizeof(st_syscall_event) + sizeof(st_blob) + kData);
   st_syscall_event e{};
@@ -119,14 +293,14 @@ std::vector<std::byte> sample_syscall_event() {
   e.hdr.size = static_cast<__u16>(bytes.size());
   e.hdr.ts_ns = 123456789;
   e.hdr.pid = 4242;
-  e.hdr.tid = 4243;
+  e.hdr.tid = tid;
   std::strcpy(e.hdr.comm, "workload");
   e.args[0] = 5;
   e.args[1] = 0x7ffd12345678;
   e.args[2] = 64;
   e.ret = 64;
   e.dur_ns = 2100;
-  e.nr = 45;  // recvfrom
+  e.nr = nr;
   e.data_len = sizeof(st_blob) + kData;
   st_blob b{};
   b.role = ST_BLOB_DATA;
@@ -171,6 +345,30 @@ void BM_DecodeFormatSyscallJsonArgs(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_DecodeFormatSyscallJsonArgs);
+
+// `socktrace -p PID [--json] -o /dev/null` on a ping-pong, per syscall:
+// the client thread's sendto, the server thread's recvfrom and sendto, the
+// client's recvfrom, in turn; decoded and written by the SyscallView to
+// /dev/null through Output, as the binary does (text: strace's line, with
+// the pid prefix a second thread turns on; JSON: the whole `syscall` object).
+void view_syscalls(benchmark::State& state, bool json) {
+  const std::array<std::vector<std::byte>, 4> events{sample_syscall_event(44, 4242), sample_syscall_event(45, 4243),
+                                                     sample_syscall_event(44, 4243), sample_syscall_event(45, 4242)};
+  socktrace::Output out("/dev/null");
+  socktrace::SyscallViewOptions options;
+  options.json = json;
+  socktrace::SyscallView view(out, options, socktrace::WallClock(0));
+  std::size_t n = 0;
+  for (auto _ : state) {
+    auto ev = socktrace::decode(events[n++ % events.size()]);
+    view.on_syscall(std::get<socktrace::SyscallEvent>(*ev));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_DecodeViewSyscallText(benchmark::State& state) { view_syscalls(state, false); }
+void BM_DecodeViewSyscallJson(benchmark::State& state) { view_syscalls(state, true); }
+BENCHMARK(BM_DecodeViewSyscallText);
+BENCHMARK(BM_DecodeViewSyscallJson);
 
 }  // namespace
 

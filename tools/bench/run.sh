@@ -1,78 +1,520 @@
 #!/usr/bin/env bash
-# Overhead of tracing, as ratios measured in one run: each workload untraced,
-# then traced, alternating A/B/A/B, medians of ROUNDS runs. Workload pinned
-# to CPU 0, tracers to CPU 1 (the steadiest setting on a 2-core machine).
-#   tools/bench/run.sh [ROUNDS]        (as root; builds first)
+# shellcheck disable=SC2016  # backticks in single quotes: Markdown, not commands
+# socktrace's performance in one command (issue 9): what tracing costs the
+# traced workload, and what tracing one pid costs everyone else, beside
+# strace and libbpf-tools tcpstates, with the events lost by every socktrace
+# run; socktrace's start-up time and memory; the consumer's micro-benchmarks.
+# Prints the figures as it goes and ends with Markdown tables for the README.
+#
+#   tools/bench/run.sh [--quick] [--rounds N] [--no-build] [--no-micro] [ROUNDS]     (as root)
+#
+#   --quick      smoke test: 2 rounds, small N, short micro-benchmarks (~1-2 min)
+#   --no-build   skip tools/deps.sh and the build (use build/ as it is)
+#   --no-micro   skip the micro-benchmarks
+#
+# Environment (defaults in brackets; --quick lowers those not set):
+#   ROUNDS [5]           rounds; every figure is a median over them
+#   PINGPONG_N [100000]  64-byte TCP round trips per ping-pong run
+#   UDP_N [100000]       64-byte UDP round trips per run
+#   CHURN_N [20000]      connections per churn run (10 transitions each)
+#   STRACE_DIV [20]      strace runs N / STRACE_DIV: it is ~50x slower
+#   STARTUP_RUNS [5]     runs of each start-up measurement
+#
+# Each round runs every workload once untraced and once under each tracer,
+# one after the other (A/B/C.../A/B/C...), so the slow drifts of a shared
+# machine fall on every variant alike. "kept" = traced median / untraced
+# median of the same rounds.
+#
+# Pinning: the workload (all its threads) runs on CPU 0, every tracer on
+# CPU 1. On a 2-core machine unpinned runs vary 2-3x from scheduling alone
+# (the client and server threads and the tracer trade CPUs), which would
+# drown the differences measured here. Pinned, the kernel-side cost of a
+# tracer (its BPF programs, or strace's ptrace stops) lands on the
+# workload's CPU, where it slows the workload, while the tracer's own
+# reading and formatting runs on the other CPU; so the ratios say what the
+# traced process loses, not what the whole host spends (the tracer's CPU is
+# free here; on a busy host it would not be).
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$here/../.."
-rounds=${1:-5}
-"$root/tools/deps.sh"
-BUILD_DIR=build "$root/tools/build.sh" -DSOCKTRACE_BENCH=ON >/dev/null
-bin="$root/build"
-work="$bin/tools/bench/workload"
+export LC_ALL=C
+
+die() {
+  echo "run.sh: $*" >&2
+  exit 1
+}
+note() { echo "$*" >&2; }
+usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+quick=0 build=1 micro=1
+while (($#)); do
+  case $1 in
+    --quick) quick=1 ;;
+    --rounds) ROUNDS=${2:?--rounds needs a number}; shift ;;
+    --no-build) build=0 ;;
+    --no-micro) micro=0 ;;
+    -h | --help) usage; exit 0 ;;
+    [0-9]*) ROUNDS=$1 ;;
+    *) usage >&2; die "unknown argument '$1'" ;;
+  esac
+  shift
+done
+if ((quick)); then
+  : "${ROUNDS:=2}" "${PINGPONG_N:=20000}" "${UDP_N:=20000}" "${CHURN_N:=3000}" "${STARTUP_RUNS:=3}"
+fi
+rounds=${ROUNDS:-5}
+pp_n=${PINGPONG_N:-100000}
+udp_n=${UDP_N:-100000}
 churn_n=${CHURN_N:-20000}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+strace_div=${STRACE_DIV:-20}
+startup_runs=${STARTUP_RUNS:-5}
+for v in rounds pp_n udp_n churn_n strace_div startup_runs; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
+done
+micro_min_time=$( ((quick)) && echo 0.05 || echo 0.2)  # seconds per micro-benchmark
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+((EUID == 0)) || die "must run as root (socktrace, strace and tcpstates load BPF programs or ptrace)"
+(($(nproc) >= 2)) || die "needs 2 CPUs (workload on CPU 0, tracer on CPU 1); this machine has $(nproc)"
 
-# run_traced NAME CMD...: starts the tracer on CPU 1, waits for it, runs the
-# churn workload on CPU 0, stops the tracer; prints the workload's rate.
-run_traced() {
-  local name=$1; shift
-  taskset -c 1 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-  local tpid=$!
-  for _ in $(seq 100); do
-    grep -q "Ctrl-C to stop" "$tmp/$name.err" 2>/dev/null && break
-    [[ $name == tcpstates ]] && { sleep 1.5; break; }
-    sleep 0.05
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+if ((build)); then
+  "$root/tools/deps.sh"
+  note "building (build/, with benchmarks)..."
+  BUILD_DIR=build "$root/tools/build.sh" -DSOCKTRACE_BENCH=ON >/dev/null
+fi
+socktrace=$root/build/socktrace
+work=$root/build/tools/bench/workload
+micro_bench=$root/build/tools/bench/socktrace_micro_bench
+for f in "$socktrace" "$work"; do
+  [[ -x $f ]] || die "$f is missing: build with BUILD_DIR=build tools/build.sh -DSOCKTRACE_BENCH=ON"
+done
+((micro == 0)) || [[ -x $micro_bench ]] || die "$micro_bench is missing (libbenchmark-dev, -DSOCKTRACE_BENCH=ON)"
+for tool in strace taskset stdbuf awk; do
+  command -v "$tool" >/dev/null || die "$tool is missing (tools/deps.sh installs what the benchmarks need)"
+done
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing: apt-get install time (tools/deps.sh does)"
+tcpstates=$(command -v tcpstates || true)
+
+tmp=$(mktemp -d /tmp/socktrace-bench.XXXXXX)
+# The background processes this script started and has not reaped yet, by
+# pid (a reaped pid may belong to someone else's process by now).
+declare -A live=()
+track() { live[$1]=1; }
+reaped() { unset "live[$1]"; }
+cleanup() {
+  local p kids
+  for p in "${!live[@]}"; do
+    [[ -e /proc/$p ]] || continue
+    # A tracer under /usr/bin/time: its child is the tracer.
+    kids=$(cat "/proc/$p/task/$p/children" 2>/dev/null || true)
+    # shellcheck disable=SC2086  # kids: a list of pids
+    kill -TERM $kids "$p" 2>/dev/null || true
   done
-  taskset -c 0 "$work" churn "$churn_n"
-  kill -INT "$tpid"; wait "$tpid" || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- helpers ----------------------------------------------------------------
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}'; }
+# 72119 -> "72 119" (as the README writes numbers)
+grouped() { awk -v x="$1" 'BEGIN {s = sprintf("%.0f", x); o = ""; while (length(s) > 3) {o = " " substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3)} print s o}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
+strace_n() { echo $(($1 / strace_div > 0 ? $1 / strace_div : 1)); }
+alive() { [[ -e /proc/$1 ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
+
+# wait_for FILE PATTERN PID WHAT: until FILE holds PATTERN; fails if PID
+# exits first or 30 s pass.
+wait_for() {
+  local i
+  for ((i = 0; i < 1500; ++i)); do
+    grep -q -- "$2" "$1" 2>/dev/null && return 0
+    alive "$3" || die "$4 exited before it was ready: $(tail -3 "$1" 2>/dev/null)"
+    sleep 0.02
+  done
+  die "$4 was not ready after 30 s: $(tail -3 "$1" 2>/dev/null)"
 }
 
-declare -A rates
-for r in $(seq "$rounds"); do
-  rates[untraced]+="$(taskset -c 0 "$work" churn "$churn_n") "
-  rates[states]+="$(run_traced states "$bin/socktrace" states -o /dev/null) "
-  grep -h "lost" "$tmp/states.err" | tail -1 >>"$tmp/losses"
-  if command -v tcpstates >/dev/null; then
-    rates[tcpstates]+="$(run_traced tcpstates tcpstates) "
+# wait_exit PID WHAT: a tracer that ends by itself (socktrace -p after its
+# pids exited) must do so within 20 s.
+wait_exit() {
+  local i
+  for ((i = 0; i < 1000; ++i)); do
+    alive "$1" || { wait "$1" || true; reaped "$1"; return 0; }
+    sleep 0.02
+  done
+  die "$2 did not exit 20 s after the traced process ended"
+}
+
+# start_workload MODE N TAG: the workload on CPU 0, stopped before its
+# first socket (--wait); sets wpid.
+start_workload() {
+  taskset -c 0 "$work" --wait "$1" "$2" >"$tmp/$3.out" 2>"$tmp/$3.werr" &
+  wpid=$!
+  track "$wpid"
+  wait_for "$tmp/$3.werr" "waiting for SIGUSR1" "$wpid" "workload $1"
+}
+
+# finish_workload TAG: lets the started workload go; sets rate.
+finish_workload() {
+  kill -USR1 "$wpid"
+  wait "$wpid" || die "workload failed ($1): $(cat "$tmp/$1.werr")"
+  reaped "$wpid"
+  read_rate "$1"
+}
+
+read_rate() {
+  rate=$(cat "$tmp/$1.out")
+  [[ $rate =~ ^[0-9]+$ ]] || die "no rate from the workload ($1): '$rate' $(cat "$tmp/$1.werr" "$tmp/$1.err" 2>/dev/null | tail -3)"
+}
+
+# Events lost by a socktrace run, from its summary on stderr ("N events
+# lost (...)" from the syscall trace, printed only when there was a loss;
+# "N events, M lost (...)" from states). A loss goes to the notes with
+# where it happened; bytes left unread at exit and undecodable events too.
+read_lost() {
+  local err=$1 tag=$2 line
+  line=$(grep -E '[0-9]+ (events )?lost' "$err" | tail -1 || true)
+  lost=$(sed -nE 's/.* ([0-9]+) events lost.*/\1/p; s/.* ([0-9]+) lost \(.*/\1/p' <<<"$line" | head -1)
+  lost=${lost:-0}
+  # tag: WORKLOAD.VARIANT.ROUND
+  ((lost == 0)) || echo "${tag%.*} round ${tag##*.}: ${line#socktrace: }" >>"$tmp/notes"
+  if grep -qE 'still unread|[1-9][0-9]* undecodable' "$err"; then
+    echo "$tag: $(grep -E 'still unread|undecodable' "$err" | tr '\n' ' ')" >>"$tmp/notes"
   fi
-done
+}
 
-# Syscall trace: request/response workloads run untraced, under
-# `socktrace -o /dev/null --` (every syscall captured and formatted) and under
-# strace -f -e trace=network. The tracer has CPU 1, the workload CPU 0.
-pp_n=${PINGPONG_N:-200000}
-declare -A pp
-for r in $(seq "$rounds"); do
-  for w in pingpong udp; do
-    n=$pp_n
-    pp[$w.untraced]+="$(taskset -c 0 "$work" "$w" "$n") "
-    pp[$w.socktrace]+="$(taskset -c 1 "$bin/socktrace" -o /dev/null -- taskset -c 0 "$work" "$w" "$n" 2>>"$tmp/pp.err") "
-    pp[$w.strace]+="$(taskset -c 1 strace -f -e trace=network -o /dev/null taskset -c 0 "$work" "$w" $((n / 20))) "
+declare -A rate_of lost_of rss_of events_of
+
+# run VARIANT WORKLOAD N ROUND: one run; appends to rate_of/lost_of/rss_of.
+run() {
+  local v=$1 w=$2 n=$3 r=$4 key=$2.$1 tag=$2.$1.$4 tpid
+  lost="" rss=""
+  case $v in
+    untraced)
+      start_workload "$w" "$n" "$tag"
+      finish_workload "$tag"
+      ;;
+    p) # socktrace -p PID: attached to the waiting workload (all its threads); ends when it exits
+      start_workload "$w" "$n" "$tag"
+      taskset -c 1 /usr/bin/time -f "%M" -o "$tmp/$tag.time" \
+        "$socktrace" -p "$wpid" -o /dev/null 2>"$tmp/$tag.err" &
+      tpid=$!
+      track "$tpid"
+      wait_for "$tmp/$tag.err" "Process $wpid attached" "$tpid" "socktrace -p"
+      finish_workload "$tag"
+      wait_exit "$tpid" "socktrace -p"
+      rss=$(tail -1 "$tmp/$tag.time")
+      read_lost "$tmp/$tag.err" "$tag"
+      ;;
+    cmd) # socktrace -- COMMAND: the command starts traced from its first syscall
+      taskset -c 1 /usr/bin/time -f "%M" -o "$tmp/$tag.time" \
+        "$socktrace" -o /dev/null -- taskset -c 0 "$work" "$w" "$n" >"$tmp/$tag.out" 2>"$tmp/$tag.err" ||
+        die "socktrace -- workload $w failed: $(tail -3 "$tmp/$tag.err")"
+      read_rate "$tag"
+      rss=$(tail -1 "$tmp/$tag.time")
+      read_lost "$tmp/$tag.err" "$tag"
+      ;;
+    states | other) # host-wide states, or -p on an idle process that is not the workload
+      if [[ $v == states ]]; then
+        taskset -c 1 "$socktrace" states -o /dev/null 2>"$tmp/$tag.err" &
+      else
+        taskset -c 1 "$socktrace" -p "$idle_pid" -o /dev/null 2>"$tmp/$tag.err" &
+      fi
+      tpid=$!
+      track "$tpid"
+      wait_for "$tmp/$tag.err" "Ctrl-C to stop\|Process $idle_pid attached" "$tpid" "socktrace $v"
+      start_workload "$w" "$n" "$tag"
+      finish_workload "$tag"
+      rss=$(awk '/^VmHWM/ {print $2}' "/proc/$tpid/status")
+      kill -INT "$tpid"
+      wait "$tpid" || die "socktrace $v failed: $(tail -3 "$tmp/$tag.err")"
+      reaped "$tpid"
+      read_lost "$tmp/$tag.err" "$tag"
+      if [[ $v == states ]]; then
+        events_of[$key]+="$(sed -nE 's/.* ([0-9]+) events, .*/\1/p' "$tmp/$tag.err" | tail -1) "
+      fi
+      ;;
+    strace)
+      taskset -c 1 strace -f -e trace=network -o /dev/null \
+        taskset -c 0 "$work" "$w" "$(strace_n "$n")" >"$tmp/$tag.out" 2>"$tmp/$tag.err" ||
+        die "strace -- workload $w failed: $(tail -3 "$tmp/$tag.err")"
+      read_rate "$tag"
+      ;;
+    tcpstates)
+      # Line-buffered, so that its header (printed once attached) shows
+      # when it is ready; its events go to a file.
+      taskset -c 1 stdbuf -oL "$tcpstates" >"$tmp/$tag.tcpstates" 2>"$tmp/$tag.err" &
+      tpid=$!
+      track "$tpid"
+      wait_for "$tmp/$tag.tcpstates" "SKADDR" "$tpid" "tcpstates"
+      start_workload "$w" "$n" "$tag"
+      finish_workload "$tag"
+      kill -INT "$tpid"
+      wait "$tpid" || die "tcpstates failed: $(tail -3 "$tmp/$tag.err")"
+      reaped "$tpid"
+      rm -f "$tmp/$tag.tcpstates"
+      ;;
+    *) die "unknown variant $v" ;;
+  esac
+  rate_of[$key]+="$rate "
+  [[ -z $lost ]] || lost_of[$key]+="$lost "
+  [[ -z $rss ]] || rss_of[$key]+="$rss "
+  note "  $(printf '%-9s %-10s %10s/s%s' "$w" "$v" "$rate" "${lost:+  lost $lost}")"
+}
+
+# --- what runs --------------------------------------------------------------
+
+workloads=(pingpong udp churn)
+declare -A n_of=([pingpong]=$pp_n [udp]=$udp_n [churn]=$churn_n)
+declare -A title_of=([pingpong]="TCP ping-pong, 64 B" [udp]="UDP ping-pong, 64 B" [churn]="connection churn")
+declare -A unit_of=([pingpong]="round trips/s" [udp]="round trips/s" [churn]="conn/s")
+# What `socktrace states` sees of the workload alone: ping-pong 10 TCP
+# transitions + 2 of the listener; UDP 2 sockets created, bound, connected,
+# closed; churn 10 per connection + 2. More is other processes' traffic
+# during the run (states traces the whole host).
+declare -A expected_of=([pingpong]=12 [udp]=8 [churn]=$((10 * churn_n + 2)))
+declare -A variants_of=(
+  [pingpong]="untraced p cmd states strace other"
+  [udp]="untraced p cmd states strace"
+  [churn]="untraced p cmd states strace tcpstates"
+)
+if [[ -z $tcpstates ]]; then
+  variants_of[churn]="untraced p cmd states strace"
+  echo "tcpstates is not installed (Debian package libbpf-tools): its churn row is skipped" >>"$tmp/notes"
+fi
+declare -A label_of=(
+  [untraced]="untraced"
+  [p]='`socktrace -p PID`'
+  [cmd]='`socktrace -- CMD`'
+  [states]='`socktrace states`'
+  [strace]='`strace -f -e trace=network`'
+  [tcpstates]='libbpf-tools `tcpstates`'
+  [other]='untraced, `socktrace -p` on an idle other process'
+)
+
+started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+t_start=$SECONDS
+
+# --- start-up: wall time, RSS, first event ----------------------------------
+# Not pinned: as a user starts it.
+
+note "start-up: socktrace -o /dev/null -- /bin/true, $startup_runs runs"
+walls="" rsses=""
+for ((i = 0; i < startup_runs; ++i)); do
+  t0=$EPOCHREALTIME
+  /usr/bin/time -f "%M" -o "$tmp/true.time" "$socktrace" -o /dev/null -- /bin/true 2>"$tmp/true.err" ||
+    die "socktrace -- /bin/true failed: $(tail -3 "$tmp/true.err")"
+  t1=$EPOCHREALTIME
+  walls+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) * 1000}') "
+  rsses+="$(tail -1 "$tmp/true.time") "
+done
+true_ms=$(median <<<"$walls")
+true_rss=$(median <<<"$rsses")
+note "  wall ms: $walls  peak RSS KiB: $rsses"
+
+# First event: `socktrace -ttt -o FIFO -- workload socket 1`, whose first
+# syscall is one socket(). Start = just before socktrace is executed; the
+# event's own time (-ttt: the syscall's entry, wall clock) says when the
+# traced command was running traced; the moment its line is read from the
+# FIFO says when a user would see it (the reader polls every 50 ms).
+note "start-up: time to the first traced event, $startup_runs runs"
+mkfifo "$tmp/first.fifo"
+evs="" lines=""
+for ((i = 0; i < startup_runs; ++i)); do
+  { read -r first || true; echo "$EPOCHREALTIME $first"; cat >/dev/null; } <"$tmp/first.fifo" >"$tmp/first.seen" &
+  rpid=$!
+  track "$rpid"
+  t0=$EPOCHREALTIME
+  "$socktrace" -ttt -o "$tmp/first.fifo" -- "$work" socket 1 >/dev/null 2>"$tmp/first.err" || true
+  # Had socktrace failed before opening the FIFO, the reader would wait for
+  # a writer forever; opening it read-write never blocks.
+  : <>"$tmp/first.fifo"
+  wait "$rpid" || true
+  reaped "$rpid"
+  read -r seen ev_ts rest <"$tmp/first.seen" || true
+  [[ ${rest:-} == socket\(* ]] || die "no socket() line from socktrace -ttt -- workload socket 1: '$ev_ts ${rest:-}' $(tail -3 "$tmp/first.err")"
+  evs+="$(awk -v a="$t0" -v b="$ev_ts" 'BEGIN {printf "%.1f", (b - a) * 1000}') "
+  lines+="$(awk -v a="$t0" -v b="$seen" 'BEGIN {printf "%.1f", (b - a) * 1000}') "
+done
+first_ev_ms=$(median <<<"$evs")
+first_line_ms=$(median <<<"$lines")
+note "  event at +ms: $evs  line read at +ms: $lines"
+
+# --- throughput rounds ------------------------------------------------------
+
+# An idle process of our own for "tracing one pid costs the others nothing".
+sleep 100000 &
+idle_pid=$!
+track "$idle_pid"
+
+for ((r = 1; r <= rounds; ++r)); do
+  note "round $r/$rounds"
+  for w in "${workloads[@]}"; do
+    for v in ${variants_of[$w]}; do run "$v" "$w" "${n_of[$w]}" "$r"; done
   done
 done
+kill "$idle_pid"
+wait "$idle_pid" 2>/dev/null || true
+reaped "$idle_pid"
 
-base=$(echo ${rates[untraced]} | tr ' ' '\n' | median)
-printf "connection churn, %d connections, median of %d runs\n" "$churn_n" "$rounds"
-printf "%-22s %12s %8s\n" "tracer" "conn/s" "kept"
-for t in untraced states tcpstates; do
-  [[ -n ${rates[$t]:-} ]] || continue
-  m=$(echo ${rates[$t]} | tr ' ' '\n' | median)
-  printf "%-22s %12.0f %8.3f\n" "$t" "$m" "$(echo "$m / $base" | bc -l)"
-done
-echo "socktrace states, per run: $(tr '\n' '|' <"$tmp/losses")"
-for w in pingpong udp; do
-  printf "\n%s ping-pong, 64 B, %d round trips (strace: %d), median of %d runs\n" "$w" "$pp_n" $((pp_n / 20)) "$rounds"
-  printf "%-22s %12s %8s\n" "tracer" "round trips/s" "kept"
-  b=$(echo ${pp[$w.untraced]} | tr ' ' '\n' | median)
-  for t in untraced socktrace strace; do
-    m=$(echo ${pp[$w.$t]} | tr ' ' '\n' | median)
-    printf "%-22s %12.0f %8.3f\n" "$t" "$m" "$(echo "$m / $b" | bc -l)"
+# --- micro-benchmarks -------------------------------------------------------
+
+if ((micro)); then
+  note "micro-benchmarks (one core, Google Benchmark)"
+  taskset -c 1 "$micro_bench" --benchmark_min_time="$micro_min_time" \
+    --benchmark_color=false >"$tmp/micro" 2>"$tmp/micro.err" || die "micro-benchmarks failed: $(tail -3 "$tmp/micro.err")"
+fi
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+elapsed=$((SECONDS - t_start))
+
+# --- report -----------------------------------------------------------------
+
+row() {  # row WORKLOAD VARIANT: one Markdown row
+  local w=$1 v=$2 key=$1.$2 n=${n_of[$1]} m base lost rss
+  m=$(median <<<"${rate_of[$key]}")
+  base=$(median <<<"${rate_of[$w.untraced]}")
+  [[ $v == strace ]] && n=$(strace_n "$n")
+  lost="–"
+  if [[ -n ${lost_of[$key]:-} ]]; then
+    lost=${lost_of[$key]% }
+    lost=${lost// /, }
+  elif [[ $v == tcpstates ]]; then
+    lost="not reported"
+  fi
+  rss="–"
+  [[ -z ${rss_of[$key]:-} ]] || rss=$(mib "$(median <<<"${rss_of[$key]}")")
+  if [[ $v == untraced ]]; then
+    printf '| %s | %s | %s | %s | – | 1.000 | %s | %s |\n' "${title_of[$w]}" "${label_of[$v]}" "$(grouped "$n")" \
+      "$(grouped "$m")" "$lost" "$rss"
+  else
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${title_of[$w]}" "${label_of[$v]}" "$(grouped "$n")" \
+      "$(grouped "$m")" "$(grouped "$base")" "$(ratio "$m" "$base")" "$lost" "$rss"
+  fi
+}
+
+echo
+echo "=== per-run rates (ops/s, in round order) ==="
+for w in "${workloads[@]}"; do
+  for v in ${variants_of[$w]}; do
+    printf '%-9s %-10s %s\n' "$w" "$v" "${rate_of[$w.$v]}"
   done
 done
-echo "socktrace syscall-trace losses: $(grep -h lost "$tmp/pp.err" | tr '\n' '|' || true)"
-"$bin/tools/bench/socktrace_micro_bench" --benchmark_min_time=0.2 2>/dev/null | grep -E "^BM_|items"
+for w in "${workloads[@]}"; do
+  printf '%s states: events per run %s(the workload alone makes %s; more: other processes ran)\n' "$w" \
+    "${events_of[$w.states]}" "${expected_of[$w]}"
+done
+echo
+echo "=== summary ==="
+for w in "${workloads[@]}"; do
+  base=$(median <<<"${rate_of[$w.untraced]}")
+  printf '%s, N=%s (strace N=%s), median of %s rounds, %s\n' "${title_of[$w]}" "${n_of[$w]}" \
+    "$(strace_n "${n_of[$w]}")" "$rounds" "${unit_of[$w]}"
+  for v in ${variants_of[$w]}; do
+    m=$(median <<<"${rate_of[$w.$v]}")
+    printf '  %-10s %12.0f   untraced %12.0f   kept %s%s\n' "$v" "$m" "$base" "$(ratio "$m" "$base")" \
+      "${lost_of[$w.$v]:+   lost per run: ${lost_of[$w.$v]}}"
+  done
+done
+printf 'socktrace -o /dev/null -- /bin/true: %s ms, peak RSS %s (median of %s)\n' "$true_ms" "$(mib "$true_rss")" "$startup_runs"
+printf 'first traced event %s ms after start, its line read %s ms after start (median of %s)\n' \
+  "$first_ev_ms" "$first_line_ms" "$startup_runs"
+if [[ -s $tmp/notes ]]; then
+  echo "notes:"
+  sed 's/^/  /' "$tmp/notes"
+fi
+
+echo
+echo "=== Markdown (paste into README.md) ==="
+echo
+echo "Measured $started_at by \`tools/bench/run.sh\` on $(nproc) CPUs, kernel $(uname -r), commit" \
+  "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'): $rounds alternating rounds, medians;" \
+  "workload pinned to CPU 0, tracer to CPU 1; load average $load_before before, $load_after after;" \
+  "$((elapsed / 60)) min $((elapsed % 60)) s."
+echo "strace runs N / $strace_div (it is ~50x slower); its rate is compared with the untraced rate at full N."
+echo "\`socktrace states\` and \`tcpstates\` trace the whole host, other processes included."
+echo
+echo "Rates are round trips/s (ping-pong) and connections/s (churn)."
+echo
+echo "| workload | tracer | N | rate | untraced rate | kept | events lost per run | socktrace peak RSS |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+for w in "${workloads[@]}"; do
+  for v in ${variants_of[$w]}; do row "$w" "$v"; done
+done
+echo
+echo "\`socktrace states\` events per run (host-wide: more than the workload alone makes, in brackets, means"
+echo "other processes' TCP traffic ran at the same time):"
+echo
+for w in "${workloads[@]}"; do
+  e=${events_of[$w.states]% }
+  echo "- ${title_of[$w]}: ${e// /, } (${expected_of[$w]})"
+done
+if [[ -s $tmp/notes ]]; then
+  echo
+  echo "Notes:"
+  echo
+  sed 's/^/- /' "$tmp/notes"
+fi
+echo
+echo "| start-up (median of $startup_runs) | |"
+echo "| --- | --- |"
+printf '| `socktrace -o /dev/null -- /bin/true`, start to finish | %s ms |\n' "$true_ms"
+printf '| its peak RSS | %s |\n' "$(mib "$true_rss")"
+printf '| first traced event (`socktrace -ttt -- CMD`, CMD'"'"'s first syscall a `socket()`), after start | %s ms |\n' "$first_ev_ms"
+printf '| its line read from the output (the reader polls every 50 ms) | %s ms |\n' "$first_line_ms"
+printf '| `socktrace -p` peak RSS during the TCP ping-pong | %s |\n' "$(mib "$(median <<<"${rss_of[pingpong.p]}")")"
+if ((micro)); then
+  declare -A what_of=(
+    [BM_DecodeState]="decode a state event"
+    [BM_DecodeFormatStateJson]="decode + \`states --json\` line (one transition, repeated)"
+    [BM_DecodeFormatStateText]="decode + \`states\` text line (one transition, repeated)"
+    [BM_TimelineUpdate]="timeline builder alone, per transition (churn connections)"
+    [BM_DecodeFormatStatesChurnText]="decode + \`states\` text line, churn connections"
+    [BM_DecodeFormatStatesChurnJson]="decode + \`states --json\` line, churn connections"
+    [BM_DecodeFormatTimelineText]="decode + \`states --timeline\`, per transition (a line per 5)"
+    [BM_DecodeFormatTimelineJson]="decode + \`states --timeline --json\`, per transition (an object per 5)"
+    [BM_HistogramApply]="live histogram update, 100 000 sockets tracked"
+    [BM_FormatMetrics]="one \`/metrics\` body (item: a body)"
+    [BM_DecodeSyscall]="decode a syscall event (recvfrom, 32 payload bytes)"
+    [BM_DecodeFormatSyscallStrace]="decode + its strace line"
+    [BM_DecodeFormatSyscallJsonArgs]="decode + its JSON \`args\` only"
+    [BM_DecodeViewSyscallText]="decode + strace line through the view to /dev/null (ping-pong's 4 calls)"
+    [BM_DecodeViewSyscallJson]="decode + \`--json\` object through the view to /dev/null (ping-pong's 4 calls)"
+  )
+  echo
+  echo "| consumer, one core (\`socktrace_micro_bench\`) | benchmark | CPU per item | items/s |"
+  echo "| --- | --- | --- | --- |"
+  # "BM_X   18.1 ns   18.0 ns   14860943 items_per_second=55.6018M/s ...":
+  # wall time, CPU time, iterations, counters; items/s is per CPU second.
+  awk '/^BM_/ {
+    ips = "–"
+    for (i = 6; i <= NF; ++i) if ($i ~ /^items_per_second=/) ips = substr($i, 18)
+    print $1, $4 " " $5, ips
+  }' "$tmp/micro" | while read -r name per unit ips; do
+    printf '| %s | `%s` | %s %s | %s |\n' "${what_of[$name]:-}" "$name" "$per" "$unit" "$ips"
+  done
+fi
+
+# The issue's targets (ANCHORS.md), met or not.
+met() { awk "BEGIN {print ($1) ? \"yes\" : \"**no**\"}"; }  # $1: an awk condition over numbers
+sum() { awk '{for (i = 1; i <= NF; ++i) s += $i} END {print s + 0}' <<<"$1"; }
+pp_kept=$(ratio "$(median <<<"${rate_of[pingpong.p]}")" "$(median <<<"${rate_of[pingpong.untraced]}")")
+pp_lost=$(sum "${lost_of[pingpong.p]}")
+churn_kept=$(ratio "$(median <<<"${rate_of[churn.states]}")" "$(median <<<"${rate_of[churn.untraced]}")")
+churn_lost=$(sum "${lost_of[churn.states]}")
+other_kept=$(ratio "$(median <<<"${rate_of[pingpong.other]}")" "$(median <<<"${rate_of[pingpong.untraced]}")")
+echo
+echo "| goal (issue 9) | measured | met |"
+echo "| --- | --- | --- |"
+printf '| TCP ping-pong under `socktrace -p` keeps >= 0.90, no event lost | %s, %s lost | %s |\n' \
+  "$pp_kept" "$pp_lost" "$(met "$pp_kept >= 0.90 && $pp_lost == 0")"
+printf '| churn under `socktrace states` keeps >= 0.95, zero loss in %s connections | %s, %s lost (%s runs) | %s |\n' \
+  "$(grouped "$churn_n")" "$churn_kept" "$churn_lost" "$rounds" "$(met "$churn_kept >= 0.95 && $churn_lost == 0")"
+printf '| tracing one pid costs other processes nothing (ping-pong beside `socktrace -p` of an idle process) | %s | – |\n' \
+  "$other_kept"
+printf '| `socktrace -- /bin/true` under 0.20 s and 32 MiB | %s ms, %s | %s |\n' "$true_ms" "$(mib "$true_rss")" \
+  "$(met "$true_ms < 200 && $true_rss < 32768")"
+((churn_n >= 20000)) || echo "(churn ran $churn_n connections, fewer than the goal's 20 000)"

@@ -1,14 +1,21 @@
 // Loopback workloads for socktrace's benchmarks. Bounded in count; prints
 // one number: operations per second.
+//   workload [--wait] MODE N
 //   workload churn N      N TCP connections (connect, accept, close), one
 //                         client thread and one server thread
 //   workload pingpong N   N 64-byte request/response round trips on one
 //                         TCP connection
 //   workload udp N        N 64-byte request/response round trips over UDP
+//   workload socket N     N socket() + close() pairs (the first event a
+//                         tracer of the command sees)
 //   workload hold N       opens N established loopback connections (2N
 //                         sockets, sources 127.0.0.2-249), writes "ready"
 //                         to stdout and holds them until killed
+// --wait: before anything else, write "workload: pid PID waiting for
+// SIGUSR1" to stderr and wait for SIGUSR1, so that a tracer can attach to
+// the pid (`socktrace -p PID`) before the first socket exists.
 #include <arpa/inet.h>
+#include <csignal>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -150,6 +157,33 @@ double udp_pingpong(long n) {
   return rate;
 }
 
+double socket_rate(long n) {
+  auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < n; ++i) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0) {
+      perror("socket");
+      std::exit(1);
+    }
+    close(s);
+  }
+  return n / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Blocks SIGUSR1 first, so that a signal sent as soon as the line is read
+// is not lost; threads started later inherit the mask, so only sigwait()
+// takes it.
+void wait_for_start() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::fprintf(stderr, "workload: pid %d waiting for SIGUSR1\n", static_cast<int>(getpid()));
+  std::fflush(stderr);
+  int sig = 0;
+  sigwait(&set, &sig);
+}
+
 }  // namespace
 
 // For top_scale.sh: many sockets at once (raise ulimit -n first).
@@ -177,8 +211,10 @@ int hold(long n) {
 }
 
 int main(int argc, char** argv) {
+  bool wait = argc > 1 && std::string(argv[1]) == "--wait";
+  if (wait) --argc, ++argv;
   if (argc != 3) {
-    std::fprintf(stderr, "usage: workload churn|pingpong|udp N\n");
+    std::fprintf(stderr, "usage: workload [--wait] churn|pingpong|udp|socket|hold N\n");
     return 2;
   }
   long n = std::atol(argv[2]);
@@ -187,15 +223,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string mode = argv[1];
+  if (mode != "churn" && mode != "pingpong" && mode != "udp" && mode != "socket" && mode != "hold") {
+    std::fprintf(stderr, "workload: unknown mode '%s'\n", argv[1]);
+    return 2;
+  }
+  if (wait) wait_for_start();
   if (mode == "hold") return hold(n);
   double rate = mode == "churn"      ? churn(n)
                 : mode == "pingpong" ? pingpong(n)
                 : mode == "udp"      ? udp_pingpong(n)
-                                     : -1;
-  if (rate < 0) {
-    std::fprintf(stderr, "workload: unknown mode '%s'\n", argv[1]);
-    return 2;
-  }
+                                     : socket_rate(n);
   std::printf("%.0f\n", rate);
   return 0;
 }

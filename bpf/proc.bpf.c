@@ -12,7 +12,9 @@ const volatile __u8 report_procs = 0; /* emit st_proc_event for traced tasks */
 
 static __always_inline bool tgid_traced(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&pids, &tgid) != NULL;
+	__u8 *traced = bpf_map_lookup_elem(&pids, &tgid);
+
+	return traced && *traced;
 }
 
 static __always_inline void emit(struct task_struct *task, __u32 what, struct task_struct *child,
@@ -78,7 +80,10 @@ int BPF_PROG(on_process_exit, struct task_struct *task)
 		return 0;
 	if (report_procs)
 		emit(task, ST_PROC_EXIT, NULL, task->exit_code, group_dead);
-	if (group_dead)
-		bpf_map_delete_elem(&pids, &tgid);
+	if (group_dead) {
+		__u8 zero = 0;
+
+		bpf_map_update_elem(&pids, &tgid, &zero, BPF_ANY);
+	}
 	return 0;
 }

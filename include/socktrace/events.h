@@ -264,7 +264,7 @@ struct st_proc_event {
 enum st_loss_where {
 	ST_LOSS_RINGBUF = 0, /* bpf_ringbuf_reserve failed: ring buffer full */
 	ST_LOSS_OWNER_MAP = 1, /* owner map full: owner of a socket not recorded */
-	ST_LOSS_PID_MAP = 2, /* pids map full: a forked child could not be followed */
+	ST_LOSS_PID_MAP = 2, /* a forked child could not be added to the pids map: not followed */
 	ST_LOSS_MAX = 3,
 };
 

@@ -105,6 +105,8 @@ Tracer::Tracer(const TracerConfig& config) {
 
   bool by_pid = !config.pids.empty() || config.filter_by_pid;
   skel_->rodata->filter_pids = by_pid;
+  // The pid array takes 4 MiB of kernel memory: only when filtering by pid.
+  if (!by_pid) bpf_map__set_max_entries(skel_->maps.pids, 1);
   // A quarter full: the consumer (polling every 50 ms anyway) is woken with
   // three quarters of the ring still free.
   skel_->rodata->wakeup_bytes = config.wakeup_bytes ? config.wakeup_bytes : config.ringbuf_bytes / 4;
@@ -287,7 +289,8 @@ void Tracer::add_pid(int pid) {
   uint8_t one = 1;
   uint32_t key = static_cast<uint32_t>(pid);
   if (bpf_map__update_elem(skel_->maps.pids, &key, sizeof(key), &one, sizeof(one), BPF_ANY))
-    throw RuntimeError(errno_message("add pid " + std::to_string(pid) + " to the filter", errno));
+    throw RuntimeError(errno_message("add pid " + std::to_string(pid) + " to the filter", errno) +
+                       (errno == E2BIG ? " (pids above 4194304 do not exist on Linux)" : ""));
 }
 
 int Tracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }

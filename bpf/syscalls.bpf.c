@@ -183,8 +183,6 @@ static __always_inline void blob_finish(struct builder *b, struct st_blob *h, __
 	b->s->off = (void *)(h + 1) - (void *)b->s->blobs + ((len + 7) & ~7u);
 }
 
-/* Appends `len` (capped) bytes of user memory at `uptr` as a blob; a read
- * that faults leaves an empty blob flagged ST_BLOB_FAULT. */
 /* Reads up to this many bytes through the stack (see put_user_blob). */
 #define ST_BOUNCE_WORDS 8
 

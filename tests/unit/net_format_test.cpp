@@ -25,6 +25,9 @@ TEST(FormatIp, Ipv4) {
   EXPECT_EQ(format_endpoint(a, 80), "127.0.0.1:80");
   EXPECT_EQ(format_endpoint(make_address(AF_INET, {10, 1, 2, 3}), 65535), "10.1.2.3:65535");
   EXPECT_EQ(format_endpoint(make_address(AF_INET, {0, 0, 0, 0}), 0), "0.0.0.0:0");
+  EXPECT_EQ(format_ip(make_address(AF_INET, {255, 255, 255, 255})), "255.255.255.255");
+  EXPECT_EQ(format_ip(make_address(AF_INET, {100, 200, 0, 9})), "100.200.0.9");
+  EXPECT_EQ(format_ip(make_address(AF_INET, {99, 10, 101, 110})), "99.10.101.110");
 }
 
 TEST(FormatIp, Ipv4IgnoresBytesAfterTheFirstFour) {

@@ -59,20 +59,31 @@ struct {
 	__type(value, __u8);
 } resets SEC(".maps");
 
+/* Entries put in `resets` and not yet deleted (an upper bound: the LRU can
+ * drop one without telling). While it is 0, a -> CLOSE looks nothing up
+ * there: most connections never see a RST. */
+__u64 resets_live = 0;
+
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
 	return sk->__sk_common.skc_net.net->ns.inum;
 }
 
+/* The socket's inode number, as /proc/PID/fd and sock_diag show it; 0 when
+ * the socket is orphaned (closed by its process). Direct loads: a user
+ * socket's file points at that inode. A kernel socket has no file; its
+ * inode is the one of its socket_alloc, read with helper calls. */
 static __always_inline __u64 sk_inode(const struct sock *sk)
 {
-	struct socket *so = BPF_CORE_READ(sk, sk_socket);
-	struct socket_alloc *sa;
+	struct socket *so = sk->sk_socket;
+	struct file *file;
 
 	if (!so)
 		return 0;
-	sa = container_of(so, struct socket_alloc, socket);
-	return BPF_CORE_READ(sa, vfs_inode.i_ino);
+	file = so->file;
+	if (file)
+		return file->f_inode->i_ino;
+	return BPF_CORE_READ(container_of(so, struct socket_alloc, socket), vfs_inode.i_ino);
 }
 
 /*
@@ -248,12 +259,17 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	__u64 cookie;
 	__u32 netns;
 	__u16 lport;
+	bool reset = false;
 
 	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 
 	if (!tp)
 		return 0;
-	cookie = bpf_get_socket_cookie((void *)sk);
+	/* The cookie is generated once per socket, at its first use: after that
+	 * a load, not a helper call. */
+	cookie = sk->__sk_common.skc_cookie.counter;
+	if (!cookie)
+		cookie = bpf_get_socket_cookie((void *)sk);
 	/* Not skc_num: at -> CLOSE the socket is already unhashed and its
 	 * skc_num cleared; inet_sport stays. */
 	lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
@@ -261,6 +277,8 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	r = owner_of(cookie, netns, lport, oldstate, newstate, &scratch);
 	r = owner_at_close(cookie, oldstate, newstate, r, &scratch);
 	track_listener(cookie, netns, lport, oldstate, newstate, r);
+	if (newstate == TCP_CLOSE && resets_live)
+		reset = bpf_map_lookup_elem(&resets, &cookie) != NULL;
 
 	if (!sock_admitted(sk, netns, r))
 		goto out;
@@ -283,13 +301,16 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	e->old_state = oldstate;
 	e->new_state = newstate;
 	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
-	if (newstate == TCP_CLOSE && bpf_map_lookup_elem(&resets, &cookie))
+	if (reset)
 		e->hdr.flags |= ST_HF_RESET;
 	submit_event(e);
 out:
 	if (newstate == TCP_CLOSE) {
-		bpf_map_delete_elem(&owners, &cookie);
-		bpf_map_delete_elem(&resets, &cookie);
+		/* At -> CLOSE, r is the map's entry or NULL (nothing is learned). */
+		if (r)
+			bpf_map_delete_elem(&owners, &cookie);
+		if (reset && !bpf_map_delete_elem(&resets, &cookie))
+			__sync_fetch_and_sub(&resets_live, 1);
 	}
 	return 0;
 }
@@ -316,7 +337,8 @@ static __always_inline int handle_reset(const struct sock *sk)
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_LISTEN)
 		return 0;
 	cookie = bpf_get_socket_cookie((void *)sk);
-	bpf_map_update_elem(&resets, &cookie, &one, BPF_ANY);
+	if (!bpf_map_update_elem(&resets, &cookie, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&resets_live, 1);
 	return 0;
 }
 

@@ -121,12 +121,14 @@ static __always_inline void submit_event(void *e)
 	bpf_ringbuf_submit(e, wakeup_flags());
 }
 
+/* Atomic although per CPU: a program nested in another on this CPU (see
+ * on_inet_sock_set_state_nested) can count between its load and store. */
 static __always_inline void count_loss(__u32 where)
 {
 	__u64 *n = bpf_map_lookup_elem(&losses, &where);
 
 	if (n)
-		*n += 1;
+		__sync_fetch_and_add(n, 1);
 }
 
 static __always_inline bool pid_admitted(__u32 tgid)

@@ -59,20 +59,31 @@ struct {
 	__type(value, __u8);
 } resets SEC(".maps");
 
+/* Entries put in `resets` and not yet deleted (an upper bound: the LRU can
+ * drop one without telling). While it is 0, a -> CLOSE looks nothing up
+ * there: most connections never see a RST. */
+__u64 resets_live = 0;
+
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
 	return sk->__sk_common.skc_net.net->ns.inum;
 }
 
+/* The socket's inode number, as /proc/PID/fd and sock_diag show it; 0 when
+ * the socket is orphaned (closed by its process). Direct loads: a user
+ * socket's file points at that inode. A kernel socket has no file; its
+ * inode is the one of its socket_alloc, read with helper calls. */
 static __always_inline __u64 sk_inode(const struct sock *sk)
 {
-	struct socket *so = BPF_CORE_READ(sk, sk_socket);
-	struct socket_alloc *sa;
+	struct socket *so = sk->sk_socket;
+	struct file *file;
 
 	if (!so)
 		return 0;
-	sa = container_of(so, struct socket_alloc, socket);
-	return BPF_CORE_READ(sa, vfs_inode.i_ino);
+	file = so->file;
+	if (file)
+		return file->f_inode->i_ino;
+	return BPF_CORE_READ(container_of(so, struct socket_alloc, socket), vfs_inode.i_ino);
 }
 
 /*
@@ -248,12 +259,17 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	__u64 cookie;
 	__u32 netns;
 	__u16 lport;
+	bool reset = false;
 
 	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 
 	if (!tp)
 		return 0;
-	cookie = bpf_get_socket_cookie((void *)sk);
+	/* The cookie is generated once per socket, at its first use: after that
+	 * a load, not a helper call. */
+	cookie = sk->__sk_common.skc_cookie.counter;
+	if (!cookie)
+		cookie = bpf_get_socket_cookie((void *)sk);
 	/* Not skc_num: at -> CLOSE the socket is already unhashed and its
 	 * skc_num cleared; inet_sport stays. */
 	lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
@@ -261,6 +277,8 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	r = owner_of(cookie, netns, lport, oldstate, newstate, &scratch);
 	r = owner_at_close(cookie, oldstate, newstate, r, &scratch);
 	track_listener(cookie, netns, lport, oldstate, newstate, r);
+	if (newstate == TCP_CLOSE && resets_live)
+		reset = bpf_map_lookup_elem(&resets, &cookie) != NULL;
 
 	if (!sock_admitted(sk, netns, r))
 		goto out;
@@ -283,22 +301,155 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	e->old_state = oldstate;
 	e->new_state = newstate;
 	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
-	if (newstate == TCP_CLOSE && bpf_map_lookup_elem(&resets, &cookie))
+	if (reset)
 		e->hdr.flags |= ST_HF_RESET;
 	submit_event(e);
 out:
 	if (newstate == TCP_CLOSE) {
-		bpf_map_delete_elem(&owners, &cookie);
-		bpf_map_delete_elem(&resets, &cookie);
+		/* At -> CLOSE, r is the map's entry or NULL (nothing is learned). */
+		if (r)
+			bpf_map_delete_elem(&owners, &cookie);
+		if (reset && !bpf_map_delete_elem(&resets, &cookie))
+			__sync_fetch_and_sub(&resets_live, 1);
 	}
 	return 0;
+}
+
+/*
+ * Nested hits. While a program runs on a CPU the kernel does not run it
+ * again there: a nested hit of its tracepoint is skipped and counted in the
+ * program's recursion_misses. Under loopback churn that is routine: the
+ * program runs in process context (connect(), close(), a socket's backlog),
+ * an interrupt lands, the softirqs run on its way out and change other
+ * sockets' states. Two parallel churns lost 1 to 7 transitions in 1000.
+ *
+ * The guard is per program, so a second program on the same tracepoint
+ * still runs for such a hit. on_inet_sock_set_state_nested is attached
+ * after on_inet_sock_set_state, so the tracepoint calls it after the first
+ * for every hit, and it handles exactly the hits the first did not run for:
+ *   - the first is running, further down this CPU's stack (`first_running`):
+ *     it was skipped for this hit;
+ *   - otherwise the first ran for this hit and noted it (socket, old, new)
+ *     before anything else, unless the hit came in the few instructions
+ *     between the kernel's recursion guard and the first program's own
+ *     first or after its last one: handled when the note is not there.
+ * Notes form a per-CPU stack. A hit that comes between the first program's
+ * note and the second's look is noted and taken out by its own two runs;
+ * one that comes while the second program runs is not noted (the second
+ * will be skipped for it); only one that comes in the second program's own
+ * first or last instructions leaves a note nobody takes out. So when the
+ * second finds its note, every note above it is such a leftover and goes
+ * too; a leftover below stays until the ring wraps over it (a note is
+ * overwritten ST_NOTES pushes later). Both programs are skipped for a hit
+ * only when it nests in the second program's run for a nested hit (a
+ * softirq inside a softirq, which does not happen); what the first missed
+ * and the second did not handle is counted as lost by userspace.
+ */
+#define ST_NOTES 64 /* a power of two */
+
+struct st_noted_hits {
+	struct {
+		__u64 sk;
+		__u32 states; /* old << 8 | new */
+		__u32 __pad;
+	} note[ST_NOTES];
+	__u32 top;          /* note[(top - 1) % ST_NOTES] is the most recent */
+	__u8 first_running; /* on_inet_sock_set_state has started and not ended */
+	__u8 second_running;
+	__u8 __pad[2];
+};
+
+/* key: 0; value: this CPU's noted hits. Pushed by on_inet_sock_set_state,
+ * taken out by on_inet_sock_set_state_nested. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct st_noted_hits);
+} noted SEC(".maps");
+
+/* key: 0; value: hits on_inet_sock_set_state_nested handled because
+ * on_inet_sock_set_state was skipped for them, per CPU. Read by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} recovered SEC(".maps");
+
+static __always_inline struct st_noted_hits *noted_hits(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&noted, &zero);
+}
+
+static __always_inline __u32 hit_states(int oldstate, int newstate)
+{
+	return (oldstate & 0xff) << 8 | (newstate & 0xff);
+}
+
+/* Did on_inet_sock_set_state note this hit? Takes the note, and the
+ * leftovers above it, out. */
+static __always_inline bool take_note(struct st_noted_hits *n, const struct sock *sk,
+				      __u32 states)
+{
+	for (__u32 k = 1; k <= ST_NOTES; k++) {
+		__u32 i = (n->top - k) & (ST_NOTES - 1);
+
+		if (n->note[i].sk == (__u64)sk && n->note[i].states == states) {
+			n->note[i].sk = 0;
+			n->top -= k;
+			return true;
+		}
+	}
+	return false;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate,
 	     const int newstate)
 {
-	return handle_set_state(sk, oldstate, newstate);
+	struct st_noted_hits *n = noted_hits();
+
+	if (n) {
+		if (!n->second_running) {
+			__u32 i = n->top & (ST_NOTES - 1);
+
+			n->note[i].sk = (__u64)sk;
+			n->note[i].states = hit_states(oldstate, newstate);
+			n->top++;
+		}
+		n->first_running = 1;
+	}
+	handle_set_state(sk, oldstate, newstate);
+	if (n)
+		n->first_running = 0;
+	return 0;
+}
+
+/* Attached after on_inet_sock_set_state: the hits it was skipped for. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(on_inet_sock_set_state_nested, const struct sock *sk, const int oldstate,
+	     const int newstate)
+{
+	struct st_noted_hits *n = noted_hits();
+	__u32 zero = 0;
+	__u64 *count;
+
+	if (!n)
+		return 0;
+	n->second_running = 1;
+	if (!n->first_running && take_note(n, sk, hit_states(oldstate, newstate))) {
+		n->second_running = 0;
+		return 0;
+	}
+	count = bpf_map_lookup_elem(&recovered, &zero);
+	if (count)
+		*count += 1;
+	handle_set_state(sk, oldstate, newstate);
+	n->second_running = 0;
+	return 0;
 }
 
 /* A full socket that sends or receives a RST closes for real: remember it
@@ -316,7 +467,8 @@ static __always_inline int handle_reset(const struct sock *sk)
 	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_LISTEN)
 		return 0;
 	cookie = bpf_get_socket_cookie((void *)sk);
-	bpf_map_update_elem(&resets, &cookie, &one, BPF_ANY);
+	if (!bpf_map_update_elem(&resets, &cookie, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&resets_live, 1);
 	return 0;
 }
 

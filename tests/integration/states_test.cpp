@@ -531,6 +531,100 @@ TEST(States, ChurnDeliversEveryTransition) {
   if (lost) std::cout << "lost " << lost << " of " << kExpected << " transitions (reported)\n";
 }
 
+// What socktrace showed of two parallel churns (ParallelChurns... below).
+struct ParallelChurnResult {
+  long transitions = 0;            // kernel transitions shown, each counted once
+  long lost = 0;                   // reported in event:"lost" lines
+  std::vector<std::string> twice;  // transitions shown more than once
+  std::string summary;             // socktrace's stderr
+};
+
+ParallelChurnResult run_parallel_churns(int connections) {
+  ParallelChurnResult r;
+  TempDir dir;
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  int listeners[2] = {listen_on(AF_INET, 4096), listen_on(AF_INET, 4096)};
+  int ports[2] = {local_port(listeners[0]), local_port(listeners[1])};
+  Gate go;
+  pid_t churns[2];
+  for (int k = 0; k < 2; ++k) {
+    churns[k] = spawn([&, k] {
+      int l = listeners[k];
+      go.wait();
+      std::thread server([&] {
+        for (int i = 0; i < connections; ++i) {
+          int c = accept(l, nullptr, nullptr);
+          drain_until_eof(c);
+          close(c);
+        }
+      });
+      int failed = 0;
+      for (int i = 0; i < connections; ++i) {
+        int s = connect_to(AF_INET, ports[k]);
+        s >= 0 ? close(s) : ++failed;
+      }
+      server.join();
+      return failed;
+    });
+  }
+  go.open();
+  go.open();
+  for (pid_t pid : churns) EXPECT_EQ(wait_child(pid), 0);
+  for (int l : listeners) close(l);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(st.stop(), 0);
+  r.summary = st.stderr_text();
+
+  std::set<std::string> seen;
+  std::string p0 = std::to_string(ports[0]), p1 = std::to_string(ports[1]);
+  for (const auto& e : read_json_lines(dir.path("out.json"))) {
+    if (e.at("event") == "lost") r.lost += std::stol(e.at("count"));
+    if (e.at("event") != "state" || (e.count("proto") && e.at("proto") != "tcp")) continue;
+    if (e.at("sport") != p0 && e.at("dport") != p0 && e.at("sport") != p1 && e.at("dport") != p1) continue;
+    std::string old_state = e.at("old");
+    // A derived FIN_WAIT2 -> TIME_WAIT stands for the kernel's FIN_WAIT2 ->
+    // CLOSE; a later derived TIME_WAIT -> CLOSE is no kernel transition.
+    if (e.count("derived") && e.at("derived") == "true" && old_state != "FIN_WAIT2" && old_state != "CLOSING")
+      continue;
+    ++r.transitions;
+    std::string key = e.at("cookie") + " " + old_state + ">" + e.at("new");
+    if (!seen.insert(key).second) r.twice.push_back(key);
+  }
+  return r;
+}
+
+// Two churns at once in two processes, unpinned: transitions nest in each
+// other on both CPUs all the time (the first state program is running, a
+// softirq changes another socket's state, the kernel skips the nested run;
+// 50-250 times in these 60 004 transitions), and the second state program
+// must handle exactly those: no transition twice, none reported lost, all
+// of them shown.
+//
+// A retry, for one thing only: on this project's VMs the kernel now and
+// then runs no BPF program at all for a burst of hits of the tracepoint
+// (28 to 270, about one run in 20) and counts no recursion miss for them;
+// a bare counting tp_btf program misses the same hits, and ftrace records
+// them. socktrace cannot see that, so a run that shows fewer transitions
+// without reporting a loss is tried again, twice at most. A duplicate or a
+// reported loss fails at once.
+TEST(States, ParallelChurnsEveryTransitionOnceNoneLost) {
+  REQUIRE_BPF();
+  constexpr int kConnections = 3000;  // per churn
+  constexpr long kExpected = 2 * (kConnections * 10L + 2);
+  ParallelChurnResult r;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    r = run_parallel_churns(kConnections);
+    ASSERT_EQ(r.twice, std::vector<std::string>{}) << "transitions shown twice\n" << r.summary;
+    ASSERT_EQ(r.lost, 0) << r.summary;
+    ASSERT_NE(r.summary.find(" 0 lost"), std::string::npos) << r.summary;
+    ASSERT_LE(r.transitions, kExpected) << r.summary;
+    if (r.transitions == kExpected) break;
+    std::cout << "attempt " << attempt + 1 << ": " << kExpected - r.transitions
+              << " transitions never reached BPF, none counted by the kernel; again\n";
+  }
+  EXPECT_EQ(r.transitions, kExpected) << r.summary;
+}
+
 }  // namespace
 }  // namespace socktrace::testing
 

@@ -398,8 +398,11 @@ int run_states(const Options& o) {
   if (out.lines_lost())
     fmt::print(stderr, "socktrace: {} lines lost to {} failed writes of {}\n", out.lines_lost(), out.write_errors(),
                o.output.file);
-  fmt::print(stderr, "socktrace: {} events, {} lost ({} ring buffer full, {} BPF recursion), {} undecodable\n",
-             reader.events(), total.events(), total.ringbuf, total.recursion, reader.undecodable());
+  fmt::print(stderr,
+             "socktrace: {} events, {} lost ({} ring buffer full, {} BPF recursion; {} nested transitions "
+             "recovered), {} undecodable\n",
+             reader.events(), total.events(), total.ringbuf, total.recursion, total.recursion_recovered,
+             reader.undecodable());
   return kExitOk;
 }
 

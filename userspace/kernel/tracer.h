@@ -9,6 +9,7 @@
 #include <vector>
 
 struct socktrace_bpf;
+struct bpf_program;
 
 namespace socktrace {
 
@@ -45,6 +46,9 @@ struct LossCounts {
   uint64_t owner_map = 0;    // owner not recorded (map full): later events lack the owner
   uint64_t pid_map = 0;      // a forked child could not be followed (pid map full)
   uint64_t recursion = 0;    // program not run: another BPF program was running on the CPU
+  // Not a loss: transitions nested in another one on the same CPU, which the
+  // first state program was skipped for and the second handled.
+  uint64_t recursion_recovered = 0;
   uint64_t events() const { return ringbuf + recursion; }
 };
 
@@ -78,7 +82,11 @@ class Tracer {
   std::unique_ptr<socktrace_bpf, SkelDeleter> skel_;
   std::vector<std::string> attached_;
   std::string udp_end_hook_;
+  // Transitions lost to recursion reported so far (losses() never lowers it).
+  mutable uint64_t state_recursion_lost_ = 0;
   void attach_sock_lives();
+  uint64_t recursion_misses(bpf_program* prog) const;
+  uint64_t nested_transitions_lost(uint64_t* recovered) const;
 };
 
 // Throws UsageError, with what to do, when this process cannot load BPF

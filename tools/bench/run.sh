@@ -21,8 +21,9 @@
 #   STARTUP_RUNS [5]     runs of each start-up measurement
 #
 # Each round runs every workload once untraced and once under each tracer,
-# one after the other (A/B/C.../A/B/C...), so the slow drifts of a shared
-# machine fall on every variant alike. "kept" = traced median / untraced
+# one after the other, each round starting one variant further along
+# (A/B/C, B/C/A, C/A/B...), so the slow drifts of a shared machine (and the
+# TIME_WAIT sockets churn leaves behind) fall on every variant alike. "kept" = traced median / untraced
 # median of the same rounds.
 #
 # Pinning: the workload (all its threads) runs on CPU 0, every tracer on
@@ -359,7 +360,15 @@ track "$idle_pid"
 for ((r = 1; r <= rounds; ++r)); do
   note "round $r/$rounds"
   for w in "${workloads[@]}"; do
-    for v in ${variants_of[$w]}; do run "$v" "$w" "${n_of[$w]}" "$r"; done
+    # Each round starts one variant further along (A B C, B C A, C A B...):
+    # no variant always runs right after another, or always last. Churn
+    # needs it most: each run leaves N TIME_WAIT sockets for 60 s, and
+    # connect() slows down as they pile up within a round.
+    read -ra vs <<<"${variants_of[$w]}"
+    for ((i = 0; i < ${#vs[@]}; ++i)); do
+      v=${vs[$(((i + r - 1) % ${#vs[@]}))]}
+      run "$v" "$w" "${n_of[$w]}" "$r"
+    done
   done
 done
 kill "$idle_pid"

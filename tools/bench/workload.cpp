@@ -60,23 +60,25 @@ int dial(int port) {
   return s;
 }
 
+// The server closes first, as an HTTP/1.0 server does: TIME_WAIT sockets
+// (one per connection, for 60 s) then pile up on the listener's port, not on
+// the client's ephemeral ports, where they would slow every later connect()'s
+// port search: with the client closing first, runs got 2-3x slower as
+// earlier runs' TIME_WAIT sockets accumulated (15 600 -> 6 000 conn/s).
 double churn(long n) {
   int port;
   int l = listener(&port);
   auto start = std::chrono::steady_clock::now();
   std::thread server([&] {
-    char c;
-    for (long i = 0; i < n; ++i) {
-      int s = accept(l, nullptr, nullptr);
-      while (read(s, &c, 1) > 0) {
-      }
-      close(s);
-    }
+    for (long i = 0; i < n; ++i) close(accept(l, nullptr, nullptr));
   });
   for (long i = 0; i < n; ++i) {
     int s = dial(port);
     // An orderly close (no SO_LINGER 0): each connection makes the full 10
-    // transitions of a real client/server pair.
+    // transitions of a real client/server pair, 5 on each end.
+    char c;
+    while (read(s, &c, 1) > 0) {
+    }
     close(s);
   }
   server.join();

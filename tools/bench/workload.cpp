@@ -1,7 +1,7 @@
 // Loopback workloads for socktrace's benchmarks. Bounded in count; prints
 // one number: operations per second.
 //   workload [--wait] MODE N
-//   workload churn N      N TCP connections (connect, accept, close), one
+//   workload churn N      N TCP connections (connect, accept, server closes, client closes), one
 //                         client thread and one server thread
 //   workload pingpong N   N 64-byte request/response round trips on one
 //                         TCP connection

@@ -26,14 +26,13 @@
  * else, and are loaded only for `states`/`log`.
  */
 #include "common.bpf.h"
+#include "fd.bpf.h"
 
 #define AF_UNIX 1
 #define SOCK_STREAM 1
 #define SOCK_DGRAM 2
 #define IPPROTO_UDP 17
 #define TCP_CLOSE 7
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
 #define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000
 
@@ -73,45 +72,32 @@ struct {
 	__type(value, __u8);
 } sock_holders SEC(".maps");
 
-/* Is this a socket whose life is followed here? */
-static __always_inline bool followed(const struct sock *sk, __u16 *family, __u16 *type)
+/* Is this a socket whose life is followed here? `type` is the socket's
+ * (struct socket and struct sock keep the same one). */
+static __always_inline bool followed(const struct sock *sk, __u16 type, __u16 *family)
 {
 	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	*type = BPF_CORE_READ(sk, sk_type);
 	if (*family == AF_UNIX)
-		return *type == SOCK_STREAM;
+		return type == SOCK_STREAM;
 	if (*family == AF_INET || *family == AF_INET6)
-		return *type == SOCK_DGRAM && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP;
+		return type == SOCK_DGRAM && BPF_CORE_READ(sk, sk_protocol) == IPPROTO_UDP;
 	return false;
 }
 
-static __always_inline struct file *fd_file(struct task_struct *task, long fd)
+/* The sock behind `file` and its type; NULL when it is no socket. */
+static __always_inline struct sock *file_sock(struct file *file, __u16 *type)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file *file = NULL;
-	struct file **fds;
+	struct st_socket_head h;
 
-	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!file_is_socket(file) || !file_socket_head(file, &h))
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	return file;
+	*type = h.type;
+	return h.sk;
 }
 
-static __always_inline struct sock *file_sock(struct file *file)
+static __always_inline struct sock *fd_sock(long fd, __u16 *type)
 {
-	struct socket *so;
-
-	if (!file || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return NULL;
-	so = BPF_CORE_READ(file, private_data);
-	return so ? BPF_CORE_READ(so, sk) : NULL;
-}
-
-static __always_inline struct sock *fd_sock(long fd)
-{
-	return file_sock(fd_file(bpf_get_current_task_btf(), fd));
+	return file_sock(fd_file(fd), type);
 }
 
 /* Before 6.13 a file's references were an atomic_long_t f_count. */
@@ -228,14 +214,14 @@ static __always_inline void emit(const struct sock *sk, __u16 family, __u16 type
 
 /* A syscall of the current task did `op` to `sk`: remember its new state
  * and owner, and report it. */
-static __always_inline void sock_step(const struct sock *sk, __u8 op)
+static __always_inline void sock_step(const struct sock *sk, __u16 type, __u8 op)
 {
 	struct st_sock_rec fresh = {}, *r;
 	__u64 key = (__u64)sk;
-	__u16 family, type;
+	__u16 family;
 	__u8 old_state = 0, new_state;
 
-	if (!sk || !followed(sk, &family, &type))
+	if (!sk || !followed(sk, type, &family))
 		return;
 	new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	r = bpf_map_lookup_elem(&sock_recs, &key);
@@ -286,74 +272,105 @@ static __always_inline void sock_end(const struct sock *sk, __u16 family, __u16 
 		bpf_map_delete_elem(&sock_recs, &key);
 }
 
+/* The current syscall's saved registers (its arguments), at its exit. */
+static __always_inline struct pt_regs *syscall_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
 /* The fd argument of the current syscall, at its exit. */
 static __always_inline long arg_fd(void)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return syscall_regs()->di;
+}
 
-	return BPF_CORE_READ(regs, di);
+/* socket(family, type, protocol) arguments of a socket followed here: TCP
+ * sockets, the common case, are let go without a look at the fd table.
+ * followed() has the last word. */
+static __always_inline bool socket_args_followed(void)
+{
+	struct pt_regs *regs = syscall_regs();
+	long family = regs->di, type = regs->si & 0xf, protocol = regs->dx;
+
+	if (family == AF_UNIX)
+		return type == SOCK_STREAM;
+	if (family == AF_INET || family == AF_INET6)
+		return type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP);
+	return false;
 }
 
 SEC("tracepoint/syscalls/sys_exit_socket")
 int on_sock_exit_socket(struct trace_event_raw_sys_exit *ctx)
 {
-	if (ctx->ret >= 0)
-		sock_step(fd_sock(ctx->ret), ST_SOCK_CREATE);
+	__u16 type = 0;
+
+	if (ctx->ret >= 0 && socket_args_followed())
+		sock_step(fd_sock(ctx->ret, &type), type, ST_SOCK_CREATE);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_socketpair")
 int on_sock_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	__u16 type = 0;
 	int fds[2];
 
 	if (ctx->ret != 0)
 		return 0;
-	if (bpf_probe_read_user(fds, sizeof(fds), (void *)BPF_CORE_READ(regs, r10)))
+	if (bpf_probe_read_user(fds, sizeof(fds), (void *)syscall_regs()->r10))
 		return 0;
-	sock_step(fd_sock(fds[0]), ST_SOCK_PAIR);
-	sock_step(fd_sock(fds[1]), ST_SOCK_PAIR);
+	sock_step(fd_sock(fds[0], &type), type, ST_SOCK_PAIR);
+	sock_step(fd_sock(fds[1], &type), type, ST_SOCK_PAIR);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
 int on_sock_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
+	__u16 type = 0;
+
 	if (ctx->ret == 0)
-		sock_step(fd_sock(arg_fd()), ST_SOCK_BIND);
+		sock_step(fd_sock(arg_fd(), &type), type, ST_SOCK_BIND);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int on_sock_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
+	__u16 type = 0;
+
 	if (ctx->ret == 0)
-		sock_step(fd_sock(arg_fd()), ST_SOCK_CONNECT);
+		sock_step(fd_sock(arg_fd(), &type), type, ST_SOCK_CONNECT);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_listen")
 int on_sock_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
+	__u16 type = 0;
+
 	if (ctx->ret == 0)
-		sock_step(fd_sock(arg_fd()), ST_SOCK_LISTEN);
+		sock_step(fd_sock(arg_fd(), &type), type, ST_SOCK_LISTEN);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
 int on_sock_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
+	__u16 type = 0;
+
 	if (ctx->ret >= 0)
-		sock_step(fd_sock(ctx->ret), ST_SOCK_ACCEPT);
+		sock_step(fd_sock(ctx->ret, &type), type, ST_SOCK_ACCEPT);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int on_sock_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
+	__u16 type = 0;
+
 	if (ctx->ret >= 0)
-		sock_step(fd_sock(ctx->ret), ST_SOCK_ACCEPT);
+		sock_step(fd_sock(ctx->ret, &type), type, ST_SOCK_ACCEPT);
 	return 0;
 }
 
@@ -362,11 +379,11 @@ int on_sock_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_close")
 int on_sock_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
-	struct file *file = fd_file(bpf_get_current_task_btf(), ctx->args[0]);
-	struct sock *sk = file_sock(file);
-	__u16 family, type;
+	struct file *file = fd_file(ctx->args[0]);
+	__u16 family, type = 0;
+	struct sock *sk = file_sock(file, &type);
 
-	if (!sk || !followed(sk, &family, &type))
+	if (!sk || !followed(sk, type, &family))
 		return 0;
 	if (family != AF_UNIX && !udp_close_by_fd)
 		return 0;
@@ -424,14 +441,14 @@ static long exit_walk_fd(__u64 i, struct exit_walk *w)
 {
 	struct file *file = NULL;
 	struct sock *sk;
-	__u16 family, type;
+	__u16 family, type = 0;
 
 	if (i >= w->max_fds)
 		return 1;
 	if (bpf_probe_read_kernel(&file, sizeof(file), &w->fds[i]) || !file)
 		return 0;
-	sk = file_sock(file);
-	if (!sk || !followed(sk, &family, &type))
+	sk = file_sock(file, &type);
+	if (!sk || !followed(sk, type, &family))
 		return 0;
 	if (family != AF_UNIX && !udp_close_by_fd)
 		return 0;
@@ -472,12 +489,12 @@ SEC("cgroup/sock_release")
 int on_udp_release(struct bpf_sock *ctx)
 {
 	const struct sock *sk;
-	__u16 family, type;
+	__u16 family;
 
 	if (ctx->protocol != IPPROTO_UDP || ctx->type != SOCK_DGRAM)
 		return 1;
 	sk = (const struct sock *)ctx;
-	if (followed(sk, &family, &type))
-		sock_end(sk, family, type);
+	if (followed(sk, SOCK_DGRAM, &family))
+		sock_end(sk, family, SOCK_DGRAM);
 	return 1;
 }

@@ -15,6 +15,7 @@
  *     from sock_diag + /proc, or resolved later from their inode.
  */
 #include "common.bpf.h"
+#include "fd.bpf.h"
 
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
@@ -484,25 +485,22 @@ int BPF_PROG(on_tcp_receive_reset, struct sock *sk)
 	return handle_reset(sk);
 }
 
-/* accept() hands a child socket from the listener's owner to the caller. */
+/* accept() hands a child socket from the listener's owner to the caller.
+ * accept() returns a socket: no need to ask. */
 static __always_inline int handle_accept_exit(long ret)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file **fds, *file = NULL;
+	struct st_socket_head h;
 	struct st_owner rec = {};
-	struct socket *so;
+	struct file *file;
 	struct sock *sk;
 	__u64 cookie;
 
 	if (ret < 0)
 		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[ret]) || !file)
+	file = fd_file(ret);
+	if (!file || !file_socket_head(file, &h))
 		return 0;
-	so = BPF_CORE_READ(file, private_data);
-	sk = BPF_CORE_READ(so, sk);
-	if (!sk)
-		return 0;
+	sk = h.sk;
 	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	if (!cookie)
 		return 0;

@@ -551,18 +551,18 @@ ParallelChurnResult run_parallel_churns(int connections) {
     churns[k] = spawn([&, k] {
       int l = listeners[k];
       go.wait();
+      int accepted = 0, failed = 0;
       std::thread server([&] {
-        for (int i = 0; i < connections; ++i) {
-          int c = accept(l, nullptr, nullptr);
+        for (int c; accepted < connections && (c = accept(l, nullptr, nullptr)) >= 0; ++accepted) {
           drain_until_eof(c);
           close(c);
         }
       });
-      int failed = 0;
       for (int i = 0; i < connections; ++i) {
         int s = connect_to(AF_INET, ports[k]);
         s >= 0 ? close(s) : ++failed;
       }
+      if (failed) shutdown(l, SHUT_RDWR);  // a refused connect is never accepted: wake the server
       server.join();
       return failed;
     });

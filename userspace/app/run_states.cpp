@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <memory>
@@ -45,18 +46,31 @@ namespace {
 // Sockets older than socktrace: their owners come from sock_diag (cookie,
 // inode) and /proc (inode -> process), so that -p and the children of old
 // listeners are attributed from the start. This network namespace only.
-void seed_existing_sockets(Tracer& tracer, InodeOwners& owners) {
+// Timewait sockets older than socktrace are adopted by `timewait` (when
+// given), as `top` adopts them: their end is shown as it is for the ones
+// seen entering TIME_WAIT.
+// `existing` sees every socket with its owner (nullptr: none known).
+void seed_existing_sockets(Tracer& tracer, InodeOwners& owners, TimewaitTracker* timewait,
+                           const std::function<void(const DiagSocket&, const ProcOwner*)>& existing) {
   owners.rescan();
   uint32_t netns = current_netns();
-  std::size_t seeded = 0, failed = 0;
+  std::size_t seeded = 0, failed = 0, adopted = 0;
+  uint64_t now = monotonic_now_ns();
   for (const DiagSocket& s : dump_tcp_sockets()) {
-    const ProcOwner* o = owners.find(s.inode);
+    const ProcOwner* o = s.inode ? owners.find(s.inode) : nullptr;
+    existing(s, o);
+    if (timewait && s.timewait() && s.cookie) {
+      timewait->adopt(timewait_template(s, netns), s.state, s.expires_ms, now);
+      ++adopted;
+      continue;
+    }
     if (!o || s.cookie == 0) continue;
     bool ok = tracer.seed_owner(s.cookie, o->pid, o->comm);
     if (s.state == kTcpListen) ok = tracer.seed_listener(netns, s.sport, s.cookie, o->pid, o->comm) && ok;
     ok ? ++seeded : ++failed;
   }
-  spdlog::info("owners of {} existing TCP sockets recorded ({} not recorded)", seeded, failed);
+  spdlog::info("owners of {} existing TCP sockets recorded ({} not recorded), {} timewait sockets adopted", seeded,
+               failed, adopted);
 }
 
 // The first line of every log file: what wrote it and with which filters, so
@@ -156,22 +170,32 @@ class LogHistogram {
     hist_.seed(records);
   }
   Histogram& hist() { return hist_; }
-  // Polls what no event shows, reconciles with a full dump (the events up
-  // to now must have been applied: drain first).
+  // Polls what no event shows and reconciles with a full dump (the events
+  // up to now must have been applied: drain first).
   void refresh(const std::function<void()>& drain, TimewaitTracker& timewait) {
+    poll(drain);
+    reconcile(drain, timewait);
+  }
+  // Request sockets and UDP, which no event shows.
+  void poll(const std::function<void()>& drain) {
     try {
       std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, (1u << kTcpSynRecv) | (1u << kTcpNewSynRecv), owners());
       std::vector<SockRecord> udp = diag_records(IPPROTO_UDP, ~0u, owners());
       drain();
       hist_.set_polled(IPPROTO_TCP, tcp);
       hist_.set_polled(IPPROTO_UDP, udp);
+    } catch (const RuntimeError& e) {
+      spdlog::warn("{}; request sockets and UDP not polled this time", e.what());
+    }
+  }
+  void reconcile(const std::function<void()>& drain, TimewaitTracker& timewait) {
+    try {
       uint64_t mark = hist_.mark();
       std::vector<SockRecord> truth = diag_records(IPPROTO_TCP, kSsTcpStates, owners());
       drain();
-      uint64_t now = monotonic_now_ns();
-      for (uint64_t cookie : hist_.differing(truth, mark))
-        if (timewait.tracks(cookie)) timewait.check_now(cookie, now);
-      last_drift_ = hist_.reconcile(truth, mark).total();
+      DriftReport d = reconcile_timewait(hist_, timewait, truth, mark);
+      report_drift(d, hist_);
+      last_drift_ = d.total();
     } catch (const RuntimeError& e) {
       spdlog::warn("{}; hist not reconciled this time", e.what());
     }
@@ -259,14 +283,43 @@ int run_states(const Options& o) {
   filters.apply(config);
   Tracer tracer(config);
   try {
-    seed_existing_sockets(tracer, inode_owners);
+    // A timewait socket has no owner: under a filter its end would show
+    // an owner the filter never admitted.
+    bool adopt = o.filters.pids.empty() && !filters.any();
+    // Timelines (states --timeline, log's conn objects) of connections
+    // older than socktrace: flushed at exit, marked before_start, unless
+    // they end first. Only those the filters admit: by owner for -p and
+    // --comm; none under --cgroup/--container/--netns (sock_diag does not
+    // tell a socket's cgroup here).
+    uint32_t netns = current_netns();
+    auto existing = [&](const DiagSocket& s, const ProcOwner* owner) {
+      if (!(o.timeline || log) || s.cookie == 0 || !filters.cgroup_ids.empty() || !filters.netns_inos.empty()) return;
+      if (!o.filters.pids.empty() || !filters.comm.empty()) {
+        if (!owner) return;
+        if (!o.filters.pids.empty() &&
+            std::find(o.filters.pids.begin(), o.filters.pids.end(), owner->pid) == o.filters.pids.end())
+          return;
+        if (!filters.comm.empty() && owner->comm != filters.comm) return;
+      }
+      StateEvent tmpl = timewait_template(s, netns);
+      if (owner) {
+        tmpl.hdr.pid = tmpl.hdr.tid = static_cast<uint32_t>(owner->pid);
+        std::copy_n(owner->comm.data(), std::min(owner->comm.size(), tmpl.hdr.comm.chars.size() - 1),
+                    tmpl.hdr.comm.chars.data());
+      }
+      timeline_view.existing(tmpl, s.state, tmpl.hdr.ts_ns);
+    };
+    seed_existing_sockets(tracer, inode_owners, adopt ? &timewait : nullptr, existing);
   } catch (const RuntimeError& e) {
     spdlog::warn("{}; owners of sockets older than socktrace are resolved later from /proc", e.what());
   }
 
   // After the attach: every change from here on is in the dump or in the
   // ring buffer (or both: applying a transition is idempotent per socket).
-  if (o.hist_interval > 0) log_hist = std::make_unique<LogHistogram>(o);
+  // log --metrics serves the socket gauges too (a scraped logging agent is
+  // where they are wanted); --hist-interval only adds the hist lines.
+  bool cgroup_scoped = !o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.netns.empty();
+  if (o.hist_interval > 0 || (server && !cgroup_scoped)) log_hist = std::make_unique<LogHistogram>(o);
 
   RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
     if (const auto* s = std::get_if<SyscallEvent>(&ev)) {
@@ -345,13 +398,18 @@ int run_states(const Options& o) {
     m.rotations = out.rotations();
     m.bytes_written = out.bytes_written();
     m.write_errors = out.write_errors();
+    m.now_ns = monotonic_now_ns();
     server->publish(format_log_metrics(m, log_hist ? &log_hist->hist() : nullptr));
   };
   WallClock hist_clock = WallClock::now();
   std::optional<TopView> hist_view;
-  if (log_hist) hist_view.emplace(out, true, false);
+  if (o.hist_interval > 0) hist_view.emplace(out, true, false);
   const uint64_t hist_ns = static_cast<uint64_t>(o.hist_interval * 1e9);
-  uint64_t next_hist = log_hist ? monotonic_now_ns() : UINT64_MAX;
+  uint64_t next_hist = hist_view ? monotonic_now_ns() : UINT64_MAX;
+  // Without hist lines, the gauges are polled at each publish and
+  // reconciled this often (as top's default --reconcile).
+  constexpr uint64_t kMetricsReconcileNs = 30'000'000'000ull;
+  uint64_t next_metrics_reconcile = monotonic_now_ns() + kMetricsReconcileNs;
   auto write_hist = [&](uint64_t now) {
     log_hist->refresh([&] { reader.drain(); }, timewait);
     hist_view->refresh(log_hist->hist(), {hist_clock.epoch_ns(now), now, lost_so_far.events(), log_hist->last_drift(),
@@ -366,7 +424,16 @@ int run_states(const Options& o) {
       lost_so_far = tracer.losses();
       losses.update(lost_so_far, report);
       next_loss_check = now + 1'000'000'000;
-      if (server) publish_metrics();
+      if (server) {
+        if (log_hist && !hist_view) {
+          log_hist->poll([&] { reader.drain(); });
+          if (now >= next_metrics_reconcile) {
+            log_hist->reconcile([&] { reader.drain(); }, timewait);
+            next_metrics_reconcile = now + kMetricsReconcileNs;
+          }
+        }
+        publish_metrics();
+      }
     }
     if (now >= next_hist) {
       write_hist(now);
@@ -403,6 +470,7 @@ int run_states(const Options& o) {
              "recovered), {} undecodable\n",
              reader.events(), total.events(), total.ringbuf, total.recursion, total.recursion_recovered,
              reader.undecodable());
+  if (log_hist) fmt::print(stderr, "socktrace: {}\n", drift_summary(log_hist->hist()));
   return kExitOk;
 }
 

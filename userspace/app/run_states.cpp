@@ -390,6 +390,7 @@ int run_states(const Options& o) {
     m.lost = {{"ringbuf", lost_so_far.ringbuf},
               {"recursion", lost_so_far.recursion},
               {"owner_map", lost_so_far.owner_map},
+              {"child_map", lost_so_far.child_map},
               {"write", out.lines_lost()}};
     if (o.log_syscalls) m.lost.emplace_back("pid_map", lost_so_far.pid_map);
     m.timewait_unchecked = timewait.unchecked();

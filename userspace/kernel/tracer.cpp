@@ -321,6 +321,7 @@ LossCounts Tracer::losses() const {
   out.ringbuf = sum(ST_LOSS_RINGBUF);
   out.owner_map = sum(ST_LOSS_OWNER_MAP);
   out.pid_map = sum(ST_LOSS_PID_MAP);
+  out.child_map = sum(ST_LOSS_CHILD_MAP);
 
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, skel_->obj) {

@@ -45,11 +45,12 @@ struct LossCounts {
   uint64_t ringbuf = 0;      // ring buffer full
   uint64_t owner_map = 0;    // owner not recorded (map full): later events lack the owner
   uint64_t pid_map = 0;      // a forked child could not be followed (pid map full)
+  uint64_t child_map = 0;    // a child socket's LISTEN -> SYN_RECV could not be held (map full)
   uint64_t recursion = 0;    // program not run: another BPF program was running on the CPU
   // Not a loss: transitions nested in another one on the same CPU, which the
   // first state program was skipped for and the second handled.
   uint64_t recursion_recovered = 0;
-  uint64_t events() const { return ringbuf + recursion; }
+  uint64_t events() const { return ringbuf + recursion + child_map; }
 };
 
 class Tracer {

@@ -9,6 +9,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -489,7 +491,6 @@ TEST(Truth, TopShowsTheOldestSocketPerState) {
 TEST(Truth, TimelineFlushesConnectionsOlderThanIt) {
   REQUIRE_BPF();
   int listener = tcp_listener();
-  int port = port_of(listener);
   Pair old = tcp_pair(listener);
   TempDir dir;
   for (bool json : {true, false}) {
@@ -587,7 +588,6 @@ TEST(Truth, TopTextNamesEveryProcessOrCountsTheRest) {
 TEST(Truth, LogMetricsServesSocketGauges) {
   REQUIRE_BPF();
   int listener = tcp_listener();
-  int port = port_of(listener);
   std::vector<int> cw = close_waits(listener, 2);
   TempDir dir;
   std::string path = dir.path("log.json");
@@ -627,6 +627,219 @@ TEST(Truth, LogMetricsServesSocketGauges) {
   close(p.server);
   for (int fd : cw) close(fd);
   close(listener);
+}
+
+
+// ---- 2. Pre-fork servers ----
+
+// A pre-fork server in its own processes: the parent listens and never
+// accepts; 2 forked workers accept (taking turns: each sleeps a little
+// after an accept), read until EOF and close. Runs until stop().
+class PreforkServer {
+ public:
+  PreforkServer() {
+    int info[2];
+    if (pipe2(stop_, O_CLOEXEC) || pipe2(info, O_CLOEXEC) || pipe2(counts_, O_CLOEXEC)) abort();
+    parent_ = fork();
+    if (parent_ == 0) {
+      close(stop_[1]);
+      close(info[0]);
+      close(counts_[0]);
+      prctl(PR_SET_NAME, "pf-master");
+      int l = tcp_listener();
+      int port = port_of(l);
+      pid_t w[2];
+      for (int i = 0; i < 2; ++i) {
+        w[i] = fork();
+        if (w[i] == 0) _exit(worker(l, i));
+      }
+      int msg[3] = {port, w[0], w[1]};
+      (void)!write(info[1], msg, sizeof(msg));
+      for (int i = 0; i < 2; ++i) {
+        int status = 0;
+        waitpid(w[i], &status, 0);
+        int c[2] = {w[i], WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+        (void)!write(counts_[1], c, sizeof(c));
+      }
+      _exit(0);
+    }
+    close(stop_[0]);
+    close(info[1]);
+    close(counts_[1]);
+    int msg[3] = {};
+    if (read(info[0], msg, sizeof(msg)) != sizeof(msg)) abort();
+    close(info[0]);
+    port = msg[0];
+    workers = {msg[1], msg[2]};
+  }
+  ~PreforkServer() {
+    if (parent_ > 0) stop();
+  }
+  // Stops the workers; returns how many connections each accepted.
+  std::map<int, int> stop() {
+    std::map<int, int> accepted;
+    close(stop_[1]);
+    int c[2];
+    while (read(counts_[0], c, sizeof(c)) == sizeof(c)) accepted[c[0]] = c[1];
+    close(counts_[0]);
+    waitpid(parent_, nullptr, 0);
+    parent_ = -1;
+    return accepted;
+  }
+
+  int port = 0;
+  pid_t master() const { return parent_; }
+  std::vector<int> workers;
+
+ private:
+  int worker(int l, int i) {
+    prctl(PR_SET_NAME, i == 0 ? "pf-worker0" : "pf-worker1");
+    int n = 0;
+    for (;;) {
+      pollfd p[2] = {{l, POLLIN, 0}, {stop_[0], POLLIN, 0}};
+      poll(p, 2, -1);
+      if (p[1].revents) return n;
+      int fd = accept4(l, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) continue;
+      ++n;
+      int flags = fcntl(fd, F_GETFL);
+      fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+      char buf[64];
+      while (read(fd, buf, sizeof(buf)) > 0) {
+      }
+      close(fd);
+      std::this_thread::sleep_for(20ms);  // let the other worker take the next one
+    }
+  }
+  pid_t parent_ = -1;
+  int stop_[2] = {-1, -1};
+  int counts_[2] = {-1, -1};
+};
+
+// Clients in another process: n connections, each closed right away (a
+// fast client: its FIN often comes before a worker's accept()).
+void run_clients(int port, int n) {
+  pid_t c = spawn([&] {
+    for (int i = 0; i < n; ++i) {
+      int fd = tcp_connect(port);
+      if (fd < 0) return 1;
+      if (i % 2) (void)!write(fd, "x", 1);
+      close(fd);
+    }
+    return 0;
+  });
+  wait_child(c);
+}
+
+// The server side's children: state lines of sockets whose local port is
+// the server's, the listener's own excepted; by cookie.
+std::map<std::string, std::vector<JsonLine>> children_of(const std::vector<JsonLine>& states, int port) {
+  std::map<std::string, std::vector<JsonLine>> by;
+  for (JsonLine j : states)
+    if (j["sport"] == std::to_string(port) && j["new"] != "LISTEN" &&
+        !(j["old"] == "LISTEN" && j["new"] == "CLOSE"))
+      by[j["cookie"]].push_back(j);
+  return by;
+}
+
+std::vector<JsonLine> state_lines(const std::string& path) {
+  std::vector<JsonLine> out;
+  for (JsonLine& j : read_json_lines(path))
+    if (j["event"] == "state") out.push_back(std::move(j));
+  return out;
+}
+
+// Every transition of an accepted child, the handshake and a fast client's
+// FIN before accept() included, carries the worker that accepted it, with
+// owner "accept" for the ones learned so (before: LISTEN -> SYN_RECV and
+// SYN_RECV -> ESTABLISHED named the master).
+TEST(Truth, PreforkHostWideEveryTransitionIsTheAcceptors) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string path = dir.path("states.json");
+  Socktrace st({"states", "--json"}, path);
+  PreforkServer server;
+  constexpr int kClients = 30;
+  run_clients(server.port, kClients);
+  std::map<std::string, std::vector<JsonLine>> children;
+  eventually([&] {
+    children = children_of(state_lines(path), server.port);
+    int closed = 0;
+    for (auto& [cookie, lines] : children)
+      if (lines.back()["new"] == "CLOSE") ++closed;
+    return closed == kClients;
+  });
+  std::map<int, int> accepted = server.stop();
+  EXPECT_EQ(st.stop(), 0) << st.stderr_text();
+  children = children_of(state_lines(path), server.port);
+  ASSERT_EQ(children.size(), static_cast<std::size_t>(kClients));
+  int master_lines = 0, pre_accept = 0, lines_total = 0;
+  std::map<std::string, int> per_worker;
+  for (auto& [cookie, lines] : children) {
+    std::string pid = lines.front()["pid"];
+    EXPECT_EQ(lines.front()["old"], "LISTEN") << cookie;
+    for (JsonLine& j : lines) {
+      ++lines_total;
+      EXPECT_EQ(j["pid"], pid) << "cookie " << cookie << ": " << j["old"] << " -> " << j["new"];
+      if (j["pid"] == std::to_string(server.master())) ++master_lines;
+      if (j["owner"] == "accept") ++pre_accept;
+    }
+    EXPECT_TRUE(pid == std::to_string(server.workers[0]) || pid == std::to_string(server.workers[1])) << pid;
+    EXPECT_EQ(lines.front()["owner"], "accept") << cookie;
+    ++per_worker[pid];
+  }
+  EXPECT_EQ(master_lines, 0);
+  EXPECT_GE(pre_accept, 2 * kClients);  // the handshake's two at least
+  for (int w : server.workers) EXPECT_EQ(per_worker[std::to_string(w)], accepted[w]) << w;
+  std::fprintf(stderr,
+               "[ figures ] prefork host-wide: %d server-side transitions, %d named the master, %d learned at "
+               "accept; workers accepted %d + %d\n",
+               lines_total, master_lines, pre_accept, accepted[server.workers[0]], accepted[server.workers[1]]);
+}
+
+// states -p WORKER shows how each of its connections opened, and nothing of
+// the other worker's (before: no LISTEN -> SYN_RECV, no SYN_RECV ->
+// ESTABLISHED at all).
+TEST(Truth, PreforkPidFilterShowsTheWorkersHandshakes) {
+  REQUIRE_BPF();
+  PreforkServer server;
+  int w0 = server.workers[0];
+  TempDir dir;
+  std::string path = dir.path("states.json");
+  Socktrace st({"states", "--json", "-p", std::to_string(w0)}, path);
+  constexpr int kClients = 30;
+  run_clients(server.port, kClients);
+  // Every connection ends (a worker read EOF and closed): wait for it with
+  // ss, then for w0's ends in the output.
+  eventually([&] {
+    Counts c = ss_counts(server.port);
+    c.erase("LISTEN");
+    c.erase("TIME_WAIT");  // the clients'
+    return c.empty();
+  });
+  std::map<int, int> accepted = server.stop();
+  ASSERT_GT(accepted[w0], 0) << "worker 0 accepted nothing";
+  std::map<std::string, std::vector<JsonLine>> children;
+  eventually([&] {
+    children = children_of(state_lines(path), server.port);
+    int closed = 0;
+    for (auto& [cookie, lines] : children)
+      if (lines.back()["new"] == "CLOSE") ++closed;
+    return closed >= accepted[w0];
+  });
+  EXPECT_EQ(st.stop(), 0) << st.stderr_text();
+  children = children_of(state_lines(path), server.port);
+  EXPECT_EQ(children.size(), static_cast<std::size_t>(accepted[w0]));
+  int handshakes = 0;
+  for (auto& [cookie, lines] : children) {
+    for (JsonLine& j : lines) EXPECT_EQ(j["pid"], std::to_string(w0)) << j["old"] << " -> " << j["new"];
+    if (lines.front()["old"] == "LISTEN" && lines.front()["new"] == "SYN_RECV" && lines.size() >= 2 &&
+        lines[1]["new"] == "ESTABLISHED")
+      ++handshakes;
+  }
+  EXPECT_EQ(handshakes, accepted[w0]);
+  std::fprintf(stderr, "[ figures ] prefork -p worker0: %d of its %d connections shown with their handshake\n",
+               handshakes, accepted[w0]);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "socktrace/events.h"
 
 namespace socktrace {
 
@@ -85,6 +86,9 @@ std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwn
 }
 
 LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(config.filter) {
+  std::vector<int> preferred;
+  for (uint32_t pid : config_.filter.pids) preferred.push_back(static_cast<int>(pid));
+  owners_.prefer(preferred);  // a listener shared with workers is -p's worker's
   timewait_ = std::make_unique<TimewaitTracker>([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
                                                 [this](const StateEvent& e, bool) { hist_.apply(e); });
   if (config_.trace) {
@@ -128,6 +132,12 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
 LiveHistogram::~LiveHistogram() = default;
 
 void LiveHistogram::on_event(const Event& ev) {
+  // A pre-fork server's worker accepted a child counted under its
+  // listener's owner: the worker's from now on.
+  if (const auto* s = std::get_if<SockEvent>(&ev)) {
+    if (s->protocol == IPPROTO_TCP && s->op == ST_SOCK_ACCEPT) hist_.reown(s->cookie, s->hdr.pid, s->hdr.comm);
+    return;
+  }
   const auto* e = std::get_if<StateEvent>(&ev);
   if (!e) return;
   if (e->hdr.pid != 0 || e->ino == 0) return timewait_->on_state(*e, monotonic_now_ns());

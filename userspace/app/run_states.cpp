@@ -18,6 +18,7 @@
 #include "app/live_histogram.h"
 #include "app/loss_reporter.h"
 #include "app/signals.h"
+#include "core/accept_hold.h"
 #include "core/cli.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -38,6 +39,7 @@
 #include "kernel/ring_reader.h"
 #include "kernel/sock_diag.h"
 #include "kernel/tracer.h"
+#include "socktrace/events.h"
 
 namespace socktrace {
 
@@ -52,7 +54,7 @@ namespace {
 // `existing` sees every socket with its owner (nullptr: none known).
 void seed_existing_sockets(Tracer& tracer, InodeOwners& owners, TimewaitTracker* timewait,
                            const std::function<void(const DiagSocket&, const ProcOwner*)>& existing) {
-  owners.rescan();
+  owners.rescan();  // -p's processes preferred as owners of shared sockets (InodeOwners::prefer)
   uint32_t netns = current_netns();
   std::size_t seeded = 0, failed = 0, adopted = 0;
   uint64_t now = monotonic_now_ns();
@@ -233,6 +235,10 @@ int run_states(const Options& o) {
   StatesView states_view(out, json, WallClock::now());
   TimelineView timeline_view(out, json, WallClock::now());
   InodeOwners inode_owners;
+  // A listener a pre-fork server's parent and workers share: under -p
+  // WORKER it is the worker's, so that its children's transitions before
+  // accept() pass the kernel's filter.
+  inode_owners.prefer(o.filters.pids);
   DiagProber prober;
   std::array<std::array<uint64_t, 16>, 16> transitions{};  // log --metrics: by (old, new)
   std::unique_ptr<LogHistogram> log_hist;
@@ -265,6 +271,16 @@ int run_states(const Options& o) {
     syscall_view.emplace(out, vo, WallClock::now());
     if (cgroup_names) syscall_view->set_containers([&](uint64_t id) { return cgroup_names->lookup(id, monotonic_now_ns()); });
   }
+
+  // Pre-fork servers: a child's transitions before accept() held until
+  // the accepting process is known (see AcceptHold).
+  AcceptHold accept_hold([&](const StateEvent& e) { timewait.on_state(e, monotonic_now_ns()); });
+  auto admits_owner = [&](const Header& h) {
+    if (!o.filters.pids.empty() &&
+        std::find(o.filters.pids.begin(), o.filters.pids.end(), static_cast<int>(h.pid)) == o.filters.pids.end())
+      return false;
+    return filters.comm.empty() || h.comm.view() == filters.comm;
+  };
 
   TracerConfig config;
   config.pids = o.filters.pids;
@@ -329,10 +345,14 @@ int run_states(const Options& o) {
       }
       return;
     }
-    if (const auto* s = std::get_if<SockEvent>(&ev)) return states_view.on_sock(*s);
+    if (const auto* s = std::get_if<SockEvent>(&ev)) {
+      if (s->protocol == IPPROTO_TCP && s->op == ST_SOCK_ACCEPT)
+        return accept_hold.on_accept(s->cookie, s->hdr, admits_owner(s->hdr));
+      return states_view.on_sock(*s);
+    }
     const auto* e = std::get_if<StateEvent>(&ev);
     if (!e) return;
-    if (e->hdr.pid != 0 || e->ino == 0) return timewait.on_state(*e, monotonic_now_ns());
+    if (e->hdr.pid != 0 || e->ino == 0) return accept_hold.on_state(*e, monotonic_now_ns());
     // An old socket whose owner the BPF side never learned: ask /proc.
     StateEvent resolved = *e;
     if (const ProcOwner* owner = inode_owners.lookup(e->ino, monotonic_now_ns())) {
@@ -340,7 +360,7 @@ int run_states(const Options& o) {
       std::copy_n(owner->comm.data(), std::min(owner->comm.size(), resolved.hdr.comm.chars.size() - 1),
                   resolved.hdr.comm.chars.data());
     }
-    timewait.on_state(resolved, monotonic_now_ns());
+    accept_hold.on_state(resolved, monotonic_now_ns());
   });
 
   install_stop_signals();
@@ -420,6 +440,7 @@ int run_states(const Options& o) {
   while (!stop_requested() && out.ok()) {
     reader.poll();
     uint64_t now = monotonic_now_ns();
+    accept_hold.tick(now);
     timewait.tick(now);
     if (now >= next_loss_check) {
       lost_so_far = tracer.losses();
@@ -457,6 +478,7 @@ int run_states(const Options& o) {
                reader.unread_bytes());
   LossCounts total = tracer.losses();
   losses.update(total, report);
+  accept_hold.flush();
   // What the timewait sockets did since they were last looked at; the ones
   // still there keep their connections open.
   timewait.finish(monotonic_now_ns());

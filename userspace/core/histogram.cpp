@@ -150,6 +150,15 @@ bool Histogram::apply(const StateEvent& e) {
   return true;
 }
 
+void Histogram::reown(uint64_t cookie, uint32_t pid, const Comm& comm) {
+  auto it = socks_.find(cookie);
+  if (it == socks_.end() || pid == 0) return;
+  Sock& s = it->second;
+  if (!filter_.admits(pid, comm.view(), s.sport, s.dport)) return erase(cookie);
+  s.pid = pid;
+  s.comm = comm;
+}
+
 void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records) {
   if (proto == kProtoUdp) {
     polled_udp_.clear();

@@ -104,6 +104,9 @@ class Histogram {
   // A TCP transition (kernel or derived). Returns false when the filter does
   // not admit its socket.
   bool apply(const StateEvent& e);
+  // `cookie` is `pid`'s now (accept() in a pre-fork server's worker); no
+  // longer counted when the filter does not admit that owner.
+  void reown(uint64_t cookie, uint32_t pid, const Comm& comm);
   // Replaces what is polled for `proto`: for TCP a dump of SYN_RECV and
   // bound-only sockets (full SYN_RECV sockets that are tracked are skipped),
   // for UDP every UDP socket.

@@ -111,7 +111,10 @@ pid_t start(const std::vector<std::string>& args, int out_fd, int err_fd) {
     if (out_fd >= 0) dup2(out_fd, 1);
     dup2(err_fd, 2);
     std::vector<char*> argv;
-    std::string bin = SOCKTRACE_BINARY;
+    // SOCKTRACE_TEST_BINARY: run the tests against another build (e.g. of
+    // main, for before/after figures).
+    const char* other = getenv("SOCKTRACE_TEST_BINARY");
+    std::string bin = other && *other ? other : SOCKTRACE_BINARY;
     argv.push_back(bin.data());
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());

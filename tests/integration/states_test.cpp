@@ -214,7 +214,8 @@ TEST(States, Ipv4ClientClosesFirstOwnersAndTcpstates) {
   EXPECT_EQ(child->pids, std::set<std::string>{std::to_string(server)});
   EXPECT_EQ(client_sock->events.back().at("saddr"), "127.0.0.1");
   EXPECT_EQ(client_sock->events.back().at("family"), "4");
-  EXPECT_EQ(child->events.front().at("owner"), "listener");
+  // Held until accept() named the process that took it (issue 16).
+  EXPECT_EQ(child->events.front().at("owner"), "accept");
   EXPECT_EQ(child->events.back().at("owner"), "known");  // accept() handed it over
 
   if (!truth) return;
@@ -368,12 +369,14 @@ TEST(States, AcceptInAnotherProcessTakesOwnership) {
   auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
   auto* child = find_starting(socks, "LISTEN>SYN_RECV");
   ASSERT_TRUE(child);
-  // Before accept: the listener's owner; after: the worker.
-  std::string me = std::to_string(getpid()), w = std::to_string(worker);
+  // Every transition is the worker's: the ones before accept() were held
+  // until it named the worker (owner "accept"), the later ones are known.
+  std::string w = std::to_string(worker);
   ASSERT_GE(child->events.size(), 3u);
-  EXPECT_EQ(child->events[0].at("pid"), me);
-  EXPECT_EQ(child->events[1].at("pid"), me);
-  for (std::size_t i = 2; i < child->events.size(); ++i) EXPECT_EQ(child->events[i].at("pid"), w) << i;
+  for (std::size_t i = 0; i < child->events.size(); ++i) EXPECT_EQ(child->events[i].at("pid"), w) << i;
+  EXPECT_EQ(child->events[0].at("owner"), "accept");
+  EXPECT_EQ(child->events[1].at("owner"), "accept");
+  EXPECT_EQ(child->events.back().at("owner"), "known");
 }
 
 TEST(States, PidFilterKeepsOnlyThatProcess) {

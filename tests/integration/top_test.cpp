@@ -407,13 +407,19 @@ TEST(Check, ExitCodesAndPerfdata) {
 
   RunResult warn = run_socktrace(concat({"check", "--warning", "CLOSE_WAIT=2", "--critical", "CLOSE_WAIT=10"}, ports));
   EXPECT_EQ(warn.exit_code, 1) << warn.out << warn.err;
-  EXPECT_EQ(warn.out.rfind("SOCKTRACE WARNING - CLOSE_WAIT=3 > 2 | ", 0), 0u) << warn.out;
+  std::string me = "socktrace_integ/" + std::to_string(getpid());
+  EXPECT_EQ(warn.out.rfind("SOCKTRACE WARNING - CLOSE_WAIT=3 > 2 (top process " + me + " with 3) | ", 0), 0u)
+      << warn.out;
 
   RunResult crit = run_socktrace(concat({"check", "--warning", "CLOSE_WAIT=1", "--critical", "close-wait=2",
                                          "--warning", "LISTEN=1"},
                                         ports));
   EXPECT_EQ(crit.exit_code, 2) << crit.out << crit.err;
-  EXPECT_EQ(crit.out.rfind("SOCKTRACE CRITICAL - CLOSE_WAIT=3 > 2, LISTEN=2 > 1 | ", 0), 0u) << crit.out;
+  EXPECT_EQ(crit.out.rfind("SOCKTRACE CRITICAL - CLOSE_WAIT=3 > 2 (top process " + me + " with 3), LISTEN=2 > 1 (top "
+                           "process " + me + " with 2) | ",
+                           0),
+            0u)
+      << crit.out;
   EXPECT_EQ(std::count(crit.out.begin(), crit.out.end(), '\n'), 1);
 }
 

@@ -21,6 +21,7 @@ Comm printable(const Comm& comm) {
 
 std::string_view owner_kind(const Header& h) {
   if (!h.owner_known()) return h.pid ? "resolved" : "unknown";
+  if (h.flags & ST_HF_OWNER_ACCEPTED) return "accept";
   return h.owner_inherited() ? "listener" : "known";
 }
 }  // namespace

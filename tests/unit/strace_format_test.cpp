@@ -4,6 +4,7 @@
 // events below so that the lines match character for character.
 
 #include "core/strace_format.h"
+#include "core/strace_names.h"
 
 #include <signal.h>
 #include <string>

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "core/errno_names.h"
 #include "core/fd_annotation.h"
 #include "core/strace_names.h"
+#include "core/strace_netlink.h"
 #include "core/strace_print.h"
 #include "core/strace_sockaddr.h"
 #include "socktrace/events.h"
@@ -67,6 +69,21 @@ class Printer {
     uint64_t n = std::min<uint64_t>({len, limit_, b->len});
     quote(o_, e_.payload.data() + b->offset, n);
     if (len > limit_) o_ += "...";
+  }
+
+  // decode_sockbuf(): a netlink socket's buffer as netlink messages
+  // (ST_BLOB_NETLINK), any other as a string.
+  void sockbuf(uint64_t addr, uint64_t len) {
+    const Blob* nl = blob(ST_BLOB_NETLINK);
+    if (!usable(nl) || nl->len < sizeof(st_netlink)) return buffer(blob(ST_BLOB_DATA), addr, len);
+    st_netlink info{};
+    std::memcpy(&info, e_.payload.data() + nl->offset, sizeof info);
+    const Blob* b = blob(ST_BLOB_DATA);
+    if (!addr || !usable(b)) {
+      put_addr(o_, addr);
+      return;
+    }
+    append_netlink(o_, bytes(b), len, info.portid ? info.protocol : -1, limit_);
   }
 
   // decode_sockaddr(addr, addrlen) from an ADDR blob.
@@ -576,7 +593,7 @@ std::string_view Printer::args(std::string& aux) {
     case 44:  // sendto
       fd(0);
       sep();
-      buffer(blob(ST_BLOB_DATA), arg(1), arg(2));
+      sockbuf(arg(1), arg(2));
       sep();
       put_u(o, arg(2));
       sep();
@@ -592,7 +609,7 @@ std::string_view Printer::args(std::string& aux) {
       if (failed())
         put_addr(o, arg(1));
       else
-        buffer(blob(ST_BLOB_DATA), arg(1), std::min<uint64_t>(static_cast<uint64_t>(e_.ret), arg(2)));
+        sockbuf(arg(1), std::min<uint64_t>(static_cast<uint64_t>(e_.ret), arg(2)));
       sep();
       put_u(o, arg(2));
       sep();

@@ -106,9 +106,16 @@ struct {
 	__type(value, struct st_fdinfo);
 } fdinfo_scratch SEC(".maps");
 
+/* The mask after barrier_var() is not redundant: clang may spill `nr`
+ * before the bounds check and reload it for the index, and verifiers before
+ * ~6.9 do not carry the bound to the spilled copy (6.1: "math between
+ * map_value pointer and register with unbounded min value"). */
 static __always_inline bool traced(__u64 nr)
 {
-	return nr < ST_NR_MAX && traced_nr[nr & (ST_NR_MAX - 1)];
+	if (nr >= ST_NR_MAX)
+		return false;
+	barrier_var(nr);
+	return traced_nr[nr & (ST_NR_MAX - 1)];
 }
 
 /* The filters on the calling task, cheapest first. */
@@ -121,7 +128,7 @@ static __always_inline bool admitted_current(void)
 	if (filter_comm) {
 		char comm[ST_COMM_LEN];
 
-		bpf_get_current_comm(comm, sizeof(comm));
+		current_comm(comm);
 		if (!comm_admitted(comm))
 			return false;
 	}
@@ -738,7 +745,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e->hdr.tid = (__u32)id;
 	if (full_header) {
 		e->hdr.cgroup_id = bpf_get_current_cgroup_id();
-		bpf_get_current_comm(e->hdr.comm, sizeof(e->hdr.comm));
+		current_comm(e->hdr.comm);
 	} else {
 		/* The strace format shows neither. */
 		e->hdr.cgroup_id = 0;

@@ -279,7 +279,8 @@ enum st_loss_where {
 	ST_LOSS_RINGBUF = 0, /* bpf_ringbuf_reserve failed: ring buffer full */
 	ST_LOSS_OWNER_MAP = 1, /* owner map full: owner of a socket not recorded */
 	ST_LOSS_PID_MAP = 2, /* a forked child could not be added to the pids map: not followed */
-	ST_LOSS_MAX = 3,
+	ST_LOSS_CHILD_MAP = 3, /* a child socket's LISTEN -> SYN_RECV could not be held (map full): lost */
+	ST_LOSS_MAX = 4,
 };
 
 #ifdef __cplusplus

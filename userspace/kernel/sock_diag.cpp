@@ -211,6 +211,30 @@ TwLookup timewait_lookup(DiagProber& prober, const StateEvent& e) {
   return r;
 }
 
+bool diag_lists_bound_tcp() {
+  static const bool listed = [] {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    bool found = false;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+      try {
+        constexpr uint32_t kBoundInactive = 1u << 13, kClose = 1u << 7;
+        for (const DiagSocket& s : dump_sockets(IPPROTO_TCP, kBoundInactive | kClose))
+          if (s.sport == ntohs(a.sin_port)) found = true;
+      } catch (const RuntimeError&) {
+      }
+    }
+    close(fd);
+    return found;
+  }();
+  return listed;
+}
+
 uint32_t current_netns() {
   struct stat st {};
   if (stat("/proc/self/ns/net", &st) != 0) return 0;

@@ -64,6 +64,11 @@ class DiagProber {
 // What sock_diag says about the socket of `e`, for the TIME_WAIT tracker.
 TwLookup timewait_lookup(DiagProber& prober, const StateEvent& e);
 
+// Does sock_diag list a bound, unconnected, non-listening TCP socket (Linux
+// 6.5+)? Probed once with a socket bound to 127.0.0.1 (false when the probe
+// cannot run). strace -yy shows such a socket by address only where it does.
+bool diag_lists_bound_tcp();
+
 // Inode of this process's network namespace (what BPF reads as ns.inum).
 uint32_t current_netns();
 

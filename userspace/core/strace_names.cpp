@@ -65,6 +65,9 @@ void append_sockopt_name(std::string& out, uint32_t level, uint32_t name, bool g
     case kSolIpv6: put(kIpv6SetOnly, kIpv6GetOnly, kIpv6, "IPV6_???"); break;
     case kSolTcp: put_xval(out, kTcpOpts, name, "TCP_???"); break;
     case kSolUdp: put_xval(out, kUdpOpts, name, "UDP_???"); break;
+    case kSolRaw: put_xval(out, kRawOpts, name, "RAW_???"); break;
+    case kSolPacket: put_xval(out, kPacketOpts, name, "PACKET_???"); break;
+    case kSolNetlink: put_xval(out, kNetlinkOpts, name, "NETLINK_???"); break;
     default: put_u(out, name);
   }
 }

@@ -333,6 +333,26 @@ inline constexpr Xlat kLevels[] = {
     {283, "SOL_XDP"},
 };
 
+inline constexpr Xlat kNetlinkOpts[] = {
+    {1, "NETLINK_ADD_MEMBERSHIP"}, {2, "NETLINK_DROP_MEMBERSHIP"}, {3, "NETLINK_PKTINFO"},
+    {4, "NETLINK_BROADCAST_ERROR"}, {5, "NETLINK_NO_ENOBUFS"},     {6, "NETLINK_RX_RING"},
+    {7, "NETLINK_TX_RING"},        {8, "NETLINK_LISTEN_ALL_NSID"}, {9, "NETLINK_LIST_MEMBERSHIPS"},
+    {10, "NETLINK_CAP_ACK"},       {11, "NETLINK_EXT_ACK"},        {12, "NETLINK_GET_STRICT_CHK"},
+};
+
+inline constexpr Xlat kPacketOpts[] = {
+    {1, "PACKET_ADD_MEMBERSHIP"}, {2, "PACKET_DROP_MEMBERSHIP"}, {3, "PACKET_RECV_OUTPUT"},
+    {5, "PACKET_RX_RING"},        {6, "PACKET_STATISTICS"},      {7, "PACKET_COPY_THRESH"},
+    {8, "PACKET_AUXDATA"},        {9, "PACKET_ORIGDEV"},         {10, "PACKET_VERSION"},
+    {11, "PACKET_HDRLEN"},        {12, "PACKET_RESERVE"},        {13, "PACKET_TX_RING"},
+    {14, "PACKET_LOSS"},          {15, "PACKET_VNET_HDR"},       {16, "PACKET_TX_TIMESTAMP"},
+    {17, "PACKET_TIMESTAMP"},     {18, "PACKET_FANOUT"},         {19, "PACKET_TX_HAS_OFF"},
+    {20, "PACKET_QDISC_BYPASS"},  {21, "PACKET_ROLLOVER_STATS"}, {22, "PACKET_FANOUT_DATA"},
+    {23, "PACKET_IGNORE_OUTGOING"},
+};
+
+inline constexpr Xlat kRawOpts[] = {{1, "ICMP_FILTER"}};
+
 inline constexpr Xlat kSockTypes[] = {
     {1, "SOCK_STREAM"},
     {2, "SOCK_DGRAM"},
@@ -513,7 +533,8 @@ inline constexpr Xlat kIpCmsgTypes[] = {
     {7, "IP_RETOPTS"},  {8, "IP_PKTINFO"},    {11, "IP_RECVERR"},     {20, "IP_ORIGDSTADDR"},
     {23, "IP_CHECKSUM"}, {25, "IP_RECVFRAGSIZE"},
 };
-inline constexpr uint32_t kSolIp = 0, kSolSocket = 1, kSolTcp = 6, kSolUdp = 17, kSolIpv6 = 41;
+inline constexpr uint32_t kSolIp = 0, kSolSocket = 1, kSolTcp = 6, kSolUdp = 17, kSolIpv6 = 41, kSolRaw = 255,
+                         kSolPacket = 263, kSolNetlink = 270;
 inline constexpr uint32_t kSoLinger = 13, kSoPeercred = 17, kSoAttachFilter = 26, kSoError = 4,
                    kSoAttachReuseportCbpf = 51, kSoTxrehash = 74;
 }  // namespace socktrace::strace

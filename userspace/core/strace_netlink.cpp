@@ -84,10 +84,10 @@ constexpr Xlat kTcpStateFlags[] = {
     {1u << 10, "1<<TCP_LISTEN"},     {1u << 11, "1<<TCP_CLOSING"},  {1u << 12, "1<<TCP_NEW_SYN_RECV"},
 };
 constexpr Xlat kInetDiagExtFlags[] = {
-    {1u << 0, "1<<INET_DIAG_MEMINFO-1"},   {1u << 1, "1<<INET_DIAG_INFO-1"},
-    {1u << 2, "1<<INET_DIAG_VEGASINFO-1"}, {1u << 3, "1<<INET_DIAG_CONG-1"},
-    {1u << 4, "1<<INET_DIAG_TOS-1"},       {1u << 5, "1<<INET_DIAG_TCLASS-1"},
-    {1u << 6, "1<<INET_DIAG_SKMEMINFO-1"}, {1u << 7, "1<<INET_DIAG_SHUTDOWN-1"},
+    {1u << 0, "1<<(INET_DIAG_MEMINFO-1)"},   {1u << 1, "1<<(INET_DIAG_INFO-1)"},
+    {1u << 2, "1<<(INET_DIAG_VEGASINFO-1)"}, {1u << 3, "1<<(INET_DIAG_CONG-1)"},
+    {1u << 4, "1<<(INET_DIAG_TOS-1)"},       {1u << 5, "1<<(INET_DIAG_TCLASS-1)"},
+    {1u << 6, "1<<(INET_DIAG_SKMEMINFO-1)"}, {1u << 7, "1<<(INET_DIAG_SHUTDOWN-1)"},
 };
 constexpr Xlat kInetDiagAttrs[] = {
     {0, "INET_DIAG_NONE"},       {1, "INET_DIAG_MEMINFO"},   {2, "INET_DIAG_INFO"},
@@ -123,7 +123,6 @@ constexpr Xlat kNetlinkDiagShow[] = {{0x1, "NDIAG_SHOW_MEMINFO"}, {0x2, "NDIAG_S
 constexpr Xlat kNetlinkDiagAttrs[] = {{0, "NETLINK_DIAG_MEMINFO"}, {1, "NETLINK_DIAG_GROUPS"},
                                       {2, "NETLINK_DIAG_RX_RING"}, {3, "NETLINK_DIAG_TX_RING"},
                                       {4, "NETLINK_DIAG_FLAGS"}};
-constexpr Xlat kNetlinkStates[] = {{0, "NETLINK_UNCONNECTED"}, {1, "NETLINK_CONNECTED"}};
 constexpr Xlat kNetlinkSocketFlags[] = {{0x1, "NDIAG_FLAG_CB_RUNNING"},   {0x2, "NDIAG_FLAG_PKTINFO"},
                                         {0x4, "NDIAG_FLAG_BROADCAST_ERROR"}, {0x8, "NDIAG_FLAG_NO_ENOBUFS"},
                                         {0x10, "NDIAG_FLAG_LISTEN_ALL_NSID"}, {0x20, "NDIAG_FLAG_CAP_ACK"}};
@@ -795,7 +794,7 @@ class Decoder {
           o_ += "sdiag_protocol=";
           put_xval(o_, std::span<const Xlat>(kInetProtos), u8(off + 1), "IPPROTO_???");
           o_ += ", idiag_ext=";
-          put_flags(o_, kInetDiagExtFlags, u8(off + 2), "1<<INET_DIAG_\?\?\?-1");
+          put_flags(o_, kInetDiagExtFlags, u8(off + 2), "1<<(INET_DIAG_\?\?\?-1)");
           o_ += ", idiag_states=";
           put_flags(o_, kTcpStateFlags, u32(off + 4), "1<<TCP_???");
           o_ += ", id=";
@@ -1001,8 +1000,10 @@ class Decoder {
           put_xval(o_, std::span<const Xlat>(kSockTypes), u8(off + 1), "SOCK_???");
           o_ += ", ndiag_protocol=";
           append_protocol(o_, AF_NETLINK, u8(off + 2));
+          // strace 6.1 names a netlink socket's sk_state as a TCP state
+          // (an unconnected one is TCP_CLOSE, sock_init_data()'s).
           o_ += ", ndiag_state=";
-          put_xval(o_, kNetlinkStates, u8(off + 3), "NETLINK_???");
+          put_xval(o_, kTcpStates, u8(off + 3), "NETLINK_???");
           fmt::format_to(std::back_inserter(o_),
                          ", ndiag_portid={}, ndiag_dst_portid={}, ndiag_dst_group={}, ndiag_ino={}, ", u32(off + 4),
                          u32(off + 8), u32(off + 12), u32(off + 16));

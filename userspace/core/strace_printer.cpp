@@ -378,10 +378,87 @@ class Printer {
     o_ += '}';
   }
 
+  // ICMP_FILTER: a 32-bit set of ICMP types, printed as strace prints bit
+  // sets: the set bits, or "~" and the clear ones when more than half are
+  // set. Bytes past `len` read as set (strace starts from all ones).
+  void icmp_filter(std::span<const std::byte> v, std::size_t len) {
+    static constexpr Xlat kIcmpTypes[] = {
+        {0, "ICMP_ECHOREPLY"},      {3, "ICMP_DEST_UNREACH"}, {4, "ICMP_SOURCE_QUENCH"},
+        {5, "ICMP_REDIRECT"},       {8, "ICMP_ECHO"},         {11, "ICMP_TIME_EXCEEDED"},
+        {12, "ICMP_PARAMETERPROB"}, {13, "ICMP_TIMESTAMP"},   {14, "ICMP_TIMESTAMPREPLY"},
+        {15, "ICMP_INFO_REQUEST"},  {16, "ICMP_INFO_REPLY"},  {17, "ICMP_ADDRESS"},
+        {18, "ICMP_ADDRESSREPLY"},
+    };
+    uint32_t bits = UINT32_MAX;
+    std::memcpy(&bits, v.data(), std::min<std::size_t>({len, 4, v.size()}));
+    bool inverted = __builtin_popcount(bits) > 16;
+    if (inverted) {
+      o_ += '~';
+      bits = ~bits;
+    }
+    o_ += '[';
+    bool first = true;
+    for (uint32_t i = 0; i < 32; ++i) {
+      if (!(bits & (1u << i))) continue;
+      if (!first) o_ += ' ';
+      first = false;
+      put_xval(o_, kIcmpTypes, i, "ICMP_???");
+    }
+    o_ += ']';
+  }
+
+  // struct packet_mreq (PACKET_ADD/DROP_MEMBERSHIP).
+  void packet_mreq(std::span<const std::byte> v) {
+    static constexpr Xlat kMrTypes[] = {{0, "PACKET_MR_MULTICAST"}, {1, "PACKET_MR_PROMISC"},
+                                        {2, "PACKET_MR_ALLMULTI"},  {3, "PACKET_MR_UNICAST"}};
+    o_ += "{mr_ifindex=";
+    put_ifindex(o_, load<uint32_t>(v, 0));
+    o_ += ", mr_type=";
+    put_xval(o_, kMrTypes, load<uint16_t>(v, 4), "PACKET_MR_???");
+    uint16_t alen = load<uint16_t>(v, 6);
+    fmt::format_to(std::back_inserter(o_), ", mr_alen={}, mr_address=", alen);
+    for (uint16_t i = 0; i < std::min<uint16_t>(alen, 8); ++i) {
+      if (i) o_ += ':';
+      fmt::format_to(std::back_inserter(o_), "{:02x}", load<uint8_t>(v, 8 + i));
+    }
+    o_ += '}';
+  }
+
+  // struct group_req (MCAST_JOIN/LEAVE_GROUP): the sockaddr_storage as a
+  // sockaddr of that size.
+  void group_req(std::span<const std::byte> v) {
+    o_ += "{gr_interface=";
+    put_ifindex(o_, load<uint32_t>(v, 0));
+    o_ += ", gr_group=";
+    append_sockaddr_bytes(o_, v.data() + 8, v.size() - 8, ST_MAX_SOCKADDR);
+    o_ += '}';
+  }
+
   void setsockopt_value(uint32_t level, uint32_t name, uint64_t addr, int32_t len) {
     const Blob* b = blob(ST_BLOB_OPTVAL);
     auto v = bytes(b);
     bool ok = usable(b);
+    if (addr && ok && len > 0) {
+      if (level == kSolRaw && name == 1) {  // ICMP_FILTER
+        icmp_filter(v, static_cast<std::size_t>(len));
+        return;
+      }
+      // The structs strace decodes: the address when shorter.
+      if (level == kSolPacket && (name == 1 || name == 2)) {
+        if (len >= 16 && v.size() >= 16)
+          packet_mreq(v);
+        else
+          put_addr(o_, addr);
+        return;
+      }
+      if ((level == kSolIp || level == kSolIpv6) && (name == 42 || name == 45)) {
+        if (len >= 136 && v.size() >= 8 + 28)
+          group_req(v);
+        else
+          put_addr(o_, addr);
+        return;
+      }
+    }
     if (addr) {
       if (level == kSolSocket) {
         if (name == kSoLinger) {
@@ -460,6 +537,33 @@ class Printer {
     auto v = bytes(b);
     bool ok = usable(b);
     std::size_t n = static_cast<std::size_t>(rlen);
+    if (addr && ok) {
+      if (level == kSolRaw && name == 1) {  // ICMP_FILTER
+        icmp_filter(v, n);
+        return;
+      }
+      if (level == kSolPacket && name == 6 && n >= 8 && v.size() >= std::min<std::size_t>(n, 12)) {
+        fmt::format_to(std::back_inserter(o_), "{{tp_packets={}, tp_drops={}", load<uint32_t>(v, 0),
+                       load<uint32_t>(v, 4));
+        if (n >= 12) fmt::format_to(std::back_inserter(o_), ", tp_freeze_q_cnt={}", load<uint32_t>(v, 8));
+        o_ += '}';
+        return;
+      }
+      if (level == kSolNetlink && name == 9) {  // NETLINK_LIST_MEMBERSHIPS
+        std::size_t count = std::min<std::size_t>(static_cast<std::size_t>(ulen), n) / 4;
+        o_ += '[';
+        for (std::size_t i = 0; i < count; ++i) {
+          if (i) o_ += ", ";
+          if (i >= limit_ || (i + 1) * 4 > v.size()) {
+            o_ += "...";
+            break;
+          }
+          put_u(o_, load<uint32_t>(v, i * 4));
+        }
+        o_ += ']';
+        return;
+      }
+    }
     if (addr && level == kSolSocket) {
       if (name == kSoLinger || name == kSoPeercred) {
         std::size_t len = std::min<std::size_t>(n, name == kSoLinger ? 8 : 12);

@@ -111,6 +111,32 @@ TEST(Syscalls, LineForLineIdenticalToStrace) {
     EXPECT_TRUE(names.count(name)) << name << " not in the workload's trace";
 }
 
+// Netlink and the option levels strace decodes field by field: nlload's
+// requests and the kernel's replies (route dumps, errors with extended
+// acks, sock_diag lookups), SOL_NETLINK/SOL_PACKET/SOL_RAW options and
+// option structs, at the default string limit and a small one (which cuts
+// message and attribute arrays and payload strings).
+TEST(Syscalls, NetlinkLineForLineIdenticalToStrace) {
+  REQUIRE_BPF();
+  for (const char* limit : {"32", "4"}) {
+    TempDir dir;
+    std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
+    RunResult r = run_socktrace({"-s", limit, "-f", "-o", b, "--", "strace", "-s", limit, "-f", "-e", "trace=network",
+                                 "-o", a, NLLOAD_BINARY, dir.path("")},
+                                60);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto want = by_task(read_lines(a));
+    auto got = by_task(read_lines(b));
+    ASSERT_EQ(want.size(), 1u) << joined(read_lines(a));
+    int netlink = 0;
+    for (const auto& [pid, lines] : want) {
+      EXPECT_EQ(joined(got[pid]), joined(lines)) << "-s " << limit;
+      for (const auto& l : lines) netlink += l.find("nlmsg_type=") != std::string::npos;
+    }
+    EXPECT_GE(netlink, 20) << "-s " << limit;
+  }
+}
+
 // -y against strace -yy: the socket behind every fd, described the way
 // strace finds it over sock_diag (strace's own sock_diag traffic, which
 // socktrace -f sees too, belongs to strace's pid and is not compared).

@@ -5,9 +5,13 @@
 #   2. build-sanitize/  clang with ASan+UBSan: the same unit + integration tests
 #   3. the libFuzzer target (built in step 2) over tests/fuzz/corpus for
 #      $FUZZ_TIME seconds (default 60)
+#   4. packages: the .deb (from build-test/) installed with apt into a clean
+#      Debian 12 root (tools/test-deb.sh), and the static build
+#      (build-static/) run in a root holding only it (tools/test-static.sh)
 # Options:
 #   --quick            step 1 only
 #   --sanitize         steps 2 and 3 only
+#   --package          step 4 only (builds build-test/ first if needed)
 #   --fuzz-time SEC    fuzzing time (0: no fuzzing)
 # Every step runs even when an earlier one failed; the summary at the end
 # says which failed, and the exit status is non-zero if any did.
@@ -15,17 +19,18 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
-plain=1 sanitize=1
+plain=1 sanitize=1 package=1
 fuzz_time=${FUZZ_TIME:-60}
 while (($#)); do
   case "$1" in
-    --quick) sanitize=0 ;;
-    --sanitize) plain=0 ;;
+    --quick) sanitize=0 package=0 ;;
+    --sanitize) plain=0 package=0 ;;
+    --package) plain=0 sanitize=0 ;;
     --fuzz-time)
       [[ ${2:-} =~ ^[0-9]+$ ]] || { echo "tools/test.sh: --fuzz-time needs a number of seconds" >&2; exit 2; }
       fuzz_time=$2
       shift ;;
-    *) echo "tools/test.sh: unknown option '$1' (known: --quick, --sanitize, --fuzz-time SEC)" >&2; exit 2 ;;
+    *) echo "tools/test.sh: unknown option '$1' (known: --quick, --sanitize, --package, --fuzz-time SEC)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -79,6 +84,20 @@ if ((sanitize)); then
       step "fuzz decoders and views for ${fuzz_time} s (build-sanitize)" fuzz
     fi
   fi
+fi
+
+if ((package)); then
+  package_deb() {
+    local deb
+    [[ -f build-test/CMakeCache.txt ]] || env BUILD_DIR=build-test "$here/build.sh" -DSOCKTRACE_TESTS=ON || return 1
+    deb=$(BUILD_DIR=build-test "$here/package.sh" | tail -1) && "$here/test-deb.sh" "$deb"
+  }
+  step ".deb into a clean Debian 12 root (build-test)" package_deb
+  package_static() {
+    local bin
+    bin=$("$here/package.sh" --static | head -1) && "$here/test-static.sh" "$bin"
+  }
+  step "static binary in an empty root (build-static)" package_static
 fi
 
 echo "=== tools/test.sh: summary" >&2

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "app/check_family.h"
 #include "app/run_states.h"
 #include "app/run_top.h"
 #include "app/run_syscalls.h"
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
       case Mode::kLog: return run_states(o);
       case Mode::kSyscalls: return run_syscalls(o);
       case Mode::kTop: return run_top(o);
-      case Mode::kCheck: return run_check(o);
+      case Mode::kCheck: return o.perfdata_family ? run_check_by_family(o) : run_check(o);
     }
     return kExitRuntime;  // every Mode is handled above
   } catch (const UsageError& e) {

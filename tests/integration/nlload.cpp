@@ -37,6 +37,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -284,6 +285,32 @@ void options() {
   ::setsockopt(udp.get(), SOL_IP, MCAST_LEAVE_GROUP, &gr, sizeof gr);
 }
 
+// connect() with addresses of families strace decodes field by field
+// (IPX, X.25, VSOCK, XDP, MCTP, QIPCRTR, NFC, IEEE 802.15.4, netlink with
+// nl_pad): zeros with a few fields set, then every byte set; each at the
+// structure's size and two bytes short of it. The kernel refuses them all.
+void families() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for families");
+  const int fams[] = {AF_IPX, AF_X25, AF_VSOCK, AF_XDP, AF_MCTP, AF_QIPCRTR, AF_NFC, AF_IEEE802154, AF_NETLINK};
+  const int lens[] = {16, 18, 16, 16, 16, 12, 16, 20, 12};
+  unsigned char b[128];
+  for (bool filled : {false, true})
+    for (std::size_t i = 0; i < std::size(fams); ++i) {
+      for (std::size_t j = 0; j < sizeof b; ++j) b[j] = filled ? static_cast<unsigned char>(j * 7 + 1) : 0;
+      b[0] = static_cast<unsigned char>(fams[i]);
+      b[1] = 0;
+      if (!filled) {
+        uint32_t one = 1;
+        std::memcpy(b + 4, &one, 4);
+        b[8] = 2;
+        if (fams[i] == AF_IEEE802154) b[4] = 3;  // IEEE802154_ADDR_LONG
+        if (fams[i] == AF_X25) std::memcpy(b + 2, "31337", 5);
+      }
+      ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), lens[i]);
+      ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), lens[i] - 2);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -296,6 +323,7 @@ int main(int argc, char** argv) {
     route(seq);
     sock_diag(argv[1], seq);
     options();
+    families();
   } catch (const std::exception& e) {
     std::cerr << "nlload: " << e.what() << '\n';
     return 1;

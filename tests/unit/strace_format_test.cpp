@@ -832,3 +832,61 @@ TEST(StraceFormat, NetlinkPacketRawOptions) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// Families strace decodes field by field, as strace 6.1 printed connect()
+// with these addresses (the calls failed; the decoding does not care).
+TEST(StraceFormat, MoreAddressFamilies) {
+  auto conn = [](std::initializer_list<std::pair<int, uint32_t>> words, std::initializer_list<std::pair<int, uint8_t>> bytes,
+                 int family, int len) {
+    unsigned char b[128] = {};
+    b[0] = static_cast<unsigned char>(family);
+    for (auto [off, v] : words) std::memcpy(b + off, &v, 4);
+    for (auto [off, v] : bytes) b[off] = v;
+    std::string l = line(EventBuilder(42, {3, kP, static_cast<uint64_t>(len)}, -97).blob(ST_BLOB_ADDR, b, len));
+    return l.substr(0, l.find(") = "));
+  };
+  EXPECT_EQ(conn({{4, 1234}, {8, 2}}, {}, AF_VSOCK, 16),
+            "connect(3, {sa_family=AF_VSOCK, svm_cid=VMADDR_CID_HOST, svm_port=0x4d2, svm_flags=0}, 16");
+  EXPECT_EQ(conn({{4, 0xffffffff}, {8, 0xffffffff}}, {{12, 1}}, AF_VSOCK, 16),
+            "connect(3, {sa_family=AF_VSOCK, svm_cid=VMADDR_CID_ANY, svm_port=VMADDR_PORT_ANY, "
+            "svm_flags=VMADDR_FLAG_TO_HOST}, 16");
+  EXPECT_EQ(conn({}, {}, AF_VSOCK, 12), "connect(3, {sa_family=AF_VSOCK, sa_data=\"\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\"}, 12");
+  EXPECT_EQ(conn({{4, 1}}, {{8, 8}, {9, 1}, {10, 8}}, AF_MCTP, 16),
+            "connect(3, {sa_family=AF_MCTP, smctp_network=0x1, smctp_addr={s_addr=0x8}, smctp_type=0x1, "
+            "smctp_tag=0x8}, 16");
+  EXPECT_EQ(conn({}, {{8, 0xff}}, AF_MCTP, 16),
+            "connect(3, {sa_family=AF_MCTP, smctp_network=MCTP_NET_ANY, smctp_addr={s_addr=MCTP_ADDR_ANY}, "
+            "smctp_type=0, smctp_tag=0}, 16");
+  EXPECT_EQ(conn({{4, 1}, {8, 0xfffffffe}}, {}, AF_QIPCRTR, 12),
+            "connect(3, {sa_family=AF_QIPCRTR, sq_node=0x1, sq_port=QRTR_PORT_CTRL}, 12");
+  EXPECT_EQ(conn({{4, 0xffffffff}, {8, 7}}, {}, AF_QIPCRTR, 12),
+            "connect(3, {sa_family=AF_QIPCRTR, sq_node=QRTR_NODE_BCAST, sq_port=0x7}, 12");
+  EXPECT_EQ(conn({{8, 1}, {12, 2}}, {}, AF_NFC, 16),
+            "connect(3, {sa_family=AF_NFC, dev_idx=0, target_idx=0x1, nfc_protocol=NFC_PROTO_MIFARE}, 16");
+  EXPECT_EQ(conn({}, {}, AF_NFC, 24),
+            "connect(3, {sa_family=AF_NFC, dev_idx=0, target_idx=0, nfc_protocol=0 /* NFC_PROTO_??? */, ...}, 24");
+  EXPECT_EQ(conn({{4, 2}, {8, 0xbeef1234}}, {}, AF_IEEE802154, 20),
+            "connect(3, {sa_family=AF_IEEE802154, addr={addr_type=0x2 /* IEEE802154_ADDR_SHORT */, pan_id=0x1234, "
+            "short_addr=0xbeef}}, 20");
+  EXPECT_EQ(conn({}, {}, AF_IEEE802154, 20),
+            "connect(3, {sa_family=AF_IEEE802154, addr={addr_type=0 /* IEEE802154_ADDR_NONE */, pan_id=0}}, 20");
+  EXPECT_EQ(conn({{4, 1}, {8, 3}}, {{2, 2}}, AF_XDP, 16),
+            "connect(3, {sa_family=AF_XDP, sxdp_flags=XDP_COPY, sxdp_ifindex=if_nametoindex(\"lo\"), "
+            "sxdp_queue_id=3}, 16");
+  EXPECT_EQ(conn({}, {{3, 1}, {7, 1}, {8, 0xaa}, {14, 4}}, AF_IPX, 16),
+            "connect(3, {sa_family=AF_IPX, sipx_port=htons(1), sipx_network=htonl(0x1), sipx_node=[0xaa, 00, 00, 00, "
+            "00, 00], sipx_type=0x4}, 16");
+  EXPECT_EQ(conn({}, {}, AF_IPX, 16),
+            "connect(3, {sa_family=AF_IPX, sipx_port=htons(0), sipx_network=htonl(0), sipx_node=[00, 00, 00, 00, 00, "
+            "00], sipx_type=00}, 16");
+  EXPECT_EQ(conn({}, {{2, '1'}, {3, '2'}, {4, '3'}, {5, '4'}, {6, '5'}}, AF_X25, 18),
+            "connect(3, {sa_family=AF_X25, sx25_addr={x25_addr=\"12345\"}}, 18");
+  EXPECT_EQ(conn({}, {{2, 5}}, AF_NETLINK, 12),
+            "connect(3, {sa_family=AF_NETLINK, nl_pad=0x5, nl_pid=0, nl_groups=00000000}, 12");
+}
+
+}  // namespace
+}  // namespace socktrace

@@ -311,6 +311,47 @@ void families() {
     }
 }
 
+// sendmsg() with control messages strace decodes the data of (credentials,
+// security labels, IP options, the original destination, extended errors,
+// the timestamps old and new): the kernel refuses most of them, strace
+// decodes them all. The data is a counting pattern.
+void cmsgs() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for cmsgs");
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  char c = 'x';
+  iovec iov{&c, 1};
+  alignas(cmsghdr) unsigned char control[256];
+  msghdr m{};
+  m.msg_name = &to;
+  m.msg_namelen = sizeof to;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  const int kinds[][2] = {{SOL_SOCKET, 3 /* SCM_SECURITY */}, {SOL_IP, IP_RETOPTS}, {SOL_IP, IP_RECVOPTS},
+                          {SOL_IP, IP_OPTIONS},       {SOL_IP, IP_ORIGDSTADDR}, {SOL_IP, IP_RECVERR},
+                          {SOL_IP, 3},                {SOL_SOCKET, 29},         {SOL_SOCKET, 35},
+                          {SOL_SOCKET, 37},           {SOL_SOCKET, 63},         {SOL_SOCKET, 64},
+                          {SOL_SOCKET, 65}};
+  for (const auto& k : kinds) {
+    std::memset(control, 0, sizeof control);
+    auto* h = reinterpret_cast<cmsghdr*>(control);
+    std::size_t len = 48;
+    for (std::size_t j = 0; j < len; ++j) CMSG_DATA(h)[j] = static_cast<unsigned char>(j + 1);
+    if (k[0] == SOL_IP && k[1] == IP_ORIGDSTADDR) {
+      std::memcpy(CMSG_DATA(h), &to, sizeof to);
+      len = sizeof to;
+    }
+    h->cmsg_len = CMSG_LEN(len);
+    h->cmsg_level = k[0];
+    h->cmsg_type = k[1];
+    m.msg_controllen = CMSG_SPACE(len);
+    ::sendmsg(udp.get(), &m, 0);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -324,6 +365,7 @@ int main(int argc, char** argv) {
     sock_diag(argv[1], seq);
     options();
     families();
+    cmsgs();
   } catch (const std::exception& e) {
     std::cerr << "nlload: " << e.what() << '\n';
     return 1;

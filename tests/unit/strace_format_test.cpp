@@ -890,3 +890,68 @@ TEST(StraceFormat, MoreAddressFamilies) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// cmsg_data strace 6.1 decodes, from sendmsg() lines it printed for
+// control messages holding the bytes 1, 2, 3... (see nlload's cmsgs()).
+TEST(StraceFormat, MoreCmsgData) {
+  auto cmsg = [](int level, int type, const void* data, std::size_t n) {
+    MsgHdr h;
+    h.iov = 0x1000;
+    h.iovlen = 1;
+    h.control = 0x5000;
+    std::size_t space = 16 + ((n + 7) & ~std::size_t{7});
+    h.controllen = space;
+    std::vector<unsigned char> c(space);
+    uint64_t len = 16 + n;
+    std::memcpy(c.data(), &len, 8);
+    std::memcpy(c.data() + 8, &level, 4);
+    std::memcpy(c.data() + 12, &type, 4);
+    std::memcpy(c.data() + 16, data, n);
+    Iov iov{0x2000, 1};
+    std::string l = line(EventBuilder(46, {6, kP, 0}, -22)
+                             .blob(ST_BLOB_MSGHDR, &h, sizeof h)
+                             .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
+                             .str(ST_BLOB_DATA, "x", 0, 0)
+                             .blob(ST_BLOB_CONTROL, c.data(), c.size()));
+    auto from = l.find("msg_control=");
+    return l.substr(from, l.find(", msg_controllen=") - from);
+  };
+  unsigned char d[48];
+  for (int i = 0; i < 48; ++i) d[i] = static_cast<unsigned char>(i + 1);
+  EXPECT_EQ(cmsg(SOL_SOCKET, 3, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_SOCKET, cmsg_type=SCM_SECURITY, "
+            "cmsg_data=\"\\1\\2\\3\\4\\5\\6\\7\\10\\t\\n\\v\\f\\r\\16\\17\\20\\21\\22\\23\\24\\25\\26\\27\\30\\31\\32\\33"
+            "\\34\\35\\36\\37 !\\\"#$%&'()*+,-./0\"}]");
+  EXPECT_EQ(cmsg(SOL_IP, 7, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_IP, cmsg_type=IP_RETOPTS, cmsg_data=[0x1, 0x2, 0x3, 0x4, 0x5, "
+            "0x6, 0x7, 0x8, 0x9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, "
+            "0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, ...]}]");
+  EXPECT_EQ(cmsg(SOL_IP, 4, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_IP, cmsg_type=0x4 /* IP_??? */}]");
+  auto to = testing::inet4("127.0.0.1", 9);
+  EXPECT_EQ(cmsg(SOL_IP, 20, &to, 16),
+            "msg_control=[{cmsg_len=32, cmsg_level=SOL_IP, cmsg_type=IP_ORIGDSTADDR, cmsg_data={sa_family=AF_INET, "
+            "sin_port=htons(9), sin_addr=inet_addr(\"127.0.0.1\")}}]");
+  EXPECT_EQ(cmsg(SOL_IP, 11, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_IP, cmsg_type=IP_RECVERR, cmsg_data={ee_errno=67305985, "
+            "ee_origin=5, ee_type=6, ee_code=7, ee_info=202050057, ee_data=269422093, offender={sa_family=0x1211 /* "
+            "AF_??? */, sa_data=\"\\23\\24\\25\\26\\27\\30\\31\\32\\33\\34\\35\\36\\37 \"}}}]");
+  EXPECT_EQ(cmsg(SOL_IP, 3, d, 48).substr(0, 85),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_IP, cmsg_type=SCM_SECURITY, cmsg_data=\"\\1\\2");
+  EXPECT_EQ(cmsg(SOL_SOCKET, 63, d, 16),
+            "msg_control=[{cmsg_len=32, cmsg_level=SOL_SOCKET, cmsg_type=SO_TIMESTAMP_NEW, "
+            "cmsg_data={tv_sec=578437695752307201, tv_usec=1157159078456920585}}]");
+  EXPECT_EQ(cmsg(SOL_SOCKET, 64, d, 16),
+            "msg_control=[{cmsg_len=32, cmsg_level=SOL_SOCKET, cmsg_type=SO_TIMESTAMPNS_NEW, "
+            "cmsg_data={tv_sec=578437695752307201, tv_nsec=1157159078456920585}}]");
+  EXPECT_EQ(cmsg(SOL_SOCKET, 37, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_SOCKET, cmsg_type=SO_TIMESTAMPING_OLD, "
+            "cmsg_data=[{tv_sec=578437695752307201, tv_nsec=1157159078456920585}, {tv_sec=1735880461161533969, "
+            "tv_nsec=2314601843866147353}, {tv_sec=2893323226570760737, tv_nsec=3472044609275374121}]}]");
+}
+
+}  // namespace
+}  // namespace socktrace

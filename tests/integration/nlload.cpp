@@ -29,6 +29,7 @@
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -40,6 +41,7 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -352,6 +354,42 @@ void cmsgs() {
   }
 }
 
+// Small cases: a unix address longer than sockaddr_un (strace reads
+// sun_path up to its 108 bytes), MSG_TRUNC receives that return more than
+// the buffer holds, a returned address longer than the room given, short
+// option buffers.
+void smalls() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for smalls");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ok(::bind(udp.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), "bind udp for smalls");
+  socklen_t l = sizeof a;
+  ok(::getsockname(udp.get(), reinterpret_cast<sockaddr*>(&a), &l), "getsockname udp for smalls");
+  char big[100];
+  std::memset(big, 'z', sizeof big);
+  char small[10];
+  sockaddr_in from[2];
+  for (socklen_t room : {socklen_t{sizeof(sockaddr_in)}, socklen_t{8}}) {
+    ok(::sendto(udp.get(), big, sizeof big, 0, reinterpret_cast<sockaddr*>(&a), sizeof a), "sendto big");
+    socklen_t fl = room;
+    ok(::recvfrom(udp.get(), small, sizeof small, MSG_TRUNC, reinterpret_cast<sockaddr*>(from), &fl), "recvfrom trunc");
+  }
+  Fd tcp(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket tcp for smalls");
+  char v[8];
+  for (auto [level, name, len] : {std::tuple{SOL_TCP, TCP_NODELAY, 2}, std::tuple{SOL_IP, IP_TTL, 2},
+                                  std::tuple{SOL_SOCKET, SO_RCVBUF, 1}, std::tuple{SOL_SOCKET, SO_RCVBUF, 8}}) {
+    socklen_t ol = static_cast<socklen_t>(len);
+    ::getsockopt(tcp.get(), level, name, v, &ol);
+  }
+  unsigned char un[200];
+  std::memset(un, 'q', sizeof un);
+  un[0] = AF_UNIX;
+  un[1] = 0;
+  std::memset(un + 2, 'p', 108);
+  ::connect(udp.get(), reinterpret_cast<sockaddr*>(un), 120);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -366,6 +404,7 @@ int main(int argc, char** argv) {
     options();
     families();
     cmsgs();
+    smalls();
   } catch (const std::exception& e) {
     std::cerr << "nlload: " << e.what() << '\n';
     return 1;

@@ -955,3 +955,22 @@ TEST(StraceFormat, MoreCmsgData) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// An address longer than sockaddr_un: strace shows sun_path's 108 bytes and
+// nothing of what follows (strace 6.1, connect with 120 bytes).
+TEST(StraceFormat, UnixPathStopsAtSunPath) {
+  unsigned char un[120];
+  std::memset(un, 'q', sizeof un);
+  un[0] = AF_UNIX;
+  un[1] = 0;
+  std::memset(un + 2, 'p', 108);
+  EXPECT_EQ(line(EventBuilder(42, {3, kP, 120}, -97).blob(ST_BLOB_ADDR, un, sizeof un)),
+            "connect(3, {sa_family=AF_UNIX, sun_path=\"" + std::string(108, 'p') +
+                "\"}, 120) = -1 EAFNOSUPPORT (Address family not supported by protocol)\n");
+}
+
+}  // namespace
+}  // namespace socktrace

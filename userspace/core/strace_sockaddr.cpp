@@ -74,7 +74,7 @@ void append_sockaddr_bytes(std::string& o, const std::byte* data, std::size_t le
         int path_len = un_len - 2;
         o += "sun_path=";
         if (buf[2] != std::byte{0}) {
-          quote(o, buf.data() + 2, path_len + 1, kQuoteZeroTerminated);
+          quote(o, buf.data() + 2, path_len, kQuoteZeroTerminated);
         } else {
           o += '@';
           quote(o, buf.data() + 3, path_len - 1);

@@ -31,6 +31,7 @@
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -390,6 +391,35 @@ void smalls() {
   ::connect(udp.get(), reinterpret_cast<sockaddr*>(un), 120);
 }
 
+// Arrays that run into unmapped memory: an mmsghdr array and an iovec
+// array whose last elements lie past the end of a mapping. strace shows the
+// elements it could read, then "... /* 0xADDR */" where it stopped.
+void cut_arrays() {
+  int sv[2];
+  ok(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), "socketpair for cut arrays");
+  Fd a(sv[0], "socketpair"), b(sv[1], "socketpair");
+  const long page = ::sysconf(_SC_PAGESIZE);
+  auto* map = static_cast<char*>(::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  if (map == MAP_FAILED) fail("mmap");
+  ok(::munmap(map + page, page), "munmap");
+  static char c = 'x';
+  static iovec one{&c, 1};
+  auto* v = reinterpret_cast<mmsghdr*>(map + page - 2 * sizeof(mmsghdr));
+  std::memset(v, 0, 2 * sizeof(mmsghdr));
+  for (int i = 0; i < 2; ++i) {
+    v[i].msg_hdr.msg_iov = &one;
+    v[i].msg_hdr.msg_iovlen = 1;
+  }
+  ok(::sendmmsg(a.get(), v, 3, 0), "sendmmsg cut");
+  auto* iv = reinterpret_cast<iovec*>(map + page - sizeof(iovec));
+  *iv = one;
+  msghdr m{};
+  m.msg_iov = iv;
+  m.msg_iovlen = 3;
+  ::sendmsg(a.get(), &m, 0);
+  ::munmap(map, page);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -405,6 +435,7 @@ int main(int argc, char** argv) {
     families();
     cmsgs();
     smalls();
+    cut_arrays();
   } catch (const std::exception& e) {
     std::cerr << "nlload: " << e.what() << '\n';
     return 1;

@@ -974,3 +974,39 @@ TEST(StraceFormat, UnixPathStopsAtSunPath) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// Arrays cut short by unreadable memory: strace shows where it stopped
+// (strace 6.1, arrays ending past an unmapped page boundary).
+TEST(StraceFormat, ArraysCutShortShowWhereReadingStopped) {
+  // The iovec array: one of three readable.
+  MsgHdr h;
+  h.iov = 0x7f2807917ff0;
+  h.iovlen = 3;
+  Iov iov{0x5000, 1};
+  EXPECT_EQ(line(EventBuilder(46, {3, kP, 0}, -14)
+                     .blob(ST_BLOB_MSGHDR, &h, sizeof h)
+                     .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
+                     .str(ST_BLOB_DATA, "x", 0, 0)),
+            "sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"x\", iov_len=1}, ... /* 0x7f2807918000 */], "
+            "msg_iovlen=3, msg_controllen=0, msg_flags=0}, 0) = -1 EFAULT (Bad address)\n");
+  // The mmsghdr array: two of three readable (the third's header blob is
+  // empty: the kernel side could not read it).
+  MsgHdr m;
+  m.iov = 0x5010;
+  m.iovlen = 1;
+  EventBuilder e(307, {3, 0x7f2807917f80, 3, 0}, 2);
+  for (uint8_t j = 0; j < 2; ++j)
+    e.blob(ST_BLOB_MSGHDR, &m, sizeof m, j).blob(ST_BLOB_IOVEC, &iov, sizeof iov, j).str(ST_BLOB_DATA, "x", j, 0);
+  e.blob(ST_BLOB_MSGHDR, nullptr, 0, 2).u32s(ST_BLOB_MMSGLEN, {1, 1, 0});
+  EXPECT_EQ(line(e),
+            "sendmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"x\", iov_len=1}], msg_iovlen=1, "
+            "msg_controllen=0, msg_flags=0}, msg_len=1}, {msg_hdr={msg_name=NULL, msg_namelen=0, "
+            "msg_iov=[{iov_base=\"x\", iov_len=1}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=1}, ... /* "
+            "0x7f2807918000 */], 3, 0) = 2\n");
+}
+
+}  // namespace
+}  // namespace socktrace

@@ -128,6 +128,10 @@ class Printer {
       // The kernel side captures ST_MAX_IOV iovecs; strace prints up to -s.
       if (i >= limit_ || i >= captured) {
         o_ += "...";
+        // Fewer than asked for: the rest could not be read, and strace says
+        // where it stopped.
+        if (i < limit_ && i >= captured && captured < std::min<uint64_t>(iovlen, ST_MAX_IOV))
+          fmt::format_to(std::back_inserter(o_), " /* {:#x} */", iov_addr + captured * 16);
         break;
       }
       uint64_t base = load<uint64_t>(v, i * 16), len = load<uint64_t>(v, i * 16 + 8);
@@ -353,6 +357,9 @@ class Printer {
       }
       if (j >= ST_MAX_MMSG || !have_msghdr(static_cast<uint8_t>(j))) {
         o_ += "...";  // not captured by the kernel side
+        // An entry the kernel side could not read: strace says where.
+        if (j < ST_MAX_MMSG && blob(ST_BLOB_MSGHDR, static_cast<uint8_t>(j)))
+          fmt::format_to(std::back_inserter(o_), " /* {:#x} */", addr + j * 64);
         break;
       }
       auto msg_len = e_.u32(lens_b, j);

@@ -47,6 +47,8 @@ struct st_header {
 #define ST_HF_OWNER_INHERITED (1u << 1) /* owner copied from the listener (child not yet accepted) */
 #define ST_HF_RESET (1u << 2)         /* state events: the socket sent or received a RST (tcp_send_reset /
 				       * tcp_receive_reset) before this -> CLOSE */
+#define ST_HF_OWNER_ACCEPTED (1u << 3) /* set by userspace, never by BPF: a child's transition from before
+					* accept(), held and given to the process that accepted it */
 
 /* A TCP socket changed state (sock:inet_sock_set_state). */
 struct st_state_event {
@@ -83,7 +85,9 @@ enum st_sock_op {
 	ST_SOCK_BIND = 2,    /* bind() succeeded */
 	ST_SOCK_CONNECT = 3, /* connect() succeeded (AF_UNSPEC on UDP: disconnected) */
 	ST_SOCK_LISTEN = 4,  /* listen() succeeded (unix stream) */
-	ST_SOCK_ACCEPT = 5,  /* accept()/accept4() returned it (unix stream) */
+	ST_SOCK_ACCEPT = 5,  /* accept()/accept4() returned it (unix stream; TCP: a child whose
+			      * transitions went out with its listener's owner, protocol
+			      * IPPROTO_TCP, only cookie/netns/family set) */
 	ST_SOCK_CLOSE = 6,   /* released: the last reference to its file dropped */
 	ST_SOCK_EXIT = 7,    /* released by the exit of the process that held it */
 	ST_SOCK_PAIR = 8,    /* socketpair() returned it (unix stream), connected */

@@ -309,7 +309,7 @@ TEST(Syscalls, CommandIsTracedFromItsFirstSyscall) {
   REQUIRE_BPF();
   TempDir dir;
   std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
-  RunResult r = run_socktrace({"-f", "-o", b, "--", NETLOAD_BINARY, dir.path("")}, 30);
+  RunResult r = run_socktrace({"-f", "-o", b, "--", NETLOAD_BINARY, dir.path("")}, 120);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(std::system(("strace -f -e trace=network -o " + a + " " + NETLOAD_BINARY + " " + dir.path("") +
                          " >/dev/null 2>&1").c_str()),
@@ -335,7 +335,7 @@ TEST(Syscalls, JsonLinesCarryTheContract) {
   REQUIRE_BPF();
   TempDir dir;
   std::string out = dir.path("out");
-  RunResult r = run_socktrace({"--json", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 30);
+  RunResult r = run_socktrace({"--json", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 120);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   int syscalls = 0, refused = 0;
   for (const auto& line : read_lines(out)) {
@@ -388,7 +388,7 @@ TEST(Syscalls, StringLimitZeroCapturesNoPayload) {
   REQUIRE_BPF();
   TempDir dir;
   std::string out = dir.path("out");
-  RunResult r = run_socktrace({"-s", "0", "-e", "trace=sendto", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 30);
+  RunResult r = run_socktrace({"-s", "0", "-e", "trace=sendto", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 120);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   int sends = 0;
   for (const auto& l : read_lines(out)) {

@@ -40,7 +40,7 @@ class JsonObject {
   bool first_ = true;
 };
 
-// One `event:"lost"` line (DESIGN.md): `count` events lost at `where`,
+// One `event:"lost"` line (docs/design.md): `count` events lost at `where`,
 // reported at `epoch_ns`. Every view writes its losses with it.
 void append_lost_json(fmt::memory_buffer& out, uint64_t epoch_ns, uint64_t count, std::string_view where);
 

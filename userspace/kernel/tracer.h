@@ -70,10 +70,10 @@ class Tracer {
   // How UDP sockets' ends are seen (sock_lives): "cgroup/sock_release" (every
   // way a socket goes), "close/exit" (fallback), or empty when not asked.
   const std::string& udp_end_hook() const { return udp_end_hook_; }
-  // Records `pid` as owner of the socket with `cookie` (sockets older than
-  // socktrace); returns false when the map is full.
   // Adds a process to the traced set (the filter must be on: pids given).
   void add_pid(int pid);
+  // Records `pid` as owner of the socket with `cookie` (sockets older than
+  // socktrace); returns false when the map is full.
   bool seed_owner(uint64_t cookie, int pid, const std::string& comm);
   // Records `pid` as owner of the listener on (netns, port), whose children
   // inherit it until accept().

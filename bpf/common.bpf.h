@@ -146,7 +146,7 @@ static __always_inline bool netns_admitted(__u32 netns)
 	return !filter_netns || bpf_map_lookup_elem(&netns_set, &netns);
 }
 
-/* `comm` is zero-padded after its NUL, as bpf_get_current_comm() and the
+/* `comm` is zero-padded after its NUL, as current_comm() and the
  * owner records leave it: two 8-byte compares. */
 static __always_inline bool comm_admitted(const char *comm)
 {
@@ -199,6 +199,26 @@ static __always_inline __u32 current_netns(void)
 	return task->nsproxy ? task->nsproxy->net_ns->ns.inum : 0;
 }
 
+/*
+ * The calling task's name, zero-padded after its NUL as the kernel keeps it
+ * in task->comm. Before 6.4 bpf_get_current_comm() copies only up to the
+ * NUL and leaves the rest of the buffer as it was, and both the --comm
+ * compare and the owner records read all 16 bytes.
+ */
+static __always_inline void current_comm(char comm[ST_COMM_LEN])
+{
+	bool ended = false;
+
+	bpf_get_current_comm(comm, ST_COMM_LEN);
+#pragma unroll
+	for (int i = 0; i < ST_COMM_LEN; i++) {
+		if (ended)
+			comm[i] = 0;
+		else if (!comm[i])
+			ended = true;
+	}
+}
+
 static __always_inline void owner_from_current(struct st_owner *o)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -208,7 +228,7 @@ static __always_inline void owner_from_current(struct st_owner *o)
 	o->pid = id >> 32;
 	o->tid = (__u32)id;
 	o->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	current_comm(o->comm);
 }
 
 static __always_inline void fill_header(struct st_header *h, __u16 kind,

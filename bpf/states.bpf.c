@@ -60,6 +60,25 @@ struct {
 	__type(value, __u8);
 } resets SEC(".maps");
 
+/* key: address of a child socket; value: its LISTEN -> SYN_RECV, held.
+ * Before ~6.15 inet_csk_clone_lock() sets the child's state before it
+ * copies the request socket's addresses, ports and cookie: at that hit the
+ * child still carries its listener's cookie and 0.0.0.0:0 as its peer. Its
+ * next transition (-> ESTABLISHED, or -> CLOSE when the handshake fails;
+ * both in the same softirq) has them, and emits the held event first, with
+ * the child's own cookie and endpoints. Inserted at such a LISTEN ->
+ * SYN_RECV, deleted at the child's next transition. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct st_state_event);
+} unborn SEC(".maps");
+
+/* Entries put in `unborn` and not yet taken out. While it is 0 (always on
+ * kernels that copy before the transition), nothing is looked up there. */
+__u64 unborn_live = 0;
+
 /* Entries put in `resets` and not yet deleted (an upper bound: the LRU can
  * drop one without telling). While it is 0, a -> CLOSE looks nothing up
  * there: most connections never see a RST. */
@@ -251,10 +270,103 @@ static __always_inline bool sock_admitted(const struct sock *sk, __u32 netns,
 	return true;
 }
 
+static __always_inline void fill_state_event(struct st_state_event *e, const struct sock *sk,
+					     const struct tcp_sock *tp, __u64 cookie,
+					     __u32 netns, int oldstate, int newstate,
+					     const struct st_owner *r)
+{
+	struct st_owner unknown = {};
+
+	fill_header(&e->hdr, ST_EV_STATE, sizeof(*e), r ? r : &unknown);
+	e->skaddr = (__u64)sk;
+	e->cookie = cookie;
+	e->sock_cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
+	e->ino = sk_inode(sk);
+	fill_endpoints(e, sk, tp);
+	fill_queues(e, sk, tp, oldstate, newstate);
+	e->netns = netns;
+	e->cpu_pid = bpf_get_current_pid_tgid() >> 32;
+	e->protocol = IPPROTO_TCP;
+	e->old_state = oldstate;
+	e->new_state = newstate;
+	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+}
+
+/* A child's LISTEN -> SYN_RECV before the child has its own identity (see
+ * `unborn`): held, with the listener's owner, until its next transition. */
+static __always_inline bool hold_unborn(const struct sock *sk, const struct tcp_sock *tp,
+					__u32 netns, __u16 lport)
+{
+	struct st_listen_key lk = {};
+	struct st_listen_rec *l;
+	struct st_state_event e;
+	__u64 key = (__u64)sk;
+
+	if (sk->__sk_common.skc_dport)
+		return false;
+	lk.netns = netns;
+	lk.port = lport;
+	l = bpf_map_lookup_elem(&listeners, &lk);
+	if (l) {
+		struct st_owner o = l->owner;
+
+		o.flags |= ST_HF_OWNER_INHERITED;
+		fill_state_event(&e, sk, tp, 0, netns, TCP_LISTEN, TCP_SYN_RECV, &o);
+	} else {
+		fill_state_event(&e, sk, tp, 0, netns, TCP_LISTEN, TCP_SYN_RECV, NULL);
+	}
+	if (bpf_map_update_elem(&unborn, &key, &e, BPF_ANY)) {
+		count_loss(ST_LOSS_CHILD_MAP);
+		return true;
+	}
+	__sync_fetch_and_add(&unborn_live, 1);
+	return true;
+}
+
+/* The child's next transition: the held LISTEN -> SYN_RECV goes out first,
+ * with the cookie and endpoints the child has now, and the child is owned
+ * by its listener's owner until accept(). */
+static __always_inline void release_unborn(const struct sock *sk, const struct tcp_sock *tp,
+					   __u64 cookie, __u32 netns)
+{
+	__u64 key = (__u64)sk;
+	struct st_state_event *held, *e;
+	const struct st_owner *r = NULL;
+	struct st_owner o;
+
+	held = bpf_map_lookup_elem(&unborn, &key);
+	if (!held)
+		return;
+	if (held->hdr.flags & ST_HF_OWNER_KNOWN) {
+		o.flags = held->hdr.flags & (ST_HF_OWNER_KNOWN | ST_HF_OWNER_INHERITED);
+		o.__pad = 0;
+		o.pid = held->hdr.pid;
+		o.tid = held->hdr.tid;
+		o.cgroup_id = held->hdr.cgroup_id;
+		__builtin_memcpy(o.comm, held->hdr.comm, ST_COMM_LEN);
+		if (!bpf_map_lookup_elem(&owners, &cookie))
+			remember_owner(cookie, &o);
+		r = &o;
+	}
+	if (sock_admitted(sk, netns, r)) {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (e) {
+			__builtin_memcpy(e, held, sizeof(*e));
+			e->cookie = cookie;
+			fill_endpoints(e, sk, tp);
+			submit_event(e);
+		} else {
+			count_loss(ST_LOSS_RINGBUF);
+		}
+	}
+	if (!bpf_map_delete_elem(&unborn, &key))
+		__sync_fetch_and_sub(&unborn_live, 1);
+}
+
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 					    int newstate)
 {
-	struct st_owner scratch = {}, unknown = {};
+	struct st_owner scratch = {};
 	const struct st_owner *r;
 	struct st_state_event *e;
 	__u64 cookie;
@@ -266,15 +378,19 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 
 	if (!tp)
 		return 0;
+	/* Not skc_num: at -> CLOSE the socket is already unhashed and its
+	 * skc_num cleared; inet_sport stays. */
+	lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	netns = sk_netns(sk);
+	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV && hold_unborn(sk, tp, netns, lport))
+		return 0;
 	/* The cookie is generated once per socket, at its first use: after that
 	 * a load, not a helper call. */
 	cookie = sk->__sk_common.skc_cookie.counter;
 	if (!cookie)
 		cookie = bpf_get_socket_cookie((void *)sk);
-	/* Not skc_num: at -> CLOSE the socket is already unhashed and its
-	 * skc_num cleared; inet_sport stays. */
-	lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
-	netns = sk_netns(sk);
+	if (unborn_live && oldstate == TCP_SYN_RECV)
+		release_unborn(sk, tp, cookie, netns);
 	r = owner_of(cookie, netns, lport, oldstate, newstate, &scratch);
 	r = owner_at_close(cookie, oldstate, newstate, r, &scratch);
 	track_listener(cookie, netns, lport, oldstate, newstate, r);
@@ -289,19 +405,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 		count_loss(ST_LOSS_RINGBUF);
 		goto out;
 	}
-	fill_header(&e->hdr, ST_EV_STATE, sizeof(*e), r ? r : &unknown);
-	e->skaddr = (__u64)sk;
-	e->cookie = cookie;
-	e->sock_cgroup_id = sk->sk_cgrp_data.cgroup->kn->id;
-	e->ino = sk_inode(sk);
-	fill_endpoints(e, sk, tp);
-	fill_queues(e, sk, tp, oldstate, newstate);
-	e->netns = netns;
-	e->cpu_pid = bpf_get_current_pid_tgid() >> 32;
-	e->protocol = IPPROTO_TCP;
-	e->old_state = oldstate;
-	e->new_state = newstate;
-	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+	fill_state_event(e, sk, tp, cookie, netns, oldstate, newstate, r);
 	if (reset)
 		e->hdr.flags |= ST_HF_RESET;
 	submit_event(e);
@@ -485,15 +589,50 @@ int BPF_PROG(on_tcp_receive_reset, struct sock *sk)
 	return handle_reset(sk);
 }
 
+/* Tells userspace who accepted a child whose transitions so far went out
+ * with its listener's owner (pre-fork servers: the parent listens, workers
+ * accept), so that it can give them to the acceptor. Sent when those
+ * transitions were admitted, whoever accepts: under -p a worker outside
+ * the filter took the child, and userspace drops them. */
+static __always_inline void emit_accept(const struct sock *sk, __u64 cookie,
+					const struct st_owner *prev,
+					const struct st_owner *acceptor)
+{
+	__u32 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	struct st_sock_event *e;
+
+	if (!netns_admitted(netns) || (filter_pids && !pid_admitted(prev->pid)) ||
+	    (filter_comm && !comm_admitted(prev->comm)) ||
+	    (filter_cgroups && !cgroup_in_set(BPF_CORE_READ(sk, sk_cgrp_data.cgroup))))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(ST_LOSS_RINGBUF);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, ST_EV_SOCK, sizeof(*e), acceptor);
+	e->skaddr = (__u64)sk;
+	e->cookie = cookie;
+	e->netns = netns;
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->type = 1; /* SOCK_STREAM */
+	e->protocol = IPPROTO_TCP;
+	e->op = ST_SOCK_ACCEPT;
+	submit_event(e);
+}
+
 /* accept() hands a child socket from the listener's owner to the caller.
  * accept() returns a socket: no need to ask. */
 static __always_inline int handle_accept_exit(long ret)
 {
 	struct st_socket_head h;
-	struct st_owner rec = {};
+	struct st_owner rec = {}, prev = {};
+	const struct st_owner *cur;
 	struct file *file;
 	struct sock *sk;
 	__u64 cookie;
+	bool inherited;
 
 	if (ret < 0)
 		return 0;
@@ -504,8 +643,14 @@ static __always_inline int handle_accept_exit(long ret)
 	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	if (!cookie)
 		return 0;
+	cur = bpf_map_lookup_elem(&owners, &cookie);
+	inherited = cur && (cur->flags & ST_HF_OWNER_INHERITED);
+	if (inherited)
+		prev = *cur;
 	owner_from_current(&rec);
 	remember_owner(cookie, &rec);
+	if (inherited)
+		emit_accept(sk, cookie, &prev, &rec);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
  * real size.
  */
 #include "common.bpf.h"
+#include "fd.bpf.h"
 
 #define NR_SOCKET 41
 #define NR_CONNECT 42
@@ -106,9 +107,16 @@ struct {
 	__type(value, struct st_fdinfo);
 } fdinfo_scratch SEC(".maps");
 
+/* The mask after barrier_var() is not redundant: clang may spill `nr`
+ * before the bounds check and reload it for the index, and verifiers before
+ * ~6.9 do not carry the bound to the spilled copy (6.1: "math between
+ * map_value pointer and register with unbounded min value"). */
 static __always_inline bool traced(__u64 nr)
 {
-	return nr < ST_NR_MAX && traced_nr[nr & (ST_NR_MAX - 1)];
+	if (nr >= ST_NR_MAX)
+		return false;
+	barrier_var(nr);
+	return traced_nr[nr & (ST_NR_MAX - 1)];
 }
 
 /* The filters on the calling task, cheapest first. */
@@ -121,7 +129,7 @@ static __always_inline bool admitted_current(void)
 	if (filter_comm) {
 		char comm[ST_COMM_LEN];
 
-		bpf_get_current_comm(comm, sizeof(comm));
+		current_comm(comm);
 		if (!comm_admitted(comm))
 			return false;
 	}
@@ -525,6 +533,40 @@ static __always_inline __u32 put_outlen(struct builder *b, const void *uptr)
 	return fault ? 0 : v;
 }
 
+/*
+ * sendto/recvfrom on a netlink socket: strace decodes the buffer as netlink
+ * messages and reads as much of it as they need, so the data is captured up
+ * to ST_MAX_STRING whatever the string limit, and the socket's protocol and
+ * port id go along (ST_BLOB_NETLINK). Returns the bytes of data to capture.
+ * Stream sockets are never netlink: one read fewer for TCP.
+ */
+static __always_inline __u64 put_netlink(struct builder *b, long fd, __u64 len)
+{
+	struct st_socket_head head;
+	struct netlink_sock *nlk;
+	struct st_netlink *nl;
+	struct st_blob *h;
+	struct file *file;
+	struct sock *sk;
+
+	file = fd_file(fd);
+	if (!file_is_socket(file) || !file_socket_head(file, &head) || head.type == 1 /* SOCK_STREAM */)
+		return min64(len, string_limit);
+	sk = head.sk;
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) != AF_NETLINK)
+		return min64(len, string_limit);
+	h = blob_start(b, ST_BLOB_NETLINK, 0, 0);
+	if (h) {
+		nl = (void *)(h + 1);
+		nlk = container_of(sk, struct netlink_sock, sk);
+		nl->portid = BPF_CORE_READ(nlk, portid);
+		nl->protocol = BPF_CORE_READ(sk, sk_protocol);
+		nl->__pad = 0;
+		blob_finish(b, h, sizeof(*nl));
+	}
+	return min64(len, ST_MAX_STRING);
+}
+
 static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs *regs, long ret,
 				    const struct st_enter *en)
 {
@@ -557,16 +599,20 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 		}
 		break;
 	}
-	case NR_SENDTO:
-		if (string_limit)
-			put_user(b, ST_BLOB_DATA, 0, 0, a1, min64(a2, string_limit));
+	case NR_SENDTO: {
+		__u64 n = put_netlink(b, regs->di, a2);
+
+		if (n)
+			put_user(b, ST_BLOB_DATA, 0, 0, a1, n);
 		put_addr(b, 0, (void *)regs->r8, (__u32)regs->r9);
 		break;
+	}
 	case NR_RECVFROM: {
 		__u32 out = 0;
+		__u64 n = ret > 0 ? put_netlink(b, regs->di, min64(ret, a2)) : 0;
 
-		if (ret > 0 && string_limit)
-			put_user(b, ST_BLOB_DATA, 0, 0, a1, min64(ret, string_limit));
+		if (n)
+			put_user(b, ST_BLOB_DATA, 0, 0, a1, n);
 		if (regs->r9) {
 			put_inlens(b, en);
 			out = put_outlen(b, (void *)regs->r9);
@@ -738,7 +784,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e->hdr.tid = (__u32)id;
 	if (full_header) {
 		e->hdr.cgroup_id = bpf_get_current_cgroup_id();
-		bpf_get_current_comm(e->hdr.comm, sizeof(e->hdr.comm));
+		current_comm(e->hdr.comm);
 	} else {
 		/* The strace format shows neither. */
 		e->hdr.cgroup_id = 0;

@@ -7,6 +7,7 @@
 #include "app/run_states.h"
 #include "app/run_top.h"
 #include "app/run_syscalls.h"
+#include "core/check.h"
 #include "core/cli.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -21,7 +22,8 @@ int main(int argc, char** argv) {
   }
   const Options& o = *parsed.options;
   setup_logging(o.verbosity);
-  int usage_exit = o.mode == Mode::kCheck ? 3 : kExitUsage;
+  // check speaks the monitoring-plugin convention: UNKNOWN for every failure.
+  int usage_exit = o.mode == Mode::kCheck ? kCheckUnknown : kExitUsage;
   try {
     switch (o.mode) {
       case Mode::kStates:
@@ -36,6 +38,6 @@ int main(int argc, char** argv) {
     return usage_exit;
   } catch (const std::exception& e) {
     fmt::print(stderr, "socktrace: {}\n", e.what());
-    return o.mode == Mode::kCheck ? 3 : kExitRuntime;
+    return o.mode == Mode::kCheck ? kCheckUnknown : kExitRuntime;
   }
 }

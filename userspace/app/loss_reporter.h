@@ -15,6 +15,7 @@ class LossReporter {
     if (now.recursion > last_.recursion) sink(now.recursion - last_.recursion, "recursion");
     if (now.owner_map > last_.owner_map) sink(now.owner_map - last_.owner_map, "owner_map");
     if (now.pid_map > last_.pid_map) sink(now.pid_map - last_.pid_map, "pid_map");
+    if (now.child_map > last_.child_map) sink(now.child_map - last_.child_map, "child_map");
     last_ = now;
   }
 

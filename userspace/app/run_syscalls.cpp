@@ -13,12 +13,14 @@
 #include "core/cgroups.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/fd_annotation.h"
 #include "core/output.h"
 #include "core/syscall_view.h"
 #include "core/syscalls.h"
 #include "kernel/filters.h"
 #include "kernel/proc.h"
 #include "kernel/ring_reader.h"
+#include "kernel/sock_diag.h"
 #include "kernel/tracer.h"
 
 namespace socktrace {
@@ -74,6 +76,7 @@ int run_syscalls(const Options& o) {
   view_options.strace.durations = o.output.durations;
   view_options.strace.timestamps = o.output.timestamps;
   view_options.strace.annotate_fds = o.output.decode_fds;
+  if (o.output.decode_fds) set_diag_lists_bound_tcp(diag_lists_bound_tcp());
   view_options.json = o.output.json;
   view_options.summary = o.output.summary;
   view_options.strace.pid_prefix = o.filters.follow_forks || o.filters.pids.size() > 1 || !by_pid ||

@@ -52,6 +52,8 @@ double value_of(const Threshold& t, const CheckSample& s) {
       return s.seconds > 0 ? static_cast<double>(s.entries[t.state]) / s.seconds : 0.0;
     case Threshold::Kind::kNewRate:
       return s.seconds > 0 ? static_cast<double>(s.new_connections) / s.seconds : 0.0;
+    case Threshold::Kind::kAge:
+      return s.oldest[t.state].any ? std::floor(static_cast<double>(s.oldest[t.state].age_ns) / 1e9) : 0.0;
   }
   return 0;
 }
@@ -73,10 +75,31 @@ const Threshold* find(const std::vector<Threshold>& v, const std::string& label)
 std::optional<Threshold> parse_threshold(std::string_view text, std::string* error) {
   auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    *error = fmt::format("bad threshold '{}': give STATE=N, STATE=N/s or new=N/s, e.g. CLOSE_WAIT=100", text);
+    *error = fmt::format("bad threshold '{}': give STATE=N, STATE=N/s, STATE:age=SEC or new=N/s, e.g. CLOSE_WAIT=100", text);
     return std::nullopt;
   }
   std::string_view key = text.substr(0, eq), value = text.substr(eq + 1);
+  // STATE:age=SEC
+  if (key.size() > 4 && upper_is(key.substr(key.size() - 4), ":AGE")) {
+    std::string_view name = key.substr(0, key.size() - 4);
+    auto state = tcp_state_from_name(name);
+    auto limit = parse_number(value);
+    if (!state || *state > kTcpClosing) {
+      *error = fmt::format("bad threshold '{}': unknown state '{}' (e.g. CLOSE_WAIT:age=300)", text, name);
+      return std::nullopt;
+    }
+    if (!limit) {
+      *error = fmt::format("bad threshold '{}': '{}' is not a number of seconds (e.g. CLOSE_WAIT:age=300)", text,
+                           value);
+      return std::nullopt;
+    }
+    Threshold t;
+    t.kind = Threshold::Kind::kAge;
+    t.state = *state;
+    t.limit = *limit;
+    t.label = std::string(tcp_state_name(*state)) + "_age_s";
+    return t;
+  }
   bool rate = value.size() > 2 && value.substr(value.size() - 2) == "/s";
   if (rate) value.remove_suffix(2);
   auto limit = parse_number(value);
@@ -184,10 +207,20 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
     std::string shown = t.kind == Threshold::Kind::kRate || t.kind == Threshold::Kind::kNewRate
                             ? t.label.substr(0, t.label.size() - 6) + "=" + num(v) + "/s"
                             : t.label + "=" + num(v);
+    // Who: the top process of a count, the owner of the oldest socket.
+    std::string who;
+    if (t.kind == Threshold::Kind::kCount && s.top_owner[t.state].count)
+      who = fmt::format(" (top process {} with {})", s.top_owner[t.state].key, s.top_owner[t.state].count);
+    if (t.kind == Threshold::Kind::kAge) {
+      const Oldest& o = s.oldest[t.state];
+      shown = fmt::format("{} oldest {}{}s", tcp_state_name(t.state), o.bound ? ">=" : "", num(v));
+      if (o.any)
+        who = o.pid ? fmt::format(" (owner {}/{})", o.comm.view(), o.pid) : std::string(" (owner unknown)");
+    }
     if (c && v > c->limit)
-      crit_msgs.push_back(fmt::format("{} > {}", shown, num(c->limit)));
+      crit_msgs.push_back(fmt::format("{} > {}{}", shown, num(c->limit), who));
     else if (w && v > w->limit)
-      warn_msgs.push_back(fmt::format("{} > {}", shown, num(w->limit)));
+      warn_msgs.push_back(fmt::format("{} > {}{}", shown, num(w->limit), who));
   }
 
   fmt::memory_buffer perf;
@@ -224,6 +257,12 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
         seen.erase(std::find(seen.begin(), seen.end(), t.label));
       }
   }
+
+  for (const Threshold& t : all)
+    if (t.kind == Threshold::Kind::kAge && std::find(seen.begin(), seen.end(), t.label) != seen.end()) {
+      perf_item(t.label, value_of(t, s));
+      seen.erase(std::find(seen.begin(), seen.end(), t.label));
+    }
 
   std::string status;
   std::string summary;

@@ -2,6 +2,7 @@
 // with perfdata, and the monitoring-plugin exit code (Nagios/Icinga/Zabbix).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,9 +22,11 @@ inline constexpr int kCheckUnknown = 3;
 // accepted: CLOSE-WAIT). STATE=N/s: when more than N sockets per second
 // entered STATE over the sample window; new=N/s: connections started per
 // second. total=N: all TCP sockets. udp:STATE=N for UDP (ESTABLISHED, CLOSE).
+// STATE:age=SEC: when the socket longest in STATE has been in it more than
+// SEC seconds.
 struct Threshold {
-  std::string label;  // perfdata label: "CLOSE_WAIT", "new_per_s", "udp_ESTABLISHED"
-  enum class Kind { kCount, kUdpCount, kTotal, kRate, kNewRate } kind = Kind::kCount;
+  std::string label;  // perfdata label: "CLOSE_WAIT", "new_per_s", "udp_ESTABLISHED", "CLOSE_WAIT_age_s"
+  enum class Kind { kCount, kUdpCount, kTotal, kRate, kNewRate, kAge } kind = Kind::kCount;
   uint8_t state = 0;
   double limit = 0;
 };
@@ -49,6 +52,10 @@ struct CheckSample {
   StateCounts entries{};       // transitions into each state during it
   uint64_t new_connections = 0;
   uint64_t lost = 0;           // events lost during it (rates are then lower bounds)
+  // Per TCP state, the process with the most sockets in it ("leaky/1234")
+  // and that count; named when the state's threshold trips.
+  std::array<TopEntry, kStateSlots> top_owner{};
+  OldestByState oldest{};      // per TCP state, its oldest socket
   // --perfdata-family: perfdata per family (tcp_STATE, tcp6_STATE, udp_STATE,
   // udp6_STATE) instead of per state; thresholds still apply to the sums.
   std::optional<FamilyCounts> families;

@@ -1,4 +1,4 @@
-// The command line of the CLI contract (DESIGN.md), parsed into plain values.
+// The command line of the CLI contract (docs/design.md), parsed into plain values.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,9 @@ namespace socktrace {
 namespace {
 
 constexpr uint16_t kTcp = 6, kUdp = 17, kUdpLite = 136;
+constexpr uint8_t kTcpClose = 7;
+
+bool diag_lists_bound_tcp = true;
 
 const char* netlink_name(uint16_t protocol) {
   switch (protocol) {
@@ -73,7 +76,8 @@ void append_inet(std::string& out, const FdInfo& f) {
     return;
   }
   fmt::format_to(std::back_inserter(out), "{}:[", proto);
-  if (!f.hashed) {
+  bool listed = f.hashed && (diag_lists_bound_tcp || f.protocol != kTcp || f.state != kTcpClose);
+  if (!listed) {
     fmt::format_to(std::back_inserter(out), "{}]", f.ino);
     return;
   }
@@ -107,6 +111,8 @@ void append_netlink(std::string& out, const FdInfo& f) {
 }
 
 }  // namespace
+
+void set_diag_lists_bound_tcp(bool listed) { diag_lists_bound_tcp = listed; }
 
 void append_annotated_fd(std::string& out, int64_t fd, const FdInfo* info) {
   fmt::format_to(std::back_inserter(out), "{}", fd);

@@ -11,6 +11,11 @@
 
 namespace socktrace {
 
+// Whether sock_diag lists bound, unconnected, non-listening TCP sockets (Linux
+// 6.5+, the default); before, strace -yy shows such a socket by its inode,
+// and so does this. Set once at start from kernel/sock_diag's probe.
+void set_diag_lists_bound_tcp(bool listed);
+
 // Appends `fd`, annotated when `info` describes a socket.
 void append_annotated_fd(std::string& out, int64_t fd, const FdInfo* info);
 

@@ -47,6 +47,7 @@ struct Connection {
   bool vanished = false;      // its end was not seen; sock_diag no longer lists it
   bool reset = false;         // it sent or received a RST
   bool timewait = false;      // it went through TIME_WAIT (derived)
+  bool before_start = false;  // it existed before socktrace started (sock_diag listed it)
   bool complete() const { return start_seen && gaps == 0 && !open && !vanished; }
   uint64_t duration_ns() const { return end_ns - start_ns; }
 };
@@ -56,6 +57,11 @@ class TimelineBuilder {
   // A transition (kernel or derived). Returns the connection it ended, if
   // any. Listening sockets have no timeline.
   std::optional<Connection> on_transition(const StateEvent& e, bool derived);
+  // A connection that existed before socktrace started, in `state` at
+  // monotonic time ts_ns (from a sock_diag dump): `tmpl` carries its cookie,
+  // endpoints, netns and owner. Its timeline starts there, marked
+  // before_start; it is flushed at exit when nothing ends it.
+  void existing(const StateEvent& tmpl, uint8_t state, uint64_t ts_ns);
   // Every connection still open, marked open, timed up to now_ns; forgets them.
   std::vector<Connection> flush(uint64_t now_ns);
   // Ends, flagged vanished, the open connections for which `alive` says no
@@ -80,6 +86,9 @@ class TimelineBuilder {
     bool listener = false;
     bool reset = false;
     bool timewait = false;
+    bool before_start = false;
+    uint8_t existing_state = 0;  // before_start: its state when listed
+    uint64_t existing_ns = 0;    // and when
     uint64_t tx = 0, rx = 0;
   };
   Connection assemble(uint64_t cookie, Open& o, uint64_t end_ns, bool finished) const;

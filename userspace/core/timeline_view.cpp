@@ -67,7 +67,10 @@ void TimelineView::text_line(const Connection& c) {
   if (c.open) fmt::format_to(out, " [open]");
   if (c.vanished) fmt::format_to(out, " [end not seen]");
   if (c.reset) fmt::format_to(out, " [RST]");
-  if (!c.start_seen) fmt::format_to(out, " [start not seen]");
+  if (c.before_start)
+    fmt::format_to(out, " [before start]");
+  else if (!c.start_seen)
+    fmt::format_to(out, " [start not seen]");
   if (c.gaps) fmt::format_to(out, " [{} gap{}]", c.gaps, c.gaps > 1 ? "s" : "");
   fmt::format_to(out, "\n");
 }
@@ -112,6 +115,7 @@ void TimelineView::json_line(const Connection& c) {
       .field("vanished", c.vanished)
       .field("reset", c.reset)
       .field("timewait", c.timewait)
+      .field("before_start", c.before_start)
       .field("sock_cgroup_id", c.sock_cgroup_id);
   add_container_fields(o, containers_, c.sock_cgroup_id);
   o.end_line();

@@ -25,6 +25,10 @@ class TimelineView {
   void header();
   // A transition, kernel or derived: prints the connection it ends.
   void on_state(const StateEvent& e, bool derived);
+  // A connection older than socktrace (see TimelineBuilder::existing).
+  void existing(const StateEvent& tmpl, uint8_t state, uint64_t monotonic_ns) {
+    builder_.existing(tmpl, state, monotonic_ns);
+  }
   // Prints every connection still open (at exit), marked open.
   void flush(uint64_t monotonic_ns);
   // Prints, flagged, the open connections `alive` says are gone.

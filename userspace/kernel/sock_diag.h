@@ -25,6 +25,11 @@ struct DiagSocket {
   uint64_t cookie = 0;
   uint8_t timer = 0;        // idiag_timer: 3 for a timewait socket
   uint32_t expires_ms = 0;  // time left on that timer
+  // tcp_info's tcpi_last_ack_recv (ms since the last ACK came), asked for in
+  // dumps that include CLOSE_WAIT; -1: not known. A CLOSE_WAIT socket
+  // entered it when the peer's FIN came, which carried an ACK: it has been
+  // in CLOSE_WAIT at least this long.
+  int64_t last_ack_recv_ms = -1;
   // An inet_timewait_sock (TIME-WAIT, or a FIN-WAIT-2 orphan): timer 3, no inode.
   bool timewait() const { return timer == kTimewaitTimer && inode == 0; }
   static constexpr uint8_t kTimewaitTimer = 3;  // idiag_timer of an inet_timewait_sock
@@ -63,6 +68,11 @@ class DiagProber {
 
 // What sock_diag says about the socket of `e`, for the TIME_WAIT tracker.
 TwLookup timewait_lookup(DiagProber& prober, const StateEvent& e);
+
+// Does sock_diag list a bound, unconnected, non-listening TCP socket (Linux
+// 6.5+)? Probed once with a socket bound to 127.0.0.1 (false when the probe
+// cannot run). strace -yy shows such a socket by address only where it does.
+bool diag_lists_bound_tcp();
 
 // Inode of this process's network namespace (what BPF reads as ns.inum).
 uint32_t current_netns();

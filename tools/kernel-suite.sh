@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# tools/kernel-suite.sh [BUILD_DIR]
+#
+# What CI runs inside each kernel VM (tools/vmtest.sh 6.1 6.12 -- tools/kernel-suite.sh
+# build-test): smoke runs of every mode of the built binary, each checked,
+# then the whole integration suite. Exits non-zero when anything failed.
+# Runs on the host too (as root), against the host's kernel.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build-test}
+bin=$build/socktrace
+[[ -x $bin && -x $build/tests/socktrace_integration_tests ]] ||
+  { echo "tools/kernel-suite.sh: build $build first (tools/build.sh -DSOCKTRACE_TESTS=ON)" >&2; exit 2; }
+
+failed=0
+check() {  # check NAME COMMAND...: the command must succeed
+  local name=$1
+  shift
+  if "$@"; then echo "kernel-suite: ok      $name"; else echo "kernel-suite: FAILED  $name"; failed=1; fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "kernel-suite: kernel $(uname -r)"
+
+# A closed port: bash's connect is refused, as strace would print it.
+port=$((20000 + RANDOM % 20000))
+syscall_trace() {
+  "$bin" -o "$tmp/trace" -- bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>"$tmp/trace.err"
+  grep -q "^connect(3, {sa_family=AF_INET, sin_port=htons($port), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 ECONNREFUSED (Connection refused)$" "$tmp/trace" ||
+    { cat "$tmp/trace" "$tmp/trace.err"; return 1; }
+}
+check "socktrace -- CMD: a refused connect as strace prints it" syscall_trace
+
+# states: the refused connect's SYN_SENT -> CLOSE, owned by the connecting bash.
+states() {
+  "$bin" states --json -o "$tmp/states" 2>"$tmp/states.err" &
+  local st=$! i
+  for i in $(seq 100); do grep -q "tracing" "$tmp/states.err" && break; sleep 0.2; done
+  bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+  for i in $(seq 100); do grep -q "\"dport\":$port" "$tmp/states" 2>/dev/null && break; sleep 0.2; done
+  kill -INT "$st"
+  wait "$st"
+  grep "\"dport\":$port" "$tmp/states" | grep -q '"old":"SYN_SENT","new":"CLOSE"' &&
+    grep "\"dport\":$port" "$tmp/states" | grep -q '"comm":"bash"' ||
+    { cat "$tmp/states" "$tmp/states.err"; return 1; }
+}
+check "states --json: SYN_SENT -> CLOSE of the refused connect, owned by bash" states
+
+top_once() {
+  "$bin" top --once --json >"$tmp/top" 2>"$tmp/top.err" && grep -q '"event":"hist"' "$tmp/top" ||
+    { cat "$tmp/top" "$tmp/top.err"; return 1; }
+}
+check "top --once --json: one hist object" top_once
+
+check_ok() {
+  "$bin" check --warning CLOSE_WAIT=100000 >"$tmp/check" 2>&1 && grep -q "^SOCKTRACE OK - " "$tmp/check" ||
+    { cat "$tmp/check"; return 1; }
+}
+check "check: OK status line, exit 0" check_ok
+
+check "integration suite" env CI="${CI:-}" "$build/tests/socktrace_integration_tests"
+exit "$failed"

@@ -100,17 +100,29 @@ static __always_inline struct sock *fd_sock(long fd, __u16 *type)
 	return file_sock(fd_file(fd), type);
 }
 
-/* Before 6.13 a file's references were an atomic_long_t f_count. */
+/* Before 6.13 a file's references were an atomic_long_t f_count; since,
+ * a file_ref_t f_ref. Both spelled out here, so that the program builds
+ * against any kernel's vmlinux.h. */
 struct file___old {
 	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+struct file_ref___new {
+	atomic_long_t refcnt;
+} __attribute__((preserve_access_index));
+
+struct file___new {
+	struct file_ref___new f_ref;
 } __attribute__((preserve_access_index));
 
 /* References to `file`. Since 6.13 file_ref_t counts from 0 for one
  * reference (FILE_REF_ONEREF). */
 static __always_inline __s64 file_refs(struct file *file)
 {
-	if (bpf_core_field_exists(file->f_ref))
-		return BPF_CORE_READ(file, f_ref.refcnt.counter) + 1;
+	struct file___new *f = (void *)file;
+
+	if (bpf_core_field_exists(f->f_ref))
+		return BPF_CORE_READ(f, f_ref.refcnt.counter) + 1;
 	return BPF_CORE_READ((struct file___old *)file, f_count.counter);
 }
 

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <cstring>
 #include <iostream>
 #include <iterator>
@@ -387,6 +388,19 @@ void smalls() {
                                   std::tuple{SOL_SOCKET, SO_RCVBUF, 1}, std::tuple{SOL_SOCKET, SO_RCVBUF, 8}}) {
     socklen_t ol = static_cast<socklen_t>(len);
     ::getsockopt(tcp.get(), level, name, v, &ol);
+  }
+  // Timeouts strace shows as they are: tv_nsec unsigned.
+  {
+    int pair[2];
+    ok(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair), "socketpair for timeouts");
+    Fd p0(pair[0], "socketpair"), p1(pair[1], "socketpair");
+    mmsghdr mm{};
+    iovec iov{small, sizeof small};
+    mm.msg_hdr.msg_iov = &iov;
+    mm.msg_hdr.msg_iovlen = 1;
+    timespec negative{1, -5}, whole{-1, 1000000000};
+    ::recvmmsg(p0.get(), &mm, 1, MSG_DONTWAIT, &negative);
+    ::recvmmsg(p0.get(), &mm, 1, MSG_DONTWAIT, &whole);
   }
   unsigned char un[200];
   std::memset(un, 'q', sizeof un);

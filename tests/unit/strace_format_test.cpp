@@ -1039,3 +1039,18 @@ TEST(StraceFormat, AlgAddresses) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// recvmmsg's timeout: tv_nsec unsigned, as strace 6.1 printed it.
+TEST(StraceFormat, TimeoutNanosecondsUnsigned) {
+  int64_t t[2] = {1, -5};
+  EXPECT_EQ(line(EventBuilder(299, {3, 0x7ffdcead58f0, 1, MSG_DONTWAIT, kP}, -22)
+                     .blob(ST_BLOB_TIMEOUT, t, sizeof t)),
+            "recvmmsg(3, 0x7ffdcead58f0, 1, MSG_DONTWAIT, {tv_sec=1, tv_nsec=18446744073709551611}) = -1 EINVAL "
+            "(Invalid argument)\n");
+}
+
+}  // namespace
+}  // namespace socktrace

@@ -73,14 +73,21 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_process_exit, struct task_struct *task)
 {
 	__u32 tgid = task->tgid;
-	/* do_exit() decremented signal->live before this tracepoint. */
+	/* do_exit() decremented signal->live before this tracepoint. Every
+	 * thread that reaches it after the last decrement reads 0, so in an
+	 * exit_group() more than one can: group_dead means "the process is
+	 * ending", and a thread that decremented earlier may still come. */
 	__u8 group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	/* No other thread left to come: this one is the only one not yet
+	 * released. Otherwise userspace takes the pid out once /proc shows
+	 * every thread past its exit (the pid cannot be reused before). */
+	__u8 last = group_dead && BPF_CORE_READ(task, signal, nr_threads) == 1;
 
 	if (!filter_pids || !tgid_traced(tgid))
 		return 0;
 	if (report_procs)
 		emit(task, ST_PROC_EXIT, NULL, task->exit_code, group_dead);
-	if (group_dead) {
+	if (last) {
 		__u8 zero = 0;
 
 		bpf_map_update_elem(&pids, &tgid, &zero, BPF_ANY);

@@ -1,6 +1,7 @@
 #include "app/run_syscalls.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -42,23 +43,50 @@ std::vector<uint32_t> validate(const Options& o) {
 
 // The processes being traced (by tgid), kept current from fork and exit
 // events, with /proc as the backstop for an exit event that was lost.
+//
+// A process is ending once an exit event says group_dead; it is gone once
+// /proc shows every one of its threads past exit (zombies, or none left):
+// in an exit_group() the threads reach the exit tracepoint in any order,
+// and the exit lines of those still on their way must not be cut off.
+// `gone` is told of each process that is gone (to take its pid out of the
+// kernel's filter where the kernel could not tell it was the last thread).
 class Tracees {
  public:
+  explicit Tracees(std::function<void(uint32_t)> gone) : gone_(std::move(gone)) {}
   void add(uint32_t tgid) { live_.insert(tgid); }
   void on_proc(const ProcEvent& e, bool follow_forks) {
     if (e.what == ProcEvent::What::kFork) {
       if (follow_forks && e.child_pid != e.hdr.pid) live_.insert(e.child_pid);
-    } else if (e.group_dead) {
-      live_.erase(e.hdr.pid);
+    } else if (e.group_dead && live_.count(e.hdr.pid)) {
+      ending_.insert(e.hdr.pid);
     }
   }
+  // Processes ending: gone yet? Cheap: only those an exit event named.
+  void settle() {
+    std::erase_if(ending_, [&](uint32_t tgid) {
+      if (!threads_all_exited(static_cast<int>(tgid))) return false;
+      forget(tgid);
+      return true;
+    });
+  }
   void sweep() {
-    std::erase_if(live_, [](uint32_t tgid) { return !process_alive(static_cast<int>(tgid)); });
+    std::erase_if(live_, [&](uint32_t tgid) {
+      if (process_alive(static_cast<int>(tgid))) return false;
+      ending_.erase(tgid);
+      gone_(tgid);
+      return true;
+    });
   }
   bool empty() const { return live_.empty(); }
 
  private:
+  void forget(uint32_t tgid) {
+    live_.erase(tgid);
+    gone_(tgid);
+  }
+  std::function<void(uint32_t)> gone_;
   std::set<uint32_t> live_;
+  std::set<uint32_t> ending_;
 };
 
 }  // namespace
@@ -107,7 +135,7 @@ int run_syscalls(const Options& o) {
   filters.apply(config);
   Tracer tracer(config);
 
-  Tracees tracees;
+  Tracees tracees([&](uint32_t tgid) { tracer.remove_pid(static_cast<int>(tgid)); });
   for (int pid : o.filters.pids) tracees.add(static_cast<uint32_t>(pid));
   if (command) {
     tracer.add_pid(command->pid());
@@ -151,6 +179,7 @@ int run_syscalls(const Options& o) {
       next_check = now + 1'000'000'000;
     }
     out.flush();
+    if (by_pid) tracees.settle();
     if (command && command->poll_exit() && !command_gone_ns) command_gone_ns = now;
     if (by_pid && tracees.empty() && (!command || command->exited())) break;
     // Exit events arrive right after the reap; allow a moment for a lost one.

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 namespace socktrace {
@@ -26,6 +27,21 @@ bool process_alive(int pid) {
   if (close == std::string::npos || close + 2 >= stat.size()) return false;
   char state = stat[close + 2];
   return state != 'Z' && state != 'X';
+}
+
+bool threads_all_exited(int pid) {
+  std::error_code ec;
+  std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream f(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(f, stat)) continue;  // released meanwhile
+    auto close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 >= stat.size()) continue;
+    char state = stat[close + 2];
+    if (state != 'Z' && state != 'X') return false;
+  }
+  return true;  // a missing directory (ec) is a process gone
 }
 
 int thread_count(int pid) {

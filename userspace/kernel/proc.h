@@ -11,6 +11,9 @@ namespace socktrace {
 bool process_exists(int pid);
 // Exists and is not a zombie waiting for its parent to reap it.
 bool process_alive(int pid);
+// Has every thread of process `pid` gone through exit (each one a zombie,
+// or released)? True when /proc no longer knows the process.
+bool threads_all_exited(int pid);
 // Threads of the process (/proc/PID/task), 0 when it is gone.
 int thread_count(int pid);
 // Command name (/proc/PID/comm) or "".

@@ -319,6 +319,13 @@ void Tracer::add_pid(int pid) {
                        (errno == E2BIG ? " (pids above 4194304 do not exist on Linux)" : ""));
 }
 
+void Tracer::remove_pid(int pid) {
+  uint8_t zero = 0;
+  uint32_t key = static_cast<uint32_t>(pid);
+  // Only a pid filter has the array; a failure leaves a pid nobody holds.
+  bpf_map__update_elem(skel_->maps.pids, &key, sizeof(key), &zero, sizeof(zero), BPF_ANY);
+}
+
 int Tracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
 
 LossCounts Tracer::losses() const {

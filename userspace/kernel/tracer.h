@@ -72,6 +72,8 @@ class Tracer {
   const std::string& udp_end_hook() const { return udp_end_hook_; }
   // Adds a process to the traced set (the filter must be on: pids given).
   void add_pid(int pid);
+  // Takes a process out of the traced set (it is gone).
+  void remove_pid(int pid);
   // Records `pid` as owner of the socket with `cookie` (sockets older than
   // socktrace); returns false when the map is full.
   bool seed_owner(uint64_t cookie, int pid, const std::string& comm);

@@ -6,13 +6,15 @@
 
 #include "app/live_histogram.h"
 #include "core/check.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "kernel/proc.h"
 
 namespace socktrace {
 
-// Counts only, as run_check's path without rates: sock_diag and /proc, no
-// BPF (works without privileges). The filters are the ones `check` takes.
+// Counts (and ages) only, as run_check's path without rates: sock_diag and
+// /proc, no BPF (works without privileges). The filters are the ones
+// `check` takes.
 int run_check_by_family(const Options& o) {
   std::vector<Threshold> warning, critical;
   auto parse = [](const std::vector<std::string>& in, std::vector<Threshold>& out, const char* opt) {
@@ -39,15 +41,27 @@ int run_check_by_family(const Options& o) {
   filter.comm = o.filters.comm;
   for (int port : o.filters.ports) filter.ports.push_back(static_cast<uint16_t>(port));
 
+  // The same snapshot as run_check's counts path (owners from /proc, so the
+  // status line can name the top process and the oldest socket), counted
+  // once whole and once per family.
+  Histogram h(filter);
   InodeOwners owners;
-  if (filter.by_owner()) owners.rescan();
-  InodeOwners* with_owners = filter.by_owner() ? &owners : nullptr;
-  FamilyCounts f = count_by_family(diag_records(IPPROTO_TCP, kSsTcpStates, with_owners),
-                                   diag_records(IPPROTO_UDP, ~0u, with_owners), filter);
+  owners.rescan();
+  std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, kSsTcpStates, &owners);
+  std::vector<SockRecord> udp = diag_records(IPPROTO_UDP, ~0u, filter.by_owner() ? &owners : nullptr);
+  h.seed(tcp);
+  h.set_polled(IPPROTO_TCP, tcp);
+  h.set_polled(IPPROTO_UDP, udp);
   CheckSample s;
-  s.tcp = sum_families(f.tcp4, f.tcp6);
-  s.udp = sum_families(f.udp4, f.udp6);
-  s.families = f;
+  s.tcp = h.tcp();
+  s.udp = h.udp();
+  for (uint8_t st = 0; st < kStateSlots; ++st) {
+    if (!s.tcp[st]) continue;
+    TopTables t = h.top(st, 1);
+    if (!t.owners.empty()) s.top_owner[st] = t.owners.front();
+  }
+  s.oldest = h.oldest(monotonic_now_ns());
+  s.families = count_by_family(tcp, udp, filter);
   CheckResult r = evaluate_check(s, warning, critical);
   fmt::print("{}\n", r.line);
   return r.exit_code;

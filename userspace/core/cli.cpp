@@ -197,8 +197,8 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   auto* check = app.add_subcommand("check", "Monitoring-plugin check on state counts (exit 0/1/2/3)");
   add_filters(check, o.filters);
   check->add_option("--warning", o.warning,
-                    "WARNING when more than N sockets are in STATE (STATE=N/s: entered it per second; new=N/s; "
-                    "total=N; udp:STATE=N)")
+                    "WARNING when more than N sockets are in STATE (STATE=N/s: entered it per second; "
+                    "STATE:age=SEC: its oldest socket has been in it longer; new=N/s; total=N; udp:STATE=N)")
       ->allow_extra_args(false)
       ->type_name("STATE=N");
   check->add_option("--critical", o.critical, "CRITICAL when more than N (same forms as --warning)")

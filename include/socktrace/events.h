@@ -195,6 +195,20 @@ enum st_blob_role {
 	ST_BLOB_CONTROL = 11, /* msg_control bytes of message `msg` */
 	ST_BLOB_FDINFO = 12, /* struct st_fdinfo (-y): iov=0 the fd argument at entry,
 			      * iov=1 the returned fd, iov=2/3 socketpair's fds */
+	ST_BLOB_NETLINK = 13, /* struct st_netlink: sendto/recvfrom on a netlink socket */
+};
+
+/*
+ * ST_BLOB_NETLINK: the fd of a sendto/recvfrom is a netlink socket, whose
+ * buffer strace decodes as netlink messages, reading as much of it as the
+ * messages need: ST_BLOB_DATA then holds up to ST_MAX_STRING bytes whatever
+ * the string limit. strace names the message types of the socket's protocol
+ * only when sock_diag lists the socket, i.e. once it has a port id.
+ */
+struct st_netlink {
+	__u32 portid;   /* at exit; 0: not bound */
+	__u16 protocol; /* sk_protocol: NETLINK_ROUTE, NETLINK_SOCK_DIAG... */
+	__u16 __pad;
 };
 
 /* What a socket fd is, for strace -yy style annotations (`3<TCP:[...]>`). */
@@ -295,6 +309,7 @@ ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, ret) == 96, "st_sys
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_syscall_event.nr");
 ST_STATIC_ASSERT(sizeof(struct st_blob) == 8, "st_blob layout");
 ST_STATIC_ASSERT(sizeof(struct st_fdinfo) == 184, "st_fdinfo layout");
+ST_STATIC_ASSERT(sizeof(struct st_netlink) == 8, "st_netlink layout");
 ST_STATIC_ASSERT(sizeof(struct st_proc_event) == 72, "st_proc_event layout");
 ST_STATIC_ASSERT(sizeof(struct st_sock_event) == 360, "st_sock_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_sock_event, saddr) == 88, "st_sock_event.saddr");

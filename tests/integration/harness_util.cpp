@@ -142,7 +142,7 @@ void Socktrace::start_and_wait_ready(const std::vector<std::string>& args, int s
   close(err_pipe[1]);
   err_fd_ = err_pipe[0];
   fcntl(err_fd_, F_SETFL, O_NONBLOCK);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   // States modes say "Ctrl-C to stop"; the syscall trace says, as strace,
   // "Process N attached".
   while (err_.find("Ctrl-C to stop") == std::string::npos && err_.find(" attached\n") == std::string::npos) {

@@ -77,7 +77,7 @@ void seed_existing_sockets(Tracer& tracer, InodeOwners& owners, TimewaitTracker*
 
 // The first line of every log file: what wrote it and with which filters, so
 // that a file explains itself.
-std::string log_header(const Options& o) {
+std::string log_header(const Options& o, const std::vector<std::string>& degraded) {
   utsname u{};
   uname(&u);
   fmt::memory_buffer buf;
@@ -99,8 +99,16 @@ std::string log_header(const Options& o) {
       .field("max_size", o.max_size)
       .field("max_files", o.max_files)
       .field("syscalls", o.log_syscalls)
-      .raw_field("hist_interval", fmt::format("{}", o.hist_interval))
-      .end_line();
+      .raw_field("hist_interval", fmt::format("{}", o.hist_interval));
+  // What this kernel could not give (tools/vmtest.sh kernels have it all).
+  fmt::memory_buffer list;
+  list.push_back('[');
+  for (const std::string& d : degraded) {
+    if (list.size() > 1) list.push_back(',');
+    append_json_string(list, d);
+  }
+  list.push_back(']');
+  j.raw_field("degraded", std::string_view(list.data(), list.size())).end_line();
   return std::string(buf.data(), buf.size());
 }
 
@@ -116,7 +124,7 @@ OutputPolicy output_policy(const Options& o) {
   if (o.max_files > 0) p.max_files = o.max_files;
   p.append = true;
   p.keep_going = true;
-  p.file_header = log_header(o);
+  p.file_header = log_header(o, {});
   return p;
 }
 
@@ -298,6 +306,7 @@ int run_states(const Options& o) {
   }
   filters.apply(config);
   Tracer tracer(config);
+  if (log) out.set_file_header(log_header(o, tracer.degraded()));
   try {
     // A timewait socket has no owner: under a filter its end would show
     // an owner the filter never admitted.

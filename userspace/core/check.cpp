@@ -1,9 +1,13 @@
 #include "core/check.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <span>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -156,6 +160,36 @@ std::optional<Threshold> parse_threshold(std::string_view text, std::string* err
   return t;
 }
 
+FamilyCounts count_by_family(const std::vector<SockRecord>& tcp, const std::vector<SockRecord>& udp,
+                             const HistFilter& filter) {
+  // One Histogram per family, fed as `check` feeds its one: the same
+  // counting rules (request sockets, timewait substates), so the two
+  // families add up to the unsplit counts.
+  auto split = [](const std::vector<SockRecord>& all, uint16_t family) {
+    std::vector<SockRecord> out;
+    for (const SockRecord& r : all)
+      if ((r.saddr.family == AF_INET6) == (family == AF_INET6)) out.push_back(r);
+    return out;
+  };
+  FamilyCounts f;
+  for (uint16_t family : {uint16_t{AF_INET}, uint16_t{AF_INET6}}) {
+    std::vector<SockRecord> t = split(tcp, family);
+    Histogram h(filter);
+    h.seed(t);
+    h.set_polled(kProtoTcp, t);
+    h.set_polled(kProtoUdp, split(udp, family));
+    (family == AF_INET ? f.tcp4 : f.tcp6) = h.tcp();
+    (family == AF_INET ? f.udp4 : f.udp6) = h.udp();
+  }
+  return f;
+}
+
+StateCounts sum_families(const StateCounts& v4, const StateCounts& v6) {
+  StateCounts sum{};
+  for (std::size_t i = 0; i < sum.size(); ++i) sum[i] = v4[i] + v6[i];
+  return sum;
+}
+
 CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& warning,
                            const std::vector<Threshold>& critical) {
   CheckResult r;
@@ -200,13 +234,21 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
                    c ? num(c->limit) : "");
   };
   uint64_t tcp_total = 0, udp_total = 0;
-  for (uint8_t st : kTcpShown) {
-    perf_item(std::string(tcp_state_name(st)), static_cast<double>(s.tcp[st]));
-    tcp_total += s.tcp[st];
-  }
-  for (uint8_t st : kUdpShown) {
-    perf_item("udp_" + std::string(tcp_state_name(st)), static_cast<double>(s.udp[st]));
-    udp_total += s.udp[st];
+  for (uint8_t st : kTcpShown) tcp_total += s.tcp[st];
+  for (uint8_t st : kUdpShown) udp_total += s.udp[st];
+  if (s.families) {
+    const FamilyCounts& f = *s.families;
+    for (const auto& [prefix, counts, shown] :
+         {std::tuple{"tcp_", &f.tcp4, std::span<const uint8_t>(kTcpShown)},
+          std::tuple{"tcp6_", &f.tcp6, std::span<const uint8_t>(kTcpShown)},
+          std::tuple{"udp_", &f.udp4, std::span<const uint8_t>(kUdpShown)},
+          std::tuple{"udp6_", &f.udp6, std::span<const uint8_t>(kUdpShown)}})
+      for (uint8_t st : shown)
+        perf_item(prefix + std::string(tcp_state_name(st)), static_cast<double>((*counts)[st]));
+  } else {
+    for (uint8_t st : kTcpShown) perf_item(std::string(tcp_state_name(st)), static_cast<double>(s.tcp[st]));
+    for (uint8_t st : kUdpShown)
+      perf_item("udp_" + std::string(tcp_state_name(st)), static_cast<double>(s.udp[st]));
   }
   perf_item("total", static_cast<double>(tcp_total));
   if (s.seconds > 0) {

@@ -34,6 +34,17 @@ struct Threshold {
 // Nothing and `*error` set (one phrase, with an example) on bad input.
 std::optional<Threshold> parse_threshold(std::string_view text, std::string* error);
 
+// Socket counts per protocol family, as the Linuxfabrik network-connections
+// plugin splits them (tcp = TCP over IPv4, tcp6, udp, udp6). A socket
+// counts in the family it was created with: an IPv6 socket talking to a
+// v4-mapped address is tcp6.
+struct FamilyCounts {
+  StateCounts tcp4{};
+  StateCounts tcp6{};
+  StateCounts udp4{};
+  StateCounts udp6{};
+};
+
 struct CheckSample {
   StateCounts tcp{};
   StateCounts udp{};
@@ -45,12 +56,22 @@ struct CheckSample {
   // and that count; named when the state's threshold trips.
   std::array<TopEntry, kStateSlots> top_owner{};
   OldestByState oldest{};      // per TCP state, its oldest socket
+  // --perfdata-family: perfdata per family (tcp_STATE, tcp6_STATE, udp_STATE,
+  // udp6_STATE) instead of per state; thresholds still apply to the sums.
+  std::optional<FamilyCounts> families;
 };
 
 struct CheckResult {
   int exit_code = kCheckOk;
   std::string line;  // "SOCKTRACE OK - ... | perfdata", no newline
 };
+
+// Counts a sock_diag snapshot (TCP as `ss -tan` lists it, every UDP socket)
+// per family, exactly as Histogram counts the whole of it.
+FamilyCounts count_by_family(const std::vector<SockRecord>& tcp, const std::vector<SockRecord>& udp,
+                             const HistFilter& filter);
+// The sums of both families, per protocol: what CheckSample::tcp/udp hold.
+StateCounts sum_families(const StateCounts& v4, const StateCounts& v6);
 
 CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& warning,
                            const std::vector<Threshold>& critical);

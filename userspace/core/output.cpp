@@ -20,10 +20,6 @@ namespace {
 constexpr std::size_t kFlushAt = 64 * 1024;
 }
 
-std::string errno_message(const std::string& what, int err) {
-  return what + ": " + std::strerror(err);
-}
-
 Output::Output(const std::string& path, const OutputPolicy& policy) : path_(path), policy_(policy) {
   if (!path.empty() && path != "-") {
     open_file(!policy_.append);
@@ -70,6 +66,21 @@ void Output::open_file(bool truncate) {
       file_size_ += policy_.file_header.size();
       bytes_written_ += policy_.file_header.size();
     }
+  }
+}
+
+void Output::set_file_header(std::string header) {
+  bool only_header = owned_ && buf_.empty() && !policy_.file_header.empty() &&
+                     file_size_ == policy_.file_header.size();
+  uint64_t old_size = policy_.file_header.size();
+  policy_.file_header = std::move(header);
+  if (!only_header || ftruncate(fd_, 0) != 0) return;
+  file_size_ = 0;
+  bytes_written_ -= old_size;
+  lseek(fd_, 0, SEEK_SET);
+  if (write_all(policy_.file_header)) {
+    file_size_ += policy_.file_header.size();
+    bytes_written_ += policy_.file_header.size();
   }
 }
 

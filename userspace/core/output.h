@@ -33,6 +33,9 @@ class Output {
   // Takes the buffer's contents (used by views that format in place).
   void write(const fmt::memory_buffer& b) { write(std::string_view(b.data(), b.size())); }
   void flush();
+  // Replaces the header of files started from now on (OutputPolicy::file_header),
+  // and the current file's when it holds nothing else yet.
+  void set_file_header(std::string header);
   // Closes and opens the path again (SIGHUP, after logrotate moved it).
   void reopen();
   // Lines dropped because a write failed (keep_going), and the failures.

@@ -5,6 +5,7 @@
 #include <sys/mount.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,8 +41,11 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
   line.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
   std::string_view text(line);
   while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  // libbpf's warnings come with a failure socktrace reports in one line of
+  // its own (bad input or an unusable kernel); its log (the verifier's, for
+  // one) is for -vv.
   switch (level) {
-    case LIBBPF_WARN: spdlog::warn("libbpf: {}", text); break;
+    case LIBBPF_WARN: spdlog::debug("libbpf: {}", text); break;
     case LIBBPF_INFO: spdlog::debug("libbpf: {}", text); break;
     case LIBBPF_DEBUG: spdlog::trace("libbpf: {}", text); break;
   }
@@ -161,6 +165,7 @@ Tracer::Tracer(const TracerConfig& config) {
   // maps of `states` cost several milliseconds of every start.
   for (auto [map, used] : {std::pair{skel_->maps.owners, config.states}, std::pair{skel_->maps.listeners, config.states},
                            std::pair{skel_->maps.resets, config.states},
+                           std::pair{skel_->maps.unborn, config.states},
                            std::pair{skel_->maps.sock_recs, config.sock_lives},
                            std::pair{skel_->maps.sock_holders, config.sock_lives},
                            std::pair{skel_->maps.exit_refs, config.sock_lives},
@@ -173,7 +178,11 @@ Tracer::Tracer(const TracerConfig& config) {
     err = -err;
     if (err == EPERM || err == EACCES)
       throw UsageError(errno_message("load BPF programs", err) + " (" + kPrivilegeHint + ")");
-    throw RuntimeError(errno_message("load BPF programs", err) + " (run with -vv to see the verifier's log)");
+    struct utsname u {};
+    uname(&u);
+    throw RuntimeError(errno_message("load BPF programs", err) + ": Linux " + u.release +
+                       " rejected them (socktrace needs 5.15 or later with BTF and is tested on 6.1, 6.12 and "
+                       "6.18; run with -vv to see the verifier's log)");
   }
 
   for (int pid : config.pids) add_pid(pid);
@@ -218,8 +227,8 @@ Tracer::Tracer(const TracerConfig& config) {
     if (skel_->links.on_inet_sock_set_state_nested)
       attached_.push_back("inet_sock_set_state (nested hits)");
     else
-      spdlog::warn("{}; transitions nested in another on the same CPU are counted as lost",
-                   attach_error("sock/inet_sock_set_state (second program)", errno));
+      degrade(attach_error("sock/inet_sock_set_state (second program)", errno) +
+              "; transitions nested in another on the same CPU are counted as lost");
 
     // Without these, a FIN_WAIT2 socket closed by a RST is told apart from
     // one that entered TIME_WAIT by the sock_diag lookup alone.
@@ -231,7 +240,7 @@ Tracer::Tracer(const TracerConfig& config) {
       if (*link)
         attached_.push_back(name);
       else
-        spdlog::warn("{}; resets are recognized by sock_diag only", attach_error(name, errno));
+        degrade(attach_error(name, errno) + "; resets are recognized by sock_diag only");
     }
 
     // Without these, accepted sockets keep the listener's owner: worth a
@@ -245,7 +254,7 @@ Tracer::Tracer(const TracerConfig& config) {
       if (*link)
         attached_.push_back(name);
       else
-        spdlog::warn("{}; accepted sockets keep their listener's owner", attach_error(name, errno));
+        degrade(attach_error(name, errno) + "; accepted sockets keep their listener's owner");
     }
   }
   if (config.sock_lives) attach_sock_lives();
@@ -272,7 +281,7 @@ void Tracer::attach_sock_lives() {
   } else {
     udp_end_hook_ = "close/exit";
     skel_->bss->udp_close_by_fd = 1;
-    spdlog::warn("{}; UDP sockets are seen going away at close() of their last fd and at process exit only", why);
+    degrade(why + "; UDP sockets are seen going away at close() of their last fd and at process exit only");
   }
 
   for (auto [prog, link, name] : {
@@ -291,11 +300,16 @@ void Tracer::attach_sock_lives() {
     if (*link)
       attached_.push_back(std::string("sock:") + name);
     else
-      spdlog::warn("{}; UDP and unix socket lives miss what it shows", attach_error(name, errno));
+      degrade(attach_error(name, errno) + "; UDP and unix socket lives miss what it shows");
   }
 }
 
 Tracer::~Tracer() = default;
+
+void Tracer::degrade(std::string what) {
+  spdlog::warn("{}", what);
+  degraded_.push_back(std::move(what));
+}
 
 void Tracer::add_pid(int pid) {
   uint8_t one = 1;

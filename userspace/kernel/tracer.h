@@ -64,13 +64,16 @@ class Tracer {
   LossCounts losses() const;
   // Programs attached, by name (for diagnostics and tests).
   const std::vector<std::string>& attached() const { return attached_; }
+  // What this kernel could not give and what socktrace does instead, one
+  // sentence each (also warned on stderr once, when it is found).
+  const std::vector<std::string>& degraded() const { return degraded_; }
   // How UDP sockets' ends are seen (sock_lives): "cgroup/sock_release" (every
   // way a socket goes), "close/exit" (fallback), or empty when not asked.
   const std::string& udp_end_hook() const { return udp_end_hook_; }
-  // Records `pid` as owner of the socket with `cookie` (sockets older than
-  // socktrace); returns false when the map is full.
   // Adds a process to the traced set (the filter must be on: pids given).
   void add_pid(int pid);
+  // Records `pid` as owner of the socket with `cookie` (sockets older than
+  // socktrace); returns false when the map is full.
   bool seed_owner(uint64_t cookie, int pid, const std::string& comm);
   // Records `pid` as owner of the listener on (netns, port), whose children
   // inherit it until accept().
@@ -82,6 +85,8 @@ class Tracer {
   };
   std::unique_ptr<socktrace_bpf, SkelDeleter> skel_;
   std::vector<std::string> attached_;
+  std::vector<std::string> degraded_;
+  void degrade(std::string what);
   std::string udp_end_hook_;
   // Transitions lost to recursion reported so far (losses() never lowers it).
   mutable uint64_t state_recursion_lost_ = 0;

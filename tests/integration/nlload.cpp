@@ -1,0 +1,444 @@
+// nlload: a deterministic netlink workload for the syscall-trace
+// integration tests, which run it under `strace -f -e trace=network` and
+// socktrace at once and compare the two traces line by line (as netload for
+// everyday traffic). One task; each step sends a request with sendto and
+// reads every reply with recvfrom until the kernel's answer is complete:
+//   NETLINK_ROUTE: a control message, requests that fail (NLMSG_ERROR with
+//   the request echoed, an extended-ack message), an unknown type, and the
+//   address, route and neighbour dumps (ifaddrmsg, rtmsg, ndmsg with their
+//   attributes, NLMSG_DONE);
+//   NETLINK_SOCK_DIAG: an inet_diag_req_v2 for its own TCP listener, a
+//   unix_diag_req for its own bound unix socket, a netlink_diag_req for the
+//   sock_diag sockets, and their replies.
+// Netlink replies are built by the kernel during the call, so no wait is
+// needed. Both sockets are bound first, as ip and ss do: strace names a
+// message type only for a socket that sock_diag lists (one with a port id).
+//
+// Usage: nlload DIR (DIR holds the unix socket). Exit 0 when every call
+// returned what it should; otherwise a message on stderr and 1.
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/icmp.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/netlink_diag.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::runtime_error(what + (errno ? std::string(": ") + std::strerror(errno) : std::string()));
+}
+
+long ok(long rc, const std::string& what) {
+  if (rc < 0) fail(what);
+  return rc;
+}
+
+class Fd {
+ public:
+  Fd(int fd, const std::string& what) : fd_(static_cast<int>(ok(fd, what))) {}
+  ~Fd() { ::close(fd_); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// One request: a header and a fixed payload, then optional bytes.
+template <class T>
+struct Request {
+  nlmsghdr h;
+  T body;
+};
+
+template <class T>
+void send_request(int fd, uint16_t type, uint16_t flags, uint32_t seq, const T& body, const std::string& what) {
+  Request<T> r{};
+  r.h.nlmsg_len = sizeof r;
+  r.h.nlmsg_type = type;
+  r.h.nlmsg_flags = flags;
+  r.h.nlmsg_seq = seq;
+  std::memcpy(&r.body, &body, sizeof body);
+  if (::sendto(fd, &r, sizeof r, 0, nullptr, 0) != static_cast<long>(sizeof r)) fail("sendto " + what);
+}
+
+// Reads replies until NLMSG_DONE, NLMSG_ERROR or, for a plain request, the
+// first reply; returns the error of an NLMSG_ERROR (0 for an ack).
+int read_replies(int fd, bool dump, const std::string& what) {
+  std::vector<char> buf(32768);
+  for (;;) {
+    sockaddr_nl from{};
+    socklen_t len = sizeof from;
+    long n = ::recvfrom(fd, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &len);
+    ok(n, "recvfrom " + what);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type == NLMSG_DONE) return 0;
+      if (h->nlmsg_type == NLMSG_ERROR) return static_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
+      if (!dump) return 0;
+    }
+  }
+}
+
+void expect_error(int got, int want, const std::string& what) {
+  if (got != want) {
+    errno = 0;
+    fail(what + ": error " + std::to_string(got) + ", expected " + std::to_string(want));
+  }
+}
+
+int netlink_socket(int protocol, const std::string& what) {
+  int fd = static_cast<int>(ok(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol), "socket " + what));
+  sockaddr_nl a{};
+  a.nl_family = AF_NETLINK;
+  ok(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), "bind " + what);
+  return fd;
+}
+
+void route(uint32_t& seq) {
+  Fd nl(netlink_socket(NETLINK_ROUTE, "route"), "route");
+  int one = 1;
+  ok(::setsockopt(nl.get(), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one), "setsockopt NETLINK_EXT_ACK");
+
+  // A control message with a payload: strace shows the payload in hex.
+  char noop[4] = {'a', 'b', 'c', 'd'};
+  send_request(nl.get(), NLMSG_NOOP, NLM_F_REQUEST, ++seq, noop, "noop");
+
+  // No such interface: the request comes back whole in the NLMSG_ERROR.
+  ifinfomsg link{};
+  link.ifi_index = 0x7fffffff;
+  send_request(nl.get(), RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, link, "getlink");
+  expect_error(read_replies(nl.get(), false, "getlink"), -ENODEV, "getlink");
+
+  // A bad prefix length: an extended-ack message after the echoed request.
+  struct {
+    ifaddrmsg ifa;
+    nlattr local;
+    in_addr addr;
+  } bad{};
+  bad.ifa.ifa_family = AF_INET;
+  bad.ifa.ifa_prefixlen = 99;
+  bad.ifa.ifa_index = 1;
+  bad.local.nla_len = sizeof bad.local + sizeof bad.addr;
+  bad.local.nla_type = IFA_LOCAL;
+  bad.addr.s_addr = htonl(INADDR_LOOPBACK);
+  send_request(nl.get(), RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE, ++seq, bad, "newaddr");
+  expect_error(read_replies(nl.get(), false, "newaddr"), -EINVAL, "newaddr");
+
+  // A type NETLINK_ROUTE does not have.
+  send_request(nl.get(), 0x7777, NLM_F_REQUEST | NLM_F_ACK, ++seq, noop, "unknown type");
+  expect_error(read_replies(nl.get(), false, "unknown type"), -EOPNOTSUPP, "unknown type");
+
+  ifaddrmsg addrs{};
+  addrs.ifa_family = AF_INET;
+  send_request(nl.get(), RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, ++seq, addrs, "getaddr");
+  expect_error(read_replies(nl.get(), true, "getaddr"), 0, "getaddr");
+
+  rtmsg routes{};
+  routes.rtm_family = AF_INET;
+  send_request(nl.get(), RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, ++seq, routes, "getroute");
+  expect_error(read_replies(nl.get(), true, "getroute"), 0, "getroute");
+
+  ndmsg neigh{};
+  neigh.ndm_family = AF_INET;
+  send_request(nl.get(), RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, ++seq, neigh, "getneigh");
+  expect_error(read_replies(nl.get(), true, "getneigh"), 0, "getneigh");
+}
+
+void sock_diag(const std::string& dir, uint32_t& seq) {
+  Fd nl(netlink_socket(NETLINK_SOCK_DIAG, "sock_diag"), "sock_diag");
+
+  // Its own TCP listener, looked up by address and port.
+  Fd tcp(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket tcp");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ok(::bind(tcp.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), "bind tcp");
+  ok(::listen(tcp.get(), 1), "listen");
+  socklen_t alen = sizeof a;
+  ok(::getsockname(tcp.get(), reinterpret_cast<sockaddr*>(&a), &alen), "getsockname tcp");
+  inet_diag_req_v2 inet{};
+  inet.sdiag_family = AF_INET;
+  inet.sdiag_protocol = IPPROTO_TCP;
+  inet.idiag_states = 1 << 10;  // TCP_LISTEN
+  inet.idiag_ext = 1 << (INET_DIAG_MEMINFO - 1);
+  inet.id.idiag_sport = a.sin_port;
+  inet.id.idiag_src[0] = a.sin_addr.s_addr;
+  inet.id.idiag_cookie[0] = inet.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  send_request(nl.get(), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, ++seq, inet, "inet_diag");
+  expect_error(read_replies(nl.get(), false, "inet_diag"), 0, "inet_diag");
+
+  // Its own bound unix socket, by inode.
+  std::string path = dir + "/nlload.sock";
+  ::unlink(path.c_str());
+  Fd un(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket unix");
+  sockaddr_un u{};
+  u.sun_family = AF_UNIX;
+  if (path.size() >= sizeof u.sun_path) {
+    errno = 0;
+    fail("path too long: " + path);
+  }
+  std::memcpy(u.sun_path, path.c_str(), path.size() + 1);
+  ok(::bind(un.get(), reinterpret_cast<sockaddr*>(&u), sizeof u), "bind unix");
+  ok(::listen(un.get(), 1), "listen unix");
+  struct stat st {};
+  ok(::fstat(un.get(), &st), "fstat unix");
+  unix_diag_req ureq{};
+  ureq.sdiag_family = AF_UNIX;
+  ureq.udiag_states = 1 << 10;
+  ureq.udiag_ino = static_cast<uint32_t>(st.st_ino);
+  ureq.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
+  ureq.udiag_cookie[0] = ureq.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  send_request(nl.get(), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, ++seq, ureq, "unix_diag");
+  expect_error(read_replies(nl.get(), false, "unix_diag"), 0, "unix_diag");
+  ::unlink(path.c_str());
+
+  // The netlink sockets of NETLINK_SOCK_DIAG (this one among them).
+  netlink_diag_req nreq{};
+  nreq.sdiag_family = AF_NETLINK;
+  nreq.sdiag_protocol = NETLINK_SOCK_DIAG;
+  nreq.ndiag_show = NDIAG_SHOW_GROUPS | NDIAG_SHOW_FLAGS;
+  send_request(nl.get(), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, ++seq, nreq, "netlink_diag");
+  expect_error(read_replies(nl.get(), true, "netlink_diag"), 0, "netlink_diag");
+}
+
+// Socket options of the netlink, packet and raw levels, and option values
+// strace decodes field by field; each call's result is whatever the kernel
+// says (the trace is compared, not the outcome).
+void options() {
+  Fd nl(netlink_socket(NETLINK_ROUTE, "route for options"), "route for options");
+  int group = RTNLGRP_LINK, one = 1, v = 0;
+  socklen_t len = sizeof v;
+  ok(::setsockopt(nl.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group), "NETLINK_ADD_MEMBERSHIP");
+  uint32_t groups[2] = {};
+  len = sizeof groups;
+  ok(::getsockopt(nl.get(), SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, groups, &len), "NETLINK_LIST_MEMBERSHIPS");
+  len = sizeof v;
+  ok(::getsockopt(nl.get(), SOL_NETLINK, NETLINK_EXT_ACK, &v, &len), "getsockopt NETLINK_EXT_ACK");
+  ::setsockopt(nl.get(), SOL_NETLINK, 0xffffffff, &one, sizeof one);
+  ok(::setsockopt(nl.get(), SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, &group, sizeof group), "NETLINK_DROP_MEMBERSHIP");
+
+  Fd packet(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)), "socket packet");
+  packet_mreq mr{};
+  mr.mr_ifindex = 1;
+  mr.mr_type = PACKET_MR_MULTICAST;
+  // With mr_alen 0, strace 6.1 prints the last hardware address it printed
+  // before (a stale buffer): give the address.
+  mr.mr_alen = 6;
+  const unsigned char mac[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+  std::memcpy(mr.mr_address, mac, sizeof mac);
+  ::setsockopt(packet.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr);
+  ::setsockopt(packet.get(), SOL_PACKET, PACKET_DROP_MEMBERSHIP, &mr, sizeof mr);
+  int version = TPACKET_V2;
+  ::setsockopt(packet.get(), SOL_PACKET, PACKET_VERSION, &version, sizeof version);
+  tpacket_stats stats{};
+  len = sizeof stats;
+  ::getsockopt(packet.get(), SOL_PACKET, PACKET_STATISTICS, &stats, &len);
+  ::setsockopt(packet.get(), SOL_PACKET, 0xffffffff, &one, sizeof one);
+
+  Fd raw(::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP), "socket raw");
+  uint32_t filter = ~0u;
+  ::setsockopt(raw.get(), SOL_RAW, ICMP_FILTER, &filter, sizeof filter);
+  uint32_t some = (1u << ICMP_ECHOREPLY) | (1u << ICMP_ECHO) | (1u << 31);
+  ::setsockopt(raw.get(), SOL_RAW, ICMP_FILTER, &some, sizeof some);
+  ::setsockopt(raw.get(), SOL_RAW, ICMP_FILTER, &some, 2);
+  len = sizeof filter;
+  ::getsockopt(raw.get(), SOL_RAW, ICMP_FILTER, &filter, &len);
+  ::setsockopt(raw.get(), SOL_RAW, 0xffffffff, &one, sizeof one);
+
+  Fd tcp(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket tcp for options");
+  long wide = 1;
+  ::setsockopt(tcp.get(), SOL_SOCKET, SO_KEEPALIVE, &wide, sizeof wide);
+  linger l{1, 5};
+  ::setsockopt(tcp.get(), SOL_SOCKET, SO_LINGER, &l, 4);
+  ip_mreqn mreqn{};
+  mreqn.imr_multiaddr.s_addr = htonl(0xe0000001);
+  mreqn.imr_ifindex = 1;
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for options");
+  ::setsockopt(udp.get(), SOL_IP, IP_ADD_MEMBERSHIP, &mreqn, sizeof mreqn);
+  group_req gr{};
+  gr.gr_interface = 1;
+  auto* gsin = reinterpret_cast<sockaddr_in*>(&gr.gr_group);
+  gsin->sin_family = AF_INET;
+  gsin->sin_addr.s_addr = htonl(0xe0000002);
+  ::setsockopt(udp.get(), SOL_IP, MCAST_JOIN_GROUP, &gr, sizeof gr);
+  ::setsockopt(udp.get(), SOL_IP, MCAST_LEAVE_GROUP, &gr, sizeof gr);
+}
+
+// connect() with addresses of families strace decodes field by field
+// (IPX, X.25, VSOCK, XDP, MCTP, QIPCRTR, NFC, IEEE 802.15.4, netlink with
+// nl_pad): zeros with a few fields set, then every byte set; each at the
+// structure's size and two bytes short of it. The kernel refuses them all.
+void families() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for families");
+  const int fams[] = {AF_IPX, AF_X25, AF_VSOCK, AF_XDP, AF_MCTP, AF_QIPCRTR, AF_NFC, AF_IEEE802154, AF_NETLINK};
+  const int lens[] = {16, 18, 16, 16, 16, 12, 16, 20, 12};
+  unsigned char b[128];
+  for (bool filled : {false, true})
+    for (std::size_t i = 0; i < std::size(fams); ++i) {
+      for (std::size_t j = 0; j < sizeof b; ++j) b[j] = filled ? static_cast<unsigned char>(j * 7 + 1) : 0;
+      b[0] = static_cast<unsigned char>(fams[i]);
+      b[1] = 0;
+      if (!filled) {
+        uint32_t one = 1;
+        std::memcpy(b + 4, &one, 4);
+        b[8] = 2;
+        if (fams[i] == AF_IEEE802154) b[4] = 3;  // IEEE802154_ADDR_LONG
+        if (fams[i] == AF_X25) std::memcpy(b + 2, "31337", 5);
+      }
+      ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), lens[i]);
+      ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), lens[i] - 2);
+    }
+}
+
+// sendmsg() with control messages strace decodes the data of (credentials,
+// security labels, IP options, the original destination, extended errors,
+// the timestamps old and new): the kernel refuses most of them, strace
+// decodes them all. The data is a counting pattern.
+void cmsgs() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for cmsgs");
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  char c = 'x';
+  iovec iov{&c, 1};
+  alignas(cmsghdr) unsigned char control[256];
+  msghdr m{};
+  m.msg_name = &to;
+  m.msg_namelen = sizeof to;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  const int kinds[][2] = {{SOL_SOCKET, 3 /* SCM_SECURITY */}, {SOL_IP, IP_RETOPTS}, {SOL_IP, IP_RECVOPTS},
+                          {SOL_IP, IP_OPTIONS},       {SOL_IP, IP_ORIGDSTADDR}, {SOL_IP, IP_RECVERR},
+                          {SOL_IP, 3},                {SOL_SOCKET, 29},         {SOL_SOCKET, 35},
+                          {SOL_SOCKET, 37},           {SOL_SOCKET, 63},         {SOL_SOCKET, 64},
+                          {SOL_SOCKET, 65}};
+  for (const auto& k : kinds) {
+    std::memset(control, 0, sizeof control);
+    auto* h = reinterpret_cast<cmsghdr*>(control);
+    std::size_t len = 48;
+    for (std::size_t j = 0; j < len; ++j) CMSG_DATA(h)[j] = static_cast<unsigned char>(j + 1);
+    if (k[0] == SOL_IP && k[1] == IP_ORIGDSTADDR) {
+      std::memcpy(CMSG_DATA(h), &to, sizeof to);
+      len = sizeof to;
+    }
+    h->cmsg_len = CMSG_LEN(len);
+    h->cmsg_level = k[0];
+    h->cmsg_type = k[1];
+    m.msg_controllen = CMSG_SPACE(len);
+    ::sendmsg(udp.get(), &m, 0);
+  }
+}
+
+// Small cases: a unix address longer than sockaddr_un (strace reads
+// sun_path up to its 108 bytes), MSG_TRUNC receives that return more than
+// the buffer holds, a returned address longer than the room given, short
+// option buffers.
+void smalls() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for smalls");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ok(::bind(udp.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), "bind udp for smalls");
+  socklen_t l = sizeof a;
+  ok(::getsockname(udp.get(), reinterpret_cast<sockaddr*>(&a), &l), "getsockname udp for smalls");
+  char big[100];
+  std::memset(big, 'z', sizeof big);
+  char small[10];
+  sockaddr_in from[2];
+  for (socklen_t room : {socklen_t{sizeof(sockaddr_in)}, socklen_t{8}}) {
+    ok(::sendto(udp.get(), big, sizeof big, 0, reinterpret_cast<sockaddr*>(&a), sizeof a), "sendto big");
+    socklen_t fl = room;
+    ok(::recvfrom(udp.get(), small, sizeof small, MSG_TRUNC, reinterpret_cast<sockaddr*>(from), &fl), "recvfrom trunc");
+  }
+  Fd tcp(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket tcp for smalls");
+  char v[8];
+  for (auto [level, name, len] : {std::tuple{SOL_TCP, TCP_NODELAY, 2}, std::tuple{SOL_IP, IP_TTL, 2},
+                                  std::tuple{SOL_SOCKET, SO_RCVBUF, 1}, std::tuple{SOL_SOCKET, SO_RCVBUF, 8}}) {
+    socklen_t ol = static_cast<socklen_t>(len);
+    ::getsockopt(tcp.get(), level, name, v, &ol);
+  }
+  unsigned char un[200];
+  std::memset(un, 'q', sizeof un);
+  un[0] = AF_UNIX;
+  un[1] = 0;
+  std::memset(un + 2, 'p', 108);
+  ::connect(udp.get(), reinterpret_cast<sockaddr*>(un), 120);
+}
+
+// Arrays that run into unmapped memory: an mmsghdr array and an iovec
+// array whose last elements lie past the end of a mapping. strace shows the
+// elements it could read, then "... /* 0xADDR */" where it stopped.
+void cut_arrays() {
+  int sv[2];
+  ok(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), "socketpair for cut arrays");
+  Fd a(sv[0], "socketpair"), b(sv[1], "socketpair");
+  const long page = ::sysconf(_SC_PAGESIZE);
+  auto* map = static_cast<char*>(::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  if (map == MAP_FAILED) fail("mmap");
+  ok(::munmap(map + page, page), "munmap");
+  static char c = 'x';
+  static iovec one{&c, 1};
+  auto* v = reinterpret_cast<mmsghdr*>(map + page - 2 * sizeof(mmsghdr));
+  std::memset(v, 0, 2 * sizeof(mmsghdr));
+  for (int i = 0; i < 2; ++i) {
+    v[i].msg_hdr.msg_iov = &one;
+    v[i].msg_hdr.msg_iovlen = 1;
+  }
+  ok(::sendmmsg(a.get(), v, 3, 0), "sendmmsg cut");
+  auto* iv = reinterpret_cast<iovec*>(map + page - sizeof(iovec));
+  *iv = one;
+  msghdr m{};
+  m.msg_iov = iv;
+  m.msg_iovlen = 3;
+  ::sendmsg(a.get(), &m, 0);
+  ::munmap(map, page);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::cerr << "usage: nlload DIR\n";
+    return 2;
+  }
+  try {
+    uint32_t seq = 0;
+    route(seq);
+    sock_diag(argv[1], seq);
+    options();
+    families();
+    cmsgs();
+    smalls();
+    cut_arrays();
+  } catch (const std::exception& e) {
+    std::cerr << "nlload: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

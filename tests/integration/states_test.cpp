@@ -538,6 +538,7 @@ TEST(States, ChurnDeliversEveryTransition) {
   std::set<std::string> born;
   for (const auto& e : lines)
     if (e.at("event") == "state" && !e.count("derived")) born.insert(e.at("cookie"));
+  std::map<std::string, std::string> paths;               // cookie -> its transitions
   for (const auto& e : lines) {
     if (e.at("event") == "lost") lost += std::stol(e.at("count"));
     if (e.at("event") == "state" && e.count("derived") &&
@@ -547,8 +548,16 @@ TEST(States, ChurnDeliversEveryTransition) {
       ++transitions;
       seen[e.at("sk") + " " + e.at("sport") + ">" + e.at("dport") + " " + e.at("old") + ">" + e.at("new")].push_back(
           e.at("ts_ns") + " pid " + e.at("pid") + " cookie " + e.at("cookie"));
+      paths[e.at("cookie")] += " " + e.at("old") + ">" + e.at("new");
     }
   }
+  // When two CPUs handle one handshake's ACK, the kernel clones a child for
+  // each and destroys the loser at once: LISTEN -> SYN_RECV -> CLOSE, real
+  // transitions (tcpstates shows them too), not a connection of the churn.
+  long losers = 0;
+  for (const auto& [cookie, path] : paths) losers += path == " LISTEN>SYN_RECV SYN_RECV>CLOSE";
+  transitions -= 2 * losers;
+  if (losers) std::cout << losers << " children cloned twice for a handshake and destroyed\n";
   // 5 per end of each connection, plus the listener's 2 (ANCHORS.md).
   constexpr long kExpected = kConnections * 10 + 2;
   std::string twice;

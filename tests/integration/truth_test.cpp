@@ -917,7 +917,14 @@ TEST(Truth, PreforkPidFilterShowsTheWorkersHandshakes) {
   });
   EXPECT_EQ(st.stop(), 0) << st.stderr_text();
   children = children_of(state_lines(path), server.port);
-  EXPECT_EQ(children.size(), static_cast<std::size_t>(accepted[w0]));
+  std::string paths;  // each child's transitions and how their owner was learned
+  for (auto& [cookie, lines] : children) {
+    paths += cookie + ":";
+    for (JsonLine& j : lines) paths += " " + j["old"] + ">" + j["new"] + "(" + j["owner"] + ")";
+    paths += "\n";
+  }
+  EXPECT_EQ(children.size(), static_cast<std::size_t>(accepted[w0]))
+      << "worker 1 accepted " << accepted[server.workers[1]] << "\n" << paths;
   int handshakes = 0;
   for (auto& [cookie, lines] : children) {
     for (JsonLine& j : lines) EXPECT_EQ(j["pid"], std::to_string(w0)) << j["old"] << " -> " << j["new"];

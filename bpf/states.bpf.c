@@ -640,6 +640,24 @@ static __always_inline int handle_accept_exit(long ret)
 	if (!file || !file_socket_head(file, &h))
 		return 0;
 	sk = h.sk;
+	/* Before ~6.15 a worker can accept a child before its SYN_RECV ->
+	 * ESTABLISHED ran (the child is queued first, on another CPU): its
+	 * LISTEN -> SYN_RECV is still held in `unborn`, and it may have no
+	 * cookie yet. The held transition and the owner it will record are
+	 * the acceptor's. */
+	if (unborn_live) {
+		__u64 key = (__u64)sk;
+		struct st_state_event *held = bpf_map_lookup_elem(&unborn, &key);
+
+		if (held) {
+			owner_from_current(&rec);
+			held->hdr.pid = rec.pid;
+			held->hdr.tid = rec.tid;
+			held->hdr.cgroup_id = rec.cgroup_id;
+			__builtin_memcpy(held->hdr.comm, rec.comm, ST_COMM_LEN);
+			held->hdr.flags = (held->hdr.flags & ~ST_HF_OWNER_INHERITED) | ST_HF_OWNER_KNOWN;
+		}
+	}
 	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	if (!cookie)
 		return 0;

@@ -18,25 +18,8 @@
  */
 #include "common.bpf.h"
 #include "fd.bpf.h"
+#include "arch.bpf.h"
 
-#define NR_SOCKET 41
-#define NR_CONNECT 42
-#define NR_ACCEPT 43
-#define NR_SENDTO 44
-#define NR_RECVFROM 45
-#define NR_SENDMSG 46
-#define NR_RECVMSG 47
-#define NR_SHUTDOWN 48
-#define NR_BIND 49
-#define NR_LISTEN 50
-#define NR_GETSOCKNAME 51
-#define NR_GETPEERNAME 52
-#define NR_SOCKETPAIR 53
-#define NR_SETSOCKOPT 54
-#define NR_GETSOCKOPT 55
-#define NR_ACCEPT4 288
-#define NR_RECVMMSG 299
-#define NR_SENDMMSG 307
 
 #define ST_NR_MAX 512
 
@@ -378,7 +361,7 @@ static __always_inline void put_returned_fds(struct builder *b, __u32 nr, struct
 		describe_fd(fi, ret);
 		put_fdinfo(b, 1, fi);
 	} else if (nr == NR_SOCKETPAIR && ret == 0 &&
-		   !bpf_probe_read_user(fds, sizeof(fds), (void *)regs->r10)) {
+		   !bpf_probe_read_user(fds, sizeof(fds), (void *)st_syscall_arg4(regs))) {
 		describe_fd(fi, fds[0]);
 		put_fdinfo(b, 2, fi);
 		describe_fd(fi, fds[1]);
@@ -579,13 +562,13 @@ static __always_inline __u64 put_netlink(struct builder *b, long fd, __u64 len)
 static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs *regs, long ret,
 				    const struct st_enter *en)
 {
-	void *a1 = (void *)regs->si;
-	__u64 a2 = regs->dx;
+	void *a1 = (void *)st_syscall_arg2(regs);
+	__u64 a2 = st_syscall_arg3(regs);
 
 	switch (nr) {
 	case NR_SOCKETPAIR:
 		if (ret == 0)
-			put_user(b, ST_BLOB_FDS, 0, 0, (void *)regs->r10, 2 * sizeof(int));
+			put_user(b, ST_BLOB_FDS, 0, 0, (void *)st_syscall_arg4(regs), 2 * sizeof(int));
 		break;
 	case NR_BIND:
 	case NR_CONNECT:
@@ -609,27 +592,27 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 		break;
 	}
 	case NR_SENDTO: {
-		__u64 n = put_netlink(b, regs->di, a2);
+		__u64 n = put_netlink(b, st_syscall_arg1(regs), a2);
 
 		if (n)
 			put_user(b, ST_BLOB_DATA, 0, 0, a1, n);
-		put_addr(b, 0, (void *)regs->r8, (__u32)regs->r9);
+		put_addr(b, 0, (void *)st_syscall_arg5(regs), (__u32)st_syscall_arg6(regs));
 		break;
 	}
 	case NR_RECVFROM: {
 		__u32 out = 0;
-		__u64 n = ret > 0 ? put_netlink(b, regs->di, min64(ret, a2)) : 0;
+		__u64 n = ret > 0 ? put_netlink(b, st_syscall_arg1(regs), min64(ret, a2)) : 0;
 
 		if (n)
 			put_user(b, ST_BLOB_DATA, 0, 0, a1, n);
-		if (regs->r9) {
+		if (st_syscall_arg6(regs)) {
 			put_inlens(b, en);
-			out = put_outlen(b, (void *)regs->r9);
+			out = put_outlen(b, (void *)st_syscall_arg6(regs));
 		}
-		if (ret >= 0 && regs->r8 && regs->r9) {
+		if (ret >= 0 && st_syscall_arg5(regs) && st_syscall_arg6(regs)) {
 			__u32 in = en && en->n_inlens ? en->inlens[0] : out;
 
-			put_addr(b, 0, (void *)regs->r8, min64(out, in));
+			put_addr(b, 0, (void *)st_syscall_arg5(regs), min64(out, in));
 		}
 		break;
 	}
@@ -659,21 +642,21 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 		if (a1 && ret > 0)
 			put_mmsg(b, a1, ret, true);
 		/* the kernel writes the time left back: strace's "(left {...})" */
-		if (regs->r8 && ret >= 0)
-			put_user(b, ST_BLOB_TIMEOUT, 1, 0, (void *)regs->r8, sizeof(struct __kernel_timespec));
+		if (st_syscall_arg5(regs) && ret >= 0)
+			put_user(b, ST_BLOB_TIMEOUT, 1, 0, (void *)st_syscall_arg5(regs), sizeof(struct __kernel_timespec));
 		break;
 	case NR_SETSOCKOPT:
-		if (regs->r10 && regs->r8)
-			put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)regs->r10, min64((__u32)regs->r8, optval_limit()));
+		if (st_syscall_arg4(regs) && st_syscall_arg5(regs))
+			put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)st_syscall_arg4(regs), min64((__u32)st_syscall_arg5(regs), optval_limit()));
 		break;
 	case NR_GETSOCKOPT:
-		if (regs->r8) {
+		if (st_syscall_arg5(regs)) {
 			__u32 out;
 
 			put_inlens(b, en);
-			out = put_outlen(b, (void *)regs->r8);
-			if (ret == 0 && regs->r10)
-				put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)regs->r10, min64(out, optval_limit()));
+			out = put_outlen(b, (void *)st_syscall_arg5(regs));
+			if (ret == 0 && st_syscall_arg4(regs))
+				put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)st_syscall_arg4(regs), min64(out, optval_limit()));
 		}
 		break;
 	}
@@ -694,11 +677,11 @@ static __always_inline bool needs_entry(long id, struct pt_regs *regs)
 	case NR_ACCEPT4:
 	case NR_GETSOCKNAME:
 	case NR_GETPEERNAME:
-		return regs->dx != 0;
+		return st_syscall_arg3(regs) != 0;
 	case NR_RECVFROM:
-		return regs->r9 != 0;
+		return st_syscall_arg6(regs) != 0;
 	case NR_GETSOCKOPT:
-		return regs->r8 != 0;
+		return st_syscall_arg5(regs) != 0;
 	case NR_RECVMSG:
 	case NR_RECVMMSG:
 		return true;
@@ -723,7 +706,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	en->has_timeout = 0;
 	en->has_fdinfo = 0;
 	if (annotate_fds && id != NR_SOCKET && id != NR_SOCKETPAIR) {
-		describe_fd(&en->fdinfo, regs->di);
+		describe_fd(&en->fdinfo, st_syscall_arg1(regs));
 		en->has_fdinfo = 1;
 	}
 
@@ -732,28 +715,28 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	case NR_ACCEPT4:
 	case NR_GETSOCKNAME:
 	case NR_GETPEERNAME:
-		if (regs->dx)
-			save_inlen(en, (void *)regs->dx);
+		if (st_syscall_arg3(regs))
+			save_inlen(en, (void *)st_syscall_arg3(regs));
 		break;
 	case NR_RECVFROM:
-		if (regs->r9)
-			save_inlen(en, (void *)regs->r9);
+		if (st_syscall_arg6(regs))
+			save_inlen(en, (void *)st_syscall_arg6(regs));
 		break;
 	case NR_GETSOCKOPT:
-		if (regs->r8)
-			save_inlen(en, (void *)regs->r8);
+		if (st_syscall_arg5(regs))
+			save_inlen(en, (void *)st_syscall_arg5(regs));
 		break;
 	case NR_RECVMSG:
-		if (regs->si)
-			save_msghdr_lens(en, (void *)regs->si);
+		if (st_syscall_arg2(regs))
+			save_msghdr_lens(en, (void *)st_syscall_arg2(regs));
 		break;
 	case NR_RECVMMSG: {
-		struct mmsghdr *vec = (void *)regs->si;
-		__u32 vlen = regs->dx;
+		struct mmsghdr *vec = (void *)st_syscall_arg2(regs);
+		__u32 vlen = st_syscall_arg3(regs);
 
 		for (__u32 j = 0; j < ST_MAX_MMSG && j < vlen && vec; j++)
 			save_msghdr_lens(en, &vec[j].msg_hdr);
-		if (regs->r8 && !bpf_probe_read_user(&en->timeout, sizeof(en->timeout), (void *)regs->r8))
+		if (st_syscall_arg5(regs) && !bpf_probe_read_user(&en->timeout, sizeof(en->timeout), (void *)st_syscall_arg5(regs)))
 			en->has_timeout = 1;
 		break;
 	}
@@ -764,7 +747,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 nr = regs->orig_ax;
+	__u64 nr = st_syscall_nr(regs);
 	struct st_syscall_event *e;
 	struct st_enter *en;
 	struct builder b;
@@ -801,12 +784,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	}
 	e->hdr.ts_ns = en ? en->ts_ns : now;
 	e->dur_ns = en && now ? now - en->ts_ns : 0;
-	e->args[0] = regs->di;
-	e->args[1] = regs->si;
-	e->args[2] = regs->dx;
-	e->args[3] = regs->r10;
-	e->args[4] = regs->r8;
-	e->args[5] = regs->r9;
+	e->args[0] = st_syscall_arg1(regs);
+	e->args[1] = st_syscall_arg2(regs);
+	e->args[2] = st_syscall_arg3(regs);
+	e->args[3] = st_syscall_arg4(regs);
+	e->args[4] = st_syscall_arg5(regs);
+	e->args[5] = st_syscall_arg6(regs);
 	e->ret = ret;
 	e->nr = nr;
 	e->netns = current_netns();

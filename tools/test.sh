@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test. With no option (as
 # CI runs it), five steps:
-#   1. build-test/      the release build (g++): unit + integration tests
+#   1. build-test/      the release build (g++): unit + integration tests; the
+#      BPF programs also built for arm64 (tools/bpf-arm64.sh)
 #   2. the same build's smoke runs and integration suite on Debian's 6.1 and
 #      6.12 kernels, each booted in QEMU (tools/vmtest.sh, tools/kernel-suite.sh)
 #   3. build-sanitize/  clang with ASan+UBSan: the same unit + integration tests
@@ -66,7 +67,8 @@ run_ctest() {  # run_ctest BUILD_DIR
 
 if ((plain)); then
   step "build (build-test)" env BUILD_DIR=build-test "$here/build.sh" -DSOCKTRACE_TESTS=ON
-  if [[ ${results[-1]} == ok* ]]; then
+  step "BPF programs built for arm64 (tools/bpf-arm64.sh)" "$here/bpf-arm64.sh"
+  if [[ ${results[-2]} == ok* ]]; then
     step "unit + integration tests (build-test)" run_ctest build-test
     if ((vms)); then
       # shellcheck disable=SC2086 # a list of kernels

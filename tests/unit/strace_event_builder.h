@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "core/arch.h"
 #include "core/event.h"
 #include "socktrace/events.h"
 

@@ -29,98 +29,98 @@ std::string line(const SyscallEvent& e, StraceOptions opt = {}) {
 }
 
 TEST(StraceFormat, Socket) {
-  EXPECT_EQ(line(EventBuilder(41, {AF_INET, SOCK_STREAM, 0}, 3)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_INET, SOCK_STREAM, 0}, 3)),
             "socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3\n");
-  EXPECT_EQ(line(EventBuilder(41, {AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP}, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP}, 4)),
             "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_TCP) = 4\n");
-  EXPECT_EQ(line(EventBuilder(41, {AF_UNIX, SOCK_SEQPACKET, 0}, 6)), "socket(AF_UNIX, SOCK_SEQPACKET, 0)      = 6\n");
-  EXPECT_EQ(line(EventBuilder(41, {AF_NETLINK, SOCK_RAW, 0}, 7)), "socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = 7\n");
-  EXPECT_EQ(line(EventBuilder(41, {AF_PACKET, SOCK_RAW, htons(3)}, 11)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_UNIX, SOCK_SEQPACKET, 0}, 6)), "socket(AF_UNIX, SOCK_SEQPACKET, 0)      = 6\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_NETLINK, SOCK_RAW, 0}, 7)), "socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) = 7\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_PACKET, SOCK_RAW, htons(3)}, 11)),
             "socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL)) = 11\n");
-  EXPECT_EQ(line(EventBuilder(41, {1234, SOCK_STREAM, 0}, -97)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {1234, SOCK_STREAM, 0}, -97)),
             "socket(0x4d2 /* AF_??? */, SOCK_STREAM, 0) = -1 EAFNOSUPPORT (Address family not supported by protocol)\n");
-  EXPECT_EQ(line(EventBuilder(41, {AF_INET, 0x40 | SOCK_STREAM, 0}, -22)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_INET, 0x40 | SOCK_STREAM, 0}, -22)),
             "socket(AF_INET, SOCK_STREAM|0x40 /* SOCK_??? */, IPPROTO_IP) = -1 EINVAL (Invalid argument)\n");
-  EXPECT_EQ(line(EventBuilder(41, {AF_INET, 15, 0}, -22)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_INET, 15, 0}, -22)),
             "socket(AF_INET, 0xf /* SOCK_??? */, IPPROTO_IP) = -1 EINVAL (Invalid argument)\n");
-  EXPECT_EQ(line(EventBuilder(41, {AF_INET, SOCK_STREAM, 250}, -93)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_INET, SOCK_STREAM, 250}, -93)),
             "socket(AF_INET, SOCK_STREAM, 0xfa /* IPPROTO_??? */) = -1 EPROTONOSUPPORT (Protocol not supported)\n");
-  EXPECT_EQ(line(EventBuilder(41, {AF_INET6, SOCK_RAW, IPPROTO_ICMPV6}, 9)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_INET6, SOCK_RAW, IPPROTO_ICMPV6}, 9)),
             "socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6) = 9\n");
   // Alignment: " = " starts at column 39.
-  EXPECT_EQ(line(EventBuilder(41, {AF_UNIX, SOCK_STREAM, 0}, 9)), "socket(AF_UNIX, SOCK_STREAM, 0)         = 9\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_UNIX, SOCK_STREAM, 0}, 9)), "socket(AF_UNIX, SOCK_STREAM, 0)         = 9\n");
 }
 
 TEST(StraceFormat, Socketpair) {
   int fds[2] = {19, 20};
-  EXPECT_EQ(line(EventBuilder(53, {AF_UNIX, SOCK_STREAM, 0, kP}, 0).blob(ST_BLOB_FDS, fds, 8)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocketpair, {AF_UNIX, SOCK_STREAM, 0, kP}, 0).blob(ST_BLOB_FDS, fds, 8)),
             "socketpair(AF_UNIX, SOCK_STREAM, 0, [19, 20]) = 0\n");
-  EXPECT_EQ(line(EventBuilder(53, {AF_INET, SOCK_STREAM, 0, 0x7ffd8e798218}, -95)),
+  EXPECT_EQ(line(EventBuilder(sys::kSocketpair, {AF_INET, SOCK_STREAM, 0, 0x7ffd8e798218}, -95)),
             "socketpair(AF_INET, SOCK_STREAM, 0, 0x7ffd8e798218) = -1 EOPNOTSUPP (Operation not supported)\n");
 }
 
 TEST(StraceFormat, BindConnectInet) {
   auto a = testing::inet4("127.0.0.1", 5000);
-  EXPECT_EQ(line(EventBuilder(49, {3, kP, 16}, 0).blob(ST_BLOB_ADDR, &a, 16)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {3, kP, 16}, 0).blob(ST_BLOB_ADDR, &a, 16)),
             "bind(3, {sa_family=AF_INET, sin_port=htons(5000), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0\n");
   auto r = testing::inet4("127.0.0.1", 5001);
-  EXPECT_EQ(line(EventBuilder(42, {14, kP, 16}, -111).blob(ST_BLOB_ADDR, &r, 16)),
+  EXPECT_EQ(line(EventBuilder(sys::kConnect, {14, kP, 16}, -111).blob(ST_BLOB_ADDR, &r, 16)),
             "connect(14, {sa_family=AF_INET, sin_port=htons(5001), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 "
             "ECONNREFUSED (Connection refused)\n");
-  EXPECT_EQ(line(EventBuilder(42, {14, kP, 16}, -115).blob(ST_BLOB_ADDR, &a, 16)),
+  EXPECT_EQ(line(EventBuilder(sys::kConnect, {14, kP, 16}, -115).blob(ST_BLOB_ADDR, &a, 16)),
             "connect(14, {sa_family=AF_INET, sin_port=htons(5000), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 "
             "EINPROGRESS (Operation now in progress)\n");
-  EXPECT_EQ(line(EventBuilder(42, {14, 0, 0}, -22)), "connect(14, NULL, 0)                    = -1 EINVAL (Invalid argument)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kConnect, {14, 0, 0}, -22)), "connect(14, NULL, 0)                    = -1 EINVAL (Invalid argument)\n");
   // Shorter than sockaddr_in: the raw bytes; longer: decoded, length as given.
-  EXPECT_EQ(line(EventBuilder(49, {3, kP, 4}, -22).blob(ST_BLOB_ADDR, &a, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {3, kP, 4}, -22).blob(ST_BLOB_ADDR, &a, 4)),
             "bind(3, {sa_family=AF_INET, sa_data=\"\\23\\210\"}, 4) = -1 EINVAL (Invalid argument)\n");
-  EXPECT_EQ(line(EventBuilder(49, {3, kP, 8}, -22).blob(ST_BLOB_ADDR, &a, 8)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {3, kP, 8}, -22).blob(ST_BLOB_ADDR, &a, 8)),
             "bind(3, {sa_family=AF_INET, sa_data=\"\\23\\210\\177\\0\\0\\1\"}, 8) = -1 EINVAL (Invalid argument)\n");
   std::string big(128, '\0');
   std::memcpy(big.data(), &a, 16);
-  EXPECT_EQ(line(EventBuilder(49, {3, kP, 200}, -22).str(ST_BLOB_ADDR, big)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {3, kP, 200}, -22).str(ST_BLOB_ADDR, big)),
             "bind(3, {sa_family=AF_INET, sin_port=htons(5000), sin_addr=inet_addr(\"127.0.0.1\")}, 200) = -1 EINVAL "
             "(Invalid argument)\n");
   // NULL, unreadable, too short to hold a family.
-  EXPECT_EQ(line(EventBuilder(49, {6, 0, 16}, -14)), "bind(6, NULL, 16)                       = -1 EFAULT (Bad address)\n");
-  EXPECT_EQ(line(EventBuilder(49, {6, 8, 16}, -14).fault(ST_BLOB_ADDR)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {6, 0, 16}, -14)), "bind(6, NULL, 16)                       = -1 EFAULT (Bad address)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {6, 8, 16}, -14).fault(ST_BLOB_ADDR)),
             "bind(6, 0x8, 16)                        = -1 EFAULT (Bad address)\n");
-  EXPECT_EQ(line(EventBuilder(49, {6, 0x7ffd8e7985c0, 0}, -22)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {6, 0x7ffd8e7985c0, 0}, -22)),
             "bind(6, 0x7ffd8e7985c0, 0)              = -1 EINVAL (Invalid argument)\n");
   auto bad = testing::inet4("255.255.255.255", 5999);
   std::memset(bad.sin_zero, 7, 8);
-  EXPECT_EQ(line(EventBuilder(44, {8, kP, 1, 0, kP, 15}, -22).str(ST_BLOB_DATA, "x").blob(ST_BLOB_ADDR, &bad, 15)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {8, kP, 1, 0, kP, 15}, -22).str(ST_BLOB_DATA, "x").blob(ST_BLOB_ADDR, &bad, 15)),
             "sendto(8, \"x\", 1, 0, {sa_family=AF_INET, sa_data=\"\\27o\\377\\377\\377\\377\\7\\7\\7\\7\\7\\7\\7\"}, 15) = "
             "-1 EINVAL (Invalid argument)\n");
 }
 
 TEST(StraceFormat, SockaddrInet6) {
   auto a = testing::inet6("::1", 6000, 5);
-  EXPECT_EQ(line(EventBuilder(49, {5, kP, 28}, 0).blob(ST_BLOB_ADDR, &a, 28)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {5, kP, 28}, 0).blob(ST_BLOB_ADDR, &a, 28)),
             "bind(5, {sa_family=AF_INET6, sin6_port=htons(6000), sin6_flowinfo=htonl(5), inet_pton(AF_INET6, \"::1\", "
             "&sin6_addr), sin6_scope_id=0}, 28) = 0\n");
-  EXPECT_EQ(line(EventBuilder(49, {5, kP, 24}, -22).blob(ST_BLOB_ADDR, &a, 24)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {5, kP, 24}, -22).blob(ST_BLOB_ADDR, &a, 24)),
             "bind(5, {sa_family=AF_INET6, sin6_port=htons(6000), sin6_flowinfo=htonl(5), inet_pton(AF_INET6, \"::1\", "
             "&sin6_addr)}, 24) = -1 EINVAL (Invalid argument)\n");
-  EXPECT_EQ(line(EventBuilder(49, {5, kP, 20}, -22).blob(ST_BLOB_ADDR, &a, 20)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {5, kP, 20}, -22).blob(ST_BLOB_ADDR, &a, 20)),
             "bind(5, {sa_family=AF_INET6, sa_data=\"\\27p\\0\\0\\0\\5\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\"}, 20) = -1 "
             "EINVAL (Invalid argument)\n");
   auto m = testing::inet6("::ffff:127.0.0.1", 7001);
-  EXPECT_EQ(line(EventBuilder(49, {5, kP, 28}, -22).blob(ST_BLOB_ADDR, &m, 28)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {5, kP, 28}, -22).blob(ST_BLOB_ADDR, &m, 28)),
             "bind(5, {sa_family=AF_INET6, sin6_port=htons(7001), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "
             "\"::ffff:127.0.0.1\", &sin6_addr), sin6_scope_id=0}, 28) = -1 EINVAL (Invalid argument)\n");
   // Link-local scopes are interface names of this host; others numbers.
   auto ll = testing::inet6("fe80::1", 7000, 0, 1);
-  EXPECT_EQ(line(EventBuilder(49, {5, kP, 28}, -22).blob(ST_BLOB_ADDR, &ll, 28)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {5, kP, 28}, -22).blob(ST_BLOB_ADDR, &ll, 28)),
             "bind(5, {sa_family=AF_INET6, sin6_port=htons(7000), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "
             "\"fe80::1\", &sin6_addr), sin6_scope_id=if_nametoindex(\"lo\")}, 28) = -1 EINVAL (Invalid argument)\n");
   auto g = testing::inet6("2001:db8::1", 443, 0x12345, 7);
-  EXPECT_EQ(line(EventBuilder(44, {8, kP, 1, 0, kP, 28}, -97).str(ST_BLOB_DATA, "x").blob(ST_BLOB_ADDR, &g, 28)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {8, kP, 1, 0, kP, 28}, -97).str(ST_BLOB_DATA, "x").blob(ST_BLOB_ADDR, &g, 28)),
             "sendto(8, \"x\", 1, 0, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(74565), "
             "inet_pton(AF_INET6, \"2001:db8::1\", &sin6_addr), sin6_scope_id=7}, 28) = -1 EAFNOSUPPORT (Address "
             "family not supported by protocol)\n");
   auto f = testing::inet6("::", 443, 0xffffffff, 1);
-  EXPECT_EQ(line(EventBuilder(44, {8, kP, 1, 0, kP, 28}, -97).str(ST_BLOB_DATA, "x").blob(ST_BLOB_ADDR, &f, 28)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {8, kP, 1, 0, kP, 28}, -97).str(ST_BLOB_DATA, "x").blob(ST_BLOB_ADDR, &f, 28)),
             "sendto(8, \"x\", 1, 0, {sa_family=AF_INET6, sin6_port=htons(443), sin6_flowinfo=htonl(4294967295), "
             "inet_pton(AF_INET6, \"::\", &sin6_addr), sin6_scope_id=1}, 28) = -1 EAFNOSUPPORT (Address family not "
             "supported by protocol)\n");
@@ -130,24 +130,24 @@ TEST(StraceFormat, SockaddrUnixNetlinkOthers) {
   sockaddr_un un{};
   un.sun_family = AF_UNIX;
   std::strcpy(un.sun_path, "/tmp/fmtwork/sock");
-  EXPECT_EQ(line(EventBuilder(49, {6, kP, 20}, 0).blob(ST_BLOB_ADDR, &un, 20)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {6, kP, 20}, 0).blob(ST_BLOB_ADDR, &un, 20)),
             "bind(6, {sa_family=AF_UNIX, sun_path=\"/tmp/fmtwork/sock\"}, 20) = 0\n");
-  EXPECT_EQ(line(EventBuilder(49, {6, kP, 110}, -22).blob(ST_BLOB_ADDR, &un, 110)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {6, kP, 110}, -22).blob(ST_BLOB_ADDR, &un, 110)),
             "bind(6, {sa_family=AF_UNIX, sun_path=\"/tmp/fmtwork/sock\"}, 110) = -1 EINVAL (Invalid argument)\n");
   sockaddr_un abs{};
   abs.sun_family = AF_UNIX;
   std::memcpy(abs.sun_path, "\0abstract\n\"x", 12);
-  EXPECT_EQ(line(EventBuilder(49, {6, kP, 14}, -22).blob(ST_BLOB_ADDR, &abs, 14)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {6, kP, 14}, -22).blob(ST_BLOB_ADDR, &abs, 14)),
             "bind(6, {sa_family=AF_UNIX, sun_path=@\"abstract\\n\\\"x\"}, 14) = -1 EINVAL (Invalid argument)\n");
-  EXPECT_EQ(line(EventBuilder(49, {6, kP, 2}, 0).blob(ST_BLOB_ADDR, &abs, 2)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {6, kP, 2}, 0).blob(ST_BLOB_ADDR, &abs, 2)),
             "bind(6, {sa_family=AF_UNIX}, 2)         = 0\n");
   sockaddr_un full{};
   std::memset(&full, 'p', sizeof full);
   full.sun_family = AF_UNIX;
-  EXPECT_EQ(line(EventBuilder(49, {9, kP, 110}, 0).blob(ST_BLOB_ADDR, &full, 110)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {9, kP, 110}, 0).blob(ST_BLOB_ADDR, &full, 110)),
             "bind(9, {sa_family=AF_UNIX, sun_path=\"" + std::string(108, 'p') + "\"}, 110) = 0\n");
   std::memcpy(full.sun_path, "/a\0bc", 5);
-  EXPECT_EQ(line(EventBuilder(49, {9, kP, 20}, -22).blob(ST_BLOB_ADDR, &full, 20)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {9, kP, 20}, -22).blob(ST_BLOB_ADDR, &full, 20)),
             "bind(9, {sa_family=AF_UNIX, sun_path=\"/a\"}, 20) = -1 EINVAL (Invalid argument)\n");
 
   struct {
@@ -156,218 +156,218 @@ TEST(StraceFormat, SockaddrUnixNetlinkOthers) {
     uint32_t pid;
     uint32_t groups;
   } nl{AF_NETLINK, 0, 0, 0};
-  EXPECT_EQ(line(EventBuilder(49, {7, kP, 12}, 0).blob(ST_BLOB_ADDR, &nl, 12)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {7, kP, 12}, 0).blob(ST_BLOB_ADDR, &nl, 12)),
             "bind(7, {sa_family=AF_NETLINK, nl_pid=0, nl_groups=00000000}, 12) = 0\n");
   nl.pid = 1234;
   nl.groups = 0x11;
-  EXPECT_EQ(line(EventBuilder(49, {7, kP, 12}, -22).blob(ST_BLOB_ADDR, &nl, 12)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {7, kP, 12}, -22).blob(ST_BLOB_ADDR, &nl, 12)),
             "bind(7, {sa_family=AF_NETLINK, nl_pid=1234, nl_groups=0x000011}, 12) = -1 EINVAL (Invalid argument)\n");
 
   std::string unknown(16, '\0');
   unknown[0] = 0x39;
   unknown[1] = 0x30;
   std::memcpy(unknown.data() + 2, "abc\1", 4);
-  EXPECT_EQ(line(EventBuilder(49, {3, kP, 16}, -97).str(ST_BLOB_ADDR, unknown)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {3, kP, 16}, -97).str(ST_BLOB_ADDR, unknown)),
             "bind(3, {sa_family=0x3039 /* AF_??? */, sa_data=\"abc\\1\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\"}, 16) = -1 "
             "EAFNOSUPPORT (Address family not supported by protocol)\n");
   std::string unspec(16, '\0');
-  EXPECT_EQ(line(EventBuilder(49, {3, kP, 16}, -22).str(ST_BLOB_ADDR, unspec)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {3, kP, 16}, -22).str(ST_BLOB_ADDR, unspec)),
             "bind(3, {sa_family=AF_UNSPEC, sa_data=\"\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\"}, 16) = -1 EINVAL "
             "(Invalid argument)\n");
   unsigned char ll[20] = {AF_PACKET, 0, 0, 3, 1, 0, 0, 0};
-  EXPECT_EQ(line(EventBuilder(49, {3, kP, 20}, -97).blob(ST_BLOB_ADDR, ll, 20)),
+  EXPECT_EQ(line(EventBuilder(sys::kBind, {3, kP, 20}, -97).blob(ST_BLOB_ADDR, ll, 20)),
             "bind(3, {sa_family=AF_PACKET, sll_protocol=htons(ETH_P_ALL), sll_ifindex=if_nametoindex(\"lo\"), "
             "sll_hatype=ARPHRD_NETROM, sll_pkttype=PACKET_HOST, sll_halen=0}, 20) = -1 EAFNOSUPPORT (Address family "
             "not supported by protocol)\n");
 }
 
 TEST(StraceFormat, ListenShutdown) {
-  EXPECT_EQ(line(EventBuilder(50, {3, 128}, 0)), "listen(3, 128)                          = 0\n");
-  EXPECT_EQ(line(EventBuilder(50, {3, 0xffffffff}, 0)), "listen(3, -1)                           = 0\n");
-  EXPECT_EQ(line(EventBuilder(50, {99, 5}, -9)), "listen(99, 5)                           = -1 EBADF (Bad file descriptor)\n");
-  EXPECT_EQ(line(EventBuilder(48, {15, SHUT_WR}, 0)), "shutdown(15, SHUT_WR)                   = 0\n");
-  EXPECT_EQ(line(EventBuilder(48, {15, SHUT_RDWR}, 0)), "shutdown(15, SHUT_RDWR)                 = 0\n");
-  EXPECT_EQ(line(EventBuilder(48, {15, 7}, -22)), "shutdown(15, 0x7 /* SHUT_??? */)        = -1 EINVAL (Invalid argument)\n");
-  EXPECT_EQ(line(EventBuilder(48, {3, 0xffffffff}, -22)),
+  EXPECT_EQ(line(EventBuilder(sys::kListen, {3, 128}, 0)), "listen(3, 128)                          = 0\n");
+  EXPECT_EQ(line(EventBuilder(sys::kListen, {3, 0xffffffff}, 0)), "listen(3, -1)                           = 0\n");
+  EXPECT_EQ(line(EventBuilder(sys::kListen, {99, 5}, -9)), "listen(99, 5)                           = -1 EBADF (Bad file descriptor)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kShutdown, {15, SHUT_WR}, 0)), "shutdown(15, SHUT_WR)                   = 0\n");
+  EXPECT_EQ(line(EventBuilder(sys::kShutdown, {15, SHUT_RDWR}, 0)), "shutdown(15, SHUT_RDWR)                 = 0\n");
+  EXPECT_EQ(line(EventBuilder(sys::kShutdown, {15, 7}, -22)), "shutdown(15, 0x7 /* SHUT_??? */)        = -1 EINVAL (Invalid argument)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kShutdown, {3, 0xffffffff}, -22)),
             "shutdown(3, 0xffffffff /* SHUT_??? */)  = -1 EINVAL (Invalid argument)\n");
 }
 
 TEST(StraceFormat, AcceptAndSockname) {
-  EXPECT_EQ(line(EventBuilder(43, {3, 0, 0}, 15)), "accept(3, NULL, NULL)                   = 15\n");
+  EXPECT_EQ(line(EventBuilder(sys::kAccept, {3, 0, 0}, 15)), "accept(3, NULL, NULL)                   = 15\n");
   auto peer = testing::inet4("127.0.0.1", 40268);
-  EXPECT_EQ(line(EventBuilder(288, {3, kP, kP + 128, SOCK_CLOEXEC | SOCK_NONBLOCK}, 16)
+  EXPECT_EQ(line(EventBuilder(sys::kAccept4, {3, kP, kP + 128, SOCK_CLOEXEC | SOCK_NONBLOCK}, 16)
                      .u32s(ST_BLOB_INLENS, {128})
                      .u32s(ST_BLOB_OUTLENS, {16})
                      .blob(ST_BLOB_ADDR, &peer, 16)),
             "accept4(3, {sa_family=AF_INET, sin_port=htons(40268), sin_addr=inet_addr(\"127.0.0.1\")}, [128 => 16], "
             "SOCK_CLOEXEC|SOCK_NONBLOCK) = 16\n");
-  EXPECT_EQ(line(EventBuilder(288, {3, kP, kP + 128, SOCK_NONBLOCK | 0x4000}, -22)
+  EXPECT_EQ(line(EventBuilder(sys::kAccept4, {3, kP, kP + 128, SOCK_NONBLOCK | 0x4000}, -22)
                      .u32s(ST_BLOB_INLENS, {128})
                      .u32s(ST_BLOB_OUTLENS, {128})),
             "accept4(3, 0x7ffd8e798450, [128], SOCK_NONBLOCK|0x4000) = -1 EINVAL (Invalid argument)\n");
-  EXPECT_EQ(line(EventBuilder(288, {3, kP, kP + 128, 0x4000}, -22).u32s(ST_BLOB_INLENS, {128})),
+  EXPECT_EQ(line(EventBuilder(sys::kAccept4, {3, kP, kP + 128, 0x4000}, -22).u32s(ST_BLOB_INLENS, {128})),
             "accept4(3, 0x7ffd8e798450, [128], 0x4000 /* SOCK_??? */) = -1 EINVAL (Invalid argument)\n");
-  EXPECT_EQ(line(EventBuilder(43, {3, kP, kP + 128}, -11).u32s(ST_BLOB_INLENS, {128})),
+  EXPECT_EQ(line(EventBuilder(sys::kAccept, {3, kP, kP + 128}, -11).u32s(ST_BLOB_INLENS, {128})),
             "accept(3, 0x7ffd8e798450, [128])        = -1 EAGAIN (Resource temporarily unavailable)\n");
   auto local = testing::inet4("127.0.0.1", 40266);
-  EXPECT_EQ(line(EventBuilder(51, {14, kP, kP + 128}, 0)
+  EXPECT_EQ(line(EventBuilder(sys::kGetsockname, {14, kP, kP + 128}, 0)
                      .u32s(ST_BLOB_INLENS, {16})
                      .u32s(ST_BLOB_OUTLENS, {16})
                      .blob(ST_BLOB_ADDR, &local, 16)),
             "getsockname(14, {sa_family=AF_INET, sin_port=htons(40266), sin_addr=inet_addr(\"127.0.0.1\")}, [16]) = 0\n");
   auto srv = testing::inet4("127.0.0.1", 5000);
-  EXPECT_EQ(line(EventBuilder(52, {14, kP, kP + 128}, 0)
+  EXPECT_EQ(line(EventBuilder(sys::kGetpeername, {14, kP, kP + 128}, 0)
                      .u32s(ST_BLOB_INLENS, {4})
                      .u32s(ST_BLOB_OUTLENS, {16})
                      .blob(ST_BLOB_ADDR, &srv, 4)),
             "getpeername(14, {sa_family=AF_INET, sa_data=\"\\23\\210\"}, [4 => 16]) = 0\n");
-  EXPECT_EQ(line(EventBuilder(52, {14, 0, 0}, -14)),
+  EXPECT_EQ(line(EventBuilder(sys::kGetpeername, {14, 0, 0}, -14)),
             "getpeername(14, NULL, NULL)             = -1 EFAULT (Bad address)\n");
-  EXPECT_EQ(line(EventBuilder(52, {14, kP, 0}, -14)),
+  EXPECT_EQ(line(EventBuilder(sys::kGetpeername, {14, kP, 0}, -14)),
             "getpeername(14, 0x7ffd8e798450, NULL)   = -1 EFAULT (Bad address)\n");
 }
 
 TEST(StraceFormat, SendtoStrings) {
-  EXPECT_EQ(line(EventBuilder(44, {15, kP, 6, 0, 0, 0}, 6).str(ST_BLOB_DATA, "hello\n")),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, kP, 6, 0, 0, 0}, 6).str(ST_BLOB_DATA, "hello\n")),
             "sendto(15, \"hello\\n\", 6, 0, NULL, 0)    = 6\n");
   std::string esc("\0\1\2\t\r\n\"\\\x7f\x80\xff?a\x1b" "7", 15);
-  EXPECT_EQ(line(EventBuilder(44, {15, kP, 15, MSG_NOSIGNAL | MSG_DONTWAIT, 0, 0}, 15).str(ST_BLOB_DATA, esc)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, kP, 15, MSG_NOSIGNAL | MSG_DONTWAIT, 0, 0}, 15).str(ST_BLOB_DATA, esc)),
             "sendto(15, \"\\0\\1\\2\\t\\r\\n\\\"\\\\\\177\\200\\377?a\\0337\", 15, MSG_DONTWAIT|MSG_NOSIGNAL, NULL, 0) = 15\n");
   // Minimal octal escapes unless an octal digit follows.
   std::string digits("\0" "8\0" "7\0" "9\1" "0\33[\177" "1\200" "9\10\13\14", 17);
   auto to = testing::inet4("127.0.0.1", 5999);
-  EXPECT_EQ(line(EventBuilder(44, {8, kP, 17, 0, kP, 16}, 17).str(ST_BLOB_DATA, digits).blob(ST_BLOB_ADDR, &to, 16)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {8, kP, 17, 0, kP, 16}, 17).str(ST_BLOB_DATA, digits).blob(ST_BLOB_ADDR, &to, 16)),
             "sendto(8, \"\\08\\0007\\09\\0010\\33[\\1771\\2009\\10\\v\\f\", 17, 0, {sa_family=AF_INET, "
             "sin_port=htons(5999), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 17\n");
   std::string data;
   for (int i = 0; i < 200; ++i) data += "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36];
-  EXPECT_EQ(line(EventBuilder(44, {15, kP, 200, 0, 0, 0}, 200).str(ST_BLOB_DATA, data.substr(0, 32))),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, kP, 200, 0, 0, 0}, 200).str(ST_BLOB_DATA, data.substr(0, 32))),
             "sendto(15, \"abcdefghijklmnopqrstuvwxyz012345\"..., 200, 0, NULL, 0) = 200\n");
-  EXPECT_EQ(line(EventBuilder(44, {15, kP, 32, 0, 0, 0}, 32).str(ST_BLOB_DATA, data.substr(0, 32))),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, kP, 32, 0, 0, 0}, 32).str(ST_BLOB_DATA, data.substr(0, 32))),
             "sendto(15, \"abcdefghijklmnopqrstuvwxyz012345\", 32, 0, NULL, 0) = 32\n");
-  EXPECT_EQ(line(EventBuilder(44, {15, kP, 33, 0, 0, 0}, 33).str(ST_BLOB_DATA, data.substr(0, 32))),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, kP, 33, 0, 0, 0}, 33).str(ST_BLOB_DATA, data.substr(0, 32))),
             "sendto(15, \"abcdefghijklmnopqrstuvwxyz012345\"..., 33, 0, NULL, 0) = 33\n");
-  EXPECT_EQ(line(EventBuilder(44, {15, kP, 0, 0, 0, 0}, 0)), "sendto(15, \"\", 0, 0, NULL, 0)           = 0\n");
-  EXPECT_EQ(line(EventBuilder(44, {15, 1, 10, 0, 0, 0}, -14).fault(ST_BLOB_DATA)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, kP, 0, 0, 0, 0}, 0)), "sendto(15, \"\", 0, 0, NULL, 0)           = 0\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, 1, 10, 0, 0, 0}, -14).fault(ST_BLOB_DATA)),
             "sendto(15, 0x1, 10, 0, NULL, 0)         = -1 EFAULT (Bad address)\n");
-  EXPECT_EQ(line(EventBuilder(44, {15, kP, 10, 0x80000000u, 0, 0}, 10).str(ST_BLOB_DATA, "abcdefghij")),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, kP, 10, 0x80000000u, 0, 0}, 10).str(ST_BLOB_DATA, "abcdefghij")),
             "sendto(15, \"abcdefghij\", 10, MSG_CMSG_COMPAT, NULL, 0) = 10\n");
-  EXPECT_EQ(line(EventBuilder(44, {15, kP, 10, MSG_MORE | MSG_OOB | MSG_EOR | MSG_CONFIRM, 0, 0}, 10)
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, kP, 10, MSG_MORE | MSG_OOB | MSG_EOR | MSG_CONFIRM, 0, 0}, 10)
                      .str(ST_BLOB_DATA, "abcdefghij")),
             "sendto(15, \"abcdefghij\", 10, MSG_OOB|MSG_EOR|MSG_CONFIRM|MSG_MORE, NULL, 0) = 10\n");
-  EXPECT_EQ(line(EventBuilder(44, {17, kP, 4, 0, 0, 16}, -89).str(ST_BLOB_DATA, "ping")),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {17, kP, 4, 0, 0, 16}, -89).str(ST_BLOB_DATA, "ping")),
             "sendto(17, \"ping\", 4, 0, NULL, 16)      = -1 EDESTADDRREQ (Destination address required)\n");
   auto ua = testing::inet4("127.0.0.1", 5300);
-  EXPECT_EQ(line(EventBuilder(44, {17, kP, 4, 0, kP, 5}, -22).str(ST_BLOB_DATA, "ping").blob(ST_BLOB_ADDR, &ua, 5)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {17, kP, 4, 0, kP, 5}, -22).str(ST_BLOB_DATA, "ping").blob(ST_BLOB_ADDR, &ua, 5)),
             "sendto(17, \"ping\", 4, 0, {sa_family=AF_INET, sa_data=\"\\24\\264\\177\"}, 5) = -1 EINVAL (Invalid "
             "argument)\n");
-  EXPECT_EQ(line(EventBuilder(44, {8, kP, 1, 0, 0x7ffc36dfbdf0, 0xffffffff}, -22).str(ST_BLOB_DATA, "x")),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {8, kP, 1, 0, 0x7ffc36dfbdf0, 0xffffffff}, -22).str(ST_BLOB_DATA, "x")),
             "sendto(8, \"x\", 1, 0, 0x7ffc36dfbdf0, -1) = -1 EINVAL (Invalid argument)\n");
   // -s 5
   StraceOptions s5;
   s5.string_limit = 5;
-  EXPECT_EQ(line(EventBuilder(44, {15, kP, 6, 0, 0, 0}, 6).str(ST_BLOB_DATA, "hello"), s5),
+  EXPECT_EQ(line(EventBuilder(sys::kSendto, {15, kP, 6, 0, 0, 0}, 6).str(ST_BLOB_DATA, "hello"), s5),
             "sendto(15, \"hello\"..., 6, 0, NULL, 0)   = 6\n");
 }
 
 TEST(StraceFormat, Recvfrom) {
   constexpr uint64_t kBuf = 0x7ffd8e798250, kFrom = 0x7ffd8e798240, kLen = 0x7ffd8e798230;
-  EXPECT_EQ(line(EventBuilder(45, {16, kBuf, 300, MSG_PEEK | MSG_DONTWAIT, 0, 0}, 5).str(ST_BLOB_DATA, "efghi")),
+  EXPECT_EQ(line(EventBuilder(sys::kRecvfrom, {16, kBuf, 300, MSG_PEEK | MSG_DONTWAIT, 0, 0}, 5).str(ST_BLOB_DATA, "efghi")),
             "recvfrom(16, \"efghi\", 300, MSG_PEEK|MSG_DONTWAIT, NULL, NULL) = 5\n");
-  EXPECT_EQ(line(EventBuilder(45, {16, kBuf, 300, 0, kFrom, kLen}, 5)
+  EXPECT_EQ(line(EventBuilder(sys::kRecvfrom, {16, kBuf, 300, 0, kFrom, kLen}, 5)
                      .str(ST_BLOB_DATA, "efghi")
                      .u32s(ST_BLOB_INLENS, {16})
                      .u32s(ST_BLOB_OUTLENS, {0})),
             "recvfrom(16, \"efghi\", 300, 0, 0x7ffd8e798240, [16 => 0]) = 5\n");
-  EXPECT_EQ(line(EventBuilder(45, {16, kBuf, 300, MSG_DONTWAIT, kFrom, kLen}, -11)
+  EXPECT_EQ(line(EventBuilder(sys::kRecvfrom, {16, kBuf, 300, MSG_DONTWAIT, kFrom, kLen}, -11)
                      .u32s(ST_BLOB_INLENS, {0})
                      .u32s(ST_BLOB_OUTLENS, {0})),
             "recvfrom(16, 0x7ffd8e798250, 300, MSG_DONTWAIT, 0x7ffd8e798240, [0]) = -1 EAGAIN (Resource temporarily "
             "unavailable)\n");
-  EXPECT_EQ(line(EventBuilder(45, {18, kBuf, 300, MSG_DONTWAIT, kFrom, 0}, -11)),
+  EXPECT_EQ(line(EventBuilder(sys::kRecvfrom, {18, kBuf, 300, MSG_DONTWAIT, kFrom, 0}, -11)),
             "recvfrom(18, 0x7ffd8e798250, 300, MSG_DONTWAIT, 0x7ffd8e798240, NULL) = -1 EAGAIN (Resource temporarily "
             "unavailable)\n");
   auto from = testing::inet4("127.0.0.1", 47562);
-  EXPECT_EQ(line(EventBuilder(45, {18, kBuf, 300, 0, kFrom, kLen}, 4)
+  EXPECT_EQ(line(EventBuilder(sys::kRecvfrom, {18, kBuf, 300, 0, kFrom, kLen}, 4)
                      .str(ST_BLOB_DATA, "ping")
                      .u32s(ST_BLOB_INLENS, {16})
                      .u32s(ST_BLOB_OUTLENS, {16})
                      .blob(ST_BLOB_ADDR, &from, 16)),
             "recvfrom(18, \"ping\", 300, 0, {sa_family=AF_INET, sin_port=htons(47562), "
             "sin_addr=inet_addr(\"127.0.0.1\")}, [16]) = 4\n");
-  EXPECT_EQ(line(EventBuilder(45, {18, kBuf, 300, 0, kFrom, kLen}, 4)
+  EXPECT_EQ(line(EventBuilder(sys::kRecvfrom, {18, kBuf, 300, 0, kFrom, kLen}, 4)
                      .str(ST_BLOB_DATA, "pong")
                      .u32s(ST_BLOB_INLENS, {4})
                      .u32s(ST_BLOB_OUTLENS, {16})
                      .blob(ST_BLOB_ADDR, &from, 4)),
             "recvfrom(18, \"pong\", 300, 0, {sa_family=AF_INET, sa_data=\"\\271\\312\"}, [4 => 16]) = 4\n");
   std::string got("hello\n\0\1\2\t\r\n\"\\\x7f\x80\xff?a\x1b" "7abcdefghijk", 32);
-  EXPECT_EQ(line(EventBuilder(45, {16, kBuf, 300, 0, 0, 0}, 300).str(ST_BLOB_DATA, got)),
+  EXPECT_EQ(line(EventBuilder(sys::kRecvfrom, {16, kBuf, 300, 0, 0, 0}, 300).str(ST_BLOB_DATA, got)),
             "recvfrom(16, \"hello\\n\\0\\1\\2\\t\\r\\n\\\"\\\\\\177\\200\\377?a\\0337abcdefghijk\"..., 300, 0, NULL, NULL) = "
             "300\n");
 }
 
 TEST(StraceFormat, Setsockopt) {
   int one = 1;
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_REUSEADDR, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_REUSEADDR, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
             "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_REUSEPORT, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_REUSEPORT, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
             "setsockopt(3, SOL_SOCKET, SO_REUSEPORT, [1], 4) = 0\n");
   int lg[2] = {1, 0};
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_LINGER, kP, 8}, 0).blob(ST_BLOB_OPTVAL, lg, 8)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_LINGER, kP, 8}, 0).blob(ST_BLOB_OPTVAL, lg, 8)),
             "setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_LINGER, 0x7ffd8e798754, 4}, -22).blob(ST_BLOB_OPTVAL, lg, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_LINGER, 0x7ffd8e798754, 4}, -22).blob(ST_BLOB_OPTVAL, lg, 4)),
             "setsockopt(3, SOL_SOCKET, SO_LINGER, 0x7ffd8e798754, 4) = -1 EINVAL (Invalid argument)\n");
   long tv[2] = {5, 250000};
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_RCVTIMEO, kP, 16}, 0).blob(ST_BLOB_OPTVAL, tv, 16)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_RCVTIMEO, kP, 16}, 0).blob(ST_BLOB_OPTVAL, tv, 16)),
             "setsockopt(3, SOL_SOCKET, SO_RCVTIMEO_OLD, \"\\5\\0\\0\\0\\0\\0\\0\\0\\220\\320\\3\\0\\0\\0\\0\\0\", 16) = 0\n");
   int big = 65536;
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_SNDBUF, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &big, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_SNDBUF, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &big, 4)),
             "setsockopt(3, SOL_SOCKET, SO_SNDBUF, [65536], 4) = 0\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, IPPROTO_TCP, 1, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, IPPROTO_TCP, 1, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
             "setsockopt(3, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, IPPROTO_TCP, 999, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, IPPROTO_TCP, 999, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
             "setsockopt(3, SOL_TCP, 0x3e7 /* TCP_??? */, [1], 4) = -1 ENOPROTOOPT (Protocol not available)\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, 999, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, 999, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
             "setsockopt(3, SOL_SOCKET, 0x3e7 /* SO_??? */, [1], 4) = -1 ENOPROTOOPT (Protocol not available)\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, 999, 5, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, 999, 5, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
             "setsockopt(3, 0x3e7 /* SOL_?? */, 5, [1], 4) = -1 ENOPROTOOPT (Protocol not available)\n");
-  EXPECT_EQ(line(EventBuilder(54, {5, IPPROTO_IPV6, 26, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {5, IPPROTO_IPV6, 26, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
             "setsockopt(5, SOL_IPV6, IPV6_V6ONLY, [1], 4) = 0\n");
   int tos = 16;
-  EXPECT_EQ(line(EventBuilder(54, {3, IPPROTO_IP, 1, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &tos, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, IPPROTO_IP, 1, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &tos, 4)),
             "setsockopt(3, SOL_IP, IP_TOS, [16], 4)  = 0\n");
   // Int options at SOL_SOCKET: too short is a pointer, longer still an int.
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_REUSEADDR, 0x7ffd8e79875c, 2}, -22).blob(ST_BLOB_OPTVAL, &one, 2)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_REUSEADDR, 0x7ffd8e79875c, 2}, -22).blob(ST_BLOB_OPTVAL, &one, 2)),
             "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, 0x7ffd8e79875c, 2) = -1 EINVAL (Invalid argument)\n");
   long long v8 = 1;
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_REUSEADDR, kP, 8}, 0).blob(ST_BLOB_OPTVAL, &v8, 8)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_REUSEADDR, kP, 8}, 0).blob(ST_BLOB_OPTVAL, &v8, 8)),
             "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 8) = 0\n");
   // Elsewhere, anything but 4 bytes is a string.
-  EXPECT_EQ(line(EventBuilder(54, {3, IPPROTO_TCP, 1, kP, 8}, 0).blob(ST_BLOB_OPTVAL, &v8, 8)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, IPPROTO_TCP, 1, kP, 8}, 0).blob(ST_BLOB_OPTVAL, &v8, 8)),
             "setsockopt(3, SOL_TCP, TCP_NODELAY, \"\\1\\0\\0\\0\\0\\0\\0\\0\", 8) = 0\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, IPPROTO_TCP, 13, kP, 5}, 0).str(ST_BLOB_OPTVAL, "cubic")),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, IPPROTO_TCP, 13, kP, 5}, 0).str(ST_BLOB_OPTVAL, "cubic")),
             "setsockopt(3, SOL_TCP, TCP_CONGESTION, \"cubic\", 5) = 0\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_REUSEADDR, 0, 4}, -14)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_REUSEADDR, 0, 4}, -14)),
             "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, NULL, 4) = -1 EFAULT (Bad address)\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_REUSEADDR, 1, 4}, -14).fault(ST_BLOB_OPTVAL)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_REUSEADDR, 1, 4}, -14).fault(ST_BLOB_OPTVAL)),
             "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, 0x1, 4) = -1 EFAULT (Bad address)\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_BINDTODEVICE, kP, 3}, 0).blob(ST_BLOB_OPTVAL, "lo", 3)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_BINDTODEVICE, kP, 3}, 0).blob(ST_BLOB_OPTVAL, "lo", 3)),
             "setsockopt(3, SOL_SOCKET, SO_BINDTODEVICE, \"lo\\0\", 3) = 0\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, SO_BINDTODEVICE, kP, 40}, -19).str(ST_BLOB_OPTVAL, std::string(40, 'x'))),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_BINDTODEVICE, kP, 40}, -19).str(ST_BLOB_OPTVAL, std::string(40, 'x'))),
             "setsockopt(3, SOL_SOCKET, SO_BINDTODEVICE, \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"..., 40) = -1 ENODEV (No "
             "such device)\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, 17, 1, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, 17, 1, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
             "setsockopt(3, SOL_UDP, UDP_CORK, [1], 4) = -1 ENOPROTOOPT (Protocol not available)\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, 0xffffffff, 1, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, 0xffffffff, 1, kP, 4}, -92).blob(ST_BLOB_OPTVAL, &one, 4)),
             "setsockopt(3, 0xffffffff /* SOL_?? */, 1, [1], 4) = -1 ENOPROTOOPT (Protocol not available)\n");
-  EXPECT_EQ(line(EventBuilder(54, {3, SOL_SOCKET, 74, kP, 8}, 0).blob(ST_BLOB_OPTVAL, &v8, 8)),
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, 74, kP, 8}, 0).blob(ST_BLOB_OPTVAL, &v8, 8)),
             "setsockopt(3, SOL_SOCKET, SO_TXREHASH, [SOCK_TXREHASH_ENABLED], 8) = 0\n");
 }
 
 TEST(StraceFormat, Getsockopt) {
   auto get = [](uint32_t level, uint32_t name, uint32_t in, uint32_t out, const void* v, std::size_t n, int64_t ret = 0) {
-    return line(EventBuilder(55, {3, level, name, kP, kP + 64}, ret)
+    return line(EventBuilder(sys::kGetsockopt, {3, level, name, kP, kP + 64}, ret)
                     .u32s(ST_BLOB_INLENS, {in})
                     .u32s(ST_BLOB_OUTLENS, {out})
                     .blob(ST_BLOB_OPTVAL, v, n));
@@ -399,15 +399,15 @@ TEST(StraceFormat, Getsockopt) {
   EXPECT_EQ(get(IPPROTO_TCP, 11, 100, 100, info, 64),
             "getsockopt(3, SOL_TCP, TCP_INFO, \"\\7\\0\\0\\0\\0\\0\\0\\1@B\\17\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0"
             "\\0\\0\\0\\0\"..., [100]) = 0\n");
-  EXPECT_EQ(line(EventBuilder(55, {3, SOL_SOCKET, SO_KEEPALIVE, 0x7ffc36dfc08c, kP}, 0)
+  EXPECT_EQ(line(EventBuilder(sys::kGetsockopt, {3, SOL_SOCKET, SO_KEEPALIVE, 0x7ffc36dfc08c, kP}, 0)
                      .u32s(ST_BLOB_INLENS, {0})
                      .u32s(ST_BLOB_OUTLENS, {0})),
             "getsockopt(3, SOL_SOCKET, SO_KEEPALIVE, 0x7ffc36dfc08c, [0]) = 0\n");
-  EXPECT_EQ(line(EventBuilder(55, {3, SOL_SOCKET, SO_ERROR, 0x7ffd8e798730, 0}, -14)),
+  EXPECT_EQ(line(EventBuilder(sys::kGetsockopt, {3, SOL_SOCKET, SO_ERROR, 0x7ffd8e798730, 0}, -14)),
             "getsockopt(3, SOL_SOCKET, SO_ERROR, 0x7ffd8e798730, NULL) = -1 EFAULT (Bad address)\n");
-  EXPECT_EQ(line(EventBuilder(55, {99, SOL_SOCKET, SO_ERROR, 0x7ffd8e798730, kP}, -9).u32s(ST_BLOB_INLENS, {4})),
+  EXPECT_EQ(line(EventBuilder(sys::kGetsockopt, {99, SOL_SOCKET, SO_ERROR, 0x7ffd8e798730, kP}, -9).u32s(ST_BLOB_INLENS, {4})),
             "getsockopt(99, SOL_SOCKET, SO_ERROR, 0x7ffd8e798730, [4]) = -1 EBADF (Bad file descriptor)\n");
-  EXPECT_EQ(line(EventBuilder(55, {3, 999, 5, 0x7ffd8e798730, kP}, -95).u32s(ST_BLOB_INLENS, {4})),
+  EXPECT_EQ(line(EventBuilder(sys::kGetsockopt, {3, 999, 5, 0x7ffd8e798730, kP}, -95).u32s(ST_BLOB_INLENS, {4})),
             "getsockopt(3, 0x3e7 /* SOL_?? */, 5, 0x7ffd8e798730, [4]) = -1 EOPNOTSUPP (Operation not supported)\n");
 }
 
@@ -416,7 +416,7 @@ TEST(StraceFormat, Sendmsg) {
   h.iov = 0x1000;
   h.iovlen = 3;
   Iov iov[3] = {{0x2000, 5}, {0x3000, 7}, {0x4000, 40}};
-  EXPECT_EQ(line(EventBuilder(46, {21, kP, 0}, 52)
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {21, kP, 0}, 52)
                      .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                      .blob(ST_BLOB_IOVEC, iov, sizeof iov)
                      .str(ST_BLOB_DATA, "hello", 0, 0)
@@ -435,7 +435,7 @@ TEST(StraceFormat, Sendmsg) {
     int32_t level, type;
     int32_t fds[2];
   } cm{20 + 4, SOL_SOCKET, 1, {0, 1}};
-  EXPECT_EQ(line(EventBuilder(46, {21, kP, MSG_NOSIGNAL}, 5)
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {21, kP, MSG_NOSIGNAL}, 5)
                      .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                      .blob(ST_BLOB_IOVEC, iov, 16)
                      .str(ST_BLOB_DATA, "hello")
@@ -457,7 +457,7 @@ TEST(StraceFormat, Sendmsg) {
   std::memcpy(two + 32, &ip, 4);
   std::memcpy(two + 36, &ttl, 4);
   std::memcpy(two + 40, &v64, 4);
-  EXPECT_EQ(line(EventBuilder(46, {11, kP, 0}, 2)
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {11, kP, 0}, 2)
                      .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                      .blob(ST_BLOB_IOVEC, iov, 16)
                      .str(ST_BLOB_DATA, "hi")
@@ -467,7 +467,7 @@ TEST(StraceFormat, Sendmsg) {
             "cmsg_level=SOL_IP, cmsg_type=IP_TTL, cmsg_data=[64]}], msg_controllen=48, msg_flags=0}, 0) = 2\n");
   std::memcpy(two + 8, &unk, 4);
   std::memcpy(two + 12, &five, 4);
-  EXPECT_EQ(line(EventBuilder(46, {11, kP, 0}, 2)
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {11, kP, 0}, 2)
                      .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                      .blob(ST_BLOB_IOVEC, iov, 16)
                      .str(ST_BLOB_DATA, "hi")
@@ -477,7 +477,7 @@ TEST(StraceFormat, Sendmsg) {
             "cmsg_level=SOL_IP, cmsg_type=IP_TTL, cmsg_data=[64]}], msg_controllen=48, msg_flags=0}, 0) = 2\n");
   h.control = 0x7fff66894170;
   h.controllen = 10;
-  EXPECT_EQ(line(EventBuilder(46, {11, kP, 0}, 2)
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {11, kP, 0}, 2)
                      .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                      .blob(ST_BLOB_IOVEC, iov, 16)
                      .str(ST_BLOB_DATA, "hi")
@@ -490,14 +490,14 @@ TEST(StraceFormat, Sendmsg) {
   named.name = 0x6000;
   named.namelen = 16;
   auto ua = testing::inet4("127.0.0.1", 5300);
-  EXPECT_EQ(line(EventBuilder(46, {17, kP, 0}, 0).blob(ST_BLOB_MSGHDR, &named, sizeof named).blob(ST_BLOB_ADDR, &ua, 16)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {17, kP, 0}, 0).blob(ST_BLOB_MSGHDR, &named, sizeof named).blob(ST_BLOB_ADDR, &ua, 16)),
             "sendmsg(17, {msg_name={sa_family=AF_INET, sin_port=htons(5300), sin_addr=inet_addr(\"127.0.0.1\")}, "
             "msg_namelen=16, msg_iov=NULL, msg_iovlen=0, msg_controllen=0, msg_flags=0}, 0) = 0\n");
   MsgHdr badiov;
   badiov.iov = 0x1000;
   badiov.iovlen = 2;
   Iov bi[2] = {{0x2000, 1}, {1, 1}};
-  EXPECT_EQ(line(EventBuilder(46, {11, kP, 0}, -14)
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {11, kP, 0}, -14)
                      .blob(ST_BLOB_MSGHDR, &badiov, sizeof badiov)
                      .blob(ST_BLOB_IOVEC, bi, sizeof bi)
                      .str(ST_BLOB_DATA, "z", 0, 0)
@@ -505,11 +505,11 @@ TEST(StraceFormat, Sendmsg) {
             "sendmsg(11, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"z\", iov_len=1}, {iov_base=0x1, "
             "iov_len=1}], msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) = -1 EFAULT (Bad address)\n");
   badiov.iov = 1;
-  EXPECT_EQ(line(EventBuilder(46, {11, kP, 0}, -14).blob(ST_BLOB_MSGHDR, &badiov, sizeof badiov).fault(ST_BLOB_IOVEC)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {11, kP, 0}, -14).blob(ST_BLOB_MSGHDR, &badiov, sizeof badiov).fault(ST_BLOB_IOVEC)),
             "sendmsg(11, {msg_name=NULL, msg_namelen=0, msg_iov=0x1, msg_iovlen=2, msg_controllen=0, msg_flags=0}, 0) "
             "= -1 EFAULT (Bad address)\n");
-  EXPECT_EQ(line(EventBuilder(46, {17, 0, 0}, -14)), "sendmsg(17, NULL, 0)                    = -1 EFAULT (Bad address)\n");
-  EXPECT_EQ(line(EventBuilder(46, {17, 1, 0}, -14).fault(ST_BLOB_MSGHDR)),
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {17, 0, 0}, -14)), "sendmsg(17, NULL, 0)                    = -1 EFAULT (Bad address)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {17, 1, 0}, -14).fault(ST_BLOB_MSGHDR)),
             "sendmsg(17, 0x1, 0)                     = -1 EFAULT (Bad address)\n");
 }
 
@@ -520,7 +520,7 @@ TEST(StraceFormat, Recvmsg) {
   h.iov = 0x1000;
   h.iovlen = 2;
   Iov iov[2] = {{0x2000, 4}, {0x3000, 100}};
-  EXPECT_EQ(line(EventBuilder(47, {22, kP, 0}, 52)
+  EXPECT_EQ(line(EventBuilder(sys::kRecvmsg, {22, kP, 0}, 52)
                      .u32s(ST_BLOB_INLENS, {110, 64})
                      .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                      .blob(ST_BLOB_IOVEC, iov, sizeof iov)
@@ -537,7 +537,7 @@ TEST(StraceFormat, Recvmsg) {
     int32_t level, type;
     int32_t fds[2];
   } cm{24, SOL_SOCKET, 1, {23, 24}};
-  EXPECT_EQ(line(EventBuilder(47, {22, kP, MSG_CMSG_CLOEXEC}, 5)
+  EXPECT_EQ(line(EventBuilder(sys::kRecvmsg, {22, kP, MSG_CMSG_CLOEXEC}, 5)
                      .u32s(ST_BLOB_INLENS, {110, 64})
                      .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                      .blob(ST_BLOB_IOVEC, iov, sizeof iov)
@@ -548,7 +548,7 @@ TEST(StraceFormat, Recvmsg) {
             "{iov_base=\"o\", iov_len=100}], msg_iovlen=2, msg_control=[{cmsg_len=24, cmsg_level=SOL_SOCKET, "
             "cmsg_type=SCM_RIGHTS, cmsg_data=[23, 24]}], msg_controllen=24, msg_flags=MSG_CMSG_CLOEXEC}, "
             "MSG_CMSG_CLOEXEC) = 5\n");
-  EXPECT_EQ(line(EventBuilder(47, {22, kP, MSG_DONTWAIT}, -11).u32s(ST_BLOB_INLENS, {110, 64})),
+  EXPECT_EQ(line(EventBuilder(sys::kRecvmsg, {22, kP, MSG_DONTWAIT}, -11).u32s(ST_BLOB_INLENS, {110, 64})),
             "recvmsg(22, {msg_namelen=110}, MSG_DONTWAIT) = -1 EAGAIN (Resource temporarily unavailable)\n");
   // Credentials, whole and cut short by MSG_CTRUNC.
   MsgHdr c;
@@ -562,7 +562,7 @@ TEST(StraceFormat, Recvmsg) {
     int32_t level, type;
     int32_t pid, uid, gid, pad;
   } cred{28, SOL_SOCKET, 2, 30393, 0, 0, 0};
-  EXPECT_EQ(line(EventBuilder(47, {12, kP, 0}, 2)
+  EXPECT_EQ(line(EventBuilder(sys::kRecvmsg, {12, kP, 0}, 2)
                      .u32s(ST_BLOB_INLENS, {0, 200})
                      .blob(ST_BLOB_MSGHDR, &c, sizeof c)
                      .blob(ST_BLOB_IOVEC, &one, 16)
@@ -574,7 +574,7 @@ TEST(StraceFormat, Recvmsg) {
   c.controllen = 20;
   c.flags = MSG_CTRUNC;
   cred.len = 20;
-  EXPECT_EQ(line(EventBuilder(47, {12, kP, 0}, 2)
+  EXPECT_EQ(line(EventBuilder(sys::kRecvmsg, {12, kP, 0}, 2)
                      .u32s(ST_BLOB_INLENS, {0, 20})
                      .blob(ST_BLOB_MSGHDR, &c, sizeof c)
                      .blob(ST_BLOB_IOVEC, &one, 16)
@@ -614,8 +614,8 @@ TEST(StraceFormat, Mmsg) {
                 "msg_flags=0}, msg_len=3}, {msg_hdr={msg_name=" + addr +
                 ", msg_namelen=16, msg_iov=[{iov_base=\"two\", iov_len=3}, {iov_base=\"2\", iov_len=1}], msg_iovlen=2, "
                 "msg_controllen=0, msg_flags=0}, msg_len=4}], 2, 0) = 2\n");
-  EXPECT_EQ(line(EventBuilder(307, {17, kP, 0, 0}, 0)), "sendmmsg(17, [], 0, 0)                  = 0\n");
-  EXPECT_EQ(line(EventBuilder(307, {17, 0, 2, 0}, -14)), "sendmmsg(17, NULL, 2, 0)                = -1 EFAULT (Bad address)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendmmsg, {17, kP, 0, 0}, 0)), "sendmmsg(17, [], 0, 0)                  = 0\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendmmsg, {17, 0, 2, 0}, -14)), "sendmmsg(17, NULL, 2, 0)                = -1 EFAULT (Bad address)\n");
 
   // Partly sent: msg_len only for the messages the call reports.
   MsgHdr p;
@@ -663,52 +663,52 @@ TEST(StraceFormat, Mmsg) {
                             ", msg_namelen=16, msg_iov=[{iov_base=\"on\", iov_len=2}], msg_iovlen=1, msg_controllen=0, "
                             "msg_flags=MSG_TRUNC}, msg_len=2}], 3, MSG_DONTWAIT, {tv_sec=1, tv_nsec=500}) = 2 (left "
                             "{tv_sec=0, tv_nsec=999998277})\n");
-  EXPECT_EQ(line(EventBuilder(299, {18, 0x7ffd8e797e00, 3, MSG_DONTWAIT, 0}, -11)),
+  EXPECT_EQ(line(EventBuilder(sys::kRecvmmsg, {18, 0x7ffd8e797e00, 3, MSG_DONTWAIT, 0}, -11)),
             "recvmmsg(18, 0x7ffd8e797e00, 3, MSG_DONTWAIT, NULL) = -1 EAGAIN (Resource temporarily unavailable)\n");
-  EXPECT_EQ(line(EventBuilder(299, {18, 0x7ffd8e797e00, 3, MSG_DONTWAIT, 1}, -14).fault(ST_BLOB_TIMEOUT)),
+  EXPECT_EQ(line(EventBuilder(sys::kRecvmmsg, {18, 0x7ffd8e797e00, 3, MSG_DONTWAIT, 1}, -14).fault(ST_BLOB_TIMEOUT)),
             "recvmmsg(18, 0x7ffd8e797e00, 3, MSG_DONTWAIT, 0x1) = -1 EFAULT (Bad address)\n");
 }
 
 TEST(StraceFormat, ErrorsAndKernelCodes) {
-  EXPECT_EQ(line(EventBuilder(43, {3, 0, 0}, -512)),
+  EXPECT_EQ(line(EventBuilder(sys::kAccept, {3, 0, 0}, -512)),
             "accept(3, NULL, NULL)                   = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n");
-  EXPECT_EQ(line(EventBuilder(43, {3, 0, 0}, -514)),
+  EXPECT_EQ(line(EventBuilder(sys::kAccept, {3, 0, 0}, -514)),
             "accept(3, NULL, NULL)                   = ? ERESTARTNOHAND (To be restarted if no handler)\n");
-  EXPECT_EQ(line(EventBuilder(43, {3, 0, 0}, -103)),
+  EXPECT_EQ(line(EventBuilder(sys::kAccept, {3, 0, 0}, -103)),
             "accept(3, NULL, NULL)                   = -1 ECONNABORTED (Software caused connection abort)\n");
-  EXPECT_EQ(line(EventBuilder(43, {3, 0, 0}, -515)),
+  EXPECT_EQ(line(EventBuilder(sys::kAccept, {3, 0, 0}, -515)),
             "accept(3, NULL, NULL)                   = -1 ENOIOCTLCMD (Unknown error 515)\n");
-  EXPECT_EQ(line(EventBuilder(43, {3, 0, 0}, -600)), "accept(3, NULL, NULL)                   = -1 600 (Unknown error 600)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kAccept, {3, 0, 0}, -600)), "accept(3, NULL, NULL)                   = -1 600 (Unknown error 600)\n");
 }
 
 TEST(StraceFormat, PrefixTimestampsDurations) {
   StraceOptions o;
   o.pid_prefix = true;
-  EXPECT_EQ(line(EventBuilder(50, {3, 128}, 0).tid(19591), o), "19591 listen(3, 128)                    = 0\n");
-  EXPECT_EQ(line(EventBuilder(50, {3, 128}, 0).tid(42), o), "42    listen(3, 128)                    = 0\n");
+  EXPECT_EQ(line(EventBuilder(sys::kListen, {3, 128}, 0).tid(19591), o), "19591 listen(3, 128)                    = 0\n");
+  EXPECT_EQ(line(EventBuilder(sys::kListen, {3, 128}, 0).tid(42), o), "42    listen(3, 128)                    = 0\n");
   o.pid_prefix = false;
   o.durations = true;
-  EXPECT_EQ(line(EventBuilder(41, {AF_INET, SOCK_STREAM, 0}, 3).ts(0, 21'400), o),
+  EXPECT_EQ(line(EventBuilder(sys::kSocket, {AF_INET, SOCK_STREAM, 0}, 3).ts(0, 21'400), o),
             "socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3 <0.000021>\n");
-  EXPECT_EQ(line(EventBuilder(43, {3, 0, 0}, -512).ts(0, 1'500'000'000), o),
+  EXPECT_EQ(line(EventBuilder(sys::kAccept, {3, 0, 0}, -512).ts(0, 1'500'000'000), o),
             "accept(3, NULL, NULL)                   = ? ERESTARTSYS (To be restarted if SA_RESTART is set) <1.500000>\n");
   o.durations = false;
   o.timestamps = 3;
   // ts_ns is monotonic; the clock's offset makes it wall time.
   std::string out;
-  format_syscall(EventBuilder(41, {AF_INET, SOCK_STREAM, 0}, 3).ts(1'000, 0), o, WallClock(1795292547900551000),
+  format_syscall(EventBuilder(sys::kSocket, {AF_INET, SOCK_STREAM, 0}, 3).ts(1'000, 0), o, WallClock(1795292547900551000),
                  out);
   EXPECT_EQ(out, "1795292547.900552 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3\n");
   setenv("TZ", "UTC", 1);
   tzset();
   o.timestamps = 2;
   out.clear();
-  format_syscall(EventBuilder(41, {AF_INET, SOCK_STREAM, 0}, 3).ts(0, 0), o, WallClock(73342515434000), out);
+  format_syscall(EventBuilder(sys::kSocket, {AF_INET, SOCK_STREAM, 0}, 3).ts(0, 0), o, WallClock(73342515434000), out);
   EXPECT_EQ(out, "20:22:22.515434 socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3\n");
   o.timestamps = 1;
   o.pid_prefix = true;
   out.clear();
-  format_syscall(EventBuilder(50, {3, 128}, 0).ts(0, 0).tid(28659), o, WallClock(73353000000000), out);
+  format_syscall(EventBuilder(sys::kListen, {3, 128}, 0).ts(0, 0).tid(28659), o, WallClock(73353000000000), out);
   EXPECT_EQ(out, "28659 20:22:33 listen(3, 128)           = 0\n");
 }
 
@@ -762,12 +762,12 @@ namespace {
 // for small C programs (names, unknown names, and the values it decodes).
 TEST(StraceFormat, NetlinkPacketRawOptions) {
   auto set = [](int fd, uint32_t level, uint32_t name, const void* v, std::size_t n, int32_t len, int64_t ret = 0) {
-    return line(EventBuilder(54, {static_cast<uint64_t>(fd), level, name, 0x7ffd972d9690, static_cast<uint64_t>(len)},
+    return line(EventBuilder(sys::kSetsockopt, {static_cast<uint64_t>(fd), level, name, 0x7ffd972d9690, static_cast<uint64_t>(len)},
                              ret)
                     .blob(ST_BLOB_OPTVAL, v, n));
   };
   auto get = [](int fd, uint32_t level, uint32_t name, const void* v, std::size_t n, uint32_t in, uint32_t out) {
-    return line(EventBuilder(55, {static_cast<uint64_t>(fd), level, name, 0x7ffd972d9684, 0x7ffd972d9680}, 0)
+    return line(EventBuilder(sys::kGetsockopt, {static_cast<uint64_t>(fd), level, name, 0x7ffd972d9684, 0x7ffd972d9680}, 0)
                     .u32s(ST_BLOB_INLENS, {in})
                     .u32s(ST_BLOB_OUTLENS, {out})
                     .blob(ST_BLOB_OPTVAL, v, n));
@@ -845,7 +845,7 @@ TEST(StraceFormat, MoreAddressFamilies) {
     b[0] = static_cast<unsigned char>(family);
     for (auto [off, v] : words) std::memcpy(b + off, &v, 4);
     for (auto [off, v] : bytes) b[off] = v;
-    std::string l = line(EventBuilder(42, {3, kP, static_cast<uint64_t>(len)}, -97).blob(ST_BLOB_ADDR, b, len));
+    std::string l = line(EventBuilder(sys::kConnect, {3, kP, static_cast<uint64_t>(len)}, -97).blob(ST_BLOB_ADDR, b, len));
     return l.substr(0, l.find(") = "));
   };
   EXPECT_EQ(conn({{4, 1234}, {8, 2}}, {}, AF_VSOCK, 16),
@@ -911,7 +911,7 @@ TEST(StraceFormat, MoreCmsgData) {
     std::memcpy(c.data() + 12, &type, 4);
     std::memcpy(c.data() + 16, data, n);
     Iov iov{0x2000, 1};
-    std::string l = line(EventBuilder(46, {6, kP, 0}, -22)
+    std::string l = line(EventBuilder(sys::kSendmsg, {6, kP, 0}, -22)
                              .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                              .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
                              .str(ST_BLOB_DATA, "x", 0, 0)
@@ -967,7 +967,7 @@ TEST(StraceFormat, UnixPathStopsAtSunPath) {
   un[0] = AF_UNIX;
   un[1] = 0;
   std::memset(un + 2, 'p', 108);
-  EXPECT_EQ(line(EventBuilder(42, {3, kP, 120}, -97).blob(ST_BLOB_ADDR, un, sizeof un)),
+  EXPECT_EQ(line(EventBuilder(sys::kConnect, {3, kP, 120}, -97).blob(ST_BLOB_ADDR, un, sizeof un)),
             "connect(3, {sa_family=AF_UNIX, sun_path=\"" + std::string(108, 'p') +
                 "\"}, 120) = -1 EAFNOSUPPORT (Address family not supported by protocol)\n");
 }
@@ -986,7 +986,7 @@ TEST(StraceFormat, ArraysCutShortShowWhereReadingStopped) {
   h.iov = 0x7f2807917ff0;
   h.iovlen = 3;
   Iov iov{0x5000, 1};
-  EXPECT_EQ(line(EventBuilder(46, {3, kP, 0}, -14)
+  EXPECT_EQ(line(EventBuilder(sys::kSendmsg, {3, kP, 0}, -14)
                      .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                      .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
                      .str(ST_BLOB_DATA, "x", 0, 0)),
@@ -1024,7 +1024,7 @@ TEST(StraceFormat, AlgAddresses) {
     std::memcpy(a + 20, &mask, 4);
     std::memcpy(a + 24, "sha256", 7);
     std::string l =
-        line(EventBuilder(49, {static_cast<uint64_t>(-1), kP, static_cast<uint64_t>(len)}, -9).blob(ST_BLOB_ADDR, a, len));
+        line(EventBuilder(sys::kBind, {static_cast<uint64_t>(-1), kP, static_cast<uint64_t>(len)}, -9).blob(ST_BLOB_ADDR, a, len));
     return l.substr(0, l.find(") = "));
   };
   EXPECT_EQ(bind_line(0, 0, 88),
@@ -1046,7 +1046,7 @@ namespace {
 // recvmmsg's timeout: tv_nsec unsigned, as strace 6.1 printed it.
 TEST(StraceFormat, TimeoutNanosecondsUnsigned) {
   int64_t t[2] = {1, -5};
-  EXPECT_EQ(line(EventBuilder(299, {3, 0x7ffdcead58f0, 1, MSG_DONTWAIT, kP}, -22)
+  EXPECT_EQ(line(EventBuilder(sys::kRecvmmsg, {3, 0x7ffdcead58f0, 1, MSG_DONTWAIT, kP}, -22)
                      .blob(ST_BLOB_TIMEOUT, t, sizeof t)),
             "recvmmsg(3, 0x7ffdcead58f0, 1, MSG_DONTWAIT, {tv_sec=1, tv_nsec=18446744073709551611}) = -1 EINVAL "
             "(Invalid argument)\n");

@@ -86,7 +86,7 @@ class Nl {
 // &nl, &12) on a netlink socket of `protocol` bound to `portid`.
 EventBuilder sendto(const Nl& m, uint16_t protocol, uint32_t portid, int fd = 3) {
   st_netlink info{portid, protocol, 0};
-  return std::move(EventBuilder(44, {static_cast<uint64_t>(fd), kBuf, m.size(), 0, 0, 0},
+  return std::move(EventBuilder(sys::kSendto, {static_cast<uint64_t>(fd), kBuf, m.size(), 0, 0, 0},
                                 static_cast<int64_t>(m.size()))
                        .blob(ST_BLOB_DATA, m.data().data(), m.size())
                        .blob(ST_BLOB_NETLINK, &info, sizeof info));
@@ -96,7 +96,7 @@ EventBuilder recvfrom(const Nl& m, uint16_t protocol, uint32_t portid, uint64_t 
   st_netlink info{portid, protocol, 0};
   sockaddr_nl from{};
   from.nl_family = AF_NETLINK;
-  return std::move(EventBuilder(45, {3, kBuf, cap, 0, 0x7ffc4a3b1b00, 0x7ffc4a3b1afc},
+  return std::move(EventBuilder(sys::kRecvfrom, {3, kBuf, cap, 0, 0x7ffc4a3b1b00, 0x7ffc4a3b1afc},
                                 static_cast<int64_t>(m.size()))
                        .blob(ST_BLOB_DATA, m.data().data(), m.size())
                        .blob(ST_BLOB_NETLINK, &info, sizeof info)
@@ -186,7 +186,7 @@ TEST(StraceNetlink, AcksErrorsAndDone) {
       .bytes("\0\0\0\0\0\0\0\0", 8)
       .end();
   err.attr_str(NLMSGERR_ATTR_MSG, "ipv4: Invalid prefix length").end();
-  auto e = EventBuilder(45, {3, kBuf, 4096, 0, 0, 0}, 84);
+  auto e = EventBuilder(sys::kRecvfrom, {3, kBuf, 4096, 0, 0, 0}, 84);
   st_netlink info{30573, NETLINK_ROUTE, 0};
   e.blob(ST_BLOB_DATA, err.data().data(), err.size()).blob(ST_BLOB_NETLINK, &info, sizeof info);
   EXPECT_EQ(line(e),

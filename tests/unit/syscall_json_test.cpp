@@ -26,27 +26,27 @@ std::string json(const SyscallEvent& e, int limit = 32) {
 }
 
 TEST(SyscallJson, SocketAndPair) {
-  EXPECT_EQ(json(EventBuilder(41, {AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP}, 3)),
+  EXPECT_EQ(json(EventBuilder(sys::kSocket, {AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP}, 3)),
             R"({"domain":"AF_INET","type":"SOCK_STREAM|SOCK_CLOEXEC","protocol":"IPPROTO_TCP"})");
   int fds[2] = {5, 6};
-  EXPECT_EQ(json(EventBuilder(53, {AF_UNIX, SOCK_STREAM, 0, kP}, 0).blob(ST_BLOB_FDS, fds, 8)),
+  EXPECT_EQ(json(EventBuilder(sys::kSocketpair, {AF_UNIX, SOCK_STREAM, 0, kP}, 0).blob(ST_BLOB_FDS, fds, 8)),
             R"({"domain":"AF_UNIX","type":"SOCK_STREAM","protocol":0,"sv":[5,6]})");
 }
 
 TEST(SyscallJson, Addresses) {
   auto a = testing::inet4("127.0.0.1", 5000);
-  EXPECT_EQ(json(EventBuilder(42, {3, kP, 16}, -111).blob(ST_BLOB_ADDR, &a, 16)),
+  EXPECT_EQ(json(EventBuilder(sys::kConnect, {3, kP, 16}, -111).blob(ST_BLOB_ADDR, &a, 16)),
             R"({"fd":3,"addr":{"family":"AF_INET","addr":"127.0.0.1","port":5000},"addrlen":16})");
   auto b = testing::inet6("::1", 443, 0, 0);
-  EXPECT_EQ(json(EventBuilder(49, {4, kP, 28}, 0).blob(ST_BLOB_ADDR, &b, 28)),
+  EXPECT_EQ(json(EventBuilder(sys::kBind, {4, kP, 28}, 0).blob(ST_BLOB_ADDR, &b, 28)),
             R"({"fd":4,"addr":{"family":"AF_INET6","addr":"::1","port":443,"flowinfo":0,"scope_id":0},"addrlen":28})");
   sockaddr_un un{};
   un.sun_family = AF_UNIX;
   std::memcpy(un.sun_path, "\0abs\"x", 6);
-  EXPECT_EQ(json(EventBuilder(49, {6, kP, 8}, 0).blob(ST_BLOB_ADDR, &un, 8)),
+  EXPECT_EQ(json(EventBuilder(sys::kBind, {6, kP, 8}, 0).blob(ST_BLOB_ADDR, &un, 8)),
             R"({"fd":6,"addr":{"family":"AF_UNIX","path":"@abs\\\"x"},"addrlen":8})");
-  EXPECT_EQ(json(EventBuilder(49, {6, 0, 16}, -14)), R"({"fd":6,"addr":null,"addrlen":16})");
-  EXPECT_EQ(json(EventBuilder(288, {3, kP, kP, SOCK_NONBLOCK}, 7)
+  EXPECT_EQ(json(EventBuilder(sys::kBind, {6, 0, 16}, -14)), R"({"fd":6,"addr":null,"addrlen":16})");
+  EXPECT_EQ(json(EventBuilder(sys::kAccept4, {3, kP, kP, SOCK_NONBLOCK}, 7)
                      .u32s(ST_BLOB_INLENS, {128})
                      .u32s(ST_BLOB_OUTLENS, {16})
                      .blob(ST_BLOB_ADDR, &a, 16)),
@@ -54,21 +54,21 @@ TEST(SyscallJson, Addresses) {
 }
 
 TEST(SyscallJson, DataFlagsAndTruncation) {
-  EXPECT_EQ(json(EventBuilder(44, {3, kP, 6, MSG_NOSIGNAL, 0, 0}, 6).str(ST_BLOB_DATA, "hi\n\"\1x")),
+  EXPECT_EQ(json(EventBuilder(sys::kSendto, {3, kP, 6, MSG_NOSIGNAL, 0, 0}, 6).str(ST_BLOB_DATA, "hi\n\"\1x")),
             R"({"fd":3,"data":"hi\\n\\\"\\1x","len":6,"flags":"MSG_NOSIGNAL","addr":null,"addrlen":0})");
-  EXPECT_EQ(json(EventBuilder(45, {3, kP, 100, 0, 0, 0}, 10).str(ST_BLOB_DATA, "abcd"), 4),
+  EXPECT_EQ(json(EventBuilder(sys::kRecvfrom, {3, kP, 100, 0, 0, 0}, 10).str(ST_BLOB_DATA, "abcd"), 4),
             R"({"fd":3,"data":"abcd","truncated":true,"len":100,"flags":"0","addr":null,"addrlen":null})");
-  EXPECT_EQ(json(EventBuilder(45, {3, kP, 100, MSG_DONTWAIT, 0, 0}, -11)),
+  EXPECT_EQ(json(EventBuilder(sys::kRecvfrom, {3, kP, 100, MSG_DONTWAIT, 0, 0}, -11)),
             R"({"fd":3,"data":null,"len":100,"flags":"MSG_DONTWAIT","addr":null,"addrlen":null})");
-  EXPECT_EQ(json(EventBuilder(48, {3, SHUT_WR}, 0)), R"({"fd":3,"how":"SHUT_WR"})");
-  EXPECT_EQ(json(EventBuilder(50, {3, 128}, 0)), R"({"fd":3,"backlog":128})");
+  EXPECT_EQ(json(EventBuilder(sys::kShutdown, {3, SHUT_WR}, 0)), R"({"fd":3,"how":"SHUT_WR"})");
+  EXPECT_EQ(json(EventBuilder(sys::kListen, {3, 128}, 0)), R"({"fd":3,"backlog":128})");
 }
 
 TEST(SyscallJson, Sockopts) {
   int one = 1;
-  EXPECT_EQ(json(EventBuilder(54, {3, SOL_SOCKET, SO_REUSEADDR, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
+  EXPECT_EQ(json(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, SO_REUSEADDR, kP, 4}, 0).blob(ST_BLOB_OPTVAL, &one, 4)),
             R"({"fd":3,"level":"SOL_SOCKET","optname":"SO_REUSEADDR","optval":1,"optlen":4})");
-  EXPECT_EQ(json(EventBuilder(55, {3, IPPROTO_TCP, 13, kP, kP}, 0)
+  EXPECT_EQ(json(EventBuilder(sys::kGetsockopt, {3, IPPROTO_TCP, 13, kP, kP}, 0)
                      .u32s(ST_BLOB_INLENS, {16})
                      .u32s(ST_BLOB_OUTLENS, {5})
                      .str(ST_BLOB_OPTVAL, "cubic")),
@@ -80,7 +80,7 @@ TEST(SyscallJson, Messages) {
   h.iov = 0x1000;
   h.iovlen = 2;
   Iov iov[2] = {{0x2000, 4}, {0x3000, 100}};
-  EXPECT_EQ(json(EventBuilder(47, {4, kP, 0}, 5)
+  EXPECT_EQ(json(EventBuilder(sys::kRecvmsg, {4, kP, 0}, 5)
                      .u32s(ST_BLOB_INLENS, {0, 0})
                      .blob(ST_BLOB_MSGHDR, &h, sizeof h)
                      .blob(ST_BLOB_IOVEC, iov, sizeof iov)
@@ -92,7 +92,7 @@ TEST(SyscallJson, Messages) {
   one.iov = 0x1000;
   one.iovlen = 1;
   Iov i{0x2000, 2};
-  EXPECT_EQ(json(EventBuilder(307, {4, kP, 1, 0}, 1)
+  EXPECT_EQ(json(EventBuilder(sys::kSendmmsg, {4, kP, 1, 0}, 1)
                      .blob(ST_BLOB_MSGHDR, &one, sizeof one)
                      .blob(ST_BLOB_IOVEC, &i, 16)
                      .str(ST_BLOB_DATA, "hi")

@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "core/arch.h"
 #include "core/decode.h"
 #include "core/histogram.h"
 #include "core/metrics.h"
@@ -285,7 +286,7 @@ BENCHMARK(BM_FormatMetrics);
 // The hot events of a ping-pong trace, as the kernel builds them with -s 32:
 // recvfrom(5, "....", 64, 0, NULL, NULL) = 64 (nr 45, the default) or
 // sendto(5, "....", 64, 0, NULL, 0) = 64 (nr 44), 32 payload bytes captured.
-std::vector<std::byte> sample_syscall_event(uint32_t nr = 45, uint32_t tid = 4243) {
+std::vector<std::byte> sample_syscall_event(uint32_t nr = sys::kRecvfrom, uint32_t tid = 4243) {
   constexpr std::size_t kData = 32;
   std::vector<std::byte> bytes(sizeof(st_syscall_event) + sizeof(st_blob) + kData);
   st_syscall_event e{};
@@ -352,8 +353,8 @@ BENCHMARK(BM_DecodeFormatSyscallJsonArgs);
 // /dev/null through Output, as the binary does (text: strace's line, with
 // the pid prefix a second thread turns on; JSON: the whole `syscall` object).
 void view_syscalls(benchmark::State& state, bool json) {
-  const std::array<std::vector<std::byte>, 4> events{sample_syscall_event(44, 4242), sample_syscall_event(45, 4243),
-                                                     sample_syscall_event(44, 4243), sample_syscall_event(45, 4242)};
+  const std::array<std::vector<std::byte>, 4> events{sample_syscall_event(sys::kSendto, 4242), sample_syscall_event(sys::kRecvfrom, 4243),
+                                                     sample_syscall_event(sys::kSendto, 4243), sample_syscall_event(sys::kRecvfrom, 4242)};
   socktrace::Output out("/dev/null");
   socktrace::SyscallViewOptions options;
   options.json = json;

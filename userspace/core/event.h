@@ -98,7 +98,7 @@ struct SyscallEvent {
   std::array<uint64_t, 6> args{};
   int64_t ret = 0;
   uint64_t dur_ns = 0;  // 0: entry not seen
-  uint32_t nr = 0;      // x86-64 syscall number
+  uint32_t nr = 0;      // syscall number (core/arch.h)
   uint32_t netns = 0;   // the caller's network namespace inode
   std::vector<std::byte> payload;  // the blobs' bytes
   std::vector<Blob> blobs;

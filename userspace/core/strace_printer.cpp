@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/arch.h"
 #include "core/decode.h"
 #include "core/errno_names.h"
 #include "core/fd_annotation.h"
@@ -672,14 +673,14 @@ class Printer {
 std::string_view Printer::args(std::string& aux) {
   std::string& o = o_;
   switch (e_.nr) {
-    case 41:  // socket
+    case sys::kSocket:
       append_family(o, uarg(0));
       sep();
       append_sock_type(o, uarg(1));
       sep();
       append_protocol(o, uarg(0), uarg(2));
       break;
-    case 53: {  // socketpair
+    case sys::kSocketpair: {
       append_family(o, uarg(0));
       sep();
       append_sock_type(o, uarg(1));
@@ -704,28 +705,28 @@ std::string_view Printer::args(std::string& aux) {
       }
       break;
     }
-    case 49:  // bind
-    case 42:  // connect
+    case sys::kBind:
+    case sys::kConnect:
       fd(0);
       sep();
       sockaddr(blob(ST_BLOB_ADDR), arg(1), iarg(2));
       sep();
       put_d(o, iarg(2));
       break;
-    case 50:  // listen
+    case sys::kListen:
       fd(0);
       sep();
       put_d(o, iarg(1));
       break;
-    case 48:  // shutdown
+    case sys::kShutdown:
       fd(0);
       sep();
       append_shutdown_how(o, uarg(1));
       break;
-    case 43:   // accept
-    case 288:  // accept4
-    case 51:   // getsockname
-    case 52: {  // getpeername
+    case sys::kAccept:
+    case sys::kAccept4:
+    case sys::kGetsockname:
+    case sys::kGetpeername: {
       fd(0);
       sep();
       auto ulen = e_.u32(blob(ST_BLOB_INLENS), 0);
@@ -745,13 +746,13 @@ std::string_view Printer::args(std::string& aux) {
         sep();
         lens(u, r);
       }
-      if (e_.nr == 288) {
+      if (e_.nr == sys::kAccept4) {
         sep();
         append_sock_flags(o, uarg(3));
       }
       break;
     }
-    case 44:  // sendto
+    case sys::kSendto:
       fd(0);
       sep();
       sockbuf(arg(1), arg(2));
@@ -764,7 +765,7 @@ std::string_view Printer::args(std::string& aux) {
       sep();
       put_d(o, iarg(5));
       break;
-    case 45: {  // recvfrom
+    case sys::kRecvfrom: {
       fd(0);
       sep();
       if (failed())
@@ -795,7 +796,7 @@ std::string_view Printer::args(std::string& aux) {
       }
       break;
     }
-    case 46:  // sendmsg
+    case sys::kSendmsg:
       fd(0);
       sep();
       if (!arg(1) || !have_msghdr(0))
@@ -805,7 +806,7 @@ std::string_view Printer::args(std::string& aux) {
       sep();
       append_msg_flags(o, uarg(2));
       break;
-    case 47: {  // recvmsg
+    case sys::kRecvmsg: {
       fd(0);
       sep();
       auto ulen = e_.u32(blob(ST_BLOB_INLENS), 0);
@@ -824,7 +825,7 @@ std::string_view Printer::args(std::string& aux) {
       append_msg_flags(o, uarg(2));
       break;
     }
-    case 307: {  // sendmmsg
+    case sys::kSendmmsg: {
       fd(0);
       sep();
       mmsgs(arg(1), uarg(2), failed() ? 0 : static_cast<uint64_t>(e_.ret), false);
@@ -834,7 +835,7 @@ std::string_view Printer::args(std::string& aux) {
       append_msg_flags(o, uarg(3));
       break;
     }
-    case 299: {  // recvmmsg
+    case sys::kRecvmmsg: {
       fd(0);
       sep();
       if (failed())
@@ -862,7 +863,7 @@ std::string_view Printer::args(std::string& aux) {
       }
       break;
     }
-    case 54:  // setsockopt
+    case sys::kSetsockopt:
       fd(0);
       sep();
       append_sockopt_level(o, uarg(1));
@@ -873,7 +874,7 @@ std::string_view Printer::args(std::string& aux) {
       sep();
       put_d(o, iarg(4));
       break;
-    case 55: {  // getsockopt
+    case sys::kGetsockopt: {
       fd(0);
       sep();
       append_sockopt_level(o, uarg(1));

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/arch.h"
 #include "core/json.h"
 #include "core/strace_names.h"
 #include "core/strace_print.h"
@@ -159,11 +160,11 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memo
   auto d = [&](int i) { return static_cast<int32_t>(e.args[i]); };
   JsonObject o(out);
   switch (e.nr) {
-    case 41:  // socket
-    case 53:  // socketpair
+    case sys::kSocket:
+    case sys::kSocketpair:
       sym(o, "domain", [&](std::string& t) { strace::append_family(t, u(0)); });
       sym(o, "type", [&](std::string& t) { strace::append_sock_type(t, u(1)); });
-      if (e.nr == 41) {
+      if (e.nr == sys::kSocket) {
         sym(o, "protocol", [&](std::string& t) { strace::append_protocol(t, u(0), u(2)); });
       } else {
         o.field("protocol", u(2));
@@ -176,37 +177,37 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memo
         }
       }
       break;
-    case 42:  // connect
-    case 49:  // bind
+    case sys::kConnect:
+    case sys::kBind:
       o.field("fd", d(0));
       addr_field(o, c, "addr", e.args[1] ? c.usable(ST_BLOB_ADDR) : nullptr, d(2));
       o.field("addrlen", d(2));
       break;
-    case 50:  // listen
+    case sys::kListen:
       o.field("fd", d(0));
       o.field("backlog", d(1));
       break;
-    case 48:  // shutdown
+    case sys::kShutdown:
       o.field("fd", d(0));
       sym(o, "how", [&](std::string& t) { strace::append_shutdown_how(t, u(1)); });
       break;
-    case 43:
-    case 288:
-    case 51:
-    case 52: {  // accept, accept4, getsockname, getpeername
+    case sys::kAccept:
+    case sys::kAccept4:
+    case sys::kGetsockname:
+    case sys::kGetpeername: {  // accept, accept4, getsockname, getpeername
       o.field("fd", d(0));
       auto in = e.u32(e.find(ST_BLOB_INLENS), 0);
       auto outl = e.u32(e.find(ST_BLOB_OUTLENS), 0);
       int32_t len = in && outl ? std::min(static_cast<int32_t>(*in), static_cast<int32_t>(*outl)) : 0;
       addr_field(o, c, "addr", e.args[1] && !c.failed() ? c.usable(ST_BLOB_ADDR) : nullptr, len);
       lens_fields(o, c, "addrlen");
-      if (e.nr == 288) sym(o, "flags", [&](std::string& t) { strace::append_sock_flags(t, u(3)); });
+      if (e.nr == sys::kAccept4) sym(o, "flags", [&](std::string& t) { strace::append_sock_flags(t, u(3)); });
       break;
     }
-    case 44:  // sendto
-    case 45: {  // recvfrom
+    case sys::kSendto:
+    case sys::kRecvfrom: {
       o.field("fd", d(0));
-      bool send = e.nr == 44;
+      bool send = e.nr == sys::kSendto;
       uint64_t shown = send ? e.args[2] : c.failed() ? 0 : std::min<uint64_t>(static_cast<uint64_t>(e.ret), e.args[2]);
       if (!send && c.failed())
         o.null_field("data");
@@ -226,10 +227,10 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memo
       }
       break;
     }
-    case 46:  // sendmsg
-    case 47: {  // recvmsg
+    case sys::kSendmsg:
+    case sys::kRecvmsg: {
       o.field("fd", d(0));
-      if (e.nr == 46) {
+      if (e.nr == sys::kSendmsg) {
         msghdr_field(o, c, "msg", 0, std::nullopt, UINT64_MAX);
       } else if (c.failed()) {
         o.null_field("msg");
@@ -241,10 +242,10 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memo
       sym(o, "flags", [&](std::string& t) { strace::append_msg_flags(t, u(2)); });
       break;
     }
-    case 307:  // sendmmsg
-    case 299: {  // recvmmsg
+    case sys::kSendmmsg:
+    case sys::kRecvmmsg: {
       o.field("fd", d(0));
-      bool recv = e.nr == 299;
+      bool recv = e.nr == sys::kRecvmmsg;
       uint64_t n = recv ? (c.failed() ? 0 : static_cast<uint64_t>(e.ret)) : u(2);
       n = std::min<uint64_t>(n, ST_MAX_MMSG);
       fmt::memory_buffer& a = o.value("msgs");
@@ -279,9 +280,9 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memo
       }
       break;
     }
-    case 54:  // setsockopt
-    case 55: {  // getsockopt
-      bool get = e.nr == 55;
+    case sys::kSetsockopt:
+    case sys::kGetsockopt: {
+      bool get = e.nr == sys::kGetsockopt;
       o.field("fd", d(0));
       sym(o, "level", [&](std::string& t) { strace::append_sockopt_level(t, u(1)); });
       sym(o, "optname", [&](std::string& t) { strace::append_sockopt_name(t, u(1), u(2), get); });

@@ -9,13 +9,7 @@ namespace socktrace {
 
 namespace {
 
-constexpr std::array<SyscallInfo, 18> kNetwork{{
-    {41, "socket"},      {42, "connect"},     {43, "accept"},      {44, "sendto"},
-    {45, "recvfrom"},    {46, "sendmsg"},     {47, "recvmsg"},     {48, "shutdown"},
-    {49, "bind"},        {50, "listen"},      {51, "getsockname"}, {52, "getpeername"},
-    {53, "socketpair"},  {54, "setsockopt"},  {55, "getsockopt"},  {288, "accept4"},
-    {299, "recvmmsg"},   {307, "sendmmsg"},
-}};
+constexpr const auto& kNetwork = kNetworkSyscalls;
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;

@@ -1,5 +1,5 @@
-// strace's %network class on x86-64: numbers, names, and the -e trace=LIST
-// parser that selects among them.
+// strace's %network class on this architecture (core/arch.h): numbers,
+// names, and the -e trace=LIST parser that selects among them.
 #pragma once
 
 #include <cstdint>
@@ -9,12 +9,9 @@
 #include <string_view>
 #include <vector>
 
-namespace socktrace {
+#include "core/arch.h"
 
-struct SyscallInfo {
-  uint32_t nr;  // x86-64 syscall number
-  std::string_view name;
-};
+namespace socktrace {
 
 // The 18 syscalls of strace's %network class, by number.
 std::span<const SyscallInfo> network_syscalls();

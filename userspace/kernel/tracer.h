@@ -20,7 +20,7 @@ struct TracerConfig {
   bool states = true;               // attach the TCP state programs
   bool sock_lives = false;          // attach the UDP / unix stream life programs (states, log)
   bool syscalls = false;            // attach the syscall trace
-  std::vector<uint32_t> syscall_nrs;  // which syscalls (x86-64 numbers)
+  std::vector<uint32_t> syscall_nrs;  // which syscalls (this architecture's numbers, core/arch.h)
   uint32_t string_limit = 32;       // -s: payload bytes captured per buffer
   bool annotate_fds = false;        // -y: describe the socket behind each fd
   bool entry_times = true;          // time syscalls from their entry (-T, -t, -c, --json)

@@ -266,6 +266,8 @@ int run_states(const Options& o) {
   }
   filters.apply(config);
   Tracer tracer(config);
+  states_view.set_rst_reasons(tracer.rst_reasons());
+  timeline_view.set_rst_reasons(tracer.rst_reasons());
   if (log) out.set_file_header(log_header(o, tracer.degraded()));
   try {
     seed_existing_sockets(tracer, inode_owners);
@@ -286,6 +288,16 @@ int run_states(const Options& o) {
       return;
     }
     if (const auto* s = std::get_if<SockEvent>(&ev)) return states_view.on_sock(*s);
+    if (const auto* r = std::get_if<RetransEvent>(&ev)) {
+      if (o.timeline || log) timeline_view.on_retrans(*r);
+      if (!o.timeline || log) states_view.on_retrans(*r);
+      return;
+    }
+    if (const auto* r = std::get_if<ResetEvent>(&ev)) {
+      if (o.timeline || log) timeline_view.on_reset(*r);
+      if (!o.timeline || log) states_view.on_reset(*r);
+      return;
+    }
     const auto* e = std::get_if<StateEvent>(&ev);
     if (!e) return;
     if (e->hdr.pid != 0 || e->ino == 0) return timewait.on_state(*e, monotonic_now_ns());

@@ -837,15 +837,50 @@ int BPF_PROG(on_tcp_retransmit_synack, const struct sock *sk, const struct reque
 	return 0;
 }
 
+/* Tells userspace who accepted a child whose transitions so far went out
+ * with its listener's owner (pre-fork servers: the parent listens, workers
+ * accept), so that it can give them to the acceptor. Sent when those
+ * transitions were admitted, whoever accepts: under -p a worker outside
+ * the filter took the child, and userspace drops them. */
+static __always_inline void emit_accept(const struct sock *sk, __u64 cookie,
+					const struct st_owner *prev,
+					const struct st_owner *acceptor)
+{
+	__u32 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	struct st_sock_event *e;
+
+	if (!netns_admitted(netns) || (filter_pids && !pid_admitted(prev->pid)) ||
+	    (filter_comm && !comm_admitted(prev->comm)) ||
+	    (filter_cgroups && !cgroup_in_set(BPF_CORE_READ(sk, sk_cgrp_data.cgroup))))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(ST_LOSS_RINGBUF);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, ST_EV_SOCK, sizeof(*e), acceptor);
+	e->skaddr = (__u64)sk;
+	e->cookie = cookie;
+	e->netns = netns;
+	e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	e->type = 1; /* SOCK_STREAM */
+	e->protocol = IPPROTO_TCP;
+	e->op = ST_SOCK_ACCEPT;
+	submit_event(e);
+}
+
 /* accept() hands a child socket from the listener's owner to the caller.
  * accept() returns a socket: no need to ask. */
 static __always_inline int handle_accept_exit(long ret)
 {
 	struct st_socket_head h;
-	struct st_owner rec = {};
+	struct st_owner rec = {}, prev = {};
+	const struct st_owner *cur;
 	struct file *file;
 	struct sock *sk;
 	__u64 cookie;
+	bool inherited;
 
 	if (ret < 0)
 		return 0;
@@ -856,8 +891,14 @@ static __always_inline int handle_accept_exit(long ret)
 	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	if (!cookie)
 		return 0;
+	cur = bpf_map_lookup_elem(&owners, &cookie);
+	inherited = cur && (cur->flags & ST_HF_OWNER_INHERITED);
+	if (inherited)
+		prev = *cur;
 	owner_from_current(&rec);
 	remember_owner(cookie, &rec);
+	if (inherited)
+		emit_accept(sk, cookie, &prev, &rec);
 	return 0;
 }
 

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test. With no option (as
-# CI runs it), four steps:
+# CI runs it), five steps:
 #   1. build-test/      the release build (g++): unit + integration tests
 #   2. the same build's smoke runs and integration suite on Debian's 6.1 and
 #      6.12 kernels, each booted in QEMU (tools/vmtest.sh, tools/kernel-suite.sh)
 #   3. build-sanitize/  clang with ASan+UBSan: the same unit + integration tests
 #   4. the libFuzzer target (built in step 3) over tests/fuzz/corpus for
 #      $FUZZ_TIME seconds (default 60)
+#   5. packages: the .deb (from build-test/) installed with apt into a clean
+#      Debian 12 root (tools/test-deb.sh), and the static build
+#      (build-static/) run in a root holding only it (tools/test-static.sh)
 # Options:
 #   --quick            step 1 only
 #   --sanitize         steps 3 and 4 only
+#   --package          step 5 only (builds build-test/ first if needed)
 #   --no-vms           no step 2
 #   --kernels "K..."   the kernels of step 2 (default "6.1 6.12"; see tools/vmtest.sh)
 #   --fuzz-time SEC    fuzzing time (0: no fuzzing)
@@ -19,13 +23,14 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
-plain=1 sanitize=1 vms=1
+plain=1 sanitize=1 vms=1 package=1
 kernels=${KERNELS:-6.1 6.12}
 fuzz_time=${FUZZ_TIME:-60}
 while (($#)); do
   case "$1" in
-    --quick) sanitize=0 vms=0 ;;
-    --sanitize) plain=0 vms=0 ;;
+    --quick) sanitize=0 vms=0 package=0 ;;
+    --sanitize) plain=0 vms=0 package=0 ;;
+    --package) plain=0 sanitize=0 vms=0 ;;
     --no-vms) vms=0 ;;
     --kernels)
       [[ -n ${2:-} ]] || { echo "tools/test.sh: --kernels needs a list, e.g. \"6.1 6.12\"" >&2; exit 2; }
@@ -35,7 +40,7 @@ while (($#)); do
       [[ ${2:-} =~ ^[0-9]+$ ]] || { echo "tools/test.sh: --fuzz-time needs a number of seconds" >&2; exit 2; }
       fuzz_time=$2
       shift ;;
-    *) echo "tools/test.sh: unknown option '$1' (known: --quick, --sanitize, --no-vms, --kernels LIST, --fuzz-time SEC)" >&2; exit 2 ;;
+    *) echo "tools/test.sh: unknown option '$1' (known: --quick, --sanitize, --package, --no-vms, --kernels LIST, --fuzz-time SEC)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -96,6 +101,20 @@ if ((sanitize)); then
       step "fuzz decoders and views for ${fuzz_time} s (build-sanitize)" fuzz
     fi
   fi
+fi
+
+if ((package)); then
+  package_deb() {
+    local deb
+    [[ -f build-test/CMakeCache.txt ]] || env BUILD_DIR=build-test "$here/build.sh" -DSOCKTRACE_TESTS=ON || return 1
+    deb=$(BUILD_DIR=build-test "$here/package.sh" | tail -1) && "$here/test-deb.sh" "$deb"
+  }
+  step ".deb into a clean Debian 12 root (build-test)" package_deb
+  package_static() {
+    local bin
+    bin=$("$here/package.sh" --static | head -1) && "$here/test-static.sh" "$bin"
+  }
+  step "static binary in an empty root (build-static)" package_static
 fi
 
 echo "=== tools/test.sh: summary" >&2

@@ -3,9 +3,11 @@
 
 #include <fmt/format.h>
 
+#include "app/check_family.h"
 #include "app/run_states.h"
 #include "app/run_top.h"
 #include "app/run_syscalls.h"
+#include "core/check.h"
 #include "core/cli.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -20,14 +22,15 @@ int main(int argc, char** argv) {
   }
   const Options& o = *parsed.options;
   setup_logging(o.verbosity);
-  int usage_exit = o.mode == Mode::kCheck ? 3 : kExitUsage;
+  // check speaks the monitoring-plugin convention: UNKNOWN for every failure.
+  int usage_exit = o.mode == Mode::kCheck ? kCheckUnknown : kExitUsage;
   try {
     switch (o.mode) {
       case Mode::kStates:
       case Mode::kLog: return run_states(o);
       case Mode::kSyscalls: return run_syscalls(o);
       case Mode::kTop: return run_top(o);
-      case Mode::kCheck: return run_check(o);
+      case Mode::kCheck: return o.perfdata_family ? run_check_by_family(o) : run_check(o);
     }
     return kExitRuntime;  // every Mode is handled above
   } catch (const UsageError& e) {
@@ -35,6 +38,6 @@ int main(int argc, char** argv) {
     return usage_exit;
   } catch (const std::exception& e) {
     fmt::print(stderr, "socktrace: {}\n", e.what());
-    return o.mode == Mode::kCheck ? 3 : kExitRuntime;
+    return o.mode == Mode::kCheck ? kCheckUnknown : kExitRuntime;
   }
 }

@@ -49,6 +49,8 @@ struct st_header {
 #define ST_HF_OWNER_INHERITED (1u << 1) /* owner copied from the listener (child not yet accepted) */
 #define ST_HF_RESET (1u << 2)         /* state events: the socket sent or received a RST (tcp_send_reset /
 				       * tcp_receive_reset) before this -> CLOSE */
+#define ST_HF_OWNER_ACCEPTED (1u << 3) /* set by userspace, never by BPF: a child's transition from before
+					* accept(), held and given to the process that accepted it */
 
 /* A TCP socket changed state (sock:inet_sock_set_state). */
 struct st_state_event {
@@ -143,7 +145,9 @@ enum st_sock_op {
 	ST_SOCK_BIND = 2,    /* bind() succeeded */
 	ST_SOCK_CONNECT = 3, /* connect() succeeded (AF_UNSPEC on UDP: disconnected) */
 	ST_SOCK_LISTEN = 4,  /* listen() succeeded (unix stream) */
-	ST_SOCK_ACCEPT = 5,  /* accept()/accept4() returned it (unix stream) */
+	ST_SOCK_ACCEPT = 5,  /* accept()/accept4() returned it (unix stream; TCP: a child whose
+			      * transitions went out with its listener's owner, protocol
+			      * IPPROTO_TCP, only cookie/netns/family set) */
 	ST_SOCK_CLOSE = 6,   /* released: the last reference to its file dropped */
 	ST_SOCK_EXIT = 7,    /* released by the exit of the process that held it */
 	ST_SOCK_PAIR = 8,    /* socketpair() returned it (unix stream), connected */
@@ -251,6 +255,20 @@ enum st_blob_role {
 	ST_BLOB_CONTROL = 11, /* msg_control bytes of message `msg` */
 	ST_BLOB_FDINFO = 12, /* struct st_fdinfo (-y): iov=0 the fd argument at entry,
 			      * iov=1 the returned fd, iov=2/3 socketpair's fds */
+	ST_BLOB_NETLINK = 13, /* struct st_netlink: sendto/recvfrom on a netlink socket */
+};
+
+/*
+ * ST_BLOB_NETLINK: the fd of a sendto/recvfrom is a netlink socket, whose
+ * buffer strace decodes as netlink messages, reading as much of it as the
+ * messages need: ST_BLOB_DATA then holds up to ST_MAX_STRING bytes whatever
+ * the string limit. strace names the message types of the socket's protocol
+ * only when sock_diag lists the socket, i.e. once it has a port id.
+ */
+struct st_netlink {
+	__u32 portid;   /* at exit; 0: not bound */
+	__u16 protocol; /* sk_protocol: NETLINK_ROUTE, NETLINK_SOCK_DIAG... */
+	__u16 __pad;
 };
 
 /* What a socket fd is, for strace -yy style annotations (`3<TCP:[...]>`). */
@@ -359,6 +377,7 @@ ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, ret) == 96, "st_sys
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_syscall_event.nr");
 ST_STATIC_ASSERT(sizeof(struct st_blob) == 8, "st_blob layout");
 ST_STATIC_ASSERT(sizeof(struct st_fdinfo) == 184, "st_fdinfo layout");
+ST_STATIC_ASSERT(sizeof(struct st_netlink) == 8, "st_netlink layout");
 ST_STATIC_ASSERT(sizeof(struct st_proc_event) == 72, "st_proc_event layout");
 ST_STATIC_ASSERT(sizeof(struct st_sock_event) == 360, "st_sock_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_sock_event, saddr) == 88, "st_sock_event.saddr");

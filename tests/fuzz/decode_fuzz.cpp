@@ -116,9 +116,9 @@ void format_strace_all(const SyscallEvent& e, const WallClock& clock, int only =
           check_text_lines(line, "strace line");
         }
   for (int limit : kLimits) {
-    line.clear();
-    append_syscall_args_json(e, limit, line);
-    check_json_object(line, "syscall args json");
+    fmt::memory_buffer args;
+    append_syscall_args_json(e, limit, args);
+    check_json_object(fmt::to_string(args), "syscall args json");
   }
 }
 

@@ -223,7 +223,7 @@ TEST(Faults, SyscallTraceContinuesAcrossExec) {
   // bash connects (refused) on its own, then becomes netload.
   std::string script = std::string("{ : 3<>/dev/tcp/127.0.0.1/1; } 2>/dev/null; exec ") + NETLOAD_BINARY + " " +
                        dir.path("");
-  RunResult r = run_socktrace({"-o", out, "--", "/bin/bash", "-c", script}, 30);
+  RunResult r = run_socktrace({"-o", out, "--", "/bin/bash", "-c", script}, 120);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = read_lines(out);
   std::size_t refused = lines.size(), after = 0;
@@ -362,8 +362,8 @@ TEST(BadInput, ExitTwoOneLineNothingLoaded) {
     std::string what;
     for (const auto& a : c.args) what += a + " ";
     // Not timed here (benchmarks time things, and the suite also runs under
-    // emulation): a hang is what the 10 s limit of the run catches.
-    RunResult r = run_socktrace(c.args, 10);
+    // emulation): a hang is what the limit of the run catches.
+    RunResult r = run_socktrace(c.args, 60);
     EXPECT_EQ(r.exit_code, 2) << what << ": " << r.err;
     EXPECT_NE(r.err.find(c.says), std::string::npos) << what << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << ": " << r.err;

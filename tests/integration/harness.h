@@ -62,7 +62,7 @@ struct RunResult {
   std::string out;
   std::string err;
 };
-RunResult run_socktrace(const std::vector<std::string>& args, int timeout_sec = 10);
+RunResult run_socktrace(const std::vector<std::string>& args, int timeout_sec = 60);
 
 // BPF objects a process holds through its fds (/proc/PID/fdinfo): program
 // ids (of its program fds and of its links' programs), link ids, map ids.

@@ -111,7 +111,10 @@ pid_t start(const std::vector<std::string>& args, int out_fd, int err_fd) {
     if (out_fd >= 0) dup2(out_fd, 1);
     dup2(err_fd, 2);
     std::vector<char*> argv;
-    std::string bin = SOCKTRACE_BINARY;
+    // SOCKTRACE_TEST_BINARY: run the tests against another build (e.g. of
+    // main, for before/after figures).
+    const char* other = getenv("SOCKTRACE_TEST_BINARY");
+    std::string bin = other && *other ? other : SOCKTRACE_BINARY;
     argv.push_back(bin.data());
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
@@ -139,7 +142,7 @@ void Socktrace::start_and_wait_ready(const std::vector<std::string>& args, int s
   close(err_pipe[1]);
   err_fd_ = err_pipe[0];
   fcntl(err_fd_, F_SETFL, O_NONBLOCK);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   // States modes say "Ctrl-C to stop"; the syscall trace says, as strace,
   // "Process N attached".
   while (err_.find("Ctrl-C to stop") == std::string::npos && err_.find(" attached\n") == std::string::npos) {

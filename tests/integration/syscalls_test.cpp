@@ -111,6 +111,32 @@ TEST(Syscalls, LineForLineIdenticalToStrace) {
     EXPECT_TRUE(names.count(name)) << name << " not in the workload's trace";
 }
 
+// Netlink and the option levels strace decodes field by field: nlload's
+// requests and the kernel's replies (route dumps, errors with extended
+// acks, sock_diag lookups), SOL_NETLINK/SOL_PACKET/SOL_RAW options and
+// option structs, at the default string limit and a small one (which cuts
+// message and attribute arrays and payload strings).
+TEST(Syscalls, NetlinkLineForLineIdenticalToStrace) {
+  REQUIRE_BPF();
+  for (const char* limit : {"32", "4"}) {
+    TempDir dir;
+    std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
+    RunResult r = run_socktrace({"-s", limit, "-f", "-o", b, "--", "strace", "-s", limit, "-f", "-e", "trace=network",
+                                 "-o", a, NLLOAD_BINARY, dir.path("")},
+                                60);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto want = by_task(read_lines(a));
+    auto got = by_task(read_lines(b));
+    ASSERT_EQ(want.size(), 1u) << joined(read_lines(a));
+    int netlink = 0;
+    for (const auto& [pid, lines] : want) {
+      EXPECT_EQ(joined(got[pid]), joined(lines)) << "-s " << limit;
+      for (const auto& l : lines) netlink += l.find("nlmsg_type=") != std::string::npos;
+    }
+    EXPECT_GE(netlink, 20) << "-s " << limit;
+  }
+}
+
 // -y against strace -yy: the socket behind every fd, described the way
 // strace finds it over sock_diag (strace's own sock_diag traffic, which
 // socktrace -f sees too, belongs to strace's pid and is not compared).
@@ -283,7 +309,7 @@ TEST(Syscalls, CommandIsTracedFromItsFirstSyscall) {
   REQUIRE_BPF();
   TempDir dir;
   std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
-  RunResult r = run_socktrace({"-f", "-o", b, "--", NETLOAD_BINARY, dir.path("")}, 30);
+  RunResult r = run_socktrace({"-f", "-o", b, "--", NETLOAD_BINARY, dir.path("")}, 120);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(std::system(("strace -f -e trace=network -o " + a + " " + NETLOAD_BINARY + " " + dir.path("") +
                          " >/dev/null 2>&1").c_str()),
@@ -309,7 +335,7 @@ TEST(Syscalls, JsonLinesCarryTheContract) {
   REQUIRE_BPF();
   TempDir dir;
   std::string out = dir.path("out");
-  RunResult r = run_socktrace({"--json", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 30);
+  RunResult r = run_socktrace({"--json", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 120);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   int syscalls = 0, refused = 0;
   for (const auto& line : read_lines(out)) {
@@ -362,7 +388,7 @@ TEST(Syscalls, StringLimitZeroCapturesNoPayload) {
   REQUIRE_BPF();
   TempDir dir;
   std::string out = dir.path("out");
-  RunResult r = run_socktrace({"-s", "0", "-e", "trace=sendto", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 30);
+  RunResult r = run_socktrace({"-s", "0", "-e", "trace=sendto", "-o", out, "--", NETLOAD_BINARY, dir.path("")}, 120);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   int sends = 0;
   for (const auto& l : read_lines(out)) {

@@ -354,6 +354,7 @@ TEST(Top, ChurnEndsEqualToSs) {
   Socktrace top({"top", "--json", "--interval", "0.2", "--reconcile", "2", "--port", std::to_string(port)}, out);
   constexpr int kConnections = 3000;
   std::vector<int> kept;
+  auto churn_start = std::chrono::steady_clock::now();
   for (int i = 0; i < kConnections; ++i) {
     Pair p = tcp_pair(listener);
     ASSERT_GE(p.client, 0);
@@ -367,11 +368,17 @@ TEST(Top, ChurnEndsEqualToSs) {
     close(p.server);
     close(p.client);
   }
+  auto churn_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - churn_start).count();
   Counts tcp_ss, udp_ss;
   std::string line = wait_equal(out, {port}, &tcp_ss, &udp_ss);
   JsonLine j = parse_flat_json(line);
   EXPECT_EQ(str(json_counts(j["tcp"])), str(tcp_ss)) << line << "\n" << top.stderr_text();
-  EXPECT_GE(tcp_ss["TIME_WAIT"] + tcp_ss["FIN_WAIT2"], kConnections - 30 - 10);  // churn left them, as it should
+  // The churn left them, as it should: all of them unless the churn itself
+  // took so long (a loaded machine, an emulated kernel) that the first
+  // TIME_WAIT sockets have already reached their 60 s end.
+  if (churn_secs < 45) {
+    EXPECT_GE(tcp_ss["TIME_WAIT"] + tcp_ss["FIN_WAIT2"], kConnections - 30 - 10) << churn_secs << " s of churn";
+  }
   EXPECT_GE(std::stol(j["transitions"]), 9L * (kConnections - 30));
   if (j["lost"] == "0") {
     EXPECT_EQ(j["drift_total"], "0") << top.stderr_text();
@@ -400,13 +407,19 @@ TEST(Check, ExitCodesAndPerfdata) {
 
   RunResult warn = run_socktrace(concat({"check", "--warning", "CLOSE_WAIT=2", "--critical", "CLOSE_WAIT=10"}, ports));
   EXPECT_EQ(warn.exit_code, 1) << warn.out << warn.err;
-  EXPECT_EQ(warn.out.rfind("SOCKTRACE WARNING - CLOSE_WAIT=3 > 2 | ", 0), 0u) << warn.out;
+  std::string me = "socktrace_integ/" + std::to_string(getpid());
+  EXPECT_EQ(warn.out.rfind("SOCKTRACE WARNING - CLOSE_WAIT=3 > 2 (top process " + me + " with 3) | ", 0), 0u)
+      << warn.out;
 
   RunResult crit = run_socktrace(concat({"check", "--warning", "CLOSE_WAIT=1", "--critical", "close-wait=2",
                                          "--warning", "LISTEN=1"},
                                         ports));
   EXPECT_EQ(crit.exit_code, 2) << crit.out << crit.err;
-  EXPECT_EQ(crit.out.rfind("SOCKTRACE CRITICAL - CLOSE_WAIT=3 > 2, LISTEN=2 > 1 | ", 0), 0u) << crit.out;
+  EXPECT_EQ(crit.out.rfind("SOCKTRACE CRITICAL - CLOSE_WAIT=3 > 2 (top process " + me + " with 3), LISTEN=2 > 1 (top "
+                           "process " + me + " with 2) | ",
+                           0),
+            0u)
+      << crit.out;
   EXPECT_EQ(std::count(crit.out.begin(), crit.out.end(), '\n'), 1);
 }
 

@@ -96,3 +96,42 @@ TEST(Check, Rates) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// STATE:age=SEC, and who is named in the status line (issue 16).
+TEST(CheckAge, OldestSocketAndTopProcessAreNamed) {
+  std::string err;
+  auto age = parse_threshold("close-wait:age=300", &err);
+  ASSERT_TRUE(age) << err;
+  EXPECT_EQ(age->kind, Threshold::Kind::kAge);
+  EXPECT_EQ(age->state, kTcpCloseWait);
+  EXPECT_EQ(age->label, "CLOSE_WAIT_age_s");
+  for (const char* bad : {"CLOSE_WAIT:age=soon", "BOGUS:age=1", "CLOSE_WAIT:age="}) {
+    EXPECT_FALSE(parse_threshold(bad, &err)) << bad;
+    EXPECT_NE(err.find("age"), std::string::npos) << err;
+  }
+  CheckSample s;
+  s.tcp[kTcpCloseWait] = 15;
+  s.top_owner[kTcpCloseWait] = {"leaky/1234", 12};
+  Oldest o;
+  o.any = true;
+  o.age_ns = 412'500'000'000;
+  o.bound = true;
+  o.pid = 1234;
+  std::string comm = "leaky";
+  std::copy(comm.begin(), comm.end(), o.comm.chars.begin());
+  s.oldest[kTcpCloseWait] = o;
+  CheckResult r = evaluate_check(s, {*parse_threshold("CLOSE_WAIT=10", &err)}, {*age});
+  EXPECT_EQ(r.exit_code, kCheckCritical);
+  EXPECT_EQ(r.line.rfind("SOCKTRACE CRITICAL - CLOSE_WAIT oldest >=412s > 300 (owner leaky/1234), CLOSE_WAIT=15 > 10 "
+                         "(top process leaky/1234 with 12) | ",
+                         0),
+            0u)
+      << r.line;
+  EXPECT_NE(r.line.find(" CLOSE_WAIT_age_s=412;;300;0;"), std::string::npos) << r.line;
+}
+
+}  // namespace
+}  // namespace socktrace

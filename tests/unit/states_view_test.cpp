@@ -563,7 +563,7 @@ SockEvent udp_event(uint8_t op, uint8_t old_state, uint8_t new_state, uint64_t t
 
 class SockStatesViewTest : public StatesViewTest {};
 
-// JSON keeps DESIGN.md's state vocabulary (the kernel's names) in old/new
+// JSON keeps docs/design.md's state vocabulary (the kernel's names) in old/new
 // and gives ss's names in ss_old/ss_new.
 TEST_F(SockStatesViewTest, UdpLifeInJsonUsesKernelAndSsNamesAndOps) {
   std::string text = run(true, [](StatesView& v) {

@@ -4,6 +4,7 @@
 // events below so that the lines match character for character.
 
 #include "core/strace_format.h"
+#include "core/strace_names.h"
 
 #include <signal.h>
 #include <string>
@@ -749,6 +750,84 @@ TEST(StraceFormat, SockoptNamesDependOnTheDirection) {
   EXPECT_EQ(name(41, 65, false), "IP6T_SO_SET_ADD_COUNTERS");
   EXPECT_EQ(name(41, 69, true), "IP6T_SO_GET_REVISION_TARGET");
   EXPECT_EQ(name(41, 26, true), "IPV6_V6ONLY");
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// Options of the netlink, packet and raw levels, as strace 6.1 printed them
+// for small C programs (names, unknown names, and the values it decodes).
+TEST(StraceFormat, NetlinkPacketRawOptions) {
+  auto set = [](int fd, uint32_t level, uint32_t name, const void* v, std::size_t n, int32_t len, int64_t ret = 0) {
+    return line(EventBuilder(54, {static_cast<uint64_t>(fd), level, name, 0x7ffd972d9690, static_cast<uint64_t>(len)},
+                             ret)
+                    .blob(ST_BLOB_OPTVAL, v, n));
+  };
+  auto get = [](int fd, uint32_t level, uint32_t name, const void* v, std::size_t n, uint32_t in, uint32_t out) {
+    return line(EventBuilder(55, {static_cast<uint64_t>(fd), level, name, 0x7ffd972d9684, 0x7ffd972d9680}, 0)
+                    .u32s(ST_BLOB_INLENS, {in})
+                    .u32s(ST_BLOB_OUTLENS, {out})
+                    .blob(ST_BLOB_OPTVAL, v, n));
+  };
+  int one = 1;
+  EXPECT_EQ(set(3, SOL_NETLINK, 11, &one, 4, 4), "setsockopt(3, SOL_NETLINK, NETLINK_EXT_ACK, [1], 4) = 0\n");
+  EXPECT_EQ(set(3, SOL_NETLINK, 0xffffffff, &one, 4, 4, -92),
+            "setsockopt(3, SOL_NETLINK, 0xffffffff /* NETLINK_??? */, [1], 4) = -1 ENOPROTOOPT (Protocol not "
+            "available)\n");
+  EXPECT_EQ(set(4, SOL_PACKET, 0xffffffff, &one, 4, 4, -92),
+            "setsockopt(4, SOL_PACKET, 0xffffffff /* PACKET_??? */, [1], 4) = -1 ENOPROTOOPT (Protocol not "
+            "available)\n");
+  EXPECT_EQ(set(5, SOL_RAW, 0xffffffff, &one, 4, 4, -92),
+            "setsockopt(5, SOL_RAW, 0xffffffff /* RAW_??? */, [1], 4) = -1 ENOPROTOOPT (Protocol not available)\n");
+  int version = 2;
+  EXPECT_EQ(set(4, SOL_PACKET, 10, &version, 4, 4), "setsockopt(4, SOL_PACKET, PACKET_VERSION, [2], 4) = 0\n");
+
+  uint32_t none = 0, two = (1u << 0) | (1u << 8), all_but = ~two, bit31 = 0x80000000u, high = 0xffff0000u;
+  EXPECT_EQ(set(3, SOL_RAW, 1, &none, 4, 4), "setsockopt(3, SOL_RAW, ICMP_FILTER, [], 4) = 0\n");
+  EXPECT_EQ(set(3, SOL_RAW, 1, &two, 4, 4), "setsockopt(3, SOL_RAW, ICMP_FILTER, [ICMP_ECHOREPLY ICMP_ECHO], 4) = 0\n");
+  EXPECT_EQ(set(3, SOL_RAW, 1, &all_but, 4, 4),
+            "setsockopt(3, SOL_RAW, ICMP_FILTER, ~[ICMP_ECHOREPLY ICMP_ECHO], 4) = 0\n");
+  EXPECT_EQ(set(3, SOL_RAW, 1, &bit31, 4, 4), "setsockopt(3, SOL_RAW, ICMP_FILTER, [0x1f /* ICMP_??? */], 4) = 0\n");
+  EXPECT_EQ(set(3, SOL_RAW, 1, &high, 4, 4),
+            "setsockopt(3, SOL_RAW, ICMP_FILTER, [ICMP_INFO_REPLY ICMP_ADDRESS ICMP_ADDRESSREPLY 0x13 /* ICMP_??? */ "
+            "0x14 /* ICMP_??? */ 0x15 /* ICMP_??? */ 0x16 /* ICMP_??? */ 0x17 /* ICMP_??? */ 0x18 /* ICMP_??? */ "
+            "0x19 /* ICMP_??? */ 0x1a /* ICMP_??? */ 0x1b /* ICMP_??? */ 0x1c /* ICMP_??? */ 0x1d /* ICMP_??? */ "
+            "0x1e /* ICMP_??? */ 0x1f /* ICMP_??? */], 4) = 0\n");
+  uint64_t two8 = two;
+  EXPECT_EQ(set(3, SOL_RAW, 1, &two8, 8, 8), "setsockopt(3, SOL_RAW, ICMP_FILTER, [ICMP_ECHOREPLY ICMP_ECHO], 8) = 0\n");
+  // Two bytes: the rest of the set reads as ones.
+  EXPECT_EQ(set(3, SOL_RAW, 1, &two, 2, 2),
+            "setsockopt(3, SOL_RAW, ICMP_FILTER, ~[0x1 /* ICMP_??? */ 0x2 /* ICMP_??? */ ICMP_DEST_UNREACH "
+            "ICMP_SOURCE_QUENCH ICMP_REDIRECT 0x6 /* ICMP_??? */ 0x7 /* ICMP_??? */ 0x9 /* ICMP_??? */ 0xa /* "
+            "ICMP_??? */ ICMP_TIME_EXCEEDED ICMP_PARAMETERPROB ICMP_TIMESTAMP ICMP_TIMESTAMPREPLY ICMP_INFO_REQUEST], "
+            "2) = 0\n");
+  uint32_t ones = ~0u;
+  EXPECT_EQ(get(5, SOL_RAW, 1, &ones, 4, 4, 4), "getsockopt(5, SOL_RAW, ICMP_FILTER, ~[], [4]) = 0\n");
+
+  unsigned char mreq[16] = {1, 0, 0, 0, 0, 0, 6, 0, 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01, 0, 0};
+  EXPECT_EQ(set(4, SOL_PACKET, 1, mreq, 16, 16),
+            "setsockopt(4, SOL_PACKET, PACKET_ADD_MEMBERSHIP, {mr_ifindex=if_nametoindex(\"lo\"), "
+            "mr_type=PACKET_MR_MULTICAST, mr_alen=6, mr_address=01:00:5e:00:00:01}, 16) = 0\n");
+  unsigned char mreq8[16] = {1, 0, 0, 0, 0, 0, 8, 0, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab, 0xab};
+  EXPECT_EQ(set(4, SOL_PACKET, 2, mreq8, 16, 16),
+            "setsockopt(4, SOL_PACKET, PACKET_DROP_MEMBERSHIP, {mr_ifindex=if_nametoindex(\"lo\"), "
+            "mr_type=PACKET_MR_MULTICAST, mr_alen=8, mr_address=ab:ab:ab:ab:ab:ab:ab:ab}, 16) = 0\n");
+  EXPECT_EQ(set(4, SOL_PACKET, 2, mreq8, 10, 10, -22),
+            "setsockopt(4, SOL_PACKET, PACKET_DROP_MEMBERSHIP, 0x7ffd972d9690, 10) = -1 EINVAL (Invalid argument)\n");
+
+  uint32_t stats[3] = {0, 0, 0};
+  EXPECT_EQ(get(4, SOL_PACKET, 6, stats, 12, 12, 12),
+            "getsockopt(4, SOL_PACKET, PACKET_STATISTICS, {tp_packets=0, tp_drops=0, tp_freeze_q_cnt=0}, [12]) = 0\n");
+  EXPECT_EQ(get(4, SOL_PACKET, 6, stats, 8, 8, 8),
+            "getsockopt(4, SOL_PACKET, PACKET_STATISTICS, {tp_packets=0, tp_drops=0}, [8]) = 0\n");
+  uint32_t groups[2] = {1, 0};
+  EXPECT_EQ(get(3, SOL_NETLINK, 9, groups, 8, 8, 8),
+            "getsockopt(3, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, [1, 0], [8]) = 0\n");
+  EXPECT_EQ(get(5, SOL_NETLINK, 9, groups, 0, 12, 0),
+            "getsockopt(5, SOL_NETLINK, NETLINK_LIST_MEMBERSHIPS, 0x7ffd972d9684, [12 => 0]) = 0\n");
 }
 
 }  // namespace

@@ -20,9 +20,9 @@ using testing::MsgHdr;
 constexpr uint64_t kP = 0x7ffd8e798450;
 
 std::string json(const SyscallEvent& e, int limit = 32) {
-  std::string out;
+  fmt::memory_buffer out;
   append_syscall_args_json(e, limit, out);
-  return out;
+  return fmt::to_string(out);
 }
 
 TEST(SyscallJson, SocketAndPair) {

@@ -251,6 +251,49 @@ TEST_F(TimewaitTest, SwapIntoTimeWaitIsShownAndItsEndFound) {
   EXPECT_EQ(tracker.tracked(), 0u);
 }
 
+// tcp_tw_reuse: a new socket takes the timewait socket's 4-tuple. Its
+// connect() transitions (CLOSE -> SYN_SENT, and SYN_SENT -> CLOSE when it
+// fails) prove nothing; its SYN_SENT -> ESTABLISHED ends the timewait one,
+// shown first, at that time.
+TEST_F(TimewaitTest, ANewSocketOnTheSameTupleEndsIt) {
+  answer = tw(kTcpTimeWait, 59990);
+  tracker.on_state(ev(1, 1000 * kMs, kTcpFinWait2, kTcpClose), 1000 * kMs);
+  ASSERT_EQ(tracker.tracked(), 1u);
+  tracker.on_state(ev(2, 2000 * kMs, kTcpClose, kTcpSynSent), 2000 * kMs);
+  tracker.on_state(ev(2, 2001 * kMs, kTcpSynSent, kTcpClose), 2001 * kMs);  // EADDRNOTAVAIL: too young
+  EXPECT_EQ(tracker.tracked(), 1u);
+  tracker.on_state(ev(3, 2500 * kMs, kTcpClose, kTcpSynSent), 2500 * kMs);
+  tracker.on_state(ev(3, 2501 * kMs, kTcpSynSent, kTcpEstablished), 2501 * kMs);
+  EXPECT_EQ(tracker.tracked(), 0u);
+  EXPECT_EQ(tracker.recycled(), 1u);
+  ASSERT_EQ(shown.size(), 6u);
+  EXPECT_EQ(shown[4].old_state, kTcpTimeWait);
+  EXPECT_EQ(shown[4].new_state, kTcpClose);
+  EXPECT_EQ(shown[4].ts, 2501 * kMs);
+  EXPECT_TRUE(shown[4].derived);
+  EXPECT_EQ(shown[5].new_state, kTcpEstablished);
+  // Another 4-tuple does not: a different remote port.
+  tracker.on_state(ev(4, 3000 * kMs, kTcpFinWait2, kTcpClose), 3000 * kMs);
+  auto other = ev(5, 3100 * kMs, kTcpSynSent, kTcpEstablished);
+  other.dport = static_cast<uint16_t>(other.dport + 1);
+  tracker.on_state(other, 3100 * kMs);
+  EXPECT_EQ(tracker.tracked(), 1u);
+}
+
+// A reconciliation found a timewait socket gone before its timer: gone()
+// shows its end and forgets it; due() tells the two cases apart.
+TEST_F(TimewaitTest, DueAndGone) {
+  answer = tw(kTcpTimeWait, 60000);
+  tracker.on_state(ev(1, 0, kTcpFinWait2, kTcpClose), 0);
+  EXPECT_FALSE(tracker.due(1, 30000 * kMs));
+  EXPECT_TRUE(tracker.due(1, 60000 * kMs));
+  tracker.gone(1, 30000 * kMs);
+  EXPECT_EQ(tracker.tracked(), 0u);
+  ASSERT_EQ(shown.size(), 2u);
+  EXPECT_EQ(shown[1].old_state, kTcpTimeWait);
+  EXPECT_EQ(shown[1].ts, 30000 * kMs);
+}
+
 TEST_F(TimewaitTest, ResetMeansARealCloseWithoutLookup) {
   auto e = ev(1, 0, kTcpFinWait2, kTcpClose);
   e.hdr.flags |= ST_HF_RESET;

@@ -335,7 +335,7 @@ BENCHMARK(BM_DecodeFormatSyscallStrace);
 
 void BM_DecodeFormatSyscallJsonArgs(benchmark::State& state) {
   auto bytes = sample_syscall_event();
-  std::string line;
+  fmt::memory_buffer line;
   for (auto _ : state) {
     auto ev = socktrace::decode(bytes);
     line.clear();

@@ -2,11 +2,15 @@
 
 #include <netinet/in.h>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <unordered_set>
 
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "socktrace/events.h"
 
 namespace socktrace {
 
@@ -20,6 +24,25 @@ constexpr uint32_t kPolledTcpStates = bit(kTcpSynRecv) | bit(kTcpNewSynRecv);
 // Every state ss -tan asks for (SS_ALL: TCP_ESTABLISHED .. TCP_NEW_SYN_RECV).
 constexpr uint32_t kAllTcpStates = ((1u << 13) - 1) & ~1u;
 
+// When a socket sock_diag lists entered its state: a timewait socket's
+// timer tells exactly; a CLOSE_WAIT one has been in it at least since its
+// last ACK (the peer's FIN carried one); any other, at least since now.
+uint64_t since_of(const DiagSocket& d, uint64_t now_ns, bool* bound) {
+  constexpr uint64_t kMs = 1'000'000;
+  *bound = true;
+  if (d.timewait() && d.state == kTcpTimeWait) {
+    uint64_t left = uint64_t{d.expires_ms} * kMs;
+    uint64_t in = left >= TimewaitTracker::kTimewaitLenNs ? 0 : TimewaitTracker::kTimewaitLenNs - left;
+    *bound = false;
+    return now_ns > in ? now_ns - in : 0;
+  }
+  if (d.state == kTcpCloseWait && d.last_ack_recv_ms > 0) {
+    uint64_t in = static_cast<uint64_t>(d.last_ack_recv_ms) * kMs;
+    return now_ns > in ? now_ns - in : 0;
+  }
+  return now_ns;
+}
+
 SockRecord record_of(const DiagSocket& d, uint8_t protocol, InodeOwners* owners) {
   SockRecord r;
   r.cookie = d.cookie;
@@ -29,6 +52,7 @@ SockRecord record_of(const DiagSocket& d, uint8_t protocol, InodeOwners* owners)
   r.daddr = d.daddr;
   r.sport = d.sport;
   r.dport = d.dport;
+  r.since_ns = since_of(d, monotonic_now_ns(), &r.since_bound);
   if (owners && d.inode) {
     if (const ProcOwner* o = owners->find(d.inode)) {
       r.pid = static_cast<uint32_t>(o->pid);
@@ -38,7 +62,9 @@ SockRecord record_of(const DiagSocket& d, uint8_t protocol, InodeOwners* owners)
   return r;
 }
 
-StateEvent template_of(const DiagSocket& d, uint32_t netns) {
+}  // namespace
+
+StateEvent timewait_template(const DiagSocket& d, uint32_t netns) {
   StateEvent e;
   e.cookie = d.cookie;
   e.saddr = d.saddr;
@@ -51,8 +77,6 @@ StateEvent template_of(const DiagSocket& d, uint32_t netns) {
   return e;
 }
 
-}  // namespace
-
 std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwners* owners) {
   std::vector<DiagSocket> dump = dump_sockets(protocol, states);
   std::vector<SockRecord> out;
@@ -62,6 +86,9 @@ std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwn
 }
 
 LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(config.filter) {
+  std::vector<int> preferred;
+  for (uint32_t pid : config_.filter.pids) preferred.push_back(static_cast<int>(pid));
+  owners_.prefer(preferred);  // a listener shared with workers is -p's worker's
   timewait_ = std::make_unique<TimewaitTracker>([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
                                                 [this](const StateEvent& e, bool) { hist_.apply(e); });
   if (config_.trace) {
@@ -81,7 +108,7 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
   std::size_t seeded = 0;
   for (const DiagSocket& d : dump) {
     records.push_back(record_of(d, IPPROTO_TCP, &owners_));
-    if (d.timewait()) timewait_->adopt(template_of(d, netns), d.state, d.expires_ms, now);
+    if (d.timewait()) timewait_->adopt(timewait_template(d, netns), d.state, d.expires_ms, now);
     // With a pid filter the kernel drops events of sockets whose owner it
     // does not know: tell it the owners of the old ones.
     // Listeners always: their children's events carry the owner then.
@@ -105,6 +132,12 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
 LiveHistogram::~LiveHistogram() = default;
 
 void LiveHistogram::on_event(const Event& ev) {
+  // A pre-fork server's worker accepted a child counted under its
+  // listener's owner: the worker's from now on.
+  if (const auto* s = std::get_if<SockEvent>(&ev)) {
+    if (s->protocol == IPPROTO_TCP && s->op == ST_SOCK_ACCEPT) hist_.reown(s->cookie, s->hdr.pid, s->hdr.comm);
+    return;
+  }
   const auto* e = std::get_if<StateEvent>(&ev);
   if (!e) return;
   if (e->hdr.pid != 0 || e->ino == 0) return timewait_->on_state(*e, monotonic_now_ns());
@@ -171,19 +204,44 @@ DriftReport LiveHistogram::reconcile() {
     return {};
   }
   if (reader_) reader_->drain();
+  last_drift_ = reconcile_timewait(hist_, *timewait_, truth, mark);
+  report_drift(last_drift_, hist_);
+  return last_drift_;
+}
+
+DriftReport reconcile_timewait(Histogram& hist, TimewaitTracker& timewait, const std::vector<SockRecord>& truth,
+                               uint64_t mark) {
   uint64_t now = monotonic_now_ns();
   // A timewait socket's end is found by a lookup when its timer is due: ask
-  // now rather than call a late lookup drift.
-  for (uint64_t cookie : hist_.differing(truth, mark))
-    if (timewait_->tracks(cookie)) timewait_->check_now(cookie, now);
-  last_drift_ = hist_.reconcile(truth, mark);
-  if (last_drift_.total())
-    spdlog::warn("reconciled with sock_diag: {} sockets drifted ({} gone, {} missing, {} in another state); counts "
-                 "corrected",
-                 last_drift_.total(), last_drift_.stale, last_drift_.missing, last_drift_.wrong);
+  // now rather than call a lookup that is about to happen drift. One whose
+  // timer is not due and that sock_diag no longer lists ended unseen (e.g.
+  // recycled with no socket of its 4-tuple seen): drift, counted.
+  std::vector<uint64_t> differing = hist.differing(truth, mark);
+  for (uint64_t cookie : differing)
+    if (timewait.due(cookie, now + kTimewaitDueSlackNs)) timewait.check_now(cookie, now);
+  DriftReport d = hist.reconcile(truth, mark);
+  std::unordered_set<uint64_t> listed;
+  listed.reserve(truth.size());
+  for (const SockRecord& r : truth) listed.insert(r.cookie);
+  for (uint64_t cookie : differing)
+    if (!listed.count(cookie)) timewait.gone(cookie, now);
+  return d;
+}
+
+void report_drift(const DriftReport& d, const Histogram& h) {
+  if (d.total())
+    fmt::print(stderr,
+               "socktrace: reconciled with sock_diag: {} sockets drifted ({} gone, {} missing, {} in another state); "
+               "counts corrected ({} in {} reconciliations so far)\n",
+               d.total(), d.stale, d.missing, d.wrong, h.drift_total().total(), h.reconciles());
   else
-    spdlog::info("reconciled with sock_diag: no drift ({} sockets tracked)", hist_.tracked());
-  return last_drift_;
+    spdlog::info("reconciled with sock_diag: no drift ({} sockets tracked)", h.tracked());
+}
+
+std::string drift_summary(const Histogram& h) {
+  const DriftReport& d = h.drift_total();
+  return fmt::format("drift {} sockets in {} reconciliations ({} gone, {} missing, {} in another state)", d.total(),
+                     h.reconciles(), d.stale, d.missing, d.wrong);
 }
 
 LossCounts LiveHistogram::losses() const { return tracer_ ? tracer_->losses() : LossCounts{}; }
@@ -193,6 +251,7 @@ MetricsExtras LiveHistogram::metrics_extras() const {
   LossCounts l = losses();
   x.lost = {{"ringbuf", l.ringbuf}, {"recursion", l.recursion}};
   x.timewait_unchecked = timewait_->unchecked();
+  x.now_ns = monotonic_now_ns();
   return x;
 }
 

@@ -34,6 +34,25 @@ std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwn
 // The TCP states `ss -tan` lists (request sockets included, bound-only ones not).
 inline constexpr uint32_t kSsTcpStates = ((1u << 13) - 1) & ~1u;
 
+// A socket of a sock_diag dump as the template of the transitions derived
+// for it (its tuple, cookie and netns).
+StateEvent timewait_template(const DiagSocket& d, uint32_t netns);
+
+// How late a timewait socket's lookup may run after its timer is due (timer
+// wheel granularity, the poll loop): a reconciliation that finds it gone
+// within this is not drift.
+inline constexpr uint64_t kTimewaitDueSlackNs = 1'000'000'000ull;
+
+// Reconciles `hist` with `truth` (a full TCP dump begun at `mark`): timewait
+// sockets whose timer is due are looked up first; every other difference is
+// drift, counted, and the timewait sockets it ended are forgotten.
+DriftReport reconcile_timewait(Histogram& hist, TimewaitTracker& timewait, const std::vector<SockRecord>& truth,
+                               uint64_t mark);
+// One stderr line when a reconciliation corrected drift (never silent).
+void report_drift(const DriftReport& d, const Histogram& h);
+// "drift N sockets in M reconciliations (a gone, b missing, c in another state)"
+std::string drift_summary(const Histogram& h);
+
 class LiveHistogram {
  public:
   explicit LiveHistogram(const LiveConfig& config);  // attaches BPF (if trace), dumps, seeds

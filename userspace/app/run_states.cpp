@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "app/live_histogram.h"
 #include "app/loss_reporter.h"
 #include "app/signals.h"
+#include "core/accept_hold.h"
 #include "core/cli.h"
 #include "core/clock.h"
 #include "core/json.h"
@@ -37,6 +39,7 @@
 #include "kernel/ring_reader.h"
 #include "kernel/sock_diag.h"
 #include "kernel/tracer.h"
+#include "socktrace/events.h"
 
 namespace socktrace {
 
@@ -45,18 +48,31 @@ namespace {
 // Sockets older than socktrace: their owners come from sock_diag (cookie,
 // inode) and /proc (inode -> process), so that -p and the children of old
 // listeners are attributed from the start. This network namespace only.
-void seed_existing_sockets(Tracer& tracer, InodeOwners& owners) {
-  owners.rescan();
+// Timewait sockets older than socktrace are adopted by `timewait` (when
+// given), as `top` adopts them: their end is shown as it is for the ones
+// seen entering TIME_WAIT.
+// `existing` sees every socket with its owner (nullptr: none known).
+void seed_existing_sockets(Tracer& tracer, InodeOwners& owners, TimewaitTracker* timewait,
+                           const std::function<void(const DiagSocket&, const ProcOwner*)>& existing) {
+  owners.rescan();  // -p's processes preferred as owners of shared sockets (InodeOwners::prefer)
   uint32_t netns = current_netns();
-  std::size_t seeded = 0, failed = 0;
+  std::size_t seeded = 0, failed = 0, adopted = 0;
+  uint64_t now = monotonic_now_ns();
   for (const DiagSocket& s : dump_tcp_sockets()) {
-    const ProcOwner* o = owners.find(s.inode);
+    const ProcOwner* o = s.inode ? owners.find(s.inode) : nullptr;
+    existing(s, o);
+    if (timewait && s.timewait() && s.cookie) {
+      timewait->adopt(timewait_template(s, netns), s.state, s.expires_ms, now);
+      ++adopted;
+      continue;
+    }
     if (!o || s.cookie == 0) continue;
     bool ok = tracer.seed_owner(s.cookie, o->pid, o->comm);
     if (s.state == kTcpListen) ok = tracer.seed_listener(netns, s.sport, s.cookie, o->pid, o->comm) && ok;
     ok ? ++seeded : ++failed;
   }
-  spdlog::info("owners of {} existing TCP sockets recorded ({} not recorded)", seeded, failed);
+  spdlog::info("owners of {} existing TCP sockets recorded ({} not recorded), {} timewait sockets adopted", seeded,
+               failed, adopted);
 }
 
 // The first line of every log file: what wrote it and with which filters, so
@@ -164,22 +180,32 @@ class LogHistogram {
     hist_.seed(records);
   }
   Histogram& hist() { return hist_; }
-  // Polls what no event shows, reconciles with a full dump (the events up
-  // to now must have been applied: drain first).
+  // Polls what no event shows and reconciles with a full dump (the events
+  // up to now must have been applied: drain first).
   void refresh(const std::function<void()>& drain, TimewaitTracker& timewait) {
+    poll(drain);
+    reconcile(drain, timewait);
+  }
+  // Request sockets and UDP, which no event shows.
+  void poll(const std::function<void()>& drain) {
     try {
       std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, (1u << kTcpSynRecv) | (1u << kTcpNewSynRecv), owners());
       std::vector<SockRecord> udp = diag_records(IPPROTO_UDP, ~0u, owners());
       drain();
       hist_.set_polled(IPPROTO_TCP, tcp);
       hist_.set_polled(IPPROTO_UDP, udp);
+    } catch (const RuntimeError& e) {
+      spdlog::warn("{}; request sockets and UDP not polled this time", e.what());
+    }
+  }
+  void reconcile(const std::function<void()>& drain, TimewaitTracker& timewait) {
+    try {
       uint64_t mark = hist_.mark();
       std::vector<SockRecord> truth = diag_records(IPPROTO_TCP, kSsTcpStates, owners());
       drain();
-      uint64_t now = monotonic_now_ns();
-      for (uint64_t cookie : hist_.differing(truth, mark))
-        if (timewait.tracks(cookie)) timewait.check_now(cookie, now);
-      last_drift_ = hist_.reconcile(truth, mark).total();
+      DriftReport d = reconcile_timewait(hist_, timewait, truth, mark);
+      report_drift(d, hist_);
+      last_drift_ = d.total();
     } catch (const RuntimeError& e) {
       spdlog::warn("{}; hist not reconciled this time", e.what());
     }
@@ -217,6 +243,10 @@ int run_states(const Options& o) {
   StatesView states_view(out, json, WallClock::now());
   TimelineView timeline_view(out, json, WallClock::now());
   InodeOwners inode_owners;
+  // A listener a pre-fork server's parent and workers share: under -p
+  // WORKER it is the worker's, so that its children's transitions before
+  // accept() pass the kernel's filter.
+  inode_owners.prefer(o.filters.pids);
   DiagProber prober;
   std::array<std::array<uint64_t, 16>, 16> transitions{};  // log --metrics: by (old, new)
   std::unique_ptr<LogHistogram> log_hist;
@@ -250,6 +280,16 @@ int run_states(const Options& o) {
     if (cgroup_names) syscall_view->set_containers([&](uint64_t id) { return cgroup_names->lookup(id, monotonic_now_ns()); });
   }
 
+  // Pre-fork servers: a child's transitions before accept() held until
+  // the accepting process is known (see AcceptHold).
+  AcceptHold accept_hold([&](const StateEvent& e) { timewait.on_state(e, monotonic_now_ns()); });
+  auto admits_owner = [&](const Header& h) {
+    if (!o.filters.pids.empty() &&
+        std::find(o.filters.pids.begin(), o.filters.pids.end(), static_cast<int>(h.pid)) == o.filters.pids.end())
+      return false;
+    return filters.comm.empty() || h.comm.view() == filters.comm;
+  };
+
   TracerConfig config;
   config.pids = o.filters.pids;
   // UDP and unix stream lives are shown as lines (states, log), not in
@@ -270,14 +310,43 @@ int run_states(const Options& o) {
   timeline_view.set_rst_reasons(tracer.rst_reasons());
   if (log) out.set_file_header(log_header(o, tracer.degraded()));
   try {
-    seed_existing_sockets(tracer, inode_owners);
+    // A timewait socket has no owner: under a filter its end would show
+    // an owner the filter never admitted.
+    bool adopt = o.filters.pids.empty() && !filters.any();
+    // Timelines (states --timeline, log's conn objects) of connections
+    // older than socktrace: flushed at exit, marked before_start, unless
+    // they end first. Only those the filters admit: by owner for -p and
+    // --comm; none under --cgroup/--container/--netns (sock_diag does not
+    // tell a socket's cgroup here).
+    uint32_t netns = current_netns();
+    auto existing = [&](const DiagSocket& s, const ProcOwner* owner) {
+      if (!(o.timeline || log) || s.cookie == 0 || !filters.cgroup_ids.empty() || !filters.netns_inos.empty()) return;
+      if (!o.filters.pids.empty() || !filters.comm.empty()) {
+        if (!owner) return;
+        if (!o.filters.pids.empty() &&
+            std::find(o.filters.pids.begin(), o.filters.pids.end(), owner->pid) == o.filters.pids.end())
+          return;
+        if (!filters.comm.empty() && owner->comm != filters.comm) return;
+      }
+      StateEvent tmpl = timewait_template(s, netns);
+      if (owner) {
+        tmpl.hdr.pid = tmpl.hdr.tid = static_cast<uint32_t>(owner->pid);
+        std::copy_n(owner->comm.data(), std::min(owner->comm.size(), tmpl.hdr.comm.chars.size() - 1),
+                    tmpl.hdr.comm.chars.data());
+      }
+      timeline_view.existing(tmpl, s.state, tmpl.hdr.ts_ns);
+    };
+    seed_existing_sockets(tracer, inode_owners, adopt ? &timewait : nullptr, existing);
   } catch (const RuntimeError& e) {
     spdlog::warn("{}; owners of sockets older than socktrace are resolved later from /proc", e.what());
   }
 
   // After the attach: every change from here on is in the dump or in the
   // ring buffer (or both: applying a transition is idempotent per socket).
-  if (o.hist_interval > 0) log_hist = std::make_unique<LogHistogram>(o);
+  // log --metrics serves the socket gauges too (a scraped logging agent is
+  // where they are wanted); --hist-interval only adds the hist lines.
+  bool cgroup_scoped = !o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.netns.empty();
+  if (o.hist_interval > 0 || (server && !cgroup_scoped)) log_hist = std::make_unique<LogHistogram>(o);
 
   RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
     if (const auto* s = std::get_if<SyscallEvent>(&ev)) {
@@ -287,7 +356,11 @@ int run_states(const Options& o) {
       }
       return;
     }
-    if (const auto* s = std::get_if<SockEvent>(&ev)) return states_view.on_sock(*s);
+    if (const auto* s = std::get_if<SockEvent>(&ev)) {
+      if (s->protocol == IPPROTO_TCP && s->op == ST_SOCK_ACCEPT)
+        return accept_hold.on_accept(s->cookie, s->hdr, admits_owner(s->hdr));
+      return states_view.on_sock(*s);
+    }
     if (const auto* r = std::get_if<RetransEvent>(&ev)) {
       if (o.timeline || log) timeline_view.on_retrans(*r);
       if (!o.timeline || log) states_view.on_retrans(*r);
@@ -300,7 +373,7 @@ int run_states(const Options& o) {
     }
     const auto* e = std::get_if<StateEvent>(&ev);
     if (!e) return;
-    if (e->hdr.pid != 0 || e->ino == 0) return timewait.on_state(*e, monotonic_now_ns());
+    if (e->hdr.pid != 0 || e->ino == 0) return accept_hold.on_state(*e, monotonic_now_ns());
     // An old socket whose owner the BPF side never learned: ask /proc.
     StateEvent resolved = *e;
     if (const ProcOwner* owner = inode_owners.lookup(e->ino, monotonic_now_ns())) {
@@ -308,7 +381,7 @@ int run_states(const Options& o) {
       std::copy_n(owner->comm.data(), std::min(owner->comm.size(), resolved.hdr.comm.chars.size() - 1),
                   resolved.hdr.comm.chars.data());
     }
-    timewait.on_state(resolved, monotonic_now_ns());
+    accept_hold.on_state(resolved, monotonic_now_ns());
   });
 
   install_stop_signals();
@@ -367,13 +440,18 @@ int run_states(const Options& o) {
     m.rotations = out.rotations();
     m.bytes_written = out.bytes_written();
     m.write_errors = out.write_errors();
+    m.now_ns = monotonic_now_ns();
     server->publish(format_log_metrics(m, log_hist ? &log_hist->hist() : nullptr));
   };
   WallClock hist_clock = WallClock::now();
   std::optional<TopView> hist_view;
-  if (log_hist) hist_view.emplace(out, true, false);
+  if (o.hist_interval > 0) hist_view.emplace(out, true, false);
   const uint64_t hist_ns = static_cast<uint64_t>(o.hist_interval * 1e9);
-  uint64_t next_hist = log_hist ? monotonic_now_ns() : UINT64_MAX;
+  uint64_t next_hist = hist_view ? monotonic_now_ns() : UINT64_MAX;
+  // Without hist lines, the gauges are polled at each publish and
+  // reconciled this often (as top's default --reconcile).
+  constexpr uint64_t kMetricsReconcileNs = 30'000'000'000ull;
+  uint64_t next_metrics_reconcile = monotonic_now_ns() + kMetricsReconcileNs;
   auto write_hist = [&](uint64_t now) {
     log_hist->refresh([&] { reader.drain(); }, timewait);
     hist_view->refresh(log_hist->hist(), {hist_clock.epoch_ns(now), now, lost_so_far.events(), log_hist->last_drift(),
@@ -383,12 +461,22 @@ int run_states(const Options& o) {
   while (!stop_requested() && out.ok()) {
     reader.poll();
     uint64_t now = monotonic_now_ns();
+    accept_hold.tick(now);
     timewait.tick(now);
     if (now >= next_loss_check) {
       lost_so_far = tracer.losses();
       losses.update(lost_so_far, report);
       next_loss_check = now + 1'000'000'000;
-      if (server) publish_metrics();
+      if (server) {
+        if (log_hist && !hist_view) {
+          log_hist->poll([&] { reader.drain(); });
+          if (now >= next_metrics_reconcile) {
+            log_hist->reconcile([&] { reader.drain(); }, timewait);
+            next_metrics_reconcile = now + kMetricsReconcileNs;
+          }
+        }
+        publish_metrics();
+      }
     }
     if (now >= next_hist) {
       write_hist(now);
@@ -411,6 +499,7 @@ int run_states(const Options& o) {
                reader.unread_bytes());
   LossCounts total = tracer.losses();
   losses.update(total, report);
+  accept_hold.flush();
   // What the timewait sockets did since they were last looked at; the ones
   // still there keep their connections open.
   timewait.finish(monotonic_now_ns());
@@ -425,6 +514,7 @@ int run_states(const Options& o) {
              "recovered), {} undecodable\n",
              reader.events(), total.events(), total.ringbuf, total.recursion, total.recursion_recovered,
              reader.undecodable());
+  if (log_hist) fmt::print(stderr, "socktrace: {}\n", drift_summary(log_hist->hist()));
   return kExitOk;
 }
 

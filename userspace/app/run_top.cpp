@@ -98,11 +98,20 @@ int run_top(const Options& o) {
     }
   }
   LossCounts l = live.losses();
-  const DriftReport& d = live.hist().drift_total();
-  fmt::print(stderr, "socktrace: {} events, {} lost ({} ring buffer full, {} BPF recursion), drift {} sockets in {} "
-             "reconciliations\n",
-             live.events(), l.events(), l.ringbuf, l.recursion, d.total(), live.hist().reconciles());
+  fmt::print(stderr, "socktrace: {} events, {} lost ({} ring buffer full, {} BPF recursion), {}\n", live.events(),
+             l.events(), l.ringbuf, l.recursion, drift_summary(live.hist()));
   return kExitOk;
+}
+
+// Per state, the top process and the oldest socket, for the status line.
+static void who(const Histogram& h, CheckSample& s) {
+  StateCounts tcp = h.tcp();
+  for (uint8_t st = 0; st < kStateSlots; ++st) {
+    if (!tcp[st]) continue;
+    TopTables t = h.top(st, 1);
+    if (!t.owners.empty()) s.top_owner[st] = t.owners.front();
+  }
+  s.oldest = h.oldest(monotonic_now_ns());
 }
 
 int run_check(const Options& o) {
@@ -141,17 +150,20 @@ int run_check(const Options& o) {
     for (std::size_t i = 0; i < kStateSlots; ++i) s.entries[i] = live.hist().entries(static_cast<uint8_t>(i));
     s.new_connections = live.hist().new_connections();
     s.lost = live.lost_total();
+    who(live.hist(), s);
   } else {
-    // Counts only: sock_diag, no BPF (works without privileges).
+    // Counts only: sock_diag, no BPF (works without privileges). Owners
+    // from /proc: the status line names the top process.
     Histogram h(filter);
     InodeOwners owners;
-    if (filter.by_owner()) owners.rescan();
-    std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, kSsTcpStates, filter.by_owner() ? &owners : nullptr);
+    owners.rescan();
+    std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, kSsTcpStates, &owners);
     h.seed(tcp);
     h.set_polled(IPPROTO_TCP, tcp);
     h.set_polled(IPPROTO_UDP, diag_records(IPPROTO_UDP, ~0u, filter.by_owner() ? &owners : nullptr));
     s.tcp = h.tcp();
     s.udp = h.udp();
+    who(h, s);
   }
   CheckResult r = evaluate_check(s, warning, critical);
   fmt::print("{}\n", r.line);

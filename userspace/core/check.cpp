@@ -1,9 +1,13 @@
 #include "core/check.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <span>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -48,6 +52,8 @@ double value_of(const Threshold& t, const CheckSample& s) {
       return s.seconds > 0 ? static_cast<double>(s.entries[t.state]) / s.seconds : 0.0;
     case Threshold::Kind::kNewRate:
       return s.seconds > 0 ? static_cast<double>(s.new_connections) / s.seconds : 0.0;
+    case Threshold::Kind::kAge:
+      return s.oldest[t.state].any ? std::floor(static_cast<double>(s.oldest[t.state].age_ns) / 1e9) : 0.0;
   }
   return 0;
 }
@@ -69,10 +75,31 @@ const Threshold* find(const std::vector<Threshold>& v, const std::string& label)
 std::optional<Threshold> parse_threshold(std::string_view text, std::string* error) {
   auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    *error = fmt::format("bad threshold '{}': give STATE=N, STATE=N/s or new=N/s, e.g. CLOSE_WAIT=100", text);
+    *error = fmt::format("bad threshold '{}': give STATE=N, STATE=N/s, STATE:age=SEC or new=N/s, e.g. CLOSE_WAIT=100", text);
     return std::nullopt;
   }
   std::string_view key = text.substr(0, eq), value = text.substr(eq + 1);
+  // STATE:age=SEC
+  if (key.size() > 4 && upper_is(key.substr(key.size() - 4), ":AGE")) {
+    std::string_view name = key.substr(0, key.size() - 4);
+    auto state = tcp_state_from_name(name);
+    auto limit = parse_number(value);
+    if (!state || *state > kTcpClosing) {
+      *error = fmt::format("bad threshold '{}': unknown state '{}' (e.g. CLOSE_WAIT:age=300)", text, name);
+      return std::nullopt;
+    }
+    if (!limit) {
+      *error = fmt::format("bad threshold '{}': '{}' is not a number of seconds (e.g. CLOSE_WAIT:age=300)", text,
+                           value);
+      return std::nullopt;
+    }
+    Threshold t;
+    t.kind = Threshold::Kind::kAge;
+    t.state = *state;
+    t.limit = *limit;
+    t.label = std::string(tcp_state_name(*state)) + "_age_s";
+    return t;
+  }
   bool rate = value.size() > 2 && value.substr(value.size() - 2) == "/s";
   if (rate) value.remove_suffix(2);
   auto limit = parse_number(value);
@@ -133,6 +160,36 @@ std::optional<Threshold> parse_threshold(std::string_view text, std::string* err
   return t;
 }
 
+FamilyCounts count_by_family(const std::vector<SockRecord>& tcp, const std::vector<SockRecord>& udp,
+                             const HistFilter& filter) {
+  // One Histogram per family, fed as `check` feeds its one: the same
+  // counting rules (request sockets, timewait substates), so the two
+  // families add up to the unsplit counts.
+  auto split = [](const std::vector<SockRecord>& all, uint16_t family) {
+    std::vector<SockRecord> out;
+    for (const SockRecord& r : all)
+      if ((r.saddr.family == AF_INET6) == (family == AF_INET6)) out.push_back(r);
+    return out;
+  };
+  FamilyCounts f;
+  for (uint16_t family : {uint16_t{AF_INET}, uint16_t{AF_INET6}}) {
+    std::vector<SockRecord> t = split(tcp, family);
+    Histogram h(filter);
+    h.seed(t);
+    h.set_polled(kProtoTcp, t);
+    h.set_polled(kProtoUdp, split(udp, family));
+    (family == AF_INET ? f.tcp4 : f.tcp6) = h.tcp();
+    (family == AF_INET ? f.udp4 : f.udp6) = h.udp();
+  }
+  return f;
+}
+
+StateCounts sum_families(const StateCounts& v4, const StateCounts& v6) {
+  StateCounts sum{};
+  for (std::size_t i = 0; i < sum.size(); ++i) sum[i] = v4[i] + v6[i];
+  return sum;
+}
+
 CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& warning,
                            const std::vector<Threshold>& critical) {
   CheckResult r;
@@ -150,10 +207,20 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
     std::string shown = t.kind == Threshold::Kind::kRate || t.kind == Threshold::Kind::kNewRate
                             ? t.label.substr(0, t.label.size() - 6) + "=" + num(v) + "/s"
                             : t.label + "=" + num(v);
+    // Who: the top process of a count, the owner of the oldest socket.
+    std::string who;
+    if (t.kind == Threshold::Kind::kCount && s.top_owner[t.state].count)
+      who = fmt::format(" (top process {} with {})", s.top_owner[t.state].key, s.top_owner[t.state].count);
+    if (t.kind == Threshold::Kind::kAge) {
+      const Oldest& o = s.oldest[t.state];
+      shown = fmt::format("{} oldest {}{}s", tcp_state_name(t.state), o.bound ? ">=" : "", num(v));
+      if (o.any)
+        who = o.pid ? fmt::format(" (owner {}/{})", o.comm.view(), o.pid) : std::string(" (owner unknown)");
+    }
     if (c && v > c->limit)
-      crit_msgs.push_back(fmt::format("{} > {}", shown, num(c->limit)));
+      crit_msgs.push_back(fmt::format("{} > {}{}", shown, num(c->limit), who));
     else if (w && v > w->limit)
-      warn_msgs.push_back(fmt::format("{} > {}", shown, num(w->limit)));
+      warn_msgs.push_back(fmt::format("{} > {}{}", shown, num(w->limit), who));
   }
 
   fmt::memory_buffer perf;
@@ -165,13 +232,21 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
                    c ? num(c->limit) : "");
   };
   uint64_t tcp_total = 0, udp_total = 0;
-  for (uint8_t st : kTcpShown) {
-    perf_item(std::string(tcp_state_name(st)), static_cast<double>(s.tcp[st]));
-    tcp_total += s.tcp[st];
-  }
-  for (uint8_t st : kUdpShown) {
-    perf_item("udp_" + std::string(tcp_state_name(st)), static_cast<double>(s.udp[st]));
-    udp_total += s.udp[st];
+  for (uint8_t st : kTcpShown) tcp_total += s.tcp[st];
+  for (uint8_t st : kUdpShown) udp_total += s.udp[st];
+  if (s.families) {
+    const FamilyCounts& f = *s.families;
+    for (const auto& [prefix, counts, shown] :
+         {std::tuple{"tcp_", &f.tcp4, std::span<const uint8_t>(kTcpShown)},
+          std::tuple{"tcp6_", &f.tcp6, std::span<const uint8_t>(kTcpShown)},
+          std::tuple{"udp_", &f.udp4, std::span<const uint8_t>(kUdpShown)},
+          std::tuple{"udp6_", &f.udp6, std::span<const uint8_t>(kUdpShown)}})
+      for (uint8_t st : shown)
+        perf_item(prefix + std::string(tcp_state_name(st)), static_cast<double>((*counts)[st]));
+  } else {
+    for (uint8_t st : kTcpShown) perf_item(std::string(tcp_state_name(st)), static_cast<double>(s.tcp[st]));
+    for (uint8_t st : kUdpShown)
+      perf_item("udp_" + std::string(tcp_state_name(st)), static_cast<double>(s.udp[st]));
   }
   perf_item("total", static_cast<double>(tcp_total));
   if (s.seconds > 0) {
@@ -182,6 +257,12 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
         seen.erase(std::find(seen.begin(), seen.end(), t.label));
       }
   }
+
+  for (const Threshold& t : all)
+    if (t.kind == Threshold::Kind::kAge && std::find(seen.begin(), seen.end(), t.label) != seen.end()) {
+      perf_item(t.label, value_of(t, s));
+      seen.erase(std::find(seen.begin(), seen.end(), t.label));
+    }
 
   std::string status;
   std::string summary;

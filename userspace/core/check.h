@@ -2,6 +2,7 @@
 // with perfdata, and the monitoring-plugin exit code (Nagios/Icinga/Zabbix).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,15 +22,28 @@ inline constexpr int kCheckUnknown = 3;
 // accepted: CLOSE-WAIT). STATE=N/s: when more than N sockets per second
 // entered STATE over the sample window; new=N/s: connections started per
 // second. total=N: all TCP sockets. udp:STATE=N for UDP (ESTABLISHED, CLOSE).
+// STATE:age=SEC: when the socket longest in STATE has been in it more than
+// SEC seconds.
 struct Threshold {
-  std::string label;  // perfdata label: "CLOSE_WAIT", "new_per_s", "udp_ESTABLISHED"
-  enum class Kind { kCount, kUdpCount, kTotal, kRate, kNewRate } kind = Kind::kCount;
+  std::string label;  // perfdata label: "CLOSE_WAIT", "new_per_s", "udp_ESTABLISHED", "CLOSE_WAIT_age_s"
+  enum class Kind { kCount, kUdpCount, kTotal, kRate, kNewRate, kAge } kind = Kind::kCount;
   uint8_t state = 0;
   double limit = 0;
 };
 
 // Nothing and `*error` set (one phrase, with an example) on bad input.
 std::optional<Threshold> parse_threshold(std::string_view text, std::string* error);
+
+// Socket counts per protocol family, as the Linuxfabrik network-connections
+// plugin splits them (tcp = TCP over IPv4, tcp6, udp, udp6). A socket
+// counts in the family it was created with: an IPv6 socket talking to a
+// v4-mapped address is tcp6.
+struct FamilyCounts {
+  StateCounts tcp4{};
+  StateCounts tcp6{};
+  StateCounts udp4{};
+  StateCounts udp6{};
+};
 
 struct CheckSample {
   StateCounts tcp{};
@@ -38,12 +52,26 @@ struct CheckSample {
   StateCounts entries{};       // transitions into each state during it
   uint64_t new_connections = 0;
   uint64_t lost = 0;           // events lost during it (rates are then lower bounds)
+  // Per TCP state, the process with the most sockets in it ("leaky/1234")
+  // and that count; named when the state's threshold trips.
+  std::array<TopEntry, kStateSlots> top_owner{};
+  OldestByState oldest{};      // per TCP state, its oldest socket
+  // --perfdata-family: perfdata per family (tcp_STATE, tcp6_STATE, udp_STATE,
+  // udp6_STATE) instead of per state; thresholds still apply to the sums.
+  std::optional<FamilyCounts> families;
 };
 
 struct CheckResult {
   int exit_code = kCheckOk;
   std::string line;  // "SOCKTRACE OK - ... | perfdata", no newline
 };
+
+// Counts a sock_diag snapshot (TCP as `ss -tan` lists it, every UDP socket)
+// per family, exactly as Histogram counts the whole of it.
+FamilyCounts count_by_family(const std::vector<SockRecord>& tcp, const std::vector<SockRecord>& udp,
+                             const HistFilter& filter);
+// The sums of both families, per protocol: what CheckSample::tcp/udp hold.
+StateCounts sum_families(const StateCounts& v4, const StateCounts& v6);
 
 CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& warning,
                            const std::vector<Threshold>& critical);

@@ -207,6 +207,9 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   check->add_option("--sample", o.sample, "Measure rates over SEC seconds (default 1 when a rate is given)")
       ->check(CLI::Range(0.01, 3600.0))
       ->type_name("SEC");
+  check->add_flag("--perfdata-family", o.perfdata_family,
+                  "Perfdata per family as Linuxfabrik's network-connections: tcp_STATE (IPv4), tcp6_STATE, udp_STATE, "
+                  "udp6_STATE (counts only: no rates)");
   add_port_filter(check, o.filters);
   add_common(check, o);
 

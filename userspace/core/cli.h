@@ -1,4 +1,4 @@
-// The command line of the CLI contract (DESIGN.md), parsed into plain values.
+// The command line of the CLI contract (docs/design.md), parsed into plain values.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +54,7 @@ struct Options {
   double hist_interval = 0;       // log --hist-interval SEC (0: no hist objects)
   std::vector<std::string> warning;   // check --warning STATE=N
   std::vector<std::string> critical;  // check --critical STATE=N
+  bool perfdata_family = false;       // check --perfdata-family
   uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes (kTracedProcessesBufferSize for -p/CMD)
   int verbosity = 0;
   std::vector<std::string> command;  // after --

@@ -24,6 +24,8 @@ SockRecord record_of(const StateEvent& e) {
   r.dport = e.dport;
   r.pid = e.hdr.pid;
   r.comm = e.hdr.comm;
+  r.since_ns = e.hdr.ts_ns;
+  r.since_bound = false;
   return r;
 }
 
@@ -69,6 +71,10 @@ void Histogram::put(uint64_t cookie, const SockRecord& r, uint64_t gen) {
   auto [it, inserted] = socks_.try_emplace(cookie);
   Sock& s = it->second;
   if (!inserted) count(s.state, -1);
+  if (inserted || s.state != r.state) {
+    s.since_ns = r.since_ns;
+    s.since_bound = r.since_bound;
+  }
   s.state = r.state;
   if (r.saddr.family) s.family = r.saddr.family;
   if (r.sport) s.sport = r.sport;  // connect() shows port 0 until the SYN is sent
@@ -144,6 +150,15 @@ bool Histogram::apply(const StateEvent& e) {
   return true;
 }
 
+void Histogram::reown(uint64_t cookie, uint32_t pid, const Comm& comm) {
+  auto it = socks_.find(cookie);
+  if (it == socks_.end() || pid == 0) return;
+  Sock& s = it->second;
+  if (!filter_.admits(pid, comm.view(), s.sport, s.dport)) return erase(cookie);
+  s.pid = pid;
+  s.comm = comm;
+}
+
 void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records) {
   if (proto == kProtoUdp) {
     polled_udp_.clear();
@@ -160,9 +175,14 @@ void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records
   std::unordered_map<uint16_t, const Sock*> listeners;
     for (const auto& [cookie, s] : socks_)
       if (s.state == kTcpListen) listeners[s.sport] = &s;
+  // A request socket is polled again and again: it entered SYN_RECV when
+  // first seen (or before).
+  std::unordered_map<uint64_t, std::pair<uint64_t, bool>> since;
+  for (const SockRecord& r : polled_tcp_) since.emplace(r.cookie, std::make_pair(r.since_ns, r.since_bound));
   polled_tcp_.clear();
   polled_tcp_counts_ = {};
   for (SockRecord r : records) {
+    if (auto it = since.find(r.cookie); it != since.end()) std::tie(r.since_ns, r.since_bound) = it->second;
     if (!polled_state(r.state) || socks_.count(r.cookie)) continue;
     if (r.state == kBoundInactive) r.state = kTcpClose;
     if (r.state == kTcpNewSynRecv) r.state = kTcpSynRecv;
@@ -223,6 +243,8 @@ DriftReport Histogram::reconcile(const std::vector<SockRecord>& tcp, uint64_t ma
       } else {
         count(s.state, -1);
         s.state = it->second->state;
+        s.since_ns = it->second->since_ns;
+        s.since_bound = true;  // it changed state unseen, before the dump
         count(s.state, +1);
       }
     }
@@ -282,7 +304,14 @@ TopTables Histogram::top(uint8_t state, std::size_t n) const {
     if (s.state == state) add(s.pid, s.comm.view(), s.sport, s.daddr, s.dport);
   for (const SockRecord& r : polled_tcp_)
     if (r.state == state) add(r.pid, r.comm.view(), r.sport, r.daddr, r.dport);
-  return {largest(owners, n), largest(lports, n), largest(raddrs, n)};
+  TopTables t;
+  t.owners_total = owners.size();
+  t.lports_total = lports.size();
+  t.raddrs_total = raddrs.size();
+  t.owners = largest(owners, n);
+  t.lports = largest(lports, n);
+  t.raddrs = largest(raddrs, n);
+  return t;
 }
 
 std::vector<Histogram::OwnerCount> Histogram::by_owner() const {
@@ -292,6 +321,19 @@ std::vector<Histogram::OwnerCount> Histogram::by_owner() const {
   for (const SockRecord& r : polled_udp_) ++m[{kProtoUdp, r.state, r.pid, std::string(r.comm.view())}];
   std::vector<OwnerCount> out;
   for (auto& [k, c] : m) out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), c});
+  return out;
+}
+
+OldestByState Histogram::oldest(uint64_t now_ns) const {
+  OldestByState out{};
+  auto consider = [&](uint8_t state, uint64_t since, bool bound, uint32_t pid, const Comm& comm) {
+    Oldest& o = out[slot(state)];
+    uint64_t age = now_ns > since ? now_ns - since : 0;
+    if (o.any && (age < o.age_ns || (age == o.age_ns && (o.bound || !bound)))) return;
+    o = {true, age, bound, pid, comm};
+  };
+  for (const auto& [cookie, s] : socks_) consider(s.state, s.since_ns, s.since_bound, s.pid, s.comm);
+  for (const SockRecord& r : polled_tcp_) consider(r.state, r.since_ns, r.since_bound, r.pid, r.comm);
   return out;
 }
 

@@ -45,7 +45,22 @@ struct SockRecord {
   uint16_t dport = 0;
   uint32_t pid = 0;  // owner, 0 when unknown
   Comm comm;
+  // Monotonic time it entered `state`; since_bound: at or before that
+  // (a socket older than socktrace: the dump's time, or what sock_diag
+  // tells, e.g. the last ACK of a CLOSE_WAIT one).
+  uint64_t since_ns = 0;
+  bool since_bound = true;
 };
+
+// The socket longest in a state, and its owner.
+struct Oldest {
+  bool any = false;
+  uint64_t age_ns = 0;
+  bool bound = false;  // at least this old (it is older than what socktrace saw)
+  uint32_t pid = 0;
+  Comm comm;
+};
+using OldestByState = std::array<Oldest, kStateSlots>;
 
 // What -p / --comm / --port admit. Empty sets admit everything.
 struct HistFilter {
@@ -68,6 +83,8 @@ struct TopTables {
   std::vector<TopEntry> owners;   // "nginx/1234"
   std::vector<TopEntry> lports;   // "8080"
   std::vector<TopEntry> raddrs;   // "10.0.0.7"
+  // How many distinct keys there are (the tables hold the n largest).
+  std::size_t owners_total = 0, lports_total = 0, raddrs_total = 0;
 };
 
 struct DriftReport {
@@ -87,6 +104,9 @@ class Histogram {
   // A TCP transition (kernel or derived). Returns false when the filter does
   // not admit its socket.
   bool apply(const StateEvent& e);
+  // `cookie` is `pid`'s now (accept() in a pre-fork server's worker); no
+  // longer counted when the filter does not admit that owner.
+  void reown(uint64_t cookie, uint32_t pid, const Comm& comm);
   // Replaces what is polled for `proto`: for TCP a dump of SYN_RECV and
   // bound-only sockets (full SYN_RECV sockets that are tracked are skipped),
   // for UDP every UDP socket.
@@ -132,6 +152,8 @@ class Histogram {
     uint64_t count;
   };
   std::vector<OwnerCount> by_owner() const;
+  // Per state, the TCP socket in it longest at now_ns (tracked and polled).
+  OldestByState oldest(uint64_t now_ns) const;
 
  private:
   struct Sock {
@@ -143,6 +165,8 @@ class Histogram {
     Address daddr;
     Comm comm;
     uint64_t gen = 0;  // last apply()
+    uint64_t since_ns = 0;  // entered `state`
+    bool since_bound = true;
   };
   void count(uint8_t state, int64_t delta);
   void put(uint64_t cookie, const SockRecord& r, uint64_t gen);

@@ -100,6 +100,11 @@ JsonObject& JsonObject::raw_field(std::string_view k, std::string_view json) {
   return *this;
 }
 
+fmt::memory_buffer& JsonObject::value(std::string_view k) {
+  key(k);
+  return out_;
+}
+
 void JsonObject::end_line() {
   out_.push_back('}');
   out_.push_back('\n');

@@ -26,8 +26,13 @@ class JsonObject {
   JsonObject& null_field(std::string_view key);
   // `json` must already be valid JSON (an object or array built elsewhere).
   JsonObject& raw_field(std::string_view key, std::string_view json);
+  // Starts the value of `key` and returns the buffer to write it to: one
+  // JSON value (a nested JsonObject closed with end(), an array...).
+  fmt::memory_buffer& value(std::string_view key);
   // Closes the object and ends the line.
   void end_line();
+  // Closes the object without ending the line (a nested object).
+  void end() { out_.push_back('}'); }
 
  private:
   void key(std::string_view k);
@@ -35,7 +40,7 @@ class JsonObject {
   bool first_ = true;
 };
 
-// One `event:"lost"` line (DESIGN.md): `count` events lost at `where`,
+// One `event:"lost"` line (docs/design.md): `count` events lost at `where`,
 // reported at `epoch_ns`. Every view writes its losses with it.
 void append_lost_json(fmt::memory_buffer& out, uint64_t epoch_ns, uint64_t count, std::string_view where);
 

@@ -88,6 +88,20 @@ std::string format_metrics(const Histogram& h, const MetricsExtras& extras) {
   for (uint8_t s : kShownUdp)
     fmt::format_to(out, "socktrace_sockets{{proto=\"udp\",state=\"{}\"}} {}\n", tcp_state_name(s), h.udp()[s]);
 
+  if (extras.now_ns) {
+    head("socktrace_oldest_socket_age_seconds", "gauge",
+         "Per TCP state, how long its oldest socket has been in it, and its owner (bound=\"true\": at least this "
+         "long; the socket is older than what socktrace saw).");
+    OldestByState oldest = h.oldest(extras.now_ns);
+    for (uint8_t s : kShownTcp) {
+      const Oldest& o = oldest[s];
+      if (!o.any) continue;
+      fmt::format_to(out, "socktrace_oldest_socket_age_seconds{{state=\"{}\",pid=\"{}\",comm=\"{}\",bound=\"{}\"}} {:.3f}\n",
+                     tcp_state_name(s), o.pid, escape_label(o.comm.view()), o.bound ? "true" : "false",
+                     static_cast<double>(o.age_ns) / 1e9);
+    }
+  }
+
   head("socktrace_tcp_transitions_total", "counter",
        "TCP state transitions seen, by old and new state (TIME_WAIT entry and end derived from sock_diag).");
   for (const auto& [k, n] : h.transitions())
@@ -136,6 +150,7 @@ std::string format_log_metrics(const LogMetrics& m, const Histogram* h) {
     MetricsExtras x;
     x.lost = m.lost;
     x.timewait_unchecked = m.timewait_unchecked;
+    x.now_ns = m.now_ns;
     std::string common = format_metrics(*h, x);
     b.append(common.data(), common.data() + common.size());
   } else {

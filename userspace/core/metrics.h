@@ -31,6 +31,7 @@ std::string escape_label(std::string_view v);
 struct MetricsExtras {
   std::vector<std::pair<std::string, uint64_t>> lost;  // where -> events lost (totals)
   uint64_t timewait_unchecked = 0;  // -> CLOSE shown as is: sock_diag could not be asked
+  uint64_t now_ns = 0;  // monotonic time of the sample: the oldest sockets' ages (0: not served)
 };
 
 // Every metric, HELP and TYPE lines included. Per-owner gauges only when the
@@ -48,6 +49,7 @@ struct LogMetrics {
   uint64_t rotations = 0;
   uint64_t bytes_written = 0;
   uint64_t write_errors = 0;
+  uint64_t now_ns = 0;  // as MetricsExtras::now_ns
 };
 
 // `log --metrics`: with a histogram (--hist-interval) everything `top`

@@ -20,10 +20,6 @@ namespace {
 constexpr std::size_t kFlushAt = 64 * 1024;
 }
 
-std::string errno_message(const std::string& what, int err) {
-  return what + ": " + std::strerror(err);
-}
-
 Output::Output(const std::string& path, const OutputPolicy& policy) : path_(path), policy_(policy) {
   if (!path.empty() && path != "-") {
     open_file(!policy_.append);

@@ -24,6 +24,7 @@ Comm printable(const Comm& comm) {
 
 std::string_view owner_kind(const Header& h) {
   if (!h.owner_known()) return h.pid ? "resolved" : "unknown";
+  if (h.flags & ST_HF_OWNER_ACCEPTED) return "accept";
   return h.owner_inherited() ? "listener" : "known";
 }
 }  // namespace
@@ -157,7 +158,7 @@ std::string_view sock_new_name(const SockEvent& e) {
   return sock_op_ends(e.op) ? tcp_state_name(kTcpClose) : sock_state_name(e.new_state);
 }
 
-// JSON keeps DESIGN.md's vocabulary (the kernel's names: a UDP socket is
+// JSON keeps docs/design.md's vocabulary (the kernel's names: a UDP socket is
 // CLOSE or ESTABLISHED there, as in top's counts); ss's names go alongside.
 std::string_view sock_old_kernel_name(const SockEvent& e) {
   return sock_op_creates(e.op) || e.old_state == 0 ? tcp_state_name(kTcpClose) : tcp_state_name(e.old_state);

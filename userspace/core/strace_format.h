@@ -1,12 +1,11 @@
 // strace 6.1's text for the %network syscalls, line for line as
 // `strace -f -o FILE` writes it, made from the arguments and the user memory
 // the kernel side captured (include/socktrace/events.h, ST_BLOB_*).
+// The pieces: strace_print.h (primitives, quoting), strace_names.h (name
+// tables), strace_sockaddr.h, strace_printer.h (each syscall's arguments).
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
 #include <string>
-#include <string_view>
 
 #include "core/clock.h"
 #include "core/event.h"
@@ -28,28 +27,5 @@ void format_syscall(const SyscallEvent& e, const StraceOptions& opt, const WallC
 // "+++ killed by SIGSEGV (core dumped) +++".
 void format_exit(const ProcEvent& e, const StraceOptions& opt, const WallClock& clock,
                  std::string& out);
-
-// The pieces below are strace's decoders, shared with the JSON view.
-namespace strace {
-
-// strace's string_quote(): "..." with C escapes and minimal octal escapes.
-// `truncated` appends strace's "..." after the closing quote.
-void append_quoted(std::string& out, const std::byte* data, std::size_t n, bool truncated = false);
-// The same without the surrounding quotes (for JSON values).
-void append_escaped(std::string& out, const std::byte* data, std::size_t n);
-
-void append_family(std::string& out, uint32_t family);          // AF_INET, 0x4d2 /* AF_??? */
-void append_sock_type(std::string& out, uint32_t type);         // SOCK_STREAM|SOCK_CLOEXEC
-void append_sock_flags(std::string& out, uint32_t flags);       // accept4 flags
-void append_protocol(std::string& out, uint32_t family, uint32_t protocol);  // socket()'s
-void append_msg_flags(std::string& out, uint32_t flags);        // MSG_DONTWAIT|MSG_NOSIGNAL
-void append_shutdown_how(std::string& out, uint32_t how);       // SHUT_RDWR
-void append_sockopt_level(std::string& out, uint32_t level);    // SOL_SOCKET
-void append_sockopt_name(std::string& out, uint32_t level, uint32_t name, bool get);
-// A sockaddr as strace's decode_sockaddr() prints it from `len` captured
-// bytes (addrlen is the length the program passed).
-void append_sockaddr_bytes(std::string& out, const std::byte* data, std::size_t len, int addrlen);
-
-}  // namespace strace
 
 }  // namespace socktrace

@@ -11,71 +11,26 @@
 
 #include <fmt/format.h>
 
-#include "core/strace_format.h"
+#include "core/json.h"
+#include "core/strace_names.h"
+#include "core/strace_print.h"
+#include "core/strace_sockaddr.h"
 #include "socktrace/events.h"
 
 namespace socktrace {
 
 namespace {
 
-template <class T>
-T load(std::span<const std::byte> b, std::size_t off) {
-  T v{};
-  if (off + sizeof(T) <= b.size()) std::memcpy(&v, b.data() + off, sizeof(T));
-  return v;
+using strace::load;
+
+// A symbolic value built by one of strace's printers.
+template <class F>
+void sym(JsonObject& o, std::string_view k, F&& print) {
+  thread_local std::string tmp;
+  tmp.clear();
+  print(tmp);
+  o.field(k, tmp);
 }
-
-// Appends `s` as a JSON string. Everything written here is ASCII (strace's
-// escaping leaves no raw byte >= 0x7f), so only quotes, backslashes and
-// control characters need care.
-void json_string(std::string& o, std::string_view s) {
-  o += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += ch;
-    } else if (c < 0x20 || c >= 0x7f) {
-      fmt::format_to(std::back_inserter(o), "\\u{:04x}", c);
-    } else {
-      o += ch;
-    }
-  }
-  o += '"';
-}
-
-class Obj {
- public:
-  explicit Obj(std::string& o) : o_(o) { o_ += '{'; }
-  ~Obj() { o_ += '}'; }
-  Obj(const Obj&) = delete;
-  Obj& operator=(const Obj&) = delete;
-
-  std::string& key(std::string_view k) {
-    if (!first_) o_ += ',';
-    first_ = false;
-    o_ += '"';
-    o_ += k;
-    o_ += "\":";
-    return o_;
-  }
-  void num(std::string_view k, int64_t v) { fmt::format_to(std::back_inserter(key(k)), "{}", v); }
-  void unum(std::string_view k, uint64_t v) { fmt::format_to(std::back_inserter(key(k)), "{}", v); }
-  void str(std::string_view k, std::string_view v) { json_string(key(k), v); }
-  void null(std::string_view k) { key(k) += "null"; }
-  // A symbolic value built by one of strace's printers.
-  template <class F>
-  void sym(std::string_view k, F&& print) {
-    thread_local std::string tmp;
-    tmp.clear();
-    print(tmp);
-    json_string(key(k), tmp);
-  }
-
- private:
-  std::string& o_;
-  bool first_ = true;
-};
 
 struct Ctx {
   const SyscallEvent& e;
@@ -89,21 +44,21 @@ struct Ctx {
 
 // Buffer contents: strace's escaping of what was captured, and whether the
 // buffer was longer than the string limit. null when nothing was captured.
-void data_field(Obj& o, const Ctx& c, std::string_view k, const Blob* b, uint64_t len) {
+void data_field(JsonObject& o, const Ctx& c, std::string_view k, const Blob* b, uint64_t len) {
   if (!b && len != 0) {
-    o.null(k);
+    o.null_field(k);
     return;
   }
   thread_local std::string tmp;
   tmp.clear();
   if (b) strace::append_escaped(tmp, c.e.payload.data() + b->offset, std::min<uint64_t>({len, c.limit, b->len}));
-  o.str(k, tmp);
-  if (len > c.limit) o.key("truncated") += "true";
+  o.field(k, tmp);
+  if (len > c.limit) o.field("truncated", true);
 }
 
-void addr_field(Obj& o, const Ctx& c, std::string_view k, const Blob* b, int addrlen) {
+void addr_field(JsonObject& o, const Ctx& c, std::string_view k, const Blob* b, int addrlen) {
   if (!b || addrlen < 2) {
-    o.null(k);
+    o.null_field(k);
     return;
   }
   std::array<std::byte, ST_MAX_SOCKADDR + 1> buf{};
@@ -111,19 +66,19 @@ void addr_field(Obj& o, const Ctx& c, std::string_view k, const Blob* b, int add
   std::memcpy(buf.data(), c.e.payload.data() + b->offset, n);
   std::span<const std::byte> s(buf);
   uint16_t family = load<uint16_t>(s, 0);
-  Obj a(o.key(k));
-  a.sym("family", [&](std::string& t) { strace::append_family(t, family); });
+  JsonObject a(o.value(k));
+  sym(a, "family", [&](std::string& t) { strace::append_family(t, family); });
   char text[INET6_ADDRSTRLEN];
   if (family == AF_INET && addrlen >= 16) {
     inet_ntop(AF_INET, buf.data() + 4, text, sizeof text);
-    a.str("addr", text);
-    a.unum("port", ntohs(load<uint16_t>(s, 2)));
+    a.field("addr", text);
+    a.field("port", ntohs(load<uint16_t>(s, 2)));
   } else if (family == AF_INET6 && addrlen >= 24) {
     inet_ntop(AF_INET6, buf.data() + 8, text, sizeof text);
-    a.str("addr", text);
-    a.unum("port", ntohs(load<uint16_t>(s, 2)));
-    a.unum("flowinfo", ntohl(load<uint32_t>(s, 4)));
-    if (addrlen > 24) a.unum("scope_id", load<uint32_t>(s, 24));
+    a.field("addr", text);
+    a.field("port", ntohs(load<uint16_t>(s, 2)));
+    a.field("flowinfo", ntohl(load<uint32_t>(s, 4)));
+    if (addrlen > 24) a.field("scope_id", load<uint32_t>(s, 24));
   } else if (family == AF_UNIX && addrlen > 2) {
     std::size_t path_len = std::min<std::size_t>(addrlen, 110) - 2;
     thread_local std::string tmp;
@@ -136,129 +91,132 @@ void addr_field(Obj& o, const Ctx& c, std::string_view k, const Blob* b, int add
       tmp += '@';  // abstract, as strace and ss write it
       strace::append_escaped(tmp, buf.data() + 3, path_len - 1);
     }
-    a.str("path", tmp);
+    a.field("path", tmp);
   } else if (family == AF_NETLINK && addrlen >= 12) {
-    a.unum("pid", load<uint32_t>(s, 4));
-    a.unum("groups", load<uint32_t>(s, 8));
+    a.field("pid", load<uint32_t>(s, 4));
+    a.field("groups", load<uint32_t>(s, 8));
   }
+  a.end();
 }
 
-void msghdr_field(Obj& o, const Ctx& c, std::string_view k, uint8_t msg, std::optional<int32_t> user_namelen,
+void msghdr_field(JsonObject& o, const Ctx& c, std::string_view k, uint8_t msg, std::optional<int32_t> user_namelen,
                   uint64_t data_size) {
   const Blob* hb = c.usable(ST_BLOB_MSGHDR, msg);
   if (!hb || hb->len < 56) {
-    o.null(k);
+    o.null_field(k);
     return;
   }
   auto h = c.e.bytes(*hb);
   int32_t namelen = load<int32_t>(h, 8);
   uint64_t iov = load<uint64_t>(h, 16), iovlen = load<uint64_t>(h, 24);
   uint64_t ctllen = load<uint64_t>(h, 40);
-  Obj m(o.key(k));
+  JsonObject m(o.value(k));
   int32_t eff = user_namelen && namelen > *user_namelen ? *user_namelen : namelen;
   addr_field(m, c, "name", load<uint64_t>(h, 0) ? c.usable(ST_BLOB_ADDR, msg) : nullptr, eff);
-  m.num("namelen", namelen);
+  m.field("namelen", namelen);
   if (!iov) {
-    m.null("iov");
+    m.null_field("iov");
   } else {
-    std::string& a = m.key("iov");
-    a += '[';
+    fmt::memory_buffer& a = m.value("iov");
+    a.push_back('[');
     const Blob* vb = c.usable(ST_BLOB_IOVEC, msg);
     uint64_t n = vb ? std::min<uint64_t>(iovlen, vb->len / 16) : 0;
     auto v = vb ? c.e.bytes(*vb) : std::span<const std::byte>{};
     for (uint64_t i = 0; i < n; ++i) {
-      if (i) a += ',';
+      if (i) a.push_back(',');
       uint64_t len = load<uint64_t>(v, i * 16 + 8);
       uint64_t shown = std::min(len, data_size);
       if (data_size != UINT64_MAX) data_size -= shown;
-      Obj io(a);
+      JsonObject io(a);
       data_field(io, c, "data", c.usable(ST_BLOB_DATA, msg, static_cast<uint8_t>(i)), shown);
-      io.unum("len", len);
+      io.field("len", len);
+      io.end();
     }
-    a += ']';
+    a.push_back(']');
   }
-  m.unum("iovlen", iovlen);
-  m.unum("controllen", ctllen);
-  m.sym("flags", [&](std::string& t) { strace::append_msg_flags(t, load<uint32_t>(h, 48)); });
+  m.field("iovlen", iovlen);
+  m.field("controllen", ctllen);
+  sym(m, "flags", [&](std::string& t) { strace::append_msg_flags(t, load<uint32_t>(h, 48)); });
+  m.end();
 }
 
-void lens_fields(Obj& o, const Ctx& c, std::string_view k) {
+void lens_fields(JsonObject& o, const Ctx& c, std::string_view k) {
   auto in = c.e.u32(c.e.find(ST_BLOB_INLENS), 0);
   auto out = c.e.u32(c.e.find(ST_BLOB_OUTLENS), 0);
   if (out && !c.failed())
-    o.num(k, static_cast<int32_t>(*out));
+    o.field(k, static_cast<int32_t>(*out));
   else if (in)
-    o.num(k, static_cast<int32_t>(*in));
+    o.field(k, static_cast<int32_t>(*in));
   else
-    o.null(k);
+    o.null_field(k);
 }
 
 }  // namespace
 
-void append_syscall_args_json(const SyscallEvent& e, int string_limit, std::string& out) {
+void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memory_buffer& out) {
   Ctx c{e, static_cast<uint64_t>(std::max(string_limit, 0))};
   auto u = [&](int i) { return static_cast<uint32_t>(e.args[i]); };
   auto d = [&](int i) { return static_cast<int32_t>(e.args[i]); };
-  Obj o(out);
+  JsonObject o(out);
   switch (e.nr) {
     case 41:  // socket
     case 53:  // socketpair
-      o.sym("domain", [&](std::string& t) { strace::append_family(t, u(0)); });
-      o.sym("type", [&](std::string& t) { strace::append_sock_type(t, u(1)); });
+      sym(o, "domain", [&](std::string& t) { strace::append_family(t, u(0)); });
+      sym(o, "type", [&](std::string& t) { strace::append_sock_type(t, u(1)); });
       if (e.nr == 41) {
-        o.sym("protocol", [&](std::string& t) { strace::append_protocol(t, u(0), u(2)); });
+        sym(o, "protocol", [&](std::string& t) { strace::append_protocol(t, u(0), u(2)); });
       } else {
-        o.unum("protocol", u(2));
+        o.field("protocol", u(2));
         const Blob* b = c.usable(ST_BLOB_FDS);
         if (b && b->len >= 8 && !c.failed()) {
           auto v = e.bytes(*b);
-          fmt::format_to(std::back_inserter(o.key("sv")), "[{},{}]", load<int32_t>(v, 0), load<int32_t>(v, 4));
+          fmt::format_to(std::back_inserter(o.value("sv")), "[{},{}]", load<int32_t>(v, 0), load<int32_t>(v, 4));
         } else {
-          o.null("sv");
+          o.null_field("sv");
         }
       }
       break;
     case 42:  // connect
     case 49:  // bind
-      o.num("fd", d(0));
+      o.field("fd", d(0));
       addr_field(o, c, "addr", e.args[1] ? c.usable(ST_BLOB_ADDR) : nullptr, d(2));
-      o.num("addrlen", d(2));
+      o.field("addrlen", d(2));
       break;
     case 50:  // listen
-      o.num("fd", d(0));
-      o.num("backlog", d(1));
+      o.field("fd", d(0));
+      o.field("backlog", d(1));
       break;
     case 48:  // shutdown
-      o.num("fd", d(0));
-      o.sym("how", [&](std::string& t) { strace::append_shutdown_how(t, u(1)); });
+      o.field("fd", d(0));
+      sym(o, "how", [&](std::string& t) { strace::append_shutdown_how(t, u(1)); });
       break;
     case 43:
     case 288:
     case 51:
     case 52: {  // accept, accept4, getsockname, getpeername
-      o.num("fd", d(0));
+      o.field("fd", d(0));
       auto in = e.u32(e.find(ST_BLOB_INLENS), 0);
       auto outl = e.u32(e.find(ST_BLOB_OUTLENS), 0);
       int32_t len = in && outl ? std::min(static_cast<int32_t>(*in), static_cast<int32_t>(*outl)) : 0;
       addr_field(o, c, "addr", e.args[1] && !c.failed() ? c.usable(ST_BLOB_ADDR) : nullptr, len);
       lens_fields(o, c, "addrlen");
-      if (e.nr == 288) o.sym("flags", [&](std::string& t) { strace::append_sock_flags(t, u(3)); });
+      if (e.nr == 288) sym(o, "flags", [&](std::string& t) { strace::append_sock_flags(t, u(3)); });
       break;
     }
     case 44:  // sendto
     case 45: {  // recvfrom
-      o.num("fd", d(0));
+      o.field("fd", d(0));
       bool send = e.nr == 44;
       uint64_t shown = send ? e.args[2] : c.failed() ? 0 : std::min<uint64_t>(static_cast<uint64_t>(e.ret), e.args[2]);
       if (!send && c.failed())
-        o.null("data");
+        o.null_field("data");
       else
         data_field(o, c, "data", e.args[1] ? c.usable(ST_BLOB_DATA) : nullptr, shown);
-      o.unum("len", e.args[2]);
-      o.sym("flags", [&](std::string& t) { strace::append_msg_flags(t, u(3)); });
+      o.field("len", e.args[2]);
+      sym(o, "flags", [&](std::string& t) { strace::append_msg_flags(t, u(3)); });
       if (send) {
         addr_field(o, c, "addr", e.args[4] ? c.usable(ST_BLOB_ADDR) : nullptr, d(5));
-        o.num("addrlen", d(5));
+        o.field("addrlen", d(5));
       } else {
         auto in = e.u32(e.find(ST_BLOB_INLENS), 0);
         auto outl = e.u32(e.find(ST_BLOB_OUTLENS), 0);
@@ -270,52 +228,53 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, std::stri
     }
     case 46:  // sendmsg
     case 47: {  // recvmsg
-      o.num("fd", d(0));
+      o.field("fd", d(0));
       if (e.nr == 46) {
         msghdr_field(o, c, "msg", 0, std::nullopt, UINT64_MAX);
       } else if (c.failed()) {
-        o.null("msg");
+        o.null_field("msg");
       } else {
         std::optional<int32_t> user;
         if (auto v = e.u32(e.find(ST_BLOB_INLENS), 0)) user = static_cast<int32_t>(*v);
         msghdr_field(o, c, "msg", 0, user, static_cast<uint64_t>(e.ret));
       }
-      o.sym("flags", [&](std::string& t) { strace::append_msg_flags(t, u(2)); });
+      sym(o, "flags", [&](std::string& t) { strace::append_msg_flags(t, u(2)); });
       break;
     }
     case 307:  // sendmmsg
     case 299: {  // recvmmsg
-      o.num("fd", d(0));
+      o.field("fd", d(0));
       bool recv = e.nr == 299;
       uint64_t n = recv ? (c.failed() ? 0 : static_cast<uint64_t>(e.ret)) : u(2);
       n = std::min<uint64_t>(n, ST_MAX_MMSG);
-      std::string& a = o.key("msgs");
-      a += '[';
+      fmt::memory_buffer& a = o.value("msgs");
+      a.push_back('[');
       const Blob* lens_b = e.find(ST_BLOB_MMSGLEN);
       for (uint64_t j = 0; j < n; ++j) {
         auto j8 = static_cast<uint8_t>(j);
         if (!c.usable(ST_BLOB_MSGHDR, j8)) break;
-        if (j) a += ',';
+        if (j) a.push_back(',');
         auto msg_len = e.u32(lens_b, j);
         std::optional<int32_t> user;
         if (recv)
           if (auto v = e.u32(e.find(ST_BLOB_INLENS), j * 2)) user = static_cast<int32_t>(*v);
-        Obj m(a);
+        JsonObject m(a);
         msghdr_field(m, c, "msg_hdr", j8, user, recv ? msg_len.value_or(0) : UINT64_MAX);
         if (msg_len && (recv || (!c.failed() && j < static_cast<uint64_t>(e.ret))))
-          m.unum("msg_len", *msg_len);
+          m.field("msg_len", *msg_len);
+        m.end();
       }
-      a += ']';
-      o.unum("vlen", u(2));
-      o.sym("flags", [&](std::string& t) { strace::append_msg_flags(t, u(3)); });
+      a.push_back(']');
+      o.field("vlen", u(2));
+      sym(o, "flags", [&](std::string& t) { strace::append_msg_flags(t, u(3)); });
       if (recv) {
         const Blob* t = c.usable(ST_BLOB_TIMEOUT);
         if (e.args[4] && t && t->len >= 16) {
           auto v = e.bytes(*t);
-          fmt::format_to(std::back_inserter(o.key("timeout")), "{{\"tv_sec\":{},\"tv_nsec\":{}}}",
+          fmt::format_to(std::back_inserter(o.value("timeout")), "{{\"tv_sec\":{},\"tv_nsec\":{}}}",
                          load<int64_t>(v, 0), load<int64_t>(v, 8));
         } else {
-          o.null("timeout");
+          o.null_field("timeout");
         }
       }
       break;
@@ -323,9 +282,9 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, std::stri
     case 54:  // setsockopt
     case 55: {  // getsockopt
       bool get = e.nr == 55;
-      o.num("fd", d(0));
-      o.sym("level", [&](std::string& t) { strace::append_sockopt_level(t, u(1)); });
-      o.sym("optname", [&](std::string& t) { strace::append_sockopt_name(t, u(1), u(2), get); });
+      o.field("fd", d(0));
+      sym(o, "level", [&](std::string& t) { strace::append_sockopt_level(t, u(1)); });
+      sym(o, "optname", [&](std::string& t) { strace::append_sockopt_name(t, u(1), u(2), get); });
       int32_t len = d(4);
       if (get) {
         auto outl = e.u32(e.find(ST_BLOB_OUTLENS), 0);
@@ -333,23 +292,24 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, std::stri
       }
       const Blob* b = e.args[3] && (!get || !c.failed()) ? c.usable(ST_BLOB_OPTVAL) : nullptr;
       if (!b || len < 0)
-        o.null("optval");
+        o.null_field("optval");
       else if (len == 4 && b->len >= 4)
-        o.num("optval", load<int32_t>(e.bytes(*b), 0));
+        o.field("optval", load<int32_t>(e.bytes(*b), 0));
       else
         data_field(o, c, "optval", b, static_cast<uint64_t>(len));
       if (get)
         lens_fields(o, c, "optlen");
       else
-        o.num("optlen", len);
+        o.field("optlen", len);
       break;
     }
     default: {
-      std::string& a = o.key("raw");
+      fmt::memory_buffer& a = o.value("raw");
       fmt::format_to(std::back_inserter(a), "[{},{},{},{},{},{}]", e.args[0], e.args[1], e.args[2], e.args[3],
                      e.args[4], e.args[5]);
     }
   }
+  o.end();
 }
 
 }  // namespace socktrace

@@ -3,13 +3,13 @@
 // constants are strace's symbolic names, buffers strace's escaped text.
 #pragma once
 
-#include <string>
+#include <fmt/format.h>
 
 #include "core/event.h"
 
 namespace socktrace {
 
 // Appends one JSON object (no newline).
-void append_syscall_args_json(const SyscallEvent& e, int string_limit, std::string& out);
+void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memory_buffer& out);
 
 }  // namespace socktrace

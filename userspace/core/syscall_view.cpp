@@ -36,8 +36,6 @@ void SyscallView::on_syscall(const SyscallEvent& e) {
     out_.write(line_);
     return;
   }
-  line_.clear();
-  append_syscall_args_json(e, options_.strace.string_limit, line_);
   std::string_view name = known_syscall_name(e.nr);
   std::string unknown;  // only for a number outside the table
   if (name.empty()) name = unknown = syscall_name(e.nr);
@@ -48,8 +46,8 @@ void SyscallView::on_syscall(const SyscallEvent& e) {
       .field("pid", e.hdr.pid)
       .field("tid", e.hdr.tid)
       .field("comm", e.hdr.comm.view())
-      .field("name", name)
-      .raw_field("args", line_);
+      .field("name", name);
+  append_syscall_args_json(e, options_.strace.string_limit, o.value("args"));
   if (e.ret < 0 && e.ret >= -4095) {
     o.field("ret", int64_t{-1});
     std::string_view name = errno_name(static_cast<int>(-e.ret));

@@ -110,6 +110,20 @@ void explain_end(Connection& c, std::string_view first_end, std::string_view fir
 }
 }  // namespace
 
+void TimelineBuilder::existing(const StateEvent& tmpl, uint8_t state, uint64_t ts_ns) {
+  // Listeners have no timeline; request and bound-only sockets no connection yet.
+  if (state == kTcpListen || state == kTcpClose || state >= kTcpNewSynRecv || ended_.count(tmpl.cookie)) return;
+  auto [it, fresh] = open_.try_emplace(tmpl.cookie);
+  if (!fresh) return;  // a transition came first
+  Open& o = it->second;
+  o.last = tmpl;
+  o.sport = tmpl.sport;
+  if (tmpl.hdr.pid) o.owner = tmpl.hdr;
+  o.before_start = true;
+  o.existing_state = state;
+  o.existing_ns = ts_ns;
+}
+
 Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, bool finished) const {
   std::stable_sort(o.steps.begin(), o.steps.end(), [](const Step& a, const Step& b) { return a.ts_ns < b.ts_ns; });
   Connection c;
@@ -131,6 +145,15 @@ Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, 
   c.srtt_us = o.srtt_us;
   c.min_rtt_us = o.min_rtt_us;
   c.reset_reason = o.reset_reason;
+  c.before_start = o.before_start;
+  if (o.steps.empty()) {
+    // Listed before start, no transition since: in its state all along (at
+    // least since the listing).
+    c.start_ns = o.existing_ns;
+    c.states.push_back(ConnState{o.existing_state, -1});
+    c.end_ns = c.owner.ts_ns = std::max(now_ns, o.existing_ns);
+    return c;
+  }
 
   const Step& first = o.steps.front();
   c.start_ns = first.ts_ns;
@@ -182,7 +205,7 @@ std::vector<Connection> TimelineBuilder::close_vanished(
       Connection c = assemble(it->first, it->second, now_ns, false);
       c.open = false;
       c.vanished = true;
-      c.end_ns = c.owner.ts_ns = it->second.steps.back().ts_ns;
+      c.end_ns = c.owner.ts_ns = it->second.steps.empty() ? it->second.existing_ns : it->second.steps.back().ts_ns;
       if (!c.states.empty()) c.states.back().ns = -1;
       out.push_back(std::move(c));
     }

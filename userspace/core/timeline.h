@@ -61,6 +61,7 @@ struct Connection {
   // outcome ("refused", "unreachable", "aborted"...), "error"; empty while open.
   std::string_view close_reason;
   std::optional<uint16_t> reset_reason;  // the kernel's sk_rst_reason of the first RST sent
+  bool before_start = false;  // it existed before socktrace started (sock_diag listed it)
   bool complete() const { return start_seen && gaps == 0 && !open && !vanished; }
   uint64_t duration_ns() const { return end_ns - start_ns; }
 };
@@ -74,6 +75,11 @@ class TimelineBuilder {
   // for sockets whose transitions were not seen.
   void on_retrans(const RetransEvent& e);
   void on_reset(const ResetEvent& e);
+  // A connection that existed before socktrace started, in `state` at
+  // monotonic time ts_ns (from a sock_diag dump): `tmpl` carries its cookie,
+  // endpoints, netns and owner. Its timeline starts there, marked
+  // before_start; it is flushed at exit when nothing ends it.
+  void existing(const StateEvent& tmpl, uint8_t state, uint64_t ts_ns);
   // Every connection still open, marked open, timed up to now_ns; forgets them.
   std::vector<Connection> flush(uint64_t now_ns);
   // Ends, flagged vanished, the open connections for which `alive` says no
@@ -98,6 +104,9 @@ class TimelineBuilder {
     bool listener = false;
     bool reset = false;
     bool timewait = false;
+    bool before_start = false;
+    uint8_t existing_state = 0;  // before_start: its state when listed
+    uint64_t existing_ns = 0;    // and when
     uint64_t tx = 0, rx = 0;
     uint64_t retrans = 0;
     uint32_t resets = 0;

@@ -69,7 +69,10 @@ void TimelineView::text_line(const Connection& c) {
   if (c.reset) fmt::format_to(out, " [RST]");
   if (c.retrans) fmt::format_to(out, " [{} retrans]", c.retrans);
   if (!c.close_reason.empty() && c.close_reason != "normal") fmt::format_to(out, " [{}]", c.close_reason);
-  if (!c.start_seen) fmt::format_to(out, " [start not seen]");
+  if (c.before_start)
+    fmt::format_to(out, " [before start]");
+  else if (!c.start_seen)
+    fmt::format_to(out, " [start not seen]");
   if (c.gaps) fmt::format_to(out, " [{} gap{}]", c.gaps, c.gaps > 1 ? "s" : "");
   fmt::format_to(out, "\n");
 }
@@ -114,6 +117,7 @@ void TimelineView::json_line(const Connection& c) {
       .field("vanished", c.vanished)
       .field("reset", c.reset)
       .field("timewait", c.timewait)
+      .field("before_start", c.before_start)
       .field("sock_cgroup_id", c.sock_cgroup_id)
       .field("retrans", c.retrans)
       .field("resets", c.resets);

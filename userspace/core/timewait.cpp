@@ -42,7 +42,66 @@ void TimewaitTracker::derive(const Tracked& t, uint8_t old_state, uint8_t new_st
   sink_(e, true);
 }
 
+std::size_t TimewaitTracker::TupleHash::operator()(const TupleKey& k) const {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  mix(k.netns);
+  mix(uint64_t{k.family} << 32 | uint64_t{k.sport} << 16 | k.dport);
+  for (uint8_t b : k.saddr) mix(b);
+  for (uint8_t b : k.daddr) mix(b);
+  return static_cast<std::size_t>(h);
+}
+
+// A transition shows its socket's 4-tuple once both ports are set (connect()
+// shows the local port 0 until it picks one; before Linux 6.15 a child's
+// LISTEN -> SYN_RECV shows no remote end yet).
+std::optional<TimewaitTracker::TupleKey> TimewaitTracker::tuple_of(const StateEvent& e) {
+  if (e.sport == 0 || e.dport == 0 || e.saddr.family == 0) return std::nullopt;
+  TupleKey k;
+  k.netns = e.netns;
+  k.family = e.saddr.family;
+  k.sport = e.sport;
+  k.dport = e.dport;
+  k.saddr = e.saddr.bytes;
+  k.daddr = e.daddr.bytes;
+  return k;
+}
+
+void TimewaitTracker::track(uint64_t cookie, const Tracked& t) {
+  auto [it, inserted] = tracked_.insert_or_assign(cookie, t);
+  if (auto k = tuple_of(it->second.last)) by_tuple_[*k] = cookie;
+  next_due_ns_ = std::min(next_due_ns_, t.next_check_ns);
+}
+
+void TimewaitTracker::untrack(std::unordered_map<uint64_t, Tracked>::iterator it) {
+  if (auto k = tuple_of(it->second.last))
+    if (auto b = by_tuple_.find(*k); b != by_tuple_.end() && b->second == it->first) by_tuple_.erase(b);
+  tracked_.erase(it);
+}
+
+void TimewaitTracker::end_recycled(const StateEvent& e) {
+  if (by_tuple_.empty()) return;
+  // connect() shows CLOSE -> SYN_SENT before it hashes the socket (and
+  // recycles a timewait socket); when that fails (EADDRNOTAVAIL: the
+  // timewait socket is too young) SYN_SENT -> CLOSE follows. Neither proves
+  // the 4-tuple taken; every later transition does.
+  if (e.old_state == kTcpClose || (e.old_state == kTcpSynSent && e.new_state == kTcpClose)) return;
+  auto k = tuple_of(e);
+  if (!k) return;
+  auto b = by_tuple_.find(*k);
+  if (b == by_tuple_.end() || b->second == e.cookie) return;
+  auto it = tracked_.find(b->second);
+  if (it == tracked_.end()) {
+    by_tuple_.erase(b);
+    return;
+  }
+  derive(it->second, it->second.state, kTcpClose, std::max(e.hdr.ts_ns, it->second.last.hdr.ts_ns));
+  ++recycled_;
+  untrack(it);
+}
+
 void TimewaitTracker::on_state(const StateEvent& e, uint64_t now_ns) {
+  end_recycled(e);
   bool swap_candidate = e.new_state == kTcpClose && (e.old_state == kTcpFinWait2 || e.old_state == kTcpClosing) &&
                         !(e.hdr.flags & ST_HF_RESET);
   if (!swap_candidate) return sink_(e, false);
@@ -61,8 +120,7 @@ void TimewaitTracker::on_state(const StateEvent& e, uint64_t now_ns) {
     if (e.old_state == kTcpFinWait2 && computed > e.hdr.ts_ns + kEntrySlackNs) entry = computed;
     derive(t, e.old_state, kTcpTimeWait, entry);
   }
-  next_due_ns_ = std::min(next_due_ns_, t.next_check_ns);
-  tracked_[e.cookie] = t;
+  track(e.cookie, t);
 }
 
 void TimewaitTracker::check(Tracked& t, uint64_t now_ns, bool* gone) {
@@ -91,7 +149,9 @@ void TimewaitTracker::tick(uint64_t now_ns) {
     bool gone = false;
     if (it->second.next_check_ns <= now_ns) check(it->second, now_ns, &gone);
     if (gone) {
-      it = tracked_.erase(it);
+      auto next = std::next(it);
+      untrack(it);
+      it = next;
     } else {
       next_due_ns_ = std::min(next_due_ns_, it->second.next_check_ns);
       ++it;
@@ -103,8 +163,19 @@ void TimewaitTracker::adopt(const StateEvent& tmpl, uint8_t state, uint32_t expi
   Tracked t{tmpl, state, next_check(state, expires_ms, now_ns)};
   t.last.old_state = state;
   t.last.new_state = kTcpClose;
-  next_due_ns_ = std::min(next_due_ns_, t.next_check_ns);
-  tracked_[tmpl.cookie] = t;
+  track(tmpl.cookie, t);
+}
+
+bool TimewaitTracker::due(uint64_t cookie, uint64_t now_ns) const {
+  auto it = tracked_.find(cookie);
+  return it != tracked_.end() && it->second.next_check_ns <= now_ns;
+}
+
+void TimewaitTracker::gone(uint64_t cookie, uint64_t now_ns) {
+  auto it = tracked_.find(cookie);
+  if (it == tracked_.end()) return;
+  derive(it->second, it->second.state, kTcpClose, now_ns);
+  untrack(it);
 }
 
 void TimewaitTracker::check_now(uint64_t cookie, uint64_t now_ns) {
@@ -113,7 +184,7 @@ void TimewaitTracker::check_now(uint64_t cookie, uint64_t now_ns) {
   bool gone = false;
   check(it->second, now_ns, &gone);
   if (gone)
-    tracked_.erase(it);
+    untrack(it);
   else
     next_due_ns_ = std::min(next_due_ns_, it->second.next_check_ns);
 }

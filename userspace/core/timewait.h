@@ -14,12 +14,22 @@
 // peer's FIN arrives and `-> CLOSE` when the socket is gone. Those derived
 // transitions carry the last known owner of the socket.
 //
+// A timewait socket can also end early with no tracepoint: connect() with
+// tcp_tw_reuse recycles it (TcpExtTWRecycled), and a new SYN to a server's
+// one kills it. Either way a new socket takes its 4-tuple, and that socket's
+// transitions show it: the first transition of another socket with the same
+// 4-tuple in the same netns that proves the tuple taken (not connect()'s
+// CLOSE -> SYN_SENT, which comes before the recycling and may fail) ends the
+// tracked one (`-> CLOSE` at that transition's time, shown before it).
+//
 // Pure: the lookup is injected (kernel/sock_diag in the binary, a fake in
 // unit tests).
 #pragma once
 
 #include <cstdint>
+#include <array>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include "core/event.h"
@@ -67,7 +77,16 @@ class TimewaitTracker {
   // Looks `cookie` up now (a reconciliation found it differs), not when due.
   void check_now(uint64_t cookie, uint64_t now_ns);
 
+  // Is `cookie`'s next lookup due by now_ns (its timer has run out)? A
+  // reconciliation that finds such a socket gone is not drift.
+  bool due(uint64_t cookie, uint64_t now_ns) const;
+  // Forgets `cookie` after a reconciliation found it gone and counted it as
+  // drift; its `-> CLOSE` is shown at now_ns.
+  void gone(uint64_t cookie, uint64_t now_ns);
+
   std::size_t tracked() const { return tracked_.size(); }
+  // Timewait sockets ended because a new socket took their 4-tuple.
+  uint64_t recycled() const { return recycled_; }
   // Transitions to -> CLOSE that could not be checked (kUnknown): shown as
   // the kernel reported them.
   uint64_t unchecked() const { return unchecked_; }
@@ -78,6 +97,21 @@ class TimewaitTracker {
     uint8_t state = 0;    // TIME_WAIT or FIN_WAIT2 (as ss shows it)
     uint64_t next_check_ns = 0;
   };
+  // netns, family, local and remote address and port.
+  struct TupleKey {
+    uint32_t netns = 0;
+    uint16_t family = 0;
+    uint16_t sport = 0, dport = 0;
+    std::array<uint8_t, 16> saddr{}, daddr{};
+    bool operator==(const TupleKey&) const = default;
+  };
+  struct TupleHash {
+    std::size_t operator()(const TupleKey& k) const;
+  };
+  static std::optional<TupleKey> tuple_of(const StateEvent& e);
+  void track(uint64_t cookie, const Tracked& t);
+  void untrack(std::unordered_map<uint64_t, Tracked>::iterator it);
+  void end_recycled(const StateEvent& e);
   void check(Tracked& t, uint64_t now_ns, bool* gone);
   void derive(const Tracked& t, uint8_t old_state, uint8_t new_state, uint64_t ts_ns);
   uint64_t next_check(uint8_t state, uint32_t expires_ms, uint64_t now_ns) const;
@@ -86,8 +120,10 @@ class TimewaitTracker {
   Sink sink_;
   uint64_t poll_ns_;
   std::unordered_map<uint64_t, Tracked> tracked_;  // by socket cookie
+  std::unordered_map<TupleKey, uint64_t, TupleHash> by_tuple_;  // 4-tuple -> cookie of a tracked one
   uint64_t next_due_ns_ = UINT64_MAX;
   uint64_t unchecked_ = 0;
+  uint64_t recycled_ = 0;
 };
 
 }  // namespace socktrace

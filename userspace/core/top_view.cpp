@@ -1,5 +1,7 @@
 #include "core/top_view.h"
 
+#include <optional>
+
 #include "core/clock.h"
 #include "core/json.h"
 #include "core/names.h"
@@ -10,6 +12,8 @@ namespace {
 
 constexpr uint8_t kTcpShown[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
 constexpr uint8_t kUdpShown[] = {1, 7};
+// More entries than a text column can show ("x/1 1, " is 7 columns).
+constexpr std::size_t kTextTopMax = 16;
 
 std::string printable(std::string_view s) {
   std::string out(s);
@@ -20,15 +24,30 @@ std::string printable(std::string_view s) {
 
 std::string signed_change(int64_t d) { return d == 0 ? "" : fmt::format("{:+d}", d); }
 
-// "nginx/812 2998, curl/77 2", cut to `width` columns.
-std::string joined(const std::vector<TopEntry>& v, std::size_t width) {
-  std::string s;
-  for (const TopEntry& e : v) {
-    std::string item = fmt::format("{}{} {}", s.empty() ? "" : ", ", printable(e.key), e.count);
-    if (s.size() + item.size() > width) break;
-    s += item;
+// "nginx/812 2998, curl/77 2": as many of the largest as fit in `width`
+// columns, then "+N more" for the `total` - shown others.
+std::string joined(const std::vector<TopEntry>& v, std::size_t total, std::size_t width) {
+  std::vector<std::string> items;
+  for (const TopEntry& e : v) items.push_back(fmt::format("{} {}", printable(e.key), e.count));
+  for (std::size_t k = items.size() + 1; k-- > 0;) {
+    std::string s;
+    for (std::size_t i = 0; i < k; ++i) s += (i ? ", " : "") + items[i];
+    if (k < total) s += fmt::format("{}+{} more", k ? ", " : "", total - k);
+    if (s.size() <= width || k == 0) return s;
   }
-  return s;
+  return {};
+}
+
+// The rate of a counter between two refreshes: none at the first (a
+// snapshot has no rate).
+std::string rate_text(std::optional<double> r) { return r ? fmt::format("{:.0f}/s", *r) : "-"; }
+std::string rate_json(std::optional<double> r) { return r ? fmt::format("{:.1f}", *r) : "null"; }
+
+// "412s", "3.2s", ">=412s" (at least: the socket is older than socktrace's view of it).
+std::string age_text(const Oldest& o) {
+  double secs = static_cast<double>(o.age_ns) / 1e9;
+  std::string a = secs < 10 ? fmt::format("{:.1f}s", secs) : fmt::format("{:.0f}s", secs);
+  return (o.bound ? ">=" : "") + a;
 }
 
 void append_entries(fmt::memory_buffer& b, const std::vector<TopEntry>& v) {
@@ -48,8 +67,11 @@ void append_entries(fmt::memory_buffer& b, const std::vector<TopEntry>& v) {
 
 void TopView::refresh(const Histogram& h, const RefreshInfo& info) {
   double dt = first_ ? 0 : static_cast<double>(info.monotonic_ns - last_ns_) / 1e9;
-  double rate = dt > 0 ? static_cast<double>(h.transitions_total() - last_transitions_) / dt : 0;
-  double new_rate = dt > 0 ? static_cast<double>(h.new_connections() - last_new_) / dt : 0;
+  std::optional<double> rate, new_rate;
+  if (dt > 0) {
+    rate = static_cast<double>(h.transitions_total() - last_transitions_) / dt;
+    new_rate = static_cast<double>(h.new_connections() - last_new_) / dt;
+  }
   buf_.clear();
   if (json_)
     json(h, info, rate, new_rate);
@@ -64,27 +86,35 @@ void TopView::refresh(const Histogram& h, const RefreshInfo& info) {
   last_ns_ = info.monotonic_ns;
 }
 
-void TopView::text(const Histogram& h, const RefreshInfo& info, double rate, double new_rate) {
+void TopView::text(const Histogram& h, const RefreshInfo& info, std::optional<double> rate,
+                   std::optional<double> new_rate) {
   auto out = std::back_inserter(buf_);
   if (clear_) fmt::format_to(out, "\033[H\033[2J");
   StateCounts tcp = h.tcp();
   const StateCounts& udp = h.udp();
-  fmt::format_to(out, "socktrace top  {}  TCP {}  UDP {}  transitions {:.0f}/s  new {:.0f}/s  lost {}  drift {}\n\n",
-                 format_clock_time(info.epoch_ns).substr(0, 8), h.tcp_total(), h.udp_total(), rate, new_rate,
-                 info.lost, info.drift);
-  fmt::format_to(out, "{:<4} {:<12} {:>8} {:>7}  {:<34} {:<22} {}\n", "", "STATE", "COUNT", "CHANGE",
-                 "TOP PROCESSES", "TOP LOCAL PORTS", "TOP REMOTE ADDRESSES");
+  fmt::format_to(out, "socktrace top  {}  TCP {}  UDP {}  transitions {}  new {}  lost {}  drift {}\n\n",
+                 format_clock_time(info.epoch_ns).substr(0, 8), h.tcp_total(), h.udp_total(), rate_text(rate),
+                 rate_text(new_rate), info.lost, info.drift);
+  fmt::format_to(out, "{:<4} {:<12} {:>8} {:>7}  {:<34} {:<22} {:<40} {}\n", "", "STATE", "COUNT", "CHANGE",
+                 "TOP PROCESSES", "TOP LOCAL PORTS", "TOP REMOTE ADDRESSES", "OLDEST");
+  OldestByState oldest = h.oldest(info.monotonic_ns);
   for (uint8_t s : kTcpShown) {
-    std::string owners, ports, raddrs;
+    std::string owners, ports, raddrs, old;
+    if (oldest[s].any)
+      old = fmt::format("{} {}", age_text(oldest[s]),
+                        oldest[s].pid ? fmt::format("{}/{}", printable(oldest[s].comm.view()), oldest[s].pid) : "?");
     if (tcp[s] > 0) {
-      TopTables t = h.top(s, top_n_);
-      owners = joined(t.owners, 34);
-      ports = joined(t.lports, 22);
-      raddrs = joined(t.raddrs, 40);
+      // As many as the columns hold (the JSON keeps top_n_).
+      TopTables t = h.top(s, kTextTopMax);
+      owners = joined(t.owners, t.owners_total, 34);
+      ports = joined(t.lports, t.lports_total, 22);
+      raddrs = joined(t.raddrs, t.raddrs_total, 40);
     }
     int64_t d = first_ ? 0 : static_cast<int64_t>(tcp[s]) - static_cast<int64_t>(last_tcp_[s]);
-    fmt::format_to(out, "{:<4} {:<12} {:>8} {:>7}  {:<34} {:<22} {}\n", "tcp", tcp_state_name(s), tcp[s],
-                   signed_change(d), owners, ports, raddrs);
+    std::string row = fmt::format("{:<4} {:<12} {:>8} {:>7}  {:<34} {:<22} {:<40} {}", "tcp", tcp_state_name(s),
+                                  tcp[s], signed_change(d), owners, ports, raddrs, old);
+    while (!row.empty() && row.back() == ' ') row.pop_back();
+    fmt::format_to(out, "{}\n", row);
   }
   for (uint8_t s : kUdpShown) {
     int64_t d = first_ ? 0 : static_cast<int64_t>(udp[s]) - static_cast<int64_t>(last_udp_[s]);
@@ -93,7 +123,8 @@ void TopView::text(const Histogram& h, const RefreshInfo& info, double rate, dou
   if (!clear_) fmt::format_to(out, "\n");
 }
 
-void TopView::json(const Histogram& h, const RefreshInfo& info, double rate, double new_rate) {
+void TopView::json(const Histogram& h, const RefreshInfo& info, std::optional<double> rate,
+                   std::optional<double> new_rate) {
   StateCounts tcp = h.tcp();
   const StateCounts& udp = h.udp();
   auto counts = [](const StateCounts& c, std::span<const uint8_t> states) {
@@ -130,6 +161,24 @@ void TopView::json(const Histogram& h, const RefreshInfo& info, double rate, dou
     top.push_back('}');
   }
   top.push_back('}');
+  // Per state, the socket longest in it: {age_ns, pid, comm, bound}.
+  OldestByState oldest = h.oldest(info.monotonic_ns);
+  fmt::memory_buffer old;
+  {
+    JsonObject states(old);
+    for (uint8_t s : kTcpShown) {
+      if (!oldest[s].any) continue;
+      fmt::memory_buffer one;
+      JsonObject e(one);
+      e.field("age_ns", oldest[s].age_ns)
+          .field("pid", oldest[s].pid)
+          .field("comm", oldest[s].comm.view())
+          .field("bound", oldest[s].bound);
+      one.push_back('}');
+      states.raw_field(tcp_state_name(s), std::string_view(one.data(), one.size()));
+    }
+    old.push_back('}');
+  }
 
   JsonObject o(buf_);
   o.field("event", "hist")
@@ -144,13 +193,14 @@ void TopView::json(const Histogram& h, const RefreshInfo& info, double rate, dou
       .raw_field("change", fmt::format("{{\"tcp\":{},\"udp\":{}}}", changes(tcp, last_tcp_, kTcpShown),
                                        changes(udp, last_udp_, kUdpShown)))
       .field("transitions", h.transitions_total())
-      .raw_field("transitions_per_s", fmt::format("{:.1f}", rate))
-      .raw_field("new_per_s", fmt::format("{:.1f}", new_rate))
+      .raw_field("transitions_per_s", rate_json(rate))
+      .raw_field("new_per_s", rate_json(new_rate))
       .field("lost", info.lost)
       .field("drift", info.drift)
       .field("drift_total", info.drift_total)
       .field("reconciles", info.reconciles)
-      .raw_field("top", std::string_view(top.data(), top.size()));
+      .raw_field("top", std::string_view(top.data(), top.size()))
+      .raw_field("oldest", std::string_view(old.data(), old.size()));
   o.end_line();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,8 +34,9 @@ class TopView {
   void refresh(const Histogram& h, const RefreshInfo& info);
 
  private:
-  void text(const Histogram& h, const RefreshInfo& info, double rate, double new_rate);
-  void json(const Histogram& h, const RefreshInfo& info, double rate, double new_rate);
+  // Rates are per second since the last refresh; none at the first.
+  void text(const Histogram& h, const RefreshInfo& info, std::optional<double> rate, std::optional<double> new_rate);
+  void json(const Histogram& h, const RefreshInfo& info, std::optional<double> rate, std::optional<double> new_rate);
 
   Output& out_;
   bool json_;

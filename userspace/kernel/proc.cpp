@@ -1,5 +1,7 @@
 #include "kernel/proc.h"
 
+#include <algorithm>
+
 #include <dirent.h>
 #include <unistd.h>
 
@@ -53,12 +55,16 @@ bool all_digits(const char* s) {
 }  // namespace
 
 void InodeOwners::rescan() {
+  auto is_preferred = [&](int pid) {
+    return std::find(preferred_.begin(), preferred_.end(), pid) != preferred_.end();
+  };
   owners_.clear();
   DIR* proc = opendir("/proc");
   if (!proc) return;
   while (dirent* pe = readdir(proc)) {
     if (!all_digits(pe->d_name)) continue;
     int pid = std::atoi(pe->d_name);
+    bool preferred = is_preferred(pid);
     std::string fd_dir = std::string("/proc/") + pe->d_name + "/fd";
     DIR* fds = opendir(fd_dir.c_str());
     if (!fds) continue;
@@ -72,7 +78,8 @@ void InodeOwners::rescan() {
       if (std::strncmp(target, "socket:[", 8) != 0) continue;
       uint64_t ino = std::strtoull(target + 8, nullptr, 10);
       if (comm.empty()) comm = process_comm(pid);
-      owners_.try_emplace(ino, ProcOwner{pid, comm});
+      auto [it, fresh] = owners_.try_emplace(ino, ProcOwner{pid, comm});
+      if (!fresh && preferred && !is_preferred(it->second.pid)) it->second = ProcOwner{pid, comm};
     }
     closedir(fds);
   }

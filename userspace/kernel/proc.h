@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace socktrace {
 
@@ -29,6 +30,9 @@ class InodeOwners {
   // The holder of `ino`, rescanning /proc (rate-limited) when it is unknown.
   const ProcOwner* lookup(uint64_t ino, uint64_t now_ns);
   void rescan();
+  // A socket several processes hold (a listener inherited by a server's
+  // workers) is given to one of `pids` when one holds it.
+  void prefer(std::vector<int> pids) { preferred_ = std::move(pids); }
   // What the last scan found, without scanning.
   const ProcOwner* find(uint64_t ino) const {
     auto it = owners_.find(ino);
@@ -39,6 +43,7 @@ class InodeOwners {
  private:
   std::unordered_map<uint64_t, ProcOwner> owners_;
   uint64_t min_rescan_ns_;
+  std::vector<int> preferred_;
   uint64_t last_scan_ns_ = 0;
   bool scanned_ = false;
 };

@@ -25,6 +25,11 @@ struct DiagSocket {
   uint64_t cookie = 0;
   uint8_t timer = 0;        // idiag_timer: 3 for a timewait socket
   uint32_t expires_ms = 0;  // time left on that timer
+  // tcp_info's tcpi_last_ack_recv (ms since the last ACK came), asked for in
+  // dumps that include CLOSE_WAIT; -1: not known. A CLOSE_WAIT socket
+  // entered it when the peer's FIN came, which carried an ACK: it has been
+  // in CLOSE_WAIT at least this long.
+  int64_t last_ack_recv_ms = -1;
   // An inet_timewait_sock (TIME-WAIT, or a FIN-WAIT-2 orphan): timer 3, no inode.
   bool timewait() const { return timer == kTimewaitTimer && inode == 0; }
   static constexpr uint8_t kTimewaitTimer = 3;  // idiag_timer of an inet_timewait_sock

@@ -76,10 +76,10 @@ class Tracer {
   const std::vector<std::string>& rst_reasons() const { return rst_reasons_; }
   // The kernel's HZ (jiffies per second) as found at start; 0: unknown.
   uint32_t hz() const { return hz_; }
-  // Records `pid` as owner of the socket with `cookie` (sockets older than
-  // socktrace); returns false when the map is full.
   // Adds a process to the traced set (the filter must be on: pids given).
   void add_pid(int pid);
+  // Records `pid` as owner of the socket with `cookie` (sockets older than
+  // socktrace); returns false when the map is full.
   bool seed_owner(uint64_t cookie, int pid, const std::string& comm);
   // Records `pid` as owner of the listener on (netns, port), whose children
   // inherit it until accept().

@@ -462,7 +462,16 @@ static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct
 	put_addr(b, msg, h.msg_name, h.msg_namelen);
 	iovlen = min64(h.msg_iovlen, ST_MAX_IOV);
 	if (h.msg_iov && iovlen) {
-		put_user(b, ST_BLOB_IOVEC, msg, 0, h.msg_iov, iovlen * sizeof(struct iovec));
+		__u64 n = iovlen * sizeof(struct iovec);
+		__u64 room = 4096 - ((__u64)h.msg_iov & 4095);
+		char last;
+
+		/* strace reads the array element by element and shows the address
+		 * where it stopped: when the array's end cannot be read, keep what
+		 * lies before the page boundary. */
+		if (n > room && bpf_probe_read_user(&last, 1, (const char *)h.msg_iov + n - 1))
+			n = room;
+		put_user(b, ST_BLOB_IOVEC, msg, 0, h.msg_iov, n);
 		if (string_limit) {
 			l.b = b;
 			l.iov = h.msg_iov;
@@ -635,7 +644,7 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 		break;
 	case NR_SENDMMSG:
 		if (a1)
-			put_mmsg(b, a1, ret > 0 ? ret : a2, false);
+			put_mmsg(b, a1, a2, false); /* strace shows all vlen, msg_len of the sent */
 		break;
 	case NR_RECVMMSG:
 		put_inlens(b, en);

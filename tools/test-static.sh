@@ -31,7 +31,7 @@ cleanup() {
 trap cleanup EXIT
 fail=0
 bad() { echo "FAIL: $*" >&2; fail=1; }
-ms() { date +%s%N | awk '{ printf "%d", $1 / 1000000 }'; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
 
 readelf -lW "$bin" | grep -q "INTERP" && bad "$bin has a program interpreter (dynamically linked)"
 needed=$(readelf -dW "$bin" | grep NEEDED)

@@ -29,7 +29,9 @@
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -37,8 +39,10 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -284,6 +288,138 @@ void options() {
   ::setsockopt(udp.get(), SOL_IP, MCAST_LEAVE_GROUP, &gr, sizeof gr);
 }
 
+// connect() with addresses of families strace decodes field by field
+// (IPX, X.25, VSOCK, XDP, MCTP, QIPCRTR, NFC, IEEE 802.15.4, netlink with
+// nl_pad): zeros with a few fields set, then every byte set; each at the
+// structure's size and two bytes short of it. The kernel refuses them all.
+void families() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for families");
+  const int fams[] = {AF_IPX, AF_X25, AF_VSOCK, AF_XDP, AF_MCTP, AF_QIPCRTR, AF_NFC, AF_IEEE802154, AF_NETLINK};
+  const int lens[] = {16, 18, 16, 16, 16, 12, 16, 20, 12};
+  unsigned char b[128];
+  for (bool filled : {false, true})
+    for (std::size_t i = 0; i < std::size(fams); ++i) {
+      for (std::size_t j = 0; j < sizeof b; ++j) b[j] = filled ? static_cast<unsigned char>(j * 7 + 1) : 0;
+      b[0] = static_cast<unsigned char>(fams[i]);
+      b[1] = 0;
+      if (!filled) {
+        uint32_t one = 1;
+        std::memcpy(b + 4, &one, 4);
+        b[8] = 2;
+        if (fams[i] == AF_IEEE802154) b[4] = 3;  // IEEE802154_ADDR_LONG
+        if (fams[i] == AF_X25) std::memcpy(b + 2, "31337", 5);
+      }
+      ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), lens[i]);
+      ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), lens[i] - 2);
+    }
+}
+
+// sendmsg() with control messages strace decodes the data of (credentials,
+// security labels, IP options, the original destination, extended errors,
+// the timestamps old and new): the kernel refuses most of them, strace
+// decodes them all. The data is a counting pattern.
+void cmsgs() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for cmsgs");
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  char c = 'x';
+  iovec iov{&c, 1};
+  alignas(cmsghdr) unsigned char control[256];
+  msghdr m{};
+  m.msg_name = &to;
+  m.msg_namelen = sizeof to;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  const int kinds[][2] = {{SOL_SOCKET, 3 /* SCM_SECURITY */}, {SOL_IP, IP_RETOPTS}, {SOL_IP, IP_RECVOPTS},
+                          {SOL_IP, IP_OPTIONS},       {SOL_IP, IP_ORIGDSTADDR}, {SOL_IP, IP_RECVERR},
+                          {SOL_IP, 3},                {SOL_SOCKET, 29},         {SOL_SOCKET, 35},
+                          {SOL_SOCKET, 37},           {SOL_SOCKET, 63},         {SOL_SOCKET, 64},
+                          {SOL_SOCKET, 65}};
+  for (const auto& k : kinds) {
+    std::memset(control, 0, sizeof control);
+    auto* h = reinterpret_cast<cmsghdr*>(control);
+    std::size_t len = 48;
+    for (std::size_t j = 0; j < len; ++j) CMSG_DATA(h)[j] = static_cast<unsigned char>(j + 1);
+    if (k[0] == SOL_IP && k[1] == IP_ORIGDSTADDR) {
+      std::memcpy(CMSG_DATA(h), &to, sizeof to);
+      len = sizeof to;
+    }
+    h->cmsg_len = CMSG_LEN(len);
+    h->cmsg_level = k[0];
+    h->cmsg_type = k[1];
+    m.msg_controllen = CMSG_SPACE(len);
+    ::sendmsg(udp.get(), &m, 0);
+  }
+}
+
+// Small cases: a unix address longer than sockaddr_un (strace reads
+// sun_path up to its 108 bytes), MSG_TRUNC receives that return more than
+// the buffer holds, a returned address longer than the room given, short
+// option buffers.
+void smalls() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for smalls");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ok(::bind(udp.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), "bind udp for smalls");
+  socklen_t l = sizeof a;
+  ok(::getsockname(udp.get(), reinterpret_cast<sockaddr*>(&a), &l), "getsockname udp for smalls");
+  char big[100];
+  std::memset(big, 'z', sizeof big);
+  char small[10];
+  sockaddr_in from[2];
+  for (socklen_t room : {socklen_t{sizeof(sockaddr_in)}, socklen_t{8}}) {
+    ok(::sendto(udp.get(), big, sizeof big, 0, reinterpret_cast<sockaddr*>(&a), sizeof a), "sendto big");
+    socklen_t fl = room;
+    ok(::recvfrom(udp.get(), small, sizeof small, MSG_TRUNC, reinterpret_cast<sockaddr*>(from), &fl), "recvfrom trunc");
+  }
+  Fd tcp(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket tcp for smalls");
+  char v[8];
+  for (auto [level, name, len] : {std::tuple{SOL_TCP, TCP_NODELAY, 2}, std::tuple{SOL_IP, IP_TTL, 2},
+                                  std::tuple{SOL_SOCKET, SO_RCVBUF, 1}, std::tuple{SOL_SOCKET, SO_RCVBUF, 8}}) {
+    socklen_t ol = static_cast<socklen_t>(len);
+    ::getsockopt(tcp.get(), level, name, v, &ol);
+  }
+  unsigned char un[200];
+  std::memset(un, 'q', sizeof un);
+  un[0] = AF_UNIX;
+  un[1] = 0;
+  std::memset(un + 2, 'p', 108);
+  ::connect(udp.get(), reinterpret_cast<sockaddr*>(un), 120);
+}
+
+// Arrays that run into unmapped memory: an mmsghdr array and an iovec
+// array whose last elements lie past the end of a mapping. strace shows the
+// elements it could read, then "... /* 0xADDR */" where it stopped.
+void cut_arrays() {
+  int sv[2];
+  ok(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), "socketpair for cut arrays");
+  Fd a(sv[0], "socketpair"), b(sv[1], "socketpair");
+  const long page = ::sysconf(_SC_PAGESIZE);
+  auto* map = static_cast<char*>(::mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  if (map == MAP_FAILED) fail("mmap");
+  ok(::munmap(map + page, page), "munmap");
+  static char c = 'x';
+  static iovec one{&c, 1};
+  auto* v = reinterpret_cast<mmsghdr*>(map + page - 2 * sizeof(mmsghdr));
+  std::memset(v, 0, 2 * sizeof(mmsghdr));
+  for (int i = 0; i < 2; ++i) {
+    v[i].msg_hdr.msg_iov = &one;
+    v[i].msg_hdr.msg_iovlen = 1;
+  }
+  ok(::sendmmsg(a.get(), v, 3, 0), "sendmmsg cut");
+  auto* iv = reinterpret_cast<iovec*>(map + page - sizeof(iovec));
+  *iv = one;
+  msghdr m{};
+  m.msg_iov = iv;
+  m.msg_iovlen = 3;
+  ::sendmsg(a.get(), &m, 0);
+  ::munmap(map, page);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -296,6 +432,10 @@ int main(int argc, char** argv) {
     route(seq);
     sock_diag(argv[1], seq);
     options();
+    families();
+    cmsgs();
+    smalls();
+    cut_arrays();
   } catch (const std::exception& e) {
     std::cerr << "nlload: " << e.what() << '\n';
     return 1;

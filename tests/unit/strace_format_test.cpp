@@ -832,3 +832,181 @@ TEST(StraceFormat, NetlinkPacketRawOptions) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// Families strace decodes field by field, as strace 6.1 printed connect()
+// with these addresses (the calls failed; the decoding does not care).
+TEST(StraceFormat, MoreAddressFamilies) {
+  auto conn = [](std::initializer_list<std::pair<int, uint32_t>> words, std::initializer_list<std::pair<int, uint8_t>> bytes,
+                 int family, int len) {
+    unsigned char b[128] = {};
+    b[0] = static_cast<unsigned char>(family);
+    for (auto [off, v] : words) std::memcpy(b + off, &v, 4);
+    for (auto [off, v] : bytes) b[off] = v;
+    std::string l = line(EventBuilder(42, {3, kP, static_cast<uint64_t>(len)}, -97).blob(ST_BLOB_ADDR, b, len));
+    return l.substr(0, l.find(") = "));
+  };
+  EXPECT_EQ(conn({{4, 1234}, {8, 2}}, {}, AF_VSOCK, 16),
+            "connect(3, {sa_family=AF_VSOCK, svm_cid=VMADDR_CID_HOST, svm_port=0x4d2, svm_flags=0}, 16");
+  EXPECT_EQ(conn({{4, 0xffffffff}, {8, 0xffffffff}}, {{12, 1}}, AF_VSOCK, 16),
+            "connect(3, {sa_family=AF_VSOCK, svm_cid=VMADDR_CID_ANY, svm_port=VMADDR_PORT_ANY, "
+            "svm_flags=VMADDR_FLAG_TO_HOST}, 16");
+  EXPECT_EQ(conn({}, {}, AF_VSOCK, 12), "connect(3, {sa_family=AF_VSOCK, sa_data=\"\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\"}, 12");
+  EXPECT_EQ(conn({{4, 1}}, {{8, 8}, {9, 1}, {10, 8}}, AF_MCTP, 16),
+            "connect(3, {sa_family=AF_MCTP, smctp_network=0x1, smctp_addr={s_addr=0x8}, smctp_type=0x1, "
+            "smctp_tag=0x8}, 16");
+  EXPECT_EQ(conn({}, {{8, 0xff}}, AF_MCTP, 16),
+            "connect(3, {sa_family=AF_MCTP, smctp_network=MCTP_NET_ANY, smctp_addr={s_addr=MCTP_ADDR_ANY}, "
+            "smctp_type=0, smctp_tag=0}, 16");
+  EXPECT_EQ(conn({{4, 1}, {8, 0xfffffffe}}, {}, AF_QIPCRTR, 12),
+            "connect(3, {sa_family=AF_QIPCRTR, sq_node=0x1, sq_port=QRTR_PORT_CTRL}, 12");
+  EXPECT_EQ(conn({{4, 0xffffffff}, {8, 7}}, {}, AF_QIPCRTR, 12),
+            "connect(3, {sa_family=AF_QIPCRTR, sq_node=QRTR_NODE_BCAST, sq_port=0x7}, 12");
+  EXPECT_EQ(conn({{8, 1}, {12, 2}}, {}, AF_NFC, 16),
+            "connect(3, {sa_family=AF_NFC, dev_idx=0, target_idx=0x1, nfc_protocol=NFC_PROTO_MIFARE}, 16");
+  EXPECT_EQ(conn({}, {}, AF_NFC, 24),
+            "connect(3, {sa_family=AF_NFC, dev_idx=0, target_idx=0, nfc_protocol=0 /* NFC_PROTO_??? */, ...}, 24");
+  EXPECT_EQ(conn({{4, 2}, {8, 0xbeef1234}}, {}, AF_IEEE802154, 20),
+            "connect(3, {sa_family=AF_IEEE802154, addr={addr_type=0x2 /* IEEE802154_ADDR_SHORT */, pan_id=0x1234, "
+            "short_addr=0xbeef}}, 20");
+  EXPECT_EQ(conn({}, {}, AF_IEEE802154, 20),
+            "connect(3, {sa_family=AF_IEEE802154, addr={addr_type=0 /* IEEE802154_ADDR_NONE */, pan_id=0}}, 20");
+  EXPECT_EQ(conn({{4, 1}, {8, 3}}, {{2, 2}}, AF_XDP, 16),
+            "connect(3, {sa_family=AF_XDP, sxdp_flags=XDP_COPY, sxdp_ifindex=if_nametoindex(\"lo\"), "
+            "sxdp_queue_id=3}, 16");
+  EXPECT_EQ(conn({}, {{3, 1}, {7, 1}, {8, 0xaa}, {14, 4}}, AF_IPX, 16),
+            "connect(3, {sa_family=AF_IPX, sipx_port=htons(1), sipx_network=htonl(0x1), sipx_node=[0xaa, 00, 00, 00, "
+            "00, 00], sipx_type=0x4}, 16");
+  EXPECT_EQ(conn({}, {}, AF_IPX, 16),
+            "connect(3, {sa_family=AF_IPX, sipx_port=htons(0), sipx_network=htonl(0), sipx_node=[00, 00, 00, 00, 00, "
+            "00], sipx_type=00}, 16");
+  EXPECT_EQ(conn({}, {{2, '1'}, {3, '2'}, {4, '3'}, {5, '4'}, {6, '5'}}, AF_X25, 18),
+            "connect(3, {sa_family=AF_X25, sx25_addr={x25_addr=\"12345\"}}, 18");
+  EXPECT_EQ(conn({}, {{2, 5}}, AF_NETLINK, 12),
+            "connect(3, {sa_family=AF_NETLINK, nl_pad=0x5, nl_pid=0, nl_groups=00000000}, 12");
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// cmsg_data strace 6.1 decodes, from sendmsg() lines it printed for
+// control messages holding the bytes 1, 2, 3... (see nlload's cmsgs()).
+TEST(StraceFormat, MoreCmsgData) {
+  auto cmsg = [](int level, int type, const void* data, std::size_t n) {
+    MsgHdr h;
+    h.iov = 0x1000;
+    h.iovlen = 1;
+    h.control = 0x5000;
+    std::size_t space = 16 + ((n + 7) & ~std::size_t{7});
+    h.controllen = space;
+    std::vector<unsigned char> c(space);
+    uint64_t len = 16 + n;
+    std::memcpy(c.data(), &len, 8);
+    std::memcpy(c.data() + 8, &level, 4);
+    std::memcpy(c.data() + 12, &type, 4);
+    std::memcpy(c.data() + 16, data, n);
+    Iov iov{0x2000, 1};
+    std::string l = line(EventBuilder(46, {6, kP, 0}, -22)
+                             .blob(ST_BLOB_MSGHDR, &h, sizeof h)
+                             .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
+                             .str(ST_BLOB_DATA, "x", 0, 0)
+                             .blob(ST_BLOB_CONTROL, c.data(), c.size()));
+    auto from = l.find("msg_control=");
+    return l.substr(from, l.find(", msg_controllen=") - from);
+  };
+  unsigned char d[48];
+  for (int i = 0; i < 48; ++i) d[i] = static_cast<unsigned char>(i + 1);
+  EXPECT_EQ(cmsg(SOL_SOCKET, 3, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_SOCKET, cmsg_type=SCM_SECURITY, "
+            "cmsg_data=\"\\1\\2\\3\\4\\5\\6\\7\\10\\t\\n\\v\\f\\r\\16\\17\\20\\21\\22\\23\\24\\25\\26\\27\\30\\31\\32\\33"
+            "\\34\\35\\36\\37 !\\\"#$%&'()*+,-./0\"}]");
+  EXPECT_EQ(cmsg(SOL_IP, 7, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_IP, cmsg_type=IP_RETOPTS, cmsg_data=[0x1, 0x2, 0x3, 0x4, 0x5, "
+            "0x6, 0x7, 0x8, 0x9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, "
+            "0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, ...]}]");
+  EXPECT_EQ(cmsg(SOL_IP, 4, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_IP, cmsg_type=0x4 /* IP_??? */}]");
+  auto to = testing::inet4("127.0.0.1", 9);
+  EXPECT_EQ(cmsg(SOL_IP, 20, &to, 16),
+            "msg_control=[{cmsg_len=32, cmsg_level=SOL_IP, cmsg_type=IP_ORIGDSTADDR, cmsg_data={sa_family=AF_INET, "
+            "sin_port=htons(9), sin_addr=inet_addr(\"127.0.0.1\")}}]");
+  EXPECT_EQ(cmsg(SOL_IP, 11, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_IP, cmsg_type=IP_RECVERR, cmsg_data={ee_errno=67305985, "
+            "ee_origin=5, ee_type=6, ee_code=7, ee_info=202050057, ee_data=269422093, offender={sa_family=0x1211 /* "
+            "AF_??? */, sa_data=\"\\23\\24\\25\\26\\27\\30\\31\\32\\33\\34\\35\\36\\37 \"}}}]");
+  EXPECT_EQ(cmsg(SOL_IP, 3, d, 48).substr(0, 85),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_IP, cmsg_type=SCM_SECURITY, cmsg_data=\"\\1\\2");
+  EXPECT_EQ(cmsg(SOL_SOCKET, 63, d, 16),
+            "msg_control=[{cmsg_len=32, cmsg_level=SOL_SOCKET, cmsg_type=SO_TIMESTAMP_NEW, "
+            "cmsg_data={tv_sec=578437695752307201, tv_usec=1157159078456920585}}]");
+  EXPECT_EQ(cmsg(SOL_SOCKET, 64, d, 16),
+            "msg_control=[{cmsg_len=32, cmsg_level=SOL_SOCKET, cmsg_type=SO_TIMESTAMPNS_NEW, "
+            "cmsg_data={tv_sec=578437695752307201, tv_nsec=1157159078456920585}}]");
+  EXPECT_EQ(cmsg(SOL_SOCKET, 37, d, 48),
+            "msg_control=[{cmsg_len=64, cmsg_level=SOL_SOCKET, cmsg_type=SO_TIMESTAMPING_OLD, "
+            "cmsg_data=[{tv_sec=578437695752307201, tv_nsec=1157159078456920585}, {tv_sec=1735880461161533969, "
+            "tv_nsec=2314601843866147353}, {tv_sec=2893323226570760737, tv_nsec=3472044609275374121}]}]");
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// An address longer than sockaddr_un: strace shows sun_path's 108 bytes and
+// nothing of what follows (strace 6.1, connect with 120 bytes).
+TEST(StraceFormat, UnixPathStopsAtSunPath) {
+  unsigned char un[120];
+  std::memset(un, 'q', sizeof un);
+  un[0] = AF_UNIX;
+  un[1] = 0;
+  std::memset(un + 2, 'p', 108);
+  EXPECT_EQ(line(EventBuilder(42, {3, kP, 120}, -97).blob(ST_BLOB_ADDR, un, sizeof un)),
+            "connect(3, {sa_family=AF_UNIX, sun_path=\"" + std::string(108, 'p') +
+                "\"}, 120) = -1 EAFNOSUPPORT (Address family not supported by protocol)\n");
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// Arrays cut short by unreadable memory: strace shows where it stopped
+// (strace 6.1, arrays ending past an unmapped page boundary).
+TEST(StraceFormat, ArraysCutShortShowWhereReadingStopped) {
+  // The iovec array: one of three readable.
+  MsgHdr h;
+  h.iov = 0x7f2807917ff0;
+  h.iovlen = 3;
+  Iov iov{0x5000, 1};
+  EXPECT_EQ(line(EventBuilder(46, {3, kP, 0}, -14)
+                     .blob(ST_BLOB_MSGHDR, &h, sizeof h)
+                     .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
+                     .str(ST_BLOB_DATA, "x", 0, 0)),
+            "sendmsg(3, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"x\", iov_len=1}, ... /* 0x7f2807918000 */], "
+            "msg_iovlen=3, msg_controllen=0, msg_flags=0}, 0) = -1 EFAULT (Bad address)\n");
+  // The mmsghdr array: two of three readable (the third's header blob is
+  // empty: the kernel side could not read it).
+  MsgHdr m;
+  m.iov = 0x5010;
+  m.iovlen = 1;
+  EventBuilder e(307, {3, 0x7f2807917f80, 3, 0}, 2);
+  for (uint8_t j = 0; j < 2; ++j)
+    e.blob(ST_BLOB_MSGHDR, &m, sizeof m, j).blob(ST_BLOB_IOVEC, &iov, sizeof iov, j).str(ST_BLOB_DATA, "x", j, 0);
+  e.blob(ST_BLOB_MSGHDR, nullptr, 0, 2).u32s(ST_BLOB_MMSGLEN, {1, 1, 0});
+  EXPECT_EQ(line(e),
+            "sendmmsg(3, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"x\", iov_len=1}], msg_iovlen=1, "
+            "msg_controllen=0, msg_flags=0}, msg_len=1}, {msg_hdr={msg_name=NULL, msg_namelen=0, "
+            "msg_iov=[{iov_base=\"x\", iov_len=1}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=1}, ... /* "
+            "0x7f2807918000 */], 3, 0) = 2\n");
+}
+
+}  // namespace
+}  // namespace socktrace

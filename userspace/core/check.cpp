@@ -210,7 +210,9 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
     // Who: the top process of a count, the owner of the oldest socket.
     std::string who;
     if (t.kind == Threshold::Kind::kCount && s.top_owner[t.state].count)
-      who = fmt::format(" (top process {} with {})", s.top_owner[t.state].key, s.top_owner[t.state].count);
+      who = s.top_owner[t.state].key == "?"
+                ? fmt::format(" (most without an owning process: {})", s.top_owner[t.state].count)
+                : fmt::format(" (top process {} with {})", s.top_owner[t.state].key, s.top_owner[t.state].count);
     if (t.kind == Threshold::Kind::kAge) {
       const Oldest& o = s.oldest[t.state];
       shown = fmt::format("{} oldest {}{}s", tcp_state_name(t.state), o.bound ? ">=" : "", num(v));

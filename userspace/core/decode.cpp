@@ -15,6 +15,11 @@ static_assert(sizeof(st_reset_event) == 120);
 
 bool Header::owner_known() const { return flags & ST_HF_OWNER_KNOWN; }
 bool Header::owner_inherited() const { return flags & ST_HF_OWNER_INHERITED; }
+std::string_view Header::owner_kind() const {
+  if (!owner_known()) return pid ? "resolved" : "unknown";
+  if (flags & ST_HF_OWNER_ACCEPTED) return "accept";
+  return owner_inherited() ? "listener" : "known";
+}
 
 const Blob* SyscallEvent::find(uint8_t role, uint8_t msg, uint8_t iov) const {
   for (const Blob& b : blobs)

@@ -32,6 +32,10 @@ struct Header {
   Comm comm;
   bool owner_known() const;
   bool owner_inherited() const;
+  // How pid/comm were learned, as JSON's `owner` says it: "known",
+  // "accept" (held until accept() named the process), "listener",
+  // "resolved" (from /proc by inode), "unknown".
+  std::string_view owner_kind() const;
 };
 
 struct Address {

@@ -22,11 +22,7 @@ Comm printable(const Comm& comm) {
   return out;
 }
 
-std::string_view owner_kind(const Header& h) {
-  if (!h.owner_known()) return h.pid ? "resolved" : "unknown";
-  if (h.flags & ST_HF_OWNER_ACCEPTED) return "accept";
-  return h.owner_inherited() ? "listener" : "known";
-}
+std::string_view owner_kind(const Header& h) { return h.owner_kind(); }
 }  // namespace
 
 void StatesView::header() {

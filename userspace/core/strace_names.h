@@ -529,7 +529,7 @@ inline constexpr Xlat kScmTypes[] = {
     {65, "SO_TIMESTAMPING_NEW"}, {61, "SCM_TXTIME"},
 };
 inline constexpr Xlat kIpCmsgTypes[] = {
-    {1, "IP_TOS"},      {2, "IP_TTL"},        {4, "IP_OPTIONS"},      {6, "IP_RECVOPTS"},
+    {1, "IP_TOS"},      {2, "IP_TTL"},        {3, "SCM_SECURITY"},    {6, "IP_RECVOPTS"},
     {7, "IP_RETOPTS"},  {8, "IP_PKTINFO"},    {11, "IP_RECVERR"},     {20, "IP_ORIGDSTADDR"},
     {23, "IP_CHECKSUM"}, {25, "IP_RECVFRAGSIZE"},
 };

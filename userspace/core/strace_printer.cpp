@@ -128,6 +128,10 @@ class Printer {
       // The kernel side captures ST_MAX_IOV iovecs; strace prints up to -s.
       if (i >= limit_ || i >= captured) {
         o_ += "...";
+        // Fewer than asked for: the rest could not be read, and strace says
+        // where it stopped.
+        if (i < limit_ && i >= captured && captured < std::min<uint64_t>(iovlen, ST_MAX_IOV))
+          fmt::format_to(std::back_inserter(o_), " /* {:#x} */", iov_addr + captured * 16);
         break;
       }
       uint64_t base = load<uint64_t>(v, i * 16), len = load<uint64_t>(v, i * 16 + 8);
@@ -165,12 +169,61 @@ class Printer {
         begin();
         fmt::format_to(std::back_inserter(o_), "{{tv_sec={}, tv_usec={}}}", load<int64_t>(d, 0),
                        load<int64_t>(d, 8));
-      } else if (type == 35 && d.size() >= 16) {  // SO_TIMESTAMPNS_OLD
+      } else if ((type == 35 || type == 64) && d.size() >= 16) {  // SO_TIMESTAMPNS_OLD/NEW
         begin();
         fmt::format_to(std::back_inserter(o_), "{{tv_sec={}, tv_nsec={}}}", load<int64_t>(d, 0),
                        load<int64_t>(d, 8));
+      } else if (type == 63 && d.size() >= 16) {  // SO_TIMESTAMP_NEW
+        begin();
+        fmt::format_to(std::back_inserter(o_), "{{tv_sec={}, tv_usec={}}}", load<int64_t>(d, 0),
+                       load<int64_t>(d, 8));
+      } else if ((type == 37 || type == 65) && d.size() >= 48) {  // SO_TIMESTAMPING_OLD/NEW
+        begin();
+        fmt::format_to(std::back_inserter(o_), "[{{tv_sec={}, tv_nsec={}}}, {{tv_sec={}, tv_nsec={}}}, {{tv_sec={}, tv_nsec={}}}]",
+                       load<int64_t>(d, 0), load<int64_t>(d, 8), load<int64_t>(d, 16), load<int64_t>(d, 24),
+                       load<int64_t>(d, 32), load<int64_t>(d, 40));
+      } else if (type == 3) {  // SCM_SECURITY: the whole label
+        begin();
+        quote(o_, d.data(), d.size());
       }
     } else if (level == kSolIp) {
+      if (type == 3) {  // SCM_SECURITY's number at SOL_IP too
+        begin();
+        quote(o_, d.data(), d.size());
+        return;
+      }
+      if ((type == 6 || type == 7) && !d.empty()) {  // IP_RECVOPTS, IP_RETOPTS
+        begin();
+        o_ += '[';
+        for (std::size_t i = 0; i < d.size(); ++i) {
+          if (i) sep();
+          if (i >= limit_) {
+            o_ += "...";
+            break;
+          }
+          put_hex(o_, load<uint8_t>(d, i));
+        }
+        o_ += ']';
+        return;
+      }
+      if (type == 20 && d.size() >= 2) {  // IP_ORIGDSTADDR
+        begin();
+        append_sockaddr_bytes(o_, d.data(), d.size(), static_cast<int>(d.size()));
+        return;
+      }
+      if (type == 11 && d.size() >= 16) {  // IP_RECVERR: sock_extended_err, then the offender
+        begin();
+        fmt::format_to(std::back_inserter(o_),
+                       "{{ee_errno={}, ee_origin={}, ee_type={}, ee_code={}, ee_info={}, ee_data={}",
+                       load<uint32_t>(d, 0), load<uint8_t>(d, 4), load<uint8_t>(d, 5), load<uint8_t>(d, 6),
+                       load<uint32_t>(d, 8), load<uint32_t>(d, 12));
+        if (d.size() > 16) {
+          o_ += ", offender=";
+          append_sockaddr_bytes(o_, d.data() + 16, d.size() - 16, static_cast<int>(std::min<std::size_t>(d.size() - 16, 16)));
+        }
+        o_ += '}';
+        return;
+      }
       if (type == 8 && d.size() >= 12) {  // IP_PKTINFO
         begin();
         o_ += "{ipi_ifindex=";
@@ -304,6 +357,9 @@ class Printer {
       }
       if (j >= ST_MAX_MMSG || !have_msghdr(static_cast<uint8_t>(j))) {
         o_ += "...";  // not captured by the kernel side
+        // An entry the kernel side could not read: strace says where.
+        if (j < ST_MAX_MMSG && blob(ST_BLOB_MSGHDR, static_cast<uint8_t>(j)))
+          fmt::format_to(std::back_inserter(o_), " /* {:#x} */", addr + j * 64);
         break;
       }
       auto msg_len = e_.u32(lens_b, j);

@@ -17,6 +17,40 @@
 
 namespace socktrace::strace {
 
+namespace {
+
+// printf's "%#02x": "00" for zero, else 0x and the digits.
+void put_hex02(std::string& o, uint8_t v) {
+  if (v == 0)
+    o += "00";
+  else
+    fmt::format_to(std::back_inserter(o), "{:#x}", v);
+}
+
+// printxval() without a default: the number in hex when unnamed.
+void put_xval_bare(std::string& o, std::span<const Xlat> table, uint64_t v) {
+  std::string_view n = xlookup(table, v);
+  if (!n.empty())
+    o += n;
+  else
+    put_hex(o, v);
+}
+
+// print_quoted_cstring(): up to the NUL within `size` bytes; without one,
+// size - 1 bytes and "...".
+void quoted_cstring(std::string& o, const std::byte* p, std::size_t size) {
+  std::size_t n = 0;
+  while (n < size && p[n] != std::byte{0}) ++n;
+  if (n < size) {
+    quote(o, p, n);
+  } else {
+    quote(o, p, size - 1);
+    o += "...";
+  }
+}
+
+}  // namespace
+
 void append_sockaddr_bytes(std::string& o, const std::byte* data, std::size_t len, int addrlen) {
   // strace copies at most sizeof(struct sockaddr_storage) and zero-fills the
   // rest (plus one byte, so that a full sun_path still ends in NUL).
@@ -40,7 +74,7 @@ void append_sockaddr_bytes(std::string& o, const std::byte* data, std::size_t le
         int path_len = un_len - 2;
         o += "sun_path=";
         if (buf[2] != std::byte{0}) {
-          quote(o, buf.data() + 2, path_len + 1, kQuoteZeroTerminated);
+          quote(o, buf.data() + 2, path_len, kQuoteZeroTerminated);
         } else {
           o += '@';
           quote(o, buf.data() + 3, path_len - 1);
@@ -86,6 +120,11 @@ void append_sockaddr_bytes(std::string& o, const std::byte* data, std::size_t le
           raw();
           break;
         }
+        if (uint16_t pad = load<uint16_t>(b, 2)) {
+          o += "nl_pad=";
+          put_hex(o, pad);
+          o += ", ";
+        }
         o += "nl_pid=";
         put_u(o, load<uint32_t>(b, 4));
         // strace prints the groups with printf's "%#08x": 00000000, 0x000011.
@@ -123,6 +162,164 @@ void append_sockaddr_bytes(std::string& o, const std::byte* data, std::size_t le
           }
           o += ']';
         }
+        break;
+      }
+      case AF_IPX:
+        if (addrlen < 16) {
+          raw();
+          break;
+        }
+        fmt::format_to(std::back_inserter(o), "sipx_port=htons({}), sipx_network=htonl(", ntohs(load<uint16_t>(b, 2)));
+        put_hex(o, ntohl(load<uint32_t>(b, 4)));
+        o += "), sipx_node=[";
+        for (int i = 0; i < 6; ++i) {
+          if (i) o += ", ";
+          put_hex02(o, load<uint8_t>(b, 8 + i));
+        }
+        o += "], sipx_type=";
+        put_hex02(o, load<uint8_t>(b, 14));
+        if (uint8_t zero = load<uint8_t>(b, 15)) {
+          o += ", sipx_zero=";
+          put_hex02(o, zero);
+        }
+        break;
+      case AF_X25:
+        if (addrlen < 18) {
+          raw();
+          break;
+        }
+        o += "sx25_addr={x25_addr=";
+        quoted_cstring(o, buf.data() + 2, 16);
+        o += '}';
+        break;
+      case AF_VSOCK: {
+        if (addrlen < 16) {
+          raw();
+          break;
+        }
+        static constexpr Xlat kCids[] = {
+            {0xffffffff, "VMADDR_CID_ANY"}, {0, "VMADDR_CID_HYPERVISOR"}, {1, "VMADDR_CID_LOCAL"}, {2, "VMADDR_CID_HOST"}};
+        static constexpr Xlat kPorts[] = {{0xffffffff, "VMADDR_PORT_ANY"}};
+        static constexpr Xlat kFlags[] = {{1, "VMADDR_FLAG_TO_HOST"}};
+        if (uint16_t r = load<uint16_t>(b, 2)) {
+          o += "svm_reserved1=";
+          put_hex(o, r);
+          o += ", ";
+        }
+        o += "svm_cid=";
+        put_xval_bare(o, kCids, load<uint32_t>(b, 8));
+        o += ", svm_port=";
+        put_xval_bare(o, kPorts, load<uint32_t>(b, 4));
+        o += ", svm_flags=";
+        put_flags(o, kFlags, load<uint8_t>(b, 12), "VMADDR_FLAG_???");
+        if (load<uint8_t>(b, 13) || load<uint8_t>(b, 14) || load<uint8_t>(b, 15)) {
+          o += ", svm_zero=";
+          quote(o, buf.data() + 13, 3, kQuoteForceHex);
+        }
+        break;
+      }
+      case AF_XDP: {
+        if (addrlen < 16) {
+          raw();
+          break;
+        }
+        static constexpr Xlat kXdpFlags[] = {
+            {1, "XDP_SHARED_UMEM"}, {2, "XDP_COPY"}, {4, "XDP_ZEROCOPY"}, {8, "XDP_USE_NEED_WAKEUP"}};
+        uint16_t flags = load<uint16_t>(b, 2);
+        o += "sxdp_flags=";
+        put_flags(o, kXdpFlags, flags, "XDP_???");
+        o += ", sxdp_ifindex=";
+        put_ifindex(o, load<uint32_t>(b, 4));
+        o += ", sxdp_queue_id=";
+        put_u(o, load<uint32_t>(b, 8));
+        if (flags & 1) {
+          o += ", sxdp_shared_umem_fd=";
+          put_u(o, load<uint32_t>(b, 12));
+        }
+        break;
+      }
+      case AF_MCTP: {
+        if (addrlen < 12) {
+          raw();
+          break;
+        }
+        static constexpr Xlat kNets[] = {{0, "MCTP_NET_ANY"}};
+        static constexpr Xlat kAddrs[] = {{0, "MCTP_ADDR_NULL"}, {0xff, "MCTP_ADDR_ANY"}};
+        if (uint16_t pad = load<uint16_t>(b, 2)) {
+          o += "__smctp_pad0=";
+          put_hex(o, pad);
+          o += ", ";
+        }
+        o += "smctp_network=";
+        put_xval_bare(o, kNets, load<uint32_t>(b, 4));
+        o += ", smctp_addr={s_addr=";
+        put_xval_bare(o, kAddrs, load<uint8_t>(b, 8));
+        o += "}, smctp_type=";
+        put_hex(o, load<uint8_t>(b, 9));
+        o += ", smctp_tag=";
+        put_hex(o, load<uint8_t>(b, 10));
+        if (uint8_t pad = load<uint8_t>(b, 11)) {
+          o += ", __smctp_pad1=";
+          put_hex(o, pad);
+        }
+        break;
+      }
+      case AF_QIPCRTR: {
+        if (addrlen < 12) {
+          raw();
+          break;
+        }
+        static constexpr Xlat kNodes[] = {{0xffffffff, "QRTR_NODE_BCAST"}};
+        static constexpr Xlat kPorts[] = {{0xfffffffe, "QRTR_PORT_CTRL"}};
+        o += "sq_node=";
+        put_xval_bare(o, kNodes, load<uint32_t>(b, 4));
+        o += ", sq_port=";
+        put_xval_bare(o, kPorts, load<uint32_t>(b, 8));
+        break;
+      }
+      case AF_NFC: {
+        if (addrlen < 16) {
+          raw();
+          break;
+        }
+        static constexpr Xlat kProtos[] = {{1, "NFC_PROTO_JEWEL"},      {2, "NFC_PROTO_MIFARE"},
+                                           {3, "NFC_PROTO_FELICA"},     {4, "NFC_PROTO_ISO14443"},
+                                           {5, "NFC_PROTO_NFC_DEP"},    {6, "NFC_PROTO_ISO14443_B"},
+                                           {7, "NFC_PROTO_ISO15693"}};
+        o += "dev_idx=";
+        put_ifindex(o, load<uint32_t>(b, 4));
+        o += ", target_idx=";
+        put_hex(o, load<uint32_t>(b, 8));
+        o += ", nfc_protocol=";
+        put_xval(o, kProtos, load<uint32_t>(b, 12), "NFC_PROTO_???");
+        if (addrlen > 16) o += ", ...";
+        break;
+      }
+      case AF_IEEE802154: {
+        if (addrlen < 20) {
+          raw();
+          break;
+        }
+        static constexpr std::string_view kTypes[] = {"IEEE802154_ADDR_NONE", "", "IEEE802154_ADDR_SHORT",
+                                                      "IEEE802154_ADDR_LONG"};
+        int32_t type = load<int32_t>(b, 4);
+        o += "addr={addr_type=";
+        put_hex(o, static_cast<uint32_t>(type));
+        o += " /* ";
+        o += type >= 0 && type < 4 && !kTypes[type].empty() ? kTypes[type] : "IEEE802154_ADDR_???";
+        o += " */, pan_id=";
+        put_hex(o, load<uint16_t>(b, 8));
+        if (type == 2) {
+          o += ", short_addr=";
+          put_hex(o, load<uint16_t>(b, 10));
+        } else if (type != 0) {
+          o += ", hwaddr=";
+          for (int i = 0; i < 8; ++i) {
+            if (i) o += ':';
+            fmt::format_to(std::back_inserter(o), "{:02x}", load<uint8_t>(b, 10 + i));
+          }
+        }
+        o += '}';
         break;
       }
       default:

@@ -118,6 +118,7 @@ void TimelineView::json_line(const Connection& c) {
       .field("reset", c.reset)
       .field("timewait", c.timewait)
       .field("before_start", c.before_start)
+      .field("owner", c.owner.pid ? c.owner.owner_kind() : std::string_view("unknown"))
       .field("sock_cgroup_id", c.sock_cgroup_id)
       .field("retrans", c.retrans)
       .field("resets", c.resets);

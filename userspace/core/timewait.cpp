@@ -70,7 +70,7 @@ std::optional<TimewaitTracker::TupleKey> TimewaitTracker::tuple_of(const StateEv
 void TimewaitTracker::track(uint64_t cookie, const Tracked& t) {
   auto [it, inserted] = tracked_.insert_or_assign(cookie, t);
   if (auto k = tuple_of(it->second.last)) by_tuple_[*k] = cookie;
-  next_due_ns_ = std::min(next_due_ns_, t.next_check_ns);
+  due_.emplace(t.next_check_ns, cookie);
 }
 
 void TimewaitTracker::untrack(std::unordered_map<uint64_t, Tracked>::iterator it) {
@@ -143,19 +143,18 @@ void TimewaitTracker::check(Tracked& t, uint64_t now_ns, bool* gone) {
 }
 
 void TimewaitTracker::tick(uint64_t now_ns) {
-  if (now_ns < next_due_ns_) return;
-  next_due_ns_ = UINT64_MAX;
-  for (auto it = tracked_.begin(); it != tracked_.end();) {
+  // Only what is due: a host can hold tens of thousands of timewait sockets.
+  while (!due_.empty() && due_.top().first <= now_ns) {
+    auto [when, cookie] = due_.top();
+    due_.pop();
+    auto it = tracked_.find(cookie);
+    if (it == tracked_.end() || it->second.next_check_ns != when) continue;  // stale entry
     bool gone = false;
-    if (it->second.next_check_ns <= now_ns) check(it->second, now_ns, &gone);
-    if (gone) {
-      auto next = std::next(it);
+    check(it->second, now_ns, &gone);
+    if (gone)
       untrack(it);
-      it = next;
-    } else {
-      next_due_ns_ = std::min(next_due_ns_, it->second.next_check_ns);
-      ++it;
-    }
+    else
+      due_.emplace(it->second.next_check_ns, cookie);
   }
 }
 
@@ -186,12 +185,14 @@ void TimewaitTracker::check_now(uint64_t cookie, uint64_t now_ns) {
   if (gone)
     untrack(it);
   else
-    next_due_ns_ = std::min(next_due_ns_, it->second.next_check_ns);
+    due_.emplace(it->second.next_check_ns, cookie);
 }
 
 void TimewaitTracker::finish(uint64_t now_ns) {
-  for (auto& [cookie, t] : tracked_) t.next_check_ns = 0;
-  next_due_ns_ = 0;
+  for (auto& [cookie, t] : tracked_) {
+    t.next_check_ns = 0;
+    due_.emplace(0, cookie);
+  }
   tick(now_ns);
 }
 

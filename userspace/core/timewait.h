@@ -30,6 +30,9 @@
 #include <array>
 #include <functional>
 #include <optional>
+#include <queue>
+#include <utility>
+#include <vector>
 #include <unordered_map>
 
 #include "core/event.h"
@@ -121,7 +124,9 @@ class TimewaitTracker {
   uint64_t poll_ns_;
   std::unordered_map<uint64_t, Tracked> tracked_;  // by socket cookie
   std::unordered_map<TupleKey, uint64_t, TupleHash> by_tuple_;  // 4-tuple -> cookie of a tracked one
-  uint64_t next_due_ns_ = UINT64_MAX;
+  // (next_check_ns, cookie), soonest first; an entry whose time is no
+  // longer its socket's next_check_ns is stale and skipped.
+  std::priority_queue<std::pair<uint64_t, uint64_t>, std::vector<std::pair<uint64_t, uint64_t>>, std::greater<>> due_;
   uint64_t unchecked_ = 0;
   uint64_t recycled_ = 0;
 };

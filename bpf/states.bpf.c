@@ -84,6 +84,11 @@ __u64 unborn_live = 0;
  * there: most connections never see a RST. */
 __u64 resets_live = 0;
 
+/* Set by userspace from the kernel's BTF before load. */
+const volatile __u8 send_reset_has_reason = 0; /* tcp_send_reset has its 3rd argument (~6.10) */
+const volatile __u8 retransmit_has_err = 0;    /* tcp_retransmit_skb has its 3rd argument */
+const volatile __u32 jiffies_hz = 0;           /* CONFIG_HZ; 0: unknown (RTOs shown as unknown) */
+
 static __always_inline __u32 sk_netns(const struct sock *sk)
 {
 	return sk->__sk_common.skc_net.net->ns.inum;
@@ -158,6 +163,9 @@ static __always_inline void fill_queues(struct st_state_event *e,
 	e->rx_payload = tp->bytes_received;
 	if (e->rx_payload && (sk->__sk_common.skc_flags & (1ul << SOCK_DONE)))
 		e->rx_payload--;
+	e->srtt_us = tp->srtt_us >> 3;
+	/* tcp_min_rtt(): ~0U until the first sample. */
+	e->min_rtt_us = tp->rtt_min.s[0].v == ~0U ? 0 : tp->rtt_min.s[0].v;
 }
 
 static __always_inline void remember_owner(__u64 cookie, const struct st_owner *r)
@@ -270,6 +278,88 @@ static __always_inline bool sock_admitted(const struct sock *sk, __u32 netns,
 	return true;
 }
 
+/* Endpoints from the part every kind of TCP socket has (full, request,
+ * timewait): skc_num is the local port in host order while the socket is
+ * hashed, which it is wherever these are used. */
+static __always_inline void fill_common_endpoints(const struct sock_common *c, __u8 *saddr,
+						  __u8 *daddr, __u16 *sport, __u16 *dport,
+						  __u16 *family)
+{
+	*family = c->skc_family;
+	*sport = c->skc_num;
+	*dport = bpf_ntohs(c->skc_dport);
+	if (*family == AF_INET) {
+		__builtin_memset(saddr, 0, ST_ADDR_LEN);
+		__builtin_memset(daddr, 0, ST_ADDR_LEN);
+		__builtin_memcpy(saddr, &c->skc_rcv_saddr, 4);
+		__builtin_memcpy(daddr, &c->skc_daddr, 4);
+	} else {
+		__builtin_memcpy(saddr, &c->skc_v6_rcv_saddr, 16);
+		__builtin_memcpy(daddr, &c->skc_v6_daddr, 16);
+	}
+}
+
+/* A full socket's local port from inet_sport, which stays when the socket
+ * is unhashed at -> CLOSE (skc_num is cleared then). */
+static __always_inline void full_sock_sport(const struct sock *sk, int state, __u16 *sport)
+{
+	const struct tcp_sock *tp;
+
+	if (state == TCP_NEW_SYN_RECV || state == TCP_TIME_WAIT)
+		return;
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (tp)
+		*sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+}
+
+/* The owner of any kind of TCP socket, learning nothing: a full socket's or
+ * listener's from `owners`, a request or timewait socket's from its
+ * listener's port (a timewait socket has no process any more; its
+ * listener's owner is the server that had it). Fills `scratch` with an
+ * unknown owner when there is none. */
+static __always_inline const struct st_owner *
+owner_of_any(const struct sock *sk, __u64 cookie, __u32 netns, int state,
+	     struct st_owner *scratch)
+{
+	struct st_listen_key lk = {};
+	struct st_listen_rec *l;
+	const struct st_owner *r;
+
+	if (state != TCP_NEW_SYN_RECV && state != TCP_TIME_WAIT) {
+		r = bpf_map_lookup_elem(&owners, &cookie);
+		if (r)
+			return r;
+	}
+	if (state == TCP_NEW_SYN_RECV) {
+		lk.netns = netns;
+		lk.port = sk->__sk_common.skc_num;
+		l = bpf_map_lookup_elem(&listeners, &lk);
+		if (l) {
+			*scratch = l->owner;
+			scratch->flags |= ST_HF_OWNER_INHERITED;
+			return scratch;
+		}
+	}
+	return NULL;
+}
+
+/* sock_admitted() for any kind of TCP socket: request and timewait sockets
+ * have no cgroup of their own (sk_cgrp_data is a full socket's), so a
+ * --cgroup filter does not admit them. */
+static __always_inline bool any_sock_admitted(const struct sock *sk, __u32 netns, int state,
+					      const struct st_owner *r)
+{
+	if (state != TCP_NEW_SYN_RECV && state != TCP_TIME_WAIT)
+		return sock_admitted(sk, netns, r);
+	if (!netns_admitted(netns))
+		return false;
+	if (filter_pids && (!r || !pid_admitted(r->pid)))
+		return false;
+	if (filter_comm && (!r || !comm_admitted(r->comm)))
+		return false;
+	return !filter_cgroups;
+}
+
 static __always_inline void fill_state_event(struct st_state_event *e, const struct sock *sk,
 					     const struct tcp_sock *tp, __u64 cookie,
 					     __u32 netns, int oldstate, int newstate,
@@ -289,6 +379,10 @@ static __always_inline void fill_state_event(struct st_state_event *e, const str
 	e->protocol = IPPROTO_TCP;
 	e->old_state = oldstate;
 	e->new_state = newstate;
+	e->__pad1 = 0;
+	/* Why it closed: tcp_reset(), tcp_write_err() and an ICMP error in
+	 * SYN_SENT set sk_err before tcp_done() changes the state. */
+	e->sk_err = newstate == TCP_CLOSE ? (__u16)sk->sk_err : 0;
 	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
 }
 
@@ -560,33 +654,187 @@ int BPF_PROG(on_inet_sock_set_state_nested, const struct sock *sk, const int old
 /* A full socket that sends or receives a RST closes for real: remember it
  * until its -> CLOSE. Timewait and request sockets are not followed (their
  * end is found by sock_diag). */
-static __always_inline int handle_reset(const struct sock *sk)
+static __always_inline void mark_reset(__u64 cookie, int state)
 {
-	__u64 cookie;
 	__u8 one = 1;
+
+	/* A socket already in CLOSE (a zero-linger close() sends its RST after
+	 * the -> CLOSE) has no -> CLOSE left to mark. */
+	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_LISTEN ||
+	    state == TCP_CLOSE)
+		return;
+	if (!bpf_map_update_elem(&resets, &cookie, &one, BPF_NOEXIST))
+		__sync_fetch_and_add(&resets_live, 1);
+}
+
+static __always_inline int handle_reset(const struct sock *sk, __u8 dir, __u8 has_reason,
+					__u16 reason)
+{
+	struct st_owner scratch = {};
+	const struct st_owner *r;
+	struct st_reset_event *e;
+	__u64 cookie;
+	__u32 netns;
 	int state;
 
 	if (!sk)
 		return 0;
 	state = sk->__sk_common.skc_state;
-	if (state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || state == TCP_LISTEN)
-		return 0;
 	cookie = bpf_get_socket_cookie((void *)sk);
-	if (!bpf_map_update_elem(&resets, &cookie, &one, BPF_NOEXIST))
-		__sync_fetch_and_add(&resets_live, 1);
+	mark_reset(cookie, state);
+	netns = sk_netns(sk);
+	r = owner_of_any(sk, cookie, netns, state, &scratch);
+	/* A RST sent by a socket already in CLOSE comes from tcp_disconnect()
+	 * or tcp_close() (SO_LINGER 0, unread data) right after its -> CLOSE
+	 * forgot the owner: the task closing it holds it, as at
+	 * owner_at_close(), unless a kernel thread does. */
+	if (!r && dir == ST_RST_SENT && state == TCP_CLOSE &&
+	    !(bpf_get_current_task_btf()->flags & PF_KTHREAD)) {
+		owner_from_current(&scratch);
+		r = &scratch;
+	}
+	if (!any_sock_admitted(sk, netns, state, r))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(ST_LOSS_RINGBUF);
+		return 0;
+	}
+	fill_header(&e->hdr, ST_EV_RESET, sizeof(*e), r ? r : &scratch);
+	e->skaddr = (__u64)sk;
+	e->cookie = cookie;
+	e->netns = netns;
+	fill_common_endpoints(&sk->__sk_common, e->saddr, e->daddr, &e->sport, &e->dport, &e->family);
+	full_sock_sport(sk, state, &e->sport);
+	e->reason = reason;
+	e->state = state;
+	e->dir = dir;
+	e->has_reason = has_reason;
+	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+	submit_event(e);
 	return 0;
 }
 
+/* tcp_send_reset: (sk, skb) before ~6.10, (sk, skb, enum sk_rst_reason)
+ * since. ctx[2] is read only where it exists: the verifier drops the branch
+ * on older kernels (send_reset_has_reason is set from the kernel's BTF). */
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(on_tcp_send_reset, const struct sock *sk)
 {
-	return handle_reset(sk);
+	__u16 reason = 0;
+
+	if (send_reset_has_reason)
+		reason = (__u16)ctx[2];
+	return handle_reset(sk, ST_RST_SENT, send_reset_has_reason, reason);
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(on_tcp_receive_reset, struct sock *sk)
 {
-	return handle_reset(sk);
+	return handle_reset(sk, ST_RST_RECEIVED, 0, 0);
+}
+
+static __always_inline __u32 jiffies_to_us(__u64 j)
+{
+	return jiffies_hz ? (__u32)(j * 1000000 / jiffies_hz) : 0;
+}
+
+/* tcp_retransmit_skb: (sk, skb) on 6.1, (sk, skb, err) on later kernels,
+ * which also fire it for a retransmission that failed (err != 0, not sent:
+ * the kernel's TcpRetransSegs does not count it either). */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(on_tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *skb)
+{
+	struct st_owner scratch = {};
+	const struct st_owner *r;
+	const struct tcp_sock *tp;
+	struct st_retrans_event *e;
+	__u16 segs = 1;
+	__u64 cookie;
+	__u32 netns;
+	int state;
+
+	if (retransmit_has_err && (int)ctx[2] != 0)
+		return 0;
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (!tp)
+		return 0;
+	state = sk->__sk_common.skc_state;
+	cookie = sk->__sk_common.skc_cookie.counter;
+	if (!cookie)
+		cookie = bpf_get_socket_cookie((void *)sk);
+	netns = sk_netns(sk);
+	r = bpf_map_lookup_elem(&owners, &cookie);
+	if (!sock_admitted(sk, netns, r))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(ST_LOSS_RINGBUF);
+		return 0;
+	}
+	fill_header(&e->hdr, ST_EV_RETRANS, sizeof(*e), r ? r : &scratch);
+	e->skaddr = (__u64)sk;
+	e->cookie = cookie;
+	e->netns = netns;
+	fill_common_endpoints(&sk->__sk_common, e->saddr, e->daddr, &e->sport, &e->dport, &e->family);
+	if (skb)
+		bpf_probe_read_kernel(&segs, sizeof(segs),
+				      (const void *)skb->cb + __builtin_offsetof(struct tcp_skb_cb, tcp_gso_segs));
+	e->segs = segs ? segs : 1;
+	e->rto_us = jiffies_to_us(tp->inet_conn.icsk_rto);
+	e->kernel_count = tp->total_retrans;
+	e->srtt_us = tp->srtt_us >> 3;
+	e->state = state;
+	e->synack = 0;
+	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+	submit_event(e);
+	return 0;
+}
+
+/* A listener retransmitted the SYN-ACK of a pending connection: the request
+ * socket has the endpoints, the listener the owner. Fires from the request's
+ * timer or when a retransmitted SYN arrives: never in the owner's context. */
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(on_tcp_retransmit_synack, const struct sock *sk, const struct request_sock *req)
+{
+	struct st_owner scratch = {};
+	const struct st_owner *r;
+	struct st_retrans_event *e;
+	__u64 cookie;
+	__u32 netns;
+
+	if (!sk || !req)
+		return 0;
+	cookie = bpf_get_socket_cookie((void *)sk);
+	netns = sk_netns(sk);
+	r = owner_of_any(sk, cookie, netns, TCP_LISTEN, &scratch);
+	if (!any_sock_admitted(sk, netns, TCP_LISTEN, r))
+		return 0;
+	/* The request socket is owned through its listener. */
+	if (r) {
+		scratch = *r;
+		scratch.flags |= ST_HF_OWNER_INHERITED;
+		r = &scratch;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(ST_LOSS_RINGBUF);
+		return 0;
+	}
+	fill_header(&e->hdr, ST_EV_RETRANS, sizeof(*e), r ? r : &scratch);
+	e->skaddr = (__u64)req;
+	e->cookie = cookie;
+	e->netns = netns;
+	fill_common_endpoints(&req->__req_common, e->saddr, e->daddr, &e->sport, &e->dport, &e->family);
+	e->segs = 1;
+	e->rto_us = bpf_core_field_exists(req->timeout) ? jiffies_to_us(BPF_CORE_READ(req, timeout)) : 0;
+	e->kernel_count = (__u32)req->num_retrans + 1;
+	e->srtt_us = 0;
+	e->state = TCP_SYN_RECV;
+	e->synack = 1;
+	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+	submit_event(e);
+	return 0;
 }
 
 /* Tells userspace who accepted a child whose transitions so far went out

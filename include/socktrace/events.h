@@ -26,6 +26,8 @@ enum st_event_kind {
 	ST_EV_SYSCALL = 2, /* struct st_syscall_event + st_blob records */
 	ST_EV_PROC = 3,    /* struct st_proc_event: a traced task forked or exited */
 	ST_EV_SOCK = 4,    /* struct st_sock_event: a step in a UDP or unix stream socket's life */
+	ST_EV_RETRANS = 5, /* struct st_retrans_event: a TCP segment or SYN-ACK retransmitted */
+	ST_EV_RESET = 6,   /* struct st_reset_event: a TCP RST sent or received */
 };
 
 /* Common header of every event. pid/tid/comm/cgroup_id name the process the
@@ -71,10 +73,68 @@ struct st_state_event {
 	__u8 protocol;       /* IPPROTO_TCP */
 	__u8 old_state;      /* kernel TCP_* numbering */
 	__u8 new_state;
-	__u8 __pad[7];
+	__u8 __pad1;
+	__u16 sk_err;        /* -> CLOSE: sk->sk_err (ECONNREFUSED, ETIMEDOUT...), else 0 */
+	__u8 __pad[4];
 	/* Appended for per-connection timelines. */
 	__u64 tx_payload;    /* bytes_sent - bytes_retrans: payload sent once; no SYN, no FIN */
 	__u64 rx_payload;    /* bytes_received less the peer's FIN (SOCK_DONE) */
+	/* Appended for the timelines' RTT at close. */
+	__u32 srtt_us;       /* smoothed RTT (tcp_sock.srtt_us >> 3); 0: no sample yet */
+	__u32 min_rtt_us;    /* minimum RTT of the last window (tcp_min_rtt); 0: no sample */
+};
+
+/* A TCP segment was retransmitted (tcp:tcp_retransmit_skb), or a listener
+ * retransmitted the SYN-ACK of a pending connection
+ * (tcp:tcp_retransmit_synack). Both fire in softirq or timer context: the
+ * header names the socket's recorded owner (the listener's for a SYN-ACK),
+ * never the task on the CPU. */
+struct st_retrans_event {
+	struct st_header hdr;
+	__u64 skaddr;        /* the socket (SYN-ACK: the request socket) */
+	__u64 cookie;        /* its cookie (SYN-ACK: the listener's) */
+	__u8 saddr[ST_ADDR_LEN];
+	__u8 daddr[ST_ADDR_LEN];
+	__u32 netns;
+	__u32 rto_us;        /* icsk_rto (SYN-ACK: the request's timeout): for a timer
+			      * retransmission the timeout that expired; 0: unknown */
+	__u32 kernel_count;  /* SYN-ACK: the request's num_retrans + 1 (this one
+			      * included); else tcp_sock.total_retrans as read at the
+			      * hit, which includes this one or not depending on the
+			      * kernel and the path (TLP): userspace counts itself */
+	__u32 segs;          /* segments in this retransmission (TSO) */
+	__u32 srtt_us;       /* smoothed RTT (0 for a SYN-ACK or before any sample) */
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u8 state;          /* sk_state (SYN-ACK: TCP_SYN_RECV) */
+	__u8 synack;         /* 1: tcp_retransmit_synack */
+	__u8 __pad[4];
+};
+
+/* st_reset_event.dir */
+#define ST_RST_SENT 1
+#define ST_RST_RECEIVED 2
+
+/* A RST sent (tcp:tcp_send_reset) or received (tcp:tcp_receive_reset) by a
+ * socket: a full socket, a listener, a request or a timewait socket. Resets
+ * the kernel sends with no socket at all (a SYN to a closed port) have no
+ * owner and are not reported. */
+struct st_reset_event {
+	struct st_header hdr;
+	__u64 skaddr;
+	__u64 cookie;
+	__u8 saddr[ST_ADDR_LEN];
+	__u8 daddr[ST_ADDR_LEN];
+	__u32 netns;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u16 reason;        /* sent: enum sk_rst_reason, when has_reason */
+	__u8 state;          /* skc_state when it happened */
+	__u8 dir;            /* ST_RST_SENT or ST_RST_RECEIVED */
+	__u8 has_reason;     /* 1: the kernel's tracepoint gives a reason (~6.10 and later) */
+	__u8 __pad[9];
 };
 
 /* What happened to a UDP or unix stream socket (st_sock_event.op). UDP and
@@ -299,11 +359,19 @@ ST_STATIC_ASSERT(__builtin_offsetof(struct st_header, comm) == 32, "st_header.co
 ST_STATIC_ASSERT(sizeof(struct st_owner) == 40, "st_owner layout");
 ST_STATIC_ASSERT(sizeof(struct st_listen_key) == 8, "st_listen_key layout");
 ST_STATIC_ASSERT(sizeof(struct st_listen_rec) == 48, "st_listen_rec layout");
-ST_STATIC_ASSERT(sizeof(struct st_state_event) == 176, "st_state_event layout");
+ST_STATIC_ASSERT(sizeof(struct st_state_event) == 184, "st_state_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, saddr) == 96, "st_state_event.saddr");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, sport) == 144, "st_state_event.sport");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, old_state) == 151, "st_state_event.old_state");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, tx_payload) == 160, "st_state_event.tx_payload");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, srtt_us) == 176, "st_state_event.srtt_us");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_state_event, sk_err) == 154, "st_state_event.sk_err");
+ST_STATIC_ASSERT(sizeof(struct st_retrans_event) == 128, "st_retrans_event layout");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_retrans_event, rto_us) == 100, "st_retrans_event.rto_us");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_retrans_event, state) == 122, "st_retrans_event.state");
+ST_STATIC_ASSERT(sizeof(struct st_reset_event) == 120, "st_reset_event layout");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_reset_event, reason) == 106, "st_reset_event.reason");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_reset_event, dir) == 109, "st_reset_event.dir");
 ST_STATIC_ASSERT(sizeof(struct st_syscall_event) == 128, "st_syscall_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, ret) == 96, "st_syscall_event.ret");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_syscall_event.nr");

@@ -210,6 +210,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Output out(scratch.path());
       StatesView states(out, json, clock);
       TimelineView timeline(out, json, clock);
+      states.set_rst_reasons({"NOT_SPECIFIED", "", "TCP_STATE"});
+      timeline.set_rst_reasons({"NOT_SPECIFIED", "", "TCP_STATE"});
       states.header();
       timeline.header();
       // TIME_WAIT derivation with a lookup the input decides (its cookie's
@@ -236,6 +238,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           // The same transition straight to the views, as without tracking.
           states.on_state(*s, false);
           timeline.on_state(*s, s->hdr.flags & ST_HF_RESET);
+        } else if (const auto* r = std::get_if<RetransEvent>(&ev)) {
+          states.on_retrans(*r);
+          timeline.on_retrans(*r);
+        } else if (const auto* r = std::get_if<ResetEvent>(&ev)) {
+          states.on_reset(*r);  // a reason beyond the table, or in one of its holes
+          timeline.on_reset(*r);
         } else if (const auto* k = std::get_if<SockEvent>(&ev)) {
           states.on_sock(*k);  // UDP / unix lives: unix names are hostile bytes
         }

@@ -477,10 +477,11 @@ TEST(ContainerFilter, PrefixResolvesAndEventsNameContainerAndPod) {
   ASSERT_EQ(syscalls.stop(), 0) << syscalls.stderr_text();
   for (const std::string& out : {states_out, sys_out}) {
     auto lines = read_json_lines(out);
-    std::size_t seen = 0;
+    std::size_t seen = 0, connects = 0;
     for (const auto& l : lines) {
       if (l.at("event") == "lost") continue;
-      ++seen;
+      connects += l.at("event") == "connect";
+      seen += l.at("event") != "connect";
       EXPECT_EQ(l.at("pid"), std::to_string(p.client)) << dump(lines);
       EXPECT_EQ(l.at("container_id"), id) << dump(lines);
       EXPECT_EQ(l.at("container_runtime"), "containerd");
@@ -488,6 +489,7 @@ TEST(ContainerFilter, PrefixResolvesAndEventsNameContainerAndPod) {
     }
     if (!lost_any(lines)) {
       EXPECT_EQ(seen, out == states_out ? kClient.size() : 2u) << dump(lines);
+      EXPECT_EQ(connects, out == states_out ? 1u : 0u) << dump(lines);  // the client's active open
     }
   }
 }

@@ -26,7 +26,7 @@ static_assert(offsetof(st_header, tid) == 20);
 static_assert(offsetof(st_header, cgroup_id) == 24);
 static_assert(offsetof(st_header, comm) == 32);
 
-static_assert(sizeof(st_state_event) == 176);
+static_assert(sizeof(st_state_event) == 184);
 static_assert(offsetof(st_state_event, hdr) == 0);
 static_assert(offsetof(st_state_event, skaddr) == 48);
 static_assert(offsetof(st_state_event, cookie) == 56);
@@ -46,9 +46,13 @@ static_assert(offsetof(st_state_event, family) == 148);
 static_assert(offsetof(st_state_event, protocol) == 150);
 static_assert(offsetof(st_state_event, old_state) == 151);
 static_assert(offsetof(st_state_event, new_state) == 152);
-static_assert(offsetof(st_state_event, __pad) == 153);
+static_assert(offsetof(st_state_event, __pad1) == 153);
+static_assert(offsetof(st_state_event, sk_err) == 154);
+static_assert(offsetof(st_state_event, __pad) == 156);
 static_assert(offsetof(st_state_event, tx_payload) == 160);
 static_assert(offsetof(st_state_event, rx_payload) == 168);
+static_assert(offsetof(st_state_event, srtt_us) == 176);
+static_assert(offsetof(st_state_event, min_rtt_us) == 180);
 static_assert(ST_HF_RESET == 4u);
 
 static_assert(sizeof(st_owner) == 40);
@@ -376,6 +380,173 @@ TEST(DecodeSock, LayoutIsTheAbi) {
   EXPECT_EQ(offsetof(st_sock_event, saddr), 88u);
   EXPECT_EQ(offsetof(st_sock_event, peer_path), 252u);
   EXPECT_EQ(ST_EV_SOCK, 4);
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+static_assert(ST_EV_RETRANS == 5);
+static_assert(ST_EV_RESET == 6);
+static_assert(sizeof(st_retrans_event) == 128);
+static_assert(offsetof(st_retrans_event, skaddr) == 48);
+static_assert(offsetof(st_retrans_event, saddr) == 64);
+static_assert(offsetof(st_retrans_event, netns) == 96);
+static_assert(offsetof(st_retrans_event, rto_us) == 100);
+static_assert(offsetof(st_retrans_event, kernel_count) == 104);
+static_assert(offsetof(st_retrans_event, segs) == 108);
+static_assert(offsetof(st_retrans_event, srtt_us) == 112);
+static_assert(offsetof(st_retrans_event, sport) == 116);
+static_assert(offsetof(st_retrans_event, state) == 122);
+static_assert(offsetof(st_retrans_event, synack) == 123);
+static_assert(sizeof(st_reset_event) == 120);
+static_assert(offsetof(st_reset_event, netns) == 96);
+static_assert(offsetof(st_reset_event, sport) == 100);
+static_assert(offsetof(st_reset_event, family) == 104);
+static_assert(offsetof(st_reset_event, reason) == 106);
+static_assert(offsetof(st_reset_event, state) == 108);
+static_assert(offsetof(st_reset_event, dir) == 109);
+static_assert(offsetof(st_reset_event, has_reason) == 110);
+
+template <typename T>
+std::vector<std::byte> raw_bytes(const T& value) {
+  std::vector<std::byte> out(sizeof(T));
+  std::memcpy(out.data(), &value, sizeof(T));
+  return out;
+}
+
+st_retrans_event filled_retrans() {
+  st_retrans_event e;
+  std::memset(&e, 0, sizeof(e));
+  e.hdr.kind = ST_EV_RETRANS;
+  e.hdr.size = sizeof(e);
+  e.hdr.flags = ST_HF_OWNER_KNOWN;
+  e.hdr.pid = 77;
+  std::memcpy(e.hdr.comm, "nginx", 6);
+  e.skaddr = 0xffff0001;
+  e.cookie = 4321;
+  e.saddr[0] = 10;
+  e.daddr[0] = 192;
+  e.netns = 99;
+  e.rto_us = 204000;
+  e.kernel_count = 3;
+  e.segs = 2;
+  e.srtt_us = 150;
+  e.sport = 8080;
+  e.dport = 50000;
+  e.family = 2;
+  e.state = 1;
+  e.synack = 1;
+  return e;
+}
+
+TEST(DecodeRetrans, KeepsEveryField) {
+  auto ev = decode(raw_bytes(filled_retrans()));
+  ASSERT_TRUE(ev.has_value());
+  ASSERT_TRUE(std::holds_alternative<RetransEvent>(*ev));
+  const auto& r = std::get<RetransEvent>(*ev);
+  EXPECT_EQ(r.hdr.pid, 77u);
+  EXPECT_EQ(r.hdr.comm.view(), "nginx");
+  EXPECT_EQ(r.skaddr, 0xffff0001u);
+  EXPECT_EQ(r.cookie, 4321u);
+  EXPECT_EQ(r.saddr.family, 2);
+  EXPECT_EQ(r.saddr.bytes[0], 10);
+  EXPECT_EQ(r.daddr.bytes[0], 192);
+  EXPECT_EQ(r.netns, 99u);
+  EXPECT_EQ(r.rto_us, 204000u);
+  EXPECT_EQ(r.kernel_count, 3u);
+  EXPECT_EQ(r.segs, 2u);
+  EXPECT_EQ(r.srtt_us, 150u);
+  EXPECT_EQ(r.sport, 8080);
+  EXPECT_EQ(r.dport, 50000);
+  EXPECT_EQ(r.state, 1);
+  EXPECT_TRUE(r.synack);
+}
+
+TEST(DecodeRetrans, WrongSizeIsRejected) {
+  st_retrans_event e = filled_retrans();
+  e.hdr.size = sizeof(e) - 8;
+  DecodeError why = DecodeError::kShort;
+  EXPECT_FALSE(decode(raw_bytes(e), &why).has_value());
+  EXPECT_EQ(why, DecodeError::kBadSize);
+  // Shorter than its size field says: never read past the bytes.
+  auto bytes = raw_bytes(filled_retrans());
+  bytes.resize(100);
+  EXPECT_FALSE(decode(bytes, &why).has_value());
+}
+
+st_reset_event filled_reset() {
+  st_reset_event e;
+  std::memset(&e, 0, sizeof(e));
+  e.hdr.kind = ST_EV_RESET;
+  e.hdr.size = sizeof(e);
+  e.hdr.pid = 88;
+  e.skaddr = 0xffff0002;
+  e.cookie = 1234;
+  e.saddr[15] = 1;
+  e.family = 10;
+  e.netns = 5;
+  e.sport = 1;
+  e.dport = 2;
+  e.reason = 12;
+  e.state = 7;
+  e.dir = ST_RST_SENT;
+  e.has_reason = 1;
+  return e;
+}
+
+TEST(DecodeReset, KeepsEveryFieldAndTheReasonOnlyWhenGiven) {
+  auto ev = decode(raw_bytes(filled_reset()));
+  ASSERT_TRUE(ev.has_value());
+  ASSERT_TRUE(std::holds_alternative<ResetEvent>(*ev));
+  const auto& r = std::get<ResetEvent>(*ev);
+  EXPECT_EQ(r.hdr.pid, 88u);
+  EXPECT_EQ(r.skaddr, 0xffff0002u);
+  EXPECT_EQ(r.cookie, 1234u);
+  EXPECT_EQ(r.saddr.family, 10);
+  EXPECT_EQ(r.saddr.bytes[15], 1);
+  EXPECT_EQ(r.netns, 5u);
+  EXPECT_EQ(r.sport, 1);
+  EXPECT_EQ(r.dport, 2);
+  EXPECT_EQ(r.state, 7);
+  EXPECT_EQ(r.dir, ResetEvent::Dir::kSent);
+  EXPECT_EQ(r.reason, std::optional<uint16_t>(12));
+
+  st_reset_event e = filled_reset();
+  e.dir = ST_RST_RECEIVED;
+  e.has_reason = 0;
+  ev = decode(raw_bytes(e));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(std::get<ResetEvent>(*ev).dir, ResetEvent::Dir::kReceived);
+  EXPECT_FALSE(std::get<ResetEvent>(*ev).reason.has_value());
+}
+
+TEST(DecodeReset, UnknownDirectionOrSizeIsRejected) {
+  st_reset_event e = filled_reset();
+  e.dir = 3;
+  EXPECT_FALSE(decode(raw_bytes(e)).has_value());
+  e = filled_reset();
+  e.hdr.size = sizeof(st_retrans_event);
+  EXPECT_FALSE(decode(raw_bytes(e)).has_value());
+}
+
+TEST(DecodeState, SkErrAndRttsAreKept) {
+  st_state_event e;
+  std::memset(&e, 0, sizeof(e));
+  e.hdr.kind = ST_EV_STATE;
+  e.hdr.size = sizeof(e);
+  e.old_state = 2;
+  e.new_state = 7;
+  e.sk_err = 111;
+  e.srtt_us = 1234;
+  e.min_rtt_us = 567;
+  auto ev = decode(raw_bytes(e));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(std::get<StateEvent>(*ev).sk_err, 111);
+  EXPECT_EQ(std::get<StateEvent>(*ev).srtt_us, 1234u);
+  EXPECT_EQ(std::get<StateEvent>(*ev).min_rtt_us, 567u);
 }
 
 }  // namespace

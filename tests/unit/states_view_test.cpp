@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -238,17 +239,22 @@ class StatesViewTest : public ::testing::Test {
     tzset();
   }
 
-  // What the view writes to a file while `feed` drives it.
-  std::string run(bool json, const std::function<void(StatesView&)>& feed) {
+  // What the view writes to a file while `feed` drives it. Every SYN_SENT ->
+  // X also writes a `connect` line after the transition's: tests of the
+  // transitions alone leave those out (`with_connects` keeps them).
+  std::string run(bool json, const std::function<void(StatesView&)>& feed, bool with_connects = false) {
     {
       Output out(path_);
       StatesView view(out, json, WallClock(kOffset));
       feed(view);
     }  // the Output flushes and closes here
     std::ifstream in(path_, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    std::string text, line;
+    while (std::getline(in, line)) {
+      bool connect = line.find(json ? "{\"event\":\"connect\"" : " CONNECT        ") != std::string::npos;
+      if (with_connects || !connect) text += line + (in.eof() ? "" : "\n");
+    }
+    return text;
   }
 
   std::string dir_;
@@ -663,6 +669,186 @@ TEST(SockNames, TablesAreBoundsChecked) {
   EXPECT_EQ(format_unix_name(""), "*");
   EXPECT_EQ(format_unix_name(std::string("/a\0junk", 7)), "/a");
   EXPECT_EQ(format_unix_name(std::string("\0", 1)), "@");
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+RetransEvent make_retrans(uint64_t cookie, uint64_t ts_ns, uint32_t segs) {
+  RetransEvent r;
+  r.hdr.flags = ST_HF_OWNER_KNOWN;
+  r.hdr.ts_ns = ts_ns;
+  r.hdr.pid = 4242;
+  r.hdr.tid = 4243;
+  r.hdr.cgroup_id = 77;
+  std::memcpy(r.hdr.comm.chars.data(), "curl", 4);
+  r.skaddr = 0xffff888012345678ull;
+  r.cookie = cookie;
+  r.saddr.family = AF_INET;
+  r.saddr.bytes = {127, 0, 0, 1};
+  r.daddr.family = AF_INET;
+  r.daddr.bytes = {10, 1, 2, 3};
+  r.sport = 40000;
+  r.dport = 443;
+  r.netns = 4026531840u;
+  r.rto_us = 204000;
+  r.segs = segs;
+  r.srtt_us = 90;
+  r.state = kTcpEstablished;
+  return r;
+}
+
+TEST_F(StatesViewTest, RetransJsonCountsSegmentsPerSocketUntilClose) {
+  std::string text = run(true, [](StatesView& v) {
+    v.on_retrans(make_retrans(5, 1'000, 1));
+    v.on_retrans(make_retrans(6, 2'000, 1));  // another socket: its own count
+    v.on_retrans(make_retrans(5, 3'000, 2));
+    v.on_state(make_event(5, 4'000, kTcpEstablished, kTcpClose, 40000));
+    RetransEvent again = make_retrans(5, 5'000, 1);  // a new life of the cookie starts over
+    again.rto_us = 0;
+    again.srtt_us = 0;
+    v.on_retrans(again);
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0],
+            "{\"event\":\"retrans\",\"ts_ns\":1700000000000001000,\"pid\":4242,\"tid\":4243,\"comm\":\"curl\","
+            "\"sk\":\"0xffff888012345678\",\"proto\":\"tcp\",\"family\":4,\"saddr\":\"127.0.0.1\",\"sport\":40000,"
+            "\"daddr\":\"10.1.2.3\",\"dport\":443,\"state\":\"ESTABLISHED\",\"count\":1,\"segs\":1,\"synack\":false,"
+            "\"rto_us\":204000,\"srtt_us\":90,\"cgroup_id\":77,\"netns\":4026531840,\"owner\":\"known\",\"cookie\":5}");
+  EXPECT_EQ(num_field(parse_line(lines[1]), "count"), "1");
+  EXPECT_EQ(num_field(parse_line(lines[2]), "count"), "3");
+  EXPECT_EQ(str_field(parse_line(lines[3]), "event"), "state");
+  JsonFields last = parse_line(lines[4]);
+  EXPECT_EQ(num_field(last, "count"), "1");
+  EXPECT_TRUE(is_null(last, "rto_us"));
+  EXPECT_TRUE(is_null(last, "srtt_us"));
+}
+
+TEST_F(StatesViewTest, SynAckRetransCountIsTheKernels) {
+  std::string text = run(true, [](StatesView& v) {
+    RetransEvent r = make_retrans(5, 1'000, 1);
+    r.synack = true;
+    r.kernel_count = 4;
+    r.state = kTcpSynRecv;
+    r.hdr.flags |= ST_HF_OWNER_INHERITED;
+    v.on_retrans(r);
+  });
+  JsonFields f = parse_line(split_lines(text).at(0));
+  EXPECT_EQ(num_field(f, "count"), "4");
+  EXPECT_EQ(str_field(f, "state"), "SYN_RECV");
+  EXPECT_EQ(str_field(f, "owner"), "listener");
+  EXPECT_EQ(f.at("synack").text, "true");
+}
+
+ResetEvent make_reset(ResetEvent::Dir dir, std::optional<uint16_t> reason) {
+  ResetEvent r;
+  r.hdr.ts_ns = 1'000;
+  r.hdr.pid = 0;  // a timewait socket: no owner
+  r.skaddr = 0x10;
+  r.cookie = 9;
+  r.saddr.family = AF_INET;
+  r.saddr.bytes = {127, 0, 0, 1};
+  r.daddr.family = AF_INET;
+  r.daddr.bytes = {127, 0, 0, 2};
+  r.sport = 1;
+  r.dport = 2;
+  r.state = kTcpClose;
+  r.dir = dir;
+  r.reason = reason;
+  return r;
+}
+
+TEST_F(StatesViewTest, ResetJsonNamesTheKernelsReasonOrNull) {
+  std::string text = run(true, [](StatesView& v) {
+    v.set_rst_reasons({"NOT_SPECIFIED", "NO_SOCKET", "", "TCP_ABORT_ON_LINGER"});
+    v.on_reset(make_reset(ResetEvent::Dir::kSent, 3));
+    v.on_reset(make_reset(ResetEvent::Dir::kSent, 2));   // a hole in the enum: the number
+    v.on_reset(make_reset(ResetEvent::Dir::kSent, 40));  // beyond it: the number
+    v.on_reset(make_reset(ResetEvent::Dir::kReceived, std::nullopt));
+  });
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0],
+            "{\"event\":\"reset\",\"ts_ns\":1700000000000001000,\"pid\":0,\"tid\":0,\"comm\":\"\","
+            "\"sk\":\"0x10\",\"proto\":\"tcp\",\"family\":4,\"saddr\":\"127.0.0.1\",\"sport\":1,"
+            "\"daddr\":\"127.0.0.2\",\"dport\":2,\"dir\":\"sent\",\"state\":\"CLOSE\","
+            "\"reason\":\"TCP_ABORT_ON_LINGER\",\"cgroup_id\":0,\"netns\":0,\"owner\":\"unknown\",\"cookie\":9}");
+  EXPECT_EQ(str_field(parse_line(lines[1]), "reason"), "2");
+  EXPECT_EQ(str_field(parse_line(lines[2]), "reason"), "40");
+  JsonFields recv = parse_line(lines[3]);
+  EXPECT_EQ(str_field(recv, "dir"), "received");
+  EXPECT_TRUE(is_null(recv, "reason"));
+}
+
+TEST(ConnectOutcome, FromTheTransitionAndTheSocketError) {
+  EXPECT_EQ(connect_outcome(kTcpEstablished, 0), "established");
+  EXPECT_EQ(connect_outcome(kTcpClose, ECONNREFUSED), "refused");
+  EXPECT_EQ(connect_outcome(kTcpClose, ETIMEDOUT), "timeout");
+  EXPECT_EQ(connect_outcome(kTcpClose, EHOSTUNREACH), "unreachable");
+  EXPECT_EQ(connect_outcome(kTcpClose, ENETUNREACH), "unreachable");
+  EXPECT_EQ(connect_outcome(kTcpClose, ECONNRESET), "reset");
+  EXPECT_EQ(connect_outcome(kTcpClose, 0), "aborted");
+  EXPECT_EQ(connect_outcome(kTcpClose, EPERM), "error");
+}
+
+TEST_F(StatesViewTest, ConnectObjectFollowsEachSynSentExit) {
+  std::string text = run(true, [&](StatesView& v) {
+    v.on_state(make_event(1, 1'000, kTcpClose, kTcpSynSent, 40000));
+    StateEvent refused = make_event(1, 3'001'000, kTcpSynSent, kTcpClose, 0);  // port cleared at unhash
+    refused.sk_err = ECONNREFUSED;
+    v.on_state(refused);
+    v.on_state(make_event(2, 5'000, kTcpSynSent, kTcpEstablished, 40001));  // start not seen
+  }, true);
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[2],
+            "{\"event\":\"connect\",\"ts_ns\":1700000000003001000,\"pid\":4242,\"tid\":4243,\"comm\":\"curl\","
+            "\"sk\":\"0xffff888012345678\",\"proto\":\"tcp\",\"family\":4,\"saddr\":\"127.0.0.1\",\"sport\":40000,"
+            "\"daddr\":\"10.1.2.3\",\"dport\":443,\"outcome\":\"refused\",\"dur_ns\":3000000,"
+            "\"errno\":\"ECONNREFUSED\",\"cgroup_id\":77,\"netns\":4026531840,\"owner\":\"known\",\"cookie\":1}");
+  JsonFields ok = parse_line(lines[4]);
+  EXPECT_EQ(str_field(ok, "event"), "connect");
+  EXPECT_EQ(str_field(ok, "outcome"), "established");
+  EXPECT_TRUE(is_null(ok, "dur_ns"));
+  EXPECT_TRUE(is_null(ok, "errno"));
+}
+
+TEST_F(StatesViewTest, TextLinesOfRetransResetAndConnect) {
+  std::string text = run(false, [](StatesView& v) {
+    v.set_rst_reasons({"NOT_SPECIFIED", "NO_SOCKET"});
+    v.on_retrans(make_retrans(5, 1'000, 1));
+    RetransEvent synack = make_retrans(6, 1'000, 1);
+    synack.synack = true;
+    synack.kernel_count = 2;
+    synack.state = kTcpSynRecv;
+    synack.rto_us = 0;
+    v.on_retrans(synack);
+    v.on_reset(make_reset(ResetEvent::Dir::kSent, 1));
+    v.on_reset(make_reset(ResetEvent::Dir::kReceived, std::nullopt));
+    v.on_state(make_event(1, 1'000, kTcpClose, kTcpSynSent, 40000));
+    StateEvent timeout = make_event(1, 3'000'001'000, kTcpSynSent, kTcpClose, 40000);
+    timeout.sk_err = ETIMEDOUT;
+    v.on_state(timeout);
+  }, true);
+  auto lines = split_lines(text);
+  ASSERT_EQ(lines.size(), 7u);
+  const std::string who = "22:13:20.000001    4242 curl            127.0.0.1:40000         10.1.2.3:443            ";
+  EXPECT_EQ(lines[0], who + "RETRANS        ESTABLISHED  #1 rto 204.00ms");
+  EXPECT_EQ(lines[1], who + "RETRANS        SYN_RECV     #2 rto ? (SYN-ACK)");
+  EXPECT_EQ(lines[2],
+            "22:13:20.000001       - ?               127.0.0.1:1             127.0.0.2:2             "
+            "RST sent       CLOSE        NO_SOCKET");
+  EXPECT_EQ(lines[3],
+            "22:13:20.000001       - ?               127.0.0.1:1             127.0.0.2:2             "
+            "RST received   CLOSE");
+  EXPECT_EQ(lines[5].substr(0, 15), "22:13:23.000001");
+  EXPECT_EQ(lines[6],
+            "22:13:23.000001    4242 curl            127.0.0.1:40000         10.1.2.3:443            "
+            "CONNECT        timeout      3.000s (ETIMEDOUT)");
 }
 
 }  // namespace

@@ -6,7 +6,10 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -355,6 +358,152 @@ TEST_F(TimewaitTest, FinishKeepsThoseStillThere) {
   tracker.finish(20 * kMs);
   EXPECT_EQ(shown.size(), 1u);
   EXPECT_EQ(tracker.tracked(), 1u);
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+RetransEvent retrans_of(uint64_t cookie, uint64_t ts, uint32_t segs) {
+  RetransEvent r;
+  r.cookie = cookie;
+  r.hdr.ts_ns = ts;
+  r.segs = segs;
+  return r;
+}
+
+ResetEvent reset_of(uint64_t cookie, uint64_t ts, ResetEvent::Dir dir, std::optional<uint16_t> reason = {}) {
+  ResetEvent r;
+  r.cookie = cookie;
+  r.hdr.ts_ns = ts;
+  r.dir = dir;
+  r.reason = reason;
+  return r;
+}
+
+// Opens connection `cookie` as a client: CLOSE -> SYN_SENT -> ESTABLISHED.
+void open_client(TimelineBuilder& b, uint64_t cookie) {
+  b.on_transition(ev(cookie, 1 * kMs, kTcpClose, kTcpSynSent), false);
+  auto est = ev(cookie, 2 * kMs, kTcpSynSent, kTcpEstablished);
+  est.srtt_us = 300;
+  est.min_rtt_us = 250;
+  b.on_transition(est, false);
+}
+
+TEST(TimelineEnd, LocalFinIsANormalCloseByLocalWithRetransAndRtt) {
+  TimelineBuilder b;
+  open_client(b, 1);
+  b.on_retrans(retrans_of(1, 3 * kMs, 1));
+  b.on_retrans(retrans_of(1, 4 * kMs, 2));
+  b.on_retrans(retrans_of(2, 4 * kMs, 5));  // another socket
+  RetransEvent synack = retrans_of(1, 4 * kMs, 1);
+  synack.synack = true;  // a listener's, not this connection's
+  b.on_retrans(synack);
+  auto fin = ev(1, 5 * kMs, kTcpEstablished, kTcpFinWait1);
+  fin.srtt_us = 900;
+  fin.min_rtt_us = 200;
+  b.on_transition(fin, false);
+  b.on_transition(ev(1, 6 * kMs, kTcpFinWait1, kTcpFinWait2), false);
+  auto c = b.on_transition(ev(1, 7 * kMs, kTcpFinWait2, kTcpClose), false);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->retrans, 3u);
+  EXPECT_EQ(c->resets, 0u);
+  EXPECT_EQ(c->srtt_us, 900u);
+  EXPECT_EQ(c->min_rtt_us, 200u);
+  EXPECT_EQ(c->closed_by, "local");
+  EXPECT_EQ(c->close_reason, "normal");
+}
+
+TEST(TimelineEnd, RemoteFinIsANormalCloseByRemote) {
+  TimelineBuilder b;
+  open_client(b, 1);
+  b.on_transition(ev(1, 5 * kMs, kTcpEstablished, kTcpCloseWait), false);
+  b.on_transition(ev(1, 6 * kMs, kTcpCloseWait, kTcpLastAck), false);
+  auto c = b.on_transition(ev(1, 7 * kMs, kTcpLastAck, kTcpClose), false);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->closed_by, "remote");
+  EXPECT_EQ(c->close_reason, "normal");
+  EXPECT_EQ(c->srtt_us, 300u);  // the last kernel values
+}
+
+TEST(TimelineEnd, ResetReceivedIsResetByPeer) {
+  TimelineBuilder b;
+  open_client(b, 1);
+  b.on_reset(reset_of(1, 5 * kMs, ResetEvent::Dir::kReceived));
+  auto close = ev(1, 5 * kMs, kTcpEstablished, kTcpClose);
+  close.sk_err = ECONNRESET;
+  auto c = b.on_transition(close, false);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->resets, 1u);
+  EXPECT_TRUE(c->reset);
+  EXPECT_EQ(c->closed_by, "remote");
+  EXPECT_EQ(c->close_reason, "reset_by_peer");
+  EXPECT_FALSE(c->reset_reason);
+}
+
+TEST(TimelineEnd, ResetSentWhileOpenKeepsTheKernelsReason) {
+  TimelineBuilder b;
+  open_client(b, 1);
+  b.on_transition(ev(1, 5 * kMs, kTcpEstablished, kTcpFinWait1), false);
+  b.on_reset(reset_of(1, 6 * kMs, ResetEvent::Dir::kSent, 16));
+  b.on_reset(reset_of(1, 6 * kMs, ResetEvent::Dir::kSent, 3));  // the first one's reason stays
+  auto c = b.on_transition(ev(1, 6 * kMs, kTcpFinWait1, kTcpClose), false);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->resets, 2u);
+  EXPECT_EQ(c->closed_by, "local");  // its FIN came first
+  EXPECT_EQ(c->close_reason, "reset_sent");
+  EXPECT_EQ(c->reset_reason, std::optional<uint16_t>(16));
+}
+
+TEST(TimelineEnd, AbortiveCloseIsResetSentByLocal) {
+  // close() with SO_LINGER 0 or unread data: ESTABLISHED -> CLOSE with no
+  // error; the RST follows the transition.
+  TimelineBuilder b;
+  open_client(b, 1);
+  auto c = b.on_transition(ev(1, 5 * kMs, kTcpEstablished, kTcpClose), false);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->closed_by, "local");
+  EXPECT_EQ(c->close_reason, "reset_sent");
+  b.on_reset(reset_of(1, 5 * kMs, ResetEvent::Dir::kSent, 1));  // after the end: ignored
+  EXPECT_EQ(b.open(), 0u);
+}
+
+TEST(TimelineEnd, UserTimeoutAndFailedConnects) {
+  TimelineBuilder b;
+  open_client(b, 1);
+  auto timeout = ev(1, 9 * kMs, kTcpEstablished, kTcpClose);
+  timeout.sk_err = ETIMEDOUT;
+  auto c = b.on_transition(timeout, false);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->closed_by, "local");
+  EXPECT_EQ(c->close_reason, "timeout");
+
+  for (auto [err, reason, by] : {std::tuple{ECONNREFUSED, "refused", "remote"},
+                                 std::tuple{ETIMEDOUT, "timeout", "local"},
+                                 std::tuple{EHOSTUNREACH, "unreachable", "remote"},
+                                 std::tuple{0, "aborted", "local"}}) {
+    TimelineBuilder f;
+    f.on_transition(ev(2, 1 * kMs, kTcpClose, kTcpSynSent), false);
+    auto fail = ev(2, 2 * kMs, kTcpSynSent, kTcpClose);
+    fail.sk_err = static_cast<uint16_t>(err);
+    auto d = f.on_transition(fail, false);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->close_reason, reason) << err;
+    EXPECT_EQ(d->closed_by, by) << err;
+  }
+}
+
+TEST(TimelineEnd, OpenConnectionHasNoEnd) {
+  TimelineBuilder b;
+  open_client(b, 1);
+  b.on_retrans(retrans_of(1, 3 * kMs, 1));
+  auto open = b.flush(10 * kMs);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].retrans, 1u);
+  EXPECT_EQ(open[0].closed_by, "");
+  EXPECT_EQ(open[0].close_reason, "");
 }
 
 }  // namespace

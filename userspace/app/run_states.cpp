@@ -306,6 +306,8 @@ int run_states(const Options& o) {
   }
   filters.apply(config);
   Tracer tracer(config);
+  states_view.set_rst_reasons(tracer.rst_reasons());
+  timeline_view.set_rst_reasons(tracer.rst_reasons());
   if (log) out.set_file_header(log_header(o, tracer.degraded()));
   try {
     // A timewait socket has no owner: under a filter its end would show
@@ -358,6 +360,16 @@ int run_states(const Options& o) {
       if (s->protocol == IPPROTO_TCP && s->op == ST_SOCK_ACCEPT)
         return accept_hold.on_accept(s->cookie, s->hdr, admits_owner(s->hdr));
       return states_view.on_sock(*s);
+    }
+    if (const auto* r = std::get_if<RetransEvent>(&ev)) {
+      if (o.timeline || log) timeline_view.on_retrans(*r);
+      if (!o.timeline || log) states_view.on_retrans(*r);
+      return;
+    }
+    if (const auto* r = std::get_if<ResetEvent>(&ev)) {
+      if (o.timeline || log) timeline_view.on_reset(*r);
+      if (!o.timeline || log) states_view.on_reset(*r);
+      return;
     }
     const auto* e = std::get_if<StateEvent>(&ev);
     if (!e) return;

@@ -8,8 +8,10 @@
 namespace socktrace {
 
 static_assert(sizeof(st_header) == 48);
-static_assert(sizeof(st_state_event) == 176);
+static_assert(sizeof(st_state_event) == 184);
 static_assert(sizeof(st_sock_event) == 360);
+static_assert(sizeof(st_retrans_event) == 128);
+static_assert(sizeof(st_reset_event) == 120);
 
 bool Header::owner_known() const { return flags & ST_HF_OWNER_KNOWN; }
 bool Header::owner_inherited() const { return flags & ST_HF_OWNER_INHERITED; }
@@ -98,7 +100,50 @@ StateEvent decode_state(const st_state_event& e) {
   s.new_state = e.new_state;
   s.tx_payload = e.tx_payload;
   s.rx_payload = e.rx_payload;
+  s.sk_err = e.sk_err;
+  s.srtt_us = e.srtt_us;
+  s.min_rtt_us = e.min_rtt_us;
   return s;
+}
+
+RetransEvent decode_retrans(const st_retrans_event& e) {
+  RetransEvent r;
+  r.hdr = decode_header(e.hdr);
+  r.skaddr = e.skaddr;
+  r.cookie = e.cookie;
+  r.saddr = decode_address(e.family, e.saddr);
+  r.daddr = decode_address(e.family, e.daddr);
+  r.sport = e.sport;
+  r.dport = e.dport;
+  r.netns = e.netns;
+  r.rto_us = e.rto_us;
+  r.kernel_count = e.kernel_count;
+  r.segs = e.segs;
+  r.srtt_us = e.srtt_us;
+  r.state = e.state;
+  r.synack = e.synack != 0;
+  return r;
+}
+
+// A direction other than sent or received is a corrupt event.
+std::optional<ResetEvent> decode_reset(const st_reset_event& e, DecodeError* why) {
+  if (e.dir != ST_RST_SENT && e.dir != ST_RST_RECEIVED) {
+    if (why) *why = DecodeError::kBadSize;
+    return std::nullopt;
+  }
+  ResetEvent r;
+  r.hdr = decode_header(e.hdr);
+  r.skaddr = e.skaddr;
+  r.cookie = e.cookie;
+  r.saddr = decode_address(e.family, e.saddr);
+  r.daddr = decode_address(e.family, e.daddr);
+  r.sport = e.sport;
+  r.dport = e.dport;
+  r.netns = e.netns;
+  r.state = e.state;
+  r.dir = e.dir == ST_RST_SENT ? ResetEvent::Dir::kSent : ResetEvent::Dir::kReceived;
+  if (e.has_reason) r.reason = e.reason;
+  return r;
 }
 
 ProcEvent decode_proc(const st_proc_event& e) {
@@ -215,6 +260,13 @@ std::optional<Event> decode(std::span<const std::byte> bytes, DecodeError* why) 
       return std::nullopt;
     case ST_EV_SOCK:
       if (auto e = copy_exact<st_sock_event>(bytes, h.size, why)) return decode_sock(*e);
+      return std::nullopt;
+    case ST_EV_RETRANS:
+      if (auto e = copy_exact<st_retrans_event>(bytes, h.size, why)) return decode_retrans(*e);
+      return std::nullopt;
+    case ST_EV_RESET:
+      if (auto e = copy_exact<st_reset_event>(bytes, h.size, why))
+        if (auto r = decode_reset(*e, why)) return *r;
       return std::nullopt;
     default:
       if (why) *why = DecodeError::kUnknownKind;

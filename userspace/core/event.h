@@ -64,6 +64,39 @@ struct StateEvent {
   uint8_t new_state = 0;
   uint64_t tx_payload = 0;  // payload bytes sent once (no SYN/FIN, no retransmissions)
   uint64_t rx_payload = 0;  // payload bytes received (the peer's FIN not counted)
+  uint16_t sk_err = 0;      // -> CLOSE: the socket's error (ECONNREFUSED, ETIMEDOUT...), else 0
+  uint32_t srtt_us = 0;     // smoothed RTT at this transition; 0: no sample
+  uint32_t min_rtt_us = 0;  // minimum RTT; 0: no sample
+};
+
+// A TCP segment (or a listener's SYN-ACK) retransmitted (st_retrans_event).
+struct RetransEvent {
+  Header hdr;  // the socket's owner (the listener's for a SYN-ACK)
+  uint64_t skaddr = 0;
+  uint64_t cookie = 0;  // SYN-ACK: the listener's
+  Address saddr, daddr;
+  uint16_t sport = 0, dport = 0;
+  uint32_t netns = 0;
+  uint32_t rto_us = 0;  // 0: unknown
+  uint32_t kernel_count = 0;
+  uint32_t segs = 1;
+  uint32_t srtt_us = 0;
+  uint8_t state = 0;
+  bool synack = false;
+};
+
+// A TCP RST sent or received by a socket (st_reset_event).
+struct ResetEvent {
+  enum class Dir : uint8_t { kSent = 1, kReceived = 2 };
+  Header hdr;
+  uint64_t skaddr = 0;
+  uint64_t cookie = 0;
+  Address saddr, daddr;
+  uint16_t sport = 0, dport = 0;
+  uint32_t netns = 0;
+  uint8_t state = 0;
+  Dir dir = Dir::kSent;
+  std::optional<uint16_t> reason;  // enum sk_rst_reason; nothing where the kernel gives none
 };
 
 // One piece of user memory captured with a syscall (st_blob).
@@ -144,6 +177,6 @@ struct SockEvent {
   std::string peer_path;  // unix: the peer's name
 };
 
-using Event = std::variant<StateEvent, SyscallEvent, ProcEvent, SockEvent>;
+using Event = std::variant<StateEvent, SyscallEvent, ProcEvent, SockEvent, RetransEvent, ResetEvent>;
 
 }  // namespace socktrace

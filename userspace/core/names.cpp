@@ -1,5 +1,7 @@
 #include "core/names.h"
 
+#include <cerrno>
+
 #include "socktrace/events.h"
 
 #include <array>
@@ -55,5 +57,21 @@ bool sock_op_creates(unsigned op) { return op == ST_SOCK_CREATE || op == ST_SOCK
 bool sock_op_ends(unsigned op) { return op == ST_SOCK_CLOSE || op == ST_SOCK_EXIT; }
 
 std::string_view sock_proto_name(uint16_t family) { return family == 1 ? "unix" : "udp"; }
+
+std::string_view connect_outcome(uint8_t new_state, uint16_t sk_err) {
+  if (new_state != kTcpClose) return "established";
+  switch (sk_err) {
+    case 0: return "aborted";
+    case ECONNREFUSED: return "refused";
+    case ETIMEDOUT: return "timeout";
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EHOSTDOWN:
+    case ENETDOWN: return "unreachable";
+    case ECONNRESET:
+    case ECONNABORTED: return "reset";
+    default: return "error";
+  }
+}
 
 }  // namespace socktrace

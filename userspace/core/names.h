@@ -27,6 +27,12 @@ bool sock_op_ends(unsigned op);
 // "udp" or "unix" for a SockEvent's family.
 std::string_view sock_proto_name(uint16_t family);
 
+// How an active open ended, from its SYN_SENT -> `new_state` transition and
+// the socket's error at -> CLOSE: "established", "refused" (RST),
+// "timeout", "unreachable" (ICMP), "reset", "aborted" (closed by its
+// process before an answer: no error), or "error" (any other errno).
+std::string_view connect_outcome(uint8_t new_state, uint16_t sk_err);
+
 inline constexpr uint8_t kTcpEstablished = 1;
 inline constexpr uint8_t kTcpSynSent = 2;
 inline constexpr uint8_t kTcpSynRecv = 3;

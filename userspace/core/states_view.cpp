@@ -2,6 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+
+#include "core/errno_names.h"
 #include "core/json.h"
 #include "core/names.h"
 #include "core/net_format.h"
@@ -54,8 +57,12 @@ void StatesView::on_state(const StateEvent& event, bool derived) {
     json_line(e, in_old, derived);
   else
     text_line(e, in_old, derived);
+  if (e.old_state == kTcpSynSent && !derived) connect_line(e, in_old);
+  if (e.new_state == kTcpClose) retrans_.erase(e.cookie);
   out_.write(buf_);
 }
+
+
 
 namespace {
 // `s` left-aligned in `width` columns, as fmt's {:<N} would (a UTF-8
@@ -226,6 +233,146 @@ void StatesView::sock_json_line(const SockEvent& e, int64_t in_old_ns) {
     o.null_field("in_old_ns");
   add_container_fields(o, containers_, e.sock_cgroup_id);
   o.end_line();
+}
+
+namespace {
+// The columns every line starts with: time, owner, endpoints.
+void line_start(fmt::memory_buffer& b, const WallClock& clock, const Header& h, const Address& saddr, uint16_t sport,
+                const Address& daddr, uint16_t dport) {
+  append_padded(b, format_clock_time(clock.epoch_ns(h.ts_ns)), 15);
+  b.push_back(' ');
+  if (h.pid)
+    fmt::format_to(fmt::appender(b), "{:>7} ", h.pid);
+  else
+    b.append(std::string_view("      - "));
+  append_padded(b, h.pid ? printable(h.comm).view() : std::string_view("?"), 15);
+  b.push_back(' ');
+  append_padded(b, format_endpoint(saddr, sport), 23);
+  b.push_back(' ');
+  append_padded(b, format_endpoint(daddr, dport), 23);
+  b.push_back(' ');
+}
+
+// The fields every JSON object about a socket starts with.
+JsonObject& json_start(JsonObject& o, std::string_view event, const WallClock& clock, const Header& h, uint64_t sk,
+                       const Address& saddr, uint16_t sport, const Address& daddr, uint16_t dport) {
+  return o.field("event", event)
+      .field("ts_ns", clock.epoch_ns(h.ts_ns))
+      .field("pid", h.pid)
+      .field("tid", h.tid)
+      .field("comm", h.comm.view())
+      .field("sk", std::string_view(fmt::format("0x{:x}", sk)))
+      .field("proto", "tcp")
+      .field("family", family_version(saddr.family))
+      .field("saddr", std::string_view(format_ip(saddr)))
+      .field("sport", uint32_t{sport})
+      .field("daddr", std::string_view(format_ip(daddr)))
+      .field("dport", uint32_t{dport});
+}
+}  // namespace
+
+void StatesView::connect_line(const StateEvent& e, int64_t in_syn_sent_ns) {
+  std::string_view outcome = connect_outcome(e.new_state, e.sk_err);
+  std::string_view err = e.new_state == kTcpClose && e.sk_err ? errno_name(e.sk_err) : std::string_view();
+  if (!json_) {
+    line_start(buf_, clock_, e.hdr, e.saddr, e.sport, e.daddr, e.dport);
+    append_padded(buf_, "CONNECT", 15);
+    append_padded(buf_, outcome, 12);
+    buf_.push_back(' ');
+    buf_.append(in_syn_sent_ns < 0 ? std::string("-") : format_duration(static_cast<uint64_t>(in_syn_sent_ns)));
+    if (!err.empty()) fmt::format_to(fmt::appender(buf_), " ({})", err);
+    buf_.push_back('\n');
+    return;
+  }
+  JsonObject o(buf_);
+  json_start(o, "connect", clock_, e.hdr, e.skaddr, e.saddr, e.sport, e.daddr, e.dport).field("outcome", outcome);
+  if (in_syn_sent_ns >= 0)
+    o.field("dur_ns", static_cast<uint64_t>(in_syn_sent_ns));
+  else
+    o.null_field("dur_ns");
+  if (!err.empty())
+    o.field("errno", err);
+  else
+    o.null_field("errno");
+  o.field("cgroup_id", e.hdr.cgroup_id)
+      .field("netns", e.netns)
+      .field("owner", owner_kind(e.hdr))
+      .field("cookie", e.cookie);
+  add_container_fields(o, containers_, e.sock_cgroup_id);
+  o.end_line();
+}
+
+void StatesView::on_retrans(const RetransEvent& e) {
+  uint64_t count = e.synack ? e.kernel_count : (retrans_[e.cookie] += e.segs);
+  buf_.clear();
+  if (!json_) {
+    line_start(buf_, clock_, e.hdr, e.saddr, e.sport, e.daddr, e.dport);
+    append_padded(buf_, "RETRANS", 15);
+    append_padded(buf_, tcp_state_name(e.state), 12);
+    fmt::format_to(fmt::appender(buf_), " #{} rto {}", count,
+                   e.rto_us ? format_duration(uint64_t{e.rto_us} * 1000) : std::string("?"));
+    if (e.synack) buf_.append(std::string_view(" (SYN-ACK)"));
+    buf_.push_back('\n');
+  } else {
+    JsonObject o(buf_);
+    json_start(o, "retrans", clock_, e.hdr, e.skaddr, e.saddr, e.sport, e.daddr, e.dport)
+        .field("state", tcp_state_name(e.state))
+        .field("count", count)
+        .field("segs", e.segs)
+        .field("synack", e.synack);
+    if (e.rto_us)
+      o.field("rto_us", e.rto_us);
+    else
+      o.null_field("rto_us");
+    if (e.srtt_us)
+      o.field("srtt_us", e.srtt_us);
+    else
+      o.null_field("srtt_us");
+    o.field("cgroup_id", e.hdr.cgroup_id)
+        .field("netns", e.netns)
+        .field("owner", owner_kind(e.hdr))
+        .field("cookie", e.cookie)
+        .end_line();
+  }
+  out_.write(buf_);
+}
+
+std::string StatesView::reset_reason(const ResetEvent& e) const {
+  if (!e.reason) return {};
+  if (*e.reason < rst_reasons_.size() && !rst_reasons_[*e.reason].empty()) return rst_reasons_[*e.reason];
+  return std::to_string(*e.reason);
+}
+
+void StatesView::on_reset(const ResetEvent& e) {
+  std::string_view dir = e.dir == ResetEvent::Dir::kSent ? "sent" : "received";
+  std::string reason = reset_reason(e);
+  buf_.clear();
+  if (!json_) {
+    line_start(buf_, clock_, e.hdr, e.saddr, e.sport, e.daddr, e.dport);
+    append_padded(buf_, e.dir == ResetEvent::Dir::kSent ? "RST sent" : "RST received", 15);
+    if (reason.empty()) {
+      buf_.append(tcp_state_name(e.state));
+    } else {
+      append_padded(buf_, tcp_state_name(e.state), 12);
+      fmt::format_to(fmt::appender(buf_), " {}", reason);
+    }
+    buf_.push_back('\n');
+  } else {
+    JsonObject o(buf_);
+    json_start(o, "reset", clock_, e.hdr, e.skaddr, e.saddr, e.sport, e.daddr, e.dport)
+        .field("dir", dir)
+        .field("state", tcp_state_name(e.state));
+    if (!reason.empty())
+      o.field("reason", std::string_view(reason));
+    else
+      o.null_field("reason");
+    o.field("cgroup_id", e.hdr.cgroup_id)
+        .field("netns", e.netns)
+        .field("owner", owner_kind(e.hdr))
+        .field("cookie", e.cookie)
+        .end_line();
+  }
+  out_.write(buf_);
 }
 
 void StatesView::on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns) {

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <string_view>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -21,6 +23,8 @@ class StatesView {
 
   // JSON lines name the container of the socket's cgroup through `lookup`.
   void set_containers(ContainerLookup lookup) { containers_ = std::move(lookup); }
+  // The running kernel's RST reason names, indexed by value (Tracer::rst_reasons).
+  void set_rst_reasons(std::vector<std::string> names) { rst_reasons_ = std::move(names); }
 
   void header();
   // `derived`: socktrace derived this transition (TIME_WAIT entry and end,
@@ -30,6 +34,10 @@ class StatesView {
   // with ss's state names (UNCONN, ESTAB, LISTEN) and "(udp bind)" after it;
   // in JSON an `event:"state"` object with `proto` "udp" or "unix" and `op`.
   void on_sock(const SockEvent& e);
+  // A retransmission: a `retrans` line, with the socket's count so far.
+  void on_retrans(const RetransEvent& e);
+  // A RST sent or received: a `reset` line.
+  void on_reset(const ResetEvent& e);
   // `count` more events were lost at `where` since the last report.
   void on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns);
 
@@ -42,6 +50,9 @@ class StatesView {
   void json_line(const StateEvent& e, int64_t in_old_ns, bool derived);
   void sock_text_line(const SockEvent& e, int64_t in_old_ns);
   void sock_json_line(const SockEvent& e, int64_t in_old_ns);
+  // After a SYN_SENT -> X transition: how the active open ended.
+  void connect_line(const StateEvent& e, int64_t in_syn_sent_ns);
+  std::string reset_reason(const ResetEvent& e) const;
 
   Output& out_;
   bool json_;
@@ -58,6 +69,10 @@ class StatesView {
   // UDP and unix sockets by kernel address: time of the last step; forgotten
   // at their end.
   std::unordered_map<uint64_t, uint64_t> sock_since_;
+  // Segments retransmitted per socket cookie, as seen; forgotten at -> CLOSE.
+  std::unordered_map<uint64_t, uint64_t> retrans_;
+  std::vector<std::string> rst_reasons_;
 };
+
 
 }  // namespace socktrace

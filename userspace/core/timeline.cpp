@@ -1,6 +1,7 @@
 #include "core/timeline.h"
 
 #include <algorithm>
+#include <cerrno>
 
 #include "core/names.h"
 #include "socktrace/events.h"
@@ -33,6 +34,11 @@ std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bo
   if (e.new_state == kTcpListen || (e.old_state == kTcpListen && e.new_state == kTcpClose)) o.listener = true;
   if (e.hdr.flags & ST_HF_RESET) o.reset = true;
   if (derived && e.new_state == kTcpTimeWait) o.timewait = true;
+  if (e.new_state == kTcpFinWait1) o.end_sign(e.hdr.ts_ns, "fin_sent");
+  if (e.new_state == kTcpCloseWait) o.end_sign(e.hdr.ts_ns, "fin_received");
+  if (e.new_state == kTcpClose && !derived) o.sk_err = e.sk_err;
+  // A derived copy repeats the last kernel values; a timewait socket has no RTT.
+  if (!derived && (e.srtt_us || e.min_rtt_us)) o.srtt_us = e.srtt_us, o.min_rtt_us = e.min_rtt_us;
   // Counters only grow; a derived copy repeats the last kernel values.
   o.tx = std::max(o.tx, e.tx_payload);
   o.rx = std::max(o.rx, e.rx_payload);
@@ -44,6 +50,65 @@ std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bo
   if (done.listener) return std::nullopt;
   return assemble(e.cookie, done, 0, true);
 }
+
+void TimelineBuilder::on_retrans(const RetransEvent& e) {
+  if (e.synack) return;  // the request socket's, not a connection's own
+  auto it = open_.find(e.cookie);
+  if (it != open_.end()) it->second.retrans += e.segs;
+}
+
+void TimelineBuilder::on_reset(const ResetEvent& e) {
+  auto it = open_.find(e.cookie);
+  if (it == open_.end()) return;
+  Open& o = it->second;
+  ++o.resets;
+  o.reset = true;
+  if (e.dir == ResetEvent::Dir::kSent) {
+    if (!o.reset_reason && e.reason) o.reset_reason = e.reason;
+    o.end_sign(e.hdr.ts_ns, "rst_sent");
+  } else {
+    o.end_sign(e.hdr.ts_ns, "rst_received");
+  }
+}
+
+namespace {
+// Who ended a finished connection and why: who first sent or received a
+// FIN or RST, the first RST either way, and the socket's error at -> CLOSE.
+void explain_end(Connection& c, std::string_view first_end, std::string_view first_rst, uint16_t sk_err,
+                 uint8_t last_old) {
+  auto by = [&](std::string_view fallback) -> std::string_view {
+    if (first_end == "fin_sent" || first_end == "rst_sent") return "local";
+    if (first_end == "fin_received" || first_end == "rst_received") return "remote";
+    return fallback;
+  };
+  if (last_old == kTcpSynSent) {  // a failed connect
+    c.close_reason = connect_outcome(kTcpClose, sk_err);
+    bool remote = c.close_reason == "refused" || c.close_reason == "unreachable" || c.close_reason == "reset";
+    c.closed_by = remote ? "remote" : "local";
+    return;
+  }
+  // Straight from a synchronized state to CLOSE with no error and no RST
+  // seen: an abortive close by this side (SO_LINGER 0, unread data), whose
+  // RST the kernel sends just after the transition.
+  bool aborted = (last_old == kTcpEstablished || last_old == kTcpCloseWait || last_old == kTcpSynRecv) &&
+                 sk_err == 0 && first_rst.empty();
+  if (first_rst == "rst_received" || (first_rst.empty() && (sk_err == ECONNRESET || sk_err == EPIPE))) {
+    // (tcp_reset()'s errors without the tracepoint's event: a RST received)
+    c.close_reason = "reset_by_peer", c.closed_by = by("remote");
+  } else if (first_rst == "rst_sent" || aborted) {
+    c.close_reason = "reset_sent", c.closed_by = by("local");
+  } else if (sk_err == ETIMEDOUT) {
+    c.close_reason = "timeout", c.closed_by = by("local");
+  } else if (sk_err) {
+    c.close_reason = "error", c.closed_by = by("");
+  } else if (c.reset) {
+    // ST_HF_RESET on -> CLOSE, the RST's own event not seen.
+    c.close_reason = "reset", c.closed_by = by("");
+  } else {
+    c.close_reason = "normal", c.closed_by = by("");
+  }
+}
+}  // namespace
 
 void TimelineBuilder::existing(const StateEvent& tmpl, uint8_t state, uint64_t ts_ns) {
   // Listeners have no timeline; request and bound-only sockets no connection yet.
@@ -75,6 +140,11 @@ Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, 
   c.reset = o.reset;
   c.timewait = o.timewait;
   c.open = !finished;
+  c.retrans = o.retrans;
+  c.resets = o.resets;
+  c.srtt_us = o.srtt_us;
+  c.min_rtt_us = o.min_rtt_us;
+  c.reset_reason = o.reset_reason;
   c.before_start = o.before_start;
   if (o.steps.empty()) {
     // Listed before start, no transition since: in its state all along (at
@@ -106,6 +176,10 @@ Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, 
     c.states.push_back(ConnState{s.new_state, static_cast<int64_t>(until - s.ts_ns)});
   }
   c.end_ns = finished ? o.steps.back().ts_ns : std::max(now_ns, o.steps.back().ts_ns);
+  if (finished) {
+    const Step& last = o.steps.back();
+    explain_end(c, o.first_end, o.first_rst, o.sk_err, last.old_state);
+  }
   c.owner.ts_ns = c.end_ns;
   return c;
 }

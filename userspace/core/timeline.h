@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -47,6 +48,19 @@ struct Connection {
   bool vanished = false;      // its end was not seen; sock_diag no longer lists it
   bool reset = false;         // it sent or received a RST
   bool timewait = false;      // it went through TIME_WAIT (derived)
+  uint64_t retrans = 0;       // segments retransmitted (retrans events seen while it was open)
+  uint32_t resets = 0;        // RSTs sent or received (reset events seen)
+  uint32_t srtt_us = 0;       // at its last transition; 0: no sample
+  uint32_t min_rtt_us = 0;
+  // Who ended it first: "local" (sent the first FIN or RST, or gave up: a
+  // timeout), "remote" (its FIN or RST came first, a refused connect), or
+  // empty while it is open or when neither was seen.
+  std::string_view closed_by;
+  // Why it ended: "normal" (FINs), "reset_by_peer", "reset_sent" (with
+  // reset_reason where the kernel gives one), "timeout", a failed connect's
+  // outcome ("refused", "unreachable", "aborted"...), "error"; empty while open.
+  std::string_view close_reason;
+  std::optional<uint16_t> reset_reason;  // the kernel's sk_rst_reason of the first RST sent
   bool before_start = false;  // it existed before socktrace started (sock_diag listed it)
   bool complete() const { return start_seen && gaps == 0 && !open && !vanished; }
   uint64_t duration_ns() const { return end_ns - start_ns; }
@@ -57,6 +71,10 @@ class TimelineBuilder {
   // A transition (kernel or derived). Returns the connection it ended, if
   // any. Listening sockets have no timeline.
   std::optional<Connection> on_transition(const StateEvent& e, bool derived);
+  // A retransmission or a RST on an open connection (by cookie); ignored
+  // for sockets whose transitions were not seen.
+  void on_retrans(const RetransEvent& e);
+  void on_reset(const ResetEvent& e);
   // A connection that existed before socktrace started, in `state` at
   // monotonic time ts_ns (from a sock_diag dump): `tmpl` carries its cookie,
   // endpoints, netns and owner. Its timeline starts there, marked
@@ -90,6 +108,21 @@ class TimelineBuilder {
     uint8_t existing_state = 0;  // before_start: its state when listed
     uint64_t existing_ns = 0;    // and when
     uint64_t tx = 0, rx = 0;
+    uint64_t retrans = 0;
+    uint32_t resets = 0;
+    // The first sign of its end, by time: a FIN sent or received (the
+    // transition into FIN_WAIT1 / CLOSE_WAIT), a RST sent or received.
+    uint64_t first_end_ns = UINT64_MAX;
+    std::string_view first_end;  // "fin_sent", "fin_received", "rst_sent", "rst_received"
+    std::string_view first_rst;  // "rst_sent" or "rst_received": the first RST by time
+    uint64_t first_rst_ns = UINT64_MAX;
+    std::optional<uint16_t> reset_reason;
+    uint16_t sk_err = 0;  // at -> CLOSE
+    uint32_t srtt_us = 0, min_rtt_us = 0;
+    void end_sign(uint64_t ts_ns, std::string_view what) {
+      if (ts_ns < first_end_ns) first_end_ns = ts_ns, first_end = what;
+      if (what.substr(0, 4) == "rst_" && ts_ns < first_rst_ns) first_rst_ns = ts_ns, first_rst = what;
+    }
   };
   Connection assemble(uint64_t cookie, Open& o, uint64_t end_ns, bool finished) const;
   void remember_ended(uint64_t cookie);

@@ -67,6 +67,8 @@ void TimelineView::text_line(const Connection& c) {
   if (c.open) fmt::format_to(out, " [open]");
   if (c.vanished) fmt::format_to(out, " [end not seen]");
   if (c.reset) fmt::format_to(out, " [RST]");
+  if (c.retrans) fmt::format_to(out, " [{} retrans]", c.retrans);
+  if (!c.close_reason.empty() && c.close_reason != "normal") fmt::format_to(out, " [{}]", c.close_reason);
   if (c.before_start)
     fmt::format_to(out, " [before start]");
   else if (!c.start_seen)
@@ -117,7 +119,31 @@ void TimelineView::json_line(const Connection& c) {
       .field("timewait", c.timewait)
       .field("before_start", c.before_start)
       .field("owner", c.owner.pid ? c.owner.owner_kind() : std::string_view("unknown"))
-      .field("sock_cgroup_id", c.sock_cgroup_id);
+      .field("sock_cgroup_id", c.sock_cgroup_id)
+      .field("retrans", c.retrans)
+      .field("resets", c.resets);
+  auto optional_us = [&](std::string_view key, uint32_t us) {
+    if (us)
+      o.field(key, us);
+    else
+      o.null_field(key);
+  };
+  optional_us("srtt_us", c.srtt_us);
+  optional_us("min_rtt_us", c.min_rtt_us);
+  auto optional_name = [&](std::string_view key, std::string_view value) {
+    if (!value.empty())
+      o.field(key, value);
+    else
+      o.null_field(key);
+  };
+  optional_name("closed_by", c.closed_by);
+  optional_name("close_reason", c.close_reason);
+  std::string reason;
+  if (c.reset_reason)
+    reason = *c.reset_reason < rst_reasons_.size() && !rst_reasons_[*c.reset_reason].empty()
+                 ? rst_reasons_[*c.reset_reason]
+                 : std::to_string(*c.reset_reason);
+  optional_name("reset_reason", reason);
   add_container_fields(o, containers_, c.sock_cgroup_id);
   o.end_line();
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -21,10 +23,15 @@ class TimelineView {
 
   // JSON lines name the container of the socket's cgroup through `lookup`.
   void set_containers(ContainerLookup lookup) { containers_ = std::move(lookup); }
+  // The running kernel's RST reason names, indexed by value (Tracer::rst_reasons).
+  void set_rst_reasons(std::vector<std::string> names) { rst_reasons_ = std::move(names); }
 
   void header();
   // A transition, kernel or derived: prints the connection it ends.
   void on_state(const StateEvent& e, bool derived);
+  // Counted into the open connection they belong to.
+  void on_retrans(const RetransEvent& e) { builder_.on_retrans(e); }
+  void on_reset(const ResetEvent& e) { builder_.on_reset(e); }
   // A connection older than socktrace (see TimelineBuilder::existing).
   void existing(const StateEvent& tmpl, uint8_t state, uint64_t monotonic_ns) {
     builder_.existing(tmpl, state, monotonic_ns);
@@ -51,6 +58,7 @@ class TimelineView {
   TimelineBuilder builder_;
   fmt::memory_buffer buf_;
   uint64_t printed_ = 0;
+  std::vector<std::string> rst_reasons_;
 };
 
 }  // namespace socktrace

@@ -1,6 +1,7 @@
 #include "kernel/tracer.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <sys/mount.h>
 #include <fcntl.h>
@@ -11,6 +12,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <ctime>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -78,6 +81,68 @@ std::string attach_error(const char* prog, int err) {
   std::string msg = errno_message(std::string("attach ") + prog, err);
   if (err == EPERM || err == EACCES) msg += std::string(" (") + kPrivilegeHint + ")";
   return msg;
+}
+
+// Arguments of a tracepoint as the kernel's BTF declares it (the typedef
+// btf_trace_NAME is a pointer to a function whose first parameter is the
+// context); -1 when the kernel has no such tracepoint.
+int tracepoint_args(const btf* vmlinux, const char* name) {
+  int id = btf__find_by_name_kind(vmlinux, (std::string("btf_trace_") + name).c_str(), BTF_KIND_TYPEDEF);
+  if (id < 0) return -1;
+  const btf_type* t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+  if (!t || !btf_is_ptr(t)) return -1;
+  t = btf__type_by_id(vmlinux, t->type);
+  if (!t || !btf_is_func_proto(t)) return -1;
+  return btf_vlen(t) - 1;
+}
+
+// Names of a kernel enum, indexed by value, `prefix` dropped; empty when
+// the kernel has no such enum.
+std::vector<std::string> enum_names(const btf* vmlinux, const char* name, std::string_view prefix) {
+  std::vector<std::string> out;
+  int id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_ENUM);
+  if (id < 0) return out;
+  const btf_type* t = btf__type_by_id(vmlinux, id);
+  const struct btf_enum* e = btf_enum(t);
+  for (int i = 0; i < btf_vlen(t); ++i, ++e) {
+    if (e->val < 0 || e->val > 4096) continue;
+    std::string_view n = btf__name_by_offset(vmlinux, e->name_off);
+    if (n.substr(0, prefix.size()) == prefix) n.remove_prefix(prefix.size());
+    if (out.size() <= static_cast<std::size_t>(e->val)) out.resize(static_cast<std::size_t>(e->val) + 1);
+    out[static_cast<std::size_t>(e->val)] = std::string(n);
+  }
+  return out;
+}
+
+// CONFIG_HZ, to turn the jiffies of TCP's timers into time. From the
+// kernel's config in /boot when it is there; otherwise from the jiffies
+// counter itself: it starts at INITIAL_JIFFIES = (u32)(-300 * HZ) and counts
+// HZ a second of CLOCK_MONOTONIC (both stop in suspend), so after the first
+// seconds of uptime only one of the HZ values Linux allows fits. 0: unknown.
+uint32_t find_kernel_hz() {
+  utsname u{};
+  uname(&u);
+  std::ifstream config(std::string("/boot/config-") + u.release);
+  std::string line;
+  while (std::getline(config, line))
+    if (line.rfind("CONFIG_HZ=", 0) == 0) return static_cast<uint32_t>(std::stoul(line.substr(10)));
+  std::ifstream timers("/proc/timer_list");
+  while (std::getline(timers, line)) {
+    if (line.rfind("jiffies: ", 0) != 0) continue;
+    uint64_t jiffies = std::stoull(line.substr(9));
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double seconds = static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+    uint32_t best = 0;
+    double best_err = 0;
+    for (uint32_t hz : {100u, 250u, 300u, 1000u}) {
+      double expected = static_cast<double>(static_cast<uint32_t>(-300 * static_cast<int64_t>(hz))) + seconds * hz;
+      double err = std::abs(static_cast<double>(jiffies) - expected) / hz;  // in seconds
+      if (best == 0 || err < best_err) best = hz, best_err = err;
+    }
+    return best_err < 2.0 ? best : 0;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -154,6 +219,9 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_send_reset, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_receive_reset, config.states);
+  bpf_program__set_autoload(skel_->progs.on_tcp_retransmit_skb, config.states);
+  bpf_program__set_autoload(skel_->progs.on_tcp_retransmit_synack, config.states);
+  if (config.states) probe_tcp_tracepoints();
   for (bpf_program* p :
        {skel_->progs.on_sock_exit_socket, skel_->progs.on_sock_exit_socketpair, skel_->progs.on_sock_exit_bind,
         skel_->progs.on_sock_exit_connect, skel_->progs.on_sock_exit_listen, skel_->progs.on_sock_exit_accept,
@@ -230,8 +298,19 @@ Tracer::Tracer(const TracerConfig& config) {
       degrade(attach_error("sock/inet_sock_set_state (second program)", errno) +
               "; transitions nested in another on the same CPU are counted as lost");
 
+    for (auto [prog, link, name] :
+         {std::tuple{skel_->progs.on_tcp_retransmit_skb, &skel_->links.on_tcp_retransmit_skb, "tcp/tcp_retransmit_skb"},
+          std::tuple{skel_->progs.on_tcp_retransmit_synack, &skel_->links.on_tcp_retransmit_synack,
+                     "tcp/tcp_retransmit_synack"}}) {
+      *link = bpf_program__attach(prog);
+      if (*link)
+        attached_.push_back(name);
+      else
+        degrade(attach_error(name, errno) + "; its retransmissions are not shown");
+    }
     // Without these, a FIN_WAIT2 socket closed by a RST is told apart from
-    // one that entered TIME_WAIT by the sock_diag lookup alone.
+    // one that entered TIME_WAIT by the sock_diag lookup alone (and resets
+    // are not shown).
     for (auto [prog, link, name] : {std::tuple{skel_->progs.on_tcp_send_reset, &skel_->links.on_tcp_send_reset,
                                                "tcp/tcp_send_reset"},
                                     std::tuple{skel_->progs.on_tcp_receive_reset,
@@ -302,6 +381,23 @@ void Tracer::attach_sock_lives() {
     else
       degrade(attach_error(name, errno) + "; UDP and unix socket lives miss what it shows");
   }
+}
+
+// What the TCP tracepoints of this kernel give, from its BTF, set as
+// tunables before load: the BPF side reads an argument only where the
+// kernel has it (the verifier rejects a read past the last one).
+void Tracer::probe_tcp_tracepoints() {
+  hz_ = find_kernel_hz();
+  skel_->rodata->jiffies_hz = hz_;
+  if (!hz_) degrade("the kernel's HZ is unknown (no /boot/config-*, no /proc/timer_list): RTOs are shown as null");
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return;  // check_environment() made sure there is BTF; the load will say what is wrong
+  if (tracepoint_args(vmlinux, "tcp_send_reset") >= 3) {
+    skel_->rodata->send_reset_has_reason = 1;
+    rst_reasons_ = enum_names(vmlinux, "sk_rst_reason", "SK_RST_REASON_");
+  }
+  skel_->rodata->retransmit_has_err = tracepoint_args(vmlinux, "tcp_retransmit_skb") >= 3;
+  btf__free(vmlinux);
 }
 
 Tracer::~Tracer() = default;

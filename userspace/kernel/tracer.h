@@ -70,6 +70,12 @@ class Tracer {
   // How UDP sockets' ends are seen (sock_lives): "cgroup/sock_release" (every
   // way a socket goes), "close/exit" (fallback), or empty when not asked.
   const std::string& udp_end_hook() const { return udp_end_hook_; }
+  // The names of the running kernel's enum sk_rst_reason (SK_RST_REASON_
+  // prefix dropped), indexed by value; empty when tcp_send_reset gives no
+  // reason (before ~6.10).
+  const std::vector<std::string>& rst_reasons() const { return rst_reasons_; }
+  // The kernel's HZ (jiffies per second) as found at start; 0: unknown.
+  uint32_t hz() const { return hz_; }
   // Adds a process to the traced set (the filter must be on: pids given).
   void add_pid(int pid);
   // Takes a process out of the traced set (it is gone).
@@ -90,6 +96,9 @@ class Tracer {
   std::vector<std::string> degraded_;
   void degrade(std::string what);
   std::string udp_end_hook_;
+  std::vector<std::string> rst_reasons_;
+  uint32_t hz_ = 0;
+  void probe_tcp_tracepoints();
   // Transitions lost to recursion reported so far (losses() never lowers it).
   mutable uint64_t state_recursion_lost_ = 0;
   void attach_sock_lives();

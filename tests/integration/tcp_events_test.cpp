@@ -1,0 +1,530 @@
+// Why connections suffer: retransmissions, resets and connect outcomes, each
+// attributed to the process that owns the socket, against real traffic
+// between two network namespaces the test makes (a veth pair), compared with
+// the kernel's own counters (nstat) in each namespace on the same run.
+#include <arpa/inet.h>
+#include <bpf/btf.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "harness.h"
+
+namespace socktrace::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+void sh(const std::string& cmd) {
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
+}
+
+// Two network namespaces joined by a veth pair: the client's 10.231.0.1/24
+// and the server's 10.231.0.2/24. Nothing outside them is touched.
+class VethPair {
+ public:
+  VethPair() {
+    std::string id = std::to_string(getpid());
+    client_ = "st-tcpev-c-" + id;
+    server_ = "st-tcpev-s-" + id;
+    client_dev_ = "stc" + id;
+    server_dev_ = "sts" + id;
+    sh("ip netns add " + client_);
+    sh("ip netns add " + server_);
+    sh("ip link add " + client_dev_ + " netns " + client_ + " type veth peer name " + server_dev_ + " netns " +
+       server_);
+    sh("ip -n " + client_ + " addr add " + kClientIp + "/24 dev " + client_dev_);
+    sh("ip -n " + server_ + " addr add " + kServerIp + "/24 dev " + server_dev_);
+    for (const auto& [ns, dev] : {std::pair{client_, client_dev_}, std::pair{server_, server_dev_}}) {
+      sh("ip -n " + ns + " link set lo up");
+      sh("ip -n " + ns + " link set " + dev + " up");
+    }
+  }
+  ~VethPair() {
+    std::system(("ip netns delete " + client_ + " 2>/dev/null").c_str());
+    std::system(("ip netns delete " + server_ + " 2>/dev/null").c_str());
+  }
+  static constexpr const char* kClientIp = "10.231.0.1";
+  static constexpr const char* kServerIp = "10.231.0.2";
+  const std::string& client() const { return client_; }
+  const std::string& server() const { return server_; }
+  const std::string& server_dev() const { return server_dev_; }
+  // Moves the calling process into namespace `ns`.
+  static bool enter(const std::string& ns) {
+    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    bool ok = fd >= 0 && setns(fd, CLONE_NEWNET) == 0;
+    if (fd >= 0) close(fd);
+    return ok;
+  }
+
+ private:
+  std::string client_, server_, client_dev_, server_dev_;
+};
+
+// The kernel's SNMP counters of namespace `ns`, as nstat prints them.
+std::map<std::string, long> nstat(const std::string& ns) {
+  std::map<std::string, long> out;
+  FILE* p = popen(("ip netns exec " + ns + " nstat -asz 2>/dev/null").c_str(), "r");
+  if (!p) return out;
+  char line[512];
+  while (fgets(line, sizeof(line), p)) {
+    std::istringstream in(line);
+    std::string name;
+    long value;
+    if (in >> name >> value) out[name] = value;
+  }
+  pclose(p);
+  return out;
+}
+
+long delta(const std::map<std::string, long>& before, const std::map<std::string, long>& after,
+           const std::string& name) {
+  auto a = after.find(name);
+  auto b = before.find(name);
+  return (a == after.end() ? 0 : a->second) - (b == before.end() ? 0 : b->second);
+}
+
+sockaddr_in addr_of(const char* ip, int port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, ip, &a.sin_addr);
+  return a;
+}
+
+// A listener on the server's address; returns its fd (port in *port).
+int listen_any(int* port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = addr_of("0.0.0.0", 0);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(fd, 16)) return -1;
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+// 0 when connect() to ip:port fails with `want`, else the errno (or 1 when
+// it succeeds).
+int connect_expecting(const char* ip, int port, int want, int fd = -1) {
+  if (fd < 0) fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = addr_of(ip, port);
+  int rc = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  int err = errno;
+  close(fd);
+  if (rc == 0) return 1;
+  return err == want ? 0 : err;
+}
+
+// The events of the run that touch TCP port `port` (either end), in order.
+std::vector<JsonLine> events_on_port(const std::string& path, int port) {
+  std::vector<JsonLine> out;
+  std::string p = std::to_string(port);
+  for (auto& l : read_json_lines(path)) {
+    if (!l.count("sport") || (l.count("proto") && l.at("proto") != "tcp")) continue;
+    if (l.at("sport") == p || l.at("dport") == p) out.push_back(l);
+  }
+  return out;
+}
+
+std::vector<JsonLine> of_kind(const std::vector<JsonLine>& lines, const std::string& kind) {
+  std::vector<JsonLine> out;
+  for (const auto& l : lines)
+    if (l.at("event") == kind) out.push_back(l);
+  return out;
+}
+
+std::string dump(const std::vector<JsonLine>& lines) {
+  std::string out;
+  for (const auto& l : lines) {
+    for (const auto& [k, v] : l)
+      if (k == "event" || k == "pid" || k == "saddr" || k == "sport" || k == "daddr" || k == "dport" || k == "state" ||
+          k == "old" || k == "new" || k == "count" || k == "dir" || k == "reason" || k == "outcome" || k == "errno" ||
+          k == "rto_us" || k == "owner")
+        out += k + "=" + v + " ";
+    out += "\n";
+  }
+  return out;
+}
+
+// Whether this kernel's tcp_send_reset gives a reason (its BTF, as socktrace
+// reads it), and the name socktrace must show for `value`.
+bool kernel_has_rst_reason() {
+  btf* b = btf__load_vmlinux_btf();
+  if (!b) return false;
+  int id = btf__find_by_name_kind(b, "btf_trace_tcp_send_reset", BTF_KIND_TYPEDEF);
+  bool has = false;
+  if (id > 0) {
+    const btf_type* t = btf__type_by_id(b, btf__type_by_id(b, id)->type);
+    if (t && btf_is_ptr(t)) {
+      t = btf__type_by_id(b, t->type);
+      has = t && btf_is_func_proto(t) && btf_vlen(t) >= 4;
+    }
+  }
+  btf__free(b);
+  return has;
+}
+
+// A connection whose handshake is never answered: the client binds a source
+// address nobody owns (IP_TRANSPARENT), so the server's SYN-ACKs go to a
+// neighbour that does not exist. The client retransmits its SYN (in
+// SYN_SENT, from its timer) and gives up; the listener retransmits its
+// SYN-ACK (from the request's timer, or when the SYN comes again: never in
+// the server's context).
+TEST(TcpEvents, UnansweredHandshakeRetransmitsAndTimesOut) {
+  REQUIRE_BPF();
+  TempDir dir;
+  VethPair net;
+  sh("ip -n " + net.server() + " neigh add 10.231.0.9 lladdr 02:00:00:00:00:09 dev " + net.server_dev() +
+     " nud permanent");
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  auto client_before = nstat(net.client()), server_before = nstat(net.server());
+
+  Gate port_gate, done;
+  pid_t server = spawn([&] {
+    if (!VethPair::enter(net.server())) return 10;
+    int port = 0;
+    int l = listen_any(&port);
+    port_gate.open(port);
+    done.wait();
+    close(l);  // its pending request goes with it: no more SYN-ACKs
+    return 0;
+  });
+  int port = port_gate.wait();
+  pid_t client = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1, syncnt = 1;
+    setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof(syncnt));  // SYN at 0 and 1 s, gone at 3 s
+    sockaddr_in src = addr_of("10.231.0.9", 0);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof(src))) return 11;
+    return connect_expecting(VethPair::kServerIp, port, ETIMEDOUT, fd);
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  done.open();
+  ASSERT_EQ(wait_child(server), 0);
+  std::this_thread::sleep_for(300ms);
+  auto client_after = nstat(net.client()), server_after = nstat(net.server());
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+
+  auto lines = events_on_port(dir.path("out.json"), port);
+  std::string c = std::to_string(client), s = std::to_string(server);
+  long client_retrans = 0, server_retrans = 0;
+  for (const auto& r : of_kind(lines, "retrans")) {
+    if (r.at("synack") == "false") {
+      // The client's SYN, retransmitted by its timer.
+      EXPECT_EQ(r.at("pid"), c) << dump(lines);
+      EXPECT_EQ(r.at("owner"), "known");
+      EXPECT_EQ(r.at("state"), "SYN_SENT");
+      EXPECT_EQ(r.at("saddr"), "10.231.0.9");
+      EXPECT_EQ(r.at("count"), std::to_string(++client_retrans));
+      EXPECT_NE(r.at("rto_us"), "null");
+      if (client_retrans == 1) {
+        EXPECT_EQ(r.at("rto_us"), "1000000");  // TCP_TIMEOUT_INIT expired
+      }
+    } else {
+      // The listener's SYN-ACK: the server's, learned from its listener.
+      EXPECT_EQ(r.at("pid"), s) << dump(lines);
+      EXPECT_EQ(r.at("owner"), "listener");
+      EXPECT_EQ(r.at("state"), "SYN_RECV");
+      EXPECT_EQ(r.at("saddr"), VethPair::kServerIp);
+      EXPECT_EQ(r.at("daddr"), "10.231.0.9");
+      EXPECT_EQ(r.at("count"), std::to_string(++server_retrans));
+    }
+  }
+  // 6.1 retransmits the SYN once (TCP_SYNCNT 1); 6.5 and later twice, its
+  // first timeouts linear (tcp_syn_linear_timeouts): the kernel's count decides.
+  EXPECT_GE(client_retrans, 1) << dump(lines);
+  EXPECT_GE(server_retrans, 1) << dump(lines);
+  // The kernel counted exactly these, in each namespace.
+  EXPECT_EQ(delta(client_before, client_after, "TcpRetransSegs"), client_retrans);
+  EXPECT_EQ(delta(server_before, server_after, "TcpRetransSegs"), server_retrans);
+
+  auto connects = of_kind(lines, "connect");
+  ASSERT_EQ(connects.size(), 1u) << dump(lines);
+  EXPECT_EQ(connects[0].at("outcome"), "timeout");
+  EXPECT_EQ(connects[0].at("errno"), "ETIMEDOUT");
+  EXPECT_EQ(connects[0].at("pid"), c);
+  EXPECT_GE(std::stoll(connects[0].at("dur_ns")), 2'000'000'000LL);  // at least the two RTOs it waited
+  EXPECT_EQ(delta(client_before, client_after, "TcpAttemptFails"), 1);
+}
+
+// An established connection whose peer stops answering (a blackhole route
+// in the server's namespace): the client retransmits its data, each time
+// counted, until TCP_USER_TIMEOUT ends it.
+TEST(TcpEvents, RetransmissionsCountedUntilTheUserTimeout) {
+  REQUIRE_BPF();
+  TempDir dir;
+  VethPair net;
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  Socktrace timeline({"states", "--timeline", "--json", "-o", dir.path("conn.json")});
+
+  Gate port_gate, connected, blackholed, done;
+  pid_t server = spawn([&] {
+    if (!VethPair::enter(net.server())) return 10;
+    int port = 0;
+    int l = listen_any(&port);
+    port_gate.open(port);
+    int fd = accept(l, nullptr, nullptr);
+    done.wait();
+    close(fd);
+    close(l);
+    return 0;
+  });
+  int port = port_gate.wait();
+  pid_t client = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    unsigned timeout_ms = 2500;
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout_ms, sizeof(timeout_ms));
+    sockaddr_in a = addr_of(VethPair::kServerIp, port);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a))) return 11;
+    connected.open();
+    blackholed.wait();
+    char data[1000] = {};
+    if (write(fd, data, sizeof(data)) != sizeof(data)) return 12;
+    char c;
+    ssize_t n = read(fd, &c, 1);  // ends when the user timeout kills the connection
+    return n < 0 && errno == ETIMEDOUT ? 0 : 13;
+  });
+  connected.wait();
+  sh(std::string("ip -n ") + net.server() + " route add blackhole " + VethPair::kClientIp + "/32");
+  auto before = nstat(net.client());
+  blackholed.open();
+  ASSERT_EQ(wait_child(client), 0);
+  std::this_thread::sleep_for(300ms);
+  auto after = nstat(net.client());
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+  ASSERT_EQ(timeline.stop(), 0) << timeline.stderr_text();
+  done.open();
+  ASSERT_EQ(wait_child(server), 0);
+
+  auto lines = events_on_port(dir.path("out.json"), port);
+  std::string c = std::to_string(client);
+  long segs = 0;
+  long last_rto = 0;
+  auto retrans = of_kind(lines, "retrans");
+  for (const auto& r : retrans) {
+    EXPECT_EQ(r.at("pid"), c) << dump(lines);  // fired from the client's timer, owned by the client
+    EXPECT_EQ(r.at("state"), "ESTABLISHED");
+    EXPECT_EQ(r.at("saddr"), VethPair::kClientIp);
+    EXPECT_EQ(r.at("synack"), "false");
+    segs += std::stol(r.at("segs"));
+    EXPECT_EQ(r.at("count"), std::to_string(segs));
+    ASSERT_NE(r.at("rto_us"), "null");
+    long rto = std::stol(r.at("rto_us"));
+    EXPECT_GE(rto, 200'000);  // TCP_RTO_MIN
+    EXPECT_GE(rto, last_rto) << "the RTO backs off";
+    last_rto = rto;
+  }
+  EXPECT_GE(retrans.size(), 2u) << dump(lines);
+  ASSERT_FALSE(retrans.empty());
+  EXPECT_LE(std::stol(retrans.front().at("rto_us")), 1'000'000) << dump(lines);
+  EXPECT_EQ(delta(before, after, "TcpRetransSegs"), segs) << dump(lines);
+
+  auto connects = of_kind(lines, "connect");
+  ASSERT_EQ(connects.size(), 1u) << dump(lines);
+  EXPECT_EQ(connects[0].at("outcome"), "established");
+  EXPECT_EQ(connects[0].at("pid"), c);
+  EXPECT_EQ(connects[0].at("errno"), "null");
+
+  // The client's timeline: its retransmissions, its RTT, ended by its own
+  // side's timeout. The server's is still open at the stop.
+  auto conns = of_kind(events_on_port(dir.path("conn.json"), port), "conn");
+  ASSERT_EQ(conns.size(), 2u) << dump(conns);
+  const JsonLine& mine = conns[0].at("saddr") == VethPair::kClientIp ? conns[0] : conns[1];
+  const JsonLine& theirs = conns[0].at("saddr") == VethPair::kClientIp ? conns[1] : conns[0];
+  EXPECT_EQ(mine.at("pid"), c);
+  EXPECT_EQ(mine.at("retrans"), std::to_string(segs));
+  EXPECT_EQ(mine.at("resets"), "0");
+  EXPECT_EQ(mine.at("closed_by"), "local");
+  EXPECT_EQ(mine.at("close_reason"), "timeout");
+  ASSERT_NE(mine.at("srtt_us"), "null");
+  ASSERT_NE(mine.at("min_rtt_us"), "null");
+  EXPECT_GT(std::stol(mine.at("srtt_us")), 0);
+  EXPECT_LE(std::stol(mine.at("min_rtt_us")), std::stol(mine.at("srtt_us")) * 8);
+  EXPECT_EQ(theirs.at("open"), "true");
+  EXPECT_EQ(theirs.at("close_reason"), "null");
+  EXPECT_EQ(theirs.at("closed_by"), "null");
+}
+
+// close() with SO_LINGER {1, 0}: the client sends a RST, the server's
+// accepted socket receives it (in the client's softirq: the CPU is the
+// client's, the owner the server). Written by `log`, which shows the same
+// objects as `states --json`.
+TEST(TcpEvents, ZeroLingerCloseResetSentAndReceived) {
+  REQUIRE_BPF();
+  TempDir dir;
+  VethPair net;
+  Socktrace st({"log", "-o", dir.path("out.json")});
+  Socktrace timeline({"states", "--timeline", "--json", "-o", dir.path("conn.json")});
+  auto client_before = nstat(net.client()), server_before = nstat(net.server());
+
+  Gate port_gate, accepted;
+  pid_t server = spawn([&] {
+    if (!VethPair::enter(net.server())) return 10;
+    int port = 0;
+    int l = listen_any(&port);
+    port_gate.open(port);
+    int fd = accept(l, nullptr, nullptr);
+    accepted.open();
+    char c;
+    ssize_t n = read(fd, &c, 1);
+    int err = errno;
+    close(fd);
+    close(l);
+    return n < 0 && err == ECONNRESET ? 0 : 11;
+  });
+  int port = port_gate.wait();
+  pid_t client = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = addr_of(VethPair::kServerIp, port);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a))) return 11;
+    accepted.wait();
+    linger lg{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(fd);
+    return 0;
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  ASSERT_EQ(wait_child(server), 0);
+  std::this_thread::sleep_for(300ms);
+  auto client_after = nstat(net.client()), server_after = nstat(net.server());
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+  ASSERT_EQ(timeline.stop(), 0) << timeline.stderr_text();
+
+  auto lines = events_on_port(dir.path("out.json"), port);
+  auto resets = of_kind(lines, "reset");
+  ASSERT_EQ(resets.size(), 2u) << dump(lines);
+  // log writes the finished connections too; --timeline the same objects.
+  for (const auto& file : {"out.json", "conn.json"}) {
+    auto conns = of_kind(events_on_port(dir.path(file), port), "conn");
+    ASSERT_EQ(conns.size(), 2u) << file << "\n" << dump(conns);
+    const JsonLine& aborter = conns[0].at("saddr") == VethPair::kClientIp ? conns[0] : conns[1];
+    const JsonLine& victim = conns[0].at("saddr") == VethPair::kClientIp ? conns[1] : conns[0];
+    EXPECT_EQ(aborter.at("pid"), std::to_string(client));
+    EXPECT_EQ(aborter.at("closed_by"), "local");
+    EXPECT_EQ(aborter.at("close_reason"), "reset_sent");
+    EXPECT_EQ(aborter.at("reset_reason"), "null");  // the RST follows its -> CLOSE
+    EXPECT_EQ(victim.at("pid"), std::to_string(server));
+    EXPECT_EQ(victim.at("closed_by"), "remote");
+    EXPECT_EQ(victim.at("close_reason"), "reset_by_peer");
+    EXPECT_EQ(victim.at("resets"), "1");
+  }
+  const JsonLine& sent = resets[0].at("dir") == "sent" ? resets[0] : resets[1];
+  const JsonLine& received = resets[0].at("dir") == "sent" ? resets[1] : resets[0];
+  EXPECT_EQ(sent.at("dir"), "sent");
+  EXPECT_EQ(sent.at("pid"), std::to_string(client));
+  EXPECT_EQ(sent.at("saddr"), VethPair::kClientIp);
+  EXPECT_EQ(sent.at("dport"), std::to_string(port));
+  EXPECT_NE(sent.at("sport"), "0");  // unhashed, its port still shown
+  EXPECT_EQ(sent.at("owner"), "known");
+  // tcp_disconnect() closes the socket before it sends the RST.
+  EXPECT_EQ(sent.at("state"), "CLOSE");
+  if (kernel_has_rst_reason())
+    EXPECT_EQ(sent.at("reason"), "TCP_STATE") << dump(lines);  // tcp_disconnect()'s
+  else
+    EXPECT_EQ(sent.at("reason"), "null");  // 6.1: tcp_send_reset gives none
+  EXPECT_EQ(received.at("dir"), "received");
+  EXPECT_EQ(received.at("pid"), std::to_string(server));
+  EXPECT_EQ(received.at("owner"), "known");
+  EXPECT_EQ(received.at("state"), "ESTABLISHED");
+  EXPECT_EQ(received.at("saddr"), VethPair::kServerIp);
+  EXPECT_EQ(received.at("sport"), std::to_string(port));
+  EXPECT_EQ(received.at("reason"), "null");
+  EXPECT_EQ(delta(client_before, client_after, "TcpOutRsts"), 1);
+  EXPECT_EQ(delta(server_before, server_after, "TcpEstabResets"), 1);
+}
+
+// connect() to a closed port (the server's kernel answers RST, with no
+// socket: that RST has no owner and is not shown) and to an address the
+// server, routing for the client, has an unreachable route to (ICMP host
+// unreachable comes back). Both in JSON, and as text lines.
+TEST(TcpEvents, ConnectRefusedAndUnreachable) {
+  REQUIRE_BPF();
+  TempDir dir;
+  VethPair net;
+  sh("ip netns exec " + net.server() + " sysctl -qw net.ipv4.ip_forward=1");
+  sh("ip -n " + net.server() + " route add unreachable 10.232.0.0/24");
+  sh("ip -n " + net.client() + " route add 10.232.0.0/24 via " + VethPair::kServerIp);
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  Socktrace text({"states"}, dir.path("out.txt"));
+  auto client_before = nstat(net.client()), server_before = nstat(net.server());
+
+  constexpr int kClosedPort = 9, kUnreachablePort = 7;
+  pid_t refused = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    return connect_expecting(VethPair::kServerIp, kClosedPort, ECONNREFUSED);
+  });
+  ASSERT_EQ(wait_child(refused), 0);
+  pid_t unreachable = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    return connect_expecting("10.232.0.5", kUnreachablePort, EHOSTUNREACH);
+  });
+  ASSERT_EQ(wait_child(unreachable), 0);
+  std::this_thread::sleep_for(300ms);
+  auto client_after = nstat(net.client()), server_after = nstat(net.server());
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+  ASSERT_EQ(text.stop(), 0) << text.stderr_text();
+
+  auto lines = events_on_port(dir.path("out.json"), kClosedPort);
+  auto connects = of_kind(lines, "connect");
+  ASSERT_EQ(connects.size(), 1u) << dump(lines);
+  EXPECT_EQ(connects[0].at("outcome"), "refused");
+  EXPECT_EQ(connects[0].at("errno"), "ECONNREFUSED");
+  EXPECT_EQ(connects[0].at("pid"), std::to_string(refused));
+  EXPECT_NE(connects[0].at("dur_ns"), "null");
+  auto resets = of_kind(lines, "reset");
+  ASSERT_EQ(resets.size(), 1u) << "only the client's received RST: the one sent has no socket\n" << dump(lines);
+  EXPECT_EQ(resets[0].at("dir"), "received");
+  EXPECT_EQ(resets[0].at("state"), "SYN_SENT");
+  EXPECT_EQ(resets[0].at("pid"), std::to_string(refused));
+  EXPECT_EQ(delta(server_before, server_after, "TcpOutRsts"), 1);
+
+  auto far = of_kind(events_on_port(dir.path("out.json"), kUnreachablePort), "connect");
+  ASSERT_EQ(far.size(), 1u);
+  EXPECT_EQ(far[0].at("outcome"), "unreachable");
+  EXPECT_EQ(far[0].at("errno"), "EHOSTUNREACH");
+  EXPECT_EQ(far[0].at("pid"), std::to_string(unreachable));
+  EXPECT_EQ(far[0].at("daddr"), "10.232.0.5");
+  // Both failed connects, as the kernel counts them.
+  EXPECT_EQ(delta(client_before, client_after, "TcpAttemptFails"), 2);
+
+  // Text: the REMOTE column, then the event where OLD and NEW stand.
+  std::ifstream f(dir.path("out.txt"));
+  std::string out((std::istreambuf_iterator<char>(f)), {});
+  std::string refused_pid = std::to_string(refused), far_pid = std::to_string(unreachable);
+  auto has_line = [&](const std::string& pid, const std::string& remote, const std::string& rest) {
+    std::istringstream in(out);
+    std::string remote_col = remote + std::string(24 - remote.size(), ' ');
+    for (std::string line; std::getline(in, line);)
+      if (line.find(" " + pid + " ") != std::string::npos && line.find(remote_col + rest) != std::string::npos)
+        return true;
+    return false;
+  };
+  EXPECT_TRUE(has_line(refused_pid, "10.231.0.2:9", "RST received   SYN_SENT")) << out;
+  EXPECT_TRUE(has_line(refused_pid, "10.231.0.2:9", "CONNECT        refused      ")) << out;
+  EXPECT_TRUE(has_line(far_pid, "10.232.0.5:7", "CONNECT        unreachable  ")) << out;
+  EXPECT_NE(out.find(" (EHOSTUNREACH)\n"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace socktrace::testing

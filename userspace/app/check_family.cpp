@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "app/live_histogram.h"
+#include "app/run_top.h"
 #include "core/check.h"
 #include "core/error.h"
 #include "kernel/proc.h"
@@ -28,22 +29,15 @@ int run_check_by_family(const Options& o) {
   parse(o.warning, warning, "warning");
   parse(o.critical, critical, "critical");
   if (o.sample >= 0) throw UsageError("--perfdata-family reports counts; --sample measures rates: give one of them");
-  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty())
-    throw UsageError("check supports -p/--pid, --comm and --port so far; -f, --cgroup and --container are not built yet");
-  HistFilter filter;
-  for (int pid : o.filters.pids) {
-    if (!process_exists(pid))
-      throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
-    filter.pids.push_back(static_cast<uint32_t>(pid));
-  }
-  filter.comm = o.filters.comm;
-  for (int port : o.filters.ports) filter.ports.push_back(static_cast<uint16_t>(port));
+  HistFilter filter = live_view_filter(o);
+  DiagScope scope;
+  open_scope(scope, o.filters.netns);
 
   InodeOwners owners;
   if (filter.by_owner()) owners.rescan();
   InodeOwners* with_owners = filter.by_owner() ? &owners : nullptr;
-  FamilyCounts f = count_by_family(diag_records(IPPROTO_TCP, kSsTcpStates, with_owners),
-                                   diag_records(IPPROTO_UDP, ~0u, with_owners), filter);
+  FamilyCounts f = count_by_family(diag_records(scope, IPPROTO_TCP, kSsTcpStates, with_owners),
+                                   diag_records(scope, IPPROTO_UDP, ~0u, with_owners), filter);
   CheckSample s;
   s.tcp = sum_families(f.tcp4, f.tcp6);
   s.udp = sum_families(f.udp4, f.udp6);

@@ -26,6 +26,7 @@
  * else, and are loaded only for `states`/`log`.
  */
 #include "common.bpf.h"
+#include "arch.bpf.h"
 #include "fd.bpf.h"
 
 #define AF_UNIX 1
@@ -100,17 +101,29 @@ static __always_inline struct sock *fd_sock(long fd, __u16 *type)
 	return file_sock(fd_file(fd), type);
 }
 
-/* Before 6.13 a file's references were an atomic_long_t f_count. */
+/* Before 6.13 a file's references were an atomic_long_t f_count; since,
+ * a file_ref_t f_ref. Both spelled out here, so that the program builds
+ * against any kernel's vmlinux.h. */
 struct file___old {
 	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+struct file_ref___new {
+	atomic_long_t refcnt;
+} __attribute__((preserve_access_index));
+
+struct file___new {
+	struct file_ref___new f_ref;
 } __attribute__((preserve_access_index));
 
 /* References to `file`. Since 6.13 file_ref_t counts from 0 for one
  * reference (FILE_REF_ONEREF). */
 static __always_inline __s64 file_refs(struct file *file)
 {
-	if (bpf_core_field_exists(file->f_ref))
-		return BPF_CORE_READ(file, f_ref.refcnt.counter) + 1;
+	struct file___new *f = (void *)file;
+
+	if (bpf_core_field_exists(f->f_ref))
+		return BPF_CORE_READ(f, f_ref.refcnt.counter) + 1;
 	return BPF_CORE_READ((struct file___old *)file, f_count.counter);
 }
 
@@ -281,7 +294,7 @@ static __always_inline struct pt_regs *syscall_regs(void)
 /* The fd argument of the current syscall, at its exit. */
 static __always_inline long arg_fd(void)
 {
-	return syscall_regs()->di;
+	return st_syscall_arg1(syscall_regs());
 }
 
 /* socket(family, type, protocol) arguments of a socket followed here: TCP
@@ -290,7 +303,7 @@ static __always_inline long arg_fd(void)
 static __always_inline bool socket_args_followed(void)
 {
 	struct pt_regs *regs = syscall_regs();
-	long family = regs->di, type = regs->si & 0xf, protocol = regs->dx;
+	long family = st_syscall_arg1(regs), type = st_syscall_arg2(regs) & 0xf, protocol = st_syscall_arg3(regs);
 
 	if (family == AF_UNIX)
 		return type == SOCK_STREAM;
@@ -317,7 +330,7 @@ int on_sock_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 
 	if (ctx->ret != 0)
 		return 0;
-	if (bpf_probe_read_user(fds, sizeof(fds), (void *)syscall_regs()->r10))
+	if (bpf_probe_read_user(fds, sizeof(fds), (void *)st_syscall_arg4(syscall_regs())))
 		return 0;
 	sock_step(fd_sock(fds[0], &type), type, ST_SOCK_PAIR);
 	sock_step(fd_sock(fds[1], &type), type, ST_SOCK_PAIR);

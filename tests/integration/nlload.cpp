@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <cstring>
 #include <iostream>
 #include <iterator>
@@ -290,12 +291,13 @@ void options() {
 
 // connect() with addresses of families strace decodes field by field
 // (IPX, X.25, VSOCK, XDP, MCTP, QIPCRTR, NFC, IEEE 802.15.4, netlink with
-// nl_pad): zeros with a few fields set, then every byte set; each at the
+// nl_pad, ALG): zeros with a few fields set, then every byte set; each at the
 // structure's size and two bytes short of it. The kernel refuses them all.
 void families() {
   Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for families");
-  const int fams[] = {AF_IPX, AF_X25, AF_VSOCK, AF_XDP, AF_MCTP, AF_QIPCRTR, AF_NFC, AF_IEEE802154, AF_NETLINK};
-  const int lens[] = {16, 18, 16, 16, 16, 12, 16, 20, 12};
+  const int fams[] = {AF_IPX, AF_X25,        AF_VSOCK,   AF_XDP, AF_MCTP, AF_QIPCRTR,
+                      AF_NFC, AF_IEEE802154, AF_NETLINK, AF_ALG};
+  const int lens[] = {16, 18, 16, 16, 16, 12, 16, 20, 12, 88};
   unsigned char b[128];
   for (bool filled : {false, true})
     for (std::size_t i = 0; i < std::size(fams); ++i) {
@@ -308,6 +310,10 @@ void families() {
         b[8] = 2;
         if (fams[i] == AF_IEEE802154) b[4] = 3;  // IEEE802154_ADDR_LONG
         if (fams[i] == AF_X25) std::memcpy(b + 2, "31337", 5);
+        if (fams[i] == AF_ALG) {
+          std::memcpy(b + 2, "hash", 5);
+          std::memcpy(b + 24, "sha256", 7);
+        }
       }
       ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), lens[i]);
       ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), lens[i] - 2);
@@ -382,6 +388,19 @@ void smalls() {
                                   std::tuple{SOL_SOCKET, SO_RCVBUF, 1}, std::tuple{SOL_SOCKET, SO_RCVBUF, 8}}) {
     socklen_t ol = static_cast<socklen_t>(len);
     ::getsockopt(tcp.get(), level, name, v, &ol);
+  }
+  // Timeouts strace shows as they are: tv_nsec unsigned.
+  {
+    int pair[2];
+    ok(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair), "socketpair for timeouts");
+    Fd p0(pair[0], "socketpair"), p1(pair[1], "socketpair");
+    mmsghdr mm{};
+    iovec iov{small, sizeof small};
+    mm.msg_hdr.msg_iov = &iov;
+    mm.msg_hdr.msg_iovlen = 1;
+    timespec negative{1, -5}, whole{-1, 1000000000};
+    ::recvmmsg(p0.get(), &mm, 1, MSG_DONTWAIT, &negative);
+    ::recvmmsg(p0.get(), &mm, 1, MSG_DONTWAIT, &whole);
   }
   unsigned char un[200];
   std::memset(un, 'q', sizeof un);

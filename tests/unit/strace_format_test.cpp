@@ -1010,3 +1010,47 @@ TEST(StraceFormat, ArraysCutShortShowWhereReadingStopped) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// AF_ALG as strace 6.1 printed bind() of these sockaddr_alg values.
+TEST(StraceFormat, AlgAddresses) {
+  auto bind_line = [](uint32_t feat, uint32_t mask, int len) {
+    unsigned char a[88] = {};
+    a[0] = AF_ALG;
+    std::memcpy(a + 2, "hash", 5);
+    std::memcpy(a + 16, &feat, 4);
+    std::memcpy(a + 20, &mask, 4);
+    std::memcpy(a + 24, "sha256", 7);
+    std::string l =
+        line(EventBuilder(49, {static_cast<uint64_t>(-1), kP, static_cast<uint64_t>(len)}, -9).blob(ST_BLOB_ADDR, a, len));
+    return l.substr(0, l.find(") = "));
+  };
+  EXPECT_EQ(bind_line(0, 0, 88),
+            "bind(-1, {sa_family=AF_ALG, salg_type=\"hash\", salg_feat=0, salg_mask=0, salg_name=\"sha256\"}, 88");
+  EXPECT_EQ(bind_line(1, 0x2000, 88),
+            "bind(-1, {sa_family=AF_ALG, salg_type=\"hash\", salg_feat=0x1 /* CRYPTO_ALG_??? */, salg_mask=0x2000 /* "
+            "CRYPTO_ALG_??? */, salg_name=\"sha256\"}, 88");
+  EXPECT_EQ(bind_line(0x20, 0x100, 80),
+            "bind(-1, {sa_family=AF_ALG, salg_type=\"hash\", salg_feat=0x20 /* CRYPTO_ALG_??? */, salg_mask=0x100 /* "
+            "CRYPTO_ALG_??? */, salg_name=\"sha256\"}, 80");
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// recvmmsg's timeout: tv_nsec unsigned, as strace 6.1 printed it.
+TEST(StraceFormat, TimeoutNanosecondsUnsigned) {
+  int64_t t[2] = {1, -5};
+  EXPECT_EQ(line(EventBuilder(299, {3, 0x7ffdcead58f0, 1, MSG_DONTWAIT, kP}, -22)
+                     .blob(ST_BLOB_TIMEOUT, t, sizeof t)),
+            "recvmmsg(3, 0x7ffdcead58f0, 1, MSG_DONTWAIT, {tv_sec=1, tv_nsec=18446744073709551611}) = -1 EINVAL "
+            "(Invalid argument)\n");
+}
+
+}  // namespace
+}  // namespace socktrace

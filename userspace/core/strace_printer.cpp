@@ -382,9 +382,10 @@ class Printer {
       put_addr(o_, addr);
       return;
     }
+    // strace prints tv_nsec unsigned: a negative one as a huge number.
     auto t = bytes(b);
     fmt::format_to(std::back_inserter(o_), "{{tv_sec={}, tv_nsec={}}}", load<int64_t>(t, 0),
-                   load<int64_t>(t, 8));
+                   load<uint64_t>(t, 8));
   }
 
   // An int option value as "[1]"; SO_TXREHASH and SO_ERROR are symbolic.
@@ -855,7 +856,7 @@ std::string_view Printer::args(std::string& aux) {
           auto t = bytes(left);
           aux.clear();
           fmt::format_to(std::back_inserter(aux), "left {{tv_sec={}, tv_nsec={}}}", load<int64_t>(t, 0),
-                         load<int64_t>(t, 8));
+                         load<uint64_t>(t, 8));
           return aux;
         }
       }

@@ -295,6 +295,40 @@ void append_sockaddr_bytes(std::string& o, const std::byte* data, std::size_t le
         if (addrlen > 16) o += ", ...";
         break;
       }
+      case AF_ALG: {
+        if (addrlen < 24) {
+          raw();
+          break;
+        }
+        // salg_feat/salg_mask: XLAT_STYLE_VERBOSE over strace 6.1's one name.
+        auto alg_flags = [&](uint32_t v) {
+          put_hex(o, v);
+          if (!v) return;
+          o += " /* ";
+          if (v & 0x1000) {
+            o += "CRYPTO_ALG_KERN_DRIVER_ONLY";
+            if (v & ~0x1000u) {
+              o += '|';
+              put_hex(o, v & ~0x1000u);
+            }
+          } else {
+            o += "CRYPTO_ALG_???";
+          }
+          o += " */";
+        };
+        o += "salg_type=";
+        quoted_cstring(o, buf.data() + 2, 14);
+        o += ", salg_feat=";
+        alg_flags(load<uint32_t>(b, 16));
+        o += ", salg_mask=";
+        alg_flags(load<uint32_t>(b, 20));
+        o += ", salg_name=";
+        std::size_t name = static_cast<std::size_t>(addrlen) - 24;
+        std::size_t n = 0;
+        while (n < name && buf[24 + n] != std::byte{0}) ++n;
+        quote(o, buf.data() + 24, n);
+        break;
+      }
       case AF_IEEE802154: {
         if (addrlen < 20) {
           raw();

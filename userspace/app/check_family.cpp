@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "app/live_histogram.h"
+#include "app/run_top.h"
 #include "core/check.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -30,16 +31,9 @@ int run_check_by_family(const Options& o) {
   parse(o.warning, warning, "warning");
   parse(o.critical, critical, "critical");
   if (o.sample >= 0) throw UsageError("--perfdata-family reports counts; --sample measures rates: give one of them");
-  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty())
-    throw UsageError("check supports -p/--pid, --comm and --port so far; -f, --cgroup and --container are not built yet");
-  HistFilter filter;
-  for (int pid : o.filters.pids) {
-    if (!process_exists(pid))
-      throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
-    filter.pids.push_back(static_cast<uint32_t>(pid));
-  }
-  filter.comm = o.filters.comm;
-  for (int port : o.filters.ports) filter.ports.push_back(static_cast<uint16_t>(port));
+  HistFilter filter = live_view_filter(o);
+  DiagScope scope;
+  open_scope(scope, o.filters.netns);
 
   // The same snapshot as run_check's counts path (owners from /proc, so the
   // status line can name the top process and the oldest socket), counted
@@ -47,8 +41,8 @@ int run_check_by_family(const Options& o) {
   Histogram h(filter);
   InodeOwners owners;
   owners.rescan();
-  std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, kSsTcpStates, &owners);
-  std::vector<SockRecord> udp = diag_records(IPPROTO_UDP, ~0u, filter.by_owner() ? &owners : nullptr);
+  std::vector<SockRecord> tcp = diag_records(scope, IPPROTO_TCP, kSsTcpStates, &owners);
+  std::vector<SockRecord> udp = diag_records(scope, IPPROTO_UDP, ~0u, filter.by_owner() ? &owners : nullptr);
   h.seed(tcp);
   h.set_polled(IPPROTO_TCP, tcp);
   h.set_polled(IPPROTO_UDP, udp);

@@ -1,6 +1,7 @@
 #include "app/live_histogram.h"
 
 #include <netinet/in.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +11,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "kernel/filters.h"
 #include "socktrace/events.h"
 
 namespace socktrace {
@@ -77,38 +79,65 @@ StateEvent timewait_template(const DiagSocket& d, uint32_t netns) {
   return e;
 }
 
-std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwners* owners) {
-  std::vector<DiagSocket> dump = dump_sockets(protocol, states);
+namespace {
+
+std::vector<SockRecord> records_of(const std::vector<DiagSocket>& dump, uint8_t protocol, InodeOwners* owners) {
   std::vector<SockRecord> out;
   out.reserve(dump.size());
   for (const DiagSocket& d : dump) out.push_back(record_of(d, protocol, owners));
   return out;
 }
 
+}  // namespace
+
+std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwners* owners) {
+  return records_of(dump_sockets(protocol, states), protocol, owners);
+}
+
+std::vector<SockRecord> diag_records(DiagScope& scope, uint8_t protocol, uint32_t states, InodeOwners* owners) {
+  return records_of(scope.dump(protocol, states), protocol, owners);
+}
+
+void open_scope(DiagScope& scope, const std::vector<std::string>& netns, DiagProber* prober) {
+  for (const std::string& arg : netns) {
+    uint32_t ino = 0;
+    int fd = open_netns(arg, &ino);
+    try {
+      scope.add(ino, fd);
+      if (prober) prober->adopt(ino, fd);
+    } catch (...) {
+      close(fd);
+      throw;
+    }
+    close(fd);
+  }
+}
+
 LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(config.filter) {
   std::vector<int> preferred;
   for (uint32_t pid : config_.filter.pids) preferred.push_back(static_cast<int>(pid));
   owners_.prefer(preferred);  // a listener shared with workers is -p's worker's
+  open_scope(scope_, config_.netns, &prober_);
   timewait_ = std::make_unique<TimewaitTracker>([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
                                                 [this](const StateEvent& e, bool) { hist_.apply(e); });
   if (config_.trace) {
     TracerConfig tc;
     for (uint32_t pid : config_.filter.pids) tc.pids.push_back(static_cast<int>(pid));
     tc.ringbuf_bytes = config_.ringbuf_bytes;
+    tc.netns_inos = scope_.netns();
     tracer_ = std::make_unique<Tracer>(tc);
   }
   // After the attach: every change from here on is either in the dump or
   // in the ring buffer (or both: applying an event is idempotent per socket).
   owners_.rescan();
-  std::vector<DiagSocket> dump = dump_sockets(IPPROTO_TCP, kAllTcpStates);
+  std::vector<DiagSocket> dump = scope_.dump(IPPROTO_TCP, kAllTcpStates);
   std::vector<SockRecord> records;
   records.reserve(dump.size());
-  uint32_t netns = current_netns();
   uint64_t now = monotonic_now_ns();
   std::size_t seeded = 0;
   for (const DiagSocket& d : dump) {
     records.push_back(record_of(d, IPPROTO_TCP, &owners_));
-    if (d.timewait()) timewait_->adopt(timewait_template(d, netns), d.state, d.expires_ms, now);
+    if (d.timewait()) timewait_->adopt(timewait_template(d, d.netns), d.state, d.expires_ms, now);
     // With a pid filter the kernel drops events of sockets whose owner it
     // does not know: tell it the owners of the old ones.
     // Listeners always: their children's events carry the owner then.
@@ -116,7 +145,7 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
       const SockRecord& r = records.back();
       std::string comm(r.comm.view());
       tracer_->seed_owner(d.cookie, static_cast<int>(r.pid), comm);
-      if (d.state == kTcpListen) tracer_->seed_listener(netns, d.sport, d.cookie, static_cast<int>(r.pid), comm);
+      if (d.state == kTcpListen) tracer_->seed_listener(d.netns, d.sport, d.cookie, static_cast<int>(r.pid), comm);
       ++seeded;
     }
   }
@@ -181,8 +210,8 @@ void LiveHistogram::refresh() {
           std::copy_n(o->comm.data(), std::min(o->comm.size(), v[i].comm.chars.size() - 1), v[i].comm.chars.data());
         }
   };
-  std::vector<DiagSocket> tcp = dump_sockets(IPPROTO_TCP, kPolledTcpStates);
-  std::vector<DiagSocket> udp = dump_sockets(IPPROTO_UDP, ~0u);
+  std::vector<DiagSocket> tcp = scope_.dump(IPPROTO_TCP, kPolledTcpStates);
+  std::vector<DiagSocket> udp = scope_.dump(IPPROTO_UDP, ~0u);
   std::vector<SockRecord> tcp_r, udp_r;
   for (const DiagSocket& d : tcp) tcp_r.push_back(record_of(d, IPPROTO_TCP, owners));
   for (const DiagSocket& d : udp) udp_r.push_back(record_of(d, IPPROTO_UDP, owners));
@@ -198,7 +227,7 @@ DriftReport LiveHistogram::reconcile() {
   uint64_t mark = hist_.mark();
   std::vector<SockRecord> truth;
   try {
-    truth = diag_records(IPPROTO_TCP, kAllTcpStates, &owners_);
+    truth = diag_records(scope_, IPPROTO_TCP, kAllTcpStates, &owners_);
   } catch (const RuntimeError& e) {
     spdlog::warn("{}; not reconciled this time", e.what());
     return {};

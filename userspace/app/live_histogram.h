@@ -26,11 +26,20 @@ struct LiveConfig {
   uint64_t ringbuf_bytes = 16u << 20;
   uint64_t reconcile_ns = 30'000'000'000ull;  // 0: never
   bool trace = true;  // false: sock_diag only (no BPF; counts, no transitions)
+  // --netns as given: the namespaces whose sockets are counted (sock_diag
+  // inside each, events filtered to them in the kernel); empty: socktrace's own.
+  std::vector<std::string> netns;
 };
+
+// Adds each --netns namespace to `scope` (and to `prober`, when given).
+// Throws UsageError, one line, for a namespace that cannot be opened.
+void open_scope(DiagScope& scope, const std::vector<std::string>& netns, DiagProber* prober = nullptr);
 
 // The snapshot of `protocol` sockets in `states` as SockRecords, owners from
 // /proc when `owners` is given.
 std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwners* owners);
+// The same in every namespace of `scope`.
+std::vector<SockRecord> diag_records(DiagScope& scope, uint8_t protocol, uint32_t states, InodeOwners* owners);
 // The TCP states `ss -tan` lists (request sockets included, bound-only ones not).
 inline constexpr uint32_t kSsTcpStates = ((1u << 13) - 1) & ~1u;
 
@@ -79,6 +88,7 @@ class LiveHistogram {
   LiveConfig config_;
   Histogram hist_;
   InodeOwners owners_;
+  DiagScope scope_;
   DiagProber prober_;
   std::unique_ptr<TimewaitTracker> timewait_;
   std::unique_ptr<Tracer> tracer_;

@@ -16,28 +16,35 @@
 #include "core/metrics.h"
 #include "core/output.h"
 #include "core/top_view.h"
+#include "kernel/filters.h"
 #include "kernel/metrics_server.h"
 #include "kernel/proc.h"
 
 namespace socktrace {
 
-namespace {
-
-HistFilter filter_of(const Options& o) {
+HistFilter live_view_filter(const Options& o) {
   const char* mode = mode_name(o.mode);
+  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty())
+    throw UsageError(fmt::format("{} takes -p/--pid, --comm, --port and --netns; {} is not supported by {} (use "
+                                 "'socktrace states' to follow a cgroup or a container)",
+                                 mode,
+                                 o.filters.follow_forks ? "-f/--follow-forks"
+                                 : !o.filters.cgroups.empty() ? "--cgroup"
+                                                              : "--container",
+                                 mode));
+  // A bad --netns or --comm: one line, before anything is opened.
+  resolve_filters(o.filters);
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
       throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
-  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty())
-    throw UsageError(fmt::format("{} supports -p/--pid, --comm and --port so far; -f, --cgroup and --container are "
-                                 "not built yet",
-                                 mode));
   HistFilter f;
   for (int pid : o.filters.pids) f.pids.push_back(static_cast<uint32_t>(pid));
   f.comm = o.filters.comm;
   for (int port : o.filters.ports) f.ports.push_back(static_cast<uint16_t>(port));
   return f;
 }
+
+namespace {
 
 std::unique_ptr<MetricsServer> metrics_server(const std::string& spec) {
   if (spec.empty()) return nullptr;
@@ -52,7 +59,7 @@ std::unique_ptr<MetricsServer> metrics_server(const std::string& spec) {
 }  // namespace
 
 int run_top(const Options& o) {
-  HistFilter filter = filter_of(o);
+  HistFilter filter = live_view_filter(o);
   if (o.once && !o.metrics.empty())
     throw UsageError("--metrics serves a running top; drop --once (or --metrics)");
   std::unique_ptr<MetricsServer> server = metrics_server(o.metrics);
@@ -60,6 +67,7 @@ int run_top(const Options& o) {
 
   LiveConfig config;
   config.filter = filter;
+  config.netns = o.filters.netns;
   config.ringbuf_bytes = o.buffer_size;
   config.reconcile_ns = static_cast<uint64_t>(o.reconcile * 1e9);
   // One snapshot needs no events: sock_diag has it all.
@@ -81,8 +89,9 @@ int run_top(const Options& o) {
 
   install_stop_signals();
   if (server) fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{}/metrics\n", server->bound());
-  fmt::print(stderr, "socktrace: counting TCP and UDP sockets by state{}; Ctrl-C to stop\n",
-             filter.empty() ? " host-wide" : "");
+  std::string where = o.filters.netns.empty() ? std::string(filter.empty() ? " host-wide" : "")
+                                              : resolve_filters(o.filters).describe();
+  fmt::print(stderr, "socktrace: counting TCP and UDP sockets by state{}; Ctrl-C to stop\n", where);
   show();
   uint64_t interval_ns = static_cast<uint64_t>(o.interval * 1e9);
   uint64_t next = monotonic_now_ns() + interval_ns;
@@ -128,13 +137,14 @@ int run_check(const Options& o) {
   };
   parse(o.warning, warning, "warning");
   parse(o.critical, critical, "critical");
-  HistFilter filter = filter_of(o);
+  HistFilter filter = live_view_filter(o);
   double sample = o.sample >= 0 ? o.sample : (rates ? 1.0 : 0.0);
 
   CheckSample s;
   if (sample > 0) {
     LiveConfig config;
     config.filter = filter;
+    config.netns = o.filters.netns;
     config.reconcile_ns = 0;
     uint64_t start = monotonic_now_ns();
     LiveHistogram live(config);
@@ -155,12 +165,14 @@ int run_check(const Options& o) {
     // Counts only: sock_diag, no BPF (works without privileges). Owners
     // from /proc: the status line names the top process.
     Histogram h(filter);
+    DiagScope scope;
+    open_scope(scope, o.filters.netns);
     InodeOwners owners;
     owners.rescan();
-    std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, kSsTcpStates, &owners);
+    std::vector<SockRecord> tcp = diag_records(scope, IPPROTO_TCP, kSsTcpStates, &owners);
     h.seed(tcp);
     h.set_polled(IPPROTO_TCP, tcp);
-    h.set_polled(IPPROTO_UDP, diag_records(IPPROTO_UDP, ~0u, filter.by_owner() ? &owners : nullptr));
+    h.set_polled(IPPROTO_UDP, diag_records(scope, IPPROTO_UDP, ~0u, filter.by_owner() ? &owners : nullptr));
     s.tcp = h.tcp();
     s.udp = h.udp();
     who(h, s);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/cli.h"
+#include "core/histogram.h"
 
 namespace socktrace {
 
@@ -8,5 +9,9 @@ namespace socktrace {
 int run_top(const Options& o);
 // `socktrace check`: a monitoring-plugin check; returns 0/1/2/3.
 int run_check(const Options& o);
+// What top and check count from -p, --comm and --port (--netns chooses the
+// namespaces: LiveConfig::netns). Throws UsageError, one line, for a filter
+// they do not take (-f, --cgroup, --container) or a bad one.
+HistFilter live_view_filter(const Options& o);
 
 }  // namespace socktrace

@@ -12,7 +12,10 @@ namespace socktrace {
 
 namespace {
 
-void add_filters(CLI::App* app, Filters& f) {
+// `live`: top and check, which take -f, --cgroup and --container only to
+// reject them with a usage error naming what they do take (not in --help).
+void add_filters(CLI::App* app, Filters& f, bool live = false) {
+  const char* process_group = live ? "" : "Filters";
   app->add_option("-p,--pid", f.pids, "Trace only these processes (all their threads): PID[,PID...]")
       ->delimiter(',')
       ->allow_extra_args(false)  // `-p 7 -- cmd -p 5`: the -- ends the list
@@ -20,21 +23,23 @@ void add_filters(CLI::App* app, Filters& f) {
       ->type_name("PID")
       ->group("Filters");
   app->add_flag("-f,--follow-forks", f.follow_forks, "Also trace children forked by traced processes")
-      ->group("Filters");
+      ->group(process_group);
   app->add_option("--cgroup", f.cgroups,
                   "Only processes (syscalls) / sockets (states) in this cgroup v2 directory or below (repeatable)")
       ->allow_extra_args(false)
       ->type_name("PATH")
-      ->group("Filters");
+      ->group(process_group);
   app->add_option("--container", f.container,
                   "Only this container: Docker, containerd/CRI, CRI-O or Podman id, whole or a unique prefix "
                   "(repeatable)")
       ->allow_extra_args(false)
       ->type_name("ID")
-      ->group("Filters");
+      ->group(process_group);
   app->add_option("--netns", f.netns,
-                  "Only this network namespace: /run/netns/NAME, /proc/PID/ns/net, an 'ip netns' name or the inode "
-                  "(repeatable)")
+                  live ? "Count the sockets of this network namespace (as 'ip netns exec NS ss -tan' lists them): "
+                         "/run/netns/NAME, /proc/PID/ns/net, an 'ip netns' name or the inode (repeatable)"
+                       : "Only this network namespace: /run/netns/NAME, /proc/PID/ns/net, an 'ip netns' name or the "
+                         "inode (repeatable)")
       ->allow_extra_args(false)
       ->type_name("NS")
       ->group("Filters");
@@ -141,9 +146,10 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   CLI::App app{"socktrace: trace what a Linux host's sockets do, with eBPF, without ptrace.\n"
                "  socktrace [FILTERS] [OUTPUT] [-- COMMAND [ARGS...]]   strace-like syscall trace\n"
                "  socktrace states [FILTERS] [OUTPUT] [--timeline]       TCP state transitions\n"
-               "  socktrace top    [FILTERS] [--interval SEC] [--once] [--json] [-o FILE]\n"
+               "  socktrace top    [-p PID] [--comm NAME] [--netns NS] [--port PORT] [--interval SEC] [--once] [--json]\n"
                "  socktrace log    [FILTERS] -o FILE [--max-size SIZE] [--max-files N] [--metrics ADDR:PORT]\n"
-               "  socktrace check  [FILTERS] [--warning STATE=N]... [--critical STATE=N]...",
+               "  socktrace check  [-p PID] [--comm NAME] [--netns NS] [--port PORT] [--warning STATE=N]... "
+               "[--critical STATE=N]...",
                "socktrace"};
   app.set_version_flag("--version", std::string("socktrace ") + SOCKTRACE_VERSION);
   app.footer("Exit codes: 0 success, 1 runtime failure, 2 bad usage or input (check: 0/1/2/3).");
@@ -162,7 +168,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   add_common(states, o);
 
   auto* top = app.add_subcommand("top", "Live TCP/UDP state histogram that agrees with ss");
-  add_filters(top, o.filters);
+  add_filters(top, o.filters, true);
   top->add_option("--interval", o.interval, "Refresh every SEC seconds")->check(CLI::Range(0.001, 86400.0));
   top->add_flag("--once", o.once, "Print one snapshot and exit");
   top->add_flag("--json", o.output.json, "One JSON hist object per refresh");
@@ -195,7 +201,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   add_common(log, o);
 
   auto* check = app.add_subcommand("check", "Monitoring-plugin check on state counts (exit 0/1/2/3)");
-  add_filters(check, o.filters);
+  add_filters(check, o.filters, true);
   check->add_option("--warning", o.warning,
                     "WARNING when more than N sockets are in STATE (STATE=N/s: entered it per second; "
                     "STATE:age=SEC: its oldest socket has been in it longer; new=N/s; total=N; udp:STATE=N)")

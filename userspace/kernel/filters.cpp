@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -109,6 +110,40 @@ uint32_t resolve_netns(const std::string& arg) {
   close(fd);
   if (!ok) throw UsageError(fmt::format("--netns {}: not a network namespace; {}", arg, hint));
   return static_cast<uint32_t>(st.st_ino);
+}
+
+int open_netns(const std::string& arg, uint32_t* inode) {
+  uint32_t ino = resolve_netns(arg);
+  if (inode) *inode = ino;
+  auto try_open = [ino](const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat st{};
+    if (fstat(fd, &st) == 0 && st.st_ino == ino && ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET) return fd;
+    close(fd);
+    return -1;
+  };
+  if (!all_digits(arg)) {
+    std::string path = arg;
+    if (arg.find('/') == std::string::npos && access(arg.c_str(), F_OK) != 0) path = "/run/netns/" + arg;
+    int fd = try_open(path);
+    if (fd >= 0) return fd;
+  }
+  // An inode: a namespace file that has it, named (ip netns) or held by a process.
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
+    int fd = try_open(e.path().string());
+    if (fd >= 0) return fd;
+  }
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = e.path().filename().string();
+    if (!all_digits(name)) continue;
+    int fd = try_open("/proc/" + name + "/ns/net");
+    if (fd >= 0) return fd;
+  }
+  throw UsageError(fmt::format("--netns {}: no process and no /run/netns entry holds network namespace {}; give "
+                               "/run/netns/NAME or /proc/PID/ns/net",
+                               arg, ino));
 }
 
 ResolvedFilters resolve_filters(const Filters& filters) {

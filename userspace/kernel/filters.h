@@ -42,5 +42,9 @@ std::optional<std::string> find_cgroup2_root();
 // The network namespace --netns names: an inode number, a path to a
 // namespace file (/run/netns/NAME, /proc/PID/ns/net) or an `ip netns` name.
 uint32_t resolve_netns(const std::string& arg);
+// The same namespace opened (O_RDONLY | O_CLOEXEC; the caller closes it),
+// its inode in *inode: an inode number is looked for in /run/netns and
+// /proc/*/ns/net. Throws UsageError, one line, when none holds it.
+int open_netns(const std::string& arg, uint32_t* inode);
 
 }  // namespace socktrace

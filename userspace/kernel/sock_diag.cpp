@@ -18,6 +18,8 @@
 #include <cstring>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "core/error.h"
 
 namespace socktrace {
@@ -57,8 +59,7 @@ DiagSocket from_msg(const inet_diag_msg& m) {
   return s;
 }
 
-void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out) {
-  NetlinkSocket nl;
+void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out) {
   struct {
     nlmsghdr nlh;
     inet_diag_req_v2 req;
@@ -74,12 +75,12 @@ void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<Diag
   // of a dump's bytes.
   bool info = protocol == IPPROTO_TCP && (states & (1u << kTcpCloseWaitState));
   if (info) msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
-  if (send(nl.fd(), &msg, sizeof(msg), 0) < 0) throw RuntimeError(errno_message("sock_diag request", errno));
+  if (send(fd, &msg, sizeof(msg), 0) < 0) throw RuntimeError(errno_message("sock_diag request", errno));
 
   // Large reads: a dump of 100 000 sockets is ~15 MB of messages.
   std::vector<char> buf(256 * 1024);
   for (;;) {
-    ssize_t n = recv(nl.fd(), buf.data(), buf.size(), 0);
+    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw RuntimeError(errno_message("sock_diag reply", errno));
@@ -108,6 +109,11 @@ void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<Diag
       }
     }
   }
+}
+
+void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out) {
+  NetlinkSocket nl;
+  dump_family_on(nl.fd(), family, protocol, states, out);
 }
 
 uint32_t netns_of(int fd) {
@@ -206,6 +212,60 @@ DiagProber::Result DiagProber::lookup(const StateEvent& e, std::initializer_list
     if (out) *out = s;
     return Result::kFound;
   }
+}
+
+DiagScope::~DiagScope() {
+  for (Ns& n : namespaces_) {
+    if (n.netlink >= 0) close(n.netlink);
+    close(n.ns_fd);
+  }
+}
+
+void DiagScope::add(uint32_t netns, int ns_fd) {
+  for (const Ns& n : namespaces_)
+    if (n.netns == netns) return;
+  int own = dup(ns_fd);
+  if (own < 0) throw RuntimeError(errno_message("keep a network namespace open", errno));
+  namespaces_.push_back({netns, own, -1});
+  netns_.push_back(netns);
+}
+
+std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states) {
+  std::vector<DiagSocket> out;
+  if (namespaces_.empty()) {
+    out = dump_sockets(protocol, states);
+    uint32_t own = current_netns();
+    for (DiagSocket& d : out) d.netns = own;
+    return out;
+  }
+  for (Ns& n : namespaces_) {
+    if (n.netlink < 0) {
+      n.netlink = netlink_in(n.ns_fd);
+      if (n.netlink < 0)
+        throw RuntimeError(errno_message(fmt::format("open a sock_diag socket in network namespace {}", n.netns),
+                                         errno));
+    }
+    std::size_t first = out.size();
+    try {
+      dump_family_on(n.netlink, AF_INET, protocol, states, out);
+      dump_family_on(n.netlink, AF_INET6, protocol, states, out);
+    } catch (const RuntimeError&) {
+      // What is left of the failed dump must not answer the next one.
+      close(n.netlink);
+      n.netlink = -1;
+      throw;
+    }
+    for (std::size_t i = first; i < out.size(); ++i) out[i].netns = n.netns;
+  }
+  return out;
+}
+
+void DiagProber::adopt(uint32_t netns, int ns_fd) {
+  for (auto& [ns, fd] : sockets_)
+    if (ns == netns && fd >= 0) return;
+  if (netns == own_netns_) return;
+  int fd = netlink_in(ns_fd);
+  if (fd >= 0) sockets_.emplace_back(netns, fd);
 }
 
 std::vector<DiagSocket> dump_tcp_sockets() { return dump_sockets(IPPROTO_TCP, ~0u); }

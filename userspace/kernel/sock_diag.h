@@ -30,6 +30,8 @@ struct DiagSocket {
   // entered it when the peer's FIN came, which carried an ACK: it has been
   // in CLOSE_WAIT at least this long.
   int64_t last_ack_recv_ms = -1;
+  // The network namespace it was dumped from (DiagScope::dump; 0 otherwise).
+  uint32_t netns = 0;
   // An inet_timewait_sock (TIME-WAIT, or a FIN-WAIT-2 orphan): timer 3, no inode.
   bool timewait() const { return timer == kTimewaitTimer && inode == 0; }
   static constexpr uint8_t kTimewaitTimer = 3;  // idiag_timer of an inet_timewait_sock
@@ -43,6 +45,36 @@ std::vector<DiagSocket> dump_tcp_sockets();
 // 1 << 13 (TCP_BOUND_INACTIVE) asks for bound-only TCP sockets, which are
 // listed as TCP_CLOSE). The kernel filters: a narrow mask is a cheap dump.
 std::vector<DiagSocket> dump_sockets(uint8_t protocol, uint32_t states);
+
+// The network namespaces a view reads: socktrace's own (none added), or the
+// ones added (--netns), each through a sock_diag socket opened inside it
+// once (a socket stays in the namespace it was created in) and kept.
+class DiagScope {
+ public:
+  DiagScope() = default;
+  ~DiagScope();
+  DiagScope(const DiagScope&) = delete;
+  DiagScope& operator=(const DiagScope&) = delete;
+
+  // `ns_fd`: an open namespace file (/run/netns/NAME, /proc/PID/ns/net) of
+  // the namespace with inode `netns`; kept (duplicated) for reopening.
+  void add(uint32_t netns, int ns_fd);
+  bool own() const { return namespaces_.empty(); }
+  // The namespaces added, by inode (empty: socktrace's own).
+  const std::vector<uint32_t>& netns() const { return netns_; }
+  // dump_sockets() in every namespace of the scope, each socket's netns set.
+  // Throws RuntimeError when netlink fails.
+  std::vector<DiagSocket> dump(uint8_t protocol, uint32_t states);
+
+ private:
+  struct Ns {
+    uint32_t netns;
+    int ns_fd;
+    int netlink;  // -1: not open (yet, or again after a failed dump)
+  };
+  std::vector<Ns> namespaces_;
+  std::vector<uint32_t> netns_;
+};
 
 // Looks up one TCP socket by its exact 4-tuple and cookie, as `ss` would
 // list it (timewait sockets included), from network namespaces other than
@@ -59,6 +91,9 @@ class DiagProber {
   // `e`'s socket (netns, family, addresses, ports, cookie); `pids` are
   // processes that may live in e.netns (to enter it when it is not ours).
   Result lookup(const StateEvent& e, std::initializer_list<uint32_t> pids, DiagSocket* out);
+  // Opens the netlink socket of namespace `netns` now, through `ns_fd` (an
+  // open namespace file): lookups there need no process living in it.
+  void adopt(uint32_t netns, int ns_fd);
 
  private:
   int socket_for(uint32_t netns, std::initializer_list<uint32_t> pids);

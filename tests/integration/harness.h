@@ -106,4 +106,8 @@ class Gate {
   int fds_[2];
 };
 
+// TcpExt TWRecycled of /proc/net/netstat: timewait sockets connect() reused
+// (tcp_tw_reuse), -1 when unreadable.
+long tw_recycled();
+
 }  // namespace socktrace::testing

@@ -366,4 +366,18 @@ std::vector<int> orphan_socktrace_programs() {
   return {orphans.begin(), orphans.end()};
 }
 
+// TcpExt TWRecycled of /proc/net/netstat: timewait sockets connect() reused.
+long tw_recycled() {
+  std::ifstream f("/proc/net/netstat");
+  std::string names, values;
+  while (std::getline(f, names) && std::getline(f, values)) {
+    if (names.rfind("TcpExt:", 0) != 0) continue;
+    std::istringstream n(names), v(values);
+    std::string name, value;
+    while (n >> name && v >> value)
+      if (name == "TWRecycled") return std::stol(value);
+  }
+  return -1;
+}
+
 }  // namespace socktrace::testing

@@ -135,20 +135,6 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-// TcpExt TWRecycled of /proc/net/netstat: timewait sockets connect() reused.
-long tw_recycled() {
-  std::ifstream f("/proc/net/netstat");
-  std::string names, values;
-  while (std::getline(f, names) && std::getline(f, values)) {
-    if (names.rfind("TcpExt:", 0) != 0) continue;
-    std::istringstream n(names), v(values);
-    std::string name, value;
-    while (n >> name && v >> value)
-      if (name == "TWRecycled") return std::stol(value);
-  }
-  return -1;
-}
-
 bool tw_reuse_on_loopback() {
   std::ifstream f("/proc/sys/net/ipv4/tcp_tw_reuse");
   int v = 0;

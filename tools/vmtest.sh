@@ -226,12 +226,13 @@ boot_once() {
     -kernel "$vmlinuz" -initrd "$initrd" \
     -append "console=ttyS0 rdinit=/init panic=-1 quiet loglevel=3 vmtest.stage2=$cache/init2 vmtest.run=$run vmtest.kdir=$kdir ${VMTEST_APPEND:-}" \
     </dev/null 2>&1 | sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' \
-      -e '/^SeaBIOS (version/d; /^Booting from ROM/d; /^$/d' | tee "$run/console"
+      -e 's/^SeaBIOS (version [^)]*)//; s/^.*Booting from ROM\.*//' -e '/^$/d' | tee "$run/console"
   qrc=${PIPESTATUS[0]}
   kill "$vfsd" 2>/dev/null
   wait "$vfsd" 2>/dev/null
   rc=$(sed -n 's/^VMTEST_EXIT=\([0-9]*\)$/\1/p' "$run/console" | tail -1)
-  booted=$(grep -c '^vmtest: kernel .* up after' "$run/console")
+  # The first line of the guest's own can share a line with the BIOS's last.
+  booted=$(grep -c 'vmtest: kernel .* up after\|^VMTEST_EXIT=' "$run/console")
   rm -rf "$run"
   echo "tools/vmtest.sh: kernel $kver ($accel): $((SECONDS - start)) s, exit ${rc:-none (qemu $qrc)}" >&2
   if [[ -z $rc ]]; then

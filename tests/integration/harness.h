@@ -110,4 +110,11 @@ class Gate {
 // (tcp_tw_reuse), -1 when unreadable.
 long tw_recycled();
 
+// State counts (non-zero only), by the kernel's state names as socktrace
+// prints them: of `ss -H` output, and of a hist object ("tcp":{...}).
+using Counts = std::map<std::string, long>;
+Counts ss_state_counts(const std::string& ss_output);
+Counts json_counts(const std::string& object);
+std::string str(const Counts& c);  // "STATE=N STATE=N " for messages
+
 }  // namespace socktrace::testing

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -378,6 +379,47 @@ long tw_recycled() {
       if (name == "TWRecycled") return std::stol(value);
   }
   return -1;
+}
+
+namespace {
+// ss's state names -> the kernel's, which socktrace uses.
+std::string kernel_name(const std::string& ss) {
+  static const std::map<std::string, std::string> m = {
+      {"ESTAB", "ESTABLISHED"},     {"SYN-SENT", "SYN_SENT"},     {"SYN-RECV", "SYN_RECV"},
+      {"FIN-WAIT-1", "FIN_WAIT1"},  {"FIN-WAIT-2", "FIN_WAIT2"},  {"TIME-WAIT", "TIME_WAIT"},
+      {"UNCONN", "CLOSE"},          {"CLOSE-WAIT", "CLOSE_WAIT"}, {"LAST-ACK", "LAST_ACK"},
+      {"LISTEN", "LISTEN"},         {"CLOSING", "CLOSING"}};
+  auto it = m.find(ss);
+  return it == m.end() ? ss : it->second;
+}
+}  // namespace
+
+Counts ss_state_counts(const std::string& ss_output) {
+  Counts c;
+  std::istringstream in(ss_output);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream l(line);
+    std::string state;
+    if (l >> state) ++c[kernel_name(state)];
+  }
+  return c;
+}
+
+Counts json_counts(const std::string& object) {
+  Counts c;
+  static const std::regex re("\"([A-Z_0-9]+)\":([0-9]+)");
+  for (std::sregex_iterator it(object.begin(), object.end(), re), end; it != end; ++it) {
+    long n = std::stol((*it)[2]);
+    if (n) c[(*it)[1]] = n;
+  }
+  return c;
+}
+
+std::string str(const Counts& c) {
+  std::string s;
+  for (auto& [k, v] : c) s += k + "=" + std::to_string(v) + " ";
+  return s;
 }
 
 }  // namespace socktrace::testing

@@ -34,7 +34,6 @@ namespace socktrace::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Counts = std::map<std::string, long>;
 
 std::string run(const std::string& cmd) {
   std::string out;
@@ -174,49 +173,14 @@ class Sockets {
   std::vector<int> fds_;
 };
 
-std::string kernel_name(const std::string& ss) {
-  static const std::map<std::string, std::string> m = {
-      {"ESTAB", "ESTABLISHED"},     {"SYN-SENT", "SYN_SENT"},     {"SYN-RECV", "SYN_RECV"},
-      {"FIN-WAIT-1", "FIN_WAIT1"},  {"FIN-WAIT-2", "FIN_WAIT2"},  {"TIME-WAIT", "TIME_WAIT"},
-      {"UNCONN", "CLOSE"},          {"CLOSE-WAIT", "CLOSE_WAIT"}, {"LAST-ACK", "LAST_ACK"},
-      {"LISTEN", "LISTEN"},         {"CLOSING", "CLOSING"}};
-  auto it = m.find(ss);
-  return it == m.end() ? ss : it->second;
-}
-
 // `ip netns exec NS ss -H <flags>` counts per state (non-zero only).
 Counts ss_counts(const Netns& ns, const char* flags) {
-  Counts c;
-  std::istringstream in(run("ip netns exec " + ns.name() + " ss -H " + flags));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream l(line);
-    std::string state;
-    if (l >> state) ++c[kernel_name(state)];
-  }
-  return c;
+  return ss_state_counts(run("ip netns exec " + ns.name() + " ss -H " + flags));
 }
 
 Counts sum(Counts a, const Counts& b) {
   for (auto& [k, v] : b) a[k] += v;
   return a;
-}
-
-// "tcp":{"ESTABLISHED":3,...} of a hist line -> non-zero counts.
-Counts json_counts(const std::string& object) {
-  Counts c;
-  static const std::regex re("\"([A-Z_0-9]+)\":([0-9]+)");
-  for (std::sregex_iterator it(object.begin(), object.end(), re), end; it != end; ++it) {
-    long n = std::stol((*it)[2]);
-    if (n) c[(*it)[1]] = n;
-  }
-  return c;
-}
-
-std::string str(const Counts& c) {
-  std::string s;
-  for (auto& [k, v] : c) s += k + "=" + std::to_string(v) + " ";
-  return s;
 }
 
 // Waits (up to 2 s) until no socket of `ns` is in a state that lasts only

@@ -32,7 +32,6 @@ namespace socktrace::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Counts = std::map<std::string, long>;
 
 sockaddr_in loopback(int port) {
   sockaddr_in a{};
@@ -104,45 +103,9 @@ std::string ss_filter(const std::vector<int>& ports) {
   return "'( " + f + " )'";
 }
 
-// ss's state names -> the kernel's, which socktrace uses.
-std::string kernel_name(const std::string& ss) {
-  static const std::map<std::string, std::string> m = {
-      {"ESTAB", "ESTABLISHED"},     {"SYN-SENT", "SYN_SENT"},     {"SYN-RECV", "SYN_RECV"},
-      {"FIN-WAIT-1", "FIN_WAIT1"},  {"FIN-WAIT-2", "FIN_WAIT2"},  {"TIME-WAIT", "TIME_WAIT"},
-      {"UNCONN", "CLOSE"},          {"CLOSE-WAIT", "CLOSE_WAIT"}, {"LAST-ACK", "LAST_ACK"},
-      {"LISTEN", "LISTEN"},         {"CLOSING", "CLOSING"}};
-  auto it = m.find(ss);
-  return it == m.end() ? ss : it->second;
-}
-
 // ss -tan / ss -uan counts per state (non-zero only).
 Counts ss_counts(const char* proto_flags, const std::vector<int>& ports) {
-  Counts c;
-  std::istringstream in(run(std::string("ss -H ") + proto_flags + " " + ss_filter(ports)));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream l(line);
-    std::string state;
-    if (l >> state) ++c[kernel_name(state)];
-  }
-  return c;
-}
-
-// "tcp":{"ESTABLISHED":3,...} of a hist line -> non-zero counts.
-Counts json_counts(const std::string& object) {
-  Counts c;
-  static const std::regex re("\"([A-Z_0-9]+)\":([0-9]+)");
-  for (std::sregex_iterator it(object.begin(), object.end(), re), end; it != end; ++it) {
-    long n = std::stol((*it)[2]);
-    if (n) c[(*it)[1]] = n;
-  }
-  return c;
-}
-
-std::string str(const Counts& c) {
-  std::string s;
-  for (auto& [k, v] : c) s += k + "=" + std::to_string(v) + " ";
-  return s;
+  return ss_state_counts(run(std::string("ss -H ") + proto_flags + " " + ss_filter(ports)));
 }
 
 std::vector<std::string> port_args(const std::vector<int>& ports) {

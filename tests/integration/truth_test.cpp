@@ -33,7 +33,6 @@ namespace socktrace::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Counts = std::map<std::string, long>;
 using Clock = std::chrono::steady_clock;
 
 sockaddr_in loopback(int port) {
@@ -80,44 +79,10 @@ std::string run(const std::string& cmd) {
   return out;
 }
 
-std::string kernel_name(const std::string& ss) {
-  static const std::map<std::string, std::string> m = {
-      {"ESTAB", "ESTABLISHED"},     {"SYN-SENT", "SYN_SENT"},     {"SYN-RECV", "SYN_RECV"},
-      {"FIN-WAIT-1", "FIN_WAIT1"},  {"FIN-WAIT-2", "FIN_WAIT2"},  {"TIME-WAIT", "TIME_WAIT"},
-      {"UNCONN", "CLOSE"},          {"CLOSE-WAIT", "CLOSE_WAIT"}, {"LAST-ACK", "LAST_ACK"},
-      {"LISTEN", "LISTEN"},         {"CLOSING", "CLOSING"}};
-  auto it = m.find(ss);
-  return it == m.end() ? ss : it->second;
-}
-
 // ss -tan counts per state of the sockets on `port` (local or remote).
 Counts ss_counts(int port) {
-  Counts c;
   std::string p = std::to_string(port);
-  std::istringstream in(run("ss -H -tan '( sport = :" + p + " or dport = :" + p + " )'"));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream l(line);
-    std::string state;
-    if (l >> state) ++c[kernel_name(state)];
-  }
-  return c;
-}
-
-Counts json_counts(const std::string& object) {
-  Counts c;
-  static const std::regex re("\"([A-Z_0-9]+)\":([0-9]+)");
-  for (std::sregex_iterator it(object.begin(), object.end(), re), end; it != end; ++it) {
-    long n = std::stol((*it)[2]);
-    if (n) c[(*it)[1]] = n;
-  }
-  return c;
-}
-
-std::string str(const Counts& c) {
-  std::string s;
-  for (auto& [k, v] : c) s += k + "=" + std::to_string(v) + " ";
-  return s;
+  return ss_state_counts(run("ss -H -tan '( sport = :" + p + " or dport = :" + p + " )'"));
 }
 
 std::string last_hist(const std::string& path) {
@@ -401,7 +366,6 @@ TEST(Truth, LogEndsRecycledTimeWaitWhenItsTupleIsTaken) {
                ends(false));
   close(listener);
 }
-
 
 // ---- 3. Leaks: who and since when ----
 
@@ -696,7 +660,6 @@ TEST(Truth, LogMetricsServesSocketGauges) {
   for (int fd : cw) close(fd);
   close(listener);
 }
-
 
 // ---- 2. Pre-fork servers ----
 

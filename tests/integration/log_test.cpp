@@ -283,7 +283,10 @@ TEST(Log, SighupDuringBurstLosesNothing) {
   REQUIRE_BPF();
   TempDir dir;
   std::string log = dir.path("sock.log"), rotated = dir.path("sock.log-20250101");
-  Socktrace st({"log", "-o", log, "--comm", kComm});
+  std::vector<std::string> args{"log", "-o", log, "--comm", kComm};
+  // As in the burst test above: the sanitized consumer gets room to spare.
+  if (sanitized_build()) args.insert(args.end(), {"--buffer-size", "512M"});
+  Socktrace st(args);
   constexpr int kConns = 10'000;
   Gate port_gate, midway;
   pid_t child = burst(kConns, port_gate, &midway, kConns / 2);

@@ -25,6 +25,7 @@
 #include "socktrace/events.h"
 
 namespace {
+namespace sys = socktrace::sys;
 
 std::vector<std::byte> sample_state_event() {
   st_state_event e{};

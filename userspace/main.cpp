@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "app/check_family.h"
+#include "app/run_log.h"
 #include "app/run_states.h"
 #include "app/run_top.h"
 #include "app/run_syscalls.h"
@@ -26,8 +27,8 @@ int main(int argc, char** argv) {
   int usage_exit = o.mode == Mode::kCheck ? kCheckUnknown : kExitUsage;
   try {
     switch (o.mode) {
-      case Mode::kStates:
-      case Mode::kLog: return run_states(o);
+      case Mode::kStates: return run_states(o);
+      case Mode::kLog: return run_log(o);
       case Mode::kSyscalls: return run_syscalls(o);
       case Mode::kTop: return run_top(o);
       case Mode::kCheck: return o.perfdata_family ? run_check_by_family(o) : run_check(o);

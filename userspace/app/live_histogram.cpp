@@ -58,7 +58,7 @@ SockRecord record_of(const DiagSocket& d, uint8_t protocol, InodeOwners* owners)
   if (owners && d.inode) {
     if (const ProcOwner* o = owners->find(d.inode)) {
       r.pid = static_cast<uint32_t>(o->pid);
-      std::copy_n(o->comm.data(), std::min(o->comm.size(), r.comm.chars.size() - 1), r.comm.chars.data());
+      r.comm = Comm::of(o->comm);
     }
   }
   return r;
@@ -171,11 +171,7 @@ void LiveHistogram::on_event(const Event& ev) {
   if (!e) return;
   if (e->hdr.pid != 0 || e->ino == 0) return timewait_->on_state(*e, monotonic_now_ns());
   StateEvent resolved = *e;
-  if (const ProcOwner* owner = owners_.lookup(e->ino, monotonic_now_ns())) {
-    resolved.hdr.pid = resolved.hdr.tid = static_cast<uint32_t>(owner->pid);
-    std::copy_n(owner->comm.data(), std::min(owner->comm.size(), resolved.hdr.comm.chars.size() - 1),
-                resolved.hdr.comm.chars.data());
-  }
+  own_from_proc(owners_, resolved, monotonic_now_ns());
   timewait_->on_state(resolved, monotonic_now_ns());
 }
 
@@ -184,12 +180,9 @@ void LiveHistogram::pump(int timeout_ms) {
   uint64_t now = monotonic_now_ns();
   timewait_->tick(now);
   if (tracer_ && now >= next_loss_check_) {
-    LossCounts l = tracer_->losses();
-    if (l.events() > reported_.events())
-      spdlog::warn("{} state events lost ({} ring buffer full, {} BPF recursion): the next reconciliation corrects "
-                   "the counts",
-                   l.events() - reported_.events(), l.ringbuf - reported_.ringbuf, l.recursion - reported_.recursion);
-    reported_ = l;
+    losses_.update(tracer_->losses(), [](uint64_t count, const char* where) {
+      spdlog::warn("{} events lost ({}): the next reconciliation corrects the counts", count, where);
+    });
     next_loss_check_ = now + 1'000'000'000;
   }
   if (now >= next_reconcile_) {
@@ -207,7 +200,7 @@ void LiveHistogram::refresh() {
       if (v[i].pid == 0 && d[i].inode)
         if (const ProcOwner* o = owners_.lookup(d[i].inode, now)) {
           v[i].pid = static_cast<uint32_t>(o->pid);
-          std::copy_n(o->comm.data(), std::min(o->comm.size(), v[i].comm.chars.size() - 1), v[i].comm.chars.data());
+          v[i].comm = Comm::of(o->comm);
         }
   };
   std::vector<DiagSocket> tcp = scope_.dump(IPPROTO_TCP, kPolledTcpStates);

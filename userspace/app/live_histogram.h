@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "app/loss_reporter.h"
 #include "core/histogram.h"
 #include "core/metrics.h"
 #include "core/timewait.h"
@@ -93,7 +94,7 @@ class LiveHistogram {
   std::unique_ptr<TimewaitTracker> timewait_;
   std::unique_ptr<Tracer> tracer_;
   std::unique_ptr<RingReader> reader_;
-  LossCounts reported_;
+  LossReporter losses_;  // their growth, as a warning
   DriftReport last_drift_;
   uint64_t next_loss_check_ = 0;
   uint64_t next_reconcile_ = 0;

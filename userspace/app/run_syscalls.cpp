@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/command.h"
-#include "app/loss_reporter.h"
+#include "app/session.h"
 #include "app/signals.h"
 #include "core/cgroups.h"
 #include "core/clock.h"
@@ -133,25 +133,26 @@ int run_syscalls(const Options& o) {
   config.full_header = o.output.json;
   config.ringbuf_bytes = o.buffer_size;
   filters.apply(config);
-  Tracer tracer(config);
 
-  Tracees tracees([&](uint32_t tgid) { tracer.remove_pid(static_cast<int>(tgid)); });
+  std::optional<Session> session;
+  Tracees tracees([&](uint32_t tgid) { session->tracer().remove_pid(static_cast<int>(tgid)); });
+  session.emplace(
+      config,
+      [&](const Event& ev) {
+        if (const auto* s = std::get_if<SyscallEvent>(&ev)) {
+          view.on_syscall(*s);
+        } else if (const auto* p = std::get_if<ProcEvent>(&ev)) {
+          tracees.on_proc(*p, o.filters.follow_forks);
+          view.on_proc(*p);
+        }
+      },
+      [&](uint64_t count, const char* where) { view.on_lost(count, where, monotonic_now_ns()); });
   for (int pid : o.filters.pids) tracees.add(static_cast<uint32_t>(pid));
   if (command) {
-    tracer.add_pid(command->pid());
+    session->tracer().add_pid(command->pid());
     tracees.add(static_cast<uint32_t>(command->pid()));
   }
 
-  RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
-    if (const auto* s = std::get_if<SyscallEvent>(&ev)) {
-      view.on_syscall(*s);
-    } else if (const auto* p = std::get_if<ProcEvent>(&ev)) {
-      tracees.on_proc(*p, o.filters.follow_forks);
-      view.on_proc(*p);
-    }
-  });
-
-  install_stop_signals();
   if (command) install_child_signal();
   if (!command) {
     // The pids may have exited between the check and the attachment.
@@ -165,19 +166,11 @@ int run_syscalls(const Options& o) {
     command->release();
   }
 
-  LossReporter losses;
-  auto report = [&](uint64_t count, const char* where) { view.on_lost(count, where, monotonic_now_ns()); };
-  uint64_t next_check = 0;
   std::optional<uint64_t> command_gone_ns;
   while (!stop_requested() && out.ok()) {
-    reader.poll();
+    // An exit event can be lost like any other: /proc settles it.
+    if (session->poll() && by_pid) tracees.sweep();
     uint64_t now = monotonic_now_ns();
-    if (now >= next_check) {
-      losses.update(tracer.losses(), report);
-      // An exit event can be lost like any other: /proc settles it.
-      if (by_pid) tracees.sweep();
-      next_check = now + 1'000'000'000;
-    }
     out.flush();
     if (by_pid) tracees.settle();
     if (command && command->poll_exit() && !command_gone_ns) command_gone_ns = now;
@@ -189,21 +182,16 @@ int run_syscalls(const Options& o) {
   // second) rather than cut its last syscalls off.
   if (command && stop_requested() && out.ok()) {
     uint64_t deadline = monotonic_now_ns() + 1'000'000'000;
-    while (!command->poll_exit() && monotonic_now_ns() < deadline) reader.poll();
+    while (!command->poll_exit() && monotonic_now_ns() < deadline) session->reader().poll();
   }
-  reader.drain();
-  if (reader.unread_bytes())
-    fmt::print(stderr, "socktrace: stopped with {} bytes of events still unread (the reader did not catch up in 10 s)\n",
-               reader.unread_bytes());
-  LossCounts total = tracer.losses();
-  losses.update(total, report);
+  session->finish();
   view.finish();
   out.flush();
-  if (total.events() || reader.undecodable())
-    fmt::print(stderr, "socktrace: {} events lost ({} ring buffer full, {} BPF recursion), {} undecodable\n",
-               total.events(), total.ringbuf, total.recursion, reader.undecodable());
+  // strace's output says nothing of socktrace unless something was lost.
+  if (session->losses().events() || session->reader().undecodable())
+    fmt::print(stderr, "socktrace: {}\n", session->summary());
   if (command) {
-    while (!command->poll_exit() && !stop_requested()) reader.poll(RingReader::kPollMs);
+    while (!command->poll_exit() && !stop_requested()) session->reader().poll(RingReader::kPollMs);
     return command->exited() ? command->exit_code() : kExitOk;
   }
   return kExitOk;

@@ -44,25 +44,11 @@ HistFilter live_view_filter(const Options& o) {
   return f;
 }
 
-namespace {
-
-std::unique_ptr<MetricsServer> metrics_server(const std::string& spec) {
-  if (spec.empty()) return nullptr;
-  auto addr = parse_listen_address(spec);
-  if (!addr)
-    throw UsageError(fmt::format("bad --metrics '{}': give [ADDR:]PORT with a numeric address, e.g. 127.0.0.1:9464 "
-                                 "or [::1]:9464",
-                                 spec));
-  return std::make_unique<MetricsServer>(*addr);
-}
-
-}  // namespace
-
 int run_top(const Options& o) {
   HistFilter filter = live_view_filter(o);
   if (o.once && !o.metrics.empty())
     throw UsageError("--metrics serves a running top; drop --once (or --metrics)");
-  std::unique_ptr<MetricsServer> server = metrics_server(o.metrics);
+  std::unique_ptr<MetricsServer> server = open_metrics_server(o.metrics);
   Output out(o.output.file);
 
   LiveConfig config;

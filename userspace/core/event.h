@@ -16,6 +16,12 @@ namespace socktrace {
 
 struct Comm {
   std::array<char, 16> chars{};
+  // Up to 15 characters of `s`, NUL-padded as the kernel's comm.
+  static Comm of(std::string_view s) {
+    Comm c;
+    for (std::size_t i = 0; i < s.size() && i + 1 < c.chars.size(); ++i) c.chars[i] = s[i];
+    return c;
+  }
   std::string_view view() const {
     std::size_t n = 0;
     while (n < chars.size() && chars[n] != '\0') ++n;

@@ -173,4 +173,14 @@ void MetricsServer::serve() {
   for (Client& c : clients) close(c.fd);
 }
 
+std::unique_ptr<MetricsServer> open_metrics_server(const std::string& spec) {
+  if (spec.empty()) return nullptr;
+  auto addr = parse_listen_address(spec);
+  if (!addr)
+    throw UsageError(fmt::format("bad --metrics '{}': give [ADDR:]PORT with a numeric address, e.g. 127.0.0.1:9464 "
+                                 "or [::1]:9464",
+                                 spec));
+  return std::make_unique<MetricsServer>(*addr);
+}
+
 }  // namespace socktrace

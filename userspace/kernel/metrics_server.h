@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -39,5 +40,9 @@ class MetricsServer {
   std::atomic<uint64_t> requests_{0};
   std::thread thread_;
 };
+
+// The server --metrics SPEC asks for ([ADDR:]PORT), nullptr for "". Throws
+// UsageError (one line) for a bad or unbindable address.
+std::unique_ptr<MetricsServer> open_metrics_server(const std::string& spec);
 
 }  // namespace socktrace

@@ -112,4 +112,12 @@ const ProcOwner* InodeOwners::lookup(uint64_t ino, uint64_t now_ns) {
   return find(ino);
 }
 
+bool own_from_proc(InodeOwners& owners, StateEvent& e, uint64_t now_ns) {
+  const ProcOwner* owner = e.ino ? owners.lookup(e.ino, now_ns) : nullptr;
+  if (!owner) return false;
+  e.hdr.pid = e.hdr.tid = static_cast<uint32_t>(owner->pid);
+  e.hdr.comm = Comm::of(owner->comm);
+  return true;
+}
+
 }  // namespace socktrace

@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/event.h"
+
 namespace socktrace {
 
 bool process_exists(int pid);
@@ -50,5 +52,10 @@ class InodeOwners {
   uint64_t last_scan_ns_ = 0;
   bool scanned_ = false;
 };
+
+// A transition of a socket whose owner the BPF side never learned (it is
+// older than socktrace): the owner /proc names, if any, goes into its
+// header. Returns false when /proc knows none.
+bool own_from_proc(InodeOwners& owners, StateEvent& e, uint64_t now_ns);
 
 }  // namespace socktrace

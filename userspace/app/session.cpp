@@ -1,0 +1,49 @@
+#include "app/session.h"
+
+#include <fmt/format.h>
+
+#include "app/signals.h"
+#include "core/clock.h"
+
+namespace socktrace {
+
+Session::Session(const TracerConfig& config, RingReader::Handler on_event, LossSink on_lost)
+    : tracer_(config), reader_(tracer_.ringbuf_fd(), std::move(on_event)), on_lost_(std::move(on_lost)) {
+  install_stop_signals();
+}
+
+void Session::check_losses() {
+  losses_ = tracer_.losses();
+  reporter_.update(losses_, on_lost_);
+}
+
+bool Session::poll(int timeout_ms) {
+  reader_.poll(timeout_ms);
+  uint64_t now = monotonic_now_ns();
+  if (now < next_check_ns_) return false;
+  check_losses();
+  next_check_ns_ = now + 1'000'000'000;
+  return true;
+}
+
+void Session::finish() {
+  reader_.drain();
+  if (reader_.unread_bytes())
+    fmt::print(stderr, "socktrace: stopped with {} bytes of events still unread (the reader did not catch up in 10 s)\n",
+               reader_.unread_bytes());
+  check_losses();
+}
+
+std::string Session::summary() const {
+  const LossCounts& l = losses_;
+  std::string s = fmt::format("{} events, {} lost ({} ring buffer full, {} BPF recursion", reader_.events(), l.events(),
+                              l.ringbuf, l.recursion);
+  if (l.child_map) s += fmt::format(", {} child map full", l.child_map);
+  if (l.recursion_recovered) s += fmt::format("; {} nested transitions recovered", l.recursion_recovered);
+  s += ')';
+  if (l.owner_map) s += fmt::format(", {} owners not recorded (owner map full)", l.owner_map);
+  if (l.pid_map) s += fmt::format(", {} forks not followed (pid map full)", l.pid_map);
+  return s + fmt::format(", {} undecodable", reader_.undecodable());
+}
+
+}  // namespace socktrace

@@ -125,7 +125,11 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
     for (uint32_t pid : config_.filter.pids) tc.pids.push_back(static_cast<int>(pid));
     tc.ringbuf_bytes = config_.ringbuf_bytes;
     tc.netns_inos = scope_.netns();
-    tracer_ = std::make_unique<Tracer>(tc);
+    session_ = std::make_unique<Session>(
+        tc, [this](const Event& ev) { on_event(ev); },
+        [](uint64_t count, const char* where) {
+          spdlog::warn("{} events lost ({}): the next reconciliation corrects the counts", count, where);
+        });
   }
   // After the attach: every change from here on is either in the dump or
   // in the ring buffer (or both: applying an event is idempotent per socket).
@@ -141,19 +145,17 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
     // With a pid filter the kernel drops events of sockets whose owner it
     // does not know: tell it the owners of the old ones.
     // Listeners always: their children's events carry the owner then.
-    if (tracer_ && (!config_.filter.pids.empty() || d.state == kTcpListen) && records.back().pid && d.cookie) {
+    if (session_ && (!config_.filter.pids.empty() || d.state == kTcpListen) && records.back().pid && d.cookie) {
       const SockRecord& r = records.back();
       std::string comm(r.comm.view());
-      tracer_->seed_owner(d.cookie, static_cast<int>(r.pid), comm);
-      if (d.state == kTcpListen) tracer_->seed_listener(d.netns, d.sport, d.cookie, static_cast<int>(r.pid), comm);
+      session_->tracer().seed_owner(d.cookie, static_cast<int>(r.pid), comm);
+      if (d.state == kTcpListen) session_->tracer().seed_listener(d.netns, d.sport, d.cookie, static_cast<int>(r.pid), comm);
       ++seeded;
     }
   }
   hist_.seed(records);
   spdlog::info("snapshot: {} TCP sockets ({} timewait tracked, {} owners seeded)", dump.size(), timewait_->tracked(),
                seeded);
-  if (tracer_)
-    reader_ = std::make_unique<RingReader>(tracer_->ringbuf_fd(), [this](const Event& ev) { on_event(ev); });
   refresh();
   next_reconcile_ = config_.reconcile_ns ? monotonic_now_ns() + config_.reconcile_ns : UINT64_MAX;
 }
@@ -176,15 +178,9 @@ void LiveHistogram::on_event(const Event& ev) {
 }
 
 void LiveHistogram::pump(int timeout_ms) {
-  if (reader_) reader_->poll(timeout_ms);
+  if (session_) session_->poll(timeout_ms);
   uint64_t now = monotonic_now_ns();
   timewait_->tick(now);
-  if (tracer_ && now >= next_loss_check_) {
-    losses_.update(tracer_->losses(), [](uint64_t count, const char* where) {
-      spdlog::warn("{} events lost ({}): the next reconciliation corrects the counts", count, where);
-    });
-    next_loss_check_ = now + 1'000'000'000;
-  }
   if (now >= next_reconcile_) {
     reconcile();
     next_reconcile_ = monotonic_now_ns() + config_.reconcile_ns;
@@ -210,13 +206,13 @@ void LiveHistogram::refresh() {
   for (const DiagSocket& d : udp) udp_r.push_back(record_of(d, IPPROTO_UDP, owners));
   resolve(tcp_r, tcp);
   resolve(udp_r, udp);
-  if (reader_) reader_->drain();
+  if (session_) session_->reader().drain();
   hist_.set_polled(IPPROTO_TCP, tcp_r);
   hist_.set_polled(IPPROTO_UDP, udp_r);
 }
 
 DriftReport LiveHistogram::reconcile() {
-  if (reader_) reader_->drain();
+  if (session_) session_->reader().drain();
   uint64_t mark = hist_.mark();
   std::vector<SockRecord> truth;
   try {
@@ -225,7 +221,7 @@ DriftReport LiveHistogram::reconcile() {
     spdlog::warn("{}; not reconciled this time", e.what());
     return {};
   }
-  if (reader_) reader_->drain();
+  if (session_) session_->reader().drain();
   last_drift_ = reconcile_timewait(hist_, *timewait_, truth, mark);
   report_drift(last_drift_, hist_);
   return last_drift_;
@@ -266,7 +262,13 @@ std::string drift_summary(const Histogram& h) {
                      h.reconciles(), d.stale, d.missing, d.wrong);
 }
 
-LossCounts LiveHistogram::losses() const { return tracer_ ? tracer_->losses() : LossCounts{}; }
+LossCounts LiveHistogram::losses() const { return session_ ? session_->tracer().losses() : LossCounts{}; }
+
+std::string LiveHistogram::finish() {
+  if (!session_) return drift_summary(hist_);
+  session_->finish();
+  return session_->summary() + ", " + drift_summary(hist_);
+}
 
 MetricsExtras LiveHistogram::metrics_extras() const {
   MetricsExtras x;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "app/loss_reporter.h"
+#include "app/session.h"
 #include "core/histogram.h"
 #include "core/metrics.h"
 #include "core/timewait.h"
@@ -82,7 +82,9 @@ class LiveHistogram {
   uint64_t lost_total() const { return losses().events(); }
   const DriftReport& last_drift() const { return last_drift_; }
   MetricsExtras metrics_extras() const;
-  uint64_t events() const { return reader_ ? reader_->events() : 0; }
+  // The end: the events still unread handled; the summary line (events,
+  // losses, drift).
+  std::string finish();
 
  private:
   void on_event(const Event& ev);
@@ -92,11 +94,8 @@ class LiveHistogram {
   DiagScope scope_;
   DiagProber prober_;
   std::unique_ptr<TimewaitTracker> timewait_;
-  std::unique_ptr<Tracer> tracer_;
-  std::unique_ptr<RingReader> reader_;
-  LossReporter losses_;  // their growth, as a warning
+  std::unique_ptr<Session> session_;  // none for a snapshot (trace off)
   DriftReport last_drift_;
-  uint64_t next_loss_check_ = 0;
   uint64_t next_reconcile_ = 0;
 };
 

@@ -92,9 +92,7 @@ int run_top(const Options& o) {
       next = std::max(next + interval_ns, now + interval_ns / 2);
     }
   }
-  LossCounts l = live.losses();
-  fmt::print(stderr, "socktrace: {} events, {} lost ({} ring buffer full, {} BPF recursion), {}\n", live.events(),
-             l.events(), l.ringbuf, l.recursion, drift_summary(live.hist()));
+  fmt::print(stderr, "socktrace: {}\n", live.finish());
   return kExitOk;
 }
 
@@ -135,7 +133,8 @@ int run_check(const Options& o) {
     uint64_t start = monotonic_now_ns();
     LiveHistogram live(config);
     uint64_t end = start + static_cast<uint64_t>(sample * 1e9);
-    for (uint64_t now = monotonic_now_ns(); now < end; now = monotonic_now_ns())
+    // Ctrl-C ends the sample early; the rates are over the time it ran.
+    for (uint64_t now = monotonic_now_ns(); now < end && !stop_requested(); now = monotonic_now_ns())
       live.pump(static_cast<int>(std::min<uint64_t>((end - now) / 1'000'000 + 1, 50)));
     live.refresh();
     s.seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;

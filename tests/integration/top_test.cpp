@@ -27,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "../json_check.h"
 
 namespace socktrace::testing {
 namespace {
@@ -499,6 +500,45 @@ TEST(Top, MetricsEndpointPassesPromtool) {
   EXPECT_NE(lint.find("rc=0"), std::string::npos) << lint;
   EXPECT_EQ(lint, "rc=0\n") << lint;  // no warnings either
   EXPECT_EQ(top.stop(), 0);
+}
+
+// GET /hist beside /metrics: the last refresh's `hist` object as JSON, also
+// when top's own output is the text table.
+TEST(Top, HistEndpointServesTheLastHistObject) {
+  REQUIRE_BPF();
+  KnownStates k;
+  k.close_wait(2);
+  TempDir dir;
+  Socktrace top(concat({"top", "--interval", "0.2", "--metrics", "127.0.0.1:0", "--comm", "socktrace_integ"},
+                       port_args(k.ports())),
+                dir.path("top.txt"));
+  std::smatch m;
+  std::string err = top.stderr_text();
+  ASSERT_TRUE(std::regex_search(err, m, std::regex("http://(127\\.0\\.0\\.1:[0-9]+)/hist"))) << err;
+  std::string addr = m[1];
+  // The first refresh is published at start; poll until it shows the pair.
+  std::string resp, body;
+  for (int i = 0; i < 100; ++i) {
+    resp = http_get(addr, "/hist");
+    body = resp.substr(std::min(resp.size(), resp.find("\r\n\r\n") + 4));
+    if (resp.rfind("HTTP/1.1 200 OK\r\n", 0) == 0 && json_counts(parse_flat_json(body)["tcp"])["CLOSE_WAIT"] == 2)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(resp.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << resp;
+  EXPECT_NE(resp.find("\r\nContent-Type: application/json\r\n"), std::string::npos) << resp;
+  ASSERT_FALSE(body.empty());
+  EXPECT_EQ(body.back(), '\n');
+  EXPECT_TRUE(JsonCheck(body.substr(0, body.size() - 1)).object_line()) << body;
+  JsonLine j = parse_flat_json(body);
+  EXPECT_EQ(j["event"], "hist");
+  EXPECT_EQ(json_counts(j["tcp"])["CLOSE_WAIT"], 2) << body;
+  EXPECT_EQ(top.stop(), 0);
+  // The table went to the output, not JSON.
+  std::ifstream f(dir.path("top.txt"));
+  std::string first;
+  std::getline(f, first);
+  EXPECT_EQ(first.rfind("socktrace top", 0), 0u) << first;
 }
 
 }  // namespace

@@ -615,6 +615,50 @@ TEST(Truth, TopTextNamesEveryProcessOrCountsTheRest) {
   close(listener);
 }
 
+// One HTTP GET over loopback: status line, headers and body.
+std::string http_request(int port, const std::string& path) {
+  int fd = tcp_connect(port);
+  if (fd < 0) return "";
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string resp;
+  if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  return resp;
+}
+
+// log --metrics --hist-interval: GET /hist serves the last hist object the
+// log wrote, line for line.
+TEST(Truth, LogServesItsLastHistObject) {
+  REQUIRE_BPF();
+  int listener = tcp_listener();
+  std::vector<int> cw = close_waits(listener, 2);
+  TempDir dir;
+  std::string path = dir.path("log.json");
+  Socktrace log({"log", "-o", path, "--metrics", "127.0.0.1:0", "--hist-interval", "0.2"});
+  std::smatch m;
+  std::string err = log.stderr_text();
+  ASSERT_TRUE(std::regex_search(err, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/hist"))) << err;
+  int port = std::stoi(m[1]);
+  std::string body;
+  eventually([&] {
+    std::string resp = http_request(port, "/hist");
+    if (resp.rfind("HTTP/1.1 200 OK\r\n", 0) != 0) return false;
+    body = resp.substr(resp.find("\r\n\r\n") + 4);
+    return json_counts(parse_flat_json(body)["tcp"])["CLOSE_WAIT"] >= 2;
+  });
+  EXPECT_EQ(log.stop(), 0);
+  ASSERT_FALSE(body.empty());
+  EXPECT_EQ(parse_flat_json(body)["event"], "hist") << body;
+  // Served as written: one of the file's lines.
+  EXPECT_NE(slurp(path).find(body), std::string::npos) << body;
+  for (int fd : cw) close(fd);
+  close(listener);
+}
+
 // log --metrics serves the socket gauges without --hist-interval, and no
 // hist line is written (before: no socktrace_sockets at all).
 TEST(Truth, LogMetricsServesSocketGauges) {
@@ -653,6 +697,8 @@ TEST(Truth, LogMetricsServesSocketGauges) {
   EXPECT_GE(gauge("ESTABLISHED"), 2) << body;
   EXPECT_GE(gauge("LISTEN"), 1) << body;
   EXPECT_NE(body.find("socktrace_oldest_socket_age_seconds{state=\"CLOSE_WAIT\""), std::string::npos) << body;
+  // No hist lines, so no hist object to serve.
+  EXPECT_EQ(http_request(metrics_port, "/hist").rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
   EXPECT_EQ(log.stop(), 0);
   EXPECT_EQ(slurp(path).find("\"event\":\"hist\""), std::string::npos);
   close(p.client);

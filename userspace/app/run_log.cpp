@@ -220,7 +220,9 @@ int run_log(const Options& o) {
   install_reopen_signal();
   out.flush();
   const char* scope = o.filters.pids.empty() && !filters.any() ? " host-wide" : "";
-  if (server) fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{}/metrics\n", server->bound());
+  if (server)
+    fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{}/metrics{}\n", server->bound(),
+               o.hist_interval > 0 ? fmt::format(" and the hist object on http://{}/hist", server->bound()) : "");
   fmt::print(stderr, "socktrace: logging TCP state transitions and connections{}{}{} to {}; Ctrl-C to stop\n",
              o.log_syscalls ? " and network syscalls" : "", scope, filters.describe(), o.output.file);
 
@@ -259,7 +261,10 @@ int run_log(const Options& o) {
   };
   WallClock hist_clock = WallClock::now();
   std::optional<TopView> hist_view;
-  if (o.hist_interval > 0) hist_view.emplace(out, true, false);
+  if (o.hist_interval > 0) {
+    hist_view.emplace(out, true, false);
+    if (server) hist_view->keep_json();
+  }
   const uint64_t hist_ns = static_cast<uint64_t>(o.hist_interval * 1e9);
   uint64_t next_hist = hist_view ? monotonic_now_ns() : UINT64_MAX;
   // Without hist lines, the gauges are polled at each publish and
@@ -286,6 +291,7 @@ int run_log(const Options& o) {
       const Histogram& h = log_hist->hist();
       hist_view->refresh(h, {hist_clock.epoch_ns(now), now, session.losses().events(), log_hist->last_drift(),
                              h.drift_total().total(), h.reconciles()});
+      if (server) server->publish_json(hist_view->last_json());
       next_hist = std::max(next_hist + hist_ns, now + hist_ns / 2);
     }
     out.flush();  // at most one write per poll

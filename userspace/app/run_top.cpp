@@ -61,12 +61,16 @@ int run_top(const Options& o) {
   LiveHistogram live(config);
   WallClock clock = WallClock::now();
   TopView view(out, o.output.json, out.is_terminal() && !o.once);
+  if (server) view.keep_json();
   auto show = [&] {
     uint64_t now = monotonic_now_ns();
     view.refresh(live.hist(), {clock.epoch_ns(now), now, live.lost_total(), live.last_drift().total(),
                               live.hist().drift_total().total(), live.hist().reconciles()});
     out.flush();
-    if (server) server->publish(format_metrics(live.hist(), live.metrics_extras()));
+    if (server) {
+      server->publish(format_metrics(live.hist(), live.metrics_extras()));
+      server->publish_json(view.last_json());
+    }
   };
   if (o.once) {
     show();
@@ -74,7 +78,8 @@ int run_top(const Options& o) {
   }
 
   install_stop_signals();
-  if (server) fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{}/metrics\n", server->bound());
+  if (server) fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{0}/metrics and the hist object on http://{0}/hist\n",
+                 server->bound());
   std::string where = o.filters.netns.empty() ? std::string(filter.empty() ? " host-wide" : "")
                                               : resolve_filters(o.filters).describe();
   fmt::print(stderr, "socktrace: counting TCP and UDP sockets by state{}; Ctrl-C to stop\n", where);

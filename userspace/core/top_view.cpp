@@ -78,6 +78,13 @@ void TopView::refresh(const Histogram& h, const RefreshInfo& info) {
   else
     text(h, info, rate, new_rate);
   out_.write(buf_);
+  if (keep_json_) {
+    if (!json_) {
+      buf_.clear();
+      json(h, info, rate, new_rate);
+    }
+    last_json_.assign(buf_.data(), buf_.size());
+  }
   first_ = false;
   last_tcp_ = h.tcp();
   last_udp_ = h.udp();

@@ -32,6 +32,11 @@ class TopView {
       : out_(out), json_(json), clear_(clear_screen), top_n_(top_n) {}
 
   void refresh(const Histogram& h, const RefreshInfo& info);
+  // Keep each refresh's JSON `hist` object (also when the output is text),
+  // for the HTTP endpoint beside /metrics.
+  void keep_json() { keep_json_ = true; }
+  // The last refresh's `hist` object, one line ("" before the first).
+  const std::string& last_json() const { return last_json_; }
 
  private:
   // Rates are per second since the last refresh; none at the first.
@@ -43,6 +48,8 @@ class TopView {
   bool clear_;
   std::size_t top_n_;
   fmt::memory_buffer buf_;
+  bool keep_json_ = false;
+  std::string last_json_;
   bool first_ = true;
   StateCounts last_tcp_{};
   StateCounts last_udp_{};

@@ -94,6 +94,11 @@ void MetricsServer::publish(std::string text) {
   body_ = std::move(text);
 }
 
+void MetricsServer::publish_json(std::string json) {
+  std::lock_guard lock(mu_);
+  json_ = std::move(json);
+}
+
 void MetricsServer::serve() {
   std::vector<Client> clients;
   for (;;) {
@@ -139,16 +144,24 @@ void MetricsServer::serve() {
             auto q = target.find('?');
             if (q != std::string_view::npos) target = target.substr(0, q);
             if (method != "GET" && method != "HEAD") {
-              c.out = response(405, "Method Not Allowed", "text/plain; charset=utf-8", "only GET /metrics\n");
-            } else if (target != "/metrics") {
-              c.out = response(404, "Not Found", "text/plain; charset=utf-8", "socktrace serves /metrics\n");
+              c.out = response(405, "Method Not Allowed", "text/plain; charset=utf-8", "only GET /metrics and /hist\n");
+            } else if (target != "/metrics" && target != "/hist") {
+              c.out = response(404, "Not Found", "text/plain; charset=utf-8", "socktrace serves /metrics and /hist\n");
             } else {
+              bool metrics = target == "/metrics";
               std::string body;
               {
                 std::lock_guard lock(mu_);
-                body = body_;
+                body = metrics ? body_ : json_;
               }
-              c.out = response(200, "OK", "text/plain; version=0.0.4; charset=utf-8", body);
+              if (metrics) {
+                c.out = response(200, "OK", "text/plain; version=0.0.4; charset=utf-8", body);
+              } else if (body.empty()) {
+                body = "no hist object yet (top publishes one per refresh; log with --hist-interval)\n";
+                c.out = response(404, "Not Found", "text/plain; charset=utf-8", body);
+              } else {
+                c.out = response(200, "OK", "application/json", body);
+              }
               if (method == "HEAD") c.out.resize(c.out.size() - body.size());
               ++requests_;
             }

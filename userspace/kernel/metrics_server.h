@@ -1,7 +1,9 @@
 // A minimal HTTP server for Prometheus scrapes: one thread, poll(), GET
 // /metrics answers the last published text (Content-Type text/plain;
-// version=0.0.4), anything else 404 (405 for other methods). Reusable by any
-// mode (`top`, `log`): the mode publishes, the server serves.
+// version=0.0.4), GET /hist the last published JSON `hist` object
+// (application/json; 404 while the mode has published none), anything else
+// 404 (405 for other methods). Reusable by any mode (`top`, `log`): the
+// mode publishes, the server serves.
 #pragma once
 
 #include <atomic>
@@ -26,6 +28,8 @@ class MetricsServer {
 
   // The body of the next GET /metrics.
   void publish(std::string text);
+  // The body of the next GET /hist (one JSON object).
+  void publish_json(std::string json);
   // "127.0.0.1:9100" (the bound port, also when 0 was asked for).
   const std::string& bound() const { return bound_; }
   uint64_t requests() const { return requests_.load(); }
@@ -37,6 +41,7 @@ class MetricsServer {
   std::string bound_;
   std::mutex mu_;
   std::string body_;
+  std::string json_;
   std::atomic<uint64_t> requests_{0};
   std::thread thread_;
 };

@@ -241,9 +241,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         } else if (const auto* r = std::get_if<RetransEvent>(&ev)) {
           states.on_retrans(*r);
           timeline.on_retrans(*r);
-        } else if (const auto* r = std::get_if<ResetEvent>(&ev)) {
-          states.on_reset(*r);  // a reason beyond the table, or in one of its holes
-          timeline.on_reset(*r);
+        } else if (const auto* rst = std::get_if<ResetEvent>(&ev)) {
+          states.on_reset(*rst);  // a reason beyond the table, or in one of its holes
+          timeline.on_reset(*rst);
         } else if (const auto* k = std::get_if<SockEvent>(&ev)) {
           states.on_sock(*k);  // UDP / unix lives: unix names are hostile bytes
         }

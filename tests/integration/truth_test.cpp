@@ -724,13 +724,13 @@ class PreforkServer {
       close(counts_[0]);
       prctl(PR_SET_NAME, "pf-master");
       int l = tcp_listener();
-      int port = port_of(l);
+      int listen_port = port_of(l);
       pid_t w[2];
       for (int i = 0; i < 2; ++i) {
         w[i] = fork();
         if (w[i] == 0) _exit(worker(l, i));
       }
-      int msg[3] = {port, w[0], w[1]};
+      int msg[3] = {listen_port, w[0], w[1]};
       (void)!write(info[1], msg, sizeof(msg));
       for (int i = 0; i < 2; ++i) {
         int status = 0;

@@ -82,13 +82,13 @@ void format_syscall(const SyscallEvent& e, const StraceOptions& opt, const WallC
       case 514: out += " = ? ERESTARTNOHAND (To be restarted if no handler)"; break;
       case 516: out += " = ? ERESTART_RESTARTBLOCK (Interrupted by signal)"; break;
       default: {
-        std::string_view name = errno_name(err);
+        std::string_view err_name = errno_name(err);
         std::string_view msg = errno_message(err);
         out += " = -1 ";
-        if (name.empty())
+        if (err_name.empty())
           put_u(out, static_cast<uint64_t>(err));
         else
-          out += name;
+          out += err_name;
         out += " (";
         if (msg.empty())
           fmt::format_to(std::back_inserter(out), "Unknown error {}", err);

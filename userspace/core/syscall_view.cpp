@@ -50,11 +50,11 @@ void SyscallView::on_syscall(const SyscallEvent& e) {
   append_syscall_args_json(e, options_.strace.string_limit, o.value("args"));
   if (e.ret < 0 && e.ret >= -4095) {
     o.field("ret", int64_t{-1});
-    std::string_view name = errno_name(static_cast<int>(-e.ret));
-    if (name.empty())
+    std::string_view err_name = errno_name(static_cast<int>(-e.ret));
+    if (err_name.empty())
       o.field("errno", static_cast<int64_t>(-e.ret));
     else
-      o.field("errno", name);
+      o.field("errno", err_name);
   } else {
     o.field("ret", e.ret).null_field("errno");
   }

@@ -127,7 +127,9 @@ class Tcpstates {
       execl("/usr/sbin/tcpstates", "tcpstates", "-w", static_cast<char*>(nullptr));
       _exit(127);
     }
-    std::this_thread::sleep_for(1500ms);  // it prints no ready line
+    // It prints no ready line (its stdout is a file: fully buffered); it
+    // is ready once it holds its BPF link.
+    for (int i = 0; i < 600 && bpf_ids_held_by(pid_).links.empty(); ++i) std::this_thread::sleep_for(50ms);
   }
   void stop() {
     kill(pid_, SIGINT);

@@ -188,7 +188,7 @@ int run_syscalls(const Options& o) {
   view.finish();
   out.flush();
   // strace's output says nothing of socktrace unless something was lost.
-  if (session->losses().events() || session->reader().undecodable())
+  if (session->losses().events() || session->reader().skipped() || session->reader().undecodable())
     fmt::print(stderr, "socktrace: {}\n", session->summary());
   if (command) {
     while (!command->poll_exit() && !stop_requested()) session->reader().poll(RingReader::kPollMs);

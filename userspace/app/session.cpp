@@ -27,18 +27,26 @@ bool Session::poll(int timeout_ms) {
 }
 
 void Session::finish() {
-  reader_.drain();
+  reader_.drain(10'000, true);
+  if (reader_.skipped()) {
+    fmt::print(stderr, "socktrace: the reader did not catch up within 10 s of the stop: {} events left unread, counted "
+                       "as lost (unread)\n",
+               reader_.skipped());
+    on_lost_(reader_.skipped(), "unread");
+  }
   if (reader_.unread_bytes())
-    fmt::print(stderr, "socktrace: stopped with {} bytes of events still unread (the reader did not catch up in 10 s)\n",
+    fmt::print(stderr, "socktrace: stopped with {} bytes of events not even counted (the reader fell behind by more "
+                       "than it counts in 5 s)\n",
                reader_.unread_bytes());
   check_losses();
 }
 
 std::string Session::summary() const {
   const LossCounts& l = losses_;
-  std::string s = fmt::format("{} events, {} lost ({} ring buffer full, {} BPF recursion", reader_.events(), l.events(),
-                              l.ringbuf, l.recursion);
+  std::string s = fmt::format("{} events, {} lost ({} ring buffer full, {} BPF recursion", reader_.events(),
+                              l.events() + reader_.skipped(), l.ringbuf, l.recursion);
   if (l.child_map) s += fmt::format(", {} child map full", l.child_map);
+  if (reader_.skipped()) s += fmt::format(", {} unread at the stop", reader_.skipped());
   if (l.recursion_recovered) s += fmt::format("; {} nested transitions recovered", l.recursion_recovered);
   s += ')';
   if (l.owner_map) s += fmt::format(", {} owners not recorded (owner map full)", l.owner_map);

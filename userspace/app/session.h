@@ -34,8 +34,9 @@ class Session {
   // The counters as of the last check (poll or finish).
   const LossCounts& losses() const { return losses_; }
 
-  // The end: handles what the kernel side wrote up to now (one stderr line
-  // if some of it could not be read in time) and reports the last losses.
+  // The end: handles what the kernel side wrote up to now and reports the
+  // last losses; what the reader could not handle within 10 s is counted
+  // and reported as lost ("unread"), to the sink and on stderr.
   void finish();
   // "N events, M lost (A ring buffer full, B BPF recursion; C nested
   // transitions recovered), D undecodable": the same words in every mode.

@@ -26,10 +26,15 @@ class RingReader {
   // buffer. Returns false when interrupted by a signal.
   bool poll(int timeout_ms = kPollMs);
   // Handles everything the kernel side had submitted when drain() was
-  // called (not what producers add meanwhile), giving up after max_ms.
-  void drain(int max_ms = 10'000);
-  // Bytes of events still unread when the last drain() gave up (0: it read
-  // everything it was asked to).
+  // called (not what producers add meanwhile), for up to max_ms. With
+  // count_rest (the end of a trace), what is left then is counted
+  // (skipped()) rather than handled, for at most 5 s more.
+  void drain(int max_ms = 10'000, bool count_rest = false);
+  // Events drain() counted without handling them (the reader had not caught
+  // up in time): lost, to be reported as such.
+  uint64_t skipped() const { return skipped_; }
+  // Bytes of events not even counted when the last drain() gave up (0: it
+  // read everything it was asked to).
   uint64_t unread_bytes() const { return unread_bytes_; }
   // Events handled per poll at most, so that a flood cannot keep the caller
   // from its other work (flushing, loss checks, stopping).
@@ -50,6 +55,8 @@ class RingReader {
   void* consumer_page_ = nullptr;
   void* producer_page_ = nullptr;
   uint64_t unread_bytes_ = 0;
+  bool skipping_ = false;
+  uint64_t skipped_ = 0;
   ring_buffer* rb_ = nullptr;
   Handler handler_;
   uint64_t events_ = 0;

@@ -1,11 +1,14 @@
 #include "app/live_histogram.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "core/clock.h"
@@ -54,6 +57,8 @@ SockRecord record_of(const DiagSocket& d, uint8_t protocol, InodeOwners* owners)
   r.daddr = d.daddr;
   r.sport = d.sport;
   r.dport = d.dport;
+  r.netns = d.netns;
+  r.cgroup_id = d.cgroup_id;
   r.since_ns = since_of(d, monotonic_now_ns(), &r.since_bound);
   if (owners && d.inode) {
     if (const ProcOwner* o = owners->find(d.inode)) {
@@ -74,6 +79,7 @@ StateEvent timewait_template(const DiagSocket& d, uint32_t netns) {
   e.sport = d.sport;
   e.dport = d.dport;
   e.netns = netns;
+  e.sock_cgroup_id = d.cgroup_id;
   e.protocol = IPPROTO_TCP;
   e.hdr.ts_ns = monotonic_now_ns();
   return e;
@@ -85,6 +91,7 @@ std::vector<SockRecord> records_of(const std::vector<DiagSocket>& dump, uint8_t 
   std::vector<SockRecord> out;
   out.reserve(dump.size());
   for (const DiagSocket& d : dump) out.push_back(record_of(d, protocol, owners));
+  inherit_listener_cgroups(out);
   return out;
 }
 
@@ -113,18 +120,68 @@ void open_scope(DiagScope& scope, const std::vector<std::string>& netns, DiagPro
   }
 }
 
+void widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober) {
+  const std::vector<uint32_t>& have = scope.netns();
+  for (int pid : tree.pids) {
+    std::string path = fmt::format("/proc/{}/ns/net", pid);
+    struct stat st{};
+    if (stat(path.c_str(), &st) != 0) continue;  // gone since cgroup.procs was read
+    uint32_t ino = static_cast<uint32_t>(st.st_ino);
+    if (std::find(have.begin(), have.end(), ino) != have.end()) continue;
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat opened{};
+    if (fstat(fd, &opened) == 0 && opened.st_ino == ino) {
+      try {
+        scope.add(ino, fd);
+        if (prober) prober->adopt(ino, fd);
+      } catch (...) {
+        close(fd);
+        throw;
+      }
+      spdlog::info("cgroup scope: network namespace {} (pid {})", ino, pid);
+    }
+    close(fd);
+  }
+}
+
+void open_view_scope(DiagScope& scope, const LiveConfig& config, HistFilter& filter, DiagProber* prober) {
+  open_scope(scope, config.netns, prober);
+  if (config.cgroup_paths.empty()) return;
+  CgroupTree tree = scan_cgroup_tree(config.cgroup_paths);
+  filter.by_cgroup = true;
+  filter.cgroups = tree.ids;
+  if (config.netns.empty()) widen_cgroup_scope(scope, tree, prober);
+}
+
+void LiveHistogram::follow_cgroups() {
+  if (config_.cgroup_paths.empty()) return;
+  CgroupTree tree = scan_cgroup_tree(config_.cgroup_paths);
+  if (config_.netns.empty()) widen_cgroup_scope(scope_, tree, &prober_);
+  hist_.set_cgroups(std::move(tree.ids));
+}
+
 LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(config.filter) {
   std::vector<int> preferred;
   for (uint32_t pid : config_.filter.pids) preferred.push_back(static_cast<int>(pid));
   owners_.prefer(preferred);  // a listener shared with workers is -p's worker's
-  open_scope(scope_, config_.netns, &prober_);
+  HistFilter filter = config_.filter;
+  open_view_scope(scope_, config_, filter, &prober_);
+  hist_ = Histogram(filter);
   timewait_ = std::make_unique<TimewaitTracker>([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
                                                 [this](const StateEvent& e, bool) { hist_.apply(e); });
   if (config_.trace) {
     TracerConfig tc;
     for (uint32_t pid : config_.filter.pids) tc.pids.push_back(static_cast<int>(pid));
     tc.ringbuf_bytes = config_.ringbuf_bytes;
-    tc.netns_inos = scope_.netns();
+    // Under --cgroup alone the kernel follows the cgroups into any namespace.
+    if (!config_.netns.empty()) tc.netns_inos = scope_.netns();
+    if (!config_.cgroup_paths.empty()) {
+      for (const std::string& p : config_.cgroup_paths) {
+        struct stat st{};
+        if (stat(p.c_str(), &st) == 0) tc.cgroup_ids.push_back(st.st_ino);
+      }
+    }
     tracer_ = std::make_unique<Tracer>(tc);
   }
   // After the attach: every change from here on is either in the dump or
@@ -133,16 +190,24 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
   std::vector<DiagSocket> dump = scope_.dump(IPPROTO_TCP, kAllTcpStates);
   std::vector<SockRecord> records;
   records.reserve(dump.size());
+  for (const DiagSocket& d : dump) records.push_back(record_of(d, IPPROTO_TCP, &owners_));
+  inherit_listener_cgroups(records);
   uint64_t now = monotonic_now_ns();
   std::size_t seeded = 0;
-  for (const DiagSocket& d : dump) {
-    records.push_back(record_of(d, IPPROTO_TCP, &owners_));
-    if (d.timewait()) timewait_->adopt(timewait_template(d, d.netns), d.state, d.expires_ms, now);
+  for (std::size_t i = 0; i < dump.size(); ++i) {
+    const DiagSocket& d = dump[i];
+    const SockRecord& r = records[i];
+    // Under --cgroup a timewait socket of no selected listener is not
+    // counted (no cgroup known): its end is nothing to look for.
+    if (d.timewait() && hist_.filter().admits_cgroup(r.cgroup_id)) {
+      StateEvent tmpl = timewait_template(d, d.netns);
+      tmpl.sock_cgroup_id = r.cgroup_id;
+      timewait_->adopt(tmpl, d.state, d.expires_ms, now);
+    }
     // With a pid filter the kernel drops events of sockets whose owner it
     // does not know: tell it the owners of the old ones.
     // Listeners always: their children's events carry the owner then.
-    if (tracer_ && (!config_.filter.pids.empty() || d.state == kTcpListen) && records.back().pid && d.cookie) {
-      const SockRecord& r = records.back();
+    if (tracer_ && (!config_.filter.pids.empty() || d.state == kTcpListen) && r.pid && d.cookie) {
       std::string comm(r.comm.view());
       tracer_->seed_owner(d.cookie, static_cast<int>(r.pid), comm);
       if (d.state == kTcpListen) tracer_->seed_listener(d.netns, d.sport, d.cookie, static_cast<int>(r.pid), comm);
@@ -199,6 +264,7 @@ void LiveHistogram::pump(int timeout_ms) {
 }
 
 void LiveHistogram::refresh() {
+  follow_cgroups();
   InodeOwners* owners = config_.filter.by_owner() ? &owners_ : nullptr;
   uint64_t now = monotonic_now_ns();
   auto resolve = [&](std::vector<SockRecord>& v, const std::vector<DiagSocket>& d) {

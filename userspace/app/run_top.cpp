@@ -24,15 +24,12 @@ namespace socktrace {
 
 HistFilter live_view_filter(const Options& o) {
   const char* mode = mode_name(o.mode);
-  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty())
-    throw UsageError(fmt::format("{} takes -p/--pid, --comm, --port and --netns; {} is not supported by {} (use "
-                                 "'socktrace states' to follow a cgroup or a container)",
-                                 mode,
-                                 o.filters.follow_forks ? "-f/--follow-forks"
-                                 : !o.filters.cgroups.empty() ? "--cgroup"
-                                                              : "--container",
+  if (o.filters.follow_forks)
+    throw UsageError(fmt::format("{} counts sockets, not processes: -f/--follow-forks does not apply (give -p PID, "
+                                 "--comm NAME or --cgroup PATH)",
                                  mode));
-  // A bad --netns or --comm: one line, before anything is opened.
+  // A bad --netns, --cgroup, --container or --comm: one line, before
+  // anything is opened.
   resolve_filters(o.filters);
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
@@ -42,6 +39,14 @@ HistFilter live_view_filter(const Options& o) {
   f.comm = o.filters.comm;
   for (int port : o.filters.ports) f.ports.push_back(static_cast<uint16_t>(port));
   return f;
+}
+
+LiveConfig live_config(const Options& o) {
+  LiveConfig c;
+  c.filter = live_view_filter(o);
+  c.netns = o.filters.netns;
+  c.cgroup_paths = resolve_filters(o.filters).cgroup_paths;
+  return c;
 }
 
 namespace {
@@ -59,15 +64,13 @@ std::unique_ptr<MetricsServer> metrics_server(const std::string& spec) {
 }  // namespace
 
 int run_top(const Options& o) {
-  HistFilter filter = live_view_filter(o);
+  LiveConfig config = live_config(o);
+  HistFilter filter = config.filter;
   if (o.once && !o.metrics.empty())
     throw UsageError("--metrics serves a running top; drop --once (or --metrics)");
   std::unique_ptr<MetricsServer> server = metrics_server(o.metrics);
   Output out(o.output.file);
 
-  LiveConfig config;
-  config.filter = filter;
-  config.netns = o.filters.netns;
   config.ringbuf_bytes = o.buffer_size;
   config.reconcile_ns = static_cast<uint64_t>(o.reconcile * 1e9);
   // One snapshot needs no events: sock_diag has it all.
@@ -89,8 +92,9 @@ int run_top(const Options& o) {
 
   install_stop_signals();
   if (server) fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{}/metrics\n", server->bound());
-  std::string where = o.filters.netns.empty() ? std::string(filter.empty() ? " host-wide" : "")
-                                              : resolve_filters(o.filters).describe();
+  std::string where = o.filters.netns.empty() && config.cgroup_paths.empty()
+                          ? std::string(filter.empty() ? " host-wide" : "")
+                          : resolve_filters(o.filters).describe();
   fmt::print(stderr, "socktrace: counting TCP and UDP sockets by state{}; Ctrl-C to stop\n", where);
   show();
   uint64_t interval_ns = static_cast<uint64_t>(o.interval * 1e9);
@@ -137,14 +141,12 @@ int run_check(const Options& o) {
   };
   parse(o.warning, warning, "warning");
   parse(o.critical, critical, "critical");
-  HistFilter filter = live_view_filter(o);
+  LiveConfig config = live_config(o);
+  HistFilter filter = config.filter;
   double sample = o.sample >= 0 ? o.sample : (rates ? 1.0 : 0.0);
 
   CheckSample s;
   if (sample > 0) {
-    LiveConfig config;
-    config.filter = filter;
-    config.netns = o.filters.netns;
     config.reconcile_ns = 0;
     uint64_t start = monotonic_now_ns();
     LiveHistogram live(config);
@@ -164,9 +166,9 @@ int run_check(const Options& o) {
   } else {
     // Counts only: sock_diag, no BPF (works without privileges). Owners
     // from /proc: the status line names the top process.
-    Histogram h(filter);
     DiagScope scope;
-    open_scope(scope, o.filters.netns);
+    open_view_scope(scope, config, filter);
+    Histogram h(filter);
     InodeOwners owners;
     owners.rescan();
     std::vector<SockRecord> tcp = diag_records(scope, IPPROTO_TCP, kSsTcpStates, &owners);

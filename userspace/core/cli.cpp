@@ -12,8 +12,8 @@ namespace socktrace {
 
 namespace {
 
-// `live`: top and check, which take -f, --cgroup and --container only to
-// reject them with a usage error naming what they do take (not in --help).
+// `live`: top and check, which count sockets: -f only to reject it with a
+// usage error naming what they do take (not in --help).
 void add_filters(CLI::App* app, Filters& f, bool live = false) {
   const char* process_group = live ? "" : "Filters";
   app->add_option("-p,--pid", f.pids, "Trace only these processes (all their threads): PID[,PID...]")
@@ -25,16 +25,19 @@ void add_filters(CLI::App* app, Filters& f, bool live = false) {
   app->add_flag("-f,--follow-forks", f.follow_forks, "Also trace children forked by traced processes")
       ->group(process_group);
   app->add_option("--cgroup", f.cgroups,
-                  "Only processes (syscalls) / sockets (states) in this cgroup v2 directory or below (repeatable)")
+                  live ? "Count the sockets created in this cgroup v2 directory or below, in the network namespaces "
+                         "its processes live in (repeatable)"
+                       : "Only processes (syscalls) / sockets (states) in this cgroup v2 directory or below "
+                         "(repeatable)")
       ->allow_extra_args(false)
       ->type_name("PATH")
-      ->group(process_group);
+      ->group("Filters");
   app->add_option("--container", f.container,
                   "Only this container: Docker, containerd/CRI, CRI-O or Podman id, whole or a unique prefix "
                   "(repeatable)")
       ->allow_extra_args(false)
       ->type_name("ID")
-      ->group(process_group);
+      ->group("Filters");
   app->add_option("--netns", f.netns,
                   live ? "Count the sockets of this network namespace (as 'ip netns exec NS ss -tan' lists them): "
                          "/run/netns/NAME, /proc/PID/ns/net, an 'ip netns' name or the inode (repeatable)"
@@ -146,9 +149,11 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   CLI::App app{"socktrace: trace what a Linux host's sockets do, with eBPF, without ptrace.\n"
                "  socktrace [FILTERS] [OUTPUT] [-- COMMAND [ARGS...]]   strace-like syscall trace\n"
                "  socktrace states [FILTERS] [OUTPUT] [--timeline]       TCP state transitions\n"
-               "  socktrace top    [-p PID] [--comm NAME] [--netns NS] [--port PORT] [--interval SEC] [--once] [--json]\n"
+               "  socktrace top    [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
+               "                   [--interval SEC] [--once] [--json]\n"
                "  socktrace log    [FILTERS] -o FILE [--max-size SIZE] [--max-files N] [--metrics ADDR:PORT]\n"
-               "  socktrace check  [-p PID] [--comm NAME] [--netns NS] [--port PORT] [--warning STATE=N]... "
+               "  socktrace check  [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
+               "                   [--warning STATE=N]... "
                "[--critical STATE=N]...",
                "socktrace"};
   app.set_version_flag("--version", std::string("socktrace ") + SOCKTRACE_VERSION);

@@ -32,6 +32,9 @@ struct DiagSocket {
   int64_t last_ack_recv_ms = -1;
   // The network namespace it was dumped from (DiagScope::dump; 0 otherwise).
   uint32_t netns = 0;
+  // The cgroup v2 id a full socket was created in (INET_DIAG_CGROUP_ID,
+  // Linux 5.10+); 0 for request and timewait sockets, which have none.
+  uint64_t cgroup_id = 0;
   // An inet_timewait_sock (TIME-WAIT, or a FIN-WAIT-2 orphan): timer 3, no inode.
   bool timewait() const { return timer == kTimewaitTimer && inode == 0; }
   static constexpr uint8_t kTimewaitTimer = 3;  // idiag_timer of an inet_timewait_sock

@@ -39,6 +39,12 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+uint64_t inode_of(const std::string& path) {
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) return 0;
+  return st.st_ino;
+}
+
 std::string run(const std::string& cmd) {
   std::string out;
   FILE* f = popen(cmd.c_str(), "r");
@@ -454,6 +460,182 @@ TEST(CgroupViews, CheckCountsTheCgroup) {
         << state << ": " << sampled.out;
 }
 
+// The objects of a JSON array (a hist object's "groups"), each parsed flat.
+std::vector<JsonLine> json_objects(const std::string& array) {
+  std::vector<JsonLine> out;
+  int depth = 0;
+  bool in_string = false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    char c = array[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' && depth++ == 0) start = i;
+    else if (c == '}' && --depth == 0) out.push_back(parse_flat_json(array.substr(start, i - start + 1)));
+  }
+  return out;
+}
+
+JsonLine group_of(const std::vector<JsonLine>& groups, const std::string& key) {
+  for (const JsonLine& g : groups)
+    if (g.at("key") == key) return g;
+  return {};
+}
+
+// `ss -tanp` lines of process `pid` in `ns` (nullptr: the host), per state.
+Counts ss_counts_of_pid(const Netns* ns, int pid) {
+  std::string cmd = (ns ? "ip netns exec " + ns->name() + " " : std::string()) + "ss -Htanp | grep 'pid=" +
+                    std::to_string(pid) + ",'";
+  return ss_state_counts(run(cmd));
+}
+
+// top --by: the rows of X's container, of each cgroup, of each namespace and
+// of the test process equal ss restricted to their sockets on the same run.
+TEST(CgroupViews, TopByGroupsEqualSs) {
+  REQUIRE_BPF();
+  World w;
+  const std::string root = *find_cgroup2_root();
+  const std::string x_rel = w.x.path().substr(root.size()), y_rel = w.y.path().substr(root.size());
+  Counts x = w.x_tcp(), y = w.y_tcp(), a = ss_counts(&w.a, "-tan"), b = ss_counts(&w.b, "-tan");
+  Counts mine = sum(sum(ss_counts_of_pid(&w.a, getpid()), ss_counts_of_pid(&w.b, getpid())),
+                    ss_counts_of_pid(nullptr, getpid()));
+  auto groups = [](const std::vector<std::string>& args) {
+    std::vector<std::string> cmd = {"top", "--once", "--json"};
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    RunResult r = run_socktrace(cmd);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    JsonLine j = parse_flat_json(r.out);
+    EXPECT_EQ(j["by"], args[1]) << r.out;
+    return std::make_pair(j, json_objects(j["groups"]));
+  };
+  {
+    auto [j, g] = groups({"--by", "container", "--sort", "close-wait"});
+    EXPECT_EQ(j["sort"], "CLOSE_WAIT");
+    JsonLine c = group_of(g, container_id());
+    ASSERT_FALSE(c.empty()) << j["groups"];
+    EXPECT_EQ(str(json_counts(c["tcp"])), str(x)) << j["groups"];
+    EXPECT_EQ(c["container_id"], container_id());
+    EXPECT_EQ(c["container_runtime"], "containerd");
+    EXPECT_EQ(c["pod_uid"], kPodUid);
+    EXPECT_EQ(c["cgroup"], x_rel);
+  }
+  {
+    auto [j, g] = groups({"--by", "cgroup"});
+    EXPECT_EQ(str(json_counts(group_of(g, x_rel)["tcp"])), str(x)) << j["groups"];
+    EXPECT_EQ(str(json_counts(group_of(g, y_rel)["tcp"])), str(y)) << j["groups"];
+    EXPECT_EQ(str(json_counts(group_of(g, y_rel)["udp"])), str(ss_counts(&w.b, "-uan"))) << j["groups"];
+    EXPECT_EQ(group_of(g, x_rel)["pod_uid"], kPodUid);
+  }
+  {
+    auto [j, g] = groups({"--by", "netns"});
+    std::string a_ino = std::to_string(inode_of(w.a.path())), b_ino = std::to_string(inode_of(w.b.path()));
+    EXPECT_EQ(str(json_counts(group_of(g, a_ino)["tcp"])), str(a)) << j["groups"];
+    EXPECT_EQ(str(json_counts(group_of(g, b_ino)["tcp"])), str(b)) << j["groups"];
+    EXPECT_EQ(group_of(g, b_ino)["netns"], b_ino);
+  }
+  {
+    auto [j, g] = groups({"--by", "process"});
+    std::string key = "socktrace_integ/" + std::to_string(getpid());
+    EXPECT_EQ(str(json_counts(group_of(g, key)["tcp"])), str(mine)) << j["groups"];
+    EXPECT_EQ(group_of(g, key)["pid"], std::to_string(getpid()));
+  }
+  // Narrowed by --cgroup: Y's cgroup only, in its two namespaces.
+  {
+    auto [j, g] = groups({"--by", "netns", "--cgroup", w.y.path()});
+    ASSERT_EQ(g.size(), 2u) << j["groups"];
+    EXPECT_EQ(str(json_counts(j["tcp"])), str(y));
+    EXPECT_EQ(str(json_counts(group_of(g, std::to_string(inode_of(w.b.path())))["tcp"])), str(b)) << j["groups"];
+  }
+  // The same run's ss did not move.
+  EXPECT_EQ(str(w.x_tcp()), str(x));
+  EXPECT_EQ(str(ss_counts(&w.a, "-tan")), str(a));
+  // Text: the table names the container by its short id and its pod.
+  RunResult text = run_socktrace({"top", "--once", "--by", "container", "--sort", "CLOSE_WAIT"});
+  EXPECT_NE(text.out.find("sockets by container, sorted by CLOSE_WAIT: "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("\n" + container_id().substr(0, 12) + "  " + kPodUid + " "), std::string::npos) << text.out;
+}
+
+// check --by container: the container over the threshold trips it and is named.
+TEST(CgroupViews, CheckByContainerNamesTheOneOver) {
+  REQUIRE_BPF();
+  World w;
+  ASSERT_EQ(w.x_tcp()["CLOSE_WAIT"], 2);
+  std::string name = "container " + container_id().substr(0, 12) + " (pod " + kPodUid + ")";
+  RunResult crit = run_socktrace({"check", "--by", "container", "--critical", "CLOSE_WAIT=1"});
+  EXPECT_EQ(crit.exit_code, 2) << crit.out << crit.err;
+  EXPECT_EQ(crit.out.rfind("SOCKTRACE CRITICAL - ", 0), 0u) << crit.out;
+  EXPECT_NE(crit.out.find(name + ": CLOSE_WAIT=2 > 1"), std::string::npos) << crit.out;
+  RunResult warn = run_socktrace(
+      {"check", "--by", "container", "--cgroup", w.x.path(), "--warning", "CLOSE_WAIT=1", "--critical", "CLOSE_WAIT=5"});
+  EXPECT_EQ(warn.exit_code, 1) << warn.out << warn.err;
+  EXPECT_EQ(warn.out.rfind("SOCKTRACE WARNING - " + name + ": CLOSE_WAIT=2 > 1 | ", 0), 0u) << warn.out;
+  RunResult ok = run_socktrace({"check", "--by", "container", "--cgroup", w.x.path(), "--critical", "CLOSE_WAIT=2"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_EQ(ok.out.rfind("SOCKTRACE OK - 1 group within the thresholds | ", 0), 0u) << ok.out;
+  // Sampled with BPF: the same.
+  RunResult sampled = run_socktrace({"check", "--by", "container", "--sample", "0.3", "--critical", "CLOSE_WAIT=1"});
+  EXPECT_EQ(sampled.exit_code, 2) << sampled.out << sampled.err;
+  EXPECT_NE(sampled.out.find(name + ": CLOSE_WAIT=2 > 1"), std::string::npos) << sampled.out;
+  // Rates and ages are not per group: one line, exit 3.
+  RunResult bad = run_socktrace({"check", "--by", "container", "--critical", "CLOSE_WAIT:age=5"});
+  EXPECT_EQ(bad.exit_code, 3) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
+
+std::string http_get(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a = loopback(port);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) return "";
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  if (write(fd, req.data(), req.size()) < 0) return "";
+  std::string resp;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<std::size_t>(n));
+  close(fd);
+  return resp;
+}
+
+// top --by container --metrics: X's container as one labelled series per
+// state, equal to ss; the exposition passes promtool.
+TEST(CgroupViews, MetricsByContainer) {
+  REQUIRE_BPF();
+  World w;
+  TempDir dir;
+  Socktrace top({"top", "--json", "--interval", "0.2", "--by", "container", "--metrics", "127.0.0.1:0"},
+                dir.path("top.json"));
+  std::string err = top.stderr_text();
+  std::size_t at = err.find("http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << err;
+  int port = std::stoi(err.substr(at + 17));
+  std::string labels = "by=\"container\",group=\"" + container_id() + "\",container_id=\"" + container_id() +
+                       "\",container_runtime=\"containerd\",pod_uid=\"" + kPodUid + "\",proto=\"tcp\"";
+  std::string body;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+    body = http_get(port, "/metrics");
+    if (body.find(labels) != std::string::npos) break;
+  }
+  for (const auto& [state, n] : w.x_tcp())
+    EXPECT_NE(body.find("socktrace_group_sockets{" + labels + ",state=\"" + state + "\"} " + std::to_string(n) + "\n"),
+              std::string::npos)
+        << state << "\n"
+        << body;
+  EXPECT_EQ(top.stop(), 0);
+  if (access("/usr/bin/promtool", X_OK) != 0) {
+    if (in_ci()) FAIL() << "promtool missing (tools/deps.sh installs package prometheus)";
+    GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  }
+  std::string file = dir.path("metrics.txt");
+  std::ofstream(file) << body.substr(body.find("\r\n\r\n") + 4);
+  EXPECT_EQ(run("promtool check metrics < " + file + " 2>&1; echo rc=$?"), "rc=0\n");
+}
+
 TEST(CgroupViews, BadCgroupIsAUsageError) {
   for (const char* mode : {"top", "check"}) {
     for (std::vector<std::string> filter :
@@ -467,7 +649,13 @@ TEST(CgroupViews, BadCgroupIsAUsageError) {
       EXPECT_EQ(r.err.rfind("socktrace: ", 0), 0u) << r.err;
       EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     }
+    RunResult sort = run_socktrace({mode, "--sort", "CLOSE_WAIT"});
+    EXPECT_EQ(sort.exit_code, std::string(mode) == "check" ? 3 : 2) << sort.err;
+    RunResult by = run_socktrace({mode, "--by", "pod"});
+    EXPECT_EQ(by.exit_code, std::string(mode) == "check" ? 3 : 2) << by.err;
+    EXPECT_EQ(std::count(by.err.begin(), by.err.end(), '\n'), 1) << by.err;
     RunResult help = run_socktrace({mode, "--help"});
+    EXPECT_NE(help.out.find("--by"), std::string::npos) << help.out;
     EXPECT_NE(help.out.find("--cgroup"), std::string::npos) << help.out;
     EXPECT_NE(help.out.find("--container"), std::string::npos) << help.out;
   }

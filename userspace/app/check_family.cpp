@@ -30,6 +30,8 @@ int run_check_by_family(const Options& o) {
   };
   parse(o.warning, warning, "warning");
   parse(o.critical, critical, "critical");
+  if (!o.group_by.empty())
+    throw UsageError("--perfdata-family splits the whole count by family; --by splits it by group: give one of them");
   if (o.sample >= 0) throw UsageError("--perfdata-family reports counts; --sample measures rates: give one of them");
   LiveConfig config = live_config(o);
   HistFilter filter = config.filter;

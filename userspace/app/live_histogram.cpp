@@ -1,6 +1,11 @@
 #include "app/live_histogram.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <unordered_set>
 
 #include "core/clock.h"
@@ -120,33 +126,53 @@ void open_scope(DiagScope& scope, const std::vector<std::string>& netns, DiagPro
   }
 }
 
-void widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober) {
+namespace {
+
+// Adds the namespace of `path` (a namespace file) unless `scope` has it.
+void add_netns_file(DiagScope& scope, DiagProber* prober, const std::string& path) {
   const std::vector<uint32_t>& have = scope.netns();
-  for (int pid : tree.pids) {
-    std::string path = fmt::format("/proc/{}/ns/net", pid);
-    struct stat st{};
-    if (stat(path.c_str(), &st) != 0) continue;  // gone since cgroup.procs was read
-    uint32_t ino = static_cast<uint32_t>(st.st_ino);
-    if (std::find(have.begin(), have.end(), ino) != have.end()) continue;
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    struct stat opened{};
-    if (fstat(fd, &opened) == 0 && opened.st_ino == ino) {
-      try {
-        scope.add(ino, fd);
-        if (prober) prober->adopt(ino, fd);
-      } catch (...) {
-        close(fd);
-        throw;
-      }
-      spdlog::info("cgroup scope: network namespace {} (pid {})", ino, pid);
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) return;  // gone meanwhile
+  uint32_t ino = static_cast<uint32_t>(st.st_ino);
+  if (std::find(have.begin(), have.end(), ino) != have.end()) return;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat opened{};
+  struct statfs sfs{};
+  if (fstat(fd, &opened) == 0 && opened.st_ino == ino && fstatfs(fd, &sfs) == 0 &&
+      static_cast<unsigned long>(sfs.f_type) == NSFS_MAGIC && ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET) {
+    try {
+      scope.add(ino, fd);
+      if (prober) prober->adopt(ino, fd);
+    } catch (...) {
+      close(fd);
+      throw;
     }
-    close(fd);
+    spdlog::info("scope: network namespace {} ({})", ino, path);
   }
+  close(fd);
+}
+
+}  // namespace
+
+void widen_all_scope(DiagScope& scope, DiagProber* prober) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec))
+    add_netns_file(scope, prober, e.path().string());
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    add_netns_file(scope, prober, "/proc/" + name + "/ns/net");
+  }
+}
+
+void widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober) {
+  for (int pid : tree.pids) add_netns_file(scope, prober, fmt::format("/proc/{}/ns/net", pid));
 }
 
 void open_view_scope(DiagScope& scope, const LiveConfig& config, HistFilter& filter, DiagProber* prober) {
   open_scope(scope, config.netns, prober);
+  if (config.all_netns && config.netns.empty() && config.cgroup_paths.empty()) widen_all_scope(scope, prober);
   if (config.cgroup_paths.empty()) return;
   CgroupTree tree = scan_cgroup_tree(config.cgroup_paths);
   filter.by_cgroup = true;
@@ -154,7 +180,9 @@ void open_view_scope(DiagScope& scope, const LiveConfig& config, HistFilter& fil
   if (config.netns.empty()) widen_cgroup_scope(scope, tree, prober);
 }
 
-void LiveHistogram::follow_cgroups() {
+void LiveHistogram::follow_scope() {
+  if (config_.all_netns && config_.netns.empty() && config_.cgroup_paths.empty())
+    return widen_all_scope(scope_, &prober_);
   if (config_.cgroup_paths.empty()) return;
   CgroupTree tree = scan_cgroup_tree(config_.cgroup_paths);
   if (config_.netns.empty()) widen_cgroup_scope(scope_, tree, &prober_);
@@ -264,8 +292,8 @@ void LiveHistogram::pump(int timeout_ms) {
 }
 
 void LiveHistogram::refresh() {
-  follow_cgroups();
-  InodeOwners* owners = config_.filter.by_owner() ? &owners_ : nullptr;
+  follow_scope();
+  InodeOwners* owners = config_.owners || config_.filter.by_owner() ? &owners_ : nullptr;
   uint64_t now = monotonic_now_ns();
   auto resolve = [&](std::vector<SockRecord>& v, const std::vector<DiagSocket>& d) {
     if (!owners) return;

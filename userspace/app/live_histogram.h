@@ -35,6 +35,11 @@ struct LiveConfig {
   // in the kernel), in the namespaces their processes live in (unless
   // --netns names them), followed as processes and cgroups come.
   std::vector<std::string> cgroup_paths;
+  // --by without --netns or --cgroup: every network namespace of the host
+  // (/proc/*/ns/net, /run/netns), followed as they come.
+  bool all_netns = false;
+  // Owners of the polled sockets (UDP) from /proc too: -p/--comm, --by process.
+  bool owners = false;
 };
 
 // Adds each --netns namespace to `scope` (and to `prober`, when given).
@@ -45,6 +50,8 @@ void open_scope(DiagScope& scope, const std::vector<std::string>& netns, DiagPro
 void open_view_scope(DiagScope& scope, const LiveConfig& config, HistFilter& filter, DiagProber* prober = nullptr);
 // Adds the namespaces the processes of `tree` live in that `scope` lacks.
 void widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober);
+// Adds every network namespace of the host that `scope` lacks.
+void widen_all_scope(DiagScope& scope, DiagProber* prober);
 
 // The snapshot of `protocol` sockets in `states` as SockRecords, owners from
 // /proc when `owners` is given.
@@ -96,8 +103,9 @@ class LiveHistogram {
 
  private:
   void on_event(const Event& ev);
-  // --cgroup: new cgroups below the selected ones, new namespaces.
-  void follow_cgroups();
+  // --cgroup: new cgroups below the selected ones, new namespaces; --by:
+  // new namespaces.
+  void follow_scope();
   LiveConfig config_;
   Histogram hist_;
   InodeOwners owners_;

@@ -2,6 +2,11 @@
 
 #include "core/cli.h"
 #include "app/live_histogram.h"
+#include <memory>
+#include <optional>
+
+#include "core/cgroups.h"
+#include "core/groups.h"
 #include "core/histogram.h"
 
 namespace socktrace {
@@ -17,5 +22,20 @@ int run_check(const Options& o);
 HistFilter live_view_filter(const Options& o);
 // The filter, the namespaces and the cgroups of top and check.
 LiveConfig live_config(const Options& o);
+// --by and --sort (UsageError, one line, for --sort without --by or a bad state).
+std::optional<GroupBy> group_by_of(const Options& o);
+std::optional<uint8_t> sort_state_of(const Options& o);
+
+// The names --by gives groups: containers and cgroup paths from the cgroup
+// v2 hierarchy (none where there is none).
+class GroupNamer {
+ public:
+  GroupNamer();
+  ~GroupNamer();
+  GroupNames names();
+
+ private:
+  std::unique_ptr<CgroupNames> names_;
+};
 
 }  // namespace socktrace

@@ -150,7 +150,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
                "  socktrace [FILTERS] [OUTPUT] [-- COMMAND [ARGS...]]   strace-like syscall trace\n"
                "  socktrace states [FILTERS] [OUTPUT] [--timeline]       TCP state transitions\n"
                "  socktrace top    [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
-               "                   [--interval SEC] [--once] [--json]\n"
+               "                   [--by KEY [--sort STATE]] [--interval SEC] [--once] [--json]\n"
                "  socktrace log    [FILTERS] -o FILE [--max-size SIZE] [--max-files N] [--metrics ADDR:PORT]\n"
                "  socktrace check  [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
                "                   [--warning STATE=N]... "
@@ -183,6 +183,13 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   top->add_option("--reconcile", o.reconcile, "Reconcile with sock_diag every SEC seconds, counting drift (0: never)")
       ->check(CLI::Range(0.0, 86400.0))
       ->type_name("SEC");
+  top->add_option("--by", o.group_by,
+                  "One row per container, cgroup, network namespace or process, with its state counts (every "
+                  "namespace's sockets unless --netns or --cgroup narrows them)")
+      ->check(CLI::IsMember({"container", "cgroup", "netns", "process"}))
+      ->type_name("KEY");
+  top->add_option("--sort", o.sort_state, "With --by: rows by their count in this TCP state (default: all TCP sockets)")
+      ->type_name("STATE");
   add_port_filter(top, o.filters);
   add_buffer_size(top, buffer_size);
   add_common(top, o);
@@ -221,6 +228,11 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   check->add_flag("--perfdata-family", o.perfdata_family,
                   "Perfdata per family as Linuxfabrik's network-connections: tcp_STATE (IPv4), tcp6_STATE, udp_STATE, "
                   "udp6_STATE (counts only: no rates)");
+  check->add_option("--by", o.group_by,
+                    "Thresholds per container, cgroup, network namespace or process: any over one trips it, and the "
+                    "status line names which")
+      ->check(CLI::IsMember({"container", "cgroup", "netns", "process"}))
+      ->type_name("KEY");
   add_port_filter(check, o.filters);
   add_common(check, o);
 

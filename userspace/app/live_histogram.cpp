@@ -104,7 +104,11 @@ std::vector<SockRecord> records_of(const std::vector<DiagSocket>& dump, uint8_t 
 }  // namespace
 
 std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwners* owners) {
-  return records_of(dump_sockets(protocol, states), protocol, owners);
+  std::vector<DiagSocket> dump = dump_sockets(protocol, states);
+  // Events carry the namespace: a listener is known by (netns, port).
+  uint32_t own = current_netns();
+  for (DiagSocket& d : dump) d.netns = own;
+  return records_of(dump, protocol, owners);
 }
 
 std::vector<SockRecord> diag_records(DiagScope& scope, uint8_t protocol, uint32_t states, InodeOwners* owners) {

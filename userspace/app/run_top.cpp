@@ -55,7 +55,8 @@ LiveConfig live_config(const Options& o) {
 
 std::optional<GroupBy> group_by_of(const Options& o) {
   if (o.group_by.empty()) {
-    if (!o.sort_state.empty()) throw UsageError("--sort orders the rows of --by; give --by container|cgroup|netns|process");
+    if (!o.sort_state.empty())
+      throw UsageError("--sort orders the rows of --by; give --by container|cgroup|netns|process");
     return std::nullopt;
   }
   return parse_group_by(o.group_by);  // CLI11 checked the word

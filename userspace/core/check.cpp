@@ -317,7 +317,8 @@ CheckResult evaluate_group_check(const CheckSample& whole, const std::vector<Gro
   constexpr std::size_t kNamed = 5;
   std::vector<std::string> named;
   for (std::size_t i = 0; i < tripped.size() && i < kNamed; ++i) named.push_back(tripped[i].text);
-  std::string more = tripped.size() > kNamed ? fmt::format("; {} more over a threshold", tripped.size() - kNamed) : "";
+  std::string more =
+      tripped.size() > kNamed ? fmt::format("; {} more over a threshold", tripped.size() - kNamed) : std::string();
   r.line = fmt::format("SOCKTRACE {} - {}{} | {}", r.exit_code == kCheckCritical ? "CRITICAL" : "WARNING",
                        fmt::join(named, "; "), more, perf);
   return r;

@@ -157,13 +157,14 @@ void append_groups_text(fmt::memory_buffer& b, GroupBy by, std::optional<uint8_t
   std::string head = fmt::format("{:<{}}", fmt::format("{}", group_by_name(by)), width);
   for (char& c : head) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (pods) head += fmt::format("  {:<36}", "POD");
-  for (uint8_t s : kTcpShown) head += fmt::format(" {:>{}}", tcp_state_name(s), std::max<std::size_t>(tcp_state_name(s).size(), 5));
+  auto column = [](uint8_t s) { return std::max<std::size_t>(tcp_state_name(s).size(), 5); };
+  for (uint8_t s : kTcpShown) head += fmt::format(" {:>{}}", tcp_state_name(s), column(s));
   head += fmt::format(" {:>5}", "UDP");
   fmt::format_to(out, "{}\n", head);
   for (const Group& g : groups) {
     std::string row = fmt::format("{:<{}}", name(g), width);
     if (pods) row += fmt::format("  {:<36}", g.pod_uid.empty() ? "-" : g.pod_uid);
-    for (uint8_t s : kTcpShown) row += fmt::format(" {:>{}}", g.tcp[s], std::max<std::size_t>(tcp_state_name(s).size(), 5));
+    for (uint8_t s : kTcpShown) row += fmt::format(" {:>{}}", g.tcp[s], column(s));
     row += fmt::format(" {:>5}", g.udp_total());
     fmt::format_to(out, "{}\n", row);
   }
@@ -219,10 +220,13 @@ void append_groups_metrics(fmt::memory_buffer& b, GroupBy by, const std::vector<
     if (by == GroupBy::kNetns && g.netns) labels += fmt::format(",netns=\"{}\"", g.netns);
     if (by == GroupBy::kProcess && g.pid)
       labels += fmt::format(",pid=\"{}\",comm=\"{}\"", g.pid, escape_label(g.comm));
-    for (uint8_t s : kTcpShown)
-      if (g.tcp[s]) fmt::format_to(out, "socktrace_group_sockets{{{},proto=\"tcp\",state=\"{}\"}} {}\n", labels, tcp_state_name(s), g.tcp[s]);
-    for (uint8_t s : kUdpShown)
-      if (g.udp[s]) fmt::format_to(out, "socktrace_group_sockets{{{},proto=\"udp\",state=\"{}\"}} {}\n", labels, tcp_state_name(s), g.udp[s]);
+    auto series = [&](const char* proto, uint8_t s, uint64_t n) {
+      if (n)
+        fmt::format_to(out, "socktrace_group_sockets{{{},proto=\"{}\",state=\"{}\"}} {}\n", labels, proto,
+                       tcp_state_name(s), n);
+    };
+    for (uint8_t s : kTcpShown) series("tcp", s, g.tcp[s]);
+    for (uint8_t s : kUdpShown) series("udp", s, g.udp[s]);
   }
 }
 

@@ -67,7 +67,8 @@ bool HistFilter::admits_cgroup(uint64_t cgroup_id) const {
 void inherit_listener_cgroups(std::vector<SockRecord>& records) {
   std::map<std::pair<uint32_t, uint16_t>, uint64_t> listeners;
   for (const SockRecord& r : records)
-    if (r.proto == kProtoTcp && r.state == kTcpListen && r.cgroup_id) listeners.emplace(std::make_pair(r.netns, r.sport), r.cgroup_id);
+    if (r.proto == kProtoTcp && r.state == kTcpListen && r.cgroup_id)
+      listeners.emplace(std::make_pair(r.netns, r.sport), r.cgroup_id);
   if (listeners.empty()) return;
   for (SockRecord& r : records) {
     if (r.cgroup_id || r.proto != kProtoTcp ||

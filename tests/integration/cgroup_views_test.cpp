@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -634,6 +635,62 @@ TEST(CgroupViews, MetricsByContainer) {
   std::string file = dir.path("metrics.txt");
   std::ofstream(file) << body.substr(body.find("\r\n\r\n") + 4);
   EXPECT_EQ(run("promtool check metrics < " + file + " 2>&1; echo rc=$?"), "rc=0\n");
+}
+
+// Does process `pid` hold network namespace `ino` open (an fd on it)?
+bool holds_netns(pid_t pid, uint64_t ino) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::string link = fs::read_symlink(e.path(), ec).string();
+    struct stat st{};
+    // Opened as /proc/PID/ns/net it reads net:[INODE]; as /run/netns/NAME, that path.
+    if (link.rfind("net:[", 0) != 0 && link.rfind("/run/netns/", 0) != 0) continue;
+    if (stat(e.path().c_str(), &st) == 0 && st.st_ino == ino) return true;
+    if (link == "net:[" + std::to_string(ino) + "]") return true;
+  }
+  return false;
+}
+
+// A live top --by netns takes in a namespace made after it started, and lets
+// go of it when no process and no name holds it any more (held open by
+// socktrace, it would never be freed).
+TEST(CgroupViews, LiveByNetnsFollowsNamespacesAndLetsGo) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("top.json");
+  Socktrace top({"top", "--json", "--interval", "0.2", "--by", "netns"}, out);
+  auto c = std::make_unique<Netns>("c");
+  uint64_t ino = inode_of(c->path());
+  std::string key = std::to_string(ino);
+  auto server = std::make_unique<Server>(c.get(), nullptr);
+  server->established(nullptr, 2);
+  auto row = [&] {
+    std::string last = last_hist(out);
+    return last.empty() ? JsonLine{} : group_of(json_objects(parse_flat_json(last)["groups"]), key);
+  };
+  Counts want = ss_counts(c.get(), "-tan");
+  ASSERT_EQ(str(want), str(Counts{{"LISTEN", 1}, {"ESTABLISHED", 4}}));
+  JsonLine g;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+    g = row();
+    if (!g.empty() && json_counts(g["tcp"]) == want) break;
+  }
+  EXPECT_EQ(str(json_counts(g["tcp"])), str(want)) << top.stderr_text();
+  EXPECT_TRUE(holds_netns(top.pid(), ino));
+  server.reset();  // the sockets closed, then the name: nothing holds it but socktrace
+  c.reset();
+  bool held = true;
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while (held && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+    held = holds_netns(top.pid(), ino);
+  }
+  EXPECT_FALSE(held);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(row().empty()) << last_hist(out);
+  EXPECT_EQ(top.stop(), 0);
 }
 
 TEST(CgroupViews, BadCgroupIsAUsageError) {

@@ -132,13 +132,17 @@ void open_scope(DiagScope& scope, const std::vector<std::string>& netns, DiagPro
 
 namespace {
 
-// Adds the namespace of `path` (a namespace file) unless `scope` has it.
-void add_netns_file(DiagScope& scope, DiagProber* prober, const std::string& path) {
+// Adds the namespace of `path` (a namespace file) unless `scope` has it, and
+// records its inode in `seen`.
+void add_netns_file(DiagScope& scope, DiagProber* prober, const std::string& path, std::vector<uint32_t>& seen) {
   const std::vector<uint32_t>& have = scope.netns();
   struct stat st{};
   if (stat(path.c_str(), &st) != 0) return;  // gone meanwhile
   uint32_t ino = static_cast<uint32_t>(st.st_ino);
-  if (std::find(have.begin(), have.end(), ino) != have.end()) return;
+  if (std::find(have.begin(), have.end(), ino) != have.end()) {
+    seen.push_back(ino);
+    return;
+  }
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
   struct stat opened{};
@@ -152,6 +156,7 @@ void add_netns_file(DiagScope& scope, DiagProber* prober, const std::string& pat
       close(fd);
       throw;
     }
+    seen.push_back(ino);
     spdlog::info("scope: network namespace {} ({})", ino, path);
   }
   close(fd);
@@ -159,19 +164,23 @@ void add_netns_file(DiagScope& scope, DiagProber* prober, const std::string& pat
 
 }  // namespace
 
-void widen_all_scope(DiagScope& scope, DiagProber* prober) {
+std::vector<uint32_t> widen_all_scope(DiagScope& scope, DiagProber* prober) {
+  std::vector<uint32_t> seen;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec))
-    add_netns_file(scope, prober, e.path().string());
+    add_netns_file(scope, prober, e.path().string(), seen);
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = e.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    add_netns_file(scope, prober, "/proc/" + name + "/ns/net");
+    add_netns_file(scope, prober, "/proc/" + name + "/ns/net", seen);
   }
+  return seen;
 }
 
-void widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober) {
-  for (int pid : tree.pids) add_netns_file(scope, prober, fmt::format("/proc/{}/ns/net", pid));
+std::vector<uint32_t> widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober) {
+  std::vector<uint32_t> seen;
+  for (int pid : tree.pids) add_netns_file(scope, prober, fmt::format("/proc/{}/ns/net", pid), seen);
+  return seen;
 }
 
 void open_view_scope(DiagScope& scope, const LiveConfig& config, HistFilter& filter, DiagProber* prober) {
@@ -185,12 +194,25 @@ void open_view_scope(DiagScope& scope, const LiveConfig& config, HistFilter& fil
 }
 
 void LiveHistogram::follow_scope() {
-  if (config_.all_netns && config_.netns.empty() && config_.cgroup_paths.empty())
-    return widen_all_scope(scope_, &prober_);
-  if (config_.cgroup_paths.empty()) return;
-  CgroupTree tree = scan_cgroup_tree(config_.cgroup_paths);
-  if (config_.netns.empty()) widen_cgroup_scope(scope_, tree, &prober_);
-  hist_.set_cgroups(std::move(tree.ids));
+  // The namespaces to read now; those no longer held by a process (or an
+  // `ip netns` name) are let go: held open by socktrace they would never
+  // be freed.
+  std::vector<uint32_t> live;
+  if (config_.all_netns && config_.netns.empty() && config_.cgroup_paths.empty()) {
+    live = widen_all_scope(scope_, &prober_);
+  } else if (!config_.cgroup_paths.empty()) {
+    CgroupTree tree = scan_cgroup_tree(config_.cgroup_paths);
+    if (config_.netns.empty()) live = widen_cgroup_scope(scope_, tree, &prober_);
+    hist_.set_cgroups(std::move(tree.ids));
+  }
+  // A cgroup with no process left: keep reading where it was (an empty
+  // scope would be socktrace's own namespace).
+  if (live.empty()) return;
+  for (uint32_t ns : scope_.retain(live)) {
+    prober_.forget(ns);
+    hist_.drop_netns(ns);
+    spdlog::info("scope: network namespace {} let go (no process left in it)", ns);
+  }
 }
 
 LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(config.filter) {

@@ -48,10 +48,12 @@ void open_scope(DiagScope& scope, const std::vector<std::string>& netns, DiagPro
 // open_scope() for `config`: with cgroups and no --netns, the namespaces of
 // the cgroups' processes (widen_cgroup_scope). Sets `filter`'s cgroups.
 void open_view_scope(DiagScope& scope, const LiveConfig& config, HistFilter& filter, DiagProber* prober = nullptr);
-// Adds the namespaces the processes of `tree` live in that `scope` lacks.
-void widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober);
-// Adds every network namespace of the host that `scope` lacks.
-void widen_all_scope(DiagScope& scope, DiagProber* prober);
+// Adds the namespaces the processes of `tree` live in that `scope` lacks;
+// returns all of those namespaces.
+std::vector<uint32_t> widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober);
+// Adds every network namespace of the host that `scope` lacks; returns every
+// namespace found.
+std::vector<uint32_t> widen_all_scope(DiagScope& scope, DiagProber* prober);
 
 // The snapshot of `protocol` sockets in `states` as SockRecords, owners from
 // /proc when `owners` is given.

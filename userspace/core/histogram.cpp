@@ -350,6 +350,13 @@ std::vector<Histogram::OwnerCount> Histogram::by_owner() const {
   return out;
 }
 
+void Histogram::drop_netns(uint32_t netns) {
+  std::vector<uint64_t> gone;
+  for (const auto& [cookie, s] : socks_)
+    if (s.netns == netns) gone.push_back(cookie);
+  for (uint64_t cookie : gone) erase(cookie);
+}
+
 void Histogram::for_each_counted(const std::function<void(const Counted&)>& f) const {
   for (const auto& [cookie, s] : socks_) f({kProtoTcp, s.state, s.pid, s.comm.view(), s.netns, s.cgroup_id});
   for (const SockRecord& r : polled_tcp_) f({kProtoTcp, r.state, r.pid, r.comm.view(), r.netns, r.cgroup_id});

@@ -157,6 +157,9 @@ class Histogram {
   const HistFilter& filter() const { return filter_; }
   // New cgroups below the selected ones (sorted ids): later dumps admit them.
   void set_cgroups(std::vector<uint64_t> ids) { filter_.cgroups = std::move(ids); }
+  // Forgets the tracked sockets of a namespace no longer read (its last
+  // process gone: they go with it); not drift.
+  void drop_netns(uint32_t netns);
 
   // Every socket counted (tracked, polled TCP, UDP), for per-group views.
   struct Counted {

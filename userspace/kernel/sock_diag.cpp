@@ -265,6 +265,35 @@ std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states) {
   return out;
 }
 
+std::vector<uint32_t> DiagScope::retain(const std::vector<uint32_t>& keep) {
+  std::vector<uint32_t> gone;
+  std::vector<Ns> kept;
+  for (Ns& n : namespaces_) {
+    if (std::find(keep.begin(), keep.end(), n.netns) != keep.end()) {
+      kept.push_back(n);
+      continue;
+    }
+    gone.push_back(n.netns);
+    if (n.netlink >= 0) close(n.netlink);
+    close(n.ns_fd);
+  }
+  namespaces_ = std::move(kept);
+  netns_.clear();
+  for (const Ns& n : namespaces_) netns_.push_back(n.netns);
+  return gone;
+}
+
+void DiagProber::forget(uint32_t netns) {
+  for (auto it = sockets_.begin(); it != sockets_.end();) {
+    if (it->first == netns) {
+      if (it->second >= 0) close(it->second);
+      it = sockets_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void DiagProber::adopt(uint32_t netns, int ns_fd) {
   for (auto& [ns, fd] : sockets_)
     if (ns == netns && fd >= 0) return;

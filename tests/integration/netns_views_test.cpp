@@ -353,8 +353,8 @@ TEST(NetnsViews, CheckSampledCountsTheNamespace) {
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
 }
 
-// What top and check do not take is a one-line usage error (2; check 3),
-// and --help does not offer it.
+// What top and check do not take (-f) and bad filters are a one-line usage
+// error (2; check 3), and --help does not offer -f.
 TEST(NetnsViews, UnsupportedFiltersAreUsageErrors) {
   for (const char* mode : {"top", "check"}) {
     int code = std::string(mode) == "check" ? 3 : 2;
@@ -377,7 +377,9 @@ TEST(NetnsViews, UnsupportedFiltersAreUsageErrors) {
     RunResult help = run_socktrace({mode, "--help"});
     EXPECT_EQ(help.exit_code, 0);
     EXPECT_NE(help.out.find("--netns"), std::string::npos) << help.out;
-    for (const char* absent : {"--cgroup", "--container", "--follow-forks"})
+    EXPECT_NE(help.out.find("--cgroup"), std::string::npos) << help.out;
+    EXPECT_NE(help.out.find("--container"), std::string::npos) << help.out;
+    for (const char* absent : {"--follow-forks"})
       EXPECT_EQ(help.out.find(absent), std::string::npos) << mode << " --help offers " << absent << ":\n" << help.out;
   }
 }

@@ -439,7 +439,7 @@ TEST(Top, BadUsageIsExit2) {
                                         {"top", "--once", "--metrics", ":0"},
                                         {"top", "--interval", "0"},
                                         {"top", "--port", "70000"},
-                                        {"top", "--cgroup", "/sys/fs/cgroup"}}) {
+                                        {"top", "--cgroup", "/socktrace-no-such-cgroup"}}) {
     RunResult r = run_socktrace(args);
     EXPECT_EQ(r.exit_code, 2) << args[1] << " " << args[2] << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

@@ -204,5 +204,52 @@ TEST(Histogram, TopTablesMakeTheLeakerStandOut) {
   EXPECT_EQ(t.raddrs[0].count, 51u);
 }
 
+// --cgroup: sock_diag's sockets by their cgroup id; a server's timewait and
+// request sockets (no cgroup of their own) by their listener's in the same
+// namespace; a client's timewait socket of no listener stays out.
+TEST(Histogram, CgroupFilterHoldsSnapshotsToTheCgroups) {
+  auto in = [](SockRecord r, uint32_t netns, uint64_t cgroup) {
+    r.netns = netns;
+    r.cgroup_id = cgroup;
+    return r;
+  };
+  std::vector<SockRecord> dump = {
+      in(rec(1, kTcpListen, 8080, 0), 7, 100),     // X's listener in ns 7
+      in(rec(2, kTcpEstablished, 8080), 7, 100),   // its child
+      in(rec(3, kTcpTimeWait, 8080), 7, 0),        // its timewait side
+      in(rec(4, kTcpTimeWait, 8080), 9, 0),        // same port, another namespace: not X's
+      in(rec(5, kTcpTimeWait, 40001, 8080), 7, 0), // a client's: nobody's known
+      in(rec(6, kTcpEstablished, 40002), 7, 200),  // Y's
+      in(rec(7, kTcpEstablished, 40003), 7, 101),  // a cgroup below X
+  };
+  inherit_listener_cgroups(dump);
+  EXPECT_EQ(dump[2].cgroup_id, 100u);
+  EXPECT_EQ(dump[3].cgroup_id, 0u);
+  EXPECT_EQ(dump[4].cgroup_id, 0u);
+  HistFilter f;
+  f.by_cgroup = true;
+  f.cgroups = {100, 101};
+  Histogram h(f);
+  h.seed(dump);
+  EXPECT_EQ(h.tcp()[kTcpListen], 1u);
+  EXPECT_EQ(h.tcp()[kTcpEstablished], 2u);
+  EXPECT_EQ(h.tcp()[kTcpTimeWait], 1u);
+  EXPECT_EQ(h.tcp_total(), 4u);
+  // A request socket of X's listener (polled) is X's; one of another port is not.
+  h.set_polled(kProtoTcp, {in(rec(20, kTcpNewSynRecv, 8080), 7, 0), in(rec(21, kTcpNewSynRecv, 9090), 7, 0)});
+  EXPECT_EQ(h.tcp()[kTcpSynRecv], 1u);
+  // UDP by its own cgroup.
+  h.set_polled(kProtoUdp, {in(rec(30, kTcpClose, 53, 0, 0, "", kProtoUdp), 7, 101),
+                           in(rec(31, kTcpClose, 54, 0, 0, "", kProtoUdp), 7, 200)});
+  EXPECT_EQ(h.udp()[kTcpClose], 1u);
+  // A cgroup made below X later: admitted from then on.
+  h.set_cgroups({100, 101, 102});
+  uint64_t mark = h.mark();
+  dump.push_back(in(rec(8, kTcpEstablished, 40004), 7, 102));
+  DriftReport d = h.reconcile(dump, mark);
+  EXPECT_EQ(d.missing, 1u);
+  EXPECT_EQ(h.tcp()[kTcpEstablished], 3u);
+}
+
 }  // namespace
 }  // namespace socktrace

@@ -30,10 +30,13 @@ int run_check_by_family(const Options& o) {
   };
   parse(o.warning, warning, "warning");
   parse(o.critical, critical, "critical");
+  if (!o.group_by.empty())
+    throw UsageError("--perfdata-family splits the whole count by family; --by splits it by group: give one of them");
   if (o.sample >= 0) throw UsageError("--perfdata-family reports counts; --sample measures rates: give one of them");
-  HistFilter filter = live_view_filter(o);
+  LiveConfig config = live_config(o);
+  HistFilter filter = config.filter;
   DiagScope scope;
-  open_scope(scope, o.filters.netns);
+  open_view_scope(scope, config, filter);
 
   // The same snapshot as run_check's counts path (owners from /proc, so the
   // status line can name the top process and the oldest socket), counted

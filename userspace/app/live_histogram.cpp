@@ -1,11 +1,20 @@
 #include "app/live_histogram.h"
 
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <unordered_set>
 
 #include "core/clock.h"
@@ -54,6 +63,8 @@ SockRecord record_of(const DiagSocket& d, uint8_t protocol, InodeOwners* owners)
   r.daddr = d.daddr;
   r.sport = d.sport;
   r.dport = d.dport;
+  r.netns = d.netns;
+  r.cgroup_id = d.cgroup_id;
   r.since_ns = since_of(d, monotonic_now_ns(), &r.since_bound);
   if (owners && d.inode) {
     if (const ProcOwner* o = owners->find(d.inode)) {
@@ -74,6 +85,7 @@ StateEvent timewait_template(const DiagSocket& d, uint32_t netns) {
   e.sport = d.sport;
   e.dport = d.dport;
   e.netns = netns;
+  e.sock_cgroup_id = d.cgroup_id;
   e.protocol = IPPROTO_TCP;
   e.hdr.ts_ns = monotonic_now_ns();
   return e;
@@ -85,13 +97,18 @@ std::vector<SockRecord> records_of(const std::vector<DiagSocket>& dump, uint8_t 
   std::vector<SockRecord> out;
   out.reserve(dump.size());
   for (const DiagSocket& d : dump) out.push_back(record_of(d, protocol, owners));
+  inherit_listener_cgroups(out);
   return out;
 }
 
 }  // namespace
 
 std::vector<SockRecord> diag_records(uint8_t protocol, uint32_t states, InodeOwners* owners) {
-  return records_of(dump_sockets(protocol, states), protocol, owners);
+  std::vector<DiagSocket> dump = dump_sockets(protocol, states);
+  // Events carry the namespace: a listener is known by (netns, port).
+  uint32_t own = current_netns();
+  for (DiagSocket& d : dump) d.netns = own;
+  return records_of(dump, protocol, owners);
 }
 
 std::vector<SockRecord> diag_records(DiagScope& scope, uint8_t protocol, uint32_t states, InodeOwners* owners) {
@@ -113,18 +130,112 @@ void open_scope(DiagScope& scope, const std::vector<std::string>& netns, DiagPro
   }
 }
 
+namespace {
+
+// Adds the namespace of `path` (a namespace file) unless `scope` has it, and
+// records its inode in `seen`.
+void add_netns_file(DiagScope& scope, DiagProber* prober, const std::string& path, std::vector<uint32_t>& seen) {
+  const std::vector<uint32_t>& have = scope.netns();
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) return;  // gone meanwhile
+  uint32_t ino = static_cast<uint32_t>(st.st_ino);
+  if (std::find(have.begin(), have.end(), ino) != have.end()) {
+    seen.push_back(ino);
+    return;
+  }
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  struct stat opened{};
+  struct statfs sfs{};
+  if (fstat(fd, &opened) == 0 && opened.st_ino == ino && fstatfs(fd, &sfs) == 0 &&
+      static_cast<unsigned long>(sfs.f_type) == NSFS_MAGIC && ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET) {
+    try {
+      scope.add(ino, fd);
+      if (prober) prober->adopt(ino, fd);
+    } catch (...) {
+      close(fd);
+      throw;
+    }
+    seen.push_back(ino);
+    spdlog::info("scope: network namespace {} ({})", ino, path);
+  }
+  close(fd);
+}
+
+}  // namespace
+
+std::vector<uint32_t> widen_all_scope(DiagScope& scope, DiagProber* prober) {
+  std::vector<uint32_t> seen;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec))
+    add_netns_file(scope, prober, e.path().string(), seen);
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    add_netns_file(scope, prober, "/proc/" + name + "/ns/net", seen);
+  }
+  return seen;
+}
+
+std::vector<uint32_t> widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober) {
+  std::vector<uint32_t> seen;
+  for (int pid : tree.pids) add_netns_file(scope, prober, fmt::format("/proc/{}/ns/net", pid), seen);
+  return seen;
+}
+
+void open_view_scope(DiagScope& scope, const LiveConfig& config, HistFilter& filter, DiagProber* prober) {
+  open_scope(scope, config.netns, prober);
+  if (config.all_netns && config.netns.empty() && config.cgroup_paths.empty()) widen_all_scope(scope, prober);
+  if (config.cgroup_paths.empty()) return;
+  CgroupTree tree = scan_cgroup_tree(config.cgroup_paths);
+  filter.by_cgroup = true;
+  filter.cgroups = tree.ids;
+  if (config.netns.empty()) widen_cgroup_scope(scope, tree, prober);
+}
+
+void LiveHistogram::follow_scope() {
+  // The namespaces to read now; those no longer held by a process (or an
+  // `ip netns` name) are let go: held open by socktrace they would never
+  // be freed.
+  std::vector<uint32_t> live;
+  if (config_.all_netns && config_.netns.empty() && config_.cgroup_paths.empty()) {
+    live = widen_all_scope(scope_, &prober_);
+  } else if (!config_.cgroup_paths.empty()) {
+    CgroupTree tree = scan_cgroup_tree(config_.cgroup_paths);
+    if (config_.netns.empty()) live = widen_cgroup_scope(scope_, tree, &prober_);
+    hist_.set_cgroups(std::move(tree.ids));
+  }
+  // A cgroup with no process left: keep reading where it was (an empty
+  // scope would be socktrace's own namespace).
+  if (live.empty()) return;
+  for (uint32_t ns : scope_.retain(live)) {
+    prober_.forget(ns);
+    hist_.drop_netns(ns);
+    spdlog::info("scope: network namespace {} let go (no process left in it)", ns);
+  }
+}
+
 LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(config.filter) {
   std::vector<int> preferred;
   for (uint32_t pid : config_.filter.pids) preferred.push_back(static_cast<int>(pid));
   owners_.prefer(preferred);  // a listener shared with workers is -p's worker's
-  open_scope(scope_, config_.netns, &prober_);
+  HistFilter filter = config_.filter;
+  open_view_scope(scope_, config_, filter, &prober_);
+  hist_ = Histogram(filter);
   timewait_ = std::make_unique<TimewaitTracker>([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
                                                 [this](const StateEvent& e, bool) { hist_.apply(e); });
   if (config_.trace) {
     TracerConfig tc;
     for (uint32_t pid : config_.filter.pids) tc.pids.push_back(static_cast<int>(pid));
     tc.ringbuf_bytes = config_.ringbuf_bytes;
-    tc.netns_inos = scope_.netns();
+    // Under --cgroup alone the kernel follows the cgroups into any namespace.
+    if (!config_.netns.empty()) tc.netns_inos = scope_.netns();
+    if (!config_.cgroup_paths.empty()) {
+      for (const std::string& p : config_.cgroup_paths) {
+        struct stat st{};
+        if (stat(p.c_str(), &st) == 0) tc.cgroup_ids.push_back(st.st_ino);
+      }
+    }
     session_ = std::make_unique<Session>(
         tc, [this](const Event& ev) { on_event(ev); },
         [](uint64_t count, const char* where) {
@@ -137,16 +248,24 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
   std::vector<DiagSocket> dump = scope_.dump(IPPROTO_TCP, kAllTcpStates);
   std::vector<SockRecord> records;
   records.reserve(dump.size());
+  for (const DiagSocket& d : dump) records.push_back(record_of(d, IPPROTO_TCP, &owners_));
+  inherit_listener_cgroups(records);
   uint64_t now = monotonic_now_ns();
   std::size_t seeded = 0;
-  for (const DiagSocket& d : dump) {
-    records.push_back(record_of(d, IPPROTO_TCP, &owners_));
-    if (d.timewait()) timewait_->adopt(timewait_template(d, d.netns), d.state, d.expires_ms, now);
+  for (std::size_t i = 0; i < dump.size(); ++i) {
+    const DiagSocket& d = dump[i];
+    const SockRecord& r = records[i];
+    // Under --cgroup a timewait socket of no selected listener is not
+    // counted (no cgroup known): its end is nothing to look for.
+    if (d.timewait() && hist_.filter().admits_cgroup(r.cgroup_id)) {
+      StateEvent tmpl = timewait_template(d, d.netns);
+      tmpl.sock_cgroup_id = r.cgroup_id;
+      timewait_->adopt(tmpl, d.state, d.expires_ms, now);
+    }
     // With a pid filter the kernel drops events of sockets whose owner it
     // does not know: tell it the owners of the old ones.
     // Listeners always: their children's events carry the owner then.
-    if (session_ && (!config_.filter.pids.empty() || d.state == kTcpListen) && records.back().pid && d.cookie) {
-      const SockRecord& r = records.back();
+    if (session_ && (!config_.filter.pids.empty() || d.state == kTcpListen) && r.pid && d.cookie) {
       std::string comm(r.comm.view());
       session_->tracer().seed_owner(d.cookie, static_cast<int>(r.pid), comm);
       if (d.state == kTcpListen) session_->tracer().seed_listener(d.netns, d.sport, d.cookie, static_cast<int>(r.pid), comm);
@@ -188,7 +307,8 @@ void LiveHistogram::pump(int timeout_ms) {
 }
 
 void LiveHistogram::refresh() {
-  InodeOwners* owners = config_.filter.by_owner() ? &owners_ : nullptr;
+  follow_scope();
+  InodeOwners* owners = config_.owners || config_.filter.by_owner() ? &owners_ : nullptr;
   uint64_t now = monotonic_now_ns();
   auto resolve = [&](std::vector<SockRecord>& v, const std::vector<DiagSocket>& d) {
     if (!owners) return;

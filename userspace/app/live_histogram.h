@@ -18,6 +18,7 @@
 #include "kernel/proc.h"
 #include "kernel/ring_reader.h"
 #include "kernel/sock_diag.h"
+#include "kernel/filters.h"
 #include "kernel/tracer.h"
 
 namespace socktrace {
@@ -30,11 +31,30 @@ struct LiveConfig {
   // --netns as given: the namespaces whose sockets are counted (sock_diag
   // inside each, events filtered to them in the kernel); empty: socktrace's own.
   std::vector<std::string> netns;
+  // --cgroup/--container, resolved to directories: only sockets created in
+  // these cgroups or below (sock_diag's INET_DIAG_CGROUP_ID; events filtered
+  // in the kernel), in the namespaces their processes live in (unless
+  // --netns names them), followed as processes and cgroups come.
+  std::vector<std::string> cgroup_paths;
+  // --by without --netns or --cgroup: every network namespace of the host
+  // (/proc/*/ns/net, /run/netns), followed as they come.
+  bool all_netns = false;
+  // Owners of the polled sockets (UDP) from /proc too: -p/--comm, --by process.
+  bool owners = false;
 };
 
 // Adds each --netns namespace to `scope` (and to `prober`, when given).
 // Throws UsageError, one line, for a namespace that cannot be opened.
 void open_scope(DiagScope& scope, const std::vector<std::string>& netns, DiagProber* prober = nullptr);
+// open_scope() for `config`: with cgroups and no --netns, the namespaces of
+// the cgroups' processes (widen_cgroup_scope). Sets `filter`'s cgroups.
+void open_view_scope(DiagScope& scope, const LiveConfig& config, HistFilter& filter, DiagProber* prober = nullptr);
+// Adds the namespaces the processes of `tree` live in that `scope` lacks;
+// returns all of those namespaces.
+std::vector<uint32_t> widen_cgroup_scope(DiagScope& scope, const CgroupTree& tree, DiagProber* prober);
+// Adds every network namespace of the host that `scope` lacks; returns every
+// namespace found.
+std::vector<uint32_t> widen_all_scope(DiagScope& scope, DiagProber* prober);
 
 // The snapshot of `protocol` sockets in `states` as SockRecords, owners from
 // /proc when `owners` is given.
@@ -88,6 +108,9 @@ class LiveHistogram {
 
  private:
   void on_event(const Event& ev);
+  // --cgroup: new cgroups below the selected ones, new namespaces; --by:
+  // new namespaces.
+  void follow_scope();
   LiveConfig config_;
   Histogram hist_;
   InodeOwners owners_;

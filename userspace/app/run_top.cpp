@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include "core/check.h"
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/groups.h"
 #include "core/metrics.h"
 #include "core/output.h"
 #include "core/top_view.h"
@@ -24,15 +26,12 @@ namespace socktrace {
 
 HistFilter live_view_filter(const Options& o) {
   const char* mode = mode_name(o.mode);
-  if (o.filters.follow_forks || !o.filters.cgroups.empty() || !o.filters.container.empty())
-    throw UsageError(fmt::format("{} takes -p/--pid, --comm, --port and --netns; {} is not supported by {} (use "
-                                 "'socktrace states' to follow a cgroup or a container)",
-                                 mode,
-                                 o.filters.follow_forks ? "-f/--follow-forks"
-                                 : !o.filters.cgroups.empty() ? "--cgroup"
-                                                              : "--container",
+  if (o.filters.follow_forks)
+    throw UsageError(fmt::format("{} counts sockets, not processes: -f/--follow-forks does not apply (give -p PID, "
+                                 "--comm NAME or --cgroup PATH)",
                                  mode));
-  // A bad --netns or --comm: one line, before anything is opened.
+  // A bad --netns, --cgroup, --container or --comm: one line, before
+  // anything is opened.
   resolve_filters(o.filters);
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
@@ -44,16 +43,59 @@ HistFilter live_view_filter(const Options& o) {
   return f;
 }
 
+LiveConfig live_config(const Options& o) {
+  LiveConfig c;
+  c.filter = live_view_filter(o);
+  c.netns = o.filters.netns;
+  c.cgroup_paths = resolve_filters(o.filters).cgroup_paths;
+  c.all_netns = !o.group_by.empty();
+  c.owners = c.filter.by_owner() || o.group_by == "process";
+  return c;
+}
+
+std::optional<GroupBy> group_by_of(const Options& o) {
+  if (o.group_by.empty()) {
+    if (!o.sort_state.empty())
+      throw UsageError("--sort orders the rows of --by; give --by container|cgroup|netns|process");
+    return std::nullopt;
+  }
+  return parse_group_by(o.group_by);  // CLI11 checked the word
+}
+
+std::optional<uint8_t> sort_state_of(const Options& o) {
+  if (o.sort_state.empty()) return std::nullopt;
+  auto s = parse_sort_state(o.sort_state);
+  if (!s)
+    throw UsageError(fmt::format("--sort {}: not a TCP state; give one as ss shows it, e.g. --sort CLOSE_WAIT or "
+                                 "--sort time-wait",
+                                 o.sort_state));
+  return s;
+}
+
+GroupNamer::GroupNamer() {
+  if (auto root = find_cgroup2_root()) names_ = std::make_unique<CgroupNames>(*root);
+}
+
+GroupNamer::~GroupNamer() = default;
+
+GroupNames GroupNamer::names() {
+  GroupNames n;
+  if (!names_) return n;
+  n.container = [this](uint64_t id) { return names_->lookup(id, monotonic_now_ns()); };
+  n.cgroup_path = [this](uint64_t id) { return names_->path(id, monotonic_now_ns()); };
+  return n;
+}
+
 int run_top(const Options& o) {
-  HistFilter filter = live_view_filter(o);
+  LiveConfig config = live_config(o);
+  HistFilter filter = config.filter;
+  std::optional<GroupBy> by = group_by_of(o);
+  std::optional<uint8_t> sort = sort_state_of(o);
   if (o.once && !o.metrics.empty())
     throw UsageError("--metrics serves a running top; drop --once (or --metrics)");
   std::unique_ptr<MetricsServer> server = open_metrics_server(o.metrics);
   Output out(o.output.file);
 
-  LiveConfig config;
-  config.filter = filter;
-  config.netns = o.filters.netns;
   config.ringbuf_bytes = o.buffer_size;
   config.reconcile_ns = static_cast<uint64_t>(o.reconcile * 1e9);
   // One snapshot needs no events: sock_diag has it all.
@@ -62,15 +104,26 @@ int run_top(const Options& o) {
   WallClock clock = WallClock::now();
   TopView view(out, o.output.json, out.is_terminal() && !o.once);
   if (server) view.keep_json();
+  GroupNamer namer;
+  if (by) view.group(*by, sort);
   auto show = [&] {
     uint64_t now = monotonic_now_ns();
-    view.refresh(live.hist(), {clock.epoch_ns(now), now, live.lost_total(), live.last_drift().total(),
-                              live.hist().drift_total().total(), live.hist().reconciles()});
+    std::vector<Group> groups;
+    if (by) groups = group_sockets(live.hist(), *by, namer.names(), sort);
+    view.refresh(live.hist(),
+                 {clock.epoch_ns(now), now, live.lost_total(), live.last_drift().total(),
+                  live.hist().drift_total().total(), live.hist().reconciles()},
+                 by ? &groups : nullptr);
     out.flush();
-    if (server) {
-      server->publish(format_metrics(live.hist(), live.metrics_extras()));
-      server->publish_json(view.last_json());
+    if (!server) return;
+    std::string metrics = format_metrics(live.hist(), live.metrics_extras());
+    if (by) {
+      fmt::memory_buffer b;
+      append_groups_metrics(b, *by, groups);
+      metrics += fmt::to_string(b);
     }
+    server->publish(metrics);
+    server->publish_json(view.last_json());
   };
   if (o.once) {
     show();
@@ -78,10 +131,16 @@ int run_top(const Options& o) {
   }
 
   install_stop_signals();
-  if (server) fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{0}/metrics and the hist object on http://{0}/hist\n",
-                 server->bound());
-  std::string where = o.filters.netns.empty() ? std::string(filter.empty() ? " host-wide" : "")
-                                              : resolve_filters(o.filters).describe();
+  if (server)
+    fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{0}/metrics and the hist object on http://{0}/hist\n",
+               server->bound());
+  std::string where = o.filters.netns.empty() && config.cgroup_paths.empty()
+                          ? std::string(filter.empty() ? " host-wide" : "")
+                          : resolve_filters(o.filters).describe();
+  if (by)
+    where = fmt::format("{} by {}",
+                        o.filters.netns.empty() && config.cgroup_paths.empty() ? " in every network namespace" : where,
+                        group_by_name(*by));
   fmt::print(stderr, "socktrace: counting TCP and UDP sockets by state{}; Ctrl-C to stop\n", where);
   show();
   uint64_t interval_ns = static_cast<uint64_t>(o.interval * 1e9);
@@ -126,14 +185,35 @@ int run_check(const Options& o) {
   };
   parse(o.warning, warning, "warning");
   parse(o.critical, critical, "critical");
-  HistFilter filter = live_view_filter(o);
+  LiveConfig config = live_config(o);
+  HistFilter filter = config.filter;
+  std::optional<GroupBy> by = group_by_of(o);
+  if (by)
+    for (const auto* list : {&warning, &critical})
+      for (const Threshold& t : *list)
+        if (t.kind != Threshold::Kind::kCount && t.kind != Threshold::Kind::kUdpCount &&
+            t.kind != Threshold::Kind::kTotal)
+          throw UsageError(fmt::format("--by {} holds each group to counts (STATE=N, udp:STATE=N, total=N); {} is "
+                                       "not one: check it without --by",
+                                       o.group_by, t.label));
   double sample = o.sample >= 0 ? o.sample : (rates ? 1.0 : 0.0);
 
   CheckSample s;
+  GroupNamer namer;
+  std::vector<GroupSample> groups;
+  auto group = [&](const Histogram& h) {
+    if (!by) return;
+    for (const Group& g : group_sockets(h, *by, namer.names(), std::nullopt, SIZE_MAX)) {
+      // Sockets of no container, or whose cgroup or owner is not known, are
+      // no group to hold to a threshold.
+      if (g.key == "-" || g.key == "?") continue;
+      std::string name = fmt::format("{} {}", group_by_name(*by),
+                                     *by == GroupBy::kContainer && g.key.size() == 64 ? g.key.substr(0, 12) : g.key);
+      if (!g.pod_uid.empty()) name += fmt::format(" (pod {})", g.pod_uid);
+      groups.push_back({name, g.tcp, g.udp});
+    }
+  };
   if (sample > 0) {
-    LiveConfig config;
-    config.filter = filter;
-    config.netns = o.filters.netns;
     config.reconcile_ns = 0;
     uint64_t start = monotonic_now_ns();
     LiveHistogram live(config);
@@ -151,23 +231,25 @@ int run_check(const Options& o) {
     s.new_connections = live.hist().new_connections();
     s.lost = live.lost_total();
     who(live.hist(), s);
+    group(live.hist());
   } else {
     // Counts only: sock_diag, no BPF (works without privileges). Owners
     // from /proc: the status line names the top process.
-    Histogram h(filter);
     DiagScope scope;
-    open_scope(scope, o.filters.netns);
+    open_view_scope(scope, config, filter);
+    Histogram h(filter);
     InodeOwners owners;
     owners.rescan();
     std::vector<SockRecord> tcp = diag_records(scope, IPPROTO_TCP, kSsTcpStates, &owners);
     h.seed(tcp);
     h.set_polled(IPPROTO_TCP, tcp);
-    h.set_polled(IPPROTO_UDP, diag_records(scope, IPPROTO_UDP, ~0u, filter.by_owner() ? &owners : nullptr));
+    h.set_polled(IPPROTO_UDP, diag_records(scope, IPPROTO_UDP, ~0u, config.owners ? &owners : nullptr));
     s.tcp = h.tcp();
     s.udp = h.udp();
     who(h, s);
+    group(h);
   }
-  CheckResult r = evaluate_check(s, warning, critical);
+  CheckResult r = by ? evaluate_group_check(s, groups, warning, critical) : evaluate_check(s, warning, critical);
   fmt::print("{}\n", r.line);
   return r.exit_code;
 }

@@ -1,6 +1,12 @@
 #pragma once
 
 #include "core/cli.h"
+#include "app/live_histogram.h"
+#include <memory>
+#include <optional>
+
+#include "core/cgroups.h"
+#include "core/groups.h"
 #include "core/histogram.h"
 
 namespace socktrace {
@@ -10,8 +16,26 @@ int run_top(const Options& o);
 // `socktrace check`: a monitoring-plugin check; returns 0/1/2/3.
 int run_check(const Options& o);
 // What top and check count from -p, --comm and --port (--netns chooses the
-// namespaces: LiveConfig::netns). Throws UsageError, one line, for a filter
-// they do not take (-f, --cgroup, --container) or a bad one.
+// namespaces: LiveConfig::netns; --cgroup/--container: LiveConfig's
+// cgroup_paths). Throws UsageError, one line, for a filter they do not take
+// (-f) or a bad one.
 HistFilter live_view_filter(const Options& o);
+// The filter, the namespaces and the cgroups of top and check.
+LiveConfig live_config(const Options& o);
+// --by and --sort (UsageError, one line, for --sort without --by or a bad state).
+std::optional<GroupBy> group_by_of(const Options& o);
+std::optional<uint8_t> sort_state_of(const Options& o);
+
+// The names --by gives groups: containers and cgroup paths from the cgroup
+// v2 hierarchy (none where there is none).
+class GroupNamer {
+ public:
+  GroupNamer();
+  ~GroupNamer();
+  GroupNames names();
+
+ private:
+  std::unique_ptr<CgroupNames> names_;
+};
 
 }  // namespace socktrace

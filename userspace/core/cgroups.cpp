@@ -186,10 +186,13 @@ std::vector<ContainerCgroup> resolve_container(const std::string& root, std::str
 
 void CgroupNames::rescan() {
   by_id_.clear();
+  paths_.clear();
   std::error_code ec;
   auto add = [&](const fs::path& p, const std::string& rel) {
     struct stat st{};
-    if (stat(p.c_str(), &st) == 0) by_id_[st.st_ino] = container_of_cgroup(rel);
+    if (stat(p.c_str(), &st) != 0) return;
+    by_id_[st.st_ino] = container_of_cgroup(rel);
+    paths_[st.st_ino] = rel;
   };
   add(root_, "/");
   fs::path root(root_);
@@ -208,15 +211,23 @@ void CgroupNames::rescan() {
   scanned_ = true;
 }
 
+void CgroupNames::find(uint64_t cgroup_id, uint64_t now_ns) {
+  if (by_id_.count(cgroup_id) || (scanned_ && now_ns - last_scan_ns_ < min_rescan_ns_)) return;
+  rescan();
+  last_scan_ns_ = now_ns;
+}
+
 const ContainerInfo* CgroupNames::lookup(uint64_t cgroup_id, uint64_t now_ns) {
+  find(cgroup_id, now_ns);
   auto it = by_id_.find(cgroup_id);
-  if (it == by_id_.end() && (!scanned_ || now_ns - last_scan_ns_ >= min_rescan_ns_)) {
-    rescan();
-    last_scan_ns_ = now_ns;
-    it = by_id_.find(cgroup_id);
-  }
   if (it == by_id_.end() || !it->second) return nullptr;
   return &*it->second;
+}
+
+std::string CgroupNames::path(uint64_t cgroup_id, uint64_t now_ns) {
+  find(cgroup_id, now_ns);
+  auto it = paths_.find(cgroup_id);
+  return it == paths_.end() ? std::string() : it->second;
 }
 
 }  // namespace socktrace

@@ -79,6 +79,8 @@ class CgroupNames {
       : root_(std::move(root)), min_rescan_ns_(min_rescan_ns) {}
   // nullptr when the cgroup is no container's (or is unknown).
   const ContainerInfo* lookup(uint64_t cgroup_id, uint64_t now_ns);
+  // Its path relative to the root, as /proc/PID/cgroup shows it ("" unknown).
+  std::string path(uint64_t cgroup_id, uint64_t now_ns);
   void rescan();
 
  private:
@@ -88,6 +90,8 @@ class CgroupNames {
   bool scanned_ = false;
   // Every cgroup seen; nullopt for those that belong to no container.
   std::unordered_map<uint64_t, std::optional<ContainerInfo>> by_id_;
+  std::unordered_map<uint64_t, std::string> paths_;
+  void find(uint64_t cgroup_id, uint64_t now_ns);
 };
 
 }  // namespace socktrace

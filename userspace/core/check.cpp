@@ -288,4 +288,40 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
   return r;
 }
 
+CheckResult evaluate_group_check(const CheckSample& whole, const std::vector<GroupSample>& groups,
+                                 const std::vector<Threshold>& warning, const std::vector<Threshold>& critical) {
+  CheckResult whole_r = evaluate_check(whole, warning, critical);
+  std::string perf = whole_r.line.substr(whole_r.line.find(" | ") + 3);
+  struct Tripped {
+    int code;
+    std::string text;
+  };
+  std::vector<Tripped> tripped;
+  for (const GroupSample& g : groups) {
+    CheckSample s;
+    s.tcp = g.tcp;
+    s.udp = g.udp;
+    CheckResult r = evaluate_check(s, warning, critical);
+    if (r.exit_code == kCheckOk) continue;
+    // "SOCKTRACE CRITICAL - <what> | perf": the what.
+    std::size_t from = r.line.find(" - ") + 3;
+    tripped.push_back({r.exit_code, fmt::format("{}: {}", g.name, r.line.substr(from, r.line.find(" | ") - from))});
+  }
+  std::stable_sort(tripped.begin(), tripped.end(), [](const Tripped& a, const Tripped& b) { return a.code > b.code; });
+  CheckResult r;
+  if (tripped.empty()) {
+    r.line = fmt::format("SOCKTRACE OK - {} group{} within the thresholds | {}", groups.size(), groups.size() == 1 ? "" : "s", perf);
+    return r;
+  }
+  r.exit_code = tripped.front().code;
+  constexpr std::size_t kNamed = 5;
+  std::vector<std::string> named;
+  for (std::size_t i = 0; i < tripped.size() && i < kNamed; ++i) named.push_back(tripped[i].text);
+  std::string more =
+      tripped.size() > kNamed ? fmt::format("; {} more over a threshold", tripped.size() - kNamed) : std::string();
+  r.line = fmt::format("SOCKTRACE {} - {}{} | {}", r.exit_code == kCheckCritical ? "CRITICAL" : "WARNING",
+                       fmt::join(named, "; "), more, perf);
+  return r;
+}
+
 }  // namespace socktrace

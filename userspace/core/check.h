@@ -76,4 +76,17 @@ StateCounts sum_families(const StateCounts& v4, const StateCounts& v6);
 CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& warning,
                            const std::vector<Threshold>& critical);
 
+// check --by: one group's counts (a container, cgroup, netns, process).
+struct GroupSample {
+  std::string name;  // as the status line names it: "container c9e1a2b3c4d5 (pod 0a1b...)"
+  StateCounts tcp{};
+  StateCounts udp{};
+};
+// Count thresholds (STATE=N, udp:STATE=N, total=N) held to each group: any
+// group over one trips the check, and the status line names each such group
+// (the worst status first, at most 5, then how many more); perfdata is
+// `whole`'s, as without --by.
+CheckResult evaluate_group_check(const CheckSample& whole, const std::vector<GroupSample>& groups,
+                                 const std::vector<Threshold>& warning, const std::vector<Threshold>& critical);
+
 }  // namespace socktrace

@@ -12,8 +12,8 @@ namespace socktrace {
 
 namespace {
 
-// `live`: top and check, which take -f, --cgroup and --container only to
-// reject them with a usage error naming what they do take (not in --help).
+// `live`: top and check, which count sockets: -f only to reject it with a
+// usage error naming what they do take (not in --help).
 void add_filters(CLI::App* app, Filters& f, bool live = false) {
   const char* process_group = live ? "" : "Filters";
   app->add_option("-p,--pid", f.pids, "Trace only these processes (all their threads): PID[,PID...]")
@@ -25,16 +25,19 @@ void add_filters(CLI::App* app, Filters& f, bool live = false) {
   app->add_flag("-f,--follow-forks", f.follow_forks, "Also trace children forked by traced processes")
       ->group(process_group);
   app->add_option("--cgroup", f.cgroups,
-                  "Only processes (syscalls) / sockets (states) in this cgroup v2 directory or below (repeatable)")
+                  live ? "Count the sockets created in this cgroup v2 directory or below, in the network namespaces "
+                         "its processes live in (repeatable)"
+                       : "Only processes (syscalls) / sockets (states) in this cgroup v2 directory or below "
+                         "(repeatable)")
       ->allow_extra_args(false)
       ->type_name("PATH")
-      ->group(process_group);
+      ->group("Filters");
   app->add_option("--container", f.container,
                   "Only this container: Docker, containerd/CRI, CRI-O or Podman id, whole or a unique prefix "
                   "(repeatable)")
       ->allow_extra_args(false)
       ->type_name("ID")
-      ->group(process_group);
+      ->group("Filters");
   app->add_option("--netns", f.netns,
                   live ? "Count the sockets of this network namespace (as 'ip netns exec NS ss -tan' lists them): "
                          "/run/netns/NAME, /proc/PID/ns/net, an 'ip netns' name or the inode (repeatable)"
@@ -146,9 +149,11 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   CLI::App app{"socktrace: trace what a Linux host's sockets do, with eBPF, without ptrace.\n"
                "  socktrace [FILTERS] [OUTPUT] [-- COMMAND [ARGS...]]   strace-like syscall trace\n"
                "  socktrace states [FILTERS] [OUTPUT] [--timeline]       TCP state transitions\n"
-               "  socktrace top    [-p PID] [--comm NAME] [--netns NS] [--port PORT] [--interval SEC] [--once] [--json]\n"
+               "  socktrace top    [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
+               "                   [--by KEY [--sort STATE]] [--interval SEC] [--once] [--json]\n"
                "  socktrace log    [FILTERS] -o FILE [--max-size SIZE] [--max-files N] [--metrics ADDR:PORT]\n"
-               "  socktrace check  [-p PID] [--comm NAME] [--netns NS] [--port PORT] [--warning STATE=N]... "
+               "  socktrace check  [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
+               "                   [--warning STATE=N]... "
                "[--critical STATE=N]...",
                "socktrace"};
   app.set_version_flag("--version", std::string("socktrace ") + SOCKTRACE_VERSION);
@@ -178,6 +183,13 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   top->add_option("--reconcile", o.reconcile, "Reconcile with sock_diag every SEC seconds, counting drift (0: never)")
       ->check(CLI::Range(0.0, 86400.0))
       ->type_name("SEC");
+  top->add_option("--by", o.group_by,
+                  "One row per container, cgroup, network namespace or process, with its state counts (every "
+                  "namespace's sockets unless --netns or --cgroup narrows them)")
+      ->check(CLI::IsMember({"container", "cgroup", "netns", "process"}))
+      ->type_name("KEY");
+  top->add_option("--sort", o.sort_state, "With --by: rows by their count in this TCP state (default: all TCP sockets)")
+      ->type_name("STATE");
   add_port_filter(top, o.filters);
   add_buffer_size(top, buffer_size);
   add_common(top, o);
@@ -216,6 +228,11 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   check->add_flag("--perfdata-family", o.perfdata_family,
                   "Perfdata per family as Linuxfabrik's network-connections: tcp_STATE (IPv4), tcp6_STATE, udp_STATE, "
                   "udp6_STATE (counts only: no rates)");
+  check->add_option("--by", o.group_by,
+                    "Thresholds per container, cgroup, network namespace or process: any over one trips it, and the "
+                    "status line names which")
+      ->check(CLI::IsMember({"container", "cgroup", "netns", "process"}))
+      ->type_name("KEY");
   add_port_filter(check, o.filters);
   add_common(check, o);
 

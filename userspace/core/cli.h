@@ -54,6 +54,8 @@ struct Options {
   double hist_interval = 0;       // log --hist-interval SEC (0: no hist objects)
   std::vector<std::string> warning;   // check --warning STATE=N
   std::vector<std::string> critical;  // check --critical STATE=N
+  std::string group_by;               // top/check --by container|cgroup|netns|process
+  std::string sort_state;             // top --sort STATE
   bool perfdata_family = false;       // check --perfdata-family
   uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes (kTracedProcessesBufferSize for -p/CMD)
   int verbosity = 0;

@@ -24,6 +24,8 @@ SockRecord record_of(const StateEvent& e) {
   r.dport = e.dport;
   r.pid = e.hdr.pid;
   r.comm = e.hdr.comm;
+  r.netns = e.netns;
+  r.cgroup_id = e.sock_cgroup_id;
   r.since_ns = e.hdr.ts_ns;
   r.since_bound = false;
   return r;
@@ -58,6 +60,24 @@ bool HistFilter::admits(uint32_t pid, std::string_view c, uint16_t sport, uint16
   return true;
 }
 
+bool HistFilter::admits_cgroup(uint64_t cgroup_id) const {
+  return !by_cgroup || std::binary_search(cgroups.begin(), cgroups.end(), cgroup_id);
+}
+
+void inherit_listener_cgroups(std::vector<SockRecord>& records) {
+  std::map<std::pair<uint32_t, uint16_t>, uint64_t> listeners;
+  for (const SockRecord& r : records)
+    if (r.proto == kProtoTcp && r.state == kTcpListen && r.cgroup_id)
+      listeners.emplace(std::make_pair(r.netns, r.sport), r.cgroup_id);
+  if (listeners.empty()) return;
+  for (SockRecord& r : records) {
+    if (r.cgroup_id || r.proto != kProtoTcp ||
+        (r.state != kTcpTimeWait && r.state != kTcpSynRecv && r.state != kTcpNewSynRecv))
+      continue;
+    if (auto it = listeners.find({r.netns, r.sport}); it != listeners.end()) r.cgroup_id = it->second;
+  }
+}
+
 // States no event reports the way ss counts them; a dump's sockets in them
 // belong to the poll unless an event already tracks them (a full SYN_RECV
 // child).
@@ -86,16 +106,19 @@ void Histogram::put(uint64_t cookie, const SockRecord& r, uint64_t gen) {
     s.pid = r.pid;
     s.comm = r.comm;
   }
+  if (r.netns) s.netns = r.netns;
+  if (r.cgroup_id) s.cgroup_id = r.cgroup_id;
   s.gen = gen;
   count(s.state, +1);
-  if (s.state == kTcpListen) listeners_[s.sport] = cookie;
+  if (s.state == kTcpListen) listeners_[{s.netns, s.sport}] = cookie;
 }
 
 void Histogram::erase(uint64_t cookie) {
   auto it = socks_.find(cookie);
   if (it == socks_.end()) return;
   count(it->second.state, -1);
-  if (auto l = listeners_.find(it->second.sport); l != listeners_.end() && l->second == cookie) listeners_.erase(l);
+  if (auto l = listeners_.find({it->second.netns, it->second.sport}); l != listeners_.end() && l->second == cookie)
+    listeners_.erase(l);
   socks_.erase(it);
 }
 
@@ -122,7 +145,7 @@ bool Histogram::apply(const StateEvent& e) {
   StateEvent owned;
   const StateEvent* ev = &e;
   if (pid == 0 && e.old_state == kTcpListen) {
-    auto l = listeners_.find(e.sport);
+    auto l = listeners_.find({e.netns, e.sport});
     if (l != listeners_.end())
       if (auto s = socks_.find(l->second); s != socks_.end() && s->second.pid) {
         owned = e;
@@ -172,9 +195,9 @@ void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records
   }
   // A request socket has no inode and so no owner of its own: it is its
   // listener's.
-  std::unordered_map<uint16_t, const Sock*> listeners;
-    for (const auto& [cookie, s] : socks_)
-      if (s.state == kTcpListen) listeners[s.sport] = &s;
+  std::map<std::pair<uint32_t, uint16_t>, const Sock*> listeners;
+  for (const auto& [cookie, s] : socks_)
+    if (s.state == kTcpListen) listeners[{s.netns, s.sport}] = &s;
   // A request socket is polled again and again: it entered SYN_RECV when
   // first seen (or before).
   std::unordered_map<uint64_t, std::pair<uint64_t, bool>> since;
@@ -186,11 +209,14 @@ void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records
     if (!polled_state(r.state) || socks_.count(r.cookie)) continue;
     if (r.state == kBoundInactive) r.state = kTcpClose;
     if (r.state == kTcpNewSynRecv) r.state = kTcpSynRecv;
-    if (r.pid == 0 && r.state == kTcpSynRecv) {
-      auto it = listeners.find(r.sport);
+    if (r.state == kTcpSynRecv) {
+      auto it = listeners.find({r.netns, r.sport});
       if (it != listeners.end()) {
-        r.pid = it->second->pid;
-        r.comm = it->second->comm;
+        if (r.pid == 0) {
+          r.pid = it->second->pid;
+          r.comm = it->second->comm;
+        }
+        if (r.cgroup_id == 0) r.cgroup_id = it->second->cgroup_id;
       }
     }
     if (!filter_.admits(r)) continue;
@@ -322,6 +348,19 @@ std::vector<Histogram::OwnerCount> Histogram::by_owner() const {
   std::vector<OwnerCount> out;
   for (auto& [k, c] : m) out.push_back({std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), c});
   return out;
+}
+
+void Histogram::drop_netns(uint32_t netns) {
+  std::vector<uint64_t> gone;
+  for (const auto& [cookie, s] : socks_)
+    if (s.netns == netns) gone.push_back(cookie);
+  for (uint64_t cookie : gone) erase(cookie);
+}
+
+void Histogram::for_each_counted(const std::function<void(const Counted&)>& f) const {
+  for (const auto& [cookie, s] : socks_) f({kProtoTcp, s.state, s.pid, s.comm.view(), s.netns, s.cgroup_id});
+  for (const SockRecord& r : polled_tcp_) f({kProtoTcp, r.state, r.pid, r.comm.view(), r.netns, r.cgroup_id});
+  for (const SockRecord& r : polled_udp_) f({kProtoUdp, r.state, r.pid, r.comm.view(), r.netns, r.cgroup_id});
 }
 
 OldestByState Histogram::oldest(uint64_t now_ns) const {

@@ -45,6 +45,8 @@ struct SockRecord {
   uint16_t dport = 0;
   uint32_t pid = 0;  // owner, 0 when unknown
   Comm comm;
+  uint32_t netns = 0;      // network namespace inode (0: not known)
+  uint64_t cgroup_id = 0;  // cgroup v2 the socket was created in (0: none known, e.g. timewait)
   // Monotonic time it entered `state`; since_bound: at or before that
   // (a socket older than socktrace: the dump's time, or what sock_diag
   // tells, e.g. the last ACK of a CLOSE_WAIT one).
@@ -62,16 +64,30 @@ struct Oldest {
 };
 using OldestByState = std::array<Oldest, kStateSlots>;
 
-// What -p / --comm / --port admit. Empty sets admit everything.
+// What -p / --comm / --port / --cgroup admit. Empty sets admit everything.
 struct HistFilter {
   std::vector<uint32_t> pids;
   std::string comm;
   std::vector<uint16_t> ports;  // local or remote
-  bool empty() const { return pids.empty() && comm.empty() && ports.empty(); }
+  // --cgroup/--container: the ids of the selected cgroups and of every
+  // cgroup below them (sorted), which sock_diag's sockets are held to.
+  // Events need no check: the kernel filtered them on the same cgroups.
+  bool by_cgroup = false;
+  std::vector<uint64_t> cgroups;
+  bool empty() const { return pids.empty() && comm.empty() && ports.empty() && !by_cgroup; }
   bool by_owner() const { return !pids.empty() || !comm.empty(); }
   bool admits(uint32_t pid, std::string_view comm, uint16_t sport, uint16_t dport) const;
-  bool admits(const SockRecord& r) const { return admits(r.pid, r.comm.view(), r.sport, r.dport); }
+  bool admits_cgroup(uint64_t cgroup_id) const;
+  bool admits(const SockRecord& r) const {
+    return admits(r.pid, r.comm.view(), r.sport, r.dport) && admits_cgroup(r.cgroup_id);
+  }
 };
+
+// Request and timewait sockets have no cgroup of their own: one whose local
+// port is a listener's of the same namespace in `records` (a server's side)
+// gets that listener's cgroup. Others keep 0 (a client's TIME-WAIT socket
+// cannot be told apart from anyone else's once its process is gone).
+void inherit_listener_cgroups(std::vector<SockRecord>& records);
 
 // A count of sockets by one key (owner, local port, remote address).
 struct TopEntry {
@@ -139,6 +155,22 @@ class Histogram {
   uint64_t reconciles() const { return reconciles_; }
   std::size_t tracked() const { return socks_.size(); }
   const HistFilter& filter() const { return filter_; }
+  // New cgroups below the selected ones (sorted ids): later dumps admit them.
+  void set_cgroups(std::vector<uint64_t> ids) { filter_.cgroups = std::move(ids); }
+  // Forgets the tracked sockets of a namespace no longer read (its last
+  // process gone: they go with it); not drift.
+  void drop_netns(uint32_t netns);
+
+  // Every socket counted (tracked, polled TCP, UDP), for per-group views.
+  struct Counted {
+    uint8_t proto;
+    uint8_t state;
+    uint32_t pid;
+    std::string_view comm;
+    uint32_t netns;
+    uint64_t cgroup_id;
+  };
+  void for_each_counted(const std::function<void(const Counted&)>& f) const;
 
   // The `n` largest owners / local ports / remote addresses of TCP sockets
   // in `state` (tracked and polled).
@@ -162,6 +194,8 @@ class Histogram {
     uint16_t sport = 0;
     uint16_t dport = 0;
     uint32_t pid = 0;
+    uint32_t netns = 0;
+    uint64_t cgroup_id = 0;
     Address daddr;
     Comm comm;
     uint64_t gen = 0;  // last apply()
@@ -177,7 +211,8 @@ class Histogram {
 
   HistFilter filter_;
   std::unordered_map<uint64_t, Sock> socks_;       // event-tracked TCP sockets, by cookie
-  std::unordered_map<uint16_t, uint64_t> listeners_;  // local port -> cookie of a tracked listener
+  // (netns, local port) -> cookie of a tracked listener
+  std::map<std::pair<uint32_t, uint16_t>, uint64_t> listeners_;
   std::unordered_map<uint64_t, uint64_t> closed_;  // cookie -> gen of its -> CLOSE (since the last reconcile)
   std::vector<SockRecord> polled_tcp_;
   std::vector<SockRecord> polled_udp_;

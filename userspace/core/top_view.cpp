@@ -65,7 +65,7 @@ void append_entries(fmt::memory_buffer& b, const std::vector<TopEntry>& v) {
 
 }  // namespace
 
-void TopView::refresh(const Histogram& h, const RefreshInfo& info) {
+void TopView::refresh(const Histogram& h, const RefreshInfo& info, const std::vector<Group>* groups) {
   double dt = first_ ? 0 : static_cast<double>(info.monotonic_ns - last_ns_) / 1e9;
   std::optional<double> rate, new_rate;
   if (dt > 0) {
@@ -74,14 +74,14 @@ void TopView::refresh(const Histogram& h, const RefreshInfo& info) {
   }
   buf_.clear();
   if (json_)
-    json(h, info, rate, new_rate);
+    json(h, info, rate, new_rate, groups);
   else
-    text(h, info, rate, new_rate);
+    text(h, info, rate, new_rate, groups);
   out_.write(buf_);
   if (keep_json_) {
     if (!json_) {
       buf_.clear();
-      json(h, info, rate, new_rate);
+      json(h, info, rate, new_rate, groups);
     }
     last_json_.assign(buf_.data(), buf_.size());
   }
@@ -94,7 +94,7 @@ void TopView::refresh(const Histogram& h, const RefreshInfo& info) {
 }
 
 void TopView::text(const Histogram& h, const RefreshInfo& info, std::optional<double> rate,
-                   std::optional<double> new_rate) {
+                   std::optional<double> new_rate, const std::vector<Group>* groups) {
   auto out = std::back_inserter(buf_);
   if (clear_) fmt::format_to(out, "\033[H\033[2J");
   StateCounts tcp = h.tcp();
@@ -127,11 +127,15 @@ void TopView::text(const Histogram& h, const RefreshInfo& info, std::optional<do
     int64_t d = first_ ? 0 : static_cast<int64_t>(udp[s]) - static_cast<int64_t>(last_udp_[s]);
     fmt::format_to(out, "{:<4} {:<12} {:>8} {:>7}\n", "udp", tcp_state_name(s), udp[s], signed_change(d));
   }
+  if (groups) {
+    fmt::format_to(out, "\n");
+    append_groups_text(buf_, by_, sort_, *groups);
+  }
   if (!clear_) fmt::format_to(out, "\n");
 }
 
 void TopView::json(const Histogram& h, const RefreshInfo& info, std::optional<double> rate,
-                   std::optional<double> new_rate) {
+                   std::optional<double> new_rate, const std::vector<Group>* groups) {
   StateCounts tcp = h.tcp();
   const StateCounts& udp = h.udp();
   auto counts = [](const StateCounts& c, std::span<const uint8_t> states) {
@@ -208,6 +212,13 @@ void TopView::json(const Histogram& h, const RefreshInfo& info, std::optional<do
       .field("reconciles", info.reconciles)
       .raw_field("top", std::string_view(top.data(), top.size()))
       .raw_field("oldest", std::string_view(old.data(), old.size()));
+  if (groups) {
+    fmt::memory_buffer g;
+    append_groups_json(g, by_, *groups);
+    o.field("by", group_by_name(by_));
+    if (sort_) o.field("sort", tcp_state_name(*sort_));
+    o.raw_field("groups", std::string_view(g.data(), g.size()));
+  }
   o.end_line();
 }
 

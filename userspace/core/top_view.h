@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "core/groups.h"
 #include "core/histogram.h"
 #include "core/output.h"
 
@@ -31,7 +32,13 @@ class TopView {
   TopView(Output& out, bool json, bool clear_screen, std::size_t top_n = 3)
       : out_(out), json_(json), clear_(clear_screen), top_n_(top_n) {}
 
-  void refresh(const Histogram& h, const RefreshInfo& info);
+  // `groups`: top --by's rows (grouped by `by`, sorted by `sort`), shown
+  // after the states (text) or as the hist object's "groups" (JSON).
+  void refresh(const Histogram& h, const RefreshInfo& info, const std::vector<Group>* groups = nullptr);
+  void group(GroupBy by, std::optional<uint8_t> sort) {
+    by_ = by;
+    sort_ = sort;
+  }
   // Keep each refresh's JSON `hist` object (also when the output is text),
   // for the HTTP endpoint beside /metrics.
   void keep_json() { keep_json_ = true; }
@@ -40,8 +47,12 @@ class TopView {
 
  private:
   // Rates are per second since the last refresh; none at the first.
-  void text(const Histogram& h, const RefreshInfo& info, std::optional<double> rate, std::optional<double> new_rate);
-  void json(const Histogram& h, const RefreshInfo& info, std::optional<double> rate, std::optional<double> new_rate);
+  void text(const Histogram& h, const RefreshInfo& info, std::optional<double> rate, std::optional<double> new_rate,
+            const std::vector<Group>* groups);
+  void json(const Histogram& h, const RefreshInfo& info, std::optional<double> rate, std::optional<double> new_rate,
+            const std::vector<Group>* groups);
+  GroupBy by_ = GroupBy::kContainer;
+  std::optional<uint8_t> sort_;
 
   Output& out_;
   bool json_;

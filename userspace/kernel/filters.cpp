@@ -86,6 +86,27 @@ bool all_digits(const std::string& s) {
 
 }  // namespace
 
+CgroupTree scan_cgroup_tree(const std::vector<std::string>& paths) {
+  CgroupTree t;
+  auto visit = [&](const std::filesystem::path& dir) {
+    struct stat st{};
+    if (stat(dir.c_str(), &st) != 0) return;
+    t.ids.push_back(st.st_ino);
+    std::ifstream procs(dir / "cgroup.procs");
+    for (int pid; procs >> pid;) t.pids.push_back(pid);
+  };
+  for (const std::string& p : paths) {
+    visit(p);
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(p, ec); !ec && it != std::filesystem::end(it);
+         it.increment(ec))
+      if (it->is_directory(ec)) visit(it->path());
+  }
+  std::sort(t.ids.begin(), t.ids.end());
+  t.ids.erase(std::unique(t.ids.begin(), t.ids.end()), t.ids.end());
+  return t;
+}
+
 std::optional<std::string> find_cgroup2_root() { return cgroup2_mount(read_file("/proc/mounts")); }
 
 uint32_t resolve_netns(const std::string& arg) {

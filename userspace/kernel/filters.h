@@ -36,6 +36,15 @@ struct ResolvedFilters {
 // v2, a container id matches none or several, a namespace is not one.
 ResolvedFilters resolve_filters(const Filters& filters);
 
+// The cgroups below (and including) `paths` as they are now: their ids
+// (sorted, no duplicates) and the processes in them (cgroup.procs). A
+// cgroup removed while it is read is skipped.
+struct CgroupTree {
+  std::vector<uint64_t> ids;
+  std::vector<int> pids;
+};
+CgroupTree scan_cgroup_tree(const std::vector<std::string>& paths);
+
 // Where the cgroup v2 hierarchy is mounted (/proc/mounts), if anywhere.
 std::optional<std::string> find_cgroup2_root();
 

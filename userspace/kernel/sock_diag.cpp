@@ -96,11 +96,16 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
       if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) continue;
       auto* m = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
       out.push_back(from_msg(*m));
-      if (!info || m->idiag_state != kTcpCloseWaitState) continue;
       int left = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
       for (auto* a = reinterpret_cast<rtattr*>(m + 1); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+        // A full socket's cgroup (sk_cgrp_data), sent unasked since Linux
+        // 5.10; request and timewait sockets have none.
+        if (a->rta_type == INET_DIAG_CGROUP_ID && RTA_PAYLOAD(a) >= sizeof(uint64_t)) {
+          std::memcpy(&out.back().cgroup_id, RTA_DATA(a), sizeof(uint64_t));
+          continue;
+        }
         // Older kernels send a shorter tcp_info: the field must be in it.
-        if (a->rta_type != INET_DIAG_INFO ||
+        if (!info || m->idiag_state != kTcpCloseWaitState || a->rta_type != INET_DIAG_INFO ||
             RTA_PAYLOAD(a) < offsetof(tcp_info, tcpi_last_ack_recv) + sizeof(uint32_t))
           continue;
         tcp_info ti{};
@@ -258,6 +263,35 @@ std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states) {
     for (std::size_t i = first; i < out.size(); ++i) out[i].netns = n.netns;
   }
   return out;
+}
+
+std::vector<uint32_t> DiagScope::retain(const std::vector<uint32_t>& keep) {
+  std::vector<uint32_t> gone;
+  std::vector<Ns> kept;
+  for (Ns& n : namespaces_) {
+    if (std::find(keep.begin(), keep.end(), n.netns) != keep.end()) {
+      kept.push_back(n);
+      continue;
+    }
+    gone.push_back(n.netns);
+    if (n.netlink >= 0) close(n.netlink);
+    close(n.ns_fd);
+  }
+  namespaces_ = std::move(kept);
+  netns_.clear();
+  for (const Ns& n : namespaces_) netns_.push_back(n.netns);
+  return gone;
+}
+
+void DiagProber::forget(uint32_t netns) {
+  for (auto it = sockets_.begin(); it != sockets_.end();) {
+    if (it->first == netns) {
+      if (it->second >= 0) close(it->second);
+      it = sockets_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void DiagProber::adopt(uint32_t netns, int ns_fd) {

@@ -32,6 +32,9 @@ struct DiagSocket {
   int64_t last_ack_recv_ms = -1;
   // The network namespace it was dumped from (DiagScope::dump; 0 otherwise).
   uint32_t netns = 0;
+  // The cgroup v2 id a full socket was created in (INET_DIAG_CGROUP_ID,
+  // Linux 5.10+); 0 for request and timewait sockets, which have none.
+  uint64_t cgroup_id = 0;
   // An inet_timewait_sock (TIME-WAIT, or a FIN-WAIT-2 orphan): timer 3, no inode.
   bool timewait() const { return timer == kTimewaitTimer && inode == 0; }
   static constexpr uint8_t kTimewaitTimer = 3;  // idiag_timer of an inet_timewait_sock
@@ -60,6 +63,9 @@ class DiagScope {
   // the namespace with inode `netns`; kept (duplicated) for reopening.
   void add(uint32_t netns, int ns_fd);
   bool own() const { return namespaces_.empty(); }
+  // Lets go of the namespaces added that are not in `keep` (a namespace
+  // held open would outlive its last process); returns them.
+  std::vector<uint32_t> retain(const std::vector<uint32_t>& keep);
   // The namespaces added, by inode (empty: socktrace's own).
   const std::vector<uint32_t>& netns() const { return netns_; }
   // dump_sockets() in every namespace of the scope, each socket's netns set.
@@ -94,6 +100,8 @@ class DiagProber {
   // Opens the netlink socket of namespace `netns` now, through `ns_fd` (an
   // open namespace file): lookups there need no process living in it.
   void adopt(uint32_t netns, int ns_fd);
+  // Closes the netlink socket of `netns`, which holds the namespace.
+  void forget(uint32_t netns);
 
  private:
   int socket_for(uint32_t netns, std::initializer_list<uint32_t> pids);

@@ -308,6 +308,7 @@ int run_states(const Options& o) {
   Tracer tracer(config);
   states_view.set_rst_reasons(tracer.rst_reasons());
   timeline_view.set_rst_reasons(tracer.rst_reasons());
+  states_view.set_drop_reasons(tracer.drop_reasons());
   if (log) out.set_file_header(log_header(o, tracer.degraded()));
   try {
     // A timewait socket has no owner: under a filter its end would show
@@ -364,6 +365,10 @@ int run_states(const Options& o) {
     if (const auto* r = std::get_if<RetransEvent>(&ev)) {
       if (o.timeline || log) timeline_view.on_retrans(*r);
       if (!o.timeline || log) states_view.on_retrans(*r);
+      return;
+    }
+    if (const auto* d = std::get_if<DropEvent>(&ev)) {
+      if (!o.timeline || log) states_view.on_drop(*d);
       return;
     }
     if (const auto* r = std::get_if<ResetEvent>(&ev)) {

@@ -99,6 +99,20 @@ struct ResetEvent {
   std::optional<uint16_t> reason;  // enum sk_rst_reason; nothing where the kernel gives none
 };
 
+// A packet the kernel dropped for a TCP reason, with the socket it was for
+// (st_drop_event).
+struct DropEvent {
+  Header hdr;  // the socket's owner (the listener's for a listener, request or timewait socket)
+  uint64_t skaddr = 0;
+  uint64_t cookie = 0;
+  Address saddr, daddr;
+  uint16_t sport = 0, dport = 0;
+  uint32_t netns = 0;
+  uint32_t reason = 0;  // the running kernel's enum skb_drop_reason
+  uint32_t len = 0;
+  uint8_t state = 0;
+};
+
 // One piece of user memory captured with a syscall (st_blob).
 struct Blob {
   uint8_t role = 0;  // ST_BLOB_*
@@ -177,6 +191,6 @@ struct SockEvent {
   std::string peer_path;  // unix: the peer's name
 };
 
-using Event = std::variant<StateEvent, SyscallEvent, ProcEvent, SockEvent, RetransEvent, ResetEvent>;
+using Event = std::variant<StateEvent, SyscallEvent, ProcEvent, SockEvent, RetransEvent, ResetEvent, DropEvent>;
 
 }  // namespace socktrace

@@ -10,6 +10,7 @@
 
 struct socktrace_bpf;
 struct bpf_program;
+struct btf;
 
 namespace socktrace {
 
@@ -74,6 +75,9 @@ class Tracer {
   // prefix dropped), indexed by value; empty when tcp_send_reset gives no
   // reason (before ~6.10).
   const std::vector<std::string>& rst_reasons() const { return rst_reasons_; }
+  // The names of the running kernel's enum skb_drop_reason
+  // (SKB_DROP_REASON_ prefix dropped), indexed by value.
+  const std::vector<std::string>& drop_reasons() const { return drop_reasons_; }
   // The kernel's HZ (jiffies per second) as found at start; 0: unknown.
   uint32_t hz() const { return hz_; }
   // Adds a process to the traced set (the filter must be on: pids given).
@@ -97,6 +101,8 @@ class Tracer {
   void degrade(std::string what);
   std::string udp_end_hook_;
   std::vector<std::string> rst_reasons_;
+  std::vector<std::string> drop_reasons_;
+  void probe_drop_reasons(const struct btf* vmlinux);
   uint32_t hz_ = 0;
   void probe_tcp_tracepoints();
   // Transitions lost to recursion reported so far (losses() never lowers it).

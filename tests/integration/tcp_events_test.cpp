@@ -680,5 +680,90 @@ TEST(TcpDrops, BadChecksumAndOutOfWindowDroppedOnTheServersSocket) {
   }
 }
 
+// A full accept queue: listen(fd, 1), never accept(). Two connections fill
+// the queue, four more have their SYNs (and the retransmissions of them)
+// dropped. Every drop is counted on the listener, owned by the server that
+// listens (the drops happen in the client's softirq), and the counts equal
+// the kernel's TcpExtListenOverflows and TcpExtListenDrops in the server's
+// namespace on the same run. In `states --json` and in `log`.
+TEST(TcpDrops, ListenOverflowsCountedPerListenerWithItsOwner) {
+  REQUIRE_BPF();
+  TempDir dir;
+  VethPair net;
+  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+  Socktrace logged({"log", "-o", dir.path("log.json")});
+  Socktrace text({"states"}, dir.path("out.txt"));
+  auto before = nstat(net.server());
+
+  Gate port_gate, done;
+  pid_t server = spawn([&] {
+    if (!VethPair::enter(net.server())) return 10;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = addr_of("0.0.0.0", 0);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(fd, 1)) return 11;
+    socklen_t len = sizeof(a);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port_gate.open(ntohs(a.sin_port));
+    done.wait();
+    close(fd);
+    return 0;
+  });
+  int port = port_gate.wait();
+  pid_t client = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    sockaddr_in a = addr_of(VethPair::kServerIp, port);
+    std::vector<int> fds;
+    // One at a time: each handshake ends (its ACK reaches the server before
+    // the next SYN) and the queue holds two (full: more than the backlog).
+    for (int i = 0; i < 2; ++i) {
+      fds.push_back(socket(AF_INET, SOCK_STREAM, 0));
+      if (connect(fds.back(), reinterpret_cast<sockaddr*>(&a), sizeof(a))) return 11;
+    }
+    std::this_thread::sleep_for(100ms);
+    for (int i = 0; i < 4; ++i) {
+      fds.push_back(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+      if (connect(fds.back(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 || errno != EINPROGRESS) return 12;
+    }
+    std::this_thread::sleep_for(2500ms);  // the SYNs are retransmitted, dropped again
+    for (int fd : fds) close(fd);
+    return 0;
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  std::this_thread::sleep_for(300ms);
+  auto after = nstat(net.server());
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+  ASSERT_EQ(logged.stop(), 0) << logged.stderr_text();
+  ASSERT_EQ(text.stop(), 0) << text.stderr_text();
+  done.open();
+  ASSERT_EQ(wait_child(server), 0);
+
+  long overflows = delta(before, after, "TcpExtListenOverflows");
+  EXPECT_GE(overflows, 4);  // the four SYNs, at least
+  EXPECT_EQ(delta(before, after, "TcpExtListenDrops"), overflows);
+  for (const auto& file : {"out.json", "log.json"}) {
+    auto events = of_kind(events_on_port(dir.path(file), port), "listen_overflow");
+    ASSERT_FALSE(events.empty()) << file;
+    long sum = 0;
+    for (const auto& e : events) {
+      EXPECT_EQ(e.at("pid"), std::to_string(server)) << file;
+      EXPECT_EQ(e.at("owner"), "known");
+      EXPECT_EQ(e.at("saddr"), "0.0.0.0");
+      EXPECT_EQ(e.at("backlog"), "2");
+      EXPECT_EQ(e.at("max_backlog"), "1");
+      sum += std::stol(e.at("drops"));
+      EXPECT_EQ(e.at("total"), std::to_string(sum));
+    }
+    EXPECT_EQ(sum, overflows) << file;
+  }
+  std::ifstream f(dir.path("out.txt"));
+  std::string out((std::istreambuf_iterator<char>(f)), {});
+  std::string listener = "0.0.0.0:" + std::to_string(port);
+  EXPECT_NE(out.find(" " + std::to_string(server) + " "), std::string::npos) << out;
+  EXPECT_NE(out.find(listener + std::string(24 - listener.size(), ' ') + "0.0.0.0:0               OVERFLOW       LISTEN       +"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(" in all) backlog 2/1\n"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace socktrace::testing

@@ -832,6 +832,33 @@ TEST_F(StatesViewTest, DropNamesTheKernelsReasonOrItsNumber) {
             "DROP           ESTABLISHED  TCP_CSUM (232 bytes)\n");
 }
 
+TEST_F(StatesViewTest, ListenOverflowLineAndJson) {
+  ListenOverflowEvent e;
+  e.hdr.ts_ns = 1'000;
+  e.hdr.pid = 8080;
+  e.hdr.tid = 8080;
+  e.hdr.flags = ST_HF_OWNER_KNOWN;
+  std::memcpy(e.hdr.comm.chars.data(), "nginx", 5);
+  e.cookie = 12;
+  e.saddr.family = AF_INET;
+  e.sport = 443;
+  e.netns = 3;
+  e.drops = 4;
+  e.total = 10;
+  e.backlog = 129;
+  e.max_backlog = 128;
+  std::string json = run(true, [&](StatesView& v) { v.on_listen_overflow(e); });
+  EXPECT_EQ(json,
+            "{\"event\":\"listen_overflow\",\"ts_ns\":1700000000000001000,\"pid\":8080,\"tid\":8080,"
+            "\"comm\":\"nginx\",\"proto\":\"tcp\",\"family\":4,\"saddr\":\"0.0.0.0\",\"sport\":443,"
+            "\"drops\":4,\"total\":10,\"backlog\":129,\"max_backlog\":128,\"cgroup_id\":0,\"netns\":3,"
+            "\"owner\":\"known\",\"cookie\":12}\n");
+  std::string text = run(false, [&](StatesView& v) { v.on_listen_overflow(e); });
+  EXPECT_EQ(text,
+            "22:13:20.000001    8080 nginx           0.0.0.0:443             0.0.0.0:0               "
+            "OVERFLOW       LISTEN       +4 (10 in all) backlog 129/128\n");
+}
+
 TEST(ConnectOutcome, FromTheTransitionAndTheSocketError) {
   EXPECT_EQ(connect_outcome(kTcpEstablished, 0), "established");
   EXPECT_EQ(connect_outcome(kTcpClose, ECONNREFUSED), "refused");

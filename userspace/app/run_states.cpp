@@ -22,6 +22,7 @@
 #include "core/cli.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/listen_drops.h"
 #include "core/error.h"
 #include "core/histogram.h"
 #include "core/metrics.h"
@@ -349,6 +350,54 @@ int run_states(const Options& o) {
   bool cgroup_scoped = !o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.netns.empty();
   if (o.hist_interval > 0 || (server && !cgroup_scoped)) log_hist = std::make_unique<LogHistogram>(o);
 
+  // Listen overflows: each listener's drop counter, read once a second in
+  // every namespace with a listener socktrace knows (sock_diag), and at the
+  // end. Under --cgroup/--container nothing says which cgroup a listener
+  // is in: not read.
+  ListenDrops listen_drops;
+  bool watch_listeners = (!o.timeline || log) && o.filters.cgroups.empty() && o.filters.container.empty();
+  bool listen_warned = false;
+  auto poll_listeners = [&] {
+    uint64_t now = monotonic_now_ns();
+    for (auto [netns, pid] : tracer.listener_namespaces()) {
+      if (!filters.netns_inos.empty() &&
+          std::find(filters.netns_inos.begin(), filters.netns_inos.end(), netns) == filters.netns_inos.end())
+        continue;
+      std::vector<DiagSocket> listeners;
+      try {
+        listeners = prober.listeners(netns, {pid});
+      } catch (const RuntimeError& err) {
+        if (!listen_warned) spdlog::warn("{}; listen overflows are not counted there", err.what());
+        listen_warned = true;
+        continue;
+      }
+      for (const DiagSocket& l : listeners) {
+        if (l.drops < 0) continue;
+        ListenDrops::Delta d = listen_drops.update(l.cookie, static_cast<uint32_t>(l.drops));
+        if (d.drops == 0) continue;
+        ListenOverflowEvent ev;
+        if (auto owner = tracer.owner(l.cookie)) {
+          ev.hdr = *owner;
+        } else if (const ProcOwner* p = inode_owners.lookup(l.inode, now)) {
+          ev.hdr.pid = ev.hdr.tid = static_cast<uint32_t>(p->pid);
+          std::copy_n(p->comm.data(), std::min(p->comm.size(), ev.hdr.comm.chars.size() - 1),
+                      ev.hdr.comm.chars.data());
+        }
+        if (!admits_owner(ev.hdr)) continue;
+        ev.hdr.ts_ns = now;
+        ev.cookie = l.cookie;
+        ev.saddr = l.saddr;
+        ev.sport = l.sport;
+        ev.netns = netns;
+        ev.drops = d.drops;
+        ev.total = d.total;
+        ev.backlog = l.rx_queue;
+        ev.max_backlog = l.tx_queue;
+        states_view.on_listen_overflow(ev);
+      }
+    }
+  };
+
   RingReader reader(tracer.ringbuf_fd(), [&](const Event& ev) {
     if (const auto* s = std::get_if<SyscallEvent>(&ev)) {
       if (syscall_view) {
@@ -378,6 +427,8 @@ int run_states(const Options& o) {
     }
     const auto* e = std::get_if<StateEvent>(&ev);
     if (!e) return;
+    if (e->new_state == kTcpListen) listen_drops.born(e->cookie);
+    if (e->old_state == kTcpListen) listen_drops.closed(e->cookie);
     if (e->hdr.pid != 0 || e->ino == 0) return accept_hold.on_state(*e, monotonic_now_ns());
     // An old socket whose owner the BPF side never learned: ask /proc.
     StateEvent resolved = *e;
@@ -462,12 +513,16 @@ int run_states(const Options& o) {
     hist_view->refresh(log_hist->hist(), {hist_clock.epoch_ns(now), now, lost_so_far.events(), log_hist->last_drift(),
                                          log_hist->hist().drift_total().total(), log_hist->hist().reconciles()});
   };
-  uint64_t next_loss_check = 0, next_reconcile = 0;
+  uint64_t next_loss_check = 0, next_reconcile = 0, next_listen_poll = 0;
   while (!stop_requested() && out.ok()) {
     reader.poll();
     uint64_t now = monotonic_now_ns();
     accept_hold.tick(now);
     timewait.tick(now);
+    if (watch_listeners && now >= next_listen_poll) {
+      poll_listeners();
+      next_listen_poll = now + 1'000'000'000;
+    }
     if (now >= next_loss_check) {
       lost_so_far = tracer.losses();
       losses.update(lost_so_far, report);
@@ -504,6 +559,7 @@ int run_states(const Options& o) {
                reader.unread_bytes());
   LossCounts total = tracer.losses();
   losses.update(total, report);
+  if (watch_listeners) poll_listeners();
   accept_hold.flush();
   // What the timewait sockets did since they were last looked at; the ones
   // still there keep their connections open.

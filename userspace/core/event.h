@@ -113,6 +113,20 @@ struct DropEvent {
   uint8_t state = 0;
 };
 
+// A listener's drop counter grew (core/listen_drops.h): derived from
+// sock_diag by userspace, not a BPF event.
+struct ListenOverflowEvent {
+  Header hdr;  // the listener's owner; ts_ns: when the counter was read
+  uint64_t cookie = 0;
+  Address saddr;
+  uint16_t sport = 0;
+  uint32_t netns = 0;
+  uint64_t drops = 0;        // since the last event of this listener
+  uint64_t total = 0;        // since socktrace started, or the listener was created
+  uint32_t backlog = 0;      // its accept queue when read
+  uint32_t max_backlog = 0;  // and the queue's limit
+};
+
 // One piece of user memory captured with a syscall (st_blob).
 struct Blob {
   uint8_t role = 0;  // ST_BLOB_*

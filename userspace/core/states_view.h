@@ -42,6 +42,8 @@ class StatesView {
   void on_reset(const ResetEvent& e);
   // A packet dropped for a TCP reason: a `drop` line with the reason.
   void on_drop(const DropEvent& e);
+  // A listener's drops grew: a `listen_overflow` line.
+  void on_listen_overflow(const ListenOverflowEvent& e);
   // `count` more events were lost at `where` since the last report.
   void on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns);
 

@@ -30,6 +30,9 @@ struct DiagSocket {
   // entered it when the peer's FIN came, which carried an ACK: it has been
   // in CLOSE_WAIT at least this long.
   int64_t last_ack_recv_ms = -1;
+  // The socket's drop counter (sk_drops, SK_MEMINFO_DROPS; `ss -m`'s `d`),
+  // in dumps that ask for it (DiagProber::listeners); -1: not asked.
+  int64_t drops = -1;
   // The network namespace it was dumped from (DiagScope::dump; 0 otherwise).
   uint32_t netns = 0;
   // An inet_timewait_sock (TIME-WAIT, or a FIN-WAIT-2 orphan): timer 3, no inode.
@@ -94,6 +97,10 @@ class DiagProber {
   // Opens the netlink socket of namespace `netns` now, through `ns_fd` (an
   // open namespace file): lookups there need no process living in it.
   void adopt(uint32_t netns, int ns_fd);
+  // Every TCP listener of namespace `netns` (entered through one of `pids`
+  // when it is not ours) with its drop counter; empty when unreachable.
+  // Throws RuntimeError when netlink fails.
+  std::vector<DiagSocket> listeners(uint32_t netns, std::initializer_list<uint32_t> pids);
 
  private:
   int socket_for(uint32_t netns, std::initializer_list<uint32_t> pids);

@@ -551,4 +551,32 @@ bool Tracer::seed_listener(uint32_t netns, uint16_t port, uint64_t cookie, int p
   return bpf_map__update_elem(skel_->maps.listeners, &key, sizeof(key), &rec, sizeof(rec), BPF_NOEXIST) == 0;
 }
 
+std::vector<std::pair<uint32_t, uint32_t>> Tracer::listener_namespaces() const {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  st_listen_key key{}, next{};
+  st_listen_rec rec{};
+  const st_listen_key* prev = nullptr;
+  while (bpf_map__get_next_key(skel_->maps.listeners, prev, &next, sizeof(next)) == 0) {
+    key = next;
+    prev = &key;
+    if (bpf_map__lookup_elem(skel_->maps.listeners, &key, sizeof(key), &rec, sizeof(rec), 0)) continue;
+    if (std::none_of(out.begin(), out.end(), [&](const auto& p) { return p.first == key.netns; }))
+      out.emplace_back(key.netns, rec.owner.pid);
+  }
+  return out;
+}
+
+std::optional<Header> Tracer::owner(uint64_t cookie) const {
+  st_owner rec{};
+  if (cookie == 0 || bpf_map__lookup_elem(skel_->maps.owners, &cookie, sizeof(cookie), &rec, sizeof(rec), 0))
+    return std::nullopt;
+  Header h;
+  h.flags = rec.flags;
+  h.pid = rec.pid;
+  h.tid = rec.tid;
+  h.cgroup_id = rec.cgroup_id;
+  std::memcpy(h.comm.chars.data(), rec.comm, std::min(sizeof(rec.comm), h.comm.chars.size()));
+  return h;
+}
+
 }  // namespace socktrace

@@ -5,8 +5,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "core/event.h"
 
 struct socktrace_bpf;
 struct bpf_program;
@@ -90,6 +94,12 @@ class Tracer {
   // Records `pid` as owner of the listener on (netns, port), whose children
   // inherit it until accept().
   bool seed_listener(uint32_t netns, uint16_t port, uint64_t cookie, int pid, const std::string& comm);
+  // The network namespaces that have a listener socktrace knows an owner
+  // of, each with one such owner's pid (to enter the namespace through).
+  std::vector<std::pair<uint32_t, uint32_t>> listener_namespaces() const;
+  // The recorded owner of the socket with `cookie` (pid, tid, comm,
+  // cgroup, flags), if there is one.
+  std::optional<Header> owner(uint64_t cookie) const;
 
  private:
   struct SkelDeleter {

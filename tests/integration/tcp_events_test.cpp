@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -763,6 +764,117 @@ TEST(TcpDrops, ListenOverflowsCountedPerListenerWithItsOwner) {
             std::string::npos)
       << out;
   EXPECT_NE(out.find(" in all) backlog 2/1\n"), std::string::npos) << out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  return std::string((std::istreambuf_iterator<char>(f)), {});
+}
+
+// `check` with rate thresholds on trouble, one check per namespace over a
+// window that holds the whole workload: a full accept queue in the server's
+// namespace (listen_overflow), the clients' SYNs retransmitted in theirs
+// (retrans). Each status line names the process and its count, which equal
+// the kernel's counters of that namespace on the same run. The window (10 s
+// from the programs' attach, which `check -v` says) holds the workload.
+TEST(TcpCheck, ListenOverflowAndRetransRatesNameTheProcess) {
+  REQUIRE_BPF();
+  TempDir dir;
+  VethPair net;
+  Socktrace server_check({"check", "--netns", net.server(), "--sample", "10", "-v", "--warning",
+                          "listen_overflow=0/s", "--critical", "listen_overflow=1000/s"},
+                         dir.path("server.txt"));
+  Socktrace client_check({"check", "--netns", net.client(), "--sample", "10", "-v", "--critical", "retrans=0/s",
+                          "--warning", "connect_failed=100/s"},
+                         dir.path("client.txt"));
+  auto server_before = nstat(net.server()), client_before = nstat(net.client());
+
+  Gate port_gate, done;
+  pid_t server = spawn([&] {
+    if (!VethPair::enter(net.server())) return 10;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = addr_of("0.0.0.0", 0);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(fd, 1)) return 11;
+    socklen_t len = sizeof(a);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port_gate.open(ntohs(a.sin_port));
+    done.wait();
+    close(fd);
+    return 0;
+  });
+  int port = port_gate.wait();
+  pid_t client = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    sockaddr_in a = addr_of(VethPair::kServerIp, port);
+    std::vector<int> fds;
+    for (int i = 0; i < 2; ++i) {
+      fds.push_back(socket(AF_INET, SOCK_STREAM, 0));
+      if (connect(fds.back(), reinterpret_cast<sockaddr*>(&a), sizeof(a))) return 11;
+    }
+    std::this_thread::sleep_for(100ms);
+    for (int i = 0; i < 3; ++i) {
+      fds.push_back(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+      if (connect(fds.back(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 || errno != EINPROGRESS) return 12;
+    }
+    std::this_thread::sleep_for(1500ms);  // one retransmission of each SYN (1 s), dropped again
+    for (int fd : fds) close(fd);
+    return 0;
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  auto server_after = nstat(net.server()), client_after = nstat(net.client());
+  EXPECT_EQ(server_check.wait_exit(30'000), 1) << server_check.stderr_text();
+  EXPECT_EQ(client_check.wait_exit(30'000), 2) << client_check.stderr_text();
+  done.open();
+  ASSERT_EQ(wait_child(server), 0);
+
+  long overflows = delta(server_before, server_after, "TcpExtListenOverflows");
+  long retrans = delta(client_before, client_after, "TcpRetransSegs");
+  EXPECT_GE(overflows, 6);  // three SYNs, each sent twice
+  EXPECT_GE(retrans, 3);
+  std::string s = read_file(dir.path("server.txt"));
+  EXPECT_EQ(s.rfind("SOCKTRACE WARNING - listen_overflow=", 0), 0u) << s;
+  EXPECT_TRUE(std::regex_search(s, std::regex("^SOCKTRACE WARNING - listen_overflow=[0-9.]+/s > 0 \\(top process "
+                                                "[^/]+/" + std::to_string(server) + " with " +
+                                                std::to_string(overflows) + "\\) \\| ")))
+      << s << "\nListenOverflows " << overflows;
+  EXPECT_NE(s.find(" listen_overflow_per_s="), std::string::npos) << s;
+  std::string c = read_file(dir.path("client.txt"));
+  EXPECT_EQ(c.rfind("SOCKTRACE CRITICAL - retrans=", 0), 0u) << c;
+  EXPECT_TRUE(std::regex_search(c, std::regex("^SOCKTRACE CRITICAL - retrans=[0-9.]+/s > 0 \\(top process [^/]+/" +
+                                                std::to_string(client) + " with " + std::to_string(retrans) +
+                                                "\\) \\| ")))
+      << c << "\nRetransSegs " << retrans;
+  EXPECT_NE(c.find(" connect_failed_per_s=0;100;;0;"), std::string::npos) << c;
+}
+
+// connect_failed and rst: refused connects (a closed port answers RST) in
+// the client's namespace, counted by `check` and by the kernel
+// (TcpAttemptFails; each refused socket received one RST). The RSTs the
+// server's kernel sends have no socket: not counted there.
+TEST(TcpCheck, ConnectFailedAndRstRates) {
+  REQUIRE_BPF();
+  TempDir dir;
+  VethPair net;
+  Socktrace chk({"check", "--netns", net.client(), "--sample", "8", "-v", "--warning", "connect_failed=1/s",
+                 "--warning", "rst=1/s"},
+                dir.path("out.txt"));
+  auto before = nstat(net.client());
+  constexpr int kConnects = 20;
+  pid_t client = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    for (int i = 0; i < kConnects; ++i)
+      if (connect_expecting(VethPair::kServerIp, 9, ECONNREFUSED) != 0) return 11;
+    return 0;
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  auto after = nstat(net.client());
+  EXPECT_EQ(chk.wait_exit(30'000), 1) << chk.stderr_text();
+  EXPECT_EQ(delta(before, after, "TcpAttemptFails"), kConnects);
+  std::string out = read_file(dir.path("out.txt"));
+  std::string who = " \\(top process [^/]+/" + std::to_string(client) + " with " + std::to_string(kConnects) + "\\)";
+  EXPECT_EQ(out.rfind("SOCKTRACE WARNING - ", 0), 0u) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("connect_failed=[0-9.]+/s > 1" + who))) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex("rst=[0-9.]+/s > 1" + who))) << out;
 }
 
 }  // namespace

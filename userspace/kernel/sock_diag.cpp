@@ -121,9 +121,9 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
   }
 }
 
-void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out) {
+void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out, bool meminfo = false) {
   NetlinkSocket nl;
-  dump_family_on(nl.fd(), family, protocol, states, out);
+  dump_family_on(nl.fd(), family, protocol, states, out, meminfo);
 }
 
 uint32_t netns_of(int fd) {
@@ -240,10 +240,11 @@ void DiagScope::add(uint32_t netns, int ns_fd) {
   netns_.push_back(netns);
 }
 
-std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states) {
+std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states, bool meminfo) {
   std::vector<DiagSocket> out;
   if (namespaces_.empty()) {
-    out = dump_sockets(protocol, states);
+    dump_family(AF_INET, protocol, states, out, meminfo);
+    dump_family(AF_INET6, protocol, states, out, meminfo);
     uint32_t own = current_netns();
     for (DiagSocket& d : out) d.netns = own;
     return out;
@@ -257,8 +258,8 @@ std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states) {
     }
     std::size_t first = out.size();
     try {
-      dump_family_on(n.netlink, AF_INET, protocol, states, out);
-      dump_family_on(n.netlink, AF_INET6, protocol, states, out);
+      dump_family_on(n.netlink, AF_INET, protocol, states, out, meminfo);
+      dump_family_on(n.netlink, AF_INET6, protocol, states, out, meminfo);
     } catch (const RuntimeError&) {
       // What is left of the failed dump must not answer the next one.
       close(n.netlink);

@@ -65,9 +65,10 @@ class DiagScope {
   bool own() const { return namespaces_.empty(); }
   // The namespaces added, by inode (empty: socktrace's own).
   const std::vector<uint32_t>& netns() const { return netns_; }
-  // dump_sockets() in every namespace of the scope, each socket's netns set.
+  // dump_sockets() in every namespace of the scope, each socket's netns set;
+  // `meminfo`: with each socket's drop counter (DiagSocket::drops).
   // Throws RuntimeError when netlink fails.
-  std::vector<DiagSocket> dump(uint8_t protocol, uint32_t states);
+  std::vector<DiagSocket> dump(uint8_t protocol, uint32_t states, bool meminfo = false);
 
  private:
   struct Ns {

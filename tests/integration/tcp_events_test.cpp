@@ -877,5 +877,72 @@ TEST(TcpCheck, ConnectFailedAndRstRates) {
   EXPECT_TRUE(std::regex_search(out, std::regex("rst=[0-9.]+/s > 1" + who))) << out;
 }
 
+std::string metrics_of(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a = addr_of("127.0.0.1", port);
+  std::string resp;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
+    std::string req = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[8192];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return resp;
+}
+
+// `top` in the client's namespace while a process there has its connects
+// refused: per kind, per process and per port (the port it tried), in the
+// `hist` JSON and in the metrics, equal to the kernel's TcpAttemptFails.
+TEST(TcpTop, TroublePerProcessAndPortInJsonAndMetrics) {
+  REQUIRE_BPF();
+  TempDir dir;
+  VethPair net;
+  Socktrace top({"top", "--netns", net.client(), "--json", "--interval", "1", "--metrics", "127.0.0.1:0", "-o",
+                 dir.path("top.json")});
+  std::smatch m;
+  std::string err = top.stderr_text();
+  ASSERT_TRUE(std::regex_search(err, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) << err;
+  int metrics_port = std::stoi(m[1]);
+  auto before = nstat(net.client());
+  constexpr int kConnects = 12;
+  pid_t client = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    for (int i = 0; i < kConnects; ++i)
+      if (connect_expecting(VethPair::kServerIp, 9, ECONNREFUSED) != 0) return 11;
+    return 0;
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  auto after = nstat(net.client());
+  ASSERT_EQ(delta(before, after, "TcpAttemptFails"), kConnects);
+  std::this_thread::sleep_for(2500ms);  // a refresh after the workload (every second)
+  std::string metrics = metrics_of(metrics_port);
+  ASSERT_EQ(top.stop(), 0) << top.stderr_text();
+
+  std::string pid = std::to_string(client), n = std::to_string(kConnects);
+  EXPECT_TRUE(std::regex_search(metrics, std::regex("\nsocktrace_tcp_trouble_by_process_total\\{kind=\"connect_failed\","
+                                                    "pid=\"" + pid + "\",comm=\"[^\"]+\"\\} " + n + "\n")))
+      << metrics;
+  EXPECT_NE(metrics.find("\nsocktrace_tcp_trouble_by_port_total{kind=\"connect_failed\",port=\"9\"} " + n + "\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("\nsocktrace_tcp_trouble_total{kind=\"connect_failed\"} " + n + "\n"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("\nsocktrace_tcp_trouble_total{kind=\"rst\"} " + n + "\n"), std::string::npos) << metrics;
+
+  std::ifstream f(dir.path("top.json"));
+  std::string last;
+  for (std::string line; std::getline(f, line);)
+    if (!line.empty()) last = line;
+  EXPECT_TRUE(std::regex_search(last, std::regex("\"connect_failed\":\\{\"total\":" + n +
+                                                 ",\"per_s\":[0-9.]+,\"processes\":\\[\\{\"key\":\"[^\"/]+/" + pid +
+                                                 "\",\"count\":" + n + ",\"per_s\":[0-9.]+\\}\\],\"ports\":\\[\\{"
+                                                 "\"key\":\"9\",\"count\":" + n + ",")))
+      << last;
+  EXPECT_NE(last.find("\"listen_overflow\":{\"total\":0,"), std::string::npos) << last;
+}
+
 }  // namespace
 }  // namespace socktrace::testing

@@ -75,12 +75,23 @@ int run_top(const Options& o) {
   LiveHistogram live(config);
   WallClock clock = WallClock::now();
   TopView view(out, o.output.json, out.is_terminal() && !o.once);
+  TroubleSeries series;
   auto show = [&] {
+    // Trouble needs the events: not in a --once snapshot.
+    const TroubleCounts* trouble = config.trace ? &live.trouble() : nullptr;
+    if (trouble) live.poll_listen_drops();
     uint64_t now = monotonic_now_ns();
-    view.refresh(live.hist(), {clock.epoch_ns(now), now, live.lost_total(), live.last_drift().total(),
-                              live.hist().drift_total().total(), live.hist().reconciles()});
+    view.refresh(live.hist(),
+                 {clock.epoch_ns(now), now, live.lost_total(), live.last_drift().total(),
+                  live.hist().drift_total().total(), live.hist().reconciles()},
+                 trouble);
     out.flush();
-    if (server) server->publish(format_metrics(live.hist(), live.metrics_extras()));
+    if (server) {
+      MetricsExtras extras = live.metrics_extras();
+      extras.trouble = trouble;
+      extras.trouble_series = &series;
+      server->publish(format_metrics(live.hist(), extras));
+    }
   };
   if (o.once) {
     show();

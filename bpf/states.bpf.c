@@ -931,3 +931,70 @@ int on_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_accept_exit(ctx->ret);
 }
+
+/* Set by userspace from the kernel's BTF before load: which values of its
+ * enum skb_drop_reason are TCP's. Indexed by the low byte of a reason, the
+ * entry holds that reason when it is a TCP one and ~0 otherwise, so every
+ * other drop in the system costs one load and one compare (reasons of other
+ * subsystems carry high bits and never match). */
+#define ST_DROP_TABLE 256
+const volatile __u32 tcp_drop_reasons[ST_DROP_TABLE] = {};
+const volatile __u8 kfree_skb_has_rx_sk = 0; /* kfree_skb has its rx_sk argument (~6.11) */
+
+/* The socket a TCP drop is attributed to: the receiving socket the kernel
+ * names (rx_sk), else the socket still holding the packet (an skb in a
+ * receive or out-of-order queue; on 6.1 the only one known). */
+static __always_inline const struct sock *drop_socket(unsigned long long *ctx, const struct sk_buff *skb)
+{
+	const struct sock *sk = NULL;
+
+	if (kfree_skb_has_rx_sk)
+		sk = (const struct sock *)ctx[3];
+	if (!sk)
+		sk = skb->sk;
+	return sk;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(on_kfree_skb, const struct sk_buff *skb, void *location, unsigned int reason)
+{
+	struct st_owner scratch = {};
+	const struct st_owner *r;
+	const struct sock *sk;
+	struct st_drop_event *e;
+	__u64 cookie;
+	__u32 netns;
+	int state;
+
+	if (tcp_drop_reasons[reason & (ST_DROP_TABLE - 1)] != reason)
+		return 0;
+	sk = drop_socket(ctx, skb);
+	if (!sk || (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6))
+		return 0;
+	state = sk->__sk_common.skc_state;
+	/* A load, not bpf_get_socket_cookie(): skb->sk is no trusted pointer.
+	 * Every socket socktrace knows an owner of got its cookie at its
+	 * transitions; 0 (none yet) is looked up as no owner. */
+	cookie = sk->__sk_common.skc_cookie.counter;
+	netns = sk_netns(sk);
+	r = owner_of_any(sk, cookie, netns, state, &scratch);
+	if (!any_sock_admitted(sk, netns, state, r))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss(ST_LOSS_RINGBUF);
+		return 0;
+	}
+	fill_header(&e->hdr, ST_EV_DROP, sizeof(*e), r ? r : &scratch);
+	e->skaddr = (__u64)sk;
+	e->cookie = cookie;
+	e->netns = netns;
+	/* A socket receiving is hashed: skc_num is its port. */
+	fill_common_endpoints(&sk->__sk_common, e->saddr, e->daddr, &e->sport, &e->dport, &e->family);
+	e->reason = reason;
+	e->len = skb->len;
+	e->state = state;
+	__builtin_memset(e->__pad, 0, sizeof(e->__pad));
+	submit_event(e);
+	return 0;
+}

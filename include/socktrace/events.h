@@ -28,6 +28,7 @@ enum st_event_kind {
 	ST_EV_SOCK = 4,    /* struct st_sock_event: a step in a UDP or unix stream socket's life */
 	ST_EV_RETRANS = 5, /* struct st_retrans_event: a TCP segment or SYN-ACK retransmitted */
 	ST_EV_RESET = 6,   /* struct st_reset_event: a TCP RST sent or received */
+	ST_EV_DROP = 7,    /* struct st_drop_event: the kernel dropped a packet of a TCP socket */
 };
 
 /* Common header of every event. pid/tid/comm/cgroup_id name the process the
@@ -135,6 +136,29 @@ struct st_reset_event {
 	__u8 dir;            /* ST_RST_SENT or ST_RST_RECEIVED */
 	__u8 has_reason;     /* 1: the kernel's tracepoint gives a reason (~6.10 and later) */
 	__u8 __pad[9];
+};
+
+/* The kernel dropped a packet for a TCP reason (skb:kfree_skb with an
+ * enum skb_drop_reason value of the TCP family: bad checksum, PAWS, out of
+ * window, listen overflow...) and named the socket it was for: the
+ * receiving socket (the tracepoint's rx_sk, ~6.11 and later) or the socket
+ * that still held the packet. A listener, request or timewait socket is
+ * owned through its listener. Drops with no socket (NO_SOCKET: nothing
+ * listens on the port) have no owner and are not reported. */
+struct st_drop_event {
+	struct st_header hdr;
+	__u64 skaddr;
+	__u64 cookie;
+	__u8 saddr[ST_ADDR_LEN];
+	__u8 daddr[ST_ADDR_LEN];
+	__u32 netns;
+	__u32 reason;        /* the running kernel's enum skb_drop_reason: names from its BTF */
+	__u32 len;           /* skb->len when dropped (receive path: TCP header and payload) */
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u8 state;          /* skc_state of the socket */
+	__u8 __pad[5];
 };
 
 /* What happened to a UDP or unix stream socket (st_sock_event.op). UDP and
@@ -372,6 +396,9 @@ ST_STATIC_ASSERT(__builtin_offsetof(struct st_retrans_event, state) == 122, "st_
 ST_STATIC_ASSERT(sizeof(struct st_reset_event) == 120, "st_reset_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_reset_event, reason) == 106, "st_reset_event.reason");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_reset_event, dir) == 109, "st_reset_event.dir");
+ST_STATIC_ASSERT(sizeof(struct st_drop_event) == 120, "st_drop_event layout");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_drop_event, reason) == 100, "st_drop_event.reason");
+ST_STATIC_ASSERT(__builtin_offsetof(struct st_drop_event, state) == 114, "st_drop_event.state");
 ST_STATIC_ASSERT(sizeof(struct st_syscall_event) == 128, "st_syscall_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, ret) == 96, "st_syscall_event.ret");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_syscall_event.nr");

@@ -212,6 +212,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       TimelineView timeline(out, json, clock);
       states.set_rst_reasons({"NOT_SPECIFIED", "", "TCP_STATE"});
       timeline.set_rst_reasons({"NOT_SPECIFIED", "", "TCP_STATE"});
+      states.set_drop_reasons({"NOT_SPECIFIED", "", "TCP_CSUM"});
       states.header();
       timeline.header();
       // TIME_WAIT derivation with a lookup the input decides (its cookie's
@@ -244,6 +245,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         } else if (const auto* rst = std::get_if<ResetEvent>(&ev)) {
           states.on_reset(*rst);  // a reason beyond the table, or in one of its holes
           timeline.on_reset(*rst);
+        } else if (const auto* d = std::get_if<DropEvent>(&ev)) {
+          states.on_drop(*d);  // any reason value: named or its number
         } else if (const auto* k = std::get_if<SockEvent>(&ev)) {
           states.on_sock(*k);  // UDP / unix lives: unix names are hostile bytes
         }

@@ -94,6 +94,40 @@ TEST(Check, Rates) {
   EXPECT_NE(r.line.find(" ESTABLISHED_per_s=50;;60;0;"), std::string::npos) << r.line;
 }
 
+TEST(CheckThreshold, TroubleRates) {
+  Threshold t = th("retrans=50/s");
+  EXPECT_EQ(t.kind, Threshold::Kind::kTrouble);
+  EXPECT_EQ(t.trouble, Trouble::kRetrans);
+  EXPECT_EQ(t.limit, 50);
+  EXPECT_EQ(t.label, "retrans_per_s");
+  EXPECT_EQ(th("CONNECT_FAILED=10/s").trouble, Trouble::kConnectFailed);
+  EXPECT_EQ(th("listen_overflow=1/s").label, "listen_overflow_per_s");
+  EXPECT_EQ(th("rst=0.5/s").trouble, Trouble::kRst);
+  std::string err;
+  EXPECT_FALSE(parse_threshold("retrans=50", &err));
+  EXPECT_NE(err.find("retrans is a rate, e.g. retrans=50/s"), std::string::npos) << err;
+}
+
+TEST(Check, TroubleRatesNameTheProcess) {
+  CheckSample s = sample();
+  s.seconds = 2;
+  s.trouble[static_cast<std::size_t>(Trouble::kRetrans)] = 120;
+  s.trouble_top[static_cast<std::size_t>(Trouble::kRetrans)] = {"curl/4242", 100};
+  s.trouble[static_cast<std::size_t>(Trouble::kListenOverflow)] = 4;
+  s.trouble_top[static_cast<std::size_t>(Trouble::kListenOverflow)] = {"?", 4};
+  CheckResult r = evaluate_check(s, {th("retrans=50/s"), th("listen_overflow=1/s"), th("connect_failed=1/s")},
+                                 {th("retrans=100/s")});
+  EXPECT_EQ(r.exit_code, kCheckWarning) << r.line;
+  EXPECT_EQ(r.line.rfind("SOCKTRACE WARNING - retrans=60/s > 50 (top process curl/4242 with 100), "
+                         "listen_overflow=2/s > 1 (most without an owning process: 4) | ",
+                         0),
+            0u)
+      << r.line;
+  EXPECT_NE(r.line.find(" retrans_per_s=60;50;100;0; listen_overflow_per_s=2;1;;0; connect_failed_per_s=0;1;;0;"),
+            std::string::npos)
+      << r.line;
+}
+
 }  // namespace
 }  // namespace socktrace
 

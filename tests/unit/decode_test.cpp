@@ -532,6 +532,56 @@ TEST(DecodeReset, UnknownDirectionOrSizeIsRejected) {
   EXPECT_FALSE(decode(raw_bytes(e)).has_value());
 }
 
+static_assert(sizeof(st_drop_event) == 120);
+static_assert(offsetof(st_drop_event, netns) == 96);
+static_assert(offsetof(st_drop_event, reason) == 100);
+static_assert(offsetof(st_drop_event, len) == 104);
+static_assert(offsetof(st_drop_event, sport) == 108);
+static_assert(offsetof(st_drop_event, family) == 112);
+static_assert(offsetof(st_drop_event, state) == 114);
+
+TEST(DecodeDrop, KeepsEveryField) {
+  st_drop_event e;
+  std::memset(&e, 0, sizeof(e));
+  e.hdr.kind = ST_EV_DROP;
+  e.hdr.size = sizeof(e);
+  e.hdr.flags = ST_HF_OWNER_INHERITED;
+  e.hdr.pid = 99;
+  e.skaddr = 0xffff0003;
+  e.cookie = 777;
+  e.saddr[0] = 10;
+  e.daddr[3] = 9;
+  e.netns = 4;
+  e.reason = 0x10009;  // a value beyond the low byte survives
+  e.len = 220;
+  e.sport = 80;
+  e.dport = 40000;
+  e.family = 2;
+  e.state = 10;
+  auto ev = decode(raw_bytes(e));
+  ASSERT_TRUE(ev.has_value());
+  ASSERT_TRUE(std::holds_alternative<DropEvent>(*ev));
+  const auto& d = std::get<DropEvent>(*ev);
+  EXPECT_EQ(d.hdr.pid, 99u);
+  EXPECT_TRUE(d.hdr.owner_inherited());
+  EXPECT_EQ(d.skaddr, 0xffff0003u);
+  EXPECT_EQ(d.cookie, 777u);
+  EXPECT_EQ(d.saddr.family, 2);
+  EXPECT_EQ(d.saddr.bytes[0], 10);
+  EXPECT_EQ(d.daddr.bytes[3], 9);
+  EXPECT_EQ(d.netns, 4u);
+  EXPECT_EQ(d.reason, 0x10009u);
+  EXPECT_EQ(d.len, 220u);
+  EXPECT_EQ(d.sport, 80);
+  EXPECT_EQ(d.dport, 40000);
+  EXPECT_EQ(d.state, 10);
+
+  e.hdr.size = sizeof(e) - 8;
+  DecodeError why = DecodeError::kShort;
+  EXPECT_FALSE(decode(raw_bytes(e), &why).has_value());
+  EXPECT_EQ(why, DecodeError::kBadSize);
+}
+
 TEST(DecodeState, SkErrAndRttsAreKept) {
   st_state_event e;
   std::memset(&e, 0, sizeof(e));

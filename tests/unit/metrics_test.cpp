@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include "core/names.h"
@@ -117,6 +119,51 @@ TEST(LogMetrics, WithHistogramEachSeriesOnce) {
     ASSERT_NE(first, std::string::npos) << name;
     EXPECT_EQ(text.find(name, first + 1), std::string::npos) << name << " twice";
   }
+}
+
+}  // namespace
+}  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+RetransEvent retrans_by(uint32_t pid, const char* comm, uint16_t sport) {
+  RetransEvent e;
+  e.hdr.pid = pid;
+  std::memcpy(e.hdr.comm.chars.data(), comm, std::strlen(comm));
+  e.sport = sport;
+  e.segs = 1;
+  return e;
+}
+
+// The first processes / ports to have trouble keep their series; later ones
+// go to `other`, so no counter ever goes back.
+TEST(Metrics, TroubleSeriesAreBoundedAndStayCounters) {
+  Histogram h{HistFilter{}};
+  TroubleCounts t;
+  TroubleSeries series;
+  series.max_each = 2;
+  MetricsExtras x;
+  x.trouble = &t;
+  x.trouble_series = &series;
+  t.on_retrans(retrans_by(1, "a", 80));
+  t.on_retrans(retrans_by(2, "b", 81));
+  std::string first = format_metrics(h, x);
+  EXPECT_NE(first.find("socktrace_tcp_trouble_by_process_total{kind=\"retrans\",pid=\"1\",comm=\"a\"} 1\n"),
+            std::string::npos)
+      << first;
+  for (int i = 0; i < 5; ++i) t.on_retrans(retrans_by(3, "c", 82));  // more than the others, but late
+  std::string text = format_metrics(h, x);
+  EXPECT_NE(text.find("socktrace_tcp_trouble_by_process_total{kind=\"retrans\",pid=\"2\",comm=\"b\"} 1\n"),
+            std::string::npos);
+  EXPECT_EQ(text.find("pid=\"3\""), std::string::npos) << text;
+  EXPECT_NE(text.find("socktrace_tcp_trouble_by_process_total{kind=\"retrans\",pid=\"\",comm=\"other\"} 5\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("socktrace_tcp_trouble_by_port_total{kind=\"retrans\",port=\"other\"} 5\n"), std::string::npos);
+  EXPECT_NE(text.find("socktrace_tcp_trouble_total{kind=\"retrans\"} 7\n"), std::string::npos);
+  // Without trouble (top --once, log): no such series.
+  EXPECT_EQ(format_metrics(h, MetricsExtras{}).find("trouble"), std::string::npos);
 }
 
 }  // namespace

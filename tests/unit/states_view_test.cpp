@@ -784,6 +784,81 @@ TEST_F(StatesViewTest, ResetJsonNamesTheKernelsReasonOrNull) {
   EXPECT_TRUE(is_null(recv, "reason"));
 }
 
+DropEvent make_drop(uint32_t reason) {
+  DropEvent d;
+  d.hdr.ts_ns = 1'000;
+  d.hdr.pid = 4242;
+  d.hdr.flags = ST_HF_OWNER_KNOWN;
+  std::memcpy(d.hdr.comm.chars.data(), "nginx", 5);
+  d.skaddr = 0x20;
+  d.cookie = 11;
+  d.saddr.family = AF_INET;
+  d.saddr.bytes = {10, 0, 0, 2};
+  d.daddr.family = AF_INET;
+  d.daddr.bytes = {10, 0, 0, 1};
+  d.sport = 443;
+  d.dport = 40000;
+  d.state = kTcpEstablished;
+  d.reason = reason;
+  d.len = 232;
+  return d;
+}
+
+TEST_F(StatesViewTest, DropNamesTheKernelsReasonOrItsNumber) {
+  std::vector<std::string> reasons(12);
+  reasons[9] = "TCP_CSUM";
+  std::string json = run(true, [&](StatesView& v) {
+    v.set_drop_reasons(reasons);
+    v.on_drop(make_drop(9));
+    v.on_drop(make_drop(10));   // a hole in the enum: the number
+    v.on_drop(make_drop(300));  // beyond it: the number
+  });
+  auto lines = split_lines(json);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0],
+            "{\"event\":\"drop\",\"ts_ns\":1700000000000001000,\"pid\":4242,\"tid\":0,\"comm\":\"nginx\","
+            "\"sk\":\"0x20\",\"proto\":\"tcp\",\"family\":4,\"saddr\":\"10.0.0.2\",\"sport\":443,"
+            "\"daddr\":\"10.0.0.1\",\"dport\":40000,\"state\":\"ESTABLISHED\",\"reason\":\"TCP_CSUM\","
+            "\"len\":232,\"cgroup_id\":0,\"netns\":0,\"owner\":\"known\",\"cookie\":11}");
+  EXPECT_EQ(str_field(parse_line(lines[1]), "reason"), "10");
+  EXPECT_EQ(str_field(parse_line(lines[2]), "reason"), "300");
+
+  std::string text = run(false, [&](StatesView& v) {
+    v.set_drop_reasons(reasons);
+    v.on_drop(make_drop(9));
+  });
+  EXPECT_EQ(text,
+            "22:13:20.000001    4242 nginx           10.0.0.2:443            10.0.0.1:40000          "
+            "DROP           ESTABLISHED  TCP_CSUM (232 bytes)\n");
+}
+
+TEST_F(StatesViewTest, ListenOverflowLineAndJson) {
+  ListenOverflowEvent e;
+  e.hdr.ts_ns = 1'000;
+  e.hdr.pid = 8080;
+  e.hdr.tid = 8080;
+  e.hdr.flags = ST_HF_OWNER_KNOWN;
+  std::memcpy(e.hdr.comm.chars.data(), "nginx", 5);
+  e.cookie = 12;
+  e.saddr.family = AF_INET;
+  e.sport = 443;
+  e.netns = 3;
+  e.drops = 4;
+  e.total = 10;
+  e.backlog = 129;
+  e.max_backlog = 128;
+  std::string json = run(true, [&](StatesView& v) { v.on_listen_overflow(e); });
+  EXPECT_EQ(json,
+            "{\"event\":\"listen_overflow\",\"ts_ns\":1700000000000001000,\"pid\":8080,\"tid\":8080,"
+            "\"comm\":\"nginx\",\"proto\":\"tcp\",\"family\":4,\"saddr\":\"0.0.0.0\",\"sport\":443,"
+            "\"drops\":4,\"total\":10,\"backlog\":129,\"max_backlog\":128,\"cgroup_id\":0,\"netns\":3,"
+            "\"owner\":\"known\",\"cookie\":12}\n");
+  std::string text = run(false, [&](StatesView& v) { v.on_listen_overflow(e); });
+  EXPECT_EQ(text,
+            "22:13:20.000001    8080 nginx           0.0.0.0:443             0.0.0.0:0               "
+            "OVERFLOW       LISTEN       +4 (10 in all) backlog 129/128\n");
+}
+
 TEST(ConnectOutcome, FromTheTransitionAndTheSocketError) {
   EXPECT_EQ(connect_outcome(kTcpEstablished, 0), "established");
   EXPECT_EQ(connect_outcome(kTcpClose, ECONNREFUSED), "refused");

@@ -13,18 +13,19 @@
 
 namespace socktrace {
 
-// Counts (and ages) only, as run_check's path without rates: sock_diag and
-// /proc, no BPF (works without privileges). The filters are the ones
-// `check` takes.
+// Counts (and ages) per family, as run_check's path without rates:
+// sock_diag and /proc, no BPF (works without privileges). With rates, the
+// window is measured first, as run_check does (BPF), and the counts are
+// the snapshot that follows it. The filters are the ones `check` takes.
 int run_check_by_family(const Options& o) {
   std::vector<Threshold> warning, critical;
-  auto parse = [](const std::vector<std::string>& in, std::vector<Threshold>& out, const char* opt) {
+  bool rates = false;
+  auto parse = [&](const std::vector<std::string>& in, std::vector<Threshold>& out, const char* opt) {
     for (const std::string& s : in) {
       std::string err;
       auto t = parse_threshold(s, &err);
       if (!t) throw UsageError(fmt::format("--{} {}", opt, err));
-      if (t->kind == Threshold::Kind::kRate || t->kind == Threshold::Kind::kNewRate)
-        throw UsageError(fmt::format("--{} {}: --perfdata-family reports counts; leave it out to check rates", opt, s));
+      rates = rates || t->is_rate();
       out.push_back(*t);
     }
   };
@@ -32,9 +33,11 @@ int run_check_by_family(const Options& o) {
   parse(o.critical, critical, "critical");
   if (!o.group_by.empty())
     throw UsageError("--perfdata-family splits the whole count by family; --by splits it by group: give one of them");
-  if (o.sample >= 0) throw UsageError("--perfdata-family reports counts; --sample measures rates: give one of them");
   LiveConfig config = live_config(o);
   HistFilter filter = config.filter;
+  double sample = o.sample >= 0 ? o.sample : (rates ? 1.0 : 0.0);
+  CheckSample s;
+  if (sample > 0) sample_rates(config, sample, s);
   DiagScope scope;
   open_view_scope(scope, config, filter);
 
@@ -49,7 +52,6 @@ int run_check_by_family(const Options& o) {
   h.seed(tcp);
   h.set_polled(IPPROTO_TCP, tcp);
   h.set_polled(IPPROTO_UDP, udp);
-  CheckSample s;
   s.tcp = h.tcp();
   s.udp = h.udp();
   for (uint8_t st = 0; st < kStateSlots; ++st) {

@@ -215,7 +215,8 @@ void LiveHistogram::follow_scope() {
   }
 }
 
-LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(config.filter) {
+LiveHistogram::LiveHistogram(const LiveConfig& config)
+    : config_(config), hist_(config.filter), trouble_(config.filter) {
   std::vector<int> preferred;
   for (uint32_t pid : config_.filter.pids) preferred.push_back(static_cast<int>(pid));
   owners_.prefer(preferred);  // a listener shared with workers is -p's worker's
@@ -276,7 +277,32 @@ LiveHistogram::LiveHistogram(const LiveConfig& config) : config_(config), hist_(
   spdlog::info("snapshot: {} TCP sockets ({} timewait tracked, {} owners seeded)", dump.size(), timewait_->tracked(),
                seeded);
   refresh();
+  if (session_) poll_listen_drops();
   next_reconcile_ = config_.reconcile_ns ? monotonic_now_ns() + config_.reconcile_ns : UINT64_MAX;
+}
+
+void LiveHistogram::poll_listen_drops() {
+  std::vector<DiagSocket> listeners;
+  try {
+    listeners = scope_.dump(IPPROTO_TCP, 1u << kTcpListen, true);
+  } catch (const RuntimeError& e) {
+    spdlog::warn("{}; listen overflows not read this time", e.what());
+    return;
+  }
+  uint64_t now = monotonic_now_ns();
+  for (const DiagSocket& l : listeners) {
+    if (l.drops < 0) continue;
+    ListenDrops::Delta d = listen_drops_.update(l.cookie, static_cast<uint32_t>(l.drops));
+    if (!d.drops) continue;
+    Header owner;
+    if (auto known = session_ ? session_->tracer().owner(l.cookie) : std::nullopt) {
+      owner = *known;
+    } else if (const ProcOwner* p = owners_.lookup(l.inode, now)) {
+      owner.pid = static_cast<uint32_t>(p->pid);
+      owner.comm = Comm::of(p->comm);
+    }
+    trouble_.on_listen_drops(owner, l.sport, d.drops);
+  }
 }
 
 LiveHistogram::~LiveHistogram() = default;
@@ -288,8 +314,13 @@ void LiveHistogram::on_event(const Event& ev) {
     if (s->protocol == IPPROTO_TCP && s->op == ST_SOCK_ACCEPT) hist_.reown(s->cookie, s->hdr.pid, s->hdr.comm);
     return;
   }
+  if (const auto* r = std::get_if<RetransEvent>(&ev)) return trouble_.on_retrans(*r);
+  if (const auto* r = std::get_if<ResetEvent>(&ev)) return trouble_.on_reset(*r);
   const auto* e = std::get_if<StateEvent>(&ev);
   if (!e) return;
+  trouble_.on_state(*e);
+  if (e->new_state == kTcpListen) listen_drops_.born(e->cookie);
+  if (e->old_state == kTcpListen) listen_drops_.closed(e->cookie);
   if (e->hdr.pid != 0 || e->ino == 0) return timewait_->on_state(*e, monotonic_now_ns());
   StateEvent resolved = *e;
   own_from_proc(owners_, resolved, monotonic_now_ns());

@@ -13,6 +13,8 @@
 
 #include "app/session.h"
 #include "core/histogram.h"
+#include "core/listen_drops.h"
+#include "core/trouble.h"
 #include "core/metrics.h"
 #include "core/timewait.h"
 #include "kernel/proc.h"
@@ -98,6 +100,13 @@ class LiveHistogram {
   DriftReport reconcile();
 
   const Histogram& hist() const { return hist_; }
+  // Retransmissions, RSTs and failed connects since the start (from the
+  // events), and listen overflows (as of the last poll_listen_drops()).
+  const TroubleCounts& trouble() const { return trouble_; }
+  // Reads every listener's drop counter in the scope's namespaces and
+  // counts what grew since the last read (the first read, at the start,
+  // sets the baseline of the listeners older than socktrace).
+  void poll_listen_drops();
   LossCounts losses() const;
   uint64_t lost_total() const { return losses().events(); }
   const DriftReport& last_drift() const { return last_drift_; }
@@ -113,6 +122,8 @@ class LiveHistogram {
   void follow_scope();
   LiveConfig config_;
   Histogram hist_;
+  TroubleCounts trouble_;
+  ListenDrops listen_drops_;
   InodeOwners owners_;
   DiagScope scope_;
   DiagProber prober_;

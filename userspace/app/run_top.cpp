@@ -106,17 +106,24 @@ int run_top(const Options& o) {
   if (server) view.keep_json();
   GroupNamer namer;
   if (by) view.group(*by, sort);
+  TroubleSeries series;
   auto show = [&] {
+    // Trouble needs the events: not in a --once snapshot.
+    const TroubleCounts* trouble = config.trace ? &live.trouble() : nullptr;
+    if (trouble) live.poll_listen_drops();
     uint64_t now = monotonic_now_ns();
     std::vector<Group> groups;
     if (by) groups = group_sockets(live.hist(), *by, namer.names(), sort);
     view.refresh(live.hist(),
                  {clock.epoch_ns(now), now, live.lost_total(), live.last_drift().total(),
                   live.hist().drift_total().total(), live.hist().reconciles()},
-                 by ? &groups : nullptr);
+                 trouble, by ? &groups : nullptr);
     out.flush();
     if (!server) return;
-    std::string metrics = format_metrics(live.hist(), live.metrics_extras());
+    MetricsExtras extras = live.metrics_extras();
+    extras.trouble = trouble;
+    extras.trouble_series = &series;
+    std::string metrics = format_metrics(live.hist(), extras);
     if (by) {
       fmt::memory_buffer b;
       append_groups_metrics(b, *by, groups);
@@ -171,6 +178,62 @@ static void who(const Histogram& h, CheckSample& s) {
   s.oldest = h.oldest(monotonic_now_ns());
 }
 
+Histogram sample_rates(const Options& o, const HistFilter& filter, double sample, CheckSample& s) {
+  LiveConfig config;
+  config.filter = filter;
+  config.netns = o.filters.netns;
+  config.reconcile_ns = 0;
+  LiveHistogram live(config);
+  // The window starts once the programs are attached: nothing before
+  // could be seen (loading them takes a second or more).
+  uint64_t start = monotonic_now_ns();
+  spdlog::info("sampling for {} s, programs attached", sample);
+  uint64_t end = start + static_cast<uint64_t>(sample * 1e9);
+  for (uint64_t now = monotonic_now_ns(); now < end; now = monotonic_now_ns())
+    live.pump(static_cast<int>(std::min<uint64_t>((end - now) / 1'000'000 + 1, 50)));
+  live.refresh();
+  live.poll_listen_drops();
+  s.seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
+  for (std::size_t i = 0; i < kStateSlots; ++i) s.entries[i] = live.hist().entries(static_cast<uint8_t>(i));
+  s.new_connections = live.hist().new_connections();
+  s.lost = live.lost_total();
+  s.trouble = live.trouble().totals();
+  for (std::size_t k = 0; k < kTroubleKinds; ++k) {
+    auto top = live.trouble().top_processes(static_cast<Trouble>(k), 1);
+    if (!top.empty()) s.trouble_top[k] = top.front();
+  }
+  live.reconcile();  // the counts are sock_diag's; drift only logged
+  live.refresh();
+  return live.hist();
+}
+
+Histogram sample_rates(LiveConfig config, double sample, CheckSample& s) {
+  config.reconcile_ns = 0;
+  LiveHistogram live(config);
+  // The window starts once the programs are attached: nothing before
+  // could be seen (loading them takes a second or more).
+  uint64_t start = monotonic_now_ns();
+  spdlog::info("sampling for {} s, programs attached", sample);
+  uint64_t end = start + static_cast<uint64_t>(sample * 1e9);
+  // Ctrl-C ends the sample early; the rates are over the time it ran.
+  for (uint64_t now = monotonic_now_ns(); now < end && !stop_requested(); now = monotonic_now_ns())
+    live.pump(static_cast<int>(std::min<uint64_t>((end - now) / 1'000'000 + 1, 50)));
+  live.refresh();
+  live.poll_listen_drops();
+  s.seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
+  for (std::size_t i = 0; i < kStateSlots; ++i) s.entries[i] = live.hist().entries(static_cast<uint8_t>(i));
+  s.new_connections = live.hist().new_connections();
+  s.lost = live.lost_total();
+  s.trouble = live.trouble().totals();
+  for (std::size_t k = 0; k < kTroubleKinds; ++k) {
+    auto top = live.trouble().top_processes(static_cast<Trouble>(k), 1);
+    if (!top.empty()) s.trouble_top[k] = top.front();
+  }
+  live.reconcile();  // the counts are sock_diag's; drift only logged
+  live.refresh();
+  return live.hist();
+}
+
 int run_check(const Options& o) {
   std::vector<Threshold> warning, critical;
   bool rates = false;
@@ -179,7 +242,7 @@ int run_check(const Options& o) {
       std::string err;
       auto t = parse_threshold(s, &err);
       if (!t) throw UsageError(fmt::format("--{} {}", opt, err));
-      rates = rates || t->kind == Threshold::Kind::kRate || t->kind == Threshold::Kind::kNewRate;
+      rates = rates || t->is_rate();
       out.push_back(*t);
     }
   };
@@ -214,24 +277,11 @@ int run_check(const Options& o) {
     }
   };
   if (sample > 0) {
-    config.reconcile_ns = 0;
-    uint64_t start = monotonic_now_ns();
-    LiveHistogram live(config);
-    uint64_t end = start + static_cast<uint64_t>(sample * 1e9);
-    // Ctrl-C ends the sample early; the rates are over the time it ran.
-    for (uint64_t now = monotonic_now_ns(); now < end && !stop_requested(); now = monotonic_now_ns())
-      live.pump(static_cast<int>(std::min<uint64_t>((end - now) / 1'000'000 + 1, 50)));
-    live.refresh();
-    s.seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
-    live.reconcile();  // the counts are sock_diag's; drift only logged
-    live.refresh();
-    s.tcp = live.hist().tcp();
-    s.udp = live.hist().udp();
-    for (std::size_t i = 0; i < kStateSlots; ++i) s.entries[i] = live.hist().entries(static_cast<uint8_t>(i));
-    s.new_connections = live.hist().new_connections();
-    s.lost = live.lost_total();
-    who(live.hist(), s);
-    group(live.hist());
+    Histogram end_state = sample_rates(config, sample, s);
+    s.tcp = end_state.tcp();
+    s.udp = end_state.udp();
+    who(end_state, s);
+    group(end_state);
   } else {
     // Counts only: sock_diag, no BPF (works without privileges). Owners
     // from /proc: the status line names the top process.

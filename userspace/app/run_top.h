@@ -1,11 +1,12 @@
 #pragma once
 
 #include "core/cli.h"
-#include "app/live_histogram.h"
 #include <memory>
 #include <optional>
 
+#include "app/live_histogram.h"
 #include "core/cgroups.h"
+#include "core/check.h"
 #include "core/groups.h"
 #include "core/histogram.h"
 
@@ -15,6 +16,16 @@ namespace socktrace {
 int run_top(const Options& o);
 // `socktrace check`: a monitoring-plugin check; returns 0/1/2/3.
 int run_check(const Options& o);
+// Measures `check`'s rates (entries per state, new connections, trouble)
+// over a window of `sample` seconds that starts once the BPF programs are
+// attached, into `s`; returns the histogram at its end (counts reconciled
+// with sock_diag).
+Histogram sample_rates(const Options& o, const HistFilter& filter, double sample, CheckSample& s);
+// Measures `check`'s rates (entries per state, new connections, trouble)
+// over a window of `sample` seconds that starts once the BPF programs are
+// attached, into `s`; returns the histogram at its end (counts reconciled
+// with sock_diag).
+Histogram sample_rates(LiveConfig config, double sample, CheckSample& s);
 // What top and check count from -p, --comm and --port (--netns chooses the
 // namespaces: LiveConfig::netns; --cgroup/--container: LiveConfig's
 // cgroup_paths). Throws UsageError, one line, for a filter they do not take

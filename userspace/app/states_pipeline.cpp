@@ -38,6 +38,7 @@ StatesPipeline::StatesPipeline(const Options& o, const ResolvedFilters& filters,
       timewait_([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
                 [this](const StateEvent& e, bool derived) { show(e, derived); }),
       accept_hold_([this](const StateEvent& e) { timewait_.on_state(e, monotonic_now_ns()); }) {
+  watch_listeners_ = lines_ && o.filters.cgroups.empty() && o.filters.container.empty();
   // A listener a pre-fork server's parent and workers share: under -p
   // WORKER it is the worker's, so that its children's transitions before
   // accept() pass the kernel's filter.
@@ -76,8 +77,10 @@ bool StatesPipeline::admits_owner(uint32_t pid, std::string_view comm) const {
 }
 
 void StatesPipeline::attached(Tracer& tracer) {
+  tracer_ = &tracer;
   states_view_.set_rst_reasons(tracer.rst_reasons());
   timeline_view_.set_rst_reasons(tracer.rst_reasons());
+  states_view_.set_drop_reasons(tracer.drop_reasons());
   try {
     seed_existing(tracer);
   } catch (const RuntimeError& e) {
@@ -147,8 +150,14 @@ void StatesPipeline::on_event(const Event& ev) {
     if (lines_) states_view_.on_reset(*r);
     return;
   }
+  if (const auto* d = std::get_if<DropEvent>(&ev)) {
+    if (lines_) states_view_.on_drop(*d);
+    return;
+  }
   const auto* e = std::get_if<StateEvent>(&ev);
   if (!e) return;
+  if (e->new_state == kTcpListen) listen_drops_.born(e->cookie);
+  if (e->old_state == kTcpListen) listen_drops_.closed(e->cookie);
   if (e->hdr.pid != 0 || e->ino == 0) return accept_hold_.on_state(*e, monotonic_now_ns());
   StateEvent resolved = *e;
   own_from_proc(inode_owners_, resolved, monotonic_now_ns());
@@ -187,9 +196,53 @@ void StatesPipeline::reconcile_timelines() {
       [&](uint64_t cookie, uint32_t netns) { return netns != own || alive.count(cookie) > 0; }, monotonic_now_ns());
 }
 
+void StatesPipeline::poll_listeners() {
+  uint64_t now = monotonic_now_ns();
+  for (auto [netns, pid] : tracer_->listener_namespaces()) {
+    if (!filters_.netns_inos.empty() &&
+        std::find(filters_.netns_inos.begin(), filters_.netns_inos.end(), netns) == filters_.netns_inos.end())
+      continue;
+    std::vector<DiagSocket> listeners;
+    try {
+      listeners = prober_.listeners(netns, {pid});
+    } catch (const RuntimeError& err) {
+      if (!listen_warned_) spdlog::warn("{}; listen overflows are not counted there", err.what());
+      listen_warned_ = true;
+      continue;
+    }
+    for (const DiagSocket& l : listeners) {
+      if (l.drops < 0) continue;
+      ListenDrops::Delta d = listen_drops_.update(l.cookie, static_cast<uint32_t>(l.drops));
+      if (d.drops == 0) continue;
+      ListenOverflowEvent ev;
+      if (auto owner = tracer_->owner(l.cookie)) {
+        ev.hdr = *owner;
+      } else if (const ProcOwner* p = inode_owners_.lookup(l.inode, now)) {
+        ev.hdr.pid = ev.hdr.tid = static_cast<uint32_t>(p->pid);
+        ev.hdr.comm = Comm::of(p->comm);
+      }
+      if (!admits_owner(ev.hdr.pid, ev.hdr.comm.view())) continue;
+      ev.hdr.ts_ns = now;
+      ev.cookie = l.cookie;
+      ev.saddr = l.saddr;
+      ev.sport = l.sport;
+      ev.netns = netns;
+      ev.drops = d.drops;
+      ev.total = d.total;
+      ev.backlog = l.rx_queue;
+      ev.max_backlog = l.tx_queue;
+      states_view_.on_listen_overflow(ev);
+    }
+  }
+}
+
 void StatesPipeline::tick(uint64_t now_ns) {
   accept_hold_.tick(now_ns);
   timewait_.tick(now_ns);
+  if (watch_listeners_ && tracer_ && now_ns >= next_listen_poll_ns_) {
+    poll_listeners();
+    next_listen_poll_ns_ = now_ns + 1'000'000'000;
+  }
   if (timelines_ && lost_since_reconcile_ && now_ns >= next_reconcile_ns_) {
     reconcile_timelines();
     lost_since_reconcile_ = false;
@@ -198,6 +251,7 @@ void StatesPipeline::tick(uint64_t now_ns) {
 }
 
 void StatesPipeline::finish(uint64_t now_ns) {
+  if (watch_listeners_ && tracer_) poll_listeners();
   accept_hold_.flush();
   // What the timewait sockets did since they were last looked at; the ones
   // still there keep their connections open.

@@ -4,7 +4,8 @@
 // acceptor is known (AcceptHold), /proc for sockets older than socktrace,
 // and the TIME_WAIT ends found by lookup (TimewaitTracker). A mode builds
 // one, lets it configure the tracer, feeds it the session's events and
-// ticks it between polls.
+// ticks it between polls. Listen overflows (a listener's drop counter,
+// which no event shows) are polled here too.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "core/cgroups.h"
 #include "core/cli.h"
 #include "core/event.h"
+#include "core/listen_drops.h"
 #include "core/output.h"
 #include "core/states_view.h"
 #include "core/timeline_view.h"
@@ -54,7 +56,7 @@ class StatesPipeline {
   // The text column header (states or --timeline); none for JSON.
   void header();
   // Between polls: holds that timed out, timewait lookups due, timelines
-  // of sockets that vanished during a loss.
+  // of sockets that vanished during a loss, listen overflows.
   void tick(uint64_t now_ns);
   // At the end: what is held is shown, the timewait sockets looked up once
   // more, the open connections' timelines flushed.
@@ -71,6 +73,7 @@ class StatesPipeline {
   bool admits_owner(uint32_t pid, std::string_view comm) const;
   void seed_existing(Tracer& tracer);
   void reconcile_timelines();
+  void poll_listeners();
 
   const Options& o_;
   const ResolvedFilters& filters_;
@@ -86,6 +89,14 @@ class StatesPipeline {
   std::function<void(const StateEvent&, bool)> also_;
   bool lost_since_reconcile_ = false;
   uint64_t next_reconcile_ns_ = 0;
+  // Listen overflows: each listener's drop counter, read once a second in
+  // every namespace with a listener socktrace knows, and at the end. Not
+  // under --cgroup/--container: nothing says which cgroup a listener is in.
+  Tracer* tracer_ = nullptr;
+  ListenDrops listen_drops_;
+  bool watch_listeners_ = false;
+  bool listen_warned_ = false;
+  uint64_t next_listen_poll_ns_ = 0;
 };
 
 }  // namespace socktrace

@@ -52,6 +52,8 @@ double value_of(const Threshold& t, const CheckSample& s) {
       return s.seconds > 0 ? static_cast<double>(s.entries[t.state]) / s.seconds : 0.0;
     case Threshold::Kind::kNewRate:
       return s.seconds > 0 ? static_cast<double>(s.new_connections) / s.seconds : 0.0;
+    case Threshold::Kind::kTrouble:
+      return s.seconds > 0 ? static_cast<double>(s.trouble[static_cast<std::size_t>(t.trouble)]) / s.seconds : 0.0;
     case Threshold::Kind::kAge:
       return s.oldest[t.state].any ? std::floor(static_cast<double>(s.oldest[t.state].age_ns) / 1e9) : 0.0;
   }
@@ -75,7 +77,9 @@ const Threshold* find(const std::vector<Threshold>& v, const std::string& label)
 std::optional<Threshold> parse_threshold(std::string_view text, std::string* error) {
   auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    *error = fmt::format("bad threshold '{}': give STATE=N, STATE=N/s, STATE:age=SEC or new=N/s, e.g. CLOSE_WAIT=100", text);
+    *error = fmt::format("bad threshold '{}': give STATE=N, STATE=N/s, STATE:age=SEC, new=N/s or retrans, rst, "
+                         "connect_failed, listen_overflow=N/s, e.g. CLOSE_WAIT=100",
+                         text);
     return std::nullopt;
   }
   std::string_view key = text.substr(0, eq), value = text.substr(eq + 1);
@@ -118,6 +122,17 @@ std::optional<Threshold> parse_threshold(std::string_view text, std::string* err
     t.label = "new_per_s";
     return t;
   }
+  if (auto trouble = trouble_from_name(key)) {
+    if (!rate) {
+      *error = fmt::format("bad threshold '{}': {} is a rate, e.g. {}={}/s", text, trouble_name(*trouble),
+                           trouble_name(*trouble), value);
+      return std::nullopt;
+    }
+    t.kind = Threshold::Kind::kTrouble;
+    t.trouble = *trouble;
+    t.label = std::string(trouble_name(*trouble)) + "_per_s";
+    return t;
+  }
   if (upper_is(key, "TOTAL")) {
     if (rate) {
       *error = fmt::format("bad threshold '{}': total is a count, e.g. total={}", text, value);
@@ -133,7 +148,8 @@ std::optional<Threshold> parse_threshold(std::string_view text, std::string* err
   auto state = tcp_state_from_name(key);
   if (!state || *state > kTcpClosing) {
     *error = fmt::format("bad threshold '{}': unknown state '{}' (ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, "
-                         "FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING; or new, total)",
+                         "FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING; or new, total, "
+                         "retrans, rst, connect_failed, listen_overflow)",
                          text, key);
     return std::nullopt;
   }
@@ -204,15 +220,20 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
     double v = value_of(t, s);
     const Threshold* c = find(critical, t.label);
     const Threshold* w = find(warning, t.label);
-    std::string shown = t.kind == Threshold::Kind::kRate || t.kind == Threshold::Kind::kNewRate
-                            ? t.label.substr(0, t.label.size() - 6) + "=" + num(v) + "/s"
-                            : t.label + "=" + num(v);
+    std::string shown = t.is_rate() ? t.label.substr(0, t.label.size() - 6) + "=" + num(v) + "/s"
+                                    : t.label + "=" + num(v);
     // Who: the top process of a count, the owner of the oldest socket.
     std::string who;
     if (t.kind == Threshold::Kind::kCount && s.top_owner[t.state].count)
       who = s.top_owner[t.state].key == "?"
                 ? fmt::format(" (most without an owning process: {})", s.top_owner[t.state].count)
                 : fmt::format(" (top process {} with {})", s.top_owner[t.state].key, s.top_owner[t.state].count);
+    if (t.kind == Threshold::Kind::kTrouble) {
+      const TopEntry& top = s.trouble_top[static_cast<std::size_t>(t.trouble)];
+      if (top.count)
+        who = top.key == "?" ? fmt::format(" (most without an owning process: {})", top.count)
+                             : fmt::format(" (top process {} with {})", top.key, top.count);
+    }
     if (t.kind == Threshold::Kind::kAge) {
       const Oldest& o = s.oldest[t.state];
       shown = fmt::format("{} oldest {}{}s", tcp_state_name(t.state), o.bound ? ">=" : "", num(v));
@@ -254,7 +275,8 @@ CheckResult evaluate_check(const CheckSample& s, const std::vector<Threshold>& w
   if (s.seconds > 0) {
     perf_item("new_per_s", static_cast<double>(s.new_connections) / s.seconds);
     for (const Threshold& t : all)
-      if (t.kind == Threshold::Kind::kRate && std::find(seen.begin(), seen.end(), t.label) != seen.end()) {
+      if ((t.kind == Threshold::Kind::kRate || t.kind == Threshold::Kind::kTrouble) &&
+          std::find(seen.begin(), seen.end(), t.label) != seen.end()) {
         perf_item(t.label, value_of(t, s));
         seen.erase(std::find(seen.begin(), seen.end(), t.label));
       }

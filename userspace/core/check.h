@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/histogram.h"
+#include "core/trouble.h"
 
 namespace socktrace {
 
@@ -23,12 +24,17 @@ inline constexpr int kCheckUnknown = 3;
 // entered STATE over the sample window; new=N/s: connections started per
 // second. total=N: all TCP sockets. udp:STATE=N for UDP (ESTABLISHED, CLOSE).
 // STATE:age=SEC: when the socket longest in STATE has been in it more than
-// SEC seconds.
+// SEC seconds. retrans=N/s, rst=N/s, connect_failed=N/s,
+// listen_overflow=N/s: trouble per second over the sample window (see
+// core/trouble.h).
 struct Threshold {
-  std::string label;  // perfdata label: "CLOSE_WAIT", "new_per_s", "udp_ESTABLISHED", "CLOSE_WAIT_age_s"
-  enum class Kind { kCount, kUdpCount, kTotal, kRate, kNewRate, kAge } kind = Kind::kCount;
+  std::string label;  // perfdata label: "CLOSE_WAIT", "new_per_s", "udp_ESTABLISHED", "CLOSE_WAIT_age_s",
+                      // "retrans_per_s"
+  enum class Kind { kCount, kUdpCount, kTotal, kRate, kNewRate, kAge, kTrouble } kind = Kind::kCount;
   uint8_t state = 0;
+  Trouble trouble = Trouble::kRetrans;  // kTrouble
   double limit = 0;
+  bool is_rate() const { return kind == Kind::kRate || kind == Kind::kNewRate || kind == Kind::kTrouble; }
 };
 
 // Nothing and `*error` set (one phrase, with an example) on bad input.
@@ -56,6 +62,9 @@ struct CheckSample {
   // and that count; named when the state's threshold trips.
   std::array<TopEntry, kStateSlots> top_owner{};
   OldestByState oldest{};      // per TCP state, its oldest socket
+  TroubleArray trouble{};      // retransmissions, RSTs... during the window (core/trouble.h)
+  // Per kind, the process with the most of it; named when its threshold trips.
+  std::array<TopEntry, kTroubleKinds> trouble_top{};
   // --perfdata-family: perfdata per family (tcp_STATE, tcp6_STATE, udp_STATE,
   // udp6_STATE) instead of per state; thresholds still apply to the sums.
   std::optional<FamilyCounts> families;

@@ -216,7 +216,8 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   add_filters(check, o.filters, true);
   check->add_option("--warning", o.warning,
                     "WARNING when more than N sockets are in STATE (STATE=N/s: entered it per second; "
-                    "STATE:age=SEC: its oldest socket has been in it longer; new=N/s; total=N; udp:STATE=N)")
+                    "STATE:age=SEC: its oldest socket has been in it longer; new=N/s; total=N; udp:STATE=N; "
+                    "retrans=N/s, rst=N/s, connect_failed=N/s, listen_overflow=N/s)")
       ->allow_extra_args(false)
       ->type_name("STATE=N");
   check->add_option("--critical", o.critical, "CRITICAL when more than N (same forms as --warning)")
@@ -227,7 +228,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
       ->type_name("SEC");
   check->add_flag("--perfdata-family", o.perfdata_family,
                   "Perfdata per family as Linuxfabrik's network-connections: tcp_STATE (IPv4), tcp6_STATE, udp_STATE, "
-                  "udp6_STATE (counts only: no rates)");
+                  "udp6_STATE (rates unsplit)");
   check->add_option("--by", o.group_by,
                     "Thresholds per container, cgroup, network namespace or process: any over one trips it, and the "
                     "status line names which")

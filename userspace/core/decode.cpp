@@ -12,6 +12,7 @@ static_assert(sizeof(st_state_event) == 184);
 static_assert(sizeof(st_sock_event) == 360);
 static_assert(sizeof(st_retrans_event) == 128);
 static_assert(sizeof(st_reset_event) == 120);
+static_assert(sizeof(st_drop_event) == 120);
 
 bool Header::owner_known() const { return flags & ST_HF_OWNER_KNOWN; }
 bool Header::owner_inherited() const { return flags & ST_HF_OWNER_INHERITED; }
@@ -146,6 +147,22 @@ std::optional<ResetEvent> decode_reset(const st_reset_event& e, DecodeError* why
   return r;
 }
 
+DropEvent decode_drop(const st_drop_event& e) {
+  DropEvent d;
+  d.hdr = decode_header(e.hdr);
+  d.skaddr = e.skaddr;
+  d.cookie = e.cookie;
+  d.saddr = decode_address(e.family, e.saddr);
+  d.daddr = decode_address(e.family, e.daddr);
+  d.sport = e.sport;
+  d.dport = e.dport;
+  d.netns = e.netns;
+  d.reason = e.reason;
+  d.len = e.len;
+  d.state = e.state;
+  return d;
+}
+
 ProcEvent decode_proc(const st_proc_event& e) {
   ProcEvent p;
   p.hdr = decode_header(e.hdr);
@@ -267,6 +284,9 @@ std::optional<Event> decode(std::span<const std::byte> bytes, DecodeError* why) 
     case ST_EV_RESET:
       if (auto e = copy_exact<st_reset_event>(bytes, h.size, why))
         if (auto r = decode_reset(*e, why)) return *r;
+      return std::nullopt;
+    case ST_EV_DROP:
+      if (auto e = copy_exact<st_drop_event>(bytes, h.size, why)) return decode_drop(*e);
       return std::nullopt;
     default:
       if (why) *why = DecodeError::kUnknownKind;

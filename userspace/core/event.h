@@ -105,6 +105,34 @@ struct ResetEvent {
   std::optional<uint16_t> reason;  // enum sk_rst_reason; nothing where the kernel gives none
 };
 
+// A packet the kernel dropped for a TCP reason, with the socket it was for
+// (st_drop_event).
+struct DropEvent {
+  Header hdr;  // the socket's owner (the listener's for a listener, request or timewait socket)
+  uint64_t skaddr = 0;
+  uint64_t cookie = 0;
+  Address saddr, daddr;
+  uint16_t sport = 0, dport = 0;
+  uint32_t netns = 0;
+  uint32_t reason = 0;  // the running kernel's enum skb_drop_reason
+  uint32_t len = 0;
+  uint8_t state = 0;
+};
+
+// A listener's drop counter grew (core/listen_drops.h): derived from
+// sock_diag by userspace, not a BPF event.
+struct ListenOverflowEvent {
+  Header hdr;  // the listener's owner; ts_ns: when the counter was read
+  uint64_t cookie = 0;
+  Address saddr;
+  uint16_t sport = 0;
+  uint32_t netns = 0;
+  uint64_t drops = 0;        // since the last event of this listener
+  uint64_t total = 0;        // since socktrace started, or the listener was created
+  uint32_t backlog = 0;      // its accept queue when read
+  uint32_t max_backlog = 0;  // and the queue's limit
+};
+
 // One piece of user memory captured with a syscall (st_blob).
 struct Blob {
   uint8_t role = 0;  // ST_BLOB_*
@@ -183,6 +211,6 @@ struct SockEvent {
   std::string peer_path;  // unix: the peer's name
 };
 
-using Event = std::variant<StateEvent, SyscallEvent, ProcEvent, SockEvent, RetransEvent, ResetEvent>;
+using Event = std::variant<StateEvent, SyscallEvent, ProcEvent, SockEvent, RetransEvent, ResetEvent, DropEvent>;
 
 }  // namespace socktrace

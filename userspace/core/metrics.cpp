@@ -137,6 +137,59 @@ std::string format_metrics(const Histogram& h, const MetricsExtras& extras) {
       fmt::format_to(out, "socktrace_process_sockets{{pid=\"{}\",comm=\"{}\",proto=\"{}\",state=\"{}\"}} {}\n", o.pid,
                      escape_label(o.comm), o.proto == kProtoUdp ? "udp" : "tcp", tcp_state_name(o.state), o.count);
   }
+  if (extras.trouble && extras.trouble_series) {
+    const TroubleCounts& t = *extras.trouble;
+    TroubleSeries& named = *extras.trouble_series;
+    auto own = [&](std::vector<std::string>& list, const std::string& key) {
+      if (std::find(list.begin(), list.end(), key) != list.end()) return true;
+      if (list.size() >= named.max_each) return false;
+      list.push_back(key);
+      return true;
+    };
+    head("socktrace_tcp_trouble_total", "counter",
+         "TCP trouble by kind: segments retransmitted (retrans), RSTs sent or received (rst), active opens that "
+         "failed (connect_failed), packets dropped by listeners (listen_overflow).");
+    for (std::size_t k = 0; k < kTroubleKinds; ++k)
+      fmt::format_to(out, "socktrace_tcp_trouble_total{{kind=\"{}\"}} {}\n", trouble_name(static_cast<Trouble>(k)),
+                     t.totals()[k]);
+    head("socktrace_tcp_trouble_by_process_total", "counter",
+         "TCP trouble by kind and owning process: the first processes to have any get their own series, the rest "
+         "are summed in comm=\"other\" (pid \"\").");
+    TroubleArray other{};
+    std::vector<TroubleCounts::Row> shown;
+    for (const auto& r : t.processes()) {
+      if (own(named.processes, r.key))
+        shown.push_back(r);
+      else
+        for (std::size_t k = 0; k < kTroubleKinds; ++k) other[k] += r.counts[k];
+    }
+    for (std::size_t k = 0; k < kTroubleKinds; ++k) {
+      for (const auto& r : shown)
+        fmt::format_to(out, "socktrace_tcp_trouble_by_process_total{{kind=\"{}\",pid=\"{}\",comm=\"{}\"}} {}\n",
+                       trouble_name(static_cast<Trouble>(k)), r.pid ? std::to_string(r.pid) : std::string(),
+                       escape_label(r.pid ? r.comm : std::string("?")), r.counts[k]);
+      fmt::format_to(out, "socktrace_tcp_trouble_by_process_total{{kind=\"{}\",pid=\"\",comm=\"other\"}} {}\n",
+                     trouble_name(static_cast<Trouble>(k)), other[k]);
+    }
+    head("socktrace_tcp_trouble_by_port_total", "counter",
+         "TCP trouble by kind and local port (a failed connect: the port it tried to reach): the first ports to "
+         "have any get their own series, the rest are summed in port=\"other\".");
+    other = {};
+    shown.clear();
+    for (const auto& r : t.ports()) {
+      if (own(named.ports, r.key))
+        shown.push_back(r);
+      else
+        for (std::size_t k = 0; k < kTroubleKinds; ++k) other[k] += r.counts[k];
+    }
+    for (std::size_t k = 0; k < kTroubleKinds; ++k) {
+      for (const auto& r : shown)
+        fmt::format_to(out, "socktrace_tcp_trouble_by_port_total{{kind=\"{}\",port=\"{}\"}} {}\n",
+                       trouble_name(static_cast<Trouble>(k)), r.port, r.counts[k]);
+      fmt::format_to(out, "socktrace_tcp_trouble_by_port_total{{kind=\"{}\",port=\"other\"}} {}\n",
+                     trouble_name(static_cast<Trouble>(k)), other[k]);
+    }
+  }
   return fmt::to_string(b);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/histogram.h"
+#include "core/trouble.h"
 
 namespace socktrace {
 
@@ -28,7 +29,19 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text);
 // Label value escaping of the exposition format: \ " and newline.
 std::string escape_label(std::string_view v);
 
+// Which processes and ports have trouble series of their own: the first
+// `max_each` to have any, for good (a series that later went into `other`
+// would make both counters go back). The rest are summed in an `other`
+// series. Kept by the caller across scrapes.
+struct TroubleSeries {
+  std::size_t max_each = 10;
+  std::vector<std::string> processes;  // "comm/pid" keys
+  std::vector<std::string> ports;
+};
+
 struct MetricsExtras {
+  const TroubleCounts* trouble = nullptr;  // top with BPF: the trouble counters
+  TroubleSeries* trouble_series = nullptr;
   std::vector<std::pair<std::string, uint64_t>> lost;  // where -> events lost (totals)
   uint64_t timewait_unchecked = 0;  // -> CLOSE shown as is: sock_diag could not be asked
   uint64_t now_ns = 0;  // monotonic time of the sample: the oldest sockets' ages (0: not served)

@@ -375,6 +375,65 @@ void StatesView::on_reset(const ResetEvent& e) {
   out_.write(buf_);
 }
 
+void StatesView::on_drop(const DropEvent& e) {
+  std::string reason = e.reason < drop_reasons_.size() && !drop_reasons_[e.reason].empty()
+                           ? drop_reasons_[e.reason]
+                           : std::to_string(e.reason);
+  buf_.clear();
+  if (!json_) {
+    line_start(buf_, clock_, e.hdr, e.saddr, e.sport, e.daddr, e.dport);
+    append_padded(buf_, "DROP", 15);
+    append_padded(buf_, tcp_state_name(e.state), 12);
+    fmt::format_to(fmt::appender(buf_), " {} ({} bytes)\n", reason, e.len);
+  } else {
+    JsonObject o(buf_);
+    json_start(o, "drop", clock_, e.hdr, e.skaddr, e.saddr, e.sport, e.daddr, e.dport)
+        .field("state", tcp_state_name(e.state))
+        .field("reason", std::string_view(reason))
+        .field("len", e.len)
+        .field("cgroup_id", e.hdr.cgroup_id)
+        .field("netns", e.netns)
+        .field("owner", owner_kind(e.hdr))
+        .field("cookie", e.cookie)
+        .end_line();
+  }
+  out_.write(buf_);
+}
+
+void StatesView::on_listen_overflow(const ListenOverflowEvent& e) {
+  buf_.clear();
+  if (!json_) {
+    Address any;
+    any.family = e.saddr.family;
+    line_start(buf_, clock_, e.hdr, e.saddr, e.sport, any, 0);
+    append_padded(buf_, "OVERFLOW", 15);
+    append_padded(buf_, "LISTEN", 12);
+    fmt::format_to(fmt::appender(buf_), " +{} ({} in all) backlog {}/{}\n", e.drops, e.total, e.backlog,
+                   e.max_backlog);
+  } else {
+    JsonObject o(buf_);
+    o.field("event", "listen_overflow")
+        .field("ts_ns", clock_.epoch_ns(e.hdr.ts_ns))
+        .field("pid", e.hdr.pid)
+        .field("tid", e.hdr.tid)
+        .field("comm", e.hdr.comm.view())
+        .field("proto", "tcp")
+        .field("family", family_version(e.saddr.family))
+        .field("saddr", std::string_view(format_ip(e.saddr)))
+        .field("sport", uint32_t{e.sport})
+        .field("drops", e.drops)
+        .field("total", e.total)
+        .field("backlog", e.backlog)
+        .field("max_backlog", e.max_backlog)
+        .field("cgroup_id", e.hdr.cgroup_id)
+        .field("netns", e.netns)
+        .field("owner", owner_kind(e.hdr))
+        .field("cookie", e.cookie)
+        .end_line();
+  }
+  out_.write(buf_);
+}
+
 void StatesView::on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns) {
   buf_.clear();
   if (json_) {

@@ -25,6 +25,8 @@ class StatesView {
   void set_containers(ContainerLookup lookup) { containers_ = std::move(lookup); }
   // The running kernel's RST reason names, indexed by value (Tracer::rst_reasons).
   void set_rst_reasons(std::vector<std::string> names) { rst_reasons_ = std::move(names); }
+  // The running kernel's drop reason names, indexed by value (Tracer::drop_reasons).
+  void set_drop_reasons(std::vector<std::string> names) { drop_reasons_ = std::move(names); }
 
   void header();
   // `derived`: socktrace derived this transition (TIME_WAIT entry and end,
@@ -38,6 +40,10 @@ class StatesView {
   void on_retrans(const RetransEvent& e);
   // A RST sent or received: a `reset` line.
   void on_reset(const ResetEvent& e);
+  // A packet dropped for a TCP reason: a `drop` line with the reason.
+  void on_drop(const DropEvent& e);
+  // A listener's drops grew: a `listen_overflow` line.
+  void on_listen_overflow(const ListenOverflowEvent& e);
   // `count` more events were lost at `where` since the last report.
   void on_lost(uint64_t count, std::string_view where, uint64_t monotonic_ns);
 
@@ -72,6 +78,7 @@ class StatesView {
   // Segments retransmitted per socket cookie, as seen; forgotten at -> CLOSE.
   std::unordered_map<uint64_t, uint64_t> retrans_;
   std::vector<std::string> rst_reasons_;
+  std::vector<std::string> drop_reasons_;
 };
 
 

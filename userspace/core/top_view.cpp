@@ -65,25 +65,40 @@ void append_entries(fmt::memory_buffer& b, const std::vector<TopEntry>& v) {
 
 }  // namespace
 
-void TopView::refresh(const Histogram& h, const RefreshInfo& info, const std::vector<Group>* groups) {
+void TopView::refresh(const Histogram& h, const RefreshInfo& info, const TroubleCounts* trouble,
+                      const std::vector<Group>* groups) {
   double dt = first_ ? 0 : static_cast<double>(info.monotonic_ns - last_ns_) / 1e9;
-  std::optional<double> rate, new_rate;
+  std::optional<double> rate, new_rate, interval;
   if (dt > 0) {
     rate = static_cast<double>(h.transitions_total() - last_transitions_) / dt;
     new_rate = static_cast<double>(h.new_connections() - last_new_) / dt;
+    interval = dt;
   }
   buf_.clear();
-  if (json_)
-    json(h, info, rate, new_rate, groups);
-  else
+  std::string trouble_obj = trouble ? trouble_json(*trouble, interval) : std::string();
+  if (json_) {
+    json(h, info, rate, new_rate, trouble_obj, groups);
+  } else {
     text(h, info, rate, new_rate, groups);
+    if (trouble) {
+      // Before the blank line that ends a refresh written as a stream.
+      if (!clear_) buf_.resize(buf_.size() - 1);
+      trouble_text(*trouble, interval);
+      if (!clear_) buf_.push_back('\n');
+    }
+  }
   out_.write(buf_);
   if (keep_json_) {
     if (!json_) {
       buf_.clear();
-      json(h, info, rate, new_rate, groups);
+      json(h, info, rate, new_rate, trouble_obj, groups);
     }
     last_json_.assign(buf_.data(), buf_.size());
+  }
+  if (trouble) {
+    last_trouble_ = trouble->totals();
+    for (const auto& r : trouble->processes()) last_processes_[r.key] = r.counts;
+    for (const auto& r : trouble->ports()) last_ports_[r.key] = r.counts;
   }
   first_ = false;
   last_tcp_ = h.tcp();
@@ -135,7 +150,7 @@ void TopView::text(const Histogram& h, const RefreshInfo& info, std::optional<do
 }
 
 void TopView::json(const Histogram& h, const RefreshInfo& info, std::optional<double> rate,
-                   std::optional<double> new_rate, const std::vector<Group>* groups) {
+                   std::optional<double> new_rate, const std::string& trouble, const std::vector<Group>* groups) {
   StateCounts tcp = h.tcp();
   const StateCounts& udp = h.udp();
   auto counts = [](const StateCounts& c, std::span<const uint8_t> states) {
@@ -219,7 +234,98 @@ void TopView::json(const Histogram& h, const RefreshInfo& info, std::optional<do
     if (sort_) o.field("sort", tcp_state_name(*sort_));
     o.raw_field("groups", std::string_view(g.data(), g.size()));
   }
+  if (!trouble.empty()) o.raw_field("trouble", trouble);
   o.end_line();
+}
+
+std::vector<TopView::TroubleRow> TopView::trouble_rows(const std::vector<TroubleCounts::Row>& rows,
+                                                       const std::unordered_map<std::string, TroubleArray>& last,
+                                                       std::size_t kind) const {
+  std::vector<TroubleRow> out;
+  for (const auto& r : rows) {
+    uint64_t total = r.counts[kind];
+    auto it = last.find(r.key);
+    uint64_t before = it == last.end() ? 0 : it->second[kind];
+    if (total == 0) continue;
+    out.push_back({r.key, total - before, total});
+  }
+  bool by_total = first_;
+  std::sort(out.begin(), out.end(), [&](const TroubleRow& a, const TroubleRow& b) {
+    uint64_t x = by_total ? a.total : a.delta, y = by_total ? b.total : b.delta;
+    if (x != y) return x > y;
+    if (a.total != b.total) return a.total > b.total;
+    return a.key < b.key;
+  });
+  return out;
+}
+
+void TopView::trouble_text(const TroubleCounts& t, std::optional<double> dt) {
+  auto out = std::back_inserter(buf_);
+  fmt::format_to(out, "\n{:<4} {:<16} {:>7} {:>8}  {:<34} {}\n", "", "TROUBLE", "PER_S", "TOTAL",
+                 "TOP PROCESSES (/s)", "TOP LOCAL PORTS (/s)");
+  auto rows = t.processes();
+  auto ports = t.ports();
+  for (std::size_t k = 0; k < kTroubleKinds; ++k) {
+    uint64_t total = t.totals()[k];
+    std::string per_s = dt ? fmt::format("{:.1f}", static_cast<double>(total - last_trouble_[k]) / *dt) : "-";
+    auto list = [&](std::vector<TroubleRow> v, std::size_t width) {
+      std::string text;
+      for (const auto& r : v) {
+        std::string item = dt ? fmt::format("{} {:.1f}", r.key, static_cast<double>(r.delta) / *dt)
+                              : fmt::format("{} {}", r.key, r.total);
+        if (!text.empty() && text.size() + 2 + item.size() > width) break;
+        if (!text.empty()) text += ", ";
+        text += item;
+      }
+      return text;
+    };
+    std::string procs = list(trouble_rows(rows, last_processes_, k), 34);
+    std::string lports = list(trouble_rows(ports, last_ports_, k), 40);
+    std::string row = fmt::format("{:<4} {:<16} {:>7} {:>8}  {:<34} {}", "tcp", trouble_name(static_cast<Trouble>(k)),
+                                  per_s, total, procs, lports);
+    while (!row.empty() && row.back() == ' ') row.pop_back();
+    fmt::format_to(out, "{}\n", row);
+  }
+}
+
+std::string TopView::trouble_json(const TroubleCounts& t, std::optional<double> dt) const {
+  auto rows = t.processes();
+  auto ports = t.ports();
+  fmt::memory_buffer b;
+  b.push_back('{');
+  for (std::size_t k = 0; k < kTroubleKinds; ++k) {
+    uint64_t total = t.totals()[k];
+    auto list = [&](std::vector<TroubleRow> v) {
+      std::string s = "[";
+      for (std::size_t i = 0; i < v.size() && i < top_n_; ++i) {
+        fmt::memory_buffer e;
+        JsonObject item(e);
+        item.field("key", std::string_view(v[i].key)).field("count", v[i].total);
+        if (dt)
+          item.raw_field("per_s", fmt::format("{:.1f}", static_cast<double>(v[i].delta) / *dt));
+        else
+          item.null_field("per_s");
+        item.end();
+        if (i) s += ',';
+        s.append(e.data(), e.size());
+      }
+      return s + "]";
+    };
+    fmt::memory_buffer e;
+    JsonObject kind(e);
+    kind.field("total", total);
+    if (dt)
+      kind.raw_field("per_s", fmt::format("{:.1f}", static_cast<double>(total - last_trouble_[k]) / *dt));
+    else
+      kind.null_field("per_s");
+    kind.raw_field("processes", list(trouble_rows(rows, last_processes_, k)))
+        .raw_field("ports", list(trouble_rows(ports, last_ports_, k)));
+    kind.end();
+    fmt::format_to(std::back_inserter(b), "{}\"{}\":{}", k ? "," : "", trouble_name(static_cast<Trouble>(k)),
+                   fmt::to_string(e));
+  }
+  b.push_back('}');
+  return fmt::to_string(b);
 }
 
 }  // namespace socktrace

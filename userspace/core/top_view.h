@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,7 +14,9 @@
 
 #include "core/groups.h"
 #include "core/histogram.h"
+#include "core/json.h"
 #include "core/output.h"
+#include "core/trouble.h"
 
 namespace socktrace {
 
@@ -32,9 +35,12 @@ class TopView {
   TopView(Output& out, bool json, bool clear_screen, std::size_t top_n = 3)
       : out_(out), json_(json), clear_(clear_screen), top_n_(top_n) {}
 
+  // `trouble`: also show retransmissions, RSTs, failed connects and listen
+  // overflows per second, per process and per local port (`top` with BPF).
   // `groups`: top --by's rows (grouped by `by`, sorted by `sort`), shown
   // after the states (text) or as the hist object's "groups" (JSON).
-  void refresh(const Histogram& h, const RefreshInfo& info, const std::vector<Group>* groups = nullptr);
+  void refresh(const Histogram& h, const RefreshInfo& info, const TroubleCounts* trouble = nullptr,
+               const std::vector<Group>* groups = nullptr);
   void group(GroupBy by, std::optional<uint8_t> sort) {
     by_ = by;
     sort_ = sort;
@@ -50,7 +56,7 @@ class TopView {
   void text(const Histogram& h, const RefreshInfo& info, std::optional<double> rate, std::optional<double> new_rate,
             const std::vector<Group>* groups);
   void json(const Histogram& h, const RefreshInfo& info, std::optional<double> rate, std::optional<double> new_rate,
-            const std::vector<Group>* groups);
+            const std::string& trouble, const std::vector<Group>* groups);
   GroupBy by_ = GroupBy::kContainer;
   std::optional<uint8_t> sort_;
 
@@ -67,6 +73,21 @@ class TopView {
   uint64_t last_transitions_ = 0;
   uint64_t last_new_ = 0;
   uint64_t last_ns_ = 0;
+  // Trouble as of the last refresh, to show what grew since.
+  struct TroubleRow {
+    std::string key;
+    uint64_t delta = 0;
+    uint64_t total = 0;
+  };
+  // Per kind: every process / port with its growth since the last refresh,
+  // the largest first (by total at the first refresh).
+  std::vector<TroubleRow> trouble_rows(const std::vector<TroubleCounts::Row>& rows,
+                                       const std::unordered_map<std::string, TroubleArray>& last, std::size_t kind) const;
+  void trouble_text(const TroubleCounts& t, std::optional<double> dt);
+  std::string trouble_json(const TroubleCounts& t, std::optional<double> dt) const;
+  TroubleArray last_trouble_{};
+  std::unordered_map<std::string, TroubleArray> last_processes_;
+  std::unordered_map<std::string, TroubleArray> last_ports_;
 };
 
 }  // namespace socktrace

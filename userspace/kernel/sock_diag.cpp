@@ -27,6 +27,7 @@ namespace socktrace {
 namespace {
 
 constexpr unsigned kTcpCloseWaitState = 8;  // TCP_CLOSE_WAIT
+constexpr unsigned kTcpListenState = 10;    // TCP_LISTEN
 
 class NetlinkSocket {
  public:
@@ -59,7 +60,8 @@ DiagSocket from_msg(const inet_diag_msg& m) {
   return s;
 }
 
-void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out) {
+void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out,
+                    bool meminfo = false) {
   struct {
     nlmsghdr nlh;
     inet_diag_req_v2 req;
@@ -75,6 +77,7 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
   // of a dump's bytes.
   bool info = protocol == IPPROTO_TCP && (states & (1u << kTcpCloseWaitState));
   if (info) msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
+  if (meminfo) msg.req.idiag_ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
   if (send(fd, &msg, sizeof(msg), 0) < 0) throw RuntimeError(errno_message("sock_diag request", errno));
 
   // Large reads: a dump of 100 000 sockets is ~15 MB of messages.
@@ -104,6 +107,14 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
           std::memcpy(&out.back().cgroup_id, RTA_DATA(a), sizeof(uint64_t));
           continue;
         }
+        if (meminfo && a->rta_type == INET_DIAG_SKMEMINFO &&
+            RTA_PAYLOAD(a) >= (SK_MEMINFO_DROPS + 1) * sizeof(uint32_t)) {
+          uint32_t drops = 0;
+          std::memcpy(&drops, static_cast<const char*>(RTA_DATA(a)) + SK_MEMINFO_DROPS * sizeof(uint32_t),
+                      sizeof(drops));
+          out.back().drops = drops;
+          continue;
+        }
         // Older kernels send a shorter tcp_info: the field must be in it.
         if (!info || m->idiag_state != kTcpCloseWaitState || a->rta_type != INET_DIAG_INFO ||
             RTA_PAYLOAD(a) < offsetof(tcp_info, tcpi_last_ack_recv) + sizeof(uint32_t))
@@ -116,9 +127,9 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
   }
 }
 
-void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out) {
+void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out, bool meminfo = false) {
   NetlinkSocket nl;
-  dump_family_on(nl.fd(), family, protocol, states, out);
+  dump_family_on(nl.fd(), family, protocol, states, out, meminfo);
 }
 
 uint32_t netns_of(int fd) {
@@ -235,10 +246,11 @@ void DiagScope::add(uint32_t netns, int ns_fd) {
   netns_.push_back(netns);
 }
 
-std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states) {
+std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states, bool meminfo) {
   std::vector<DiagSocket> out;
   if (namespaces_.empty()) {
-    out = dump_sockets(protocol, states);
+    dump_family(AF_INET, protocol, states, out, meminfo);
+    dump_family(AF_INET6, protocol, states, out, meminfo);
     uint32_t own = current_netns();
     for (DiagSocket& d : out) d.netns = own;
     return out;
@@ -252,8 +264,8 @@ std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states) {
     }
     std::size_t first = out.size();
     try {
-      dump_family_on(n.netlink, AF_INET, protocol, states, out);
-      dump_family_on(n.netlink, AF_INET6, protocol, states, out);
+      dump_family_on(n.netlink, AF_INET, protocol, states, out, meminfo);
+      dump_family_on(n.netlink, AF_INET6, protocol, states, out, meminfo);
     } catch (const RuntimeError&) {
       // What is left of the failed dump must not answer the next one.
       close(n.netlink);
@@ -300,6 +312,16 @@ void DiagProber::adopt(uint32_t netns, int ns_fd) {
   if (netns == own_netns_) return;
   int fd = netlink_in(ns_fd);
   if (fd >= 0) sockets_.emplace_back(netns, fd);
+}
+
+std::vector<DiagSocket> DiagProber::listeners(uint32_t netns, std::initializer_list<uint32_t> pids) {
+  std::vector<DiagSocket> out;
+  int fd = socket_for(netns, pids);
+  if (fd < 0) return out;
+  dump_family_on(fd, AF_INET, IPPROTO_TCP, 1u << kTcpListenState, out, true);
+  dump_family_on(fd, AF_INET6, IPPROTO_TCP, 1u << kTcpListenState, out, true);
+  for (auto& s : out) s.netns = netns;
+  return out;
 }
 
 std::vector<DiagSocket> dump_tcp_sockets() { return dump_sockets(IPPROTO_TCP, ~0u); }

@@ -30,6 +30,9 @@ struct DiagSocket {
   // entered it when the peer's FIN came, which carried an ACK: it has been
   // in CLOSE_WAIT at least this long.
   int64_t last_ack_recv_ms = -1;
+  // The socket's drop counter (sk_drops, SK_MEMINFO_DROPS; `ss -m`'s `d`),
+  // in dumps that ask for it (DiagProber::listeners); -1: not asked.
+  int64_t drops = -1;
   // The network namespace it was dumped from (DiagScope::dump; 0 otherwise).
   uint32_t netns = 0;
   // The cgroup v2 id a full socket was created in (INET_DIAG_CGROUP_ID,
@@ -68,9 +71,10 @@ class DiagScope {
   std::vector<uint32_t> retain(const std::vector<uint32_t>& keep);
   // The namespaces added, by inode (empty: socktrace's own).
   const std::vector<uint32_t>& netns() const { return netns_; }
-  // dump_sockets() in every namespace of the scope, each socket's netns set.
+  // dump_sockets() in every namespace of the scope, each socket's netns set;
+  // `meminfo`: with each socket's drop counter (DiagSocket::drops).
   // Throws RuntimeError when netlink fails.
-  std::vector<DiagSocket> dump(uint8_t protocol, uint32_t states);
+  std::vector<DiagSocket> dump(uint8_t protocol, uint32_t states, bool meminfo = false);
 
  private:
   struct Ns {
@@ -102,6 +106,10 @@ class DiagProber {
   void adopt(uint32_t netns, int ns_fd);
   // Closes the netlink socket of `netns`, which holds the namespace.
   void forget(uint32_t netns);
+  // Every TCP listener of namespace `netns` (entered through one of `pids`
+  // when it is not ours) with its drop counter; empty when unreachable.
+  // Throws RuntimeError when netlink fails.
+  std::vector<DiagSocket> listeners(uint32_t netns, std::initializer_list<uint32_t> pids);
 
  private:
   int socket_for(uint32_t netns, std::initializer_list<uint32_t> pids);

@@ -221,6 +221,7 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_tcp_receive_reset, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_retransmit_skb, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_retransmit_synack, config.states);
+  bpf_program__set_autoload(skel_->progs.on_kfree_skb, config.states);
   if (config.states) probe_tcp_tracepoints();
   for (bpf_program* p :
        {skel_->progs.on_sock_exit_socket, skel_->progs.on_sock_exit_socketpair, skel_->progs.on_sock_exit_bind,
@@ -307,6 +308,13 @@ Tracer::Tracer(const TracerConfig& config) {
         attached_.push_back(name);
       else
         degrade(attach_error(name, errno) + "; its retransmissions are not shown");
+    }
+    if (bpf_program__autoload(skel_->progs.on_kfree_skb)) {
+      skel_->links.on_kfree_skb = bpf_program__attach(skel_->progs.on_kfree_skb);
+      if (skel_->links.on_kfree_skb)
+        attached_.push_back("skb/kfree_skb");
+      else
+        degrade(attach_error("skb/kfree_skb", errno) + "; drops are not shown");
     }
     // Without these, a FIN_WAIT2 socket closed by a RST is told apart from
     // one that entered TIME_WAIT by the sock_diag lookup alone (and resets
@@ -397,7 +405,36 @@ void Tracer::probe_tcp_tracepoints() {
     rst_reasons_ = enum_names(vmlinux, "sk_rst_reason", "SK_RST_REASON_");
   }
   skel_->rodata->retransmit_has_err = tracepoint_args(vmlinux, "tcp_retransmit_skb") >= 3;
+  probe_drop_reasons(vmlinux);
   btf__free(vmlinux);
+}
+
+// The TCP drop reasons of this kernel's enum skb_drop_reason (their values
+// and number differ between kernels: 6.1 has 21, 6.18 36), set in the
+// table the kfree_skb program filters with. kfree_skb names the receiving
+// socket since ~6.11 (rx_sk); before, only a packet a socket still holds
+// (a receive or out-of-order queue's) has one.
+void Tracer::probe_drop_reasons(const btf* vmlinux) {
+  constexpr std::size_t kTable = sizeof(skel_->rodata->tcp_drop_reasons) / sizeof(skel_->rodata->tcp_drop_reasons[0]);
+  static_assert((kTable & (kTable - 1)) == 0, "the BPF side masks reasons with kTable - 1");
+  for (auto& v : skel_->rodata->tcp_drop_reasons) const_cast<uint32_t&>(v) = ~0u;
+  int args = tracepoint_args(vmlinux, "kfree_skb");
+  drop_reasons_ = enum_names(vmlinux, "skb_drop_reason", "SKB_DROP_REASON_");
+  std::size_t tcp = 0;
+  for (std::size_t value = 0; value < drop_reasons_.size() && value < kTable; ++value) {
+    if (drop_reasons_[value].rfind("TCP_", 0) != 0) continue;
+    const_cast<uint32_t&>(skel_->rodata->tcp_drop_reasons[value]) = static_cast<uint32_t>(value);
+    ++tcp;
+  }
+  if (args < 3 || tcp == 0) {
+    bpf_program__set_autoload(skel_->progs.on_kfree_skb, false);
+    degrade("skb:kfree_skb gives no TCP drop reason on this kernel (before 5.17): drops are not shown");
+    return;
+  }
+  skel_->rodata->kfree_skb_has_rx_sk = args >= 4;
+  if (args < 4)
+    degrade("skb:kfree_skb names no receiving socket before ~6.11: drops are shown only for packets a socket still "
+            "held (queue prunes), not those dropped on arrival (bad checksum, PAWS, out of window...)");
 }
 
 Tracer::~Tracer() = default;
@@ -512,6 +549,34 @@ bool Tracer::seed_listener(uint32_t netns, uint16_t port, uint64_t cookie, int p
   rec.owner = owner_record(pid, comm);
   rec.cookie = cookie;
   return bpf_map__update_elem(skel_->maps.listeners, &key, sizeof(key), &rec, sizeof(rec), BPF_NOEXIST) == 0;
+}
+
+std::vector<std::pair<uint32_t, uint32_t>> Tracer::listener_namespaces() const {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  st_listen_key key{}, next{};
+  st_listen_rec rec{};
+  const st_listen_key* prev = nullptr;
+  while (bpf_map__get_next_key(skel_->maps.listeners, prev, &next, sizeof(next)) == 0) {
+    key = next;
+    prev = &key;
+    if (bpf_map__lookup_elem(skel_->maps.listeners, &key, sizeof(key), &rec, sizeof(rec), 0)) continue;
+    if (std::none_of(out.begin(), out.end(), [&](const auto& p) { return p.first == key.netns; }))
+      out.emplace_back(key.netns, rec.owner.pid);
+  }
+  return out;
+}
+
+std::optional<Header> Tracer::owner(uint64_t cookie) const {
+  st_owner rec{};
+  if (cookie == 0 || bpf_map__lookup_elem(skel_->maps.owners, &cookie, sizeof(cookie), &rec, sizeof(rec), 0))
+    return std::nullopt;
+  Header h;
+  h.flags = rec.flags;
+  h.pid = rec.pid;
+  h.tid = rec.tid;
+  h.cgroup_id = rec.cgroup_id;
+  std::memcpy(h.comm.chars.data(), rec.comm, std::min(sizeof(rec.comm), h.comm.chars.size()));
+  return h;
 }
 
 }  // namespace socktrace

@@ -5,11 +5,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "core/event.h"
 
 struct socktrace_bpf;
 struct bpf_program;
+struct btf;
 
 namespace socktrace {
 
@@ -74,6 +79,9 @@ class Tracer {
   // prefix dropped), indexed by value; empty when tcp_send_reset gives no
   // reason (before ~6.10).
   const std::vector<std::string>& rst_reasons() const { return rst_reasons_; }
+  // The names of the running kernel's enum skb_drop_reason
+  // (SKB_DROP_REASON_ prefix dropped), indexed by value.
+  const std::vector<std::string>& drop_reasons() const { return drop_reasons_; }
   // The kernel's HZ (jiffies per second) as found at start; 0: unknown.
   uint32_t hz() const { return hz_; }
   // Adds a process to the traced set (the filter must be on: pids given).
@@ -86,6 +94,12 @@ class Tracer {
   // Records `pid` as owner of the listener on (netns, port), whose children
   // inherit it until accept().
   bool seed_listener(uint32_t netns, uint16_t port, uint64_t cookie, int pid, const std::string& comm);
+  // The network namespaces that have a listener socktrace knows an owner
+  // of, each with one such owner's pid (to enter the namespace through).
+  std::vector<std::pair<uint32_t, uint32_t>> listener_namespaces() const;
+  // The recorded owner of the socket with `cookie` (pid, tid, comm,
+  // cgroup, flags), if there is one.
+  std::optional<Header> owner(uint64_t cookie) const;
 
  private:
   struct SkelDeleter {
@@ -97,6 +111,8 @@ class Tracer {
   void degrade(std::string what);
   std::string udp_end_hook_;
   std::vector<std::string> rst_reasons_;
+  std::vector<std::string> drop_reasons_;
+  void probe_drop_reasons(const struct btf* vmlinux);
   uint32_t hz_ = 0;
   void probe_tcp_tracepoints();
   // Transitions lost to recursion reported so far (losses() never lowers it).

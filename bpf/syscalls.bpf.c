@@ -49,7 +49,13 @@ struct st_enter {
 	struct __kernel_timespec timeout;
 	__u8 has_timeout;
 	__u8 has_fdinfo;
-	struct st_fdinfo fdinfo; /* -y: the fd argument as it was at entry */
+	__u8 has_offset;          /* sendfile: offset read at entry */
+	__u8 offset_fault;        /* ... and the read faulted */
+	__u8 has_fdinfo2;
+	__u8 __pad2[3];
+	__u64 offset;             /* sendfile: *offset at entry */
+	struct st_fdinfo fdinfo;  /* -y: the fd argument as it was at entry */
+	struct st_fdinfo fdinfo2; /* -y: sendfile's in_fd as it was at entry */
 };
 
 /* key: task; value: the syscall it is in. Written at entry, read at exit;
@@ -337,6 +343,167 @@ static __always_inline void describe_fd(struct st_fdinfo *fi, long fd)
 	}
 }
 
+/*
+ * -y on an fd that is not a socket: its path, as readlink(/proc/PID/fd/N)
+ * shows it to strace (d_path), assembled from the last component back in a
+ * per-CPU buffer by walking dentries and, at each mount's root, the mount
+ * it sits on, up to the task's root.
+ */
+#define ST_PATH_BUF 4096  /* the path ends here; the second half takes the last component's overrun */
+#define ST_PATH_DEPTH 256 /* components and mount crossings; a deeper path is left unannotated */
+
+struct st_pathbuf {
+	char buf[2 * ST_PATH_BUF];
+};
+
+/* key: 0; value: the path being assembled, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct st_pathbuf);
+} path_scratch SEC(".maps");
+
+struct path_walk {
+	char *buf;                  /* path_scratch's value */
+	struct dentry *dentry;      /* the next component */
+	struct mount *mnt;          /* the mount it is in */
+	struct dentry *root_dentry; /* the task's root */
+	struct vfsmount *root_mnt;
+	__u32 pos;                  /* the path so far: buf[pos, ST_PATH_BUF) */
+	__u8 done;                  /* reached the root */
+};
+
+/* Prepends "/" and the name of `d` (len bytes at `name`); false when the
+ * path would grow past ST_MAX_FDPATH or the name cannot be read. */
+static __always_inline bool path_prepend(struct path_walk *w, const unsigned char *name, __u32 len, bool slash)
+{
+	__u32 pos;
+
+	if (!len && !slash) /* a pipe's dentry has no name */
+		return true;
+	if (len + slash + (ST_PATH_BUF - ST_MAX_FDPATH) > w->pos)
+		return false;
+	pos = w->pos - len - slash;
+	barrier_var(pos);
+	pos &= ST_PATH_BUF - 1;
+	barrier_var(len);
+	len &= ST_PATH_BUF - 1;
+	if (slash)
+		w->buf[pos] = '/';
+	if (len && bpf_probe_read_kernel(w->buf + pos + slash, len, name))
+		return false;
+	w->pos = pos;
+	return true;
+}
+
+static long path_step(__u64 i, void *ctx)
+{
+	struct path_walk *w = ctx;
+	/* copies: a CO-RE read through w-> would relocate path_walk itself */
+	struct dentry *d = w->dentry, *parent;
+	struct mount *mnt = w->mnt;
+	struct vfsmount *vfsmnt = &mnt->mnt;
+
+	if (d == w->root_dentry && vfsmnt == w->root_mnt) {
+		w->done = 1;
+		return 1;
+	}
+	if (d == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt) { /* the namespace's root, or an internal mount (memfd) */
+			w->done = 1;
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		return 0;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (parent == d) {
+		w->done = 1;
+		return 1;
+	}
+	if (!path_prepend(w, BPF_CORE_READ(d, d_name.name), BPF_CORE_READ(d, d_name.len), true))
+		return 1;
+	w->dentry = parent;
+	return 0;
+}
+
+/*
+ * Appends ST_BLOB_FDPATH for `fd` unless it is a socket or has no file.
+ * A global function, verified once on its own (as put_user_blob).
+ */
+__noinline int put_fd_path(struct st_scratch *s, __u32 which, __s64 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct path_walk w = {};
+	struct st_fdpath *fp;
+	struct st_blob *h;
+	struct dentry *d;
+	struct inode *inode;
+	struct file *file;
+	__u64 off, n;
+	__u32 zero = 0;
+
+	if (!s)
+		return 0;
+	file = fd_file(fd);
+	if (!file || file_is_socket(file))
+		return 0;
+	w.buf = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!w.buf)
+		return 0;
+	w.pos = ST_PATH_BUF;
+	d = BPF_CORE_READ(file, f_path.dentry);
+	inode = BPF_CORE_READ(file, f_inode);
+	off = s->off;
+	if (off >= ST_BLOB_AREA)
+		return 0;
+	h = (void *)(s->blobs + off);
+	fp = (void *)(h + 1);
+	__builtin_memset(fp, 0, sizeof(*fp));
+	fp->ino = BPF_CORE_READ(inode, i_ino);
+	fp->mode = BPF_CORE_READ(inode, i_mode);
+	fp->rdev = BPF_CORE_READ(inode, i_rdev);
+	fp->magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	if (BPF_CORE_READ(d, d_op, d_dname)) {
+		/* pipes, anonymous inodes...: the kernel makes up the name */
+		fp->flags = ST_FDPATH_DNAME;
+		if (!path_prepend(&w, BPF_CORE_READ(d, d_name.name), BPF_CORE_READ(d, d_name.len), false))
+			return 0;
+	} else {
+		w.dentry = d;
+		w.mnt = container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
+		w.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+		w.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+		bpf_loop(ST_PATH_DEPTH, path_step, &w, 0);
+		if (!w.done)
+			return 0;
+		if (w.pos == ST_PATH_BUF && !path_prepend(&w, NULL, 0, true))
+			return 0;
+		/* d_unlinked(): unhashed and not a root */
+		if (!BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d)
+			fp->flags = ST_FDPATH_DELETED;
+	}
+	n = ST_PATH_BUF - w.pos;
+	barrier_var(n);
+	if (n > ST_MAX_FDPATH)
+		return 0;
+	*(__u64 *)((char *)(fp + 1) + (n & ~7u)) = 0; /* no stale bytes in the padding */
+	if (n && bpf_probe_read_kernel(fp + 1, n, w.buf + (w.pos & (ST_PATH_BUF - 1))))
+		return 0;
+	h->role = ST_BLOB_FDPATH;
+	h->msg = 0;
+	h->iov = which;
+	h->flags = 0;
+	h->__pad = 0;
+	h->len = sizeof(*fp) + n;
+	s->off = off + sizeof(*h) + ((sizeof(*fp) + n + 7) & ~7u);
+	return 0;
+}
+
 static __always_inline void put_fdinfo(struct builder *b, __u8 which, const struct st_fdinfo *fi)
 {
 	struct st_blob *h = blob_start(b, ST_BLOB_FDINFO, 0, which);
@@ -388,6 +555,19 @@ static __always_inline void put_u32s(struct builder *b, __u8 role, const __u32 *
 	if (fault)
 		h->flags = ST_BLOB_FAULT;
 	blob_finish(b, h, n);
+}
+
+/* Appends one kernel-side 64-bit value (read by an earlier program). */
+static __always_inline void put_u64(struct builder *b, __u8 role, __u8 msg, __u64 v, bool fault)
+{
+	struct st_blob *h = blob_start(b, role, msg, 0);
+
+	if (!h)
+		return;
+	*(__u64 *)(h + 1) = v;
+	if (fault)
+		h->flags = ST_BLOB_FAULT;
+	blob_finish(b, h, fault ? 0 : sizeof(v));
 }
 
 static __always_inline __u64 min64(__u64 a, __u64 b)
@@ -645,6 +825,16 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 		if (st_syscall_arg5(regs) && ret >= 0)
 			put_user(b, ST_BLOB_TIMEOUT, 1, 0, (void *)st_syscall_arg5(regs), sizeof(struct __kernel_timespec));
 		break;
+	case NR_SENDFILE:
+		/* strace: "[before] => [after]", the after only when bytes moved;
+		 * an offset whose entry was not seen shows its value at exit. */
+		if (a2) {
+			if (en && en->has_offset)
+				put_u64(b, ST_BLOB_OFFSET, 0, en->offset, en->offset_fault);
+			if (ret >= 0)
+				put_user(b, ST_BLOB_OFFSET, 1, 0, (void *)a2, sizeof(__u64));
+		}
+		break;
 	case NR_SETSOCKOPT:
 		if (st_syscall_arg4(regs) && st_syscall_arg5(regs))
 			put_user(b, ST_BLOB_OPTVAL, 0, 0, (void *)st_syscall_arg4(regs), min64((__u32)st_syscall_arg5(regs), optval_limit()));
@@ -682,6 +872,8 @@ static __always_inline bool needs_entry(long id, struct pt_regs *regs)
 		return st_syscall_arg6(regs) != 0;
 	case NR_GETSOCKOPT:
 		return st_syscall_arg5(regs) != 0;
+	case NR_SENDFILE:
+		return st_syscall_arg3(regs) != 0;
 	case NR_RECVMSG:
 	case NR_RECVMMSG:
 		return true;
@@ -705,9 +897,15 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	en->inlen_fault = 0;
 	en->has_timeout = 0;
 	en->has_fdinfo = 0;
+	en->has_offset = 0;
+	en->has_fdinfo2 = 0;
 	if (annotate_fds && id != NR_SOCKET && id != NR_SOCKETPAIR) {
 		describe_fd(&en->fdinfo, st_syscall_arg1(regs));
 		en->has_fdinfo = 1;
+	}
+	if (annotate_fds && id == NR_SENDFILE) {
+		describe_fd(&en->fdinfo2, st_syscall_arg2(regs));
+		en->has_fdinfo2 = 1;
 	}
 
 	switch (id) {
@@ -725,6 +923,13 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	case NR_GETSOCKOPT:
 		if (st_syscall_arg5(regs))
 			save_inlen(en, (void *)st_syscall_arg5(regs));
+		break;
+	case NR_SENDFILE:
+		if (st_syscall_arg3(regs)) {
+			en->offset_fault = bpf_probe_read_user(&en->offset, sizeof(en->offset),
+							       (void *)st_syscall_arg3(regs)) != 0;
+			en->has_offset = 1;
+		}
 		break;
 	case NR_RECVMSG:
 		if (st_syscall_arg2(regs))
@@ -797,8 +1002,16 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
 	b.s->off = 0;
 	if (annotate_fds) {
-		if (en && en->has_fdinfo)
+		if (en && en->has_fdinfo) {
 			put_fdinfo(&b, 0, &en->fdinfo);
+			if (!en->fdinfo.family)
+				put_fd_path(b.s, 0, st_syscall_arg1(regs));
+		}
+		if (en && en->has_fdinfo2) {
+			put_fdinfo(&b, 4, &en->fdinfo2);
+			if (!en->fdinfo2.family)
+				put_fd_path(b.s, 4, st_syscall_arg2(regs));
+		}
 		put_returned_fds(&b, nr, regs, ret);
 	}
 	capture(&b, nr, regs, ret, en);

@@ -5,7 +5,9 @@
 // run: one main thread, two worker threads (joined) and one forked child
 // (waited for), each doing its steps in a fixed order.
 //
-// It exercises all 18 syscalls of strace's %network class on x86-64.
+// It exercises every syscall of strace's %network class: the 18 socket
+// calls, sendfile (from a file to a socket and to a file, with and without
+// an offset, and its errors), and on x86-64 getpmsg/putpmsg (ENOSYS).
 // Everything is on loopback and every wait is bounded: a receive or accept
 // that could find its queue still empty (loopback delivery runs in softirq,
 // which may be deferred to ksoftirqd) is preceded by poll() with a timeout;
@@ -22,7 +24,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <fcntl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -531,6 +536,60 @@ void netlink_bind() {
   expect_true(bound.nl_pid != 0, "getsockname netlink: no port id assigned");
 }
 
+// ---- sendfile ----------------------------------------------------------------
+
+// A file of 3000 bytes sent to a TCP socket as a web server does: from an
+// offset (strace: "[0] => [1024]"), from the file position (NULL), short at
+// the end of the file, nothing past it ("[5000]", unchanged), and the
+// errors: a bad in_fd, an unreadable offset. Then file to file, so that
+// both fd arguments are files under -y. The receiver never reads: how a
+// stream would split the bytes between reads is not deterministic.
+void sendfile_calls(const std::string& dir) {
+  const std::string path = dir + "/netload-" + std::to_string(::getpid()) + ".data";
+  const std::string copy_path = path + ".copy";
+  Fd file(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), "open " + path);
+  const std::string content(3000, 'x');
+  expect_eq(::write(file.get(), content.data(), content.size()), static_cast<long>(content.size()), "write " + path);
+
+  Fd lst(::socket(AF_INET, SOCK_STREAM, 0), "socket sendfile listener");
+  auto bind_addr = loopback4();
+  expect_eq(::bind(lst.get(), sa(&bind_addr), sizeof(bind_addr)), 0, "bind sendfile listener");
+  expect_eq(::listen(lst.get(), 4), 0, "listen sendfile");
+  const auto server = local_name<sockaddr_in>(lst.get(), "sendfile listener");
+  Fd cli(::socket(AF_INET, SOCK_STREAM, 0), "socket sendfile client");
+  expect_eq(::connect(cli.get(), sa(&server), sizeof(server)), 0, "connect sendfile");
+  wait_readable(lst.get(), "accept sendfile");
+  Fd srv(::accept(lst.get(), nullptr, nullptr), "accept sendfile");
+
+  off_t off = 0;
+  expect_eq(::sendfile(cli.get(), file.get(), &off, 1024), 1024, "sendfile from offset 0");
+  expect_eq(off, 1024, "sendfile offset after");
+  expect_eq(::lseek(file.get(), 0, SEEK_SET), 0, "lseek");
+  expect_eq(::sendfile(cli.get(), file.get(), nullptr, 1000), 1000, "sendfile from the file position");
+  off = 2990;
+  expect_eq(::sendfile(cli.get(), file.get(), &off, 100), 10, "sendfile short at the end of the file");
+  off = 5000;
+  expect_eq(::sendfile(cli.get(), file.get(), &off, 100), 0, "sendfile past the end of the file");
+  expect_errno(::sendfile(cli.get(), -1, nullptr, 10), EBADF, "sendfile from a bad fd");
+  expect_errno(::sendfile(cli.get(), file.get(), reinterpret_cast<off_t*>(8), 10), EFAULT,
+               "sendfile with an unreadable offset");
+
+  Fd copy(::open(copy_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), "open " + copy_path);
+  off = 100;
+  expect_eq(::sendfile(copy.get(), file.get(), &off, 50), 50, "sendfile file to file");
+  ::unlink(copy_path.c_str());
+  ::unlink(path.c_str());
+}
+
+// getpmsg and putpmsg (STREAMS) were never implemented by Linux, but
+// strace's %network class has them where the syscall table does (x86-64).
+void streams_calls() {
+#if defined(SYS_getpmsg) && defined(SYS_putpmsg)
+  expect_errno(::syscall(SYS_getpmsg, 3, 0, 0, 0, 0), ENOSYS, "getpmsg");
+  expect_errno(::syscall(SYS_putpmsg, 3, 0, 0, 0, 0), ENOSYS, "putpmsg");
+#endif
+}
+
 // ---- Other tasks ----------------------------------------------------------
 
 void worker_threads() {
@@ -615,6 +674,8 @@ int run(const std::string& dir) {
   unix_abstract();
   unix_path(dir);
   netlink_bind();
+  sendfile_calls(dir);
+  streams_calls();
   worker_threads();
   forked_client();
   return 0;

@@ -1052,5 +1052,48 @@ TEST(StraceFormat, TimeoutNanosecondsUnsigned) {
             "(Invalid argument)\n");
 }
 
+// sendfile, as strace 6.1 printed a C program's calls from a file (fd 5) to
+// a unix socket (fd 3): the offset before and, when bytes moved, after.
+TEST(StraceFormat, Sendfile) {
+  uint64_t zero = 0, k1024 = 1024, k2990 = 2990, k3000 = 3000, k5000 = 5000;
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 1024}, 1024)
+                     .blob(ST_BLOB_OFFSET, &zero, 8, 0)
+                     .blob(ST_BLOB_OFFSET, &k1024, 8, 1)),
+            "sendfile(3, 5, [0] => [1024], 1024)     = 1024\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, 0, 1000}, 1000)), "sendfile(3, 5, NULL, 1000)              = 1000\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 99, 0, 10}, -9)),
+            "sendfile(3, 99, NULL, 10)               = -1 EBADF (Bad file descriptor)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, 8, 10}, -14).fault(ST_BLOB_OFFSET, 0)),
+            "sendfile(3, 5, 0x8, 10)                 = -1 EFAULT (Bad address)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 100}, 10)
+                     .blob(ST_BLOB_OFFSET, &k2990, 8, 0)
+                     .blob(ST_BLOB_OFFSET, &k3000, 8, 1)),
+            "sendfile(3, 5, [2990] => [3000], 100)   = 10\n");
+  // Nothing moved, or an error: the value at entry only (unsigned, as strace).
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 100}, 0)
+                     .blob(ST_BLOB_OFFSET, &k5000, 8, 0)
+                     .blob(ST_BLOB_OFFSET, &k5000, 8, 1)),
+            "sendfile(3, 5, [5000], 100)             = 0\n");
+  int64_t neg = -5;
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 100}, -22).blob(ST_BLOB_OFFSET, &neg, 8, 0)),
+            "sendfile(3, 5, [18446744073709551611], 100) = -1 EINVAL (Invalid argument)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX}, -14)
+                     .fault(ST_BLOB_OFFSET, 0)),
+            "sendfile(-1, -1, 0xffffffffffffffff, 18446744073709551615) = -1 EFAULT (Bad address)\n");
+  // Attached while the call was blocked (no entry): its value at exit.
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 1024}, 1024).blob(ST_BLOB_OFFSET, &k1024, 8, 1)),
+            "sendfile(3, 5, [1024], 1024)            = 1024\n");
+}
+
+#if defined(__x86_64__)
+TEST(StraceFormat, StreamsCallsPrintFiveRawArguments) {
+  EXPECT_EQ(line(EventBuilder(sys::kGetpmsg, {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, 7}, -38)),
+            "getpmsg(0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, "
+            "0xffffffffffffffff) = -1 ENOSYS (Function not implemented)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kPutpmsg, {3, 0, 0, 0, 0}, -38)),
+            "putpmsg(0x3, 0, 0, 0, 0)                = -1 ENOSYS (Function not implemented)\n");
+}
+#endif
+
 }  // namespace
 }  // namespace socktrace

@@ -1,4 +1,4 @@
-// -y: the socket behind an fd, as strace -yy prints it: `3<TCP:[127.0.0.1:
+// -y: the socket (or file) behind an fd, as strace -yy prints it: `3<TCP:[127.0.0.1:
 // 40000->127.0.0.1:5000]>`, `4<UNIX-STREAM:[1743008->1743009]>`,
 // `3<NETLINK:[ROUTE:27845]>`; a socket sock_diag would not list (unbound,
 // or a TCP socket still in CLOSE) shows its inode: `3<TCP:[1742992]>`.

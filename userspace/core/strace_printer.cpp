@@ -42,9 +42,11 @@ class Printer {
   }
   static bool usable(const Blob* b) { return b && !b->fault; }
 
-  void fd(int i) {
+  // The fd argument `i`; under -y described as it was at entry (the first
+  // fd argument is ST_BLOB_FDINFO 0, sendfile's second one 4).
+  void fd(int i, uint8_t which = 0) {
     if (!opt_.annotate_fds) return put_d(o_, iarg(i));
-    auto info = decode_fdinfo(e_, 0);
+    auto info = decode_fdinfo(e_, which);
     append_annotated_fd(o_, iarg(i), info ? &*info : nullptr);
   }
   void sep() { o_ += ", "; }
@@ -659,6 +661,42 @@ class Printer {
     buffer(b, addr, n);
   }
 
+  // sendfile's `off_t *offset`, as strace's printnum_int64: "[0] => [1024]"
+  // (the new value only when bytes moved), NULL, or the address it could
+  // not read.
+  void sendfile_offset(uint64_t addr) {
+    if (!addr) {
+      o_ += "NULL";
+      return;
+    }
+    const Blob* before = blob(ST_BLOB_OFFSET, 0);
+    const Blob* after = blob(ST_BLOB_OFFSET, 1);
+    auto value = [&](const Blob* b) {
+      o_ += '[';
+      put_u(o_, load<uint64_t>(bytes(b), 0));
+      o_ += ']';
+    };
+    auto readable = [](const Blob* b) { return usable(b) && b->len >= 8; };
+    if (!before) {  // the entry was not seen: the value at exit alone
+      if (readable(after))
+        value(after);
+      else
+        put_addr(o_, addr);
+      return;
+    }
+    if (!readable(before)) {
+      put_addr(o_, addr);
+      return;
+    }
+    value(before);
+    if (failed() || e_.ret == 0) return;
+    o_ += " => ";
+    if (readable(after))
+      value(after);
+    else
+      put_addr(o_, addr);
+  }
+
   // Arguments of one syscall; returns the text strace adds after the return
   // value, if any ("Timeout", "left {...}").
   std::string_view args(std::string& aux);
@@ -900,6 +938,25 @@ std::string_view Printer::args(std::string& aux) {
       }
       break;
     }
+    case sys::kSendfile:
+      fd(0);
+      sep();
+      fd(1, 4);
+      sep();
+      sendfile_offset(arg(2));
+      sep();
+      put_u(o, arg(3));
+      break;
+#if defined(__x86_64__)
+    case sys::kGetpmsg:
+    case sys::kPutpmsg:
+      // Never implemented by Linux; strace prints their five arguments raw.
+      for (int i = 0; i < 5; ++i) {
+        if (i) sep();
+        put_hex(o, arg(i));
+      }
+      break;
+#endif
     default:
       // Not a %network syscall: its raw arguments, as strace prints an
       // undecoded syscall.

@@ -144,6 +144,26 @@ TEST(Syscalls, NetlinkLineForLineIdenticalToStrace) {
   }
 }
 
+// sendfile alone, with no option that loads the entry program for other
+// reasons: its offset before the call still comes from the entry.
+TEST(Syscalls, SendfileAloneIdenticalToStrace) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
+  RunResult r = run_socktrace({"-e", "trace=sendfile", "-f", "-o", b, "--", "strace", "-f", "-e", "trace=sendfile", "-o",
+                               a, NETLOAD_BINARY, dir.path("")},
+                              60);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto want = by_task(read_lines(a));
+  auto got = by_task(read_lines(b));
+  int calls = 0;
+  for (const auto& [pid, lines] : want) {
+    EXPECT_EQ(joined(got[pid]), joined(lines)) << "task " << pid;
+    for (const auto& l : lines) calls += l.starts_with("sendfile(");
+  }
+  EXPECT_EQ(calls, 7) << joined(read_lines(a));
+}
+
 // -y against strace -yy: the socket behind every fd, described the way
 // strace finds it over sock_diag (strace's own sock_diag traffic, which
 // socktrace -f sees too, belongs to strace's pid and is not compared).
@@ -223,7 +243,8 @@ TEST(Syscalls, EntryProgramOnlyWhenACallNeedsIt) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"-o", dir.path("b")}, std::vector<std::string>{"-e", "trace=recvfrom", "-o", dir.path("c")},
         std::vector<std::string>{"-T", "-e", "trace=sendto", "-o", dir.path("d")},
-        std::vector<std::string>{"-y", "-e", "trace=sendto", "-o", dir.path("e")}}) {
+        std::vector<std::string>{"-y", "-e", "trace=sendto", "-o", dir.path("e")},
+        std::vector<std::string>{"-e", "trace=sendfile", "-o", dir.path("f")}}) {
     Socktrace tracer(args);
     auto names = program_names(tracer.pid());
     EXPECT_TRUE(names.count("on_sys_exit")) << args[0];

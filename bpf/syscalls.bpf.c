@@ -432,10 +432,11 @@ static long path_step(__u64 i, void *ctx)
 }
 
 /*
- * Appends ST_BLOB_FDPATH for `fd` unless it is a socket or has no file.
- * A global function, verified once on its own (as put_user_blob).
+ * Appends ST_BLOB_FDPATH for `fd` unless it is a socket or has no file;
+ * `tag` is iov | msg << 8. A global function, verified once on its own (as
+ * put_user_blob).
  */
-__noinline int put_fd_path(struct st_scratch *s, __u32 which, __s64 fd)
+__noinline int put_fd_path(struct st_scratch *s, __u32 tag, __s64 fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct path_walk w = {};
@@ -495,8 +496,8 @@ __noinline int put_fd_path(struct st_scratch *s, __u32 which, __s64 fd)
 	if (n && bpf_probe_read_kernel(fp + 1, n, w.buf + (w.pos & (ST_PATH_BUF - 1))))
 		return 0;
 	h->role = ST_BLOB_FDPATH;
-	h->msg = 0;
-	h->iov = which;
+	h->msg = tag >> 8;
+	h->iov = tag;
 	h->flags = 0;
 	h->__pad = 0;
 	h->len = sizeof(*fp) + n;
@@ -607,6 +608,111 @@ static long iov_step(__u64 i, void *ctx)
 }
 
 /*
+ * -y: the fds a SCM_RIGHTS control message passes, described at exit (a
+ * receiver's are installed by then), in the order strace prints them: the
+ * k-th fd of message `msg` is ST_BLOB_FDINFO (and ST_BLOB_FDPATH) with
+ * iov = ST_SCM_FD_IOV + k. The cmsg walk is the printer's (cmsg_len rounded
+ * up to 8; a header shorter than struct cmsghdr ends it).
+ */
+#define ST_SCM_CMSGS 4 /* SCM_RIGHTS messages per control buffer whose fds are described */
+
+struct scm_walk {
+	struct st_scratch *s;
+	__u64 ctl;                 /* user pointer to the control buffer */
+	__u64 pos;                 /* current cmsg */
+	__u64 left;                /* bytes from pos to the end of what is shown */
+	__u64 at[ST_SCM_CMSGS];    /* user pointers to each SCM_RIGHTS int array */
+	__u32 count[ST_SCM_CMSGS]; /* and its number of fds */
+	__u32 ncmsg;
+	__u8 msg;
+};
+
+/* First pass: where the SCM_RIGHTS arrays are. */
+static long cmsg_step(__u64 i, void *ctx)
+{
+	struct scm_walk *w = ctx;
+	struct {
+		__u64 len;
+		__s32 level;
+		__s32 type;
+	} c;
+	__u32 n = w->ncmsg;
+	__u64 step;
+
+	if (w->left < sizeof(c) || bpf_probe_read_user(&c, sizeof(c), (void *)(w->ctl + w->pos)))
+		return 1;
+	if (c.level == 1 /* SOL_SOCKET */ && c.type == 1 /* SCM_RIGHTS */ && c.len > sizeof(c)) {
+		if (n >= ST_SCM_CMSGS)
+			return 1;
+		w->at[n] = w->ctl + w->pos + sizeof(c);
+		w->count[n] = (min64(c.len, w->left) - sizeof(c)) / 4;
+		w->ncmsg = n + 1;
+	}
+	if (c.len < sizeof(c))
+		return 1;
+	step = (c.len + 7) & ~7ull;
+	if (step >= w->left)
+		return 1;
+	w->pos += step;
+	w->left -= step;
+	return 0;
+}
+
+/* Second pass: the k-th fd of them all; the first that goes undescribed
+ * ends it, so that the k-th blob is always the k-th fd. */
+static long scm_fd_step(__u64 k, void *ctx)
+{
+	struct scm_walk *w = ctx;
+	struct builder b = { .s = w->s };
+	struct st_fdinfo *fi;
+	struct st_blob *h;
+	__u64 at = 0, idx = k;
+	__u32 zero = 0;
+	int fd;
+
+	for (int j = 0; j < ST_SCM_CMSGS; j++) {
+		if (j >= w->ncmsg)
+			break;
+		if (idx < w->count[j]) {
+			at = w->at[j] + idx * 4;
+			break;
+		}
+		idx -= w->count[j];
+	}
+	if (!at)
+		return 1;
+	fi = bpf_map_lookup_elem(&fdinfo_scratch, &zero);
+	h = blob_start(&b, ST_BLOB_FDINFO, w->msg, ST_SCM_FD_IOV + k);
+	if (!fi || !h || bpf_probe_read_user(&fd, sizeof(fd), (void *)at))
+		return 1;
+	describe_fd(fi, fd);
+	bpf_probe_read_kernel(h + 1, sizeof(*fi), fi);
+	blob_finish(&b, h, sizeof(*fi));
+	if (!fi->family)
+		put_fd_path(w->s, (ST_SCM_FD_IOV + k) | (__u32)w->msg << 8, fd);
+	return 0;
+}
+
+/* A global function, verified once on its own (as put_user_blob): inlined
+ * at the three callers of put_msghdr its loops take the verifier past its
+ * budget. */
+__noinline int put_scm_fds(struct st_scratch *s, __u32 msg, __u64 ctl, __u64 len)
+{
+	struct scm_walk w = {};
+
+	if (!s)
+		return 0;
+	w.s = s;
+	w.ctl = ctl;
+	w.left = len;
+	w.msg = msg;
+	bpf_loop(ST_MAX_CONTROL / 16, cmsg_step, &w, 0);
+	if (w.ncmsg)
+		bpf_loop(ST_MAX_SCM_FDS, scm_fd_step, &w, 0);
+	return 0;
+}
+
+/*
  * A message header and what it points to: the name, the iovecs and the
  * first string_limit bytes of each, the control data. `avail` bounds the
  * data shown (received bytes); (__u64)-1 for a send.
@@ -643,8 +749,11 @@ static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct
 			bpf_loop(iovlen, iov_step, &l, 0);
 		}
 	}
-	if (h.msg_control && h.msg_controllen)
+	if (h.msg_control && h.msg_controllen) {
 		put_user(b, ST_BLOB_CONTROL, msg, 0, h.msg_control, min64(h.msg_controllen, ST_MAX_CONTROL));
+		if (annotate_fds)
+			put_scm_fds(b->s, msg, (__u64)h.msg_control, min64(h.msg_controllen, ST_MAX_CONTROL));
+	}
 }
 
 struct mmsg_loop {

@@ -255,7 +255,9 @@ enum st_blob_role {
 	ST_BLOB_CONTROL = 11, /* msg_control bytes of message `msg` */
 	ST_BLOB_FDINFO = 12, /* struct st_fdinfo (-y): iov=0 the fd argument at entry,
 			      * iov=1 the returned fd, iov=2/3 socketpair's fds,
-			      * iov=4 the second fd argument (sendfile's in_fd) at entry */
+			      * iov=4 the second fd argument (sendfile's in_fd) at entry,
+			      * iov=ST_SCM_FD_IOV+k the k-th fd SCM_RIGHTS passes in
+			      * message `msg`, at exit */
 	ST_BLOB_NETLINK = 13, /* struct st_netlink: sendto/recvfrom on a netlink socket */
 	ST_BLOB_OFFSET = 14, /* sendfile's __u64 *offset: msg=0 at entry, msg=1 at exit */
 	ST_BLOB_FDPATH = 15, /* struct st_fdpath + path (-y): the fd argument `iov` (as
@@ -313,6 +315,9 @@ struct st_fdpath {
 
 #define ST_FDPATH_DELETED (1u << 0) /* unlinked: strace appends "(deleted)" */
 #define ST_FDPATH_DNAME (1u << 1)   /* the name is the dentry's, not a path */
+/* -y: fds passed in SCM_RIGHTS described per message, and their blobs' iov. */
+#define ST_MAX_SCM_FDS 16
+#define ST_SCM_FD_IOV 16
 /* Longest path captured; a longer one leaves the fd unannotated. */
 #define ST_MAX_FDPATH 4064
 

@@ -459,6 +459,43 @@ void unix_socketpair() {
   recv_expect(left.get(), binary_payload, "socketpair reply");
 }
 
+// Two fds passed over a unix pair with SCM_RIGHTS, a file and a socket:
+// under -y strace -yy describes each in cmsg_data, sent and received.
+void scm_rights() {
+  std::array<int, 2> sv{-1, -1};
+  expect_eq(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv.data()), 0, "socketpair scm");
+  Fd left(sv[0], "socketpair scm left");
+  Fd right(sv[1], "socketpair scm right");
+  Fd null(::open("/dev/null", O_RDONLY | O_CLOEXEC), "open /dev/null");
+  const std::array<int, 2> passed{null.get(), left.get()};
+  char byte = 'f';
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(passed))> control{};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(passed));
+  std::memcpy(CMSG_DATA(cm), passed.data(), sizeof(passed));
+  expect_eq(::sendmsg(left.get(), &msg, 0), 1, "sendmsg SCM_RIGHTS");
+
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(passed))> received{};
+  msg.msg_control = received.data();
+  msg.msg_controllen = received.size();
+  wait_readable(right.get(), "recvmsg SCM_RIGHTS");
+  expect_eq(::recvmsg(right.get(), &msg, MSG_CMSG_CLOEXEC), 1, "recvmsg SCM_RIGHTS");
+  cm = CMSG_FIRSTHDR(&msg);
+  expect_true(cm && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(passed)),
+              "recvmsg SCM_RIGHTS: no two fds");
+  std::array<int, 2> got{};
+  std::memcpy(got.data(), CMSG_DATA(cm), sizeof(got));
+  for (int fd : got) ::close(fd);
+}
+
 // A datagram socket bound to an abstract name, and one datagram to it from
 // an unbound sender (which has no name).
 void unix_abstract() {
@@ -671,6 +708,7 @@ int run(const std::string& dir) {
   udp_mmsg();
   udp_msg();
   unix_socketpair();
+  scm_rights();
   unix_abstract();
   unix_path(dir);
   netlink_bind();

@@ -192,6 +192,10 @@ TEST(Syscalls, DecodeFdsLikeStraceYy) {
       << all;
   EXPECT_TRUE(std::regex_search(
       all, std::regex(R"(sendfile\(\d+</[^>]*/netload-\d+\.data\.copy>, \d+</[^>]*/netload-\d+\.data>, \[100\])")));
+  // fds passed with SCM_RIGHTS, sent and received.
+  for (const char* call : {"sendmsg", "recvmsg"})
+    EXPECT_TRUE(std::regex_search(all, std::regex(std::string(call) + R"(\(.*cmsg_type=SCM_RIGHTS, cmsg_data=\[\d+</dev/null<char 1:3>>, \d+<UNIX-STREAM:\[\d+->\d+\]>\]\})")))
+        << call;
 }
 
 // No -p and no command: every process on the host, as perf trace -a.

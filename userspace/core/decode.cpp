@@ -215,10 +215,10 @@ std::optional<T> copy_exact(std::span<const std::byte> bytes, uint16_t size, Dec
 
 }  // namespace
 
-std::optional<FdInfo> decode_fdinfo(const SyscallEvent& e, uint8_t which) {
-  const Blob* b = e.find(ST_BLOB_FDINFO, 0, which);
+std::optional<FdInfo> decode_fdinfo(const SyscallEvent& e, uint8_t which, uint8_t msg) {
+  const Blob* b = e.find(ST_BLOB_FDINFO, msg, which);
   if (!b || b->fault || b->len < sizeof(st_fdinfo)) return std::nullopt;
-  if (const Blob* p = e.find(ST_BLOB_FDPATH, 0, which); p && !p->fault && p->len >= sizeof(st_fdpath)) {
+  if (const Blob* p = e.find(ST_BLOB_FDPATH, msg, which); p && !p->fault && p->len >= sizeof(st_fdpath)) {
     st_fdpath raw;
     std::memcpy(&raw, e.payload.data() + p->offset, sizeof(raw));
     FdInfo f;

@@ -155,13 +155,20 @@ class Printer {
       if (type == 1 && d.size() >= 4) {  // SCM_RIGHTS
         begin();
         o_ += '[';
+        // -y: the kernel side described the fds in control-buffer order.
+        std::size_t first = scm_fds_seen_;
+        scm_fds_seen_ += d.size() / 4;
         for (std::size_t i = 0; i < d.size() / 4; ++i) {
           if (i) sep();
           if (i >= limit_) {
             o_ += "...";
             break;
           }
-          put_d(o_, load<int32_t>(d, i * 4));
+          int32_t fd = load<int32_t>(d, i * 4);
+          std::optional<FdInfo> info;
+          if (opt_.annotate_fds && first + i < ST_MAX_SCM_FDS)
+            info = decode_fdinfo(e_, static_cast<uint8_t>(ST_SCM_FD_IOV + first + i), cmsg_msg_);
+          append_annotated_fd(o_, fd, info ? &*info : nullptr);
         }
         o_ += ']';
       } else if (type == 2 && d.size() >= 12) {  // SCM_CREDENTIALS
@@ -260,6 +267,8 @@ class Printer {
     auto all = bytes(cb);
     uint64_t buf_len = std::min<uint64_t>(controllen, all.size());
     std::size_t pos = 0;
+    cmsg_msg_ = msg;
+    scm_fds_seen_ = 0;
     o_ += '[';
     while (buf_len >= kCmsgSize) {
       auto c = all.subspan(pos);
@@ -706,6 +715,10 @@ class Printer {
   const StraceOptions& opt_;
   std::string& o_;
   uint64_t limit_;
+  // The control buffer being printed: its message, and the SCM_RIGHTS fds
+  // before the current cmsg (the k of their -y descriptions).
+  uint8_t cmsg_msg_ = 0;
+  std::size_t scm_fds_seen_ = 0;
 };
 
 std::string_view Printer::args(std::string& aux) {

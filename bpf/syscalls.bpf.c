@@ -76,7 +76,9 @@ struct {
 struct st_scratch {
 	__u64 off;
 	__u8 event[sizeof(struct st_syscall_event)];
-	__u8 blobs[ST_BLOB_AREA + 8 + ST_MAX_STRING + 8];
+	/* + 32: a path blob (st_fdpath and up to 4095 bytes, as the verifier
+	 * of 6.1 can only know it: masked) behind the area's last offset */
+	__u8 blobs[ST_BLOB_AREA + 8 + ST_MAX_STRING + 8 + 32];
 };
 
 /* key: 0; value: the event being built, per CPU (programs do not nest on a
@@ -462,6 +464,9 @@ __noinline int put_fd_path(struct st_scratch *s, __u32 tag, __s64 fd)
 	off = s->off;
 	if (off >= ST_BLOB_AREA)
 		return 0;
+	/* re-masked at the use: 6.1's verifier loses the bound of a spilled copy */
+	barrier_var(off);
+	off &= ST_BLOB_AREA - 1;
 	h = (void *)(s->blobs + off);
 	fp = (void *)(h + 1);
 	__builtin_memset(fp, 0, sizeof(*fp));
@@ -489,9 +494,10 @@ __noinline int put_fd_path(struct st_scratch *s, __u32 tag, __s64 fd)
 			fp->flags = ST_FDPATH_DELETED;
 	}
 	n = ST_PATH_BUF - w.pos;
-	barrier_var(n);
 	if (n > ST_MAX_FDPATH)
 		return 0;
+	barrier_var(n);
+	n &= ST_PATH_BUF - 1;
 	*(__u64 *)((char *)(fp + 1) + (n & ~7u)) = 0; /* no stale bytes in the padding */
 	if (n && bpf_probe_read_kernel(fp + 1, n, w.buf + (w.pos & (ST_PATH_BUF - 1))))
 		return 0;
@@ -617,20 +623,35 @@ static long iov_step(__u64 i, void *ctx)
 #define ST_SCM_CMSGS 4 /* SCM_RIGHTS messages per control buffer whose fds are described */
 
 struct scm_walk {
-	struct st_scratch *s;
 	__u64 ctl;                 /* user pointer to the control buffer */
 	__u64 pos;                 /* current cmsg */
 	__u64 left;                /* bytes from pos to the end of what is shown */
 	__u64 at[ST_SCM_CMSGS];    /* user pointers to each SCM_RIGHTS int array */
 	__u32 count[ST_SCM_CMSGS]; /* and its number of fds */
 	__u32 ncmsg;
-	__u8 msg;
+	__u32 msg;
+};
+
+/* key: 0; value: the walk of put_scm_fds, per CPU: in map memory, not on
+ * the stack, which the call chain down to put_fd_path's walk would take
+ * past 512 bytes (6.1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scm_walk);
+} scm_walks SEC(".maps");
+
+/* What bpf_loop hands the callbacks (its context must be on the stack). */
+struct scm_ctx {
+	struct st_scratch *s;
+	struct scm_walk *w;
 };
 
 /* First pass: where the SCM_RIGHTS arrays are. */
 static long cmsg_step(__u64 i, void *ctx)
 {
-	struct scm_walk *w = ctx;
+	struct scm_walk *w = ((struct scm_ctx *)ctx)->w;
 	struct {
 		__u64 len;
 		__s32 level;
@@ -662,8 +683,9 @@ static long cmsg_step(__u64 i, void *ctx)
  * ends it, so that the k-th blob is always the k-th fd. */
 static long scm_fd_step(__u64 k, void *ctx)
 {
-	struct scm_walk *w = ctx;
-	struct builder b = { .s = w->s };
+	struct scm_ctx *c = ctx;
+	struct scm_walk *w = c->w;
+	struct builder b = { .s = c->s };
 	struct st_fdinfo *fi;
 	struct st_blob *h;
 	__u64 at = 0, idx = k;
@@ -689,7 +711,7 @@ static long scm_fd_step(__u64 k, void *ctx)
 	bpf_probe_read_kernel(h + 1, sizeof(*fi), fi);
 	blob_finish(&b, h, sizeof(*fi));
 	if (!fi->family)
-		put_fd_path(w->s, (ST_SCM_FD_IOV + k) | (__u32)w->msg << 8, fd);
+		put_fd_path(c->s, (ST_SCM_FD_IOV + k) | w->msg << 8, fd);
 	return 0;
 }
 
@@ -698,17 +720,19 @@ static long scm_fd_step(__u64 k, void *ctx)
  * budget. */
 __noinline int put_scm_fds(struct st_scratch *s, __u32 msg, __u64 ctl, __u64 len)
 {
-	struct scm_walk w = {};
+	struct scm_ctx c = { .s = s };
+	__u32 zero = 0;
 
-	if (!s)
+	c.w = bpf_map_lookup_elem(&scm_walks, &zero);
+	if (!s || !c.w)
 		return 0;
-	w.s = s;
-	w.ctl = ctl;
-	w.left = len;
-	w.msg = msg;
-	bpf_loop(ST_MAX_CONTROL / 16, cmsg_step, &w, 0);
-	if (w.ncmsg)
-		bpf_loop(ST_MAX_SCM_FDS, scm_fd_step, &w, 0);
+	__builtin_memset(c.w, 0, sizeof(*c.w));
+	c.w->ctl = ctl;
+	c.w->left = len;
+	c.w->msg = msg;
+	bpf_loop(ST_MAX_CONTROL / 16, cmsg_step, &c, 0);
+	if (c.w->ncmsg)
+		bpf_loop(ST_MAX_SCM_FDS, scm_fd_step, &c, 0);
 	return 0;
 }
 

@@ -780,10 +780,20 @@ static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct
 	}
 }
 
+/* key: 0; value: msg_len of each mmsghdr, per CPU: in map memory, as the
+ * exit program's stack with the deepest call chain under it must stay
+ * within 512 bytes (6.1 counts bpf_loop callbacks in the chain). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32[ST_MAX_MMSG]);
+} mmsg_lens SEC(".maps");
+
 struct mmsg_loop {
 	struct builder *b;
 	struct mmsghdr *vec; /* user pointer */
-	__u32 lens[ST_MAX_MMSG];
+	__u32 *lens;         /* mmsg_lens' value */
 	bool recv;
 };
 
@@ -803,10 +813,12 @@ static long mmsg_step(__u64 j, void *ctx)
 static __always_inline void put_mmsg(struct builder *b, struct mmsghdr *vec, __u32 count, bool recv)
 {
 	struct mmsg_loop l = {};
+	__u32 zero = 0;
 
 	if (count > ST_MAX_MMSG)
 		count = ST_MAX_MMSG;
-	if (!count)
+	l.lens = bpf_map_lookup_elem(&mmsg_lens, &zero);
+	if (!count || !l.lens)
 		return;
 	l.b = b;
 	l.vec = vec;

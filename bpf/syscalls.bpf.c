@@ -741,7 +741,8 @@ __noinline int put_scm_fds(struct st_scratch *s, __u32 msg, __u64 ctl, __u64 len
  * first string_limit bytes of each, the control data. `avail` bounds the
  * data shown (received bytes); (__u64)-1 for a send.
  */
-static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct user_msghdr *um, __u64 avail)
+static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct user_msghdr *um, __u64 avail,
+				       bool scm_fds)
 {
 	struct user_msghdr h;
 	struct iov_loop l;
@@ -775,7 +776,7 @@ static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct
 	}
 	if (h.msg_control && h.msg_controllen) {
 		put_user(b, ST_BLOB_CONTROL, msg, 0, h.msg_control, min64(h.msg_controllen, ST_MAX_CONTROL));
-		if (annotate_fds)
+		if (annotate_fds && scm_fds)
 			put_scm_fds(b->s, msg, (__u64)h.msg_control, min64(h.msg_controllen, ST_MAX_CONTROL));
 	}
 }
@@ -806,7 +807,9 @@ static long mmsg_step(__u64 j, void *ctx)
 		return 1;
 	bpf_probe_read_user(&len, sizeof(len), &l->vec[j].msg_len);
 	l->lens[j] = len;
-	put_msghdr(l->b, j, &l->vec[j].msg_hdr, l->recv ? len : (__u64)-1);
+	/* No SCM_RIGHTS fds described here: under a bpf_loop callback the
+	 * call chain's stack would pass 6.1's 512 bytes. */
+	put_msghdr(l->b, j, &l->vec[j].msg_hdr, l->recv ? len : (__u64)-1, false);
 	return 0;
 }
 
@@ -943,12 +946,12 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 	}
 	case NR_SENDMSG:
 		if (a1)
-			put_msghdr(b, 0, a1, (__u64)-1);
+			put_msghdr(b, 0, a1, (__u64)-1, true);
 		break;
 	case NR_RECVMSG:
 		put_inlens(b, en);
 		if (a1)
-			put_msghdr(b, 0, a1, ret > 0 ? ret : 0);
+			put_msghdr(b, 0, a1, ret > 0 ? ret : 0, true);
 		break;
 	case NR_SENDMMSG:
 		if (a1)

@@ -716,8 +716,7 @@ static long scm_fd_step(__u64 k, void *ctx)
 }
 
 /* A global function, verified once on its own (as put_user_blob): inlined
- * at the three callers of put_msghdr its loops take the verifier past its
- * budget. */
+ * into put_msghdr's callers its loops took the verifier past its budget. */
 __noinline int put_scm_fds(struct st_scratch *s, __u32 msg, __u64 ctl, __u64 len)
 {
 	struct scm_ctx c = { .s = s };

@@ -21,6 +21,7 @@
 #define st_syscall_arg4(r) ((r)->r10)
 #define st_syscall_arg5(r) ((r)->r8)
 #define st_syscall_arg6(r) ((r)->r9)
+#define NR_SENDFILE 40
 #define NR_SOCKET 41
 #define NR_CONNECT 42
 #define NR_ACCEPT 43
@@ -38,6 +39,8 @@
 #define NR_GETSOCKOPT 55
 #define NR_ACCEPT4 288
 #define NR_RECVMMSG 299
+#define NR_GETPMSG 181 /* STREAMS, never implemented: ENOSYS; strace counts them as network */
+#define NR_PUTPMSG 182
 #define NR_SENDMMSG 307
 #elif defined(__TARGET_ARCH_arm64)
 /* The generic syscall table (include/uapi/asm-generic/unistd.h). */
@@ -48,6 +51,7 @@
 #define st_syscall_arg4(r) ((r)->regs[3])
 #define st_syscall_arg5(r) ((r)->regs[4])
 #define st_syscall_arg6(r) ((r)->regs[5])
+#define NR_SENDFILE 71
 #define NR_SOCKET 198
 #define NR_SOCKETPAIR 199
 #define NR_BIND 200

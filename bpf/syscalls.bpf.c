@@ -49,7 +49,13 @@ struct st_enter {
 	struct __kernel_timespec timeout;
 	__u8 has_timeout;
 	__u8 has_fdinfo;
-	struct st_fdinfo fdinfo; /* -y: the fd argument as it was at entry */
+	__u8 has_offset;          /* sendfile: offset read at entry */
+	__u8 offset_fault;        /* ... and the read faulted */
+	__u8 has_fdinfo2;
+	__u8 __pad2[3];
+	__u64 offset;             /* sendfile: *offset at entry */
+	struct st_fdinfo fdinfo;  /* -y: the fd argument as it was at entry */
+	struct st_fdinfo fdinfo2; /* -y: sendfile's in_fd as it was at entry */
 };
 
 /* key: task; value: the syscall it is in. Written at entry, read at exit;
@@ -70,7 +76,9 @@ struct {
 struct st_scratch {
 	__u64 off;
 	__u8 event[sizeof(struct st_syscall_event)];
-	__u8 blobs[ST_BLOB_AREA + 8 + ST_MAX_STRING + 8];
+	/* + 32: a path blob (st_fdpath and up to 4095 bytes, as the verifier
+	 * of 6.1 can only know it: masked) behind the area's last offset */
+	__u8 blobs[ST_BLOB_AREA + 8 + ST_MAX_STRING + 8 + 32];
 };
 
 /* key: 0; value: the event being built, per CPU (programs do not nest on a
@@ -337,6 +345,172 @@ static __always_inline void describe_fd(struct st_fdinfo *fi, long fd)
 	}
 }
 
+/*
+ * -y on an fd that is not a socket: its path, as readlink(/proc/PID/fd/N)
+ * shows it to strace (d_path), assembled from the last component back in a
+ * per-CPU buffer by walking dentries and, at each mount's root, the mount
+ * it sits on, up to the task's root.
+ */
+#define ST_PATH_BUF 4096  /* the path ends here; the second half takes the last component's overrun */
+#define ST_PATH_DEPTH 256 /* components and mount crossings; a deeper path is left unannotated */
+
+struct st_pathbuf {
+	char buf[2 * ST_PATH_BUF];
+};
+
+/* key: 0; value: the path being assembled, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct st_pathbuf);
+} path_scratch SEC(".maps");
+
+struct path_walk {
+	char *buf;                  /* path_scratch's value */
+	struct dentry *dentry;      /* the next component */
+	struct mount *mnt;          /* the mount it is in */
+	struct dentry *root_dentry; /* the task's root */
+	struct vfsmount *root_mnt;
+	__u32 pos;                  /* the path so far: buf[pos, ST_PATH_BUF) */
+	__u8 done;                  /* reached the root */
+};
+
+/* Prepends "/" and the name of `d` (len bytes at `name`); false when the
+ * path would grow past ST_MAX_FDPATH or the name cannot be read. */
+static __always_inline bool path_prepend(struct path_walk *w, const unsigned char *name, __u32 len, bool slash)
+{
+	__u32 pos;
+
+	if (!len && !slash) /* a pipe's dentry has no name */
+		return true;
+	if (len + slash + (ST_PATH_BUF - ST_MAX_FDPATH) > w->pos)
+		return false;
+	pos = w->pos - len - slash;
+	barrier_var(pos);
+	pos &= ST_PATH_BUF - 1;
+	barrier_var(len);
+	len &= ST_PATH_BUF - 1;
+	if (slash)
+		w->buf[pos] = '/';
+	if (len && bpf_probe_read_kernel(w->buf + pos + slash, len, name))
+		return false;
+	w->pos = pos;
+	return true;
+}
+
+static long path_step(__u64 i, void *ctx)
+{
+	struct path_walk *w = ctx;
+	/* copies: a CO-RE read through w-> would relocate path_walk itself */
+	struct dentry *d = w->dentry, *parent;
+	struct mount *mnt = w->mnt;
+	struct vfsmount *vfsmnt = &mnt->mnt;
+
+	if (d == w->root_dentry && vfsmnt == w->root_mnt) {
+		w->done = 1;
+		return 1;
+	}
+	if (d == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (up == mnt) { /* the namespace's root, or an internal mount (memfd) */
+			w->done = 1;
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		return 0;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (parent == d) {
+		w->done = 1;
+		return 1;
+	}
+	if (!path_prepend(w, BPF_CORE_READ(d, d_name.name), BPF_CORE_READ(d, d_name.len), true))
+		return 1;
+	w->dentry = parent;
+	return 0;
+}
+
+/*
+ * Appends ST_BLOB_FDPATH for `fd` unless it is a socket or has no file;
+ * `tag` is iov | msg << 8. A global function, verified once on its own (as
+ * put_user_blob).
+ */
+__noinline int put_fd_path(struct st_scratch *s, __u32 tag, __s64 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct path_walk w = {};
+	struct st_fdpath *fp;
+	struct st_blob *h;
+	struct dentry *d;
+	struct inode *inode;
+	struct file *file;
+	__u64 off, n;
+	__u32 zero = 0;
+
+	if (!s)
+		return 0;
+	file = fd_file(fd);
+	if (!file || file_is_socket(file))
+		return 0;
+	w.buf = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!w.buf)
+		return 0;
+	w.pos = ST_PATH_BUF;
+	d = BPF_CORE_READ(file, f_path.dentry);
+	inode = BPF_CORE_READ(file, f_inode);
+	off = s->off;
+	if (off >= ST_BLOB_AREA)
+		return 0;
+	/* re-masked at the use: 6.1's verifier loses the bound of a spilled copy */
+	barrier_var(off);
+	off &= ST_BLOB_AREA - 1;
+	h = (void *)(s->blobs + off);
+	fp = (void *)(h + 1);
+	__builtin_memset(fp, 0, sizeof(*fp));
+	fp->ino = BPF_CORE_READ(inode, i_ino);
+	fp->mode = BPF_CORE_READ(inode, i_mode);
+	fp->rdev = BPF_CORE_READ(inode, i_rdev);
+	fp->magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	if (BPF_CORE_READ(d, d_op, d_dname)) {
+		/* pipes, anonymous inodes...: the kernel makes up the name */
+		fp->flags = ST_FDPATH_DNAME;
+		if (!path_prepend(&w, BPF_CORE_READ(d, d_name.name), BPF_CORE_READ(d, d_name.len), false))
+			return 0;
+	} else {
+		w.dentry = d;
+		w.mnt = container_of(BPF_CORE_READ(file, f_path.mnt), struct mount, mnt);
+		w.root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+		w.root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+		bpf_loop(ST_PATH_DEPTH, path_step, &w, 0);
+		if (!w.done)
+			return 0;
+		if (w.pos == ST_PATH_BUF && !path_prepend(&w, NULL, 0, true))
+			return 0;
+		/* d_unlinked(): unhashed and not a root */
+		if (!BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d)
+			fp->flags = ST_FDPATH_DELETED;
+	}
+	n = ST_PATH_BUF - w.pos;
+	if (n > ST_MAX_FDPATH)
+		return 0;
+	barrier_var(n);
+	n &= ST_PATH_BUF - 1;
+	*(__u64 *)((char *)(fp + 1) + (n & ~7u)) = 0; /* no stale bytes in the padding */
+	if (n && bpf_probe_read_kernel(fp + 1, n, w.buf + (w.pos & (ST_PATH_BUF - 1))))
+		return 0;
+	h->role = ST_BLOB_FDPATH;
+	h->msg = tag >> 8;
+	h->iov = tag;
+	h->flags = 0;
+	h->__pad = 0;
+	h->len = sizeof(*fp) + n;
+	s->off = off + sizeof(*h) + ((sizeof(*fp) + n + 7) & ~7u);
+	return 0;
+}
+
 static __always_inline void put_fdinfo(struct builder *b, __u8 which, const struct st_fdinfo *fi)
 {
 	struct st_blob *h = blob_start(b, ST_BLOB_FDINFO, 0, which);
@@ -390,6 +564,19 @@ static __always_inline void put_u32s(struct builder *b, __u8 role, const __u32 *
 	blob_finish(b, h, n);
 }
 
+/* Appends one kernel-side 64-bit value (read by an earlier program). */
+static __always_inline void put_u64(struct builder *b, __u8 role, __u8 msg, __u64 v, bool fault)
+{
+	struct st_blob *h = blob_start(b, role, msg, 0);
+
+	if (!h)
+		return;
+	*(__u64 *)(h + 1) = v;
+	if (fault)
+		h->flags = ST_BLOB_FAULT;
+	blob_finish(b, h, fault ? 0 : sizeof(v));
+}
+
 static __always_inline __u64 min64(__u64 a, __u64 b)
 {
 	return a < b ? a : b;
@@ -427,11 +614,134 @@ static long iov_step(__u64 i, void *ctx)
 }
 
 /*
+ * -y: the fds a SCM_RIGHTS control message passes, described at exit (a
+ * receiver's are installed by then), in the order strace prints them: the
+ * k-th fd of message `msg` is ST_BLOB_FDINFO (and ST_BLOB_FDPATH) with
+ * iov = ST_SCM_FD_IOV + k. The cmsg walk is the printer's (cmsg_len rounded
+ * up to 8; a header shorter than struct cmsghdr ends it).
+ */
+#define ST_SCM_CMSGS 4 /* SCM_RIGHTS messages per control buffer whose fds are described */
+
+struct scm_walk {
+	__u64 ctl;                 /* user pointer to the control buffer */
+	__u64 pos;                 /* current cmsg */
+	__u64 left;                /* bytes from pos to the end of what is shown */
+	__u64 at[ST_SCM_CMSGS];    /* user pointers to each SCM_RIGHTS int array */
+	__u32 count[ST_SCM_CMSGS]; /* and its number of fds */
+	__u32 ncmsg;
+	__u32 msg;
+};
+
+/* key: 0; value: the walk of put_scm_fds, per CPU: in map memory, not on
+ * the stack, which the call chain down to put_fd_path's walk would take
+ * past 512 bytes (6.1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scm_walk);
+} scm_walks SEC(".maps");
+
+/* What bpf_loop hands the callbacks (its context must be on the stack). */
+struct scm_ctx {
+	struct st_scratch *s;
+	struct scm_walk *w;
+};
+
+/* First pass: where the SCM_RIGHTS arrays are. */
+static long cmsg_step(__u64 i, void *ctx)
+{
+	struct scm_walk *w = ((struct scm_ctx *)ctx)->w;
+	struct {
+		__u64 len;
+		__s32 level;
+		__s32 type;
+	} c;
+	__u32 n = w->ncmsg;
+	__u64 step;
+
+	if (w->left < sizeof(c) || bpf_probe_read_user(&c, sizeof(c), (void *)(w->ctl + w->pos)))
+		return 1;
+	if (c.level == 1 /* SOL_SOCKET */ && c.type == 1 /* SCM_RIGHTS */ && c.len > sizeof(c)) {
+		if (n >= ST_SCM_CMSGS)
+			return 1;
+		w->at[n] = w->ctl + w->pos + sizeof(c);
+		w->count[n] = (min64(c.len, w->left) - sizeof(c)) / 4;
+		w->ncmsg = n + 1;
+	}
+	if (c.len < sizeof(c))
+		return 1;
+	step = (c.len + 7) & ~7ull;
+	if (step >= w->left)
+		return 1;
+	w->pos += step;
+	w->left -= step;
+	return 0;
+}
+
+/* Second pass: the k-th fd of them all; the first that goes undescribed
+ * ends it, so that the k-th blob is always the k-th fd. */
+static long scm_fd_step(__u64 k, void *ctx)
+{
+	struct scm_ctx *c = ctx;
+	struct scm_walk *w = c->w;
+	struct builder b = { .s = c->s };
+	struct st_fdinfo *fi;
+	struct st_blob *h;
+	__u64 at = 0, idx = k;
+	__u32 zero = 0;
+	int fd;
+
+	for (int j = 0; j < ST_SCM_CMSGS; j++) {
+		if (j >= w->ncmsg)
+			break;
+		if (idx < w->count[j]) {
+			at = w->at[j] + idx * 4;
+			break;
+		}
+		idx -= w->count[j];
+	}
+	if (!at)
+		return 1;
+	fi = bpf_map_lookup_elem(&fdinfo_scratch, &zero);
+	h = blob_start(&b, ST_BLOB_FDINFO, w->msg, ST_SCM_FD_IOV + k);
+	if (!fi || !h || bpf_probe_read_user(&fd, sizeof(fd), (void *)at))
+		return 1;
+	describe_fd(fi, fd);
+	bpf_probe_read_kernel(h + 1, sizeof(*fi), fi);
+	blob_finish(&b, h, sizeof(*fi));
+	if (!fi->family)
+		put_fd_path(c->s, (ST_SCM_FD_IOV + k) | w->msg << 8, fd);
+	return 0;
+}
+
+/* A global function, verified once on its own (as put_user_blob): inlined
+ * into put_msghdr's callers its loops took the verifier past its budget. */
+__noinline int put_scm_fds(struct st_scratch *s, __u32 msg, __u64 ctl, __u64 len)
+{
+	struct scm_ctx c = { .s = s };
+	__u32 zero = 0;
+
+	c.w = bpf_map_lookup_elem(&scm_walks, &zero);
+	if (!s || !c.w)
+		return 0;
+	__builtin_memset(c.w, 0, sizeof(*c.w));
+	c.w->ctl = ctl;
+	c.w->left = len;
+	c.w->msg = msg;
+	bpf_loop(ST_MAX_CONTROL / 16, cmsg_step, &c, 0);
+	if (c.w->ncmsg)
+		bpf_loop(ST_MAX_SCM_FDS, scm_fd_step, &c, 0);
+	return 0;
+}
+
+/*
  * A message header and what it points to: the name, the iovecs and the
  * first string_limit bytes of each, the control data. `avail` bounds the
  * data shown (received bytes); (__u64)-1 for a send.
  */
-static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct user_msghdr *um, __u64 avail)
+static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct user_msghdr *um, __u64 avail,
+				       bool scm_fds)
 {
 	struct user_msghdr h;
 	struct iov_loop l;
@@ -463,14 +773,27 @@ static __always_inline void put_msghdr(struct builder *b, __u8 msg, const struct
 			bpf_loop(iovlen, iov_step, &l, 0);
 		}
 	}
-	if (h.msg_control && h.msg_controllen)
+	if (h.msg_control && h.msg_controllen) {
 		put_user(b, ST_BLOB_CONTROL, msg, 0, h.msg_control, min64(h.msg_controllen, ST_MAX_CONTROL));
+		if (annotate_fds && scm_fds)
+			put_scm_fds(b->s, msg, (__u64)h.msg_control, min64(h.msg_controllen, ST_MAX_CONTROL));
+	}
 }
+
+/* key: 0; value: msg_len of each mmsghdr, per CPU: in map memory, as the
+ * exit program's stack with the deepest call chain under it must stay
+ * within 512 bytes (6.1 counts bpf_loop callbacks in the chain). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32[ST_MAX_MMSG]);
+} mmsg_lens SEC(".maps");
 
 struct mmsg_loop {
 	struct builder *b;
 	struct mmsghdr *vec; /* user pointer */
-	__u32 lens[ST_MAX_MMSG];
+	__u32 *lens;         /* mmsg_lens' value */
 	bool recv;
 };
 
@@ -483,17 +806,21 @@ static long mmsg_step(__u64 j, void *ctx)
 		return 1;
 	bpf_probe_read_user(&len, sizeof(len), &l->vec[j].msg_len);
 	l->lens[j] = len;
-	put_msghdr(l->b, j, &l->vec[j].msg_hdr, l->recv ? len : (__u64)-1);
+	/* No SCM_RIGHTS fds described here: under a bpf_loop callback the
+	 * call chain's stack would pass 6.1's 512 bytes. */
+	put_msghdr(l->b, j, &l->vec[j].msg_hdr, l->recv ? len : (__u64)-1, false);
 	return 0;
 }
 
 static __always_inline void put_mmsg(struct builder *b, struct mmsghdr *vec, __u32 count, bool recv)
 {
 	struct mmsg_loop l = {};
+	__u32 zero = 0;
 
 	if (count > ST_MAX_MMSG)
 		count = ST_MAX_MMSG;
-	if (!count)
+	l.lens = bpf_map_lookup_elem(&mmsg_lens, &zero);
+	if (!count || !l.lens)
 		return;
 	l.b = b;
 	l.vec = vec;
@@ -618,12 +945,12 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 	}
 	case NR_SENDMSG:
 		if (a1)
-			put_msghdr(b, 0, a1, (__u64)-1);
+			put_msghdr(b, 0, a1, (__u64)-1, true);
 		break;
 	case NR_RECVMSG:
 		put_inlens(b, en);
 		if (a1)
-			put_msghdr(b, 0, a1, ret > 0 ? ret : 0);
+			put_msghdr(b, 0, a1, ret > 0 ? ret : 0, true);
 		break;
 	case NR_SENDMMSG:
 		if (a1)
@@ -644,6 +971,16 @@ static __always_inline void capture(struct builder *b, __u32 nr, struct pt_regs 
 		/* the kernel writes the time left back: strace's "(left {...})" */
 		if (st_syscall_arg5(regs) && ret >= 0)
 			put_user(b, ST_BLOB_TIMEOUT, 1, 0, (void *)st_syscall_arg5(regs), sizeof(struct __kernel_timespec));
+		break;
+	case NR_SENDFILE:
+		/* strace: "[before] => [after]", the after only when bytes moved;
+		 * an offset whose entry was not seen shows its value at exit. */
+		if (a2) {
+			if (en && en->has_offset)
+				put_u64(b, ST_BLOB_OFFSET, 0, en->offset, en->offset_fault);
+			if (ret >= 0)
+				put_user(b, ST_BLOB_OFFSET, 1, 0, (void *)a2, sizeof(__u64));
+		}
 		break;
 	case NR_SETSOCKOPT:
 		if (st_syscall_arg4(regs) && st_syscall_arg5(regs))
@@ -682,6 +1019,8 @@ static __always_inline bool needs_entry(long id, struct pt_regs *regs)
 		return st_syscall_arg6(regs) != 0;
 	case NR_GETSOCKOPT:
 		return st_syscall_arg5(regs) != 0;
+	case NR_SENDFILE:
+		return st_syscall_arg3(regs) != 0;
 	case NR_RECVMSG:
 	case NR_RECVMMSG:
 		return true;
@@ -705,9 +1044,15 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	en->inlen_fault = 0;
 	en->has_timeout = 0;
 	en->has_fdinfo = 0;
+	en->has_offset = 0;
+	en->has_fdinfo2 = 0;
 	if (annotate_fds && id != NR_SOCKET && id != NR_SOCKETPAIR) {
 		describe_fd(&en->fdinfo, st_syscall_arg1(regs));
 		en->has_fdinfo = 1;
+	}
+	if (annotate_fds && id == NR_SENDFILE) {
+		describe_fd(&en->fdinfo2, st_syscall_arg2(regs));
+		en->has_fdinfo2 = 1;
 	}
 
 	switch (id) {
@@ -725,6 +1070,13 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	case NR_GETSOCKOPT:
 		if (st_syscall_arg5(regs))
 			save_inlen(en, (void *)st_syscall_arg5(regs));
+		break;
+	case NR_SENDFILE:
+		if (st_syscall_arg3(regs)) {
+			en->offset_fault = bpf_probe_read_user(&en->offset, sizeof(en->offset),
+							       (void *)st_syscall_arg3(regs)) != 0;
+			en->has_offset = 1;
+		}
 		break;
 	case NR_RECVMSG:
 		if (st_syscall_arg2(regs))
@@ -797,8 +1149,16 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
 	b.s->off = 0;
 	if (annotate_fds) {
-		if (en && en->has_fdinfo)
+		if (en && en->has_fdinfo) {
 			put_fdinfo(&b, 0, &en->fdinfo);
+			if (!en->fdinfo.family)
+				put_fd_path(b.s, 0, st_syscall_arg1(regs));
+		}
+		if (en && en->has_fdinfo2) {
+			put_fdinfo(&b, 4, &en->fdinfo2);
+			if (!en->fdinfo2.family)
+				put_fd_path(b.s, 4, st_syscall_arg2(regs));
+		}
 		put_returned_fds(&b, nr, regs, ret);
 	}
 	capture(&b, nr, regs, ret, en);

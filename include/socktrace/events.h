@@ -278,8 +278,14 @@ enum st_blob_role {
 			       * msg=1 at exit (the time left) */
 	ST_BLOB_CONTROL = 11, /* msg_control bytes of message `msg` */
 	ST_BLOB_FDINFO = 12, /* struct st_fdinfo (-y): iov=0 the fd argument at entry,
-			      * iov=1 the returned fd, iov=2/3 socketpair's fds */
+			      * iov=1 the returned fd, iov=2/3 socketpair's fds,
+			      * iov=4 the second fd argument (sendfile's in_fd) at entry,
+			      * iov=ST_SCM_FD_IOV+k the k-th fd SCM_RIGHTS passes in
+			      * message `msg`, at exit */
 	ST_BLOB_NETLINK = 13, /* struct st_netlink: sendto/recvfrom on a netlink socket */
+	ST_BLOB_OFFSET = 14, /* sendfile's __u64 *offset: msg=0 at entry, msg=1 at exit */
+	ST_BLOB_FDPATH = 15, /* struct st_fdpath + path (-y): the fd argument `iov` (as
+			      * ST_BLOB_FDINFO) is not a socket; read at exit */
 };
 
 /*
@@ -314,6 +320,30 @@ struct st_fdinfo {
 	char path[108];      /* AF_UNIX: the bound name, or the listener's for an accepted socket */
 	__u8 __pad2[4];
 };
+
+/*
+ * What a non-socket fd is, for strace -yy style annotations
+ * (`5</tmp/data>`, `0</dev/null<char 1:3>>`, `3<pipe:[2933364]>`): the
+ * header, then the path as d_path() would give it, without the
+ * " (deleted)" suffix; for a file of a filesystem that names its files
+ * itself (pipes, anonymous inodes: ST_FDPATH_DNAME), the dentry's name.
+ */
+struct st_fdpath {
+	__u64 ino;
+	__u32 mode;          /* i_mode */
+	__u32 rdev;          /* i_rdev, the kernel's encoding: major << 20 | minor */
+	__u32 magic;         /* the filesystem's s_magic (low 32 bits) */
+	__u8 flags;          /* ST_FDPATH_* */
+	__u8 __pad[3];
+};
+
+#define ST_FDPATH_DELETED (1u << 0) /* unlinked: strace appends "(deleted)" */
+#define ST_FDPATH_DNAME (1u << 1)   /* the name is the dentry's, not a path */
+/* -y: fds passed in SCM_RIGHTS described per message, and their blobs' iov. */
+#define ST_MAX_SCM_FDS 16
+#define ST_SCM_FD_IOV 16
+/* Longest path captured; a longer one leaves the fd unannotated. */
+#define ST_MAX_FDPATH 4064
 
 /*
  * ST_BLOB_INLENS / OUTLENS contents, by syscall:
@@ -405,6 +435,7 @@ ST_STATIC_ASSERT(__builtin_offsetof(struct st_syscall_event, nr) == 112, "st_sys
 ST_STATIC_ASSERT(sizeof(struct st_blob) == 8, "st_blob layout");
 ST_STATIC_ASSERT(sizeof(struct st_fdinfo) == 184, "st_fdinfo layout");
 ST_STATIC_ASSERT(sizeof(struct st_netlink) == 8, "st_netlink layout");
+ST_STATIC_ASSERT(sizeof(struct st_fdpath) == 24, "st_fdpath layout");
 ST_STATIC_ASSERT(sizeof(struct st_proc_event) == 72, "st_proc_event layout");
 ST_STATIC_ASSERT(sizeof(struct st_sock_event) == 360, "st_sock_event layout");
 ST_STATIC_ASSERT(__builtin_offsetof(struct st_sock_event, saddr) == 88, "st_sock_event.saddr");

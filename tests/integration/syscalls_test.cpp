@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/syscalls.h"
 #include "harness.h"
 
 namespace socktrace::testing {
@@ -105,10 +106,16 @@ TEST(Syscalls, LineForLineIdenticalToStrace) {
     for (const auto& l : lines) names.insert(l.substr(0, l.find('(')));
   }
   // Every syscall of the %network class was exercised and compared.
-  for (const char* name : {"socket", "socketpair", "bind", "listen", "connect", "accept", "accept4", "getsockname",
-                           "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
-                           "shutdown", "setsockopt", "getsockopt"})
-    EXPECT_TRUE(names.count(name)) << name << " not in the workload's trace";
+  for (const auto& s : network_syscalls())
+    EXPECT_TRUE(names.count(std::string(s.name))) << s.name << " not in the workload's trace";
+  // sendfile's offset forms and errors, each compared above (the result
+  // is aligned at strace's column).
+  std::string all = joined(read_lines(b));
+  for (const char* form : {R"(\d+, \[0\] => \[1024\], 1024\) += 1024)", R"(\d+, NULL, 1000\) += 1000)",
+                           R"(\d+, \[2990\] => \[3000\], 100\) += 10)", R"(\d+, \[5000\], 100\) += 0)",
+                           R"(-1, NULL, 10\) += -1 EBADF)", R"(\d+, 0x8, 10\) += -1 EFAULT)",
+                           R"(\d+, \[100\] => \[150\], 50\) += 50)"})
+    EXPECT_TRUE(std::regex_search(all, std::regex(std::string(R"(sendfile\(\d+, )") + form))) << form;
 }
 
 // Netlink and the option levels strace decodes field by field: nlload's
@@ -137,6 +144,26 @@ TEST(Syscalls, NetlinkLineForLineIdenticalToStrace) {
   }
 }
 
+// sendfile alone, with no option that loads the entry program for other
+// reasons: its offset before the call still comes from the entry.
+TEST(Syscalls, SendfileAloneIdenticalToStrace) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
+  RunResult r = run_socktrace({"-e", "trace=sendfile", "-f", "-o", b, "--", "strace", "-f", "-e", "trace=sendfile", "-o",
+                               a, NETLOAD_BINARY, dir.path("")},
+                              60);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto want = by_task(read_lines(a));
+  auto got = by_task(read_lines(b));
+  int calls = 0;
+  for (const auto& [pid, lines] : want) {
+    EXPECT_EQ(joined(got[pid]), joined(lines)) << "task " << pid;
+    for (const auto& l : lines) calls += l.starts_with("sendfile(");
+  }
+  EXPECT_EQ(calls, 7) << joined(read_lines(a));
+}
+
 // -y against strace -yy: the socket behind every fd, described the way
 // strace finds it over sock_diag (strace's own sock_diag traffic, which
 // socktrace -f sees too, belongs to strace's pid and is not compared).
@@ -157,6 +184,18 @@ TEST(Syscalls, DecodeFdsLikeStraceYy) {
     for (const auto& l : lines) annotated += l.find("<TCP:[") != std::string::npos;
   }
   EXPECT_GT(annotated, 10);
+  // sendfile's two fds: a socket and a file, and a file to a file (paths as
+  // readlink(/proc/PID/fd/N) gives them, compared above).
+  std::string all = joined(read_lines(b));
+  EXPECT_TRUE(std::regex_search(all, std::regex(R"(sendfile\(\d+<TCP:\[127\.0\.0\.1:\d+->127\.0\.0\.1:\d+\]>, )"
+                                                R"(\d+</[^>]*/netload-\d+\.data>, \[0\] => \[1024\], 1024\))")))
+      << all;
+  EXPECT_TRUE(std::regex_search(
+      all, std::regex(R"(sendfile\(\d+</[^>]*/netload-\d+\.data\.copy>, \d+</[^>]*/netload-\d+\.data>, \[100\])")));
+  // fds passed with SCM_RIGHTS, sent and received.
+  for (const char* call : {"sendmsg", "recvmsg"})
+    EXPECT_TRUE(std::regex_search(all, std::regex(std::string(call) + R"(\(.*cmsg_type=SCM_RIGHTS, cmsg_data=\[\d+</dev/null<char 1:3>>, \d+<UNIX-STREAM:\[\d+->\d+\]>\]\})")))
+        << call;
 }
 
 // No -p and no command: every process on the host, as perf trace -a.
@@ -174,10 +213,7 @@ TEST(Syscalls, HostWideTraceSeesOtherProcesses) {
   std::set<std::string> names;
   for (const auto& [pid, lines] : by_task(read_lines(out)))
     for (const auto& l : lines) names.insert(l.substr(0, l.find('(')));
-  for (const char* name : {"socket", "socketpair", "bind", "listen", "connect", "accept", "accept4", "getsockname",
-                           "getpeername", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
-                           "shutdown", "setsockopt", "getsockopt"})
-    EXPECT_TRUE(names.count(name)) << name;
+  for (const auto& s : network_syscalls()) EXPECT_TRUE(names.count(std::string(s.name))) << s.name;
 }
 
 // The names of the BPF programs a process holds (bpftool prog show id N).
@@ -211,7 +247,8 @@ TEST(Syscalls, EntryProgramOnlyWhenACallNeedsIt) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"-o", dir.path("b")}, std::vector<std::string>{"-e", "trace=recvfrom", "-o", dir.path("c")},
         std::vector<std::string>{"-T", "-e", "trace=sendto", "-o", dir.path("d")},
-        std::vector<std::string>{"-y", "-e", "trace=sendto", "-o", dir.path("e")}}) {
+        std::vector<std::string>{"-y", "-e", "trace=sendto", "-o", dir.path("e")},
+        std::vector<std::string>{"-e", "trace=sendfile", "-o", dir.path("f")}}) {
     Socktrace tracer(args);
     auto names = program_names(tracer.pid());
     EXPECT_TRUE(names.count("on_sys_exit")) << args[0];

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <gtest/gtest.h>
 
@@ -116,6 +117,50 @@ TEST(FdAnnotation, Netlink) {
   f.hashed = true;
   f.nl_portid = 27845;
   EXPECT_EQ(annotate(3, &f), "3<NETLINK:[ROUTE:27845]>");
+}
+
+FdInfo file(std::string name, uint32_t mode, bool dname = false, uint32_t magic = 0xef53) {
+  FdInfo f;
+  auto& x = f.file.emplace();
+  x.name = std::move(name);
+  x.mode = mode;
+  x.dname = dname;
+  x.magic = magic;
+  return f;
+}
+
+// Files, each string copied from strace 6.1 -yy (getpeername on each fd).
+TEST(FdAnnotation, FilesAsStraceYy) {
+  FdInfo f = file("/tmp/sf/data", S_IFREG | 0644);
+  EXPECT_EQ(annotate(5, &f), "5</tmp/sf/data>");
+  f = file("/dev/null", S_IFCHR | 0666);
+  f.file->rdev = 1u << 20 | 3;
+  EXPECT_EQ(annotate(5, &f), "5</dev/null<char 1:3>>");
+  f = file("/dev/loop0", S_IFBLK | 0660);
+  f.file->rdev = 7u << 20 | 0;
+  EXPECT_EQ(annotate(14, &f), "14</dev/loop0<block 7:0>>");
+  f = file("/tmp/sf/we<ir>d na\"me\n\\x", S_IFREG | 0600);
+  EXPECT_EQ(annotate(8, &f), R"(8</tmp/sf/we\74ir\76d na\"me\n\\x>)");
+  f = file("/tmp/sf/\xc3\xa9\xc3\xbc\x01\x7f", S_IFREG | 0600);
+  EXPECT_EQ(annotate(17, &f), R"(17</tmp/sf/\303\251\303\274\1\177>)");
+  f = file("/tmp/sf/deleted", S_IFREG | 0600);
+  f.file->deleted = true;
+  EXPECT_EQ(annotate(11, &f), "11</tmp/sf/deleted>(deleted)");
+  f = file("/", S_IFDIR | 0755);
+  EXPECT_EQ(annotate(13, &f), "13</>");
+}
+
+TEST(FdAnnotation, FilesWithMadeUpNames) {
+  FdInfo f = file("", S_IFIFO | 0600, true, 0x50495045);
+  f.file->ino = 2933364;
+  EXPECT_EQ(annotate(3, &f), "3<pipe:[2933364]>");
+  f = file("[eventfd]", 0600, true, 0x09041934);
+  EXPECT_EQ(annotate(6, &f), "6<anon_inode:[eventfd]>");
+  f = file("memfd:mf x", S_IFREG | 0777, true, 0x01021994);
+  EXPECT_EQ(annotate(7, &f), "7</memfd:mf x>(deleted)");
+  // A filesystem whose names socktrace cannot make up: the bare fd.
+  f = file("x", S_IFREG, true, 0x12345678);
+  EXPECT_EQ(annotate(9, &f), "9");
 }
 
 }  // namespace

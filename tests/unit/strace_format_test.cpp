@@ -7,6 +7,7 @@
 #include "core/strace_names.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -1050,6 +1051,107 @@ TEST(StraceFormat, TimeoutNanosecondsUnsigned) {
                      .blob(ST_BLOB_TIMEOUT, t, sizeof t)),
             "recvmmsg(3, 0x7ffdcead58f0, 1, MSG_DONTWAIT, {tv_sec=1, tv_nsec=18446744073709551611}) = -1 EINVAL "
             "(Invalid argument)\n");
+}
+
+// sendfile, as strace 6.1 printed a C program's calls from a file (fd 5) to
+// a unix socket (fd 3): the offset before and, when bytes moved, after.
+TEST(StraceFormat, Sendfile) {
+  uint64_t zero = 0, k1024 = 1024, k2990 = 2990, k3000 = 3000, k5000 = 5000;
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 1024}, 1024)
+                     .blob(ST_BLOB_OFFSET, &zero, 8, 0)
+                     .blob(ST_BLOB_OFFSET, &k1024, 8, 1)),
+            "sendfile(3, 5, [0] => [1024], 1024)     = 1024\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, 0, 1000}, 1000)), "sendfile(3, 5, NULL, 1000)              = 1000\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 99, 0, 10}, -9)),
+            "sendfile(3, 99, NULL, 10)               = -1 EBADF (Bad file descriptor)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, 8, 10}, -14).fault(ST_BLOB_OFFSET, 0)),
+            "sendfile(3, 5, 0x8, 10)                 = -1 EFAULT (Bad address)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 100}, 10)
+                     .blob(ST_BLOB_OFFSET, &k2990, 8, 0)
+                     .blob(ST_BLOB_OFFSET, &k3000, 8, 1)),
+            "sendfile(3, 5, [2990] => [3000], 100)   = 10\n");
+  // Nothing moved, or an error: the value at entry only (unsigned, as strace).
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 100}, 0)
+                     .blob(ST_BLOB_OFFSET, &k5000, 8, 0)
+                     .blob(ST_BLOB_OFFSET, &k5000, 8, 1)),
+            "sendfile(3, 5, [5000], 100)             = 0\n");
+  int64_t neg = -5;
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 100}, -22).blob(ST_BLOB_OFFSET, &neg, 8, 0)),
+            "sendfile(3, 5, [18446744073709551611], 100) = -1 EINVAL (Invalid argument)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX}, -14)
+                     .fault(ST_BLOB_OFFSET, 0)),
+            "sendfile(-1, -1, 0xffffffffffffffff, 18446744073709551615) = -1 EFAULT (Bad address)\n");
+  // Attached while the call was blocked (no entry): its value at exit.
+  EXPECT_EQ(line(EventBuilder(sys::kSendfile, {3, 5, kP, 1024}, 1024).blob(ST_BLOB_OFFSET, &k1024, 8, 1)),
+            "sendfile(3, 5, [1024], 1024)            = 1024\n");
+}
+
+#if defined(__x86_64__)
+TEST(StraceFormat, StreamsCallsPrintFiveRawArguments) {
+  EXPECT_EQ(line(EventBuilder(sys::kGetpmsg, {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, 7}, -38)),
+            "getpmsg(0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff, "
+            "0xffffffffffffffff) = -1 ENOSYS (Function not implemented)\n");
+  EXPECT_EQ(line(EventBuilder(sys::kPutpmsg, {3, 0, 0, 0, 0}, -38)),
+            "putpmsg(0x3, 0, 0, 0, 0)                = -1 ENOSYS (Function not implemented)\n");
+}
+#endif
+
+// -y on SCM_RIGHTS: the k-th fd of the control buffer (across its cmsgs) is
+// described by the blobs with iov ST_SCM_FD_IOV + k.
+TEST(StraceFormat, ScmRightsFdsUnderDecodeFds) {
+  MsgHdr h;
+  h.iov = 0x4000;
+  h.iovlen = 1;
+  h.control = 0x5000;
+  h.controllen = 48;
+  Iov iov[1] = {{0x6000, 1}};
+  unsigned char control[48] = {};
+  auto put = [&](std::size_t at, uint64_t len, std::initializer_list<int32_t> fds) {
+    int32_t sol = SOL_SOCKET, rights = 1;
+    std::memcpy(control + at, &len, 8);
+    std::memcpy(control + at + 8, &sol, 4);
+    std::memcpy(control + at + 12, &rights, 4);
+    std::size_t i = 0;
+    for (int32_t fd : fds) std::memcpy(control + at + 16 + 4 * i++, &fd, 4);
+  };
+  put(0, 24, {5, 3});
+  put(24, 20, {8});
+  auto path = [](const char* name, uint32_t mode, uint32_t rdev) {
+    st_fdpath p{};
+    p.mode = mode;
+    p.rdev = rdev;
+    p.magic = 0xef53;
+    std::string b(reinterpret_cast<const char*>(&p), sizeof p);
+    return b + name;
+  };
+  st_fdinfo file{};  // family 0: not a socket
+  st_fdinfo unix_sock{};
+  unix_sock.family = AF_UNIX;
+  unix_sock.type = SOCK_STREAM;
+  unix_sock.ino = 3441578;
+  unix_sock.peer_ino = 3441579;
+  unix_sock.hashed = 1;
+  EventBuilder e(sys::kSendmsg, {3, kP, 0}, 1);
+  e.blob(ST_BLOB_MSGHDR, &h, sizeof h)
+      .blob(ST_BLOB_IOVEC, iov, 16)
+      .str(ST_BLOB_DATA, "x")
+      .blob(ST_BLOB_CONTROL, control, 48)
+      .blob(ST_BLOB_FDINFO, &file, sizeof file, 0, ST_SCM_FD_IOV)
+      .str(ST_BLOB_FDPATH, path("/dev/null", S_IFCHR | 0666, 1u << 20 | 3), 0, ST_SCM_FD_IOV)
+      .blob(ST_BLOB_FDINFO, &unix_sock, sizeof unix_sock, 0, ST_SCM_FD_IOV + 1)
+      .blob(ST_BLOB_FDINFO, &file, sizeof file, 0, ST_SCM_FD_IOV + 2)
+      .str(ST_BLOB_FDPATH, path("/tmp/x", S_IFREG | 0600, 0), 0, ST_SCM_FD_IOV + 2);
+  std::string control_text =
+      "msg_control=[{cmsg_len=24, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[5</dev/null<char 1:3>>, "
+      "3<UNIX-STREAM:[3441578->3441579]>]}, {cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, "
+      "cmsg_data=[8</tmp/x>]}]";
+  StraceOptions y;
+  y.annotate_fds = true;
+  EXPECT_NE(line(e, y).find(control_text), std::string::npos) << line(e, y);
+  // Without -y the same event shows bare numbers.
+  EXPECT_NE(line(e).find("cmsg_data=[5, 3]}, {cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[8]}"),
+            std::string::npos)
+      << line(e);
 }
 
 }  // namespace

@@ -113,5 +113,22 @@ TEST(ErrnoNames, NamesAndMessages) {
   EXPECT_EQ(errno_message(600), "");
 }
 
+TEST(SyscallJson, Sendfile) {
+  uint64_t before = 0, after = 1024;
+  EXPECT_EQ(json(EventBuilder(sys::kSendfile, {4, 5, kP, 1024}, 1024)
+                     .blob(ST_BLOB_OFFSET, &before, 8, 0)
+                     .blob(ST_BLOB_OFFSET, &after, 8, 1)),
+            R"({"out_fd":4,"in_fd":5,"offset":0,"offset_out":1024,"count":1024})");
+  EXPECT_EQ(json(EventBuilder(sys::kSendfile, {4, 5, 0, 1000}, 1000)),
+            R"({"out_fd":4,"in_fd":5,"offset":null,"offset_out":null,"count":1000})");
+  uint64_t past = 5000;
+  EXPECT_EQ(json(EventBuilder(sys::kSendfile, {4, 5, kP, 100}, 0)
+                     .blob(ST_BLOB_OFFSET, &past, 8, 0)
+                     .blob(ST_BLOB_OFFSET, &past, 8, 1)),
+            R"({"out_fd":4,"in_fd":5,"offset":5000,"offset_out":null,"count":100})");
+  EXPECT_EQ(json(EventBuilder(sys::kSendfile, {4, 5, 8, 10}, -14).fault(ST_BLOB_OFFSET, 0)),
+            R"({"out_fd":4,"in_fd":5,"offset":null,"offset_out":null,"count":10})");
+}
+
 }  // namespace
 }  // namespace socktrace

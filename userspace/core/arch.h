@@ -18,6 +18,7 @@ struct SyscallInfo {
 #if defined(__x86_64__)
 inline constexpr std::string_view kArchName = "x86_64";
 namespace sys {
+inline constexpr uint32_t kSendfile = 40;
 inline constexpr uint32_t kSocket = 41;
 inline constexpr uint32_t kConnect = 42;
 inline constexpr uint32_t kAccept = 43;
@@ -36,11 +37,15 @@ inline constexpr uint32_t kGetsockopt = 55;
 inline constexpr uint32_t kAccept4 = 288;
 inline constexpr uint32_t kRecvmmsg = 299;
 inline constexpr uint32_t kSendmmsg = 307;
+// STREAMS calls Linux never implemented (ENOSYS); strace's %network has them.
+inline constexpr uint32_t kGetpmsg = 181;
+inline constexpr uint32_t kPutpmsg = 182;
 }  // namespace sys
 #elif defined(__aarch64__)
 // The generic syscall table (include/uapi/asm-generic/unistd.h).
 inline constexpr std::string_view kArchName = "aarch64";
 namespace sys {
+inline constexpr uint32_t kSendfile = 71;
 inline constexpr uint32_t kSocket = 198;
 inline constexpr uint32_t kConnect = 203;
 inline constexpr uint32_t kAccept = 202;
@@ -64,14 +69,22 @@ inline constexpr uint32_t kSendmmsg = 269;
 #error "socktrace knows x86_64 and aarch64: add the architecture's syscall numbers here and in bpf/arch.bpf.h"
 #endif
 
-// strace's %network class, by this architecture's numbers.
-inline constexpr std::array<SyscallInfo, 18> kNetworkSyscalls{{
-    {sys::kSocket, "socket"},           {sys::kConnect, "connect"},         {sys::kAccept, "accept"},
-    {sys::kSendto, "sendto"},           {sys::kRecvfrom, "recvfrom"},       {sys::kSendmsg, "sendmsg"},
-    {sys::kRecvmsg, "recvmsg"},         {sys::kShutdown, "shutdown"},       {sys::kBind, "bind"},
-    {sys::kListen, "listen"},           {sys::kGetsockname, "getsockname"}, {sys::kGetpeername, "getpeername"},
-    {sys::kSocketpair, "socketpair"},   {sys::kSetsockopt, "setsockopt"},   {sys::kGetsockopt, "getsockopt"},
-    {sys::kAccept4, "accept4"},         {sys::kRecvmmsg, "recvmmsg"},       {sys::kSendmmsg, "sendmmsg"},
-}};
+// strace's %network class (strace 6.1, checked by calling every syscall
+// number under `strace -f -e trace=network`), by this architecture's numbers.
+inline constexpr std::array kNetworkSyscalls{
+    SyscallInfo{sys::kSocket, "socket"},           SyscallInfo{sys::kConnect, "connect"},
+    SyscallInfo{sys::kAccept, "accept"},           SyscallInfo{sys::kSendto, "sendto"},
+    SyscallInfo{sys::kRecvfrom, "recvfrom"},       SyscallInfo{sys::kSendmsg, "sendmsg"},
+    SyscallInfo{sys::kRecvmsg, "recvmsg"},         SyscallInfo{sys::kShutdown, "shutdown"},
+    SyscallInfo{sys::kBind, "bind"},               SyscallInfo{sys::kListen, "listen"},
+    SyscallInfo{sys::kGetsockname, "getsockname"}, SyscallInfo{sys::kGetpeername, "getpeername"},
+    SyscallInfo{sys::kSocketpair, "socketpair"},   SyscallInfo{sys::kSetsockopt, "setsockopt"},
+    SyscallInfo{sys::kGetsockopt, "getsockopt"},   SyscallInfo{sys::kAccept4, "accept4"},
+    SyscallInfo{sys::kRecvmmsg, "recvmmsg"},       SyscallInfo{sys::kSendmmsg, "sendmmsg"},
+    SyscallInfo{sys::kSendfile, "sendfile"},
+#if defined(__x86_64__)
+    SyscallInfo{sys::kGetpmsg, "getpmsg"},         SyscallInfo{sys::kPutpmsg, "putpmsg"},
+#endif
+};
 
 }  // namespace socktrace

@@ -85,7 +85,8 @@ void add_trace_output(CLI::App* app, Options& o) {
       ->type_name("LIST")
       ->group("Output");
   app->add_flag("-y,--decode-fds", o.output.decode_fds,
-                "Show the socket behind each fd: 3<TCP:[127.0.0.1:40000->127.0.0.1:5000]> (strace -yy style)")
+                "Show the socket or file behind each fd: 3<TCP:[127.0.0.1:40000->127.0.0.1:5000]>, 5</srv/index.html> "
+                "(strace -yy style)")
       ->group("Output");
   app->add_flag("-c,--summary", o.output.summary, "Print a count/time/error table of syscalls at exit")->group("Output");
 }

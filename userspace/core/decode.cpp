@@ -232,9 +232,23 @@ std::optional<T> copy_exact(std::span<const std::byte> bytes, uint16_t size, Dec
 
 }  // namespace
 
-std::optional<FdInfo> decode_fdinfo(const SyscallEvent& e, uint8_t which) {
-  const Blob* b = e.find(ST_BLOB_FDINFO, 0, which);
+std::optional<FdInfo> decode_fdinfo(const SyscallEvent& e, uint8_t which, uint8_t msg) {
+  const Blob* b = e.find(ST_BLOB_FDINFO, msg, which);
   if (!b || b->fault || b->len < sizeof(st_fdinfo)) return std::nullopt;
+  if (const Blob* p = e.find(ST_BLOB_FDPATH, msg, which); p && !p->fault && p->len >= sizeof(st_fdpath)) {
+    st_fdpath raw;
+    std::memcpy(&raw, e.payload.data() + p->offset, sizeof(raw));
+    FdInfo f;
+    FdInfo::File& file = f.file.emplace();
+    file.name.assign(reinterpret_cast<const char*>(e.payload.data() + p->offset + sizeof(raw)), p->len - sizeof(raw));
+    file.ino = raw.ino;
+    file.mode = raw.mode;
+    file.rdev = raw.rdev;
+    file.magic = raw.magic;
+    file.deleted = raw.flags & ST_FDPATH_DELETED;
+    file.dname = raw.flags & ST_FDPATH_DNAME;
+    return f;
+  }
   st_fdinfo raw;
   std::memcpy(&raw, e.payload.data() + b->offset, sizeof(raw));
   FdInfo f;

@@ -158,6 +158,17 @@ struct FdInfo {
   uint8_t state = 0;
   bool hashed = false;
   std::string path;  // AF_UNIX name; abstract names start with '\0'
+  // Not a socket (family 0): what readlink(/proc/PID/fd/N) would show.
+  struct File {
+    std::string name;  // the path without " (deleted)", or the name the filesystem makes up (dname)
+    uint64_t ino = 0;
+    uint32_t mode = 0;
+    uint32_t rdev = 0;   // major << 20 | minor
+    uint32_t magic = 0;  // the filesystem's s_magic
+    bool deleted = false;
+    bool dname = false;
+  };
+  std::optional<File> file;
 };
 
 struct SyscallEvent {

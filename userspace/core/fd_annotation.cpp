@@ -1,10 +1,12 @@
 #include "core/fd_annotation.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <fmt/format.h>
 
 #include "core/net_format.h"
+#include "core/strace_print.h"
 
 namespace socktrace {
 
@@ -110,11 +112,52 @@ void append_netlink(std::string& out, const FdInfo& f) {
     fmt::format_to(std::back_inserter(out), "NETLINK:[{}]", f.ino);
 }
 
+// s_magic of the filesystems whose files have no path: the kernel makes up
+// their names (d_dname()).
+constexpr uint32_t kPipefs = 0x50495045, kAnonInodefs = 0x09041934, kPidfs = 0x50494446;
+constexpr uint32_t kTmpfs = 0x01021994, kHugetlbfs = 0x958458f6;
+
+// The made-up name of such a file, as readlink() gives it; false for a
+// filesystem socktrace does not know.
+bool append_made_up_name(std::string& out, const FdInfo::File& f, bool* deleted) {
+  switch (f.magic) {
+    case kPipefs: fmt::format_to(std::back_inserter(out), "pipe:[{}]", f.ino); return true;
+    case kAnonInodefs: out += "anon_inode:"; out += f.name; return true;
+    case kPidfs: out += "anon_inode:[pidfd]"; return true;
+    case kTmpfs:  // memfd_create()'s files: simple_dname(), unlinked from birth
+    case kHugetlbfs:
+      out += '/';
+      out += f.name;
+      *deleted = true;
+      return true;
+    default: return false;
+  }
+}
+
+// A file that is not a socket, as strace -yy prints it: its path (with '<'
+// and '>' escaped), a device's numbers, "(deleted)" after the brackets.
+void append_file(std::string& out, int64_t fd, const FdInfo::File& f) {
+  std::string name;
+  bool deleted = f.deleted;
+  if (!f.dname)
+    name = f.name;
+  else if (!append_made_up_name(name, f, &deleted))
+    return append_annotated_fd(out, fd, nullptr);
+  fmt::format_to(std::back_inserter(out), "{}<", fd);
+  strace::quote_body(out, reinterpret_cast<const unsigned char*>(name.data()), name.size(), strace::kQuoteAngles);
+  if (!f.dname && (S_ISCHR(f.mode) || S_ISBLK(f.mode)))
+    fmt::format_to(std::back_inserter(out), "<{} {}:{}>", S_ISCHR(f.mode) ? "char" : "block", f.rdev >> 20,
+                   f.rdev & 0xfffff);
+  out += '>';
+  if (deleted) out += "(deleted)";
+}
+
 }  // namespace
 
 void set_diag_lists_bound_tcp(bool listed) { diag_lists_bound_tcp = listed; }
 
 void append_annotated_fd(std::string& out, int64_t fd, const FdInfo* info) {
+  if (info && info->file) return append_file(out, fd, *info->file);
   fmt::format_to(std::back_inserter(out), "{}", fd);
   if (!info || info->family == 0) return;
   out += '<';

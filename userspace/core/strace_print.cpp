@@ -105,7 +105,7 @@ void quote_body(std::string& o, const unsigned char* p, std::size_t n, unsigned 
       case '\v': o += "\\v"; continue;
       default: break;
     }
-    if (c >= 0x20 && c < 0x7f) {
+    if (c >= 0x20 && c < 0x7f && !((style & kQuoteAngles) && (c == '<' || c == '>'))) {
       o += static_cast<char>(c);
       continue;
     }

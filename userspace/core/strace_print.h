@@ -41,7 +41,9 @@ T load(std::span<const std::byte> b, std::size_t off) {
   return v;
 }
 
-enum QuoteStyle : unsigned { kQuotePlain = 0, kQuoteZeroTerminated = 1, kQuoteForceHex = 2 };
+// kQuoteAngles: '<' and '>' in octal too, as strace writes an fd's path
+// inside "<...>".
+enum QuoteStyle : unsigned { kQuotePlain = 0, kQuoteZeroTerminated = 1, kQuoteForceHex = 2, kQuoteAngles = 4 };
 
 // string_quote()'s body: C escapes and minimal octal escapes.
 void quote_body(std::string& o, const unsigned char* p, std::size_t n, unsigned style);

@@ -42,9 +42,11 @@ class Printer {
   }
   static bool usable(const Blob* b) { return b && !b->fault; }
 
-  void fd(int i) {
+  // The fd argument `i`; under -y described as it was at entry (the first
+  // fd argument is ST_BLOB_FDINFO 0, sendfile's second one 4).
+  void fd(int i, uint8_t which = 0) {
     if (!opt_.annotate_fds) return put_d(o_, iarg(i));
-    auto info = decode_fdinfo(e_, 0);
+    auto info = decode_fdinfo(e_, which);
     append_annotated_fd(o_, iarg(i), info ? &*info : nullptr);
   }
   void sep() { o_ += ", "; }
@@ -153,13 +155,20 @@ class Printer {
       if (type == 1 && d.size() >= 4) {  // SCM_RIGHTS
         begin();
         o_ += '[';
+        // -y: the kernel side described the fds in control-buffer order.
+        std::size_t first = scm_fds_seen_;
+        scm_fds_seen_ += d.size() / 4;
         for (std::size_t i = 0; i < d.size() / 4; ++i) {
           if (i) sep();
           if (i >= limit_) {
             o_ += "...";
             break;
           }
-          put_d(o_, load<int32_t>(d, i * 4));
+          int32_t fd = load<int32_t>(d, i * 4);
+          std::optional<FdInfo> info;
+          if (opt_.annotate_fds && first + i < ST_MAX_SCM_FDS)
+            info = decode_fdinfo(e_, static_cast<uint8_t>(ST_SCM_FD_IOV + first + i), cmsg_msg_);
+          append_annotated_fd(o_, fd, info ? &*info : nullptr);
         }
         o_ += ']';
       } else if (type == 2 && d.size() >= 12) {  // SCM_CREDENTIALS
@@ -258,6 +267,8 @@ class Printer {
     auto all = bytes(cb);
     uint64_t buf_len = std::min<uint64_t>(controllen, all.size());
     std::size_t pos = 0;
+    cmsg_msg_ = msg;
+    scm_fds_seen_ = 0;
     o_ += '[';
     while (buf_len >= kCmsgSize) {
       auto c = all.subspan(pos);
@@ -659,6 +670,42 @@ class Printer {
     buffer(b, addr, n);
   }
 
+  // sendfile's `off_t *offset`, as strace's printnum_int64: "[0] => [1024]"
+  // (the new value only when bytes moved), NULL, or the address it could
+  // not read.
+  void sendfile_offset(uint64_t addr) {
+    if (!addr) {
+      o_ += "NULL";
+      return;
+    }
+    const Blob* before = blob(ST_BLOB_OFFSET, 0);
+    const Blob* after = blob(ST_BLOB_OFFSET, 1);
+    auto value = [&](const Blob* b) {
+      o_ += '[';
+      put_u(o_, load<uint64_t>(bytes(b), 0));
+      o_ += ']';
+    };
+    auto readable = [](const Blob* b) { return usable(b) && b->len >= 8; };
+    if (!before) {  // the entry was not seen: the value at exit alone
+      if (readable(after))
+        value(after);
+      else
+        put_addr(o_, addr);
+      return;
+    }
+    if (!readable(before)) {
+      put_addr(o_, addr);
+      return;
+    }
+    value(before);
+    if (failed() || e_.ret == 0) return;
+    o_ += " => ";
+    if (readable(after))
+      value(after);
+    else
+      put_addr(o_, addr);
+  }
+
   // Arguments of one syscall; returns the text strace adds after the return
   // value, if any ("Timeout", "left {...}").
   std::string_view args(std::string& aux);
@@ -668,6 +715,10 @@ class Printer {
   const StraceOptions& opt_;
   std::string& o_;
   uint64_t limit_;
+  // The control buffer being printed: its message, and the SCM_RIGHTS fds
+  // before the current cmsg (the k of their -y descriptions).
+  uint8_t cmsg_msg_ = 0;
+  std::size_t scm_fds_seen_ = 0;
 };
 
 std::string_view Printer::args(std::string& aux) {
@@ -900,6 +951,25 @@ std::string_view Printer::args(std::string& aux) {
       }
       break;
     }
+    case sys::kSendfile:
+      fd(0);
+      sep();
+      fd(1, 4);
+      sep();
+      sendfile_offset(arg(2));
+      sep();
+      put_u(o, arg(3));
+      break;
+#if defined(__x86_64__)
+    case sys::kGetpmsg:
+    case sys::kPutpmsg:
+      // Never implemented by Linux; strace prints their five arguments raw.
+      for (int i = 0; i < 5; ++i) {
+        if (i) sep();
+        put_hex(o, arg(i));
+      }
+      break;
+#endif
     default:
       // Not a %network syscall: its raw arguments, as strace prints an
       // undecoded syscall.

@@ -304,6 +304,28 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memo
         o.field("optlen", len);
       break;
     }
+    case sys::kSendfile: {
+      o.field("out_fd", d(0));
+      o.field("in_fd", d(1));
+      // *offset before the call and after it (null: NULL, unreadable, or
+      // not seen; `offset_out` only when the call moved bytes, as strace).
+      auto value = [&](uint8_t when) -> std::optional<uint64_t> {
+        const Blob* b = e.args[2] ? c.usable(ST_BLOB_OFFSET, when) : nullptr;
+        if (!b || b->len < 8) return std::nullopt;
+        return load<uint64_t>(e.bytes(*b), 0);
+      };
+      auto before = value(0), after = value(1);
+      if (before)
+        o.field("offset", *before);
+      else
+        o.null_field("offset");
+      if (after && !c.failed() && e.ret != 0)
+        o.field("offset_out", *after);
+      else
+        o.null_field("offset_out");
+      o.field("count", e.args[3]);
+      break;
+    }
     default: {
       fmt::memory_buffer& a = o.value("raw");
       fmt::format_to(std::back_inserter(a), "[{},{},{},{},{},{}]", e.args[0], e.args[1], e.args[2], e.args[3],

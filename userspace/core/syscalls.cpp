@@ -91,7 +91,7 @@ std::optional<std::vector<uint32_t>> parse_trace_list(const std::vector<std::str
 
 bool overwrites_lengths(uint32_t nr) {
   for (std::string_view name :
-       {"accept", "accept4", "getsockname", "getpeername", "recvfrom", "getsockopt", "recvmsg", "recvmmsg"})
+       {"accept", "accept4", "getsockname", "getpeername", "recvfrom", "getsockopt", "recvmsg", "recvmmsg", "sendfile"})
     if (syscall_nr(name) == nr) return true;
   return false;
 }

@@ -23,10 +23,11 @@ std::string_view known_syscall_name(uint32_t nr);
 std::string syscall_name(uint32_t nr);
 std::optional<uint32_t> syscall_nr(std::string_view name);
 
-// Calls whose value-result lengths (addrlen, optlen, msg_namelen...) the
-// kernel overwrites, so that the trace needs them as they were at entry:
-// accept, accept4, getsockname, getpeername, recvfrom, getsockopt, recvmsg,
-// recvmmsg (the BPF side's needs_entry() keeps the same list).
+// Calls whose value-result arguments (addrlen, optlen, msg_namelen...,
+// sendfile's offset) the kernel overwrites, so that the trace needs them as
+// they were at entry: accept, accept4, getsockname, getpeername, recvfrom,
+// getsockopt, recvmsg, recvmmsg, sendfile (the BPF side's needs_entry()
+// keeps the same list).
 bool overwrites_lengths(uint32_t nr);
 
 inline constexpr uint32_t kMaxSyscallNr = 512;  // size of the kernel's id filter

@@ -27,7 +27,7 @@ struct TracerConfig {
   bool syscalls = false;            // attach the syscall trace
   std::vector<uint32_t> syscall_nrs;  // which syscalls (this architecture's numbers, core/arch.h)
   uint32_t string_limit = 32;       // -s: payload bytes captured per buffer
-  bool annotate_fds = false;        // -y: describe the socket behind each fd
+  bool annotate_fds = false;        // -y: describe the socket or file behind each fd
   bool entry_times = true;          // time syscalls from their entry (-T, -t, -c, --json)
   bool full_header = true;          // comm and cgroup id in syscall events (--json)
   bool follow_forks = false;        // -f: children of traced processes join the set

@@ -254,15 +254,16 @@ std::vector<Sample> query(int port, const std::string& promql) {
   return out;
 }
 
-// The DaemonSet's container command (deploy/kubernetes/daemonset.yaml),
-// without the binary: the list under `command:`.
-std::vector<std::string> daemonset_args() {
+// A command of the DaemonSet's containers (deploy/kubernetes/daemonset.yaml),
+// without the binary: the list under the `which`th `command:`.
+std::vector<std::string> daemonset_args(int which = 0) {
   std::ifstream f(kSourceDir + "/deploy/kubernetes/daemonset.yaml");
   std::vector<std::string> cmd;
   std::string line;
   bool in = false;
+  int seen = 0;
   while (std::getline(f, line)) {
-    if (line.find("command:") != std::string::npos) {
+    if (line.find("command:") != std::string::npos && seen++ == which) {
       in = true;
       continue;
     }
@@ -311,6 +312,34 @@ class Process {
 std::string read_file(const std::string& path) {
   std::ifstream f(path);
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// The DaemonSet's second container, `top --by container`, runs as written
+// (its port made free) and serves the per-container series the alert uses.
+TEST(PrometheusScrape, DaemonSetByContainerServesGroupSeries) {
+  REQUIRE_BPF();
+  std::vector<std::string> args = daemonset_args(1);
+  ASSERT_GE(args.size(), 3u) << "no second container command in deploy/kubernetes/daemonset.yaml";
+  ASSERT_EQ(args[0], "top");
+  ASSERT_EQ(args[args.size() - 2], "--metrics");
+  int port = free_port();
+  args.back() = "127.0.0.1:" + std::to_string(port);
+  // A container's CLOSE_WAIT sockets are in its own namespace; here, the
+  // host's: some group (`-` for sockets of no container) has them.
+  std::vector<int> keep;
+  ASSERT_GT(known_sockets(AF_INET, 1, 2, keep), 0);
+  Socktrace top(args);
+  std::string body;
+  for (int i = 0; i < 100 && body.find("socktrace_group_sockets{by=\"container\"") == std::string::npos; ++i) {
+    body = http_get(port, "/metrics");
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(body.find("# TYPE socktrace_group_sockets gauge"), std::string::npos) << body;
+  EXPECT_NE(body.find("socktrace_group_sockets{by=\"container\",group=\"-\",proto=\"tcp\",state=\"CLOSE_WAIT\"}"),
+            std::string::npos)
+      << body;
+  EXPECT_EQ(top.stop(), 0);
+  for (int fd : keep) close(fd);
 }
 
 TEST(PrometheusScrape, UpAndSocketCountsEqualSs) {
@@ -410,8 +439,19 @@ TEST(PrometheusScrape, UpAndSocketCountsEqualSs) {
   EXPECT_EQ(log_ss["ESTABLISHED"], 6);
   EXPECT_EQ(log_ss["LISTEN"], 1);
 
-  // Every socktrace_* metric the fleet examples use is one socktrace serves.
-  std::string served = http_get(top_port, "/metrics") + http_get(log_port, "/metrics");
+  // Every socktrace_* metric the fleet examples use is one socktrace serves
+  // (the DaemonSet's `top --by container` included).
+  std::vector<std::string> by_container = daemonset_args(1);
+  ASSERT_GE(by_container.size(), 2u);
+  int groups_port = free_port();
+  by_container.back() = "127.0.0.1:" + std::to_string(groups_port);
+  Socktrace groups(by_container);
+  std::string grouped;  // its first refresh follows the ready line
+  for (int i = 0; i < 100 && grouped.find("# TYPE socktrace_group_sockets ") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(100ms);
+    grouped = http_get(groups_port, "/metrics");
+  }
+  std::string served = http_get(top_port, "/metrics") + http_get(log_port, "/metrics") + grouped;
   std::set<std::string> names;
   std::regex help("# TYPE (socktrace_[a-z_]+) ");
   for (std::sregex_iterator it(served.begin(), served.end(), help), end; it != end; ++it) names.insert((*it)[1]);

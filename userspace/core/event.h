@@ -144,6 +144,19 @@ struct Blob {
 };
 
 // What a socket fd is (-y), decoded from ST_BLOB_FDINFO.
+// Not a socket: what readlink(/proc/PID/fd/N) would show. Outside FdInfo:
+// clang cannot default-construct a nested class with member initializers
+// (std::optional<File>::emplace()) while the enclosing class is incomplete.
+struct FdFile {
+  std::string name;  // the path without " (deleted)", or the name the filesystem makes up (dname)
+  uint64_t ino = 0;
+  uint32_t mode = 0;
+  uint32_t rdev = 0;   // major << 20 | minor
+  uint32_t magic = 0;  // the filesystem's s_magic
+  bool deleted = false;
+  bool dname = false;
+};
+
 struct FdInfo {
   uint64_t ino = 0;
   uint64_t peer_ino = 0;  // AF_UNIX
@@ -158,16 +171,8 @@ struct FdInfo {
   uint8_t state = 0;
   bool hashed = false;
   std::string path;  // AF_UNIX name; abstract names start with '\0'
-  // Not a socket (family 0): what readlink(/proc/PID/fd/N) would show.
-  struct File {
-    std::string name;  // the path without " (deleted)", or the name the filesystem makes up (dname)
-    uint64_t ino = 0;
-    uint32_t mode = 0;
-    uint32_t rdev = 0;   // major << 20 | minor
-    uint32_t magic = 0;  // the filesystem's s_magic
-    bool deleted = false;
-    bool dname = false;
-  };
+  // Not a socket (family 0): the file.
+  using File = FdFile;
   std::optional<File> file;
 };
 

@@ -186,14 +186,6 @@ class Inside {
   int self_ = -1;
 };
 
-sockaddr_in loopback(int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
 // A server in one namespace whose listener is `server`'s, and connections
 // to it whose client sockets are `client`'s (nullptr: the test's own cgroup).
 class Server {
@@ -587,20 +579,6 @@ TEST(CgroupViews, CheckByContainerNamesTheOneOver) {
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
-std::string http_get(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a = loopback(port);
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) return "";
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  if (write(fd, req.data(), req.size()) < 0) return "";
-  std::string resp;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<std::size_t>(n));
-  close(fd);
-  return resp;
-}
-
 // top --by container --metrics: X's container as one labelled series per
 // state, equal to ss; the exposition passes promtool.
 TEST(CgroupViews, MetricsByContainer) {
@@ -619,7 +597,7 @@ TEST(CgroupViews, MetricsByContainer) {
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(200ms);
-    body = http_get(port, "/metrics");
+    body = http_response(port, "/metrics");
     if (body.find(labels) != std::string::npos) break;
   }
   for (const auto& [state, n] : w.x_tcp())

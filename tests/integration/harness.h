@@ -2,6 +2,8 @@
 // own loopback workloads in forked processes, and reads back JSON lines.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <signal.h>
 #include <sys/types.h>
 
@@ -77,6 +79,15 @@ bool bpf_link_exists(int id);
 // to (directly or through a link): leaked, e.g. pinned. Programs of other
 // socktrace instances running at the same time are held, so not counted.
 std::vector<int> orphan_socktrace_programs();
+
+// 127.0.0.1:port.
+sockaddr_in loopback(int port);
+// The local port of a bound IPv4 socket.
+int port_of(int fd);
+// One HTTP GET to 127.0.0.1:port: the whole response (status line,
+// headers, body; "" when nothing answered), or only its body.
+std::string http_response(int port, const std::string& path);
+std::string http_body(int port, const std::string& path);
 
 // Forks `body` into a child process; returns its pid. The child _exits with
 // body's return value.

@@ -198,26 +198,6 @@ TEST(CheckFamilyLive, RatesAreMeasuredBesideTheFamilies) {
 
 // ---- Prometheus ----
 
-std::string http_get(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string resp;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) {
-    std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[8192];
-      ssize_t n;
-      while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  auto body = resp.find("\r\n\r\n");
-  return body == std::string::npos ? "" : resp.substr(body + 4);
-}
-
 std::string url_encode(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
@@ -239,7 +219,7 @@ struct Sample {
 
 // An instant query against Prometheus's HTTP API; the vector's samples.
 std::vector<Sample> query(int port, const std::string& promql) {
-  std::string body = http_get(port, "/api/v1/query?query=" + url_encode(promql));
+  std::string body = http_body(port, "/api/v1/query?query=" + url_encode(promql));
   std::vector<Sample> out;
   if (body.find("\"status\":\"success\"") == std::string::npos) return out;
   std::regex sample(R"re(\{"metric":\{([^}]*)\},"value":\[[0-9.e+]+,"([^"]+)"\]\})re");
@@ -331,7 +311,7 @@ TEST(PrometheusScrape, DaemonSetByContainerServesGroupSeries) {
   Socktrace top(args);
   std::string body;
   for (int i = 0; i < 100 && body.find("socktrace_group_sockets{by=\"container\"") == std::string::npos; ++i) {
-    body = http_get(port, "/metrics");
+    body = http_body(port, "/metrics");
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_NE(body.find("# TYPE socktrace_group_sockets gauge"), std::string::npos) << body;
@@ -449,9 +429,9 @@ TEST(PrometheusScrape, UpAndSocketCountsEqualSs) {
   std::string grouped;  // its first refresh follows the ready line
   for (int i = 0; i < 100 && grouped.find("# TYPE socktrace_group_sockets ") == std::string::npos; ++i) {
     std::this_thread::sleep_for(100ms);
-    grouped = http_get(groups_port, "/metrics");
+    grouped = http_body(groups_port, "/metrics");
   }
-  std::string served = http_get(top_port, "/metrics") + http_get(log_port, "/metrics") + grouped;
+  std::string served = http_body(top_port, "/metrics") + http_body(log_port, "/metrics") + grouped;
   std::set<std::string> names;
   std::regex help("# TYPE (socktrace_[a-z_]+) ");
   for (std::sregex_iterator it(served.begin(), served.end(), help), end; it != end; ++it) names.insert((*it)[1]);

@@ -48,13 +48,6 @@ int listen_v4() {
   return fd;
 }
 
-int port_of(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
-
 // Retries until connected: a busy host can run out of ephemeral ports for a
 // moment (EADDRNOTAVAIL); every connection counted must exist.
 int connect_v4(int port) {
@@ -445,25 +438,6 @@ TEST(Log, FullFilesystemReportedSurvivedAndResumed) {
   EXPECT_GE(static_cast<long>(second.server_cookies.size()) + recursion, 50) << describe(second);
 }
 
-std::string http_get(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a))) {
-    close(fd);
-    return "";
-  }
-  std::string req = "GET " + path + " HTTP/1.0\r\n\r\n";
-  (void)!write(fd, req.data(), req.size());
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  close(fd);
-  return out;
-}
-
 long metric(const std::string& body, const std::string& series) {
   auto at = body.find("\n" + series + " ");
   if (at == std::string::npos) return -1;
@@ -487,7 +461,7 @@ TEST(Log, SyscallsHistAndMetrics) {
   ASSERT_EQ(wait_child(child), 0);
   std::string body;
   for (int i = 0; i < 100; ++i) {  // published once a second
-    body = http_get(metrics_port, "/metrics");
+    body = http_response(metrics_port, "/metrics");
     if (metric(body, "socktrace_log_connections_total") >= 20) break;
     std::this_thread::sleep_for(100ms);
   }

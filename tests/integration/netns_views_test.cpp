@@ -92,21 +92,6 @@ class Inside {
   int self_ = -1;
 };
 
-sockaddr_in loopback(int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-int port_of(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
-
 // Sockets in still states in one namespace (or on the host), all
 // close-on-exec: socktrace, forked from this process, must not hold them.
 // Every socket() runs inside the namespace; the rest follows the socket.

@@ -34,21 +34,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-sockaddr_in loopback(int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-int port_of(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
-
 int tcp_listener(int backlog = 4096, bool defer_accept = false) {
   // No SO_REUSEADDR: port 0 then never picks a port that still has
   // TIME-WAIT sockets of an earlier test (they would be counted too).
@@ -448,17 +433,7 @@ TEST(Top, BadUsageIsExit2) {
 
 // One HTTP request over loopback: status line, headers and body.
 std::string http_get(const std::string& hostport, const std::string& path) {
-  auto colon = hostport.rfind(':');
-  int fd = tcp_connect(std::stoi(hostport.substr(colon + 1)));
-  if (fd < 0) return "";
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: " + hostport + "\r\n\r\n";
-  if (write(fd, req.data(), req.size()) < 0) return "";
-  std::string resp;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<std::size_t>(n));
-  close(fd);
-  return resp;
+  return http_response(std::stoi(hostport.substr(hostport.rfind(':') + 1)), path);
 }
 
 TEST(Top, MetricsEndpointPassesPromtool) {

@@ -35,21 +35,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-sockaddr_in loopback(int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-int port_of(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
-
 int tcp_listener(int backlog = 4096) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a = loopback(0);
@@ -615,21 +600,6 @@ TEST(Truth, TopTextNamesEveryProcessOrCountsTheRest) {
   close(listener);
 }
 
-// One HTTP GET over loopback: status line, headers and body.
-std::string http_request(int port, const std::string& path) {
-  int fd = tcp_connect(port);
-  if (fd < 0) return "";
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
-  std::string resp;
-  if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-    char buf[8192];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) resp.append(buf, static_cast<std::size_t>(n));
-  }
-  close(fd);
-  return resp;
-}
-
 // log --metrics --hist-interval: GET /hist serves the last hist object the
 // log wrote, line for line.
 TEST(Truth, LogServesItsLastHistObject) {
@@ -645,7 +615,7 @@ TEST(Truth, LogServesItsLastHistObject) {
   int port = std::stoi(m[1]);
   std::string body;
   eventually([&] {
-    std::string resp = http_request(port, "/hist");
+    std::string resp = http_response(port, "/hist");
     if (resp.rfind("HTTP/1.1 200 OK\r\n", 0) != 0) return false;
     body = resp.substr(resp.find("\r\n\r\n") + 4);
     return json_counts(parse_flat_json(body)["tcp"])["CLOSE_WAIT"] >= 2;
@@ -698,7 +668,7 @@ TEST(Truth, LogMetricsServesSocketGauges) {
   EXPECT_GE(gauge("LISTEN"), 1) << body;
   EXPECT_NE(body.find("socktrace_oldest_socket_age_seconds{state=\"CLOSE_WAIT\""), std::string::npos) << body;
   // No hist lines, so no hist object to serve.
-  EXPECT_EQ(http_request(metrics_port, "/hist").rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
+  EXPECT_EQ(http_response(metrics_port, "/hist").rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
   EXPECT_EQ(log.stop(), 0);
   EXPECT_EQ(slurp(path).find("\"event\":\"hist\""), std::string::npos);
   close(p.client);

@@ -9,8 +9,8 @@
 #   4. the libFuzzer target (built in step 3) over tests/fuzz/corpus for
 #      $FUZZ_TIME seconds (default 60)
 #   5. packages: the .deb (from build-test/) installed with apt into a clean
-#      Debian 12 root (tools/test-deb.sh), and the static build
-#      (build-static/) run in a root holding only it (tools/test-static.sh)
+#      Debian 12 root (tools/test-deb.sh), and the same objects linked
+#      statically, run in a root holding only that binary (tools/test-static.sh)
 # Options:
 #   --quick            step 1 only
 #   --sanitize         steps 3 and 4 only
@@ -116,9 +116,9 @@ if ((package)); then
   step ".deb into a clean Debian 12 root (build-test)" package_deb
   package_static() {
     local bin
-    bin=$("$here/package.sh" --static | head -1) && "$here/test-static.sh" "$bin"
+    bin=$(BUILD_DIR=build-test "$here/package.sh" --static | head -1) && "$here/test-static.sh" "$bin"
   }
-  step "static binary in an empty root (build-static)" package_static
+  step "static binary in an empty root (build-test, linked statically)" package_static
 fi
 
 echo "=== tools/test.sh: summary" >&2

@@ -21,7 +21,8 @@
 #
 # Env: VMTEST_CACHE (default /var/tmp/socktrace-vmtest), VMTEST_TIMEOUT
 # (seconds per guest, default 1200), VMTEST_MEM (3G), VMTEST_SMP (2),
-# VMTEST_ACCEL (auto | kvm | tcg), VMTEST_APPEND (extra kernel parameters).
+# VMTEST_ACCEL (auto | kvm | tcg), VMTEST_APPEND (extra kernel parameters),
+# VMTEST_JOBS (guests at once; default all).
 set -uo pipefail
 
 usage() {
@@ -256,14 +257,42 @@ boot() {
   return 125
 }
 
+# The guests run side by side (each is one QEMU process, about one core
+# under TCG), VMTEST_JOBS at a time (default: all of them); each one's
+# output is printed whole when it ends, so that two guests' lines do not mix.
+dirs=()
+for k in "${kernels[@]}"; do
+  if [[ -d $k ]]; then dirs+=("$k"); else dirs+=("$(fetch_kernel "$k")") || exit 2; fi
+done
+jobs_max=${VMTEST_JOBS:-${#kernels[@]}}
+[[ $jobs_max =~ ^[1-9][0-9]*$ ]] || die "VMTEST_JOBS must be a positive number"
+outs=$(mktemp -d "$cache/outs.XXXXXX")
+trap 'rm -rf "$outs"' EXIT
+pids=()
+for i in "${!kernels[@]}"; do
+  while (($(jobs -rp | wc -l) >= jobs_max)); do wait -n; done
+  if ((${#kernels[@]} == 1)); then
+    echo "=== tools/vmtest.sh: kernel ${kernels[i]}: ${command[*]}" >&2
+    boot "${dirs[i]}"
+    echo $? >"$outs/$i.rc"
+  else
+    { echo "=== tools/vmtest.sh: kernel ${kernels[i]}: ${command[*]}"; boot "${dirs[i]}"; echo $? >"$outs/$i.rc"; } \
+      >"$outs/$i.out" 2>&1 &
+    pids+=($!)
+  fi
+done
+for i in "${!kernels[@]}"; do
+  if ((${#kernels[@]} > 1)); then
+    wait "${pids[i]}"
+    cat "$outs/$i.out"
+  fi
+done
+
 status=0
 summary=()
-for k in "${kernels[@]}"; do
-  if [[ -d $k ]]; then dir=$k; else dir=$(fetch_kernel "$k") || exit 2; fi
-  echo "=== tools/vmtest.sh: kernel $k: ${command[*]}" >&2
-  boot "$dir"
-  rc=$?
-  summary+=("$k: exit $rc")
+for i in "${!kernels[@]}"; do
+  rc=$(cat "$outs/$i.rc" 2>/dev/null || echo 125)
+  summary+=("${kernels[i]}: exit $rc")
   if ((rc != 0)); then
     if ((${#kernels[@]} == 1)); then status=$rc; elif ((rc == 124)); then status=124; elif ((status == 0)); then status=1; fi
   fi

@@ -286,7 +286,18 @@ TEST(Faults, ReusedPidIsNotTraced) {
   ASSERT_EQ(wait_child(c), 0);
   go_b.open();
   ASSERT_EQ(wait_child(b), 0);
-  EXPECT_EQ(st.wait_exit(10'000), 0) << st.stderr_text();
+  // It ends by itself once both are gone. A generous wait (it is a hang
+  // check, not a timing): a sanitizer build on a loaded host is slow.
+  int rc = st.wait_exit(30'000);
+  if (rc == -1) {
+    // Still running: say which pid it still waits for.
+    auto state = [](pid_t pid) { return "pid " + std::to_string(pid) + (kill(pid, 0) == 0 ? " exists" : " gone"); };
+    std::string seen = state(a) + ", " + state(b);
+    st.stop(SIGINT);
+    ADD_FAILURE() << "socktrace did not end with its processes (" << seen << "):\n" << st.stderr_text();
+  } else {
+    EXPECT_EQ(rc, 0) << st.stderr_text();
+  }
   std::string text;
   for (const auto& l : read_lines(out)) text += l + "\n";
   EXPECT_NE(text.find("htons(9)"), std::string::npos) << text;

@@ -323,13 +323,17 @@ TEST(Top, ChurnEndsEqualToSs) {
   std::string line = wait_equal(out, {port}, &tcp_ss, &udp_ss);
   JsonLine j = parse_flat_json(line);
   EXPECT_EQ(str(json_counts(j["tcp"])), str(tcp_ss)) << line << "\n" << top.stderr_text();
-  // The churn left them, as it should: all of them but those connect()
-  // recycled for a later connection (tcp_tw_reuse: after 1 s), unless the
-  // churn itself took so long (a loaded machine, an emulated kernel) that
-  // the first TIME_WAIT sockets have already reached their 60 s end.
+  // The equality above is worth something only if the churn left
+  // thousands of TIME_WAIT sockets: most of them, not all. Besides
+  // connect()'s recycling (tcp_tw_reuse, counted), 6.1 and 6.12 guests
+  // showed up to 8% fewer with nothing recycled (a SYN from a client port
+  // freed early ending a server-side TIME_WAIT socket would do that, and is
+  // counted nowhere; not pinned down). Unless the churn itself took so long (a
+  // loaded machine, an emulated kernel) that the first TIME_WAIT sockets
+  // have already reached their 60 s end.
   long recycled = tw_recycled() - recycled_before;
   if (churn_secs < 45) {
-    EXPECT_GE(tcp_ss["TIME_WAIT"] + tcp_ss["FIN_WAIT2"] + recycled, kConnections - 30 - 10)
+    EXPECT_GE(tcp_ss["TIME_WAIT"] + tcp_ss["FIN_WAIT2"] + recycled, kConnections * 3 / 4)
         << churn_secs << " s of churn, " << recycled << " timewait sockets recycled";
   }
   EXPECT_GE(std::stol(j["transitions"]), 9L * (kConnections - 30));

@@ -87,7 +87,7 @@ OutputPolicy output_policy(const Options& o) {
 }
 
 // The checks of log's own options; then those it shares with `states`.
-ResolvedFilters validate(const Options& o) {
+ResolvedFilters validate_log_options(const Options& o) {
   if (o.output.file.empty() || o.output.file == "-")
     throw UsageError("log needs a file: socktrace log -o FILE (it rotates and reopens it; use 'states --json' for stdout)");
   if (o.hist_interval > 0 && (!o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.netns.empty()))
@@ -163,7 +163,7 @@ class LogHistogram {
 // Prometheus endpoint, with --hist-interval the socket counts as `hist`
 // objects.
 int run_log(const Options& o) {
-  ResolvedFilters filters = validate(o);
+  ResolvedFilters filters = validate_log_options(o);
   // Bound before the file is created: a bad or busy address exits 2 first.
   std::unique_ptr<MetricsServer> server = open_metrics_server(o.metrics);
   Output out(o.output.file, output_policy(o));

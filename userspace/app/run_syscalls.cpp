@@ -28,7 +28,7 @@ namespace socktrace {
 
 namespace {
 
-std::vector<uint32_t> validate(const Options& o) {
+std::vector<uint32_t> validate_syscall_options(const Options& o) {
   for (int pid : o.filters.pids)
     if (!process_exists(pid))
       throw UsageError(fmt::format("no process with pid {} (check it with 'ps -p {}')", pid, pid));
@@ -92,7 +92,7 @@ class Tracees {
 }  // namespace
 
 int run_syscalls(const Options& o) {
-  std::vector<uint32_t> nrs = validate(o);
+  std::vector<uint32_t> nrs = validate_syscall_options(o);
   ResolvedFilters filters = resolve_filters(o.filters);
   Output out(o.output.file);
   std::optional<GatedCommand> command;

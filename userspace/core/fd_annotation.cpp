@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/names.h"
 #include "core/net_format.h"
 #include "core/strace_print.h"
 
@@ -13,7 +14,6 @@ namespace socktrace {
 namespace {
 
 constexpr uint16_t kTcp = 6, kUdp = 17, kUdpLite = 136;
-constexpr uint8_t kTcpClose = 7;
 
 bool diag_lists_bound_tcp = true;
 

@@ -16,7 +16,6 @@ namespace {
 constexpr uint8_t kTcpShown[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
 constexpr uint8_t kUdpShown[] = {1, 7};
 
-uint8_t slot(uint8_t state) { return state < kStateSlots ? state : 0; }
 
 uint64_t sum(const StateCounts& c) {
   uint64_t n = 0;
@@ -111,7 +110,7 @@ std::vector<Group> group_sockets(const Histogram& h, GroupBy by, const GroupName
         (it->second.cgroup.empty() || g.cgroup.size() < it->second.cgroup.size() ||
          (g.cgroup.size() == it->second.cgroup.size() && g.cgroup < it->second.cgroup)))
       it->second.cgroup = g.cgroup;
-    (c.proto == kProtoUdp ? it->second.udp : it->second.tcp)[slot(c.state)] += 1;
+    (c.proto == kProtoUdp ? it->second.udp : it->second.tcp)[state_slot(c.state)] += 1;
   });
   std::vector<Group> rows;
   rows.reserve(groups.size());

@@ -11,8 +11,6 @@ namespace socktrace {
 namespace {
 constexpr uint8_t kBoundInactive = 13;  // TCP_BOUND_INACTIVE, Linux 6.5: how sock_diag asks for bound-only sockets
 
-uint8_t slot(uint8_t state) { return state < kStateSlots ? state : 0; }
-
 SockRecord record_of(const StateEvent& e) {
   SockRecord r;
   r.cookie = e.cookie;
@@ -85,7 +83,7 @@ bool Histogram::polled_state(uint8_t state) {
   return state == kTcpSynRecv || state == kTcpClose || state == kBoundInactive || state == kTcpNewSynRecv;
 }
 
-void Histogram::count(uint8_t state, int64_t delta) { tracked_counts_[slot(state)] += static_cast<uint64_t>(delta); }
+void Histogram::count(uint8_t state, int64_t delta) { tracked_counts_[state_slot(state)] += static_cast<uint64_t>(delta); }
 
 void Histogram::put(uint64_t cookie, const SockRecord& r, uint64_t gen) {
   auto [it, inserted] = socks_.try_emplace(cookie);
@@ -162,7 +160,7 @@ bool Histogram::apply(const StateEvent& e) {
     return false;
   }
   ++transitions_[{e.old_state, e.new_state}];
-  ++entries_[slot(e.new_state)];
+  ++entries_[state_slot(e.new_state)];
   ++transitions_total_;
   if (e.new_state == kTcpClose) {
     erase(e.cookie);
@@ -189,7 +187,7 @@ void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records
     for (const SockRecord& r : records) {
       if (!filter_.admits(r)) continue;
       polled_udp_.push_back(r);
-      ++udp_counts_[slot(r.state)];
+      ++udp_counts_[state_slot(r.state)];
     }
     return;
   }
@@ -221,7 +219,7 @@ void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records
     }
     if (!filter_.admits(r)) continue;
     polled_tcp_.push_back(r);
-    ++polled_tcp_counts_[slot(r.state)];
+    ++polled_tcp_counts_[state_slot(r.state)];
   }
 }
 
@@ -366,7 +364,7 @@ void Histogram::for_each_counted(const std::function<void(const Counted&)>& f) c
 OldestByState Histogram::oldest(uint64_t now_ns) const {
   OldestByState out{};
   auto consider = [&](uint8_t state, uint64_t since, bool bound, uint32_t pid, const Comm& comm) {
-    Oldest& o = out[slot(state)];
+    Oldest& o = out[state_slot(state)];
     uint64_t age = now_ns > since ? now_ns - since : 0;
     if (o.any && (age < o.age_ns || (age == o.age_ns && (o.bound || !bound)))) return;
     o = {true, age, bound, pid, comm};

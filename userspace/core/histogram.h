@@ -33,6 +33,8 @@ inline constexpr uint8_t kProtoUdp = 17;
 // Kernel TCP_* numbering, TCP_BOUND_INACTIVE (13, Linux 6.5) included.
 inline constexpr std::size_t kStateSlots = 14;
 using StateCounts = std::array<uint64_t, kStateSlots>;
+// A state's slot in StateCounts: states past the table count in slot 0.
+inline uint8_t state_slot(uint8_t state) { return state < kStateSlots ? state : 0; }
 
 // One socket as sock_diag lists it (or as an event reveals it).
 struct SockRecord {

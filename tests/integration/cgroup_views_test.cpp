@@ -32,6 +32,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "netns.h"
 #include "kernel/filters.h"
 
 namespace socktrace::testing {
@@ -39,39 +40,6 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-uint64_t inode_of(const std::string& path) {
-  struct stat st{};
-  if (stat(path.c_str(), &st) != 0) return 0;
-  return st.st_ino;
-}
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
-}
-
-class Netns {
- public:
-  explicit Netns(const std::string& tag) {
-    name_ = "socktrace-cv-" + std::to_string(getpid()) + "-" + tag;
-    if (std::system(("ip netns add " + name_).c_str()) != 0) throw std::runtime_error("ip netns add failed");
-    if (std::system(("ip -n " + name_ + " link set lo up").c_str()) != 0)
-      throw std::runtime_error("ip link set lo up failed");
-  }
-  ~Netns() { std::system(("ip netns delete " + name_ + " 2>/dev/null").c_str()); }
-  const std::string& name() const { return name_; }
-  std::string path() const { return "/run/netns/" + name_; }
-
- private:
-  std::string name_;
-};
 
 // A cgroup of the test's own (`below`: at that path under it, e.g. a
 // container's); its processes killed and it removed at the end.
@@ -166,26 +134,6 @@ class InCgroup {
   std::string back_;
 };
 
-// The calling thread inside `ns` (nullptr: stays) until the end of the scope.
-class Inside {
- public:
-  explicit Inside(const Netns* ns) {
-    if (!ns) return;
-    self_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    int fd = open(ns->path().c_str(), O_RDONLY | O_CLOEXEC);
-    if (self_ < 0 || fd < 0 || setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("setns into " + ns->name());
-    close(fd);
-  }
-  ~Inside() {
-    if (self_ < 0) return;
-    if (setns(self_, CLONE_NEWNET) != 0) std::abort();
-    close(self_);
-  }
-
- private:
-  int self_ = -1;
-};
-
 // A server in one namespace whose listener is `server`'s, and connections
 // to it whose client sockets are `client`'s (nullptr: the test's own cgroup).
 class Server {
@@ -263,18 +211,6 @@ class Server {
   std::vector<int> fds_;
 };
 
-// `ss -H <flags> <filter>` in `ns` (nullptr: the host), counts per state.
-Counts ss_counts(const Netns* ns, const std::string& flags, const std::string& filter = "") {
-  std::string cmd = (ns ? "ip netns exec " + ns->name() + " " : std::string()) + "ss -H " + flags;
-  if (!filter.empty()) cmd += " '" + filter + "'";
-  return ss_state_counts(run(cmd));
-}
-
-Counts sum(Counts a, const Counts& b) {
-  for (auto& [k, v] : b) a[k] += v;
-  return a;
-}
-
 Counts minus(Counts a, const Counts& b) {
   for (auto& [k, v] : b) {
     a[k] -= v;
@@ -283,32 +219,16 @@ Counts minus(Counts a, const Counts& b) {
   return a;
 }
 
-void settle(const Netns* ns) {
-  for (int i = 0; i < 100; ++i) {
-    Counts c = ss_counts(ns, "-tan");
-    if (!c.count("FIN_WAIT1") && !c.count("LAST_ACK") && !c.count("CLOSING") && !c.count("SYN_SENT")) return;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-std::string last_hist(const std::string& path) {
-  std::ifstream f(path);
-  std::string line, last;
-  while (std::getline(f, line))
-    if (line.find("\"event\":\"hist\"") != std::string::npos) last = line;
-  return last;
-}
-
 std::string port(int p) { return ":" + std::to_string(p); }
 
 // X serves in A (clients from Y); Y serves in A (clients from X) and in B
 // (its own clients); the host serves itself. X's processes live in A, Y's in
 // A and B.
-struct World {
-  Netns a{"a"}, b{"b"};
+struct CgroupWorld {
+  Netns a{"socktrace-cv", "a"}, b{"socktrace-cv", "b"};
   Cgroup x{"x", container_cgroup()}, y{"y"};
   Server xa{&a, &x}, ya{&a, &y}, yb{&b, &y}, host{nullptr, nullptr};
-  World() {
+  CgroupWorld() {
     x.hold(&a);
     y.hold(&a);
     y.hold(&b);
@@ -322,38 +242,38 @@ struct World {
     yb.udp(&y, 1);
     host.established(nullptr, 2);
     host.time_wait(nullptr, 1);
-    settle(&a);
-    settle(&b);
-    settle(nullptr);
+    settle_netns(&a);
+    settle_netns(&b);
+    settle_netns(nullptr);
   }
   // Y's clients' orphans in A (FIN-WAIT-2 timewait sockets).
   Counts orphans() const {
-    int n = ss_counts(&a, "-tan", "dport = " + port(xa.port()))["FIN_WAIT2"];
+    int n = ss_counts_in(&a, "-tan", "dport = " + port(xa.port()))["FIN_WAIT2"];
     return n ? Counts{{"FIN_WAIT2", n}} : Counts{};
   }
   // What ss lists of X's sockets: in A, X's server's (local port) and X's
   // clients' to Y's server.
   Counts x_tcp() const {
-    return ss_counts(&a, "-tan", "sport = " + port(xa.port()) + " or dport = " + port(ya.port()));
+    return ss_counts_in(&a, "-tan", "sport = " + port(xa.port()) + " or dport = " + port(ya.port()));
   }
   // Y's: in A its server's and its clients' to X's server, but not those
   // clients' orphaned FIN-WAIT-2 sockets (timewait sockets: the kernel keeps
   // no cgroup for them, and no listener of Y's names them); all of B.
   Counts y_tcp() const {
-    Counts in_a = ss_counts(&a, "-tan", "sport = " + port(ya.port()) + " or dport = " + port(xa.port()));
-    return sum(minus(in_a, orphans()), ss_counts(&b, "-tan"));
+    Counts in_a = ss_counts_in(&a, "-tan", "sport = " + port(ya.port()) + " or dport = " + port(xa.port()));
+    return sum(minus(in_a, orphans()), ss_counts_in(&b, "-tan"));
   }
 };
 
 TEST(CgroupViews, TopOnceEqualsSsForEachCgroup) {
   REQUIRE_BPF();  // root: cgroups, ip netns, setns
-  World w;
+  CgroupWorld w;
   Counts x = w.x_tcp(), y = w.y_tcp();
   // What the test made, and nothing else.
   EXPECT_EQ(str(x), str(Counts{{"LISTEN", 1}, {"ESTABLISHED", 4}, {"CLOSE_WAIT", 2}, {"TIME_WAIT", 2}}));
   EXPECT_EQ(str(y), str(Counts{{"LISTEN", 2}, {"ESTABLISHED", 8}, {"TIME_WAIT", 3}}));
   EXPECT_EQ(str(w.orphans()), str(Counts{{"FIN_WAIT2", 2}}));
-  Counts y_udp = ss_counts(&w.b, "-uan");
+  Counts y_udp = ss_counts_in(&w.b, "-uan");
   for (const auto& [args, tcp, udp] :
        std::vector<std::tuple<std::vector<std::string>, Counts, Counts>>{
            {{"--cgroup", w.x.path()}, x, Counts{}},
@@ -361,7 +281,7 @@ TEST(CgroupViews, TopOnceEqualsSsForEachCgroup) {
            {{"--cgroup", w.y.path()}, y, y_udp},
            {{"--cgroup", w.x.path(), "--cgroup", w.y.path()}, sum(x, y), y_udp},
            // Both cgroups, B's namespace only: Y's sockets there.
-           {{"--cgroup", w.x.path(), "--cgroup", w.y.path(), "--netns", w.b.name()}, ss_counts(&w.b, "-tan"),
+           {{"--cgroup", w.x.path(), "--cgroup", w.y.path(), "--netns", w.b.name()}, ss_counts_in(&w.b, "-tan"),
             y_udp}}) {
     std::vector<std::string> cmd = {"top", "--once", "--json"};
     cmd.insert(cmd.end(), args.begin(), args.end());
@@ -383,7 +303,7 @@ TEST(CgroupViews, TopOnceEqualsSsForEachCgroup) {
 // reconciles without drift.
 TEST(CgroupViews, LiveTopFollowsItsCgroupOnly) {
   REQUIRE_BPF();
-  World w;
+  CgroupWorld w;
   TempDir dir;
   std::string out = dir.path("top.json");
   Socktrace top({"top", "--json", "--interval", "0.2", "--reconcile", "1", "--cgroup", w.x.path()}, out);
@@ -394,7 +314,7 @@ TEST(CgroupViews, LiveTopFollowsItsCgroupOnly) {
   w.ya.close_wait(&w.x, 1);  // X's client closes: its orphan FIN-WAIT-2 seen entering it
   w.yb.established(&w.y, 4);
   w.host.established(nullptr, 3);
-  settle(&w.a);
+  settle_netns(&w.a);
   const Counts made = {{"LISTEN", 1}, {"ESTABLISHED", 8}, {"CLOSE_WAIT", 3}, {"FIN_WAIT2", 1}, {"TIME_WAIT", 5}};
   Counts tcp_ss;
   std::string last;
@@ -433,7 +353,7 @@ TEST(CgroupViews, LiveTopFollowsItsCgroupOnly) {
 
 TEST(CgroupViews, CheckCountsTheCgroup) {
   REQUIRE_BPF();
-  World w;
+  CgroupWorld w;
   Counts x = w.x_tcp();
   ASSERT_EQ(x["ESTABLISHED"], 4);
   RunResult ok = run_socktrace({"check", "--cgroup", w.x.path(), "--critical", "ESTABLISHED=4"});
@@ -483,17 +403,17 @@ JsonLine group_of(const std::vector<JsonLine>& groups, const std::string& key) {
 Counts ss_counts_of_pid(const Netns* ns, int pid) {
   std::string cmd = (ns ? "ip netns exec " + ns->name() + " " : std::string()) + "ss -Htanp | grep 'pid=" +
                     std::to_string(pid) + ",'";
-  return ss_state_counts(run(cmd));
+  return ss_state_counts(run_capture(cmd));
 }
 
 // top --by: the rows of X's container, of each cgroup, of each namespace and
 // of the test process equal ss restricted to their sockets on the same run.
 TEST(CgroupViews, TopByGroupsEqualSs) {
   REQUIRE_BPF();
-  World w;
+  CgroupWorld w;
   const std::string root = *find_cgroup2_root();
   const std::string x_rel = w.x.path().substr(root.size()), y_rel = w.y.path().substr(root.size());
-  Counts x = w.x_tcp(), y = w.y_tcp(), a = ss_counts(&w.a, "-tan"), b = ss_counts(&w.b, "-tan");
+  Counts x = w.x_tcp(), y = w.y_tcp(), a = ss_counts_in(&w.a, "-tan"), b = ss_counts_in(&w.b, "-tan");
   Counts mine = sum(sum(ss_counts_of_pid(&w.a, getpid()), ss_counts_of_pid(&w.b, getpid())),
                     ss_counts_of_pid(nullptr, getpid()));
   auto groups = [](const std::vector<std::string>& args) {
@@ -520,7 +440,7 @@ TEST(CgroupViews, TopByGroupsEqualSs) {
     auto [j, g] = groups({"--by", "cgroup"});
     EXPECT_EQ(str(json_counts(group_of(g, x_rel)["tcp"])), str(x)) << j["groups"];
     EXPECT_EQ(str(json_counts(group_of(g, y_rel)["tcp"])), str(y)) << j["groups"];
-    EXPECT_EQ(str(json_counts(group_of(g, y_rel)["udp"])), str(ss_counts(&w.b, "-uan"))) << j["groups"];
+    EXPECT_EQ(str(json_counts(group_of(g, y_rel)["udp"])), str(ss_counts_in(&w.b, "-uan"))) << j["groups"];
     EXPECT_EQ(group_of(g, x_rel)["pod_uid"], kPodUid);
   }
   {
@@ -545,7 +465,7 @@ TEST(CgroupViews, TopByGroupsEqualSs) {
   }
   // The same run's ss did not move.
   EXPECT_EQ(str(w.x_tcp()), str(x));
-  EXPECT_EQ(str(ss_counts(&w.a, "-tan")), str(a));
+  EXPECT_EQ(str(ss_counts_in(&w.a, "-tan")), str(a));
   // Text: the table names the container by its short id and its pod.
   RunResult text = run_socktrace({"top", "--once", "--by", "container", "--sort", "CLOSE_WAIT"});
   EXPECT_NE(text.out.find("sockets by container, sorted by CLOSE_WAIT: "), std::string::npos) << text.out;
@@ -555,7 +475,7 @@ TEST(CgroupViews, TopByGroupsEqualSs) {
 // check --by container: the container over the threshold trips it and is named.
 TEST(CgroupViews, CheckByContainerNamesTheOneOver) {
   REQUIRE_BPF();
-  World w;
+  CgroupWorld w;
   ASSERT_EQ(w.x_tcp()["CLOSE_WAIT"], 2);
   std::string name = "container " + container_id().substr(0, 12) + " (pod " + kPodUid + ")";
   RunResult crit = run_socktrace({"check", "--by", "container", "--critical", "CLOSE_WAIT=1"});
@@ -583,7 +503,7 @@ TEST(CgroupViews, CheckByContainerNamesTheOneOver) {
 // state, equal to ss; the exposition passes promtool.
 TEST(CgroupViews, MetricsByContainer) {
   REQUIRE_BPF();
-  World w;
+  CgroupWorld w;
   TempDir dir;
   Socktrace top({"top", "--json", "--interval", "0.2", "--by", "container", "--metrics", "127.0.0.1:0"},
                 dir.path("top.json"));
@@ -612,7 +532,7 @@ TEST(CgroupViews, MetricsByContainer) {
   }
   std::string file = dir.path("metrics.txt");
   std::ofstream(file) << body.substr(body.find("\r\n\r\n") + 4);
-  EXPECT_EQ(run("promtool check metrics < " + file + " 2>&1; echo rc=$?"), "rc=0\n");
+  EXPECT_EQ(run_capture("promtool check metrics < " + file + " 2>&1; echo rc=$?"), "rc=0\n");
 }
 
 // Does process `pid` hold network namespace `ino` open (an fd on it)?
@@ -637,7 +557,7 @@ TEST(CgroupViews, LiveByNetnsFollowsNamespacesAndLetsGo) {
   TempDir dir;
   std::string out = dir.path("top.json");
   Socktrace top({"top", "--json", "--interval", "0.2", "--by", "netns"}, out);
-  auto c = std::make_unique<Netns>("c");
+  auto c = std::make_unique<Netns>("socktrace-cv", "c");
   uint64_t ino = inode_of(c->path());
   std::string key = std::to_string(ino);
   auto server = std::make_unique<Server>(c.get(), nullptr);
@@ -646,7 +566,7 @@ TEST(CgroupViews, LiveByNetnsFollowsNamespacesAndLetsGo) {
     std::string last = last_hist(out);
     return last.empty() ? JsonLine{} : group_of(json_objects(parse_flat_json(last)["groups"]), key);
   };
-  Counts want = ss_counts(c.get(), "-tan");
+  Counts want = ss_counts_in(c.get(), "-tan");
   ASSERT_EQ(str(want), str(Counts{{"LISTEN", 1}, {"ESTABLISHED", 4}}));
   JsonLine g;
   auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -68,13 +68,6 @@ void churn(int n, int* port_out = nullptr) {
   close(l);
 }
 
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream f(path);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(f, line);) out.push_back(line);
-  return out;
-}
-
 long count_port(const std::vector<JsonLine>& lines, int port) {
   std::string p = std::to_string(port);
   return std::count_if(lines.begin(), lines.end(), [&](const JsonLine& l) {

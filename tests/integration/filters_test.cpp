@@ -36,12 +36,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-uint64_t inode_of(const std::string& path) {
-  struct stat st{};
-  if (stat(path.c_str(), &st) != 0) return 0;
-  return st.st_ino;
-}
-
 // A cgroup of the test's own, below the v2 root; removed with everything
 // below it (any process of the test still inside is killed first).
 class ScopedCgroup {
@@ -232,7 +226,7 @@ bool lost_any(const std::vector<JsonLine>& lines) {
   return false;
 }
 
-std::string dump(const std::vector<JsonLine>& lines) {
+std::string dump_states(const std::vector<JsonLine>& lines) {
   std::string s;
   for (const auto& l : lines) {
     if (l.count("name")) s += l.at("pid") + " " + l.at("name") + "\n";
@@ -266,12 +260,12 @@ TEST(CgroupFilter, StatesServerInsideClientOutside) {
   // first transition ran in the client's context.
   for (const auto& l : lines) {
     if (l.at("event") != "state") continue;
-    EXPECT_EQ(l.at("sock_cgroup_id"), std::to_string(cg.id())) << dump(lines);
-    EXPECT_EQ(l.at("sport"), std::to_string(p.port)) << dump(lines);
-    EXPECT_EQ(l.at("pid"), std::to_string(p.server)) << dump(lines);
+    EXPECT_EQ(l.at("sock_cgroup_id"), std::to_string(cg.id())) << dump_states(lines);
+    EXPECT_EQ(l.at("sport"), std::to_string(p.port)) << dump_states(lines);
+    EXPECT_EQ(l.at("pid"), std::to_string(p.server)) << dump_states(lines);
   }
   if (!lost_any(lines)) {
-    EXPECT_EQ(path_set(lines), (std::multiset<Path>{kListener, kServerChild})) << dump(lines);
+    EXPECT_EQ(path_set(lines), (std::multiset<Path>{kListener, kServerChild})) << dump_states(lines);
   }
 }
 
@@ -288,12 +282,12 @@ TEST(CgroupFilter, StatesClientInsideServerOutside) {
   auto lines = read_json_lines(out);
   for (const auto& l : lines) {
     if (l.at("event") != "state") continue;
-    EXPECT_EQ(l.at("sock_cgroup_id"), std::to_string(cg.id())) << dump(lines);
-    EXPECT_EQ(l.at("dport"), std::to_string(p.port)) << dump(lines);
-    EXPECT_EQ(l.at("pid"), std::to_string(p.client)) << dump(lines);
+    EXPECT_EQ(l.at("sock_cgroup_id"), std::to_string(cg.id())) << dump_states(lines);
+    EXPECT_EQ(l.at("dport"), std::to_string(p.port)) << dump_states(lines);
+    EXPECT_EQ(l.at("pid"), std::to_string(p.client)) << dump_states(lines);
   }
   if (!lost_any(lines)) {
-    EXPECT_EQ(path_set(lines), (std::multiset<Path>{kClient})) << dump(lines);
+    EXPECT_EQ(path_set(lines), (std::multiset<Path>{kClient})) << dump_states(lines);
   }
 }
 
@@ -313,21 +307,21 @@ TEST(CgroupFilter, SyscallsOfTheInsideProcessOnly) {
     pid_t inside = inside_is_server ? p.server : p.client;
     for (const auto& l : lines) {
       if (l.at("event") != "syscall") continue;
-      EXPECT_EQ(l.at("pid"), std::to_string(inside)) << dump(lines);
-      EXPECT_EQ(l.at("cgroup_id"), std::to_string(cg.id())) << dump(lines);
+      EXPECT_EQ(l.at("pid"), std::to_string(inside)) << dump_states(lines);
+      EXPECT_EQ(l.at("cgroup_id"), std::to_string(cg.id())) << dump_states(lines);
     }
     if (lost_any(lines)) continue;
     std::vector<std::string> got = syscalls_of(lines, inside);
     if (inside_is_server) {
       // glibc's accept() is the accept syscall on x86-64 (accept4 elsewhere).
-      ASSERT_EQ(got.size(), 5u) << dump(lines);
+      ASSERT_EQ(got.size(), 5u) << dump_states(lines);
       EXPECT_EQ(got[0], "socket");
       EXPECT_EQ(got[1], "bind");
       EXPECT_EQ(got[2], "listen");
       EXPECT_EQ(got[3], "getsockname");
       EXPECT_TRUE(got[4] == "accept" || got[4] == "accept4") << got[4];
     } else {
-      EXPECT_EQ(got, (std::vector<std::string>{"socket", "connect"})) << dump(lines);
+      EXPECT_EQ(got, (std::vector<std::string>{"socket", "connect"})) << dump_states(lines);
     }
   }
 }
@@ -352,19 +346,19 @@ TEST(CgroupFilter, CgroupCreatedAfterStartIsCovered) {
   auto lines = read_json_lines(states_out);
   for (const auto& l : lines)
     if (l.at("event") == "state") {
-      EXPECT_EQ(l.at("sock_cgroup_id"), std::to_string(inode_of(late))) << dump(lines);
+      EXPECT_EQ(l.at("sock_cgroup_id"), std::to_string(inode_of(late))) << dump_states(lines);
     }
   if (!lost_any(lines)) {
-    EXPECT_EQ(path_set(lines), (std::multiset<Path>{kListener, kServerChild})) << dump(lines);
+    EXPECT_EQ(path_set(lines), (std::multiset<Path>{kListener, kServerChild})) << dump_states(lines);
   }
 
   lines = read_json_lines(sys_out);
   for (const auto& l : lines)
     if (l.at("event") == "syscall") {
-      EXPECT_EQ(l.at("pid"), std::to_string(p.server)) << dump(lines);
+      EXPECT_EQ(l.at("pid"), std::to_string(p.server)) << dump_states(lines);
     }
   if (!lost_any(lines)) {
-    EXPECT_EQ(syscalls_of(lines, p.server).size(), 5u) << dump(lines);
+    EXPECT_EQ(syscalls_of(lines, p.server).size(), 5u) << dump_states(lines);
   }
 }
 
@@ -391,25 +385,25 @@ TEST(NetnsFilter, KeepsOnlyThatNamespace) {
   std::string ino = std::to_string(ns.inode());
   for (const auto& l : lines)
     if (l.at("event") == "state") {
-      EXPECT_EQ(l.at("netns"), ino) << dump(lines);
+      EXPECT_EQ(l.at("netns"), ino) << dump_states(lines);
       EXPECT_TRUE(l.at("pid") == std::to_string(inside.server) || l.at("pid") == std::to_string(inside.client))
-          << dump(lines);
+          << dump_states(lines);
     }
   Path server_child(kServerChild.begin(), kServerChild.end() - 1);
   if (!lost_any(lines)) {
-    EXPECT_EQ(path_set_to_fin_wait2(lines), (std::multiset<Path>{kListener, server_child, kClient})) << dump(lines);
+    EXPECT_EQ(path_set_to_fin_wait2(lines), (std::multiset<Path>{kListener, server_child, kClient})) << dump_states(lines);
   }
 
   lines = read_json_lines(sys_out);
   for (const auto& l : lines)
     if (l.at("event") == "syscall") {
-      EXPECT_EQ(l.at("netns"), ino) << dump(lines);
+      EXPECT_EQ(l.at("netns"), ino) << dump_states(lines);
       EXPECT_TRUE(l.at("pid") == std::to_string(inside.server) || l.at("pid") == std::to_string(inside.client))
-          << dump(lines);
+          << dump_states(lines);
     }
   if (!lost_any(lines)) {
-    EXPECT_EQ(syscalls_of(lines, inside.server).size(), 5u) << dump(lines);
-    EXPECT_EQ(syscalls_of(lines, inside.client), (std::vector<std::string>{"socket", "connect"})) << dump(lines);
+    EXPECT_EQ(syscalls_of(lines, inside.server).size(), 5u) << dump_states(lines);
+    EXPECT_EQ(syscalls_of(lines, inside.client), (std::vector<std::string>{"socket", "connect"})) << dump_states(lines);
   }
   (void)outside;
 }
@@ -433,14 +427,14 @@ TEST(CommFilter, KeepsOnlyThatCommand) {
     auto lines = read_json_lines(out);
     for (const auto& l : lines) {
       if (l.at("event") == "lost") continue;
-      EXPECT_EQ(l.at("comm"), name) << dump(lines);
-      EXPECT_EQ(l.at("pid"), std::to_string(p.server)) << dump(lines);
+      EXPECT_EQ(l.at("comm"), name) << dump_states(lines);
+      EXPECT_EQ(l.at("pid"), std::to_string(p.server)) << dump_states(lines);
     }
     if (lost_any(lines)) continue;
     if (out == states_out)
-      EXPECT_EQ(path_set(lines), (std::multiset<Path>{kListener, kServerChild})) << dump(lines);
+      EXPECT_EQ(path_set(lines), (std::multiset<Path>{kListener, kServerChild})) << dump_states(lines);
     else
-      EXPECT_EQ(syscalls_of(lines, p.server).size(), 5u) << dump(lines);
+      EXPECT_EQ(syscalls_of(lines, p.server).size(), 5u) << dump_states(lines);
   }
 }
 
@@ -475,14 +469,14 @@ TEST(ContainerFilter, PrefixResolvesAndEventsNameContainerAndPod) {
       if (l.at("event") == "lost") continue;
       connects += l.at("event") == "connect";
       seen += l.at("event") != "connect";
-      EXPECT_EQ(l.at("pid"), std::to_string(p.client)) << dump(lines);
-      EXPECT_EQ(l.at("container_id"), id) << dump(lines);
+      EXPECT_EQ(l.at("pid"), std::to_string(p.client)) << dump_states(lines);
+      EXPECT_EQ(l.at("container_id"), id) << dump_states(lines);
       EXPECT_EQ(l.at("container_runtime"), "containerd");
       EXPECT_EQ(l.at("pod_uid"), pod);
     }
     if (!lost_any(lines)) {
-      EXPECT_EQ(seen, out == states_out ? kClient.size() : 2u) << dump(lines);
-      EXPECT_EQ(connects, out == states_out ? 1u : 0u) << dump(lines);  // the client's active open
+      EXPECT_EQ(seen, out == states_out ? kClient.size() : 2u) << dump_states(lines);
+      EXPECT_EQ(connects, out == states_out ? 1u : 0u) << dump_states(lines);  // the client's active open
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -127,5 +128,36 @@ using Counts = std::map<std::string, long>;
 Counts ss_state_counts(const std::string& ss_output);
 Counts json_counts(const std::string& object);
 std::string str(const Counts& c);  // "STATE=N STATE=N " for messages
+// a + b, state by state.
+Counts sum(Counts a, const Counts& b);
+// `ss -H <flags>` (e.g. -tan, -uan) counts per state, of the sockets whose
+// local or remote port is one of `ports`.
+Counts ss_counts_on_ports(const std::string& flags, const std::vector<int>& ports);
+
+// The output of a shell command (popen); its wait status in *status if given.
+std::string run_capture(const std::string& cmd, int* status = nullptr);
+// A file's whole text ("" when unreadable), and its lines.
+std::string read_file(const std::string& path);
+std::vector<std::string> read_lines(const std::string& path);
+// The last "hist" line socktrace wrote to `path` ("" when none yet).
+std::string last_hist(const std::string& path);
+// The inode number of `path` (a cgroup's id, a namespace's), 0 when absent.
+uint64_t inode_of(const std::string& path);
+
+// A TCP listener on 127.0.0.1, an ephemeral port, close-on-exec. No
+// SO_REUSEADDR: port 0 then never picks a port that still has TIME-WAIT
+// sockets of an earlier test (they would be counted too). With
+// `defer_accept` (TCP_DEFER_ACCEPT), the handshake's last ACK is ignored
+// until data comes: the request socket stays in SYN-RECV while the client
+// is ESTABLISHED.
+int tcp_listener(int backlog = 4096, bool defer_accept = false);
+// A close-on-exec client connected to 127.0.0.1:port, -1 when refused.
+int tcp_connect(int port);
+// One loopback connection to `listener`: its client and accepted server fd.
+struct TcpPair {
+  int client = -1;
+  int server = -1;
+};
+TcpPair tcp_pair(int listener);
 
 }  // namespace socktrace::testing

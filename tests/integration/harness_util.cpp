@@ -1,10 +1,12 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -270,8 +272,7 @@ int Gate::wait() {
 
 namespace socktrace::testing {
 
-namespace {
-std::string run_capture(const std::string& cmd, int* status = nullptr) {
+std::string run_capture(const std::string& cmd, int* status) {
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return out;
@@ -282,6 +283,8 @@ std::string run_capture(const std::string& cmd, int* status = nullptr) {
   if (status) *status = st;
   return out;
 }
+
+namespace {
 
 // "key:\tvalue" of one fdinfo file.
 std::map<std::string, std::string> read_fdinfo(const std::string& path) {
@@ -473,6 +476,79 @@ std::string http_body(int port, const std::string& path) {
   std::string resp = http_response(port, path);
   auto body = resp.find("\r\n\r\n");
   return body == std::string::npos ? "" : resp.substr(body + 4);
+}
+
+Counts sum(Counts a, const Counts& b) {
+  for (auto& [k, v] : b) a[k] += v;
+  return a;
+}
+
+namespace {
+// ss's filter expression for sockets with a local or remote port in `ports`.
+std::string ss_filter(const std::vector<int>& ports) {
+  std::string f;
+  for (int p : ports) f += (f.empty() ? "" : " or ") + ("sport = :" + std::to_string(p)) + " or dport = :" + std::to_string(p);
+  return "'( " + f + " )'";
+}
+}  // namespace
+
+Counts ss_counts_on_ports(const std::string& flags, const std::vector<int>& ports) {
+  return ss_state_counts(run_capture("ss -H " + flags + " " + ss_filter(ports)));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream f(path);
+  std::vector<std::string> out;
+  for (std::string line; std::getline(f, line);) out.push_back(line);
+  return out;
+}
+
+std::string last_hist(const std::string& path) {
+  std::ifstream f(path);
+  std::string line, last;
+  while (std::getline(f, line))
+    if (line.find("\"event\":\"hist\"") != std::string::npos) last = line;
+  return last;
+}
+
+uint64_t inode_of(const std::string& path) {
+  struct stat st{};
+  if (stat(path.c_str(), &st) != 0) return 0;
+  return st.st_ino;
+}
+
+int tcp_listener(int backlog, bool defer_accept) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (defer_accept) {
+    int secs = 30;
+    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs));
+  }
+  sockaddr_in a = loopback(0);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  listen(fd, backlog);
+  return fd;
+}
+
+int tcp_connect(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a = loopback(port);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TcpPair tcp_pair(int listener) {
+  TcpPair p;
+  p.client = tcp_connect(port_of(listener));
+  p.server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  return p;
 }
 
 }  // namespace socktrace::testing

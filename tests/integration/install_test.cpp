@@ -32,23 +32,11 @@ namespace socktrace::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Counts = std::map<std::string, long>;
 
 const std::string kSourceDir = [] {
   std::string f = __FILE__;  // .../tests/integration/install_test.cpp
   return f.substr(0, f.rfind("/tests/integration/"));
 }();
-
-std::string shell(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
 
 // ss's state names -> socktrace's.
 std::string from_ss(const std::string& s) {
@@ -63,9 +51,9 @@ std::string from_ss(const std::string& s) {
 
 // `ss -Htan` per state, narrowed by an ss filter expression and/or to
 // sockets a process named `comm` holds (ss -p).
-Counts ss_counts(const std::string& args, const std::string& comm = "") {
+Counts ss_tcp_counts(const std::string& args, const std::string& comm = "") {
   Counts c;
-  std::istringstream in(shell("ss -Htan" + std::string(comm.empty() ? "" : "p") + " " + args + " 2>/dev/null"));
+  std::istringstream in(run_capture("ss -Htan" + std::string(comm.empty() ? "" : "p") + " " + args + " 2>/dev/null"));
   std::string line;
   while (std::getline(in, line)) {
     if (!comm.empty() && line.find("((\"" + comm + "\",") == std::string::npos) continue;
@@ -167,7 +155,7 @@ TEST(CheckFamilyLive, PerfdataPerFamilyEqualsSs) {
       << r.out;
   auto perf = perfdata(r.out);
   for (auto [family, prefix] : {std::pair{"-4", "tcp_"}, std::pair{"-6", "tcp6_"}}) {
-    Counts ss = ss_counts(std::string(family) + " " + port_filter({p4, p6}));
+    Counts ss = ss_tcp_counts(std::string(family) + " " + port_filter({p4, p6}));
     for (const char* st : {"ESTABLISHED", "LISTEN", "CLOSE_WAIT", "FIN_WAIT2", "TIME_WAIT", "SYN_SENT"})
       EXPECT_EQ(perf[prefix + std::string(st)], ss[st]) << prefix << st << " vs ss " << family << ": " << r.out;
   }
@@ -289,11 +277,6 @@ class Process {
   pid_t pid_ = -1;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
 // The DaemonSet's second container, `top --by container`, runs as written
 // (its port made free) and serves the per-container series the alert uses.
 TEST(PrometheusScrape, DaemonSetByContainerServesGroupSeries) {
@@ -402,8 +385,8 @@ TEST(PrometheusScrape, UpAndSocketCountsEqualSs) {
       top_prom[s.labels.at("state")] = static_cast<long>(s.value);
     for (const Sample& s : query(prom_port, "sum by (state) (socktrace_process_sockets{job=\"log\",proto=\"tcp\"})"))
       log_prom[s.labels.at("state")] = static_cast<long>(s.value);
-    top_ss = ss_counts(port_filter({port}));
-    log_ss = ss_counts("", comm);
+    top_ss = ss_tcp_counts(port_filter({port}));
+    log_ss = ss_tcp_counts("", comm);
     bool same = !top_prom.empty();
     for (const auto& st : states) same = same && top_prom[st] == top_ss[st] && log_prom[st] == log_ss[st];
     if (same) break;

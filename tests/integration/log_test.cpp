@@ -39,7 +39,8 @@ using namespace std::chrono_literals;
 
 constexpr const char* kComm = "st_logburst";
 
-int listen_v4() {
+// A loopback listener; the child exits (90) when it cannot have one.
+int listen_v4_or_exit() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -50,7 +51,7 @@ int listen_v4() {
 
 // Retries until connected: a busy host can run out of ephemeral ports for a
 // moment (EADDRNOTAVAIL); every connection counted must exist.
-int connect_v4(int port) {
+int connect_v4_retrying(int port) {
   for (;;) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
@@ -71,7 +72,7 @@ int connect_v4(int port) {
 pid_t burst(int n, Gate& port_gate, Gate* midway_gate = nullptr, int midway = 0) {
   return spawn([&, n, midway] {
     prctl(PR_SET_NAME, kComm);
-    int l = listen_v4();
+    int l = listen_v4_or_exit();
     int port = port_of(l);
     port_gate.open(port);
     std::thread server([&] {
@@ -85,7 +86,7 @@ pid_t burst(int n, Gate& port_gate, Gate* midway_gate = nullptr, int midway = 0)
     });
     for (int i = 0; i < n; ++i) {
       if (midway_gate && i == midway) midway_gate->open(1);
-      close(connect_v4(port));
+      close(connect_v4_retrying(port));
     }
     server.join();
     close(l);
@@ -322,8 +323,8 @@ TEST(Log, SigtermFlushesOpenConnections) {
   Gate port_gate, done;
   pid_t child = spawn([&] {
     prctl(PR_SET_NAME, kComm);
-    int l = listen_v4();
-    int c = connect_v4(port_of(l));
+    int l = listen_v4_or_exit();
+    int c = connect_v4_retrying(port_of(l));
     int s = accept(l, nullptr, nullptr);
     port_gate.open(port_of(l));
     done.wait();  // held open until socktrace has exited

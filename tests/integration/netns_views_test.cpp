@@ -29,68 +29,12 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "netns.h"
 
 namespace socktrace::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
-}
-
-uint64_t inode_of(const std::string& path) {
-  struct stat st{};
-  if (stat(path.c_str(), &st) != 0) return 0;
-  return st.st_ino;
-}
-
-// A network namespace of the test's own, its loopback up, named uniquely
-// (pid and tag); deleted with every socket still in it at the end.
-class Netns {
- public:
-  explicit Netns(const std::string& tag) {
-    name_ = "socktrace-nv-" + std::to_string(getpid()) + "-" + tag;
-    if (std::system(("ip netns add " + name_).c_str()) != 0) throw std::runtime_error("ip netns add failed");
-    if (std::system(("ip -n " + name_ + " link set lo up").c_str()) != 0)
-      throw std::runtime_error("ip link set lo up failed");
-  }
-  ~Netns() { std::system(("ip netns delete " + name_ + " 2>/dev/null").c_str()); }
-  const std::string& name() const { return name_; }
-  std::string path() const { return "/run/netns/" + name_; }
-  uint64_t inode() const { return inode_of(path()); }
-
- private:
-  std::string name_;
-};
-
-// The calling thread inside `ns` (nullptr: stays where it is) until the end
-// of the scope.
-class Inside {
- public:
-  explicit Inside(const Netns* ns) {
-    if (!ns) return;
-    self_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    int fd = open(ns->path().c_str(), O_RDONLY | O_CLOEXEC);
-    if (self_ < 0 || fd < 0 || setns(fd, CLONE_NEWNET) != 0) throw std::runtime_error("setns into " + ns->name());
-    close(fd);
-  }
-  ~Inside() {
-    if (self_ < 0) return;
-    if (setns(self_, CLONE_NEWNET) != 0) std::abort();  // the rest of the test would run in the wrong place
-    close(self_);
-  }
-
- private:
-  int self_ = -1;
-};
 
 // Sockets in still states in one namespace (or on the host), all
 // close-on-exec: socktrace, forked from this process, must not hold them.
@@ -158,40 +102,12 @@ class Sockets {
   std::vector<int> fds_;
 };
 
-// `ip netns exec NS ss -H <flags>` counts per state (non-zero only).
-Counts ss_counts(const Netns& ns, const char* flags) {
-  return ss_state_counts(run("ip netns exec " + ns.name() + " ss -H " + flags));
-}
-
-Counts sum(Counts a, const Counts& b) {
-  for (auto& [k, v] : b) a[k] += v;
-  return a;
-}
-
-// Waits (up to 2 s) until no socket of `ns` is in a state that lasts only
-// until the next ACK: the counts are still while socktrace and ss look.
-void settle(const Netns& ns) {
-  for (int i = 0; i < 100; ++i) {
-    Counts c = ss_counts(ns, "-tan");
-    if (!c.count("FIN_WAIT1") && !c.count("LAST_ACK") && !c.count("CLOSING") && !c.count("SYN_SENT")) return;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-std::string last_hist(const std::string& path) {
-  std::ifstream f(path);
-  std::string line, last;
-  while (std::getline(f, line))
-    if (line.find("\"event\":\"hist\"") != std::string::npos) last = line;
-  return last;
-}
-
 // The world of these tests: namespaces A and B with the test's sockets in
 // known states, and sockets on the host (which neither must count).
-struct World {
-  Netns a{"a"}, b{"b"};
+struct NetnsWorld {
+  Netns a{"socktrace-nv", "a"}, b{"socktrace-nv", "b"};
   Sockets in_a{&a}, in_b{&b}, host{nullptr};
-  World() {
+  NetnsWorld() {
     in_a.established(3);
     in_a.close_wait(2);
     in_a.time_wait(2);
@@ -200,16 +116,16 @@ struct World {
     in_b.time_wait(3);
     host.established(2);
     host.time_wait(1);
-    settle(a);
-    settle(b);
+    settle_netns(&a);
+    settle_netns(&b);
   }
 };
 
 TEST(NetnsViews, TopOnceEqualsSsInEachNamespace) {
   REQUIRE_BPF();  // root: ip netns, setns
-  World w;
-  Counts a_tcp = ss_counts(w.a, "-tan"), a_udp = ss_counts(w.a, "-uan");
-  Counts b_tcp = ss_counts(w.b, "-tan"), b_udp = ss_counts(w.b, "-uan");
+  NetnsWorld w;
+  Counts a_tcp = ss_counts_in(&w.a, "-tan"), a_udp = ss_counts_in(&w.a, "-uan");
+  Counts b_tcp = ss_counts_in(&w.b, "-tan"), b_udp = ss_counts_in(&w.b, "-uan");
   // What the test made there, and nothing else: a fresh namespace.
   EXPECT_EQ(str(a_tcp), str(Counts{{"LISTEN", 1}, {"ESTABLISHED", 6}, {"CLOSE_WAIT", 2}, {"FIN_WAIT2", 2},
                                    {"TIME_WAIT", 2}}));
@@ -232,8 +148,8 @@ TEST(NetnsViews, TopOnceEqualsSsInEachNamespace) {
     EXPECT_EQ(str(json_counts(j["udp"])), str(udp)) << r.out;
   }
   // The same run's ss did not move.
-  EXPECT_EQ(str(ss_counts(w.a, "-tan")), str(a_tcp));
-  EXPECT_EQ(str(ss_counts(w.b, "-tan")), str(b_tcp));
+  EXPECT_EQ(str(ss_counts_in(&w.a, "-tan")), str(a_tcp));
+  EXPECT_EQ(str(ss_counts_in(&w.b, "-tan")), str(b_tcp));
 }
 
 // Sockets made before top started change state after it, new ones come in
@@ -241,7 +157,7 @@ TEST(NetnsViews, TopOnceEqualsSsInEachNamespace) {
 // the kernel filtered to A, ends equal to A's ss, and reconciles without drift.
 TEST(NetnsViews, LiveTopFollowsItsNamespaceOnly) {
   REQUIRE_BPF();
-  World w;
+  NetnsWorld w;
   TempDir dir;
   std::string out = dir.path("top.json");
   Socktrace top({"top", "--json", "--interval", "0.2", "--reconcile", "1", "--netns", w.a.name()}, out);
@@ -262,8 +178,8 @@ TEST(NetnsViews, LiveTopFollowsItsNamespaceOnly) {
     last = last_hist(out);
     if (last.empty()) continue;
     JsonLine j = parse_flat_json(last);
-    tcp_ss = ss_counts(w.a, "-tan");
-    udp_ss = ss_counts(w.a, "-uan");
+    tcp_ss = ss_counts_in(&w.a, "-tan");
+    udp_ss = ss_counts_in(&w.a, "-uan");
     if (json_counts(j["tcp"]) == tcp_ss && json_counts(j["udp"]) == udp_ss && tcp_ss == made) break;
   }
   ASSERT_FALSE(last.empty()) << top.stderr_text();
@@ -289,15 +205,15 @@ TEST(NetnsViews, LiveTopFollowsItsNamespaceOnly) {
   if (r["lost"] == "0") {
     EXPECT_EQ(r["drift_total"], "0") << top.stderr_text();
   }
-  EXPECT_EQ(str(json_counts(r["tcp"])), str(ss_counts(w.a, "-tan"))) << reconciled;
+  EXPECT_EQ(str(json_counts(r["tcp"])), str(ss_counts_in(&w.a, "-tan"))) << reconciled;
   EXPECT_NE(top.stderr_text().find("netns " + std::to_string(w.a.inode())), std::string::npos) << top.stderr_text();
   EXPECT_EQ(top.stop(), 0);
 }
 
 TEST(NetnsViews, CheckCountsTheNamespace) {
   REQUIRE_BPF();  // root: ip netns, setns
-  World w;
-  Counts a = ss_counts(w.a, "-tan"), b = ss_counts(w.b, "-tan");
+  NetnsWorld w;
+  Counts a = ss_counts_in(&w.a, "-tan"), b = ss_counts_in(&w.b, "-tan");
   ASSERT_EQ(a["ESTABLISHED"], 6);
   ASSERT_EQ(b["ESTABLISHED"], 2);
   auto check = [](std::vector<std::string> args) {
@@ -327,12 +243,12 @@ TEST(NetnsViews, CheckCountsTheNamespace) {
 // check --sample: the counts from a live histogram of the namespace (BPF).
 TEST(NetnsViews, CheckSampledCountsTheNamespace) {
   REQUIRE_BPF();
-  World w;
+  NetnsWorld w;
   RunResult r = run_socktrace({"check", "--netns", w.a.name(), "--sample", "0.3", "--critical", "ESTABLISHED=5",
                                "--warning", "CLOSE_WAIT=1"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("SOCKTRACE CRITICAL - ESTABLISHED=6 > 5", 0), 0u) << r.out;
-  for (const auto& [state, n] : ss_counts(w.a, "-tan"))
+  for (const auto& [state, n] : ss_counts_in(&w.a, "-tan"))
     EXPECT_NE(r.out.find(" " + state + "=" + std::to_string(n) + ";"), std::string::npos) << state << ": " << r.out;
   RunResult ok = run_socktrace({"check", "--netns", w.b.name(), "--sample", "0.3", "--critical", "ESTABLISHED=2"});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;

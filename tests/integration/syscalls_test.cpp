@@ -23,13 +23,6 @@
 namespace socktrace::testing {
 namespace {
 
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream f(path);
-  std::vector<std::string> out;
-  for (std::string line; std::getline(f, line);) out.push_back(line);
-  return out;
-}
-
 // "1234  text" (strace -f -o FILE's prefix, %-5u and a space) -> pid, text.
 bool split_pid(const std::string& line, int* pid, std::string* text) {
   std::size_t i = 0;

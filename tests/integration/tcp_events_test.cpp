@@ -152,7 +152,7 @@ std::vector<JsonLine> of_kind(const std::vector<JsonLine>& lines, const std::str
   return out;
 }
 
-std::string dump(const std::vector<JsonLine>& lines) {
+std::string dump_events(const std::vector<JsonLine>& lines) {
   std::string out;
   for (const auto& l : lines) {
     for (const auto& [k, v] : l)
@@ -232,7 +232,7 @@ TEST(TcpEvents, UnansweredHandshakeRetransmitsAndTimesOut) {
   for (const auto& r : of_kind(lines, "retrans")) {
     if (r.at("synack") == "false") {
       // The client's SYN, retransmitted by its timer.
-      EXPECT_EQ(r.at("pid"), c) << dump(lines);
+      EXPECT_EQ(r.at("pid"), c) << dump_events(lines);
       EXPECT_EQ(r.at("owner"), "known");
       EXPECT_EQ(r.at("state"), "SYN_SENT");
       EXPECT_EQ(r.at("saddr"), "10.231.0.9");
@@ -243,7 +243,7 @@ TEST(TcpEvents, UnansweredHandshakeRetransmitsAndTimesOut) {
       }
     } else {
       // The listener's SYN-ACK: the server's, learned from its listener.
-      EXPECT_EQ(r.at("pid"), s) << dump(lines);
+      EXPECT_EQ(r.at("pid"), s) << dump_events(lines);
       EXPECT_EQ(r.at("owner"), "listener");
       EXPECT_EQ(r.at("state"), "SYN_RECV");
       EXPECT_EQ(r.at("saddr"), VethPair::kServerIp);
@@ -253,14 +253,14 @@ TEST(TcpEvents, UnansweredHandshakeRetransmitsAndTimesOut) {
   }
   // 6.1 retransmits the SYN once (TCP_SYNCNT 1); 6.5 and later twice, its
   // first timeouts linear (tcp_syn_linear_timeouts): the kernel's count decides.
-  EXPECT_GE(client_retrans, 1) << dump(lines);
-  EXPECT_GE(server_retrans, 1) << dump(lines);
+  EXPECT_GE(client_retrans, 1) << dump_events(lines);
+  EXPECT_GE(server_retrans, 1) << dump_events(lines);
   // The kernel counted exactly these, in each namespace.
   EXPECT_EQ(delta(client_before, client_after, "TcpRetransSegs"), client_retrans);
   EXPECT_EQ(delta(server_before, server_after, "TcpRetransSegs"), server_retrans);
 
   auto connects = of_kind(lines, "connect");
-  ASSERT_EQ(connects.size(), 1u) << dump(lines);
+  ASSERT_EQ(connects.size(), 1u) << dump_events(lines);
   EXPECT_EQ(connects[0].at("outcome"), "timeout");
   EXPECT_EQ(connects[0].at("errno"), "ETIMEDOUT");
   EXPECT_EQ(connects[0].at("pid"), c);
@@ -324,7 +324,7 @@ TEST(TcpEvents, RetransmissionsCountedUntilTheUserTimeout) {
   long last_rto = 0;
   auto retrans = of_kind(lines, "retrans");
   for (const auto& r : retrans) {
-    EXPECT_EQ(r.at("pid"), c) << dump(lines);  // fired from the client's timer, owned by the client
+    EXPECT_EQ(r.at("pid"), c) << dump_events(lines);  // fired from the client's timer, owned by the client
     EXPECT_EQ(r.at("state"), "ESTABLISHED");
     EXPECT_EQ(r.at("saddr"), VethPair::kClientIp);
     EXPECT_EQ(r.at("synack"), "false");
@@ -336,13 +336,13 @@ TEST(TcpEvents, RetransmissionsCountedUntilTheUserTimeout) {
     EXPECT_GE(rto, last_rto) << "the RTO backs off";
     last_rto = rto;
   }
-  EXPECT_GE(retrans.size(), 2u) << dump(lines);
+  EXPECT_GE(retrans.size(), 2u) << dump_events(lines);
   ASSERT_FALSE(retrans.empty());
-  EXPECT_LE(std::stol(retrans.front().at("rto_us")), 1'000'000) << dump(lines);
-  EXPECT_EQ(delta(before, after, "TcpRetransSegs"), segs) << dump(lines);
+  EXPECT_LE(std::stol(retrans.front().at("rto_us")), 1'000'000) << dump_events(lines);
+  EXPECT_EQ(delta(before, after, "TcpRetransSegs"), segs) << dump_events(lines);
 
   auto connects = of_kind(lines, "connect");
-  ASSERT_EQ(connects.size(), 1u) << dump(lines);
+  ASSERT_EQ(connects.size(), 1u) << dump_events(lines);
   EXPECT_EQ(connects[0].at("outcome"), "established");
   EXPECT_EQ(connects[0].at("pid"), c);
   EXPECT_EQ(connects[0].at("errno"), "null");
@@ -350,7 +350,7 @@ TEST(TcpEvents, RetransmissionsCountedUntilTheUserTimeout) {
   // The client's timeline: its retransmissions, its RTT, ended by its own
   // side's timeout. The server's is still open at the stop.
   auto conns = of_kind(events_on_port(dir.path("conn.json"), port), "conn");
-  ASSERT_EQ(conns.size(), 2u) << dump(conns);
+  ASSERT_EQ(conns.size(), 2u) << dump_events(conns);
   const JsonLine& mine = conns[0].at("saddr") == VethPair::kClientIp ? conns[0] : conns[1];
   const JsonLine& theirs = conns[0].at("saddr") == VethPair::kClientIp ? conns[1] : conns[0];
   EXPECT_EQ(mine.at("pid"), c);
@@ -415,11 +415,11 @@ TEST(TcpEvents, ZeroLingerCloseResetSentAndReceived) {
 
   auto lines = events_on_port(dir.path("out.json"), port);
   auto resets = of_kind(lines, "reset");
-  ASSERT_EQ(resets.size(), 2u) << dump(lines);
+  ASSERT_EQ(resets.size(), 2u) << dump_events(lines);
   // log writes the finished connections too; --timeline the same objects.
   for (const auto& file : {"out.json", "conn.json"}) {
     auto conns = of_kind(events_on_port(dir.path(file), port), "conn");
-    ASSERT_EQ(conns.size(), 2u) << file << "\n" << dump(conns);
+    ASSERT_EQ(conns.size(), 2u) << file << "\n" << dump_events(conns);
     const JsonLine& aborter = conns[0].at("saddr") == VethPair::kClientIp ? conns[0] : conns[1];
     const JsonLine& victim = conns[0].at("saddr") == VethPair::kClientIp ? conns[1] : conns[0];
     EXPECT_EQ(aborter.at("pid"), std::to_string(client));
@@ -442,7 +442,7 @@ TEST(TcpEvents, ZeroLingerCloseResetSentAndReceived) {
   // tcp_disconnect() closes the socket before it sends the RST.
   EXPECT_EQ(sent.at("state"), "CLOSE");
   if (kernel_has_rst_reason())
-    EXPECT_EQ(sent.at("reason"), "TCP_STATE") << dump(lines);  // tcp_disconnect()'s
+    EXPECT_EQ(sent.at("reason"), "TCP_STATE") << dump_events(lines);  // tcp_disconnect()'s
   else
     EXPECT_EQ(sent.at("reason"), "null");  // 6.1: tcp_send_reset gives none
   EXPECT_EQ(received.at("dir"), "received");
@@ -489,13 +489,13 @@ TEST(TcpEvents, ConnectRefusedAndUnreachable) {
 
   auto lines = events_on_port(dir.path("out.json"), kClosedPort);
   auto connects = of_kind(lines, "connect");
-  ASSERT_EQ(connects.size(), 1u) << dump(lines);
+  ASSERT_EQ(connects.size(), 1u) << dump_events(lines);
   EXPECT_EQ(connects[0].at("outcome"), "refused");
   EXPECT_EQ(connects[0].at("errno"), "ECONNREFUSED");
   EXPECT_EQ(connects[0].at("pid"), std::to_string(refused));
   EXPECT_NE(connects[0].at("dur_ns"), "null");
   auto resets = of_kind(lines, "reset");
-  ASSERT_EQ(resets.size(), 1u) << "only the client's received RST: the one sent has no socket\n" << dump(lines);
+  ASSERT_EQ(resets.size(), 1u) << "only the client's received RST: the one sent has no socket\n" << dump_events(lines);
   EXPECT_EQ(resets[0].at("dir"), "received");
   EXPECT_EQ(resets[0].at("state"), "SYN_SENT");
   EXPECT_EQ(resets[0].at("pid"), std::to_string(refused));
@@ -661,17 +661,17 @@ TEST(TcpDrops, BadChecksumAndOutOfWindowDroppedOnTheServersSocket) {
   for (const auto& file : {"out.json", "log.json"}) {
     auto drops = of_kind(events_on_port(dir.path(file), port), "drop");
     if (!kernel_drop_has_socket()) {
-      EXPECT_TRUE(drops.empty()) << dump(drops);
+      EXPECT_TRUE(drops.empty()) << dump_events(drops);
       EXPECT_NE(st.stderr_text().find("skb:kfree_skb names no receiving socket"), std::string::npos)
           << st.stderr_text();
       continue;
     }
-    ASSERT_EQ(drops.size(), 2u) << file << "\n" << dump(drops);
+    ASSERT_EQ(drops.size(), 2u) << file << "\n" << dump_events(drops);
     EXPECT_EQ(drops[0].at("reason"), "TCP_CSUM");
     EXPECT_EQ(drops[0].at("len"), std::to_string(sizeof(tcphdr) + 200));
     EXPECT_EQ(drops[1].at("reason"), "TCP_INVALID_SEQUENCE");
     for (const auto& d : drops) {
-      EXPECT_EQ(d.at("pid"), std::to_string(server)) << dump(drops);
+      EXPECT_EQ(d.at("pid"), std::to_string(server)) << dump_events(drops);
       EXPECT_EQ(d.at("owner"), "known");
       EXPECT_EQ(d.at("state"), "ESTABLISHED");
       EXPECT_EQ(d.at("saddr"), VethPair::kServerIp);
@@ -764,11 +764,6 @@ TEST(TcpDrops, ListenOverflowsCountedPerListenerWithItsOwner) {
             std::string::npos)
       << out;
   EXPECT_NE(out.find(" in all) backlog 2/1\n"), std::string::npos) << out;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  return std::string((std::istreambuf_iterator<char>(f)), {});
 }
 
 // `check` with rate thresholds on trouble over both namespaces, its window

@@ -34,66 +34,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int tcp_listener(int backlog = 4096, bool defer_accept = false) {
-  // No SO_REUSEADDR: port 0 then never picks a port that still has
-  // TIME-WAIT sockets of an earlier test (they would be counted too).
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (defer_accept) {
-    // The handshake's last ACK is ignored until data comes: the request
-    // socket stays in SYN-RECV while the client is ESTABLISHED.
-    int secs = 30;
-    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs));
-  }
-  sockaddr_in a = loopback(0);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  listen(fd, backlog);
-  return fd;
-}
-
-int tcp_connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a = loopback(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-struct Pair {
-  int client = -1;
-  int server = -1;
-};
-
-Pair tcp_pair(int listener) {
-  Pair p;
-  p.client = tcp_connect(port_of(listener));
-  p.server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-  return p;
-}
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
-}
-
-std::string ss_filter(const std::vector<int>& ports) {
-  std::string f;
-  for (int p : ports) f += (f.empty() ? "" : " or ") + ("sport = :" + std::to_string(p)) + " or dport = :" + std::to_string(p);
-  return "'( " + f + " )'";
-}
-
-// ss -tan / ss -uan counts per state (non-zero only).
-Counts ss_counts(const char* proto_flags, const std::vector<int>& ports) {
-  return ss_state_counts(run(std::string("ss -H ") + proto_flags + " " + ss_filter(ports)));
-}
-
 std::vector<std::string> port_args(const std::vector<int>& ports) {
   std::string list;
   for (int p : ports) list += (list.empty() ? "" : ",") + std::to_string(p);
@@ -105,14 +45,6 @@ std::vector<std::string> concat(std::vector<std::string> a, const std::vector<st
   return a;
 }
 
-std::string last_hist(const std::string& path) {
-  std::ifstream f(path);
-  std::string line, last;
-  while (std::getline(f, line))
-    if (line.find("\"event\":\"hist\"") != std::string::npos) last = line;
-  return last;
-}
-
 // Waits (up to 10 s) until top's latest refresh equals ss for TCP and UDP;
 // returns that line (or the last one seen).
 std::string wait_equal(const std::string& path, const std::vector<int>& ports, Counts* tcp_ss, Counts* udp_ss) {
@@ -122,8 +54,8 @@ std::string wait_equal(const std::string& path, const std::vector<int>& ports, C
     last = last_hist(path);
     if (last.empty()) continue;
     JsonLine j = parse_flat_json(last);
-    *tcp_ss = ss_counts("-tan", ports);
-    *udp_ss = ss_counts("-uan", ports);
+    *tcp_ss = ss_counts_on_ports("-tan", ports);
+    *udp_ss = ss_counts_on_ports("-uan", ports);
     if (json_counts(j["tcp"]) == *tcp_ss && json_counts(j["udp"]) == *udp_ss) break;
   }
   return last;
@@ -154,7 +86,7 @@ struct KnownStates {
   }
   void established(int n) {
     for (int i = 0; i < n; ++i) {
-      Pair p = tcp_pair(listener);
+      TcpPair p = tcp_pair(listener);
       fds.push_back(p.client);
       fds.push_back(p.server);
     }
@@ -165,7 +97,7 @@ struct KnownStates {
   std::vector<int> close_wait(int n) {
     std::vector<int> servers;
     for (int i = 0; i < n; ++i) {
-      Pair p = tcp_pair(listener);
+      TcpPair p = tcp_pair(listener);
       close(p.client);
       fds.push_back(p.server);
       servers.push_back(p.server);
@@ -175,7 +107,7 @@ struct KnownStates {
   // The server closes first, then the client: the server's side TIME-WAIT.
   void time_wait(int n) {
     for (int i = 0; i < n; ++i) {
-      Pair p = tcp_pair(listener);
+      TcpPair p = tcp_pair(listener);
       close(p.server);
       std::this_thread::sleep_for(5ms);
       close(p.client);
@@ -195,9 +127,9 @@ struct KnownStates {
 // Waits (up to 2 s) until no socket on `ports` is in a state that only
 // lasts until the next ACK (FIN-WAIT-1, LAST-ACK, CLOSING, SYN-SENT): the
 // counts are then still while socktrace and ss look.
-void settle(const std::vector<int>& ports) {
+void settle_ports(const std::vector<int>& ports) {
   for (int i = 0; i < 100; ++i) {
-    Counts c = ss_counts("-tan", ports);
+    Counts c = ss_counts_on_ports("-tan", ports);
     if (!c.count("FIN_WAIT1") && !c.count("LAST_ACK") && !c.count("CLOSING") && !c.count("SYN_SENT")) return;
     std::this_thread::sleep_for(20ms);
   }
@@ -215,13 +147,13 @@ Counts plus(Counts base, const Counts& made) {
 
 TEST(Top, OnceEqualsSsForEveryState) {
   KnownStates k;
-  Counts base = ss_counts("-tan", k.ports());  // the two listeners, and any old TIME-WAIT
+  Counts base = ss_counts_on_ports("-tan", k.ports());  // the two listeners, and any old TIME-WAIT
   k.established(3);
   k.close_wait(2);
   k.time_wait(2);
   k.syn_recv(1);
   k.udp_connected();
-  settle(k.ports());
+  settle_ports(k.ports());
   RunResult r = run_socktrace(concat({"top", "--once", "--json"}, port_args(k.ports())));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   JsonLine j = parse_flat_json(r.out);
@@ -233,15 +165,15 @@ TEST(Top, OnceEqualsSsForEveryState) {
   EXPECT_EQ(str(tcp), str(plus(base, made)));
   EXPECT_EQ(str(udp), str(Counts{{"ESTABLISHED", 1}, {"CLOSE", 1}}));
   // ... and what ss says.
-  EXPECT_EQ(str(tcp), str(ss_counts("-tan", k.ports())));
-  EXPECT_EQ(str(udp), str(ss_counts("-uan", k.ports())));
+  EXPECT_EQ(str(tcp), str(ss_counts_on_ports("-tan", k.ports())));
+  EXPECT_EQ(str(udp), str(ss_counts_on_ports("-uan", k.ports())));
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "one line: " << r.out;
 }
 
 TEST(Top, TextViewShowsTheCloseWaitLeaker) {
   KnownStates k;
   k.close_wait(5);
-  settle(k.ports());
+  settle_ports(k.ports());
   RunResult r = run_socktrace(concat({"top", "--once"}, port_args(k.ports())));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::regex row("tcp +CLOSE_WAIT +5 +socktrace_integ/" + std::to_string(getpid()) + " 5 +" +
@@ -255,11 +187,11 @@ TEST(Top, TextViewShowsTheCloseWaitLeaker) {
 TEST(Top, LiveDeltasEqualSsBeforeAndAfterStart) {
   REQUIRE_BPF();
   KnownStates k;
-  Counts base = ss_counts("-tan", k.ports());
+  Counts base = ss_counts_on_ports("-tan", k.ports());
   k.established(3);
   std::vector<int> cw = k.close_wait(2);
   k.time_wait(1);
-  Pair old = tcp_pair(k.listener);
+  TcpPair old = tcp_pair(k.listener);
   TempDir dir;
   std::string out = dir.path("top.json");
   Socktrace top(concat({"top", "--json", "--interval", "0.2", "--reconcile", "1"}, port_args(k.ports())), out);
@@ -306,7 +238,7 @@ TEST(Top, ChurnEndsEqualToSs) {
   auto churn_start = std::chrono::steady_clock::now();
   long recycled_before = tw_recycled();
   for (int i = 0; i < kConnections; ++i) {
-    Pair p = tcp_pair(listener);
+    TcpPair p = tcp_pair(listener);
     ASSERT_GE(p.client, 0);
     ASSERT_GE(p.server, 0);
     if (i % 100 == 0) {  // a few stay: ESTABLISHED, and CLOSE_WAIT
@@ -351,7 +283,7 @@ TEST(Check, ExitCodesAndPerfdata) {
   KnownStates k;
   k.close_wait(3);
   k.established(1);
-  settle(k.ports());
+  settle_ports(k.ports());
   std::vector<std::string> ports = port_args(k.ports());
   RunResult ok = run_socktrace(concat({"check", "--warning", "CLOSE_WAIT=3", "--critical", "CLOSE_WAIT=10"}, ports));
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
@@ -404,7 +336,7 @@ TEST(Check, NewConnectionRate) {
   // A child churns connections until killed; the check samples meanwhile.
   pid_t churn = spawn([&] {
     for (;;) {
-      Pair p = tcp_pair(listener);
+      TcpPair p = tcp_pair(listener);
       close(p.client);
       close(p.server);
       std::this_thread::sleep_for(2ms);
@@ -475,7 +407,7 @@ TEST(Top, MetricsEndpointPassesPromtool) {
   }
   std::string file = dir.path("metrics.txt");
   std::ofstream(file) << body;
-  std::string lint = run("promtool check metrics < " + file + " 2>&1; echo rc=$?");
+  std::string lint = run_capture("promtool check metrics < " + file + " 2>&1; echo rc=$?");
   EXPECT_NE(lint.find("rc=0"), std::string::npos) << lint;
   EXPECT_EQ(lint, "rc=0\n") << lint;  // no warnings either
   EXPECT_EQ(top.stop(), 0);

@@ -35,49 +35,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-int tcp_listener(int backlog = 4096) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a = loopback(0);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  listen(fd, backlog);
-  return fd;
-}
-
-int tcp_connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a = loopback(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
-  pclose(f);
-  return out;
-}
-
-// ss -tan counts per state of the sockets on `port` (local or remote).
-Counts ss_counts(int port) {
-  std::string p = std::to_string(port);
-  return ss_state_counts(run("ss -H -tan '( sport = :" + p + " or dport = :" + p + " )'"));
-}
-
-std::string last_hist(const std::string& path) {
-  std::ifstream f(path);
-  std::string line, last;
-  while (std::getline(f, line))
-    if (line.find("\"event\":\"hist\"") != std::string::npos) last = line;
-  return last;
-}
-
 std::string slurp(const std::string& path) {
   std::ifstream f(path);
   std::stringstream s;
@@ -199,7 +156,7 @@ TEST(Truth, TopTimeWaitRecycledEqualsSsWithoutReconcile) {
       JsonLine j = parse_flat_json(l);
       return std::stoull(j["ts_ns"]) > round_end && json_counts(j["tcp"])["TIME_WAIT"] >= 40;
     }));
-    if (getenv("TRUTH_DEBUG")) std::fprintf(stderr, "round %d: ss %s top %s\n", r, str(ss_counts(port)).c_str(), last_hist(out).c_str());
+    if (getenv("TRUTH_DEBUG")) std::fprintf(stderr, "round %d: ss %s top %s\n", r, str(ss_counts_on_ports("-tan", {port})).c_str(), last_hist(out).c_str());
   }
   long recycled = tw_recycled() - recycled_before;
   EXPECT_GE(recycled, 40L * (kRounds - 1) - 10) << "the kernel did not recycle the timewait sockets";
@@ -208,7 +165,7 @@ TEST(Truth, TopTimeWaitRecycledEqualsSsWithoutReconcile) {
   eventually([&] {
     line = last_hist(out);
     if (line.empty()) return false;
-    ss = ss_counts(port);
+    ss = ss_counts_on_ports("-tan", {port});
     top_counts = json_counts(parse_flat_json(line)["tcp"]);
     return !line.empty() && top_counts == ss;
   });
@@ -250,7 +207,7 @@ TEST(Truth, TopCountsAndReportsTheDriftItCorrects) {
     EXPECT_NE(connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof(server)), 0);
     close(fd);
   }
-  EXPECT_EQ(ss_counts(port)["TIME_WAIT"], 0);
+  EXPECT_EQ(ss_counts_on_ports("-tan", {port})["TIME_WAIT"], 0);
   std::string line;
   ASSERT_TRUE(eventually([&] {
     line = last_hist(out);
@@ -354,35 +311,23 @@ TEST(Truth, LogEndsRecycledTimeWaitWhenItsTupleIsTaken) {
 
 // ---- 3. Leaks: who and since when ----
 
-struct Pair {
-  int client = -1;
-  int server = -1;
-};
-
-Pair tcp_pair(int listener) {
-  Pair p;
-  p.client = tcp_connect(port_of(listener));
-  p.server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-  return p;
-}
-
 // n connections whose client closed: the server's sockets in CLOSE_WAIT,
 // held by this process.
 std::vector<int> close_waits(int listener, int n) {
   std::vector<int> servers;
   for (int i = 0; i < n; ++i) {
-    Pair p = tcp_pair(listener);
+    TcpPair p = tcp_pair(listener);
     close(p.client);
     servers.push_back(p.server);
   }
   return servers;
 }
 
-// Waits (up to 2 s) until nothing on `port` is in a state that lasts only
-// until the next ACK.
-void settle(int port) {
+// Waits (up to 2 s, looking every 100 ms) until nothing on `port` is in
+// FIN-WAIT-1, LAST-ACK or SYN-SENT (states that last only until the next ACK).
+void settle_port(int port) {
   eventually([&] {
-    Counts c = ss_counts(port);
+    Counts c = ss_counts_on_ports("-tan", {port});
     return !c.count("FIN_WAIT1") && !c.count("LAST_ACK") && !c.count("SYN_SENT");
   }, 2s);
 }
@@ -395,7 +340,7 @@ TEST(Truth, CheckNamesTheTopProcess) {
   int listener = tcp_listener();
   int port = port_of(listener);
   std::vector<int> cw = close_waits(listener, 3);
-  settle(port);
+  settle_port(port);
   RunResult r = run_socktrace({"check", "--port", std::to_string(port), "--warning", "CLOSE_WAIT=2"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("SOCKTRACE WARNING - CLOSE_WAIT=3 > 2 (top process " + me() + " with 3) | ", 0), 0u) << r.out;
@@ -412,7 +357,7 @@ TEST(Truth, CheckAgeOfTheOldestCloseWait) {
   int listener = tcp_listener();
   int port = port_of(listener);
   std::vector<int> cw = close_waits(listener, 2);
-  settle(port);
+  settle_port(port);
   std::this_thread::sleep_for(2200ms);  // the age under test
   RunResult crit = run_socktrace({"check", "--port", std::to_string(port), "--critical", "CLOSE_WAIT:age=1"});
   EXPECT_EQ(crit.exit_code, 2) << crit.out << crit.err;
@@ -462,12 +407,12 @@ TEST(Truth, TopShowsTheOldestSocketPerState) {
   int listener = tcp_listener();
   int port = port_of(listener);
   std::vector<int> cw = close_waits(listener, 2);
-  settle(port);
+  settle_port(port);
   std::this_thread::sleep_for(1200ms);
   TempDir dir;
   std::string out = dir.path("top.json");
   Socktrace top({"top", "--json", "--interval", "0.2", "--port", std::to_string(port)}, out);
-  Pair p = tcp_pair(listener);
+  TcpPair p = tcp_pair(listener);
   std::string line;
   ASSERT_TRUE(eventually([&] {
     line = last_hist(out);
@@ -502,7 +447,7 @@ TEST(Truth, TopShowsTheOldestSocketPerState) {
 TEST(Truth, TimelineFlushesConnectionsOlderThanIt) {
   REQUIRE_BPF();
   int listener = tcp_listener();
-  Pair old = tcp_pair(listener);
+  TcpPair old = tcp_pair(listener);
   TempDir dir;
   for (bool json : {true, false}) {
     std::string out = dir.path(json ? "t.json" : "t.txt");
@@ -564,7 +509,7 @@ TEST(Truth, TopTextNamesEveryProcessOrCountsTheRest) {
   std::vector<int> clients;
   std::vector<pid_t> workers;
   for (int i = 0; i < 8; ++i) {
-    Pair p = tcp_pair(listener);
+    TcpPair p = tcp_pair(listener);
     pid_t w = fork();
     if (w == 0) {
       std::string name = "w" + std::to_string(i);
@@ -642,7 +587,7 @@ TEST(Truth, LogMetricsServesSocketGauges) {
   std::string err = log.stderr_text();
   ASSERT_TRUE(std::regex_search(err, m, std::regex("http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) << err;
   int metrics_port = std::stoi(m[1]);
-  Pair p = tcp_pair(listener);
+  TcpPair p = tcp_pair(listener);
   std::string body;
   std::string want = "socktrace_sockets{proto=\"tcp\",state=\"CLOSE_WAIT\"} ";
   // Host-wide: at least the test's own sockets.
@@ -871,7 +816,7 @@ TEST(Truth, PreforkPidFilterShowsTheWorkersHandshakes) {
   // Every connection ends (a worker read EOF and closed): wait for it with
   // ss, then for w0's ends in the output.
   eventually([&] {
-    Counts c = ss_counts(server.port);
+    Counts c = ss_counts_on_ports("-tan", {server.port});
     c.erase("LISTEN");
     c.erase("TIME_WAIT");  // the clients'
     return c.empty();

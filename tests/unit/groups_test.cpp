@@ -17,7 +17,8 @@
 namespace socktrace {
 namespace {
 
-SockRecord rec(uint64_t cookie, uint8_t state, uint32_t netns, uint64_t cgroup, uint32_t pid = 0,
+// A socket of netns `netns` and cgroup `cgroup`.
+SockRecord rec_in(uint64_t cookie, uint8_t state, uint32_t netns, uint64_t cgroup, uint32_t pid = 0,
                const std::string& comm = "", uint8_t proto = kProtoTcp) {
   SockRecord r;
   r.cookie = cookie;
@@ -57,11 +58,11 @@ struct Names {
 
 Histogram world() {
   Histogram h;
-  h.seed({rec(1, kTcpEstablished, 7, 10, 100, "nginx"), rec(2, kTcpCloseWait, 7, 11, 100, "nginx"),
-          rec(3, kTcpCloseWait, 7, 11, 101, "worker"), rec(4, kTcpEstablished, 8, 20, 200, "redis"),
-          rec(5, kTcpEstablished, 8, 20, 200, "redis"), rec(6, kTcpEstablished, 8, 20, 200, "redis"),
-          rec(7, kTcpListen, 1, 30, 300, "sshd"), rec(8, kTcpTimeWait, 1, 0)});
-  h.set_polled(kProtoUdp, {rec(9, kTcpClose, 8, 20, 200, "redis", kProtoUdp)});
+  h.seed({rec_in(1, kTcpEstablished, 7, 10, 100, "nginx"), rec_in(2, kTcpCloseWait, 7, 11, 100, "nginx"),
+          rec_in(3, kTcpCloseWait, 7, 11, 101, "worker"), rec_in(4, kTcpEstablished, 8, 20, 200, "redis"),
+          rec_in(5, kTcpEstablished, 8, 20, 200, "redis"), rec_in(6, kTcpEstablished, 8, 20, 200, "redis"),
+          rec_in(7, kTcpListen, 1, 30, 300, "sshd"), rec_in(8, kTcpTimeWait, 1, 0)});
+  h.set_polled(kProtoUdp, {rec_in(9, kTcpClose, 8, 20, 200, "redis", kProtoUdp)});
   return h;
 }
 
@@ -128,7 +129,7 @@ TEST(Groups, RowsAndSeriesAreBounded) {
   std::vector<SockRecord> socks;
   uint64_t cookie = 1;
   for (uint32_t ns = 1; ns <= 50; ++ns)
-    for (uint32_t i = 0; i < ns; ++i) socks.push_back(rec(cookie++, kTcpEstablished, ns, 0));
+    for (uint32_t i = 0; i < ns; ++i) socks.push_back(rec_in(cookie++, kTcpEstablished, ns, 0));
   Histogram h;
   h.seed(socks);
   std::vector<Group> g = group_sockets(h, GroupBy::kNetns, {}, std::nullopt, 5);

@@ -20,6 +20,9 @@
 
 namespace socktrace::testing {
 
+// Some user-space pointer, for the arguments whose address strace prints.
+inline constexpr uint64_t kP = 0x7ffd8e798450;
+
 class EventBuilder {
  public:
   EventBuilder(uint32_t nr, std::initializer_list<uint64_t> args, int64_t ret) {

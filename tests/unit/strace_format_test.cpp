@@ -21,7 +21,7 @@ using testing::EventBuilder;
 using testing::Iov;
 using testing::MsgHdr;
 
-constexpr uint64_t kP = 0x7ffd8e798450;  // some user pointer
+using testing::kP;
 
 std::string line(const SyscallEvent& e, StraceOptions opt = {}) {
   std::string out;

@@ -29,7 +29,8 @@ using testing::EventBuilder;
 
 constexpr uint64_t kBuf = 0x7ffc4a3b1c20;
 
-std::string line(const SyscallEvent& e, int limit = 32) {
+// The strace line of `e` under -s `limit`.
+std::string line_s(const SyscallEvent& e, int limit = 32) {
   StraceOptions opt;
   opt.string_limit = limit;
   std::string out;
@@ -112,7 +113,7 @@ TEST(StraceNetlink, ControlMessageOnUnboundSocketIsHex) {
   // protocol over sock_diag and decodes the header only.
   Nl m;
   m.msg(NLMSG_NOOP, NLM_F_REQUEST | 0x300, 0, 0).bytes("abcd", 4).end();
-  EXPECT_EQ(line(sendto(m, NETLINK_ROUTE, 0)),
+  EXPECT_EQ(line_s(sendto(m, NETLINK_ROUTE, 0)),
             "sendto(3, [{nlmsg_len=20, nlmsg_type=NLMSG_NOOP, nlmsg_flags=NLM_F_REQUEST|0x300, nlmsg_seq=0, "
             "nlmsg_pid=0}, \"\\x61\\x62\\x63\\x64\"], 20, 0, NULL, 0) = 20\n");
 }
@@ -120,13 +121,13 @@ TEST(StraceNetlink, ControlMessageOnUnboundSocketIsHex) {
 TEST(StraceNetlink, RouteRequests) {
   Nl link;
   link.msg(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, 1, 0).put(ifinfomsg{AF_UNSPEC, 0, 0, 1, 0, 0}).end();
-  EXPECT_EQ(line(sendto(link, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(sendto(link, NETLINK_ROUTE, 10200)),
             "sendto(3, [{nlmsg_len=32, nlmsg_type=RTM_GETLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=1, "
             "nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, ifi_index=if_nametoindex(\"lo\"), "
             "ifi_flags=0, ifi_change=0}], 32, 0, NULL, 0) = 32\n");
   Nl addr;
   addr.msg(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 2, 0).put(ifaddrmsg{AF_INET, 0, 0, 0, 0}).end();
-  EXPECT_EQ(line(sendto(addr, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(sendto(addr, NETLINK_ROUTE, 10200)),
             "sendto(3, [{nlmsg_len=24, nlmsg_type=RTM_GETADDR, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, nlmsg_seq=2, "
             "nlmsg_pid=0}, {ifa_family=AF_INET, ifa_prefixlen=0, ifa_flags=0, ifa_scope=RT_SCOPE_UNIVERSE, "
             "ifa_index=0}], 24, 0, NULL, 0) = 24\n");
@@ -135,28 +136,28 @@ TEST(StraceNetlink, RouteRequests) {
   r.rtm_family = AF_INET;
   r.rtm_table = RT_TABLE_LOCAL;
   route.msg(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, 3, 0).put(r).end();
-  EXPECT_EQ(line(sendto(route, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(sendto(route, NETLINK_ROUTE, 10200)),
             "sendto(3, [{nlmsg_len=28, nlmsg_type=RTM_GETROUTE, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, nlmsg_seq=3, "
             "nlmsg_pid=0}, {rtm_family=AF_INET, rtm_dst_len=0, rtm_src_len=0, rtm_tos=0, rtm_table=RT_TABLE_LOCAL, "
             "rtm_protocol=RTPROT_UNSPEC, rtm_scope=RT_SCOPE_UNIVERSE, rtm_type=RTN_UNSPEC, rtm_flags=0}], 28, 0, "
             "NULL, 0) = 28\n");
   Nl neigh;
   neigh.msg(RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, 4, 0).put(ndmsg{AF_INET, 0, 0, 0, 0, 0, 0}).end();
-  EXPECT_EQ(line(sendto(neigh, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(sendto(neigh, NETLINK_ROUTE, 10200)),
             "sendto(3, [{nlmsg_len=28, nlmsg_type=RTM_GETNEIGH, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, nlmsg_seq=4, "
             "nlmsg_pid=0}, {ndm_family=AF_INET, ndm_ifindex=0, ndm_state=NUD_NONE, ndm_flags=0, "
             "ndm_type=RTN_UNSPEC}], 28, 0, NULL, 0) = 28\n");
   // A type strace has no decoder for: the family byte and the rest in hex.
   Nl bad;
   bad.msg(0x7777, NLM_F_REQUEST | NLM_F_ACK, 5, 0).bytes("abcd", 4).end();
-  EXPECT_EQ(line(sendto(bad, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(sendto(bad, NETLINK_ROUTE, 10200)),
             "sendto(3, [{nlmsg_len=20, nlmsg_type=0x7777 /* RTM_??? */, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, "
             "nlmsg_seq=5, nlmsg_pid=0}, {family=0x61 /* AF_??? */, data=\"\\x62\\x63\\x64\"}], 20, 0, NULL, 0) = 20\n");
   // An attribute shorter than its header: the header alone.
   Nl zero;
   ifaddrmsg a{AF_INET, 99, 0, 0, 1};
   zero.msg(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE, 2, 0).put(a).bytes("\0\0\0\0\0\0\0\0", 8).end();
-  EXPECT_EQ(line(sendto(zero, NETLINK_ROUTE, 30573)),
+  EXPECT_EQ(line_s(sendto(zero, NETLINK_ROUTE, 30573)),
             "sendto(3, [{nlmsg_len=32, nlmsg_type=RTM_NEWADDR, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK|NLM_F_CREATE, "
             "nlmsg_seq=2, nlmsg_pid=0}, {ifa_family=AF_INET, ifa_prefixlen=99, ifa_flags=0, "
             "ifa_scope=RT_SCOPE_UNIVERSE, ifa_index=if_nametoindex(\"lo\")}, {nla_len=0, nla_type=IFA_UNSPEC}], 32, 0, "
@@ -167,14 +168,14 @@ TEST(StraceNetlink, AcksErrorsAndDone) {
   Nl ack;
   ack.msg(NLMSG_ERROR, NLM_F_CAPPED, 1, 10200).put(int32_t{0});
   ack.put(nlmsghdr{32, RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, 1, 0}).end();
-  EXPECT_EQ(line(recvfrom(ack, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(recvfrom(ack, NETLINK_ROUTE, 10200)),
             std::string("recvfrom(3, [{nlmsg_len=36, nlmsg_type=NLMSG_ERROR, nlmsg_flags=NLM_F_CAPPED, nlmsg_seq=1, "
                         "nlmsg_pid=10200}, {error=0, msg={nlmsg_len=32, nlmsg_type=RTM_GETLINK, "
                         "nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=1, nlmsg_pid=0}}], 8192, 0") +
                 kFromKernel + ") = 36\n");
   Nl done;
   done.msg(NLMSG_DONE, NLM_F_MULTI, 2, 10200).put(int32_t{0}).end();
-  EXPECT_EQ(line(recvfrom(done, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(recvfrom(done, NETLINK_ROUTE, 10200)),
             std::string("recvfrom(3, [{nlmsg_len=20, nlmsg_type=NLMSG_DONE, nlmsg_flags=NLM_F_MULTI, nlmsg_seq=2, "
                         "nlmsg_pid=10200}, 0], 8192, 0") +
                 kFromKernel + ") = 20\n");
@@ -189,7 +190,7 @@ TEST(StraceNetlink, AcksErrorsAndDone) {
   auto e = EventBuilder(sys::kRecvfrom, {3, kBuf, 4096, 0, 0, 0}, 84);
   st_netlink info{30573, NETLINK_ROUTE, 0};
   e.blob(ST_BLOB_DATA, err.data().data(), err.size()).blob(ST_BLOB_NETLINK, &info, sizeof info);
-  EXPECT_EQ(line(e),
+  EXPECT_EQ(line_s(e),
             "recvfrom(3, [{nlmsg_len=84, nlmsg_type=NLMSG_ERROR, nlmsg_flags=NLM_F_ACK_TLVS, nlmsg_seq=2, "
             "nlmsg_pid=30573}, [{error=-EINVAL, msg=[{nlmsg_len=32, nlmsg_type=RTM_NEWADDR, "
             "nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK|NLM_F_CREATE, nlmsg_seq=2, nlmsg_pid=0}, {ifa_family=AF_INET, "
@@ -206,7 +207,7 @@ TEST(StraceNetlink, RouteRepliesWithAttributes) {
   addr.msg(RTM_NEWADDR, NLM_F_MULTI, 2, 10200).put(ifaddrmsg{AF_INET, 8, IFA_F_PERMANENT, RT_SCOPE_HOST, 1});
   addr.attr(IFA_ADDRESS, lo).attr(IFA_LOCAL, lo).attr_str(IFA_LABEL, "lo").attr(IFA_FLAGS, permanent);
   addr.attr(IFA_CACHEINFO, ci).end();
-  EXPECT_EQ(line(recvfrom(addr, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(recvfrom(addr, NETLINK_ROUTE, 10200)),
             std::string("recvfrom(3, [{nlmsg_len=76, nlmsg_type=RTM_NEWADDR, nlmsg_flags=NLM_F_MULTI, nlmsg_seq=2, "
                         "nlmsg_pid=10200}, {ifa_family=AF_INET, ifa_prefixlen=8, ifa_flags=IFA_F_PERMANENT, "
                         "ifa_scope=RT_SCOPE_HOST, ifa_index=if_nametoindex(\"lo\")}, [[{nla_len=8, "
@@ -223,7 +224,7 @@ TEST(StraceNetlink, RouteRepliesWithAttributes) {
   route.msg(RTM_NEWROUTE, NLM_F_MULTI, 3, 10200).put(r).attr(RTA_TABLE, table).attr(RTA_DST, net);
   route.attr(RTA_PREFSRC, lo).attr(RTA_OIF, oif).end();
   route.msg(NLMSG_DONE, NLM_F_MULTI, 3, 10200).put(int32_t{0}).end();
-  EXPECT_EQ(line(recvfrom(route, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(recvfrom(route, NETLINK_ROUTE, 10200)),
             std::string("recvfrom(3, [[{nlmsg_len=60, nlmsg_type=RTM_NEWROUTE, nlmsg_flags=NLM_F_MULTI, nlmsg_seq=3, "
                         "nlmsg_pid=10200}, {rtm_family=AF_INET, rtm_dst_len=8, rtm_src_len=0, rtm_tos=0, "
                         "rtm_table=RT_TABLE_LOCAL, rtm_protocol=RTPROT_KERNEL, rtm_scope=RT_SCOPE_HOST, "
@@ -242,7 +243,7 @@ TEST(StraceNetlink, RouteRepliesWithAttributes) {
   Nl neigh;
   neigh.msg(RTM_NEWNEIGH, NLM_F_MULTI, 4, 10200).put(n).attr(NDA_DST, any).attr(NDA_LLADDR, mac, 6);
   neigh.attr(NDA_PROBES, probes).attr(NDA_CACHEINFO, nci).end();
-  EXPECT_EQ(line(recvfrom(neigh, NETLINK_ROUTE, 10200)),
+  EXPECT_EQ(line_s(recvfrom(neigh, NETLINK_ROUTE, 10200)),
             std::string("recvfrom(3, [{nlmsg_len=76, nlmsg_type=RTM_NEWNEIGH, nlmsg_flags=NLM_F_MULTI, nlmsg_seq=4, "
                         "nlmsg_pid=10200}, {ndm_family=AF_INET, ndm_ifindex=if_nametoindex(\"lo\"), "
                         "ndm_state=NUD_NOARP, ndm_flags=0, ndm_type=RTN_BROADCAST}, [[{nla_len=8, nla_type=NDA_DST}, "
@@ -269,7 +270,7 @@ TEST(StraceNetlink, SockDiagInet) {
   Nl r;
   r.msg(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 6, 0).put(req).end();
   // Autobound by this call: the protocol is not known yet.
-  EXPECT_EQ(line(sendto(r, NETLINK_SOCK_DIAG, 0)),
+  EXPECT_EQ(line_s(sendto(r, NETLINK_SOCK_DIAG, 0)),
             "sendto(3, [{nlmsg_len=72, nlmsg_type=0x14 /* NLMSG_??? */, nlmsg_flags=NLM_F_REQUEST, nlmsg_seq=6, "
             "nlmsg_pid=0}, \"\\x02\\x06\\x00\\x00\\x00\\x04\\x00\\x00\\xb2\\x6e\\x00\\x00\\x7f\\x00\\x00\\x01\\x00"
             "\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\"...], 72, 0, NULL, 0) = 72\n");
@@ -288,7 +289,7 @@ TEST(StraceNetlink, SockDiagInet) {
   Nl a;
   a.msg(SOCK_DIAG_BY_FAMILY, 0, 6, 10200).put(msg).attr(INET_DIAG_SHUTDOWN, shut).attr(INET_DIAG_MARK, mark);
   a.attr(INET_DIAG_CGROUP_ID, cgroup).attr(INET_DIAG_SOCKOPT, sockopt).end();
-  EXPECT_EQ(line(recvfrom(a, NETLINK_SOCK_DIAG, 10200)),
+  EXPECT_EQ(line_s(recvfrom(a, NETLINK_SOCK_DIAG, 10200)),
             std::string("recvfrom(3, [{nlmsg_len=124, nlmsg_type=SOCK_DIAG_BY_FAMILY, nlmsg_flags=0, nlmsg_seq=6, "
                         "nlmsg_pid=10200}, {idiag_family=AF_INET, idiag_state=TCP_LISTEN, idiag_timer=0, "
                         "idiag_retrans=0, id={idiag_sport=htons(45678), idiag_dport=htons(0), "
@@ -307,7 +308,7 @@ TEST(StraceNetlink, SockDiagUnixAndNetlink) {
   ureq.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
   Nl u;
   u.msg(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, 7, 0).put(ureq).end();
-  EXPECT_EQ(line(sendto(u, NETLINK_SOCK_DIAG, 10200)),
+  EXPECT_EQ(line_s(sendto(u, NETLINK_SOCK_DIAG, 10200)),
             "sendto(3, [{nlmsg_len=40, nlmsg_type=SOCK_DIAG_BY_FAMILY, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, "
             "nlmsg_seq=7, nlmsg_pid=0}, {sdiag_family=AF_UNIX, sdiag_protocol=0, udiag_states=1<<TCP_ESTABLISHED|"
             "1<<TCP_SYN_SENT|1<<TCP_SYN_RECV|1<<TCP_FIN_WAIT1|1<<TCP_FIN_WAIT2|1<<TCP_TIME_WAIT|1<<TCP_CLOSE|"
@@ -320,7 +321,7 @@ TEST(StraceNetlink, SockDiagUnixAndNetlink) {
   Nl ur;
   ur.msg(SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, 7, 10200).put(umsg).attr(UNIX_DIAG_PEER, peer);
   ur.attr(UNIX_DIAG_SHUTDOWN, shut).end();
-  EXPECT_EQ(line(recvfrom(ur, NETLINK_SOCK_DIAG, 10200)),
+  EXPECT_EQ(line_s(recvfrom(ur, NETLINK_SOCK_DIAG, 10200)),
             std::string("recvfrom(3, [{nlmsg_len=48, nlmsg_type=SOCK_DIAG_BY_FAMILY, nlmsg_flags=NLM_F_MULTI, "
                         "nlmsg_seq=7, nlmsg_pid=10200}, {udiag_family=AF_UNIX, udiag_type=SOCK_STREAM, "
                         "udiag_state=TCP_ESTABLISHED, udiag_ino=1520, udiag_cookie=[18, 0]}, [[{nla_len=8, "
@@ -331,14 +332,14 @@ TEST(StraceNetlink, SockDiagUnixAndNetlink) {
   name.msg(SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, 7, 10200).put(unix_diag_msg{AF_UNIX, SOCK_STREAM, TCP_ESTABLISHED, 0,
                                                                          9247, {19, 0}});
   name.attr_str(UNIX_DIAG_NAME, "/tmp/vmtest/runs.Xtfcc7/vfs.sock").end();
-  EXPECT_NE(line(recvfrom(name, NETLINK_SOCK_DIAG, 10200))
+  EXPECT_NE(line_s(recvfrom(name, NETLINK_SOCK_DIAG, 10200))
                 .find("[{nla_len=37, nla_type=UNIX_DIAG_NAME}, \"/tmp/vmtest/runs.Xtfcc7/vfs.sock\"...]"),
             std::string::npos);
 
   netlink_diag_req nreq{AF_NETLINK, NDIAG_PROTO_ALL, 0, 0, NDIAG_SHOW_MEMINFO, {0, 0}};
   Nl n;
   n.msg(SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, 8, 0).put(nreq).end();
-  EXPECT_EQ(line(sendto(n, NETLINK_SOCK_DIAG, 10200)),
+  EXPECT_EQ(line_s(sendto(n, NETLINK_SOCK_DIAG, 10200)),
             "sendto(3, [{nlmsg_len=36, nlmsg_type=SOCK_DIAG_BY_FAMILY, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, "
             "nlmsg_seq=8, nlmsg_pid=0}, {sdiag_family=AF_NETLINK, sdiag_protocol=NDIAG_PROTO_ALL, ndiag_ino=0, "
             "ndiag_show=NDIAG_SHOW_MEMINFO, ndiag_cookie=[0, 0]}], 36, 0, NULL, 0) = 36\n");
@@ -348,14 +349,14 @@ TEST(StraceNetlink, MessagesPastTheStringLimitAreCut) {
   // -s 2: two messages, then strace's "...".
   Nl m;
   for (uint32_t seq = 0; seq < 3; ++seq) m.msg(NLMSG_NOOP, 0, seq, 0).end();
-  EXPECT_EQ(line(sendto(m, NETLINK_ROUTE, 1), 2),
+  EXPECT_EQ(line_s(sendto(m, NETLINK_ROUTE, 1), 2),
             "sendto(3, [{nlmsg_len=16, nlmsg_type=NLMSG_NOOP, nlmsg_flags=0, nlmsg_seq=0, nlmsg_pid=0}, "
             "{nlmsg_len=16, nlmsg_type=NLMSG_NOOP, nlmsg_flags=0, nlmsg_seq=1, nlmsg_pid=0}, ...], 48, 0, NULL, 0) "
             "= 48\n");
   // Fewer bytes than a header: hex, cut at -s.
   Nl shortm;
   shortm.bytes("abc", 3);
-  EXPECT_EQ(line(sendto(shortm, NETLINK_ROUTE, 1), 2), "sendto(3, \"\\x61\\x62\"..., 3, 0, NULL, 0) = 3\n");
+  EXPECT_EQ(line_s(sendto(shortm, NETLINK_ROUTE, 1), 2), "sendto(3, \"\\x61\\x62\"..., 3, 0, NULL, 0) = 3\n");
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ using testing::EventBuilder;
 using testing::Iov;
 using testing::MsgHdr;
 
-constexpr uint64_t kP = 0x7ffd8e798450;
+using testing::kP;
 
 std::string json(const SyscallEvent& e, int limit = 32) {
   fmt::memory_buffer out;

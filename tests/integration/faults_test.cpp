@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "kernel/proc.h"
 
 namespace socktrace::testing {
 namespace {
@@ -296,6 +298,46 @@ TEST(Faults, ReusedPidIsNotTraced) {
   EXPECT_NE(text.find("htons(9)"), std::string::npos) << text;
   EXPECT_NE(text.find("htons(10)"), std::string::npos) << text;
   EXPECT_EQ(text.find("htons(11)"), std::string::npos) << "the pid's new process was traced:\n" << text;
+}
+
+// A listener inherited by a child whose pid wrapped around below its
+// parent's (pid_max is 32768 on many hosts): the /proc scan that names the
+// owner of a socket older than socktrace (states, top --by process) gives
+// it to the oldest holder, the parent, not to whichever pid /proc lists
+// first.
+TEST(Faults, SharedSocketOwnerIsTheOldestHolderAcrossPidWrap) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (ns_last_pid)";
+  if (getpid() < 400) GTEST_SKIP() << "no room below this process's pid";
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(l, 0);
+  ASSERT_EQ(listen(l, 1), 0);
+  struct stat st {};
+  ASSERT_EQ(fstat(l, &st), 0);
+  {
+    // The next pid given out: the lowest free one above 300 (where pids
+    // start again after a wrap).
+    std::ofstream last("/proc/sys/kernel/ns_last_pid");
+    last << 300;
+  }
+  Gate done;
+  pid_t child = spawn([&] {
+    done.wait();
+    return 0;
+  });
+  ASSERT_GT(child, 0);
+  if (child > getpid()) {
+    done.open();
+    wait_child(child);
+    GTEST_SKIP() << "the child did not get a lower pid (" << child << ")";
+  }
+  InodeOwners owners;
+  owners.rescan();
+  const ProcOwner* o = owners.find(st.st_ino);
+  pid_t owner = o ? o->pid : 0;
+  done.open();
+  EXPECT_EQ(wait_child(child), 0);
+  close(l);
+  EXPECT_EQ(owner, getpid()) << "the child (pid " << child << ") holds it too, but started later";
 }
 
 // `socktrace states | head -1` on a quiet host: head takes the header and

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace socktrace {
 
@@ -61,6 +62,21 @@ std::string process_comm(int pid) {
   return comm;
 }
 
+uint64_t process_start_ticks(int pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(f, stat)) return 0;
+  // "pid (comm) state ppid ...": the comm may hold spaces and parentheses;
+  // starttime is the 20th field after it.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(stat.substr(close + 1));
+  std::string field;
+  for (int i = 0; i < 20 && rest >> field; ++i) {
+  }
+  return rest ? std::strtoull(field.c_str(), nullptr, 10) : 0;
+}
+
 namespace {
 bool all_digits(const char* s) {
   if (!*s) return false;
@@ -85,6 +101,7 @@ void InodeOwners::rescan() {
     DIR* fds = opendir(fd_dir.c_str());
     if (!fds) continue;
     std::string comm;
+    uint64_t start = 0;
     while (dirent* fe = readdir(fds)) {
       if (!all_digits(fe->d_name)) continue;
       char target[64];
@@ -93,9 +110,20 @@ void InodeOwners::rescan() {
       target[n] = '\0';
       if (std::strncmp(target, "socket:[", 8) != 0) continue;
       uint64_t ino = std::strtoull(target + 8, nullptr, 10);
-      if (comm.empty()) comm = process_comm(pid);
-      auto [it, fresh] = owners_.try_emplace(ino, ProcOwner{pid, comm});
-      if (!fresh && preferred && !is_preferred(it->second.pid)) it->second = ProcOwner{pid, comm};
+      if (comm.empty()) {
+        comm = process_comm(pid);
+        start = process_start_ticks(pid);
+      }
+      auto [it, fresh] = owners_.try_emplace(ino, ProcOwner{pid, comm, start});
+      if (fresh) continue;
+      // Several hold it (inherited across fork: a pre-fork server's
+      // listener): one of -p's processes if one holds it, else the oldest
+      // holder (the process that opened it, or the first to inherit it),
+      // whatever order wrapped-around pids put them in.
+      bool held_by_preferred = is_preferred(it->second.pid);
+      bool older = start < it->second.start_ticks || (start == it->second.start_ticks && pid < it->second.pid);
+      if ((preferred && !held_by_preferred) || (preferred == held_by_preferred && older))
+        it->second = ProcOwner{pid, comm, start};
     }
     closedir(fds);
   }

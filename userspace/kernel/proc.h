@@ -24,7 +24,12 @@ std::string process_comm(int pid);
 struct ProcOwner {
   int pid = 0;
   std::string comm;
+  uint64_t start_ticks = 0;  // when the process started (clock ticks since boot)
 };
+
+// When `pid` started, in clock ticks since boot (/proc/PID/stat field 22);
+// 0 when it is gone.
+uint64_t process_start_ticks(int pid);
 
 // Socket inode -> the process holding it, for sockets whose owner socktrace
 // did not see being set up (they predate it). Scans /proc/*/fd as ss -p
@@ -32,7 +37,8 @@ struct ProcOwner {
 class InodeOwners {
  public:
   explicit InodeOwners(uint64_t min_rescan_ns = 1'000'000'000) : min_rescan_ns_(min_rescan_ns) {}
-  // The holder of `ino`, rescanning /proc (rate-limited) when it is unknown.
+  // The holder of `ino` (of several: the oldest, or one of prefer()'s pids),
+  // rescanning /proc (rate-limited) when it is unknown.
   const ProcOwner* lookup(uint64_t ino, uint64_t now_ns);
   void rescan();
   // A socket several processes hold (a listener inherited by a server's

@@ -74,9 +74,9 @@ if ((plain)); then
   if [[ ${results[-2]} == ok* ]]; then
     step "unit + integration tests (build-test)" run_ctest build-test
     if ((vms)); then
-      # shellcheck disable=SC2086 # a list of kernels
       # The guests side by side, one CPU each: under TCG a guest is one
       # busy core, and two vCPUs on a shared core only wait for each other.
+      # shellcheck disable=SC2086 # a list of kernels
       step "smoke runs + integration suite in kernels $kernels (build-test)" \
         env VMTEST_SMP="${VMTEST_SMP:-1}" "$here/vmtest.sh" $kernels -- tools/kernel-suite.sh build-test
     fi
@@ -99,7 +99,6 @@ if ((sanitize)); then
     # they measure the sanitizers, and the release build runs them.
     step "unit + integration tests, ASan+UBSan (build-sanitize)" run_ctest build-sanitize \
       -E '^(Log\.BurstAcrossRotatedFilesEveryConnectionOnce|Log\.SighupDuringBurstLosesNothing|States\.ParallelChurns.*)$'
-
     if ((fuzz_time > 0)); then
       fuzz() {
         # New inputs go to the first directory (kept between runs); the

@@ -62,20 +62,35 @@ std::string process_comm(int pid) {
   return comm;
 }
 
-uint64_t process_start_ticks(int pid) {
+ProcOrigin process_origin(int pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string stat;
-  if (!std::getline(f, stat)) return 0;
+  if (!std::getline(f, stat)) return {};
   // "pid (comm) state ppid ...": the comm may hold spaces and parentheses;
-  // starttime is the 20th field after it.
+  // ppid is the 2nd field after it, starttime the 20th.
   auto close = stat.rfind(')');
-  if (close == std::string::npos) return 0;
+  if (close == std::string::npos) return {};
   std::istringstream rest(stat.substr(close + 1));
   std::string field;
-  for (int i = 0; i < 20 && rest >> field; ++i) {
+  ProcOrigin o;
+  for (int i = 1; i <= 20 && rest >> field; ++i) {
+    if (i == 2) o.ppid = std::atoi(field.c_str());
+    if (i == 20) o.start_ticks = std::strtoull(field.c_str(), nullptr, 10);
   }
-  return rest ? std::strtoull(field.c_str(), nullptr, 10) : 0;
+  return o;
 }
+
+namespace {
+// Did `a` come before `b`? Started earlier; within one clock tick (a
+// pre-fork server forks its workers at once), a parent before its child,
+// else the lower pid.
+bool came_first(const ProcOwner& a, const ProcOwner& b) {
+  if (a.origin.start_ticks != b.origin.start_ticks) return a.origin.start_ticks < b.origin.start_ticks;
+  if (b.origin.ppid == a.pid) return true;
+  if (a.origin.ppid == b.pid) return false;
+  return a.pid < b.pid;
+}
+}  // namespace
 
 namespace {
 bool all_digits(const char* s) {
@@ -101,7 +116,7 @@ void InodeOwners::rescan() {
     DIR* fds = opendir(fd_dir.c_str());
     if (!fds) continue;
     std::string comm;
-    uint64_t start = 0;
+    ProcOrigin origin;
     while (dirent* fe = readdir(fds)) {
       if (!all_digits(fe->d_name)) continue;
       char target[64];
@@ -112,18 +127,18 @@ void InodeOwners::rescan() {
       uint64_t ino = std::strtoull(target + 8, nullptr, 10);
       if (comm.empty()) {
         comm = process_comm(pid);
-        start = process_start_ticks(pid);
+        origin = process_origin(pid);
       }
-      auto [it, fresh] = owners_.try_emplace(ino, ProcOwner{pid, comm, start});
+      ProcOwner holder{pid, comm, origin};
+      auto [it, fresh] = owners_.try_emplace(ino, holder);
       if (fresh) continue;
       // Several hold it (inherited across fork: a pre-fork server's
       // listener): one of -p's processes if one holds it, else the oldest
       // holder (the process that opened it, or the first to inherit it),
       // whatever order wrapped-around pids put them in.
       bool held_by_preferred = is_preferred(it->second.pid);
-      bool older = start < it->second.start_ticks || (start == it->second.start_ticks && pid < it->second.pid);
-      if ((preferred && !held_by_preferred) || (preferred == held_by_preferred && older))
-        it->second = ProcOwner{pid, comm, start};
+      if ((preferred && !held_by_preferred) || (preferred == held_by_preferred && came_first(holder, it->second)))
+        it->second = holder;
     }
     closedir(fds);
   }

@@ -21,15 +21,19 @@ int thread_count(int pid);
 // Command name (/proc/PID/comm) or "".
 std::string process_comm(int pid);
 
+// Where a process comes from: its parent and when it started, in clock
+// ticks since boot (/proc/PID/stat fields 4 and 22); zeros when it is gone.
+struct ProcOrigin {
+  int ppid = 0;
+  uint64_t start_ticks = 0;
+};
+ProcOrigin process_origin(int pid);
+
 struct ProcOwner {
   int pid = 0;
   std::string comm;
-  uint64_t start_ticks = 0;  // when the process started (clock ticks since boot)
+  ProcOrigin origin;
 };
-
-// When `pid` started, in clock ticks since boot (/proc/PID/stat field 22);
-// 0 when it is gone.
-uint64_t process_start_ticks(int pid);
 
 // Socket inode -> the process holding it, for sockets whose owner socktrace
 // did not see being set up (they predate it). Scans /proc/*/fd as ss -p

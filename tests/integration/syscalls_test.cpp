@@ -3,6 +3,7 @@
 // -f it follows strace's tracees too), so both see the very same syscalls,
 // pointers, ports and pids; per task, the lines must be identical.
 #include <arpa/inet.h>
+#include <sys/syscall.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -330,6 +331,46 @@ TEST(Syscalls, AttachToRunningThreadedServerAndEndWithIt) {
     EXPECT_EQ(exits, 3) << "one exit line per task, as strace -f prints\n" << joined(lines) << err;
   else
     EXPECT_GE(exits, 2) << joined(lines) << err;
+}
+
+// A process whose main thread leaves (pthread_exit(), exit(2)) lives on in its
+// other threads, while /proc shows its leader as a zombie: socktrace -p
+// keeps tracing them (their calls, their exit) and ends with the last one.
+TEST(Syscalls, MainThreadExitLeavesTheOthersTraced) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("out");
+  Gate go;
+  pid_t p = spawn([&] {
+    go.wait();
+    std::thread([] {
+      // Past socktrace's once-a-second look at /proc, twice.
+      std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+      int s = socket(AF_INET, SOCK_DGRAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(9);
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+      close(s);
+    }).detach();
+    // pthread_exit() as the kernel sees it: exit(2), this thread alone.
+    // (pthread_exit() itself unwinds, which spawn()'s catch would stop.)
+    syscall(SYS_exit, 0);
+    return 1;
+  });
+  Socktrace tracer({"-p", std::to_string(p), "-o", out});
+  go.open();
+  EXPECT_EQ(wait_child(p), 0);
+  EXPECT_EQ(tracer.wait_exit(30'000), 0) << tracer.stderr_text();
+  std::string text;
+  int sends = 0;
+  for (const auto& l : read_lines(out)) {
+    text += l + "\n";
+    if (l.find("sendto(") != std::string::npos && l.find("sin_port=htons(9)") != std::string::npos) ++sends;
+  }
+  EXPECT_EQ(sends, 1) << "the thread left running after the main thread's exit was not traced:\n"
+                      << text << tracer.stderr_text();
 }
 
 TEST(Syscalls, ExitsWithTheCommandsStatus) {

@@ -69,9 +69,13 @@ class Tracees {
       return true;
     });
   }
+  // Every process whose threads are all past exit, exit event or not. Not
+  // "the main thread is a zombie": a leader that called pthread_exit(), or
+  // one that won the race to exit_group() while a thread it joined is still
+  // on its way out, leaves threads that still make calls and exit lines.
   void sweep() {
     std::erase_if(live_, [&](uint32_t tgid) {
-      if (process_alive(static_cast<int>(tgid))) return false;
+      if (!threads_all_exited(static_cast<int>(tgid))) return false;
       ending_.erase(tgid);
       gone_(tgid);
       return true;

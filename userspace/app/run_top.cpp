@@ -178,35 +178,6 @@ static void who(const Histogram& h, CheckSample& s) {
   s.oldest = h.oldest(monotonic_now_ns());
 }
 
-Histogram sample_rates(const Options& o, const HistFilter& filter, double sample, CheckSample& s) {
-  LiveConfig config;
-  config.filter = filter;
-  config.netns = o.filters.netns;
-  config.reconcile_ns = 0;
-  LiveHistogram live(config);
-  // The window starts once the programs are attached: nothing before
-  // could be seen (loading them takes a second or more).
-  uint64_t start = monotonic_now_ns();
-  spdlog::info("sampling for {} s, programs attached", sample);
-  uint64_t end = start + static_cast<uint64_t>(sample * 1e9);
-  for (uint64_t now = monotonic_now_ns(); now < end; now = monotonic_now_ns())
-    live.pump(static_cast<int>(std::min<uint64_t>((end - now) / 1'000'000 + 1, 50)));
-  live.refresh();
-  live.poll_listen_drops();
-  s.seconds = static_cast<double>(monotonic_now_ns() - start) / 1e9;
-  for (std::size_t i = 0; i < kStateSlots; ++i) s.entries[i] = live.hist().entries(static_cast<uint8_t>(i));
-  s.new_connections = live.hist().new_connections();
-  s.lost = live.lost_total();
-  s.trouble = live.trouble().totals();
-  for (std::size_t k = 0; k < kTroubleKinds; ++k) {
-    auto top = live.trouble().top_processes(static_cast<Trouble>(k), 1);
-    if (!top.empty()) s.trouble_top[k] = top.front();
-  }
-  live.reconcile();  // the counts are sock_diag's; drift only logged
-  live.refresh();
-  return live.hist();
-}
-
 Histogram sample_rates(LiveConfig config, double sample, CheckSample& s) {
   config.reconcile_ns = 0;
   LiveHistogram live(config);

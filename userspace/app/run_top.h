@@ -20,11 +20,6 @@ int run_check(const Options& o);
 // over a window of `sample` seconds that starts once the BPF programs are
 // attached, into `s`; returns the histogram at its end (counts reconciled
 // with sock_diag).
-Histogram sample_rates(const Options& o, const HistFilter& filter, double sample, CheckSample& s);
-// Measures `check`'s rates (entries per state, new connections, trouble)
-// over a window of `sample` seconds that starts once the BPF programs are
-// attached, into `s`; returns the histogram at its end (counts reconciled
-// with sock_diag).
 Histogram sample_rates(LiveConfig config, double sample, CheckSample& s);
 // What top and check count from -p, --comm and --port (--netns chooses the
 // namespaces: LiveConfig::netns; --cgroup/--container: LiveConfig's

@@ -360,10 +360,187 @@ TEST(Top, BadUsageIsExit2) {
                                         {"top", "--once", "--metrics", ":0"},
                                         {"top", "--interval", "0"},
                                         {"top", "--port", "70000"},
-                                        {"top", "--cgroup", "/socktrace-no-such-cgroup"}}) {
+                                        {"top", "--cgroup", "/socktrace-no-such-cgroup"},
+                                        {"top", "--state", "estab"},
+                                        {"top", "--list", "--state", "bogus"},
+                                        {"top", "--list", "--proto", "sctp"},
+                                        {"top", "--list", "--by", "container"},
+                                        {"top", "--list", "--metrics", ":0"}}) {
     RunResult r = run_socktrace(args);
     EXPECT_EQ(r.exit_code, 2) << args[1] << " " << args[2] << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+// The rows of the last `sockets` object of a `top --list --json` output, one
+// tab-separated line each: proto, state, local, peer, pid, rx_queue,
+// tx_bytes, rx_bytes, in_state_ns, in_state_bound, earlier owners' pids.
+std::vector<std::vector<std::string>> last_list_rows(const std::string& path) {
+  std::string text = run_capture(
+      "grep '^{\"event\":\"sockets\"' " + path +
+      " | tail -n 1 | jq -r '.sockets[] | [.proto, .state, \"\\(.saddr):\\(.sport)\", \"\\(.daddr):\\(.dport)\", .pid, "
+      ".rx_queue, .tx_bytes, .rx_bytes, .in_state_ns, .in_state_bound, (.owners_before | map(.pid | tostring) | "
+      "join(\",\"))] | map(tostring) | join(\"\\t\")'");
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string f; std::getline(fields, f, '\t');) cells.push_back(f);
+    if (line.back() == '\t') cells.push_back("");
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+// "STATE local peer" of ss -tanH on `port`, state as socktrace names it,
+// sorted; and the same of list rows.
+std::vector<std::string> ss_socket_lines(int port) {
+  std::string text = run_capture("ss -tanH '( sport = :" + std::to_string(port) + " or dport = :" +
+                                 std::to_string(port) + " )'");
+  std::vector<std::string> out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream f(line);
+    std::string state, rq, sq, local, peer;
+    if (!(f >> state >> rq >> sq >> local >> peer)) continue;
+    Counts c = ss_state_counts(state + " 0 0 x y\n");
+    out.push_back((c.empty() ? state : c.begin()->first) + " " + local + " " + peer);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> list_socket_lines(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::string> out;
+  for (const auto& r : rows)
+    if (r.size() >= 4 && r[0] == "tcp") {
+      // ss writes a listener's peer port as '*'.
+      std::string peer = r[3].size() > 2 && r[3].substr(r[3].size() - 2) == ":0" ? r[3].substr(0, r[3].size() - 1) + "*" : r[3];
+      out.push_back(r[1] + " " + r[2] + " " + peer);
+    }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A pre-fork server (this process listens, a worker accepts) and a client
+// process, the client sending 5 bytes the worker never reads and closing
+// one connection: the rows equal ss's, each accepted socket is the worker's
+// and was the master's before, the CLOSE-WAIT one's age is from its FIN, and
+// the queue and bytes are the kernel's.
+TEST(TopList, LiveRowsEqualSsWithWorkerOwnersAgesAndBytes) {
+  REQUIRE_BPF();
+  int listener = tcp_listener();
+  int port = port_of(listener);
+  TempDir dir;
+  std::string out = dir.path("list.json");
+  Socktrace st({"top", "--list", "--json", "--interval", "0.3", "--port", std::to_string(port)}, out);
+  Gate accepted, closed, done;
+  pid_t worker = spawn([&] {
+    std::vector<int> conns;
+    for (int i = 0; i < 3; ++i) conns.push_back(accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
+    accepted.open();
+    done.wait();
+    return 0;
+  });
+  pid_t client = spawn([&] {
+    std::vector<int> fds;
+    for (int i = 0; i < 3; ++i) fds.push_back(tcp_connect(port));
+    if (write(fds[0], "hello", 5) != 5) return 1;
+    accepted.wait();
+    close(fds[2]);
+    closed.open();
+    done.wait();
+    return 0;
+  });
+  closed.wait();
+  auto closed_at = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(1500ms);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> ss;
+  for (int i = 0; i < 30; ++i) {
+    rows = last_list_rows(out);
+    ss = ss_socket_lines(port);
+    if (list_socket_lines(rows) == ss) break;
+    std::this_thread::sleep_for(300ms);
+  }
+  double since_close = std::chrono::duration<double>(std::chrono::steady_clock::now() - closed_at).count();
+  EXPECT_EQ(list_socket_lines(rows), ss);
+  std::string me = std::to_string(getpid()), w = std::to_string(worker), c = std::to_string(client);
+  int accepted_rows = 0, close_wait = 0, with_data = 0;
+  for (const auto& r : rows) {
+    ASSERT_EQ(r.size(), 11u);
+    std::string msg = r[1] + " " + r[2] + " " + r[3] + " pid " + r[4];
+    if (r[1] == "LISTEN") {
+      EXPECT_EQ(r[4], me) << msg;
+      EXPECT_EQ(r[9], "true") << msg << ": the listener is older than socktrace";
+      continue;
+    }
+    bool server_side = r[2] == "127.0.0.1:" + std::to_string(port);
+    if (server_side) {
+      ++accepted_rows;
+      // Accepted by the worker, the master's (the listener's owner) before.
+      EXPECT_EQ(r[4], w) << msg;
+      EXPECT_EQ(r[10], me) << msg;
+      EXPECT_EQ(r[9], "false") << msg << ": socktrace saw it enter its state";
+      if (r[1] == "CLOSE_WAIT") {
+        ++close_wait;
+        double age = std::stod(r[8]) / 1e9;
+        EXPECT_GE(age, 1.0) << msg;
+        EXPECT_LE(age, since_close + 0.5) << msg;
+      }
+      if (r[5] == "5") {
+        ++with_data;
+        EXPECT_EQ(r[7], "5") << msg << ": bytes received";
+      }
+    } else if (r[1] == "ESTABLISHED") {
+      EXPECT_EQ(r[4], c) << msg;
+      if (r[6] == "6") ++with_data;  // 5 bytes and the SYN, as the kernel's bytes_acked counts them
+    }
+  }
+  EXPECT_EQ(accepted_rows, 3);
+  EXPECT_EQ(close_wait, 1);
+  EXPECT_EQ(with_data, 2);
+  done.open();
+  done.open();
+  wait_child(worker);
+  wait_child(client);
+  close(listener);
+  EXPECT_EQ(st.stop(), 0) << st.stderr_text();
+}
+
+// A snapshot narrowed by state and protocol, as text: exactly ss's
+// CLOSE-WAIT sockets; UDP only with --proto udp.
+TEST(TopList, OnceNarrowedByStateAndProtocol) {
+  KnownStates k;
+  k.established(2);
+  k.close_wait(3);
+  k.udp_connected();
+  settle_ports(k.ports());
+  std::vector<std::string> ports = port_args(k.ports());
+  RunResult r = run_socktrace(concat({"top", "--list", "--once", "--state", "close-wait"}, ports));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Netid State      Recv-Q Send-Q Local Address:Port"), std::string::npos) << r.out;
+  std::string me = "socktrace_integ/" + std::to_string(getpid());
+  // Recv-Q and bytes received count the FIN, as ss and tcp_info do.
+  std::regex row("\ntcp +CLOSE-WAIT +1 +0 +127\\.0\\.0\\.1:" + std::to_string(port_of(k.listener)) +
+                 " +127\\.0\\.0\\.1:[0-9]+ +" + me + " +(>=)?[0-9.]+[mun]?s +0 +1(?=\n)");
+  auto n = std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), row), std::sregex_iterator());
+  EXPECT_EQ(n, 3) << r.out;
+  EXPECT_EQ(ss_counts_on_ports("-tan", k.ports())["CLOSE_WAIT"], 3);
+  EXPECT_EQ(r.out.find("ESTAB"), std::string::npos) << r.out;
+
+  r = run_socktrace(concat({"top", "--list", "--once", "--json", "--proto", "udp"}, ports));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  TempDir dir;
+  std::string path = dir.path("udp.json");
+  { std::ofstream(path) << r.out; }
+  std::vector<std::vector<std::string>> rows = last_list_rows(path);
+  ASSERT_EQ(rows.size(), 2u) << r.out;  // the server, unconnected, and the connected client
+  for (const auto& udp_row : rows) {
+    EXPECT_EQ(udp_row[0], "udp");
+    EXPECT_EQ(udp_row[4], std::to_string(getpid())) << "as ss -uanp names the owner";
+    EXPECT_EQ(udp_row[6], "null");
   }
 }
 

@@ -66,6 +66,10 @@ SockRecord record_of(const DiagSocket& d, uint8_t protocol, InodeOwners* owners)
   r.netns = d.netns;
   r.cgroup_id = d.cgroup_id;
   r.since_ns = since_of(d, monotonic_now_ns(), &r.since_bound);
+  r.rx_queue = d.rx_queue;
+  r.tx_queue = d.tx_queue;
+  r.tx_bytes = d.bytes_acked;
+  r.rx_bytes = d.bytes_received;
   if (owners && d.inode) {
     if (const ProcOwner* o = owners->find(d.inode)) {
       r.pid = static_cast<uint32_t>(o->pid);
@@ -284,7 +288,7 @@ LiveHistogram::LiveHistogram(const LiveConfig& config)
 void LiveHistogram::poll_listen_drops() {
   std::vector<DiagSocket> listeners;
   try {
-    listeners = scope_.dump(IPPROTO_TCP, 1u << kTcpListen, true);
+    listeners = scope_.dump(IPPROTO_TCP, 1u << kTcpListen, kDiagMeminfo);
   } catch (const RuntimeError& e) {
     spdlog::warn("{}; listen overflows not read this time", e.what());
     return;
@@ -360,6 +364,29 @@ void LiveHistogram::refresh() {
   if (session_) session_->reader().drain();
   hist_.set_polled(IPPROTO_TCP, tcp_r);
   hist_.set_polled(IPPROTO_UDP, udp_r);
+}
+
+std::vector<SocketRow> LiveHistogram::list(const ListQuery& q) {
+  std::vector<DiagSocket> tcp, udp;
+  if (q.tcp) tcp = scope_.dump(IPPROTO_TCP, kSsTcpStates, kDiagTcpInfo);
+  if (q.udp) udp = scope_.dump(IPPROTO_UDP, ~0u);
+  uint64_t now = monotonic_now_ns();
+  // The owners of the sockets the histogram does not count yet (new since
+  // its last poll) from /proc, as ss -p finds them.
+  auto records = [&](const std::vector<DiagSocket>& dump, uint8_t proto) {
+    std::vector<SockRecord> out;
+    out.reserve(dump.size());
+    for (const DiagSocket& d : dump) {
+      SockRecord& r = out.emplace_back(record_of(d, proto, nullptr));
+      if (d.inode && !hist_.known(proto, d.cookie))
+        if (const ProcOwner* o = owners_.lookup(d.inode, now)) {
+          r.pid = static_cast<uint32_t>(o->pid);
+          r.comm = Comm::of(o->comm);
+        }
+    }
+    return out;
+  };
+  return list_sockets(hist_, records(tcp, IPPROTO_TCP), records(udp, IPPROTO_UDP), now, q);
 }
 
 DriftReport LiveHistogram::reconcile() {

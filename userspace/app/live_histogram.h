@@ -16,6 +16,7 @@
 #include "core/listen_drops.h"
 #include "core/trouble.h"
 #include "core/metrics.h"
+#include "core/socket_list.h"
 #include "core/timewait.h"
 #include "kernel/proc.h"
 #include "kernel/ring_reader.h"
@@ -96,6 +97,10 @@ class LiveHistogram {
   // Polls what no event shows (request sockets, bound-only TCP, UDP) and
   // applies the events already waiting: call before each refresh.
   void refresh();
+  // Every socket as it is now (a sock_diag dump with tcp_info) that the
+  // filter and `q` admit, with its age and owners from the histogram: call
+  // after refresh(). Throws RuntimeError when netlink fails.
+  std::vector<SocketRow> list(const ListQuery& q);
   // Reconciles now; returns the drift found.
   DriftReport reconcile();
 

@@ -86,8 +86,85 @@ GroupNames GroupNamer::names() {
   return n;
 }
 
+std::optional<ListQuery> list_query_of(const Options& o) {
+  if (!o.list) {
+    if (!o.list_states.empty() || !o.list_proto.empty())
+      throw UsageError(fmt::format("{} narrows the rows of --list; add --list",
+                                   o.list_states.empty() ? "--proto" : "--state"));
+    return std::nullopt;
+  }
+  if (!o.group_by.empty())
+    throw UsageError("--list lists sockets and --by counts groups of them: give one of them");
+  if (!o.metrics.empty())
+    throw UsageError("--list prints sockets; --metrics serves their counts: run a second top for the metrics");
+  ListQuery q;
+  if (!o.list_states.empty()) {
+    q.states = 0;
+    for (const std::string& s : o.list_states) {
+      auto state = parse_list_state(s);
+      if (!state)
+        throw UsageError(fmt::format("--state {}: not a socket state; give one as ss shows it, e.g. --state "
+                                     "close-wait, --state estab, --state unconn",
+                                     s));
+      q.states |= 1u << *state;
+    }
+  }
+  q.tcp = o.list_proto != "udp";
+  q.udp = o.list_proto != "tcp";
+  return q;
+}
+
+namespace {
+
+// `top --list`: every socket with its age, refreshed as top's table is.
+int run_list(const Options& o, LiveConfig config, const ListQuery& q) {
+  Output out(o.output.file);
+  config.ringbuf_bytes = o.buffer_size;
+  config.reconcile_ns = static_cast<uint64_t>(o.reconcile * 1e9);
+  config.trace = !o.once;  // a snapshot: ages only where sock_diag tells them
+  config.owners = true;    // UDP sockets' owners too, as ss -p
+  LiveHistogram live(config);
+  WallClock clock = WallClock::now();
+  GroupNamer namer;
+  SocketListView view(out, o.output.json, out.is_terminal() && !o.once, namer.names().container);
+  auto show = [&] {
+    std::vector<SocketRow> rows = live.list(q);
+    view.refresh(rows, {clock.epoch_ns(monotonic_now_ns()), live.lost_total()});
+    out.flush();
+  };
+  if (o.once) {
+    show();
+    return kExitOk;
+  }
+  install_stop_signals();
+  fmt::print(stderr, "socktrace: listing sockets{}; Ctrl-C to stop\n",
+             o.filters.netns.empty() && config.cgroup_paths.empty()
+                 ? std::string(config.filter.empty() ? " host-wide" : "")
+                 : resolve_filters(o.filters).describe());
+  show();
+  uint64_t interval_ns = static_cast<uint64_t>(o.interval * 1e9);
+  uint64_t next = monotonic_now_ns() + interval_ns;
+  while (!stop_requested() && out.ok()) {
+    uint64_t now = monotonic_now_ns();
+    int wait_ms = now >= next ? 0 : static_cast<int>(std::min<uint64_t>((next - now) / 1'000'000, 50));
+    live.pump(wait_ms);
+    now = monotonic_now_ns();
+    if (now >= next) {
+      live.refresh();
+      show();
+      next = std::max(next + interval_ns, now + interval_ns / 2);
+    }
+  }
+  fmt::print(stderr, "socktrace: {}\n", live.finish());
+  return kExitOk;
+}
+
+}  // namespace
+
 int run_top(const Options& o) {
+  std::optional<ListQuery> list = list_query_of(o);
   LiveConfig config = live_config(o);
+  if (list) return run_list(o, config, *list);
   HistFilter filter = config.filter;
   std::optional<GroupBy> by = group_by_of(o);
   std::optional<uint8_t> sort = sort_state_of(o);

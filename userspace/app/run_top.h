@@ -9,6 +9,7 @@
 #include "core/check.h"
 #include "core/groups.h"
 #include "core/histogram.h"
+#include "core/socket_list.h"
 
 namespace socktrace {
 
@@ -31,6 +32,9 @@ LiveConfig live_config(const Options& o);
 // --by and --sort (UsageError, one line, for --sort without --by or a bad state).
 std::optional<GroupBy> group_by_of(const Options& o);
 std::optional<uint8_t> sort_state_of(const Options& o);
+// --list, --state and --proto (UsageError, one line, for a bad state, or
+// --state/--proto without --list, --list with --by or --metrics).
+std::optional<ListQuery> list_query_of(const Options& o);
 
 // The names --by gives groups: containers and cgroup paths from the cgroup
 // v2 hierarchy (none where there is none).

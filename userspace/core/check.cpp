@@ -18,8 +18,6 @@ namespace socktrace {
 
 namespace {
 
-constexpr uint8_t kTcpShown[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
-constexpr uint8_t kUdpShown[] = {1, 7};
 
 std::optional<double> parse_number(std::string_view s) {
   if (s.empty() || s.size() > 30) return std::nullopt;

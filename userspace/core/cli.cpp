@@ -151,7 +151,8 @@ ParseResult parse_cli(int argc, const char* const* argv) {
                "  socktrace [FILTERS] [OUTPUT] [-- COMMAND [ARGS...]]   strace-like syscall trace\n"
                "  socktrace states [FILTERS] [OUTPUT] [--timeline]       TCP state transitions\n"
                "  socktrace top    [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
-               "                   [--by KEY [--sort STATE]] [--interval SEC] [--once] [--json]\n"
+               "                   [--by KEY [--sort STATE] | --list [--state STATE]... [--proto P]] [--interval SEC]\n"
+               "                   [--once] [--json]\n"
                "  socktrace log    [FILTERS] -o FILE [--max-size SIZE] [--max-files N] [--metrics ADDR:PORT]\n"
                "  socktrace check  [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
                "                   [--warning STATE=N]... "
@@ -191,6 +192,15 @@ ParseResult parse_cli(int argc, const char* const* argv) {
       ->type_name("KEY");
   top->add_option("--sort", o.sort_state, "With --by: rows by their count in this TCP state (default: all TCP sockets)")
       ->type_name("STATE");
+  top->add_flag("--list", o.list,
+                "One row per socket as ss -tuanp lists it, with how long it has been in its state, its bytes and "
+                "its earlier owners");
+  top->add_option("--state", o.list_states, "With --list: only sockets in this state (as ss or socktrace names it)")
+      ->allow_extra_args(false)
+      ->type_name("STATE");
+  top->add_option("--proto", o.list_proto, "With --list: only tcp or udp sockets")
+      ->check(CLI::IsMember({"tcp", "udp"}))
+      ->type_name("PROTO");
   add_port_filter(top, o.filters);
   add_buffer_size(top, buffer_size);
   add_common(top, o);

@@ -56,6 +56,9 @@ struct Options {
   std::vector<std::string> critical;  // check --critical STATE=N
   std::string group_by;               // top/check --by container|cgroup|netns|process
   std::string sort_state;             // top --sort STATE
+  bool list = false;                  // top --list
+  std::vector<std::string> list_states;  // top --list --state STATE
+  std::string list_proto;             // top --list --proto tcp|udp
   bool perfdata_family = false;       // check --perfdata-family
   uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes (kTracedProcessesBufferSize for -p/CMD)
   int verbosity = 0;

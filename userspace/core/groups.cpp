@@ -12,22 +12,11 @@ namespace socktrace {
 
 namespace {
 
-// The states ss shows, in kernel order (as top's table).
-constexpr uint8_t kTcpShown[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
-constexpr uint8_t kUdpShown[] = {1, 7};
-
 
 uint64_t sum(const StateCounts& c) {
   uint64_t n = 0;
   for (uint64_t v : c) n += v;
   return n;
-}
-
-std::string printable(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
 }
 
 void add_container(Group& g, const ContainerInfo& c) {

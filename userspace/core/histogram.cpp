@@ -100,10 +100,7 @@ void Histogram::put(uint64_t cookie, const SockRecord& r, uint64_t gen) {
     s.dport = r.dport;
     s.daddr = r.daddr;
   }
-  if (r.pid) {
-    s.pid = r.pid;
-    s.comm = r.comm;
-  }
+  if (r.pid) hand_over(cookie, s, r.pid, r.comm);
   if (r.netns) s.netns = r.netns;
   if (r.cgroup_id) s.cgroup_id = r.cgroup_id;
   s.gen = gen;
@@ -118,6 +115,13 @@ void Histogram::erase(uint64_t cookie) {
   if (auto l = listeners_.find({it->second.netns, it->second.sport}); l != listeners_.end() && l->second == cookie)
     listeners_.erase(l);
   socks_.erase(it);
+  owners_before_.erase(cookie);
+}
+
+void Histogram::hand_over(uint64_t cookie, Sock& s, uint32_t pid, const Comm& comm) {
+  if (s.pid && s.pid != pid) owners_before_[cookie].push_back({s.pid, s.comm});
+  s.pid = pid;
+  s.comm = comm;
 }
 
 void Histogram::seed(const std::vector<SockRecord>& tcp) {
@@ -126,6 +130,7 @@ void Histogram::seed(const std::vector<SockRecord>& tcp) {
   tracked_counts_ = {};
   for (const SockRecord& r : tcp)
     if (!polled_state(r.state) && filter_.admits(r)) put(r.cookie, r, 0);
+  std::erase_if(owners_before_, [&](const auto& kv) { return !socks_.count(kv.first); });
 }
 
 bool Histogram::apply(const StateEvent& e) {
@@ -176,12 +181,12 @@ void Histogram::reown(uint64_t cookie, uint32_t pid, const Comm& comm) {
   if (it == socks_.end() || pid == 0) return;
   Sock& s = it->second;
   if (!filter_.admits(pid, comm.view(), s.sport, s.dport)) return erase(cookie);
-  s.pid = pid;
-  s.comm = comm;
+  hand_over(cookie, s, pid, comm);
 }
 
 void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records) {
   if (proto == kProtoUdp) {
+    std::vector<SockRecord> before = std::move(polled_udp_);
     polled_udp_.clear();
     udp_counts_ = {};
     for (const SockRecord& r : records) {
@@ -189,6 +194,8 @@ void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records
       polled_udp_.push_back(r);
       ++udp_counts_[state_slot(r.state)];
     }
+    keep_since(polled_udp_, before);
+    index_polled();
     return;
   }
   // A request socket has no inode and so no owner of its own: it is its
@@ -196,14 +203,10 @@ void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records
   std::map<std::pair<uint32_t, uint16_t>, const Sock*> listeners;
   for (const auto& [cookie, s] : socks_)
     if (s.state == kTcpListen) listeners[{s.netns, s.sport}] = &s;
-  // A request socket is polled again and again: it entered SYN_RECV when
-  // first seen (or before).
-  std::unordered_map<uint64_t, std::pair<uint64_t, bool>> since;
-  for (const SockRecord& r : polled_tcp_) since.emplace(r.cookie, std::make_pair(r.since_ns, r.since_bound));
+  std::vector<SockRecord> before = std::move(polled_tcp_);
   polled_tcp_.clear();
   polled_tcp_counts_ = {};
   for (SockRecord r : records) {
-    if (auto it = since.find(r.cookie); it != since.end()) std::tie(r.since_ns, r.since_bound) = it->second;
     if (!polled_state(r.state) || socks_.count(r.cookie)) continue;
     if (r.state == kBoundInactive) r.state = kTcpClose;
     if (r.state == kTcpNewSynRecv) r.state = kTcpSynRecv;
@@ -221,6 +224,56 @@ void Histogram::set_polled(uint8_t proto, const std::vector<SockRecord>& records
     polled_tcp_.push_back(r);
     ++polled_tcp_counts_[state_slot(r.state)];
   }
+  // A request socket is polled again and again: it entered SYN_RECV when
+  // first seen (or before).
+  keep_since(polled_tcp_, before);
+  index_polled();
+}
+
+void Histogram::keep_since(std::vector<SockRecord>& now, const std::vector<SockRecord>& before) {
+  std::unordered_map<uint64_t, const SockRecord*> last;
+  for (const SockRecord& r : before) last.emplace(r.cookie, &r);
+  for (SockRecord& r : now)
+    if (auto it = last.find(r.cookie); it != last.end() && it->second->state == r.state) {
+      r.since_ns = it->second->since_ns;
+      r.since_bound = it->second->since_bound;
+    }
+}
+
+void Histogram::index_polled() {
+  polled_tcp_index_.clear();
+  polled_udp_index_.clear();
+  for (std::size_t i = 0; i < polled_tcp_.size(); ++i) polled_tcp_index_.emplace(polled_tcp_[i].cookie, i);
+  for (std::size_t i = 0; i < polled_udp_.size(); ++i) polled_udp_index_.emplace(polled_udp_[i].cookie, i);
+}
+
+std::optional<Histogram::Known> Histogram::known(uint8_t proto, uint64_t cookie) const {
+  Known k;
+  if (proto == kProtoTcp) {
+    if (auto it = socks_.find(cookie); it != socks_.end()) {
+      const Sock& s = it->second;
+      k.state = s.state;
+      k.pid = s.pid;
+      k.comm = s.comm;
+      k.cgroup_id = s.cgroup_id;
+      k.since_ns = s.since_ns;
+      k.since_bound = s.since_bound;
+      if (auto b = owners_before_.find(cookie); b != owners_before_.end()) k.owners_before = b->second;
+      return k;
+    }
+  }
+  const auto& index = proto == kProtoTcp ? polled_tcp_index_ : polled_udp_index_;
+  const auto& polled = proto == kProtoTcp ? polled_tcp_ : polled_udp_;
+  auto it = index.find(cookie);
+  if (it == index.end()) return std::nullopt;
+  const SockRecord& r = polled[it->second];
+  k.state = r.state;
+  k.pid = r.pid;
+  k.comm = r.comm;
+  k.cgroup_id = r.cgroup_id;
+  k.since_ns = r.since_ns;
+  k.since_bound = r.since_bound;
+  return k;
 }
 
 uint64_t Histogram::mark() {

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -33,6 +34,10 @@ inline constexpr uint8_t kProtoUdp = 17;
 // Kernel TCP_* numbering, TCP_BOUND_INACTIVE (13, Linux 6.5) included.
 inline constexpr std::size_t kStateSlots = 14;
 using StateCounts = std::array<uint64_t, kStateSlots>;
+// The states ss shows, in kernel order (as top's table): TCP, and UDP's
+// (ESTAB, UNCONN).
+inline constexpr uint8_t kTcpShown[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+inline constexpr uint8_t kUdpShown[] = {1, 7};
 // A state's slot in StateCounts: states past the table count in slot 0.
 inline uint8_t state_slot(uint8_t state) { return state < kStateSlots ? state : 0; }
 
@@ -54,6 +59,18 @@ struct SockRecord {
   // tells, e.g. the last ACK of a CLOSE_WAIT one).
   uint64_t since_ns = 0;
   bool since_bound = true;
+  // As sock_diag reported them (`top --list`): ss's Recv-Q and Send-Q, and
+  // tcp_info's bytes_acked / bytes_received (-1: not known).
+  uint32_t rx_queue = 0;
+  uint32_t tx_queue = 0;
+  int64_t tx_bytes = -1;
+  int64_t rx_bytes = -1;
+};
+
+// A process that held a socket.
+struct OwnerRef {
+  uint32_t pid = 0;
+  Comm comm;
 };
 
 // The socket longest in a state, and its owner.
@@ -189,6 +206,21 @@ class Histogram {
   // Per state, the TCP socket in it longest at now_ns (tracked and polled).
   OldestByState oldest(uint64_t now_ns) const;
 
+  // What the histogram knows of one counted socket (`top --list`).
+  struct Known {
+    uint8_t state = 0;
+    uint32_t pid = 0;
+    Comm comm;
+    uint64_t cgroup_id = 0;
+    uint64_t since_ns = 0;  // entered `state` (see SockRecord)
+    bool since_bound = true;
+    // Its earlier owners, the first first (an accepted socket of a
+    // pre-fork server: the listener's owner, then the worker's); empty
+    // when it never changed hands while socktrace watched.
+    std::vector<OwnerRef> owners_before;
+  };
+  std::optional<Known> known(uint8_t proto, uint64_t cookie) const;
+
  private:
   struct Sock {
     uint8_t state = 0;
@@ -205,6 +237,11 @@ class Histogram {
     bool since_bound = true;
   };
   void count(uint8_t state, int64_t delta);
+  // `s` passes from its owner to `pid`: the owner is remembered.
+  void hand_over(uint64_t cookie, Sock& s, uint32_t pid, const Comm& comm);
+  // Polled records keep the time they entered their state across polls.
+  static void keep_since(std::vector<SockRecord>& now, const std::vector<SockRecord>& before);
+  void index_polled();
   void put(uint64_t cookie, const SockRecord& r, uint64_t gen);
   void erase(uint64_t cookie);
   static bool polled_state(uint8_t state);
@@ -218,6 +255,10 @@ class Histogram {
   std::unordered_map<uint64_t, uint64_t> closed_;  // cookie -> gen of its -> CLOSE (since the last reconcile)
   std::vector<SockRecord> polled_tcp_;
   std::vector<SockRecord> polled_udp_;
+  // cookie -> index in polled_tcp_ / polled_udp_
+  std::unordered_map<uint64_t, std::size_t> polled_tcp_index_, polled_udp_index_;
+  // cookie -> the earlier owners of a tracked socket that changed hands
+  std::unordered_map<uint64_t, std::vector<OwnerRef>> owners_before_;
   StateCounts tracked_counts_{};
   StateCounts polled_tcp_counts_{};
   StateCounts udp_counts_{};

@@ -37,6 +37,13 @@ std::optional<uint8_t> tcp_state_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string printable(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+
 std::string_view sock_state_name(unsigned state) {
   switch (state) {
     case 0: return "UNKNOWN";

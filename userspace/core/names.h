@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace socktrace {
@@ -12,6 +13,10 @@ std::string_view tcp_state_name(unsigned state);
 // The kernel number of a state name (case-insensitive, '-' accepted for '_'
 // as ss writes them: "TIME-WAIT"), or nothing.
 std::optional<uint8_t> tcp_state_from_name(std::string_view name);
+
+// A name chosen by a process (comm, a path) with its control bytes as '?':
+// never send them to the user's terminal.
+std::string printable(std::string_view s);
 
 // UDP and unix stream sockets (SockEvent) as ss names their states: the
 // kernel's TCP_CLOSE is "UNCONN", TCP_ESTABLISHED "ESTAB", TCP_LISTEN

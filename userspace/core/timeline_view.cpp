@@ -6,17 +6,6 @@
 
 namespace socktrace {
 
-namespace {
-// A process name is chosen by the process: never send its control bytes to
-// the user's terminal.
-std::string printable(std::string_view comm) {
-  std::string out(comm);
-  for (auto& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
-}
-}  // namespace
-
 void TimelineView::header() {
   if (json_) return;
   out_.write(fmt::format("{:<15} {:>7} {:<15} {:<23} {:<23} {:>9} {:>9} {:>9}  {}\n", "END", "PID", "COMM", "LOCAL",

@@ -10,17 +10,8 @@ namespace socktrace {
 
 namespace {
 
-constexpr uint8_t kTcpShown[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
-constexpr uint8_t kUdpShown[] = {1, 7};
 // More entries than a text column can show ("x/1 1, " is 7 columns).
 constexpr std::size_t kTextTopMax = 16;
-
-std::string printable(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
-}
 
 std::string signed_change(int64_t d) { return d == 0 ? "" : fmt::format("{:+d}", d); }
 

@@ -28,6 +28,11 @@ namespace {
 
 constexpr unsigned kTcpCloseWaitState = 8;  // TCP_CLOSE_WAIT
 constexpr unsigned kTcpListenState = 10;    // TCP_LISTEN
+// Where the uapi tcp_info (linux/tcp.h, Linux 4.1+) keeps tcpi_bytes_acked
+// and tcpi_bytes_received: glibc's struct tcp_info ends before them.
+constexpr std::size_t kTcpiBytesAcked = 120;
+constexpr std::size_t kTcpiBytesReceived = 128;
+static_assert(offsetof(tcp_info, tcpi_total_retrans) == 100, "tcp_info is not the uapi layout");
 
 class NetlinkSocket {
  public:
@@ -60,8 +65,17 @@ DiagSocket from_msg(const inet_diag_msg& m) {
   return s;
 }
 
+// The fields of tcp_info a dump reads, where the kernel's tcp_info has them
+// (older kernels send a shorter one).
+template <typename T>
+bool tcp_info_field(const rtattr* a, std::size_t offset, T* out) {
+  if (RTA_PAYLOAD(a) < offset + sizeof(T)) return false;
+  std::memcpy(out, static_cast<const char*>(RTA_DATA(a)) + offset, sizeof(T));
+  return true;
+}
+
 void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out,
-                    bool meminfo = false) {
+                    unsigned extra = 0) {
   struct {
     nlmsghdr nlh;
     inet_diag_req_v2 req;
@@ -73,9 +87,11 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
   msg.req.sdiag_family = static_cast<uint8_t>(family);
   msg.req.sdiag_protocol = protocol;
   msg.req.idiag_states = states;
-  // tcp_info only where it says something (CLOSE_WAIT's age): it is most
-  // of a dump's bytes.
-  bool info = protocol == IPPROTO_TCP && (states & (1u << kTcpCloseWaitState));
+  // tcp_info only where it says something (CLOSE_WAIT's age, or asked
+  // for): it is most of a dump's bytes.
+  bool all_info = protocol == IPPROTO_TCP && (extra & kDiagTcpInfo);
+  bool info = all_info || (protocol == IPPROTO_TCP && (states & (1u << kTcpCloseWaitState)));
+  bool meminfo = extra & kDiagMeminfo;
   if (info) msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
   if (meminfo) msg.req.idiag_ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
   if (send(fd, &msg, sizeof(msg), 0) < 0) throw RuntimeError(errno_message("sock_diag request", errno));
@@ -115,21 +131,24 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
           out.back().drops = drops;
           continue;
         }
-        // Older kernels send a shorter tcp_info: the field must be in it.
-        if (!info || m->idiag_state != kTcpCloseWaitState || a->rta_type != INET_DIAG_INFO ||
-            RTA_PAYLOAD(a) < offsetof(tcp_info, tcpi_last_ack_recv) + sizeof(uint32_t))
-          continue;
-        tcp_info ti{};
-        std::memcpy(&ti, RTA_DATA(a), std::min<std::size_t>(RTA_PAYLOAD(a), sizeof(ti)));
-        out.back().last_ack_recv_ms = ti.tcpi_last_ack_recv;
+        if (!info || a->rta_type != INET_DIAG_INFO) continue;
+        DiagSocket& d = out.back();
+        uint32_t last_ack = 0;
+        if (m->idiag_state == kTcpCloseWaitState && tcp_info_field(a, offsetof(tcp_info, tcpi_last_ack_recv), &last_ack))
+          d.last_ack_recv_ms = last_ack;
+        uint64_t bytes = 0;
+        if (all_info && tcp_info_field(a, kTcpiBytesAcked, &bytes))
+          d.bytes_acked = static_cast<int64_t>(bytes);
+        if (all_info && tcp_info_field(a, kTcpiBytesReceived, &bytes))
+          d.bytes_received = static_cast<int64_t>(bytes);
       }
     }
   }
 }
 
-void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out, bool meminfo = false) {
+void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out, unsigned extra = 0) {
   NetlinkSocket nl;
-  dump_family_on(nl.fd(), family, protocol, states, out, meminfo);
+  dump_family_on(nl.fd(), family, protocol, states, out, extra);
 }
 
 uint32_t netns_of(int fd) {
@@ -246,11 +265,11 @@ void DiagScope::add(uint32_t netns, int ns_fd) {
   netns_.push_back(netns);
 }
 
-std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states, bool meminfo) {
+std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states, unsigned extra) {
   std::vector<DiagSocket> out;
   if (namespaces_.empty()) {
-    dump_family(AF_INET, protocol, states, out, meminfo);
-    dump_family(AF_INET6, protocol, states, out, meminfo);
+    dump_family(AF_INET, protocol, states, out, extra);
+    dump_family(AF_INET6, protocol, states, out, extra);
     uint32_t own = current_netns();
     for (DiagSocket& d : out) d.netns = own;
     return out;
@@ -264,8 +283,8 @@ std::vector<DiagSocket> DiagScope::dump(uint8_t protocol, uint32_t states, bool 
     }
     std::size_t first = out.size();
     try {
-      dump_family_on(n.netlink, AF_INET, protocol, states, out, meminfo);
-      dump_family_on(n.netlink, AF_INET6, protocol, states, out, meminfo);
+      dump_family_on(n.netlink, AF_INET, protocol, states, out, extra);
+      dump_family_on(n.netlink, AF_INET6, protocol, states, out, extra);
     } catch (const RuntimeError&) {
       // What is left of the failed dump must not answer the next one.
       close(n.netlink);

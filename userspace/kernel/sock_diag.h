@@ -31,8 +31,13 @@ struct DiagSocket {
   // in CLOSE_WAIT at least this long.
   int64_t last_ack_recv_ms = -1;
   // The socket's drop counter (sk_drops, SK_MEMINFO_DROPS; `ss -m`'s `d`),
-  // in dumps that ask for it (DiagProber::listeners); -1: not asked.
+  // in dumps that ask for it (kDiagMeminfo); -1: not asked.
   int64_t drops = -1;
+  // tcp_info's tcpi_bytes_acked and tcpi_bytes_received (`ss -i`), in TCP
+  // dumps that ask for it (kDiagTcpInfo); -1: not asked, or a request or
+  // timewait socket (no tcp_info), or a kernel whose tcp_info lacks them.
+  int64_t bytes_acked = -1;
+  int64_t bytes_received = -1;
   // The network namespace it was dumped from (DiagScope::dump; 0 otherwise).
   uint32_t netns = 0;
   // The cgroup v2 id a full socket was created in (INET_DIAG_CGROUP_ID,
@@ -51,6 +56,12 @@ std::vector<DiagSocket> dump_tcp_sockets();
 // 1 << 13 (TCP_BOUND_INACTIVE) asks for bound-only TCP sockets, which are
 // listed as TCP_CLOSE). The kernel filters: a narrow mask is a cheap dump.
 std::vector<DiagSocket> dump_sockets(uint8_t protocol, uint32_t states);
+
+// What a dump asks for beyond inet_diag_msg (bits).
+enum DiagExtra : unsigned {
+  kDiagMeminfo = 1,  // DiagSocket::drops
+  kDiagTcpInfo = 2,  // DiagSocket::bytes_acked, bytes_received (and last_ack_recv_ms in every state)
+};
 
 // The network namespaces a view reads: socktrace's own (none added), or the
 // ones added (--netns), each through a sock_diag socket opened inside it
@@ -72,9 +83,9 @@ class DiagScope {
   // The namespaces added, by inode (empty: socktrace's own).
   const std::vector<uint32_t>& netns() const { return netns_; }
   // dump_sockets() in every namespace of the scope, each socket's netns set;
-  // `meminfo`: with each socket's drop counter (DiagSocket::drops).
+  // `extra`: DiagExtra bits.
   // Throws RuntimeError when netlink fails.
-  std::vector<DiagSocket> dump(uint8_t protocol, uint32_t states, bool meminfo = false);
+  std::vector<DiagSocket> dump(uint8_t protocol, uint32_t states, unsigned extra = 0);
 
  private:
   struct Ns {

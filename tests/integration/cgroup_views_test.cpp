@@ -292,6 +292,24 @@ TEST(CgroupViews, TopOnceEqualsSsForEachCgroup) {
     EXPECT_EQ(j["event"], "hist");
     EXPECT_EQ(str(json_counts(j["tcp"])), str(tcp)) << r.out;
     EXPECT_EQ(str(json_counts(j["udp"])), str(udp)) << r.out;
+
+    // The same sockets one by one: `top --list` in the same scope.
+    cmd.insert(cmd.begin() + 1, "--list");
+    r = run_socktrace(cmd);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    TempDir dir;
+    std::string path = dir.path("list.json");
+    { std::ofstream(path) << r.out; }
+    Counts listed_tcp, listed_udp;
+    for (const auto& row : last_list_rows(path)) {
+      ASSERT_EQ(row.size(), 12u) << r.out;
+      ++(row[0] == "tcp" ? listed_tcp : listed_udp)[row[1]];
+      if (args[0] == "--container" && row[1] != "TIME_WAIT" && row[1] != "FIN_WAIT2") {
+        EXPECT_EQ(row[11], container_id()) << row[1] << " " << row[2] << " " << row[3];
+      }
+    }
+    EXPECT_EQ(str(listed_tcp), str(tcp)) << r.out;
+    EXPECT_EQ(str(listed_udp), str(udp)) << r.out;
   }
   EXPECT_EQ(str(w.x_tcp()), str(x));
   EXPECT_EQ(str(w.y_tcp()), str(y));

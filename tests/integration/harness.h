@@ -134,6 +134,12 @@ Counts sum(Counts a, const Counts& b);
 // local or remote port is one of `ports`.
 Counts ss_counts_on_ports(const std::string& flags, const std::vector<int>& ports);
 
+// The rows of the last `sockets` object of a `top --list --json` output, one
+// tab-separated line each: proto, state, local, peer, pid, rx_queue,
+// tx_bytes, rx_bytes, in_state_ns, in_state_bound, earlier owners' pids,
+// container_id ("" when none).
+std::vector<std::vector<std::string>> last_list_rows(const std::string& path);
+
 // The output of a shell command (popen); its wait status in *status if given.
 std::string run_capture(const std::string& cmd, int* status = nullptr);
 // A file's whole text ("" when unreadable), and its lines.

@@ -412,6 +412,24 @@ std::string kernel_name(const std::string& ss) {
 }
 }  // namespace
 
+std::vector<std::vector<std::string>> last_list_rows(const std::string& path) {
+  std::string text = run_capture(
+      "grep '^{\"event\":\"sockets\"' " + path +
+      " | tail -n 1 | jq -r '.sockets[] | [.proto, .state, \"\\(.saddr):\\(.sport)\", \"\\(.daddr):\\(.dport)\", .pid, "
+      ".rx_queue, .tx_bytes, .rx_bytes, .in_state_ns, .in_state_bound, (.owners_before | map(.pid | tostring) | "
+      "join(\",\")), (.container_id // \"\")] | map(tostring) | join(\"\\t\")'");
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    for (std::string f; std::getline(fields, f, '\t');) cells.push_back(f);
+    if (!line.empty() && line.back() == '\t') cells.push_back("");
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
 Counts ss_state_counts(const std::string& ss_output) {
   Counts c;
   std::istringstream in(ss_output);

@@ -372,27 +372,6 @@ TEST(Top, BadUsageIsExit2) {
   }
 }
 
-// The rows of the last `sockets` object of a `top --list --json` output, one
-// tab-separated line each: proto, state, local, peer, pid, rx_queue,
-// tx_bytes, rx_bytes, in_state_ns, in_state_bound, earlier owners' pids.
-std::vector<std::vector<std::string>> last_list_rows(const std::string& path) {
-  std::string text = run_capture(
-      "grep '^{\"event\":\"sockets\"' " + path +
-      " | tail -n 1 | jq -r '.sockets[] | [.proto, .state, \"\\(.saddr):\\(.sport)\", \"\\(.daddr):\\(.dport)\", .pid, "
-      ".rx_queue, .tx_bytes, .rx_bytes, .in_state_ns, .in_state_bound, (.owners_before | map(.pid | tostring) | "
-      "join(\",\"))] | map(tostring) | join(\"\\t\")'");
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> cells;
-    std::istringstream fields(line);
-    for (std::string f; std::getline(fields, f, '\t');) cells.push_back(f);
-    if (line.back() == '\t') cells.push_back("");
-    rows.push_back(cells);
-  }
-  return rows;
-}
-
 // "STATE local peer" of ss -tanH on `port`, state as socktrace names it,
 // sorted; and the same of list rows.
 std::vector<std::string> ss_socket_lines(int port) {
@@ -469,7 +448,7 @@ TEST(TopList, LiveRowsEqualSsWithWorkerOwnersAgesAndBytes) {
   std::string me = std::to_string(getpid()), w = std::to_string(worker), c = std::to_string(client);
   int accepted_rows = 0, close_wait = 0, with_data = 0;
   for (const auto& r : rows) {
-    ASSERT_EQ(r.size(), 11u);
+    ASSERT_EQ(r.size(), 12u);
     std::string msg = r[1] + " " + r[2] + " " + r[3] + " pid " + r[4];
     if (r[1] == "LISTEN") {
       EXPECT_EQ(r[4], me) << msg;

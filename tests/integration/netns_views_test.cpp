@@ -155,12 +155,13 @@ TEST(NetnsViews, TopOnceEqualsSsInEachNamespace) {
 // Sockets made before top started change state after it, new ones come in
 // A, in B and on the host: the live histogram of A follows with the events
 // the kernel filtered to A, ends equal to A's ss, and reconciles without drift.
-TEST(NetnsViews, LiveTopFollowsItsNamespaceOnly) {
-  REQUIRE_BPF();
+// `mode` (top, or log --hist-interval) with --netns A while sockets come and
+// go in A, B and on the host: its hist objects equal ss in A.
+void follows_namespace_a(const std::vector<std::string>& mode, const std::string& out) {
   NetnsWorld w;
-  TempDir dir;
-  std::string out = dir.path("top.json");
-  Socktrace top({"top", "--json", "--interval", "0.2", "--reconcile", "1", "--netns", w.a.name()}, out);
+  std::vector<std::string> args = mode;
+  args.insert(args.end(), {"--netns", w.a.name()});
+  Socktrace top(args, mode[0] == "log" ? "" : out);
   w.in_a.established(2);
   w.in_a.close_wait(1);
   w.in_a.time_wait(3);
@@ -208,6 +209,21 @@ TEST(NetnsViews, LiveTopFollowsItsNamespaceOnly) {
   EXPECT_EQ(str(json_counts(r["tcp"])), str(ss_counts_in(&w.a, "-tan"))) << reconciled;
   EXPECT_NE(top.stderr_text().find("netns " + std::to_string(w.a.inode())), std::string::npos) << top.stderr_text();
   EXPECT_EQ(top.stop(), 0);
+}
+
+TEST(NetnsViews, LiveTopFollowsItsNamespaceOnly) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("top.json");
+  follows_namespace_a({"top", "--json", "--interval", "0.2", "--reconcile", "1"}, out);
+}
+
+// log --hist-interval keeps the same histogram from the log's own events.
+TEST(NetnsViews, LogHistFollowsItsNamespaceOnly) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("log.json");
+  follows_namespace_a({"log", "-o", out, "--hist-interval", "0.2"}, out);
 }
 
 TEST(NetnsViews, CheckCountsTheNamespace) {

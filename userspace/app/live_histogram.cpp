@@ -227,8 +227,14 @@ LiveHistogram::LiveHistogram(const LiveConfig& config)
   HistFilter filter = config_.filter;
   open_view_scope(scope_, config_, filter, &prober_);
   hist_ = Histogram(filter);
-  timewait_ = std::make_unique<TimewaitTracker>([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
-                                                [this](const StateEvent& e, bool) { hist_.apply(e); });
+  if (config_.timewait) {
+    timewait_ = config_.timewait;
+  } else {
+    own_timewait_ = std::make_unique<TimewaitTracker>(
+        [this](const StateEvent& e) { return timewait_lookup(prober_, e); },
+        [this](const StateEvent& e, bool) { hist_.apply(e); });
+    timewait_ = own_timewait_.get();
+  }
   if (config_.trace) {
     TracerConfig tc;
     for (uint32_t pid : config_.filter.pids) tc.pids.push_back(static_cast<int>(pid));
@@ -261,8 +267,9 @@ LiveHistogram::LiveHistogram(const LiveConfig& config)
     const DiagSocket& d = dump[i];
     const SockRecord& r = records[i];
     // Under --cgroup a timewait socket of no selected listener is not
-    // counted (no cgroup known): its end is nothing to look for.
-    if (d.timewait() && hist_.filter().admits_cgroup(r.cgroup_id)) {
+    // counted (no cgroup known): its end is nothing to look for. Fed, the
+    // feeding consumer adopts the ones it derives ends for.
+    if (own_timewait_ && d.timewait() && hist_.filter().admits_cgroup(r.cgroup_id)) {
       StateEvent tmpl = timewait_template(d, d.netns);
       tmpl.sock_cgroup_id = r.cgroup_id;
       timewait_->adopt(tmpl, d.state, d.expires_ms, now);
@@ -361,7 +368,7 @@ void LiveHistogram::refresh() {
   for (const DiagSocket& d : udp) udp_r.push_back(record_of(d, IPPROTO_UDP, owners));
   resolve(tcp_r, tcp);
   resolve(udp_r, udp);
-  if (session_) session_->reader().drain();
+  drain();
   hist_.set_polled(IPPROTO_TCP, tcp_r);
   hist_.set_polled(IPPROTO_UDP, udp_r);
 }
@@ -390,7 +397,7 @@ std::vector<SocketRow> LiveHistogram::list(const ListQuery& q) {
 }
 
 DriftReport LiveHistogram::reconcile() {
-  if (session_) session_->reader().drain();
+  drain();
   uint64_t mark = hist_.mark();
   std::vector<SockRecord> truth;
   try {
@@ -399,7 +406,7 @@ DriftReport LiveHistogram::reconcile() {
     spdlog::warn("{}; not reconciled this time", e.what());
     return {};
   }
-  if (session_) session_->reader().drain();
+  drain();
   last_drift_ = reconcile_timewait(hist_, *timewait_, truth, mark);
   report_drift(last_drift_, hist_);
   return last_drift_;
@@ -438,6 +445,13 @@ std::string drift_summary(const Histogram& h) {
   const DriftReport& d = h.drift_total();
   return fmt::format("drift {} sockets in {} reconciliations ({} gone, {} missing, {} in another state)", d.total(),
                      h.reconciles(), d.stale, d.missing, d.wrong);
+}
+
+void LiveHistogram::drain() {
+  if (session_)
+    session_->reader().drain();
+  else if (config_.drain)
+    config_.drain();
 }
 
 LossCounts LiveHistogram::losses() const { return session_ ? session_->tracer().losses() : LossCounts{}; }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,13 @@ struct LiveConfig {
   bool all_netns = false;
   // Owners of the polled sockets (UDP) from /proc too: -p/--comm, --by process.
   bool owners = false;
+  // Fed by another consumer of the events (`log`'s StatesPipeline), with
+  // trace off: its transitions, derived TIME_WAIT ones included, come
+  // through apply(); `timewait` is its tracker (reconciliation asks it
+  // about timewait sockets) and `drain` applies what its ring buffer holds
+  // before a dump is compared.
+  TimewaitTracker* timewait = nullptr;
+  std::function<void()> drain;
 };
 
 // Adds each --netns namespace to `scope` (and to `prober`, when given).
@@ -103,6 +111,8 @@ class LiveHistogram {
   std::vector<SocketRow> list(const ListQuery& q);
   // Reconciles now; returns the drift found.
   DriftReport reconcile();
+  // A transition from the feeding consumer (LiveConfig::timewait).
+  void apply(const StateEvent& e) { hist_.apply(e); }
 
   const Histogram& hist() const { return hist_; }
   // Retransmissions, RSTs and failed connects since the start (from the
@@ -132,7 +142,10 @@ class LiveHistogram {
   InodeOwners owners_;
   DiagScope scope_;
   DiagProber prober_;
-  std::unique_ptr<TimewaitTracker> timewait_;
+  // Drains the ring buffer (ours, or the feeding consumer's).
+  void drain();
+  std::unique_ptr<TimewaitTracker> own_timewait_;  // none when fed
+  TimewaitTracker* timewait_ = nullptr;
   std::unique_ptr<Session> session_;  // none for a snapshot (trace off)
   DriftReport last_drift_;
   uint64_t next_reconcile_ = 0;

@@ -90,70 +90,39 @@ OutputPolicy output_policy(const Options& o) {
 ResolvedFilters validate_log_options(const Options& o) {
   if (o.output.file.empty() || o.output.file == "-")
     throw UsageError("log needs a file: socktrace log -o FILE (it rotates and reopens it; use 'states --json' for stdout)");
-  if (o.hist_interval > 0 && (!o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.netns.empty()))
-    throw UsageError("--hist-interval counts sockets host-wide or by -p/--comm; it does not take --cgroup, "
-                     "--container or --netns yet");
   return resolve_states_filters(o);
 }
 
-// `log --hist-interval`: sockets per state as ss counts them, kept from the
-// log's own transitions (no second ring buffer), seeded by sock_diag and
-// reconciled with it before each `hist` object, so each one equals ss.
-class LogHistogram {
- public:
-  explicit LogHistogram(const Options& o) : hist_(filter_of(o)) {
-    std::vector<SockRecord> records = diag_records(IPPROTO_TCP, kSsTcpStates, owners());
-    hist_.seed(records);
-  }
-  Histogram& hist() { return hist_; }
-  // Polls what no event shows and reconciles with a full dump (the events
-  // up to now must have been applied: drain first).
-  void refresh(const std::function<void()>& drain, TimewaitTracker& timewait) {
-    poll(drain);
-    reconcile(drain, timewait);
-  }
-  // Request sockets and UDP, which no event shows.
-  void poll(const std::function<void()>& drain) {
-    try {
-      std::vector<SockRecord> tcp = diag_records(IPPROTO_TCP, (1u << kTcpSynRecv) | (1u << kTcpNewSynRecv), owners());
-      std::vector<SockRecord> udp = diag_records(IPPROTO_UDP, ~0u, owners());
-      drain();
-      hist_.set_polled(IPPROTO_TCP, tcp);
-      hist_.set_polled(IPPROTO_UDP, udp);
-    } catch (const RuntimeError& e) {
-      spdlog::warn("{}; request sockets and UDP not polled this time", e.what());
-    }
-  }
-  void reconcile(const std::function<void()>& drain, TimewaitTracker& timewait) {
-    try {
-      uint64_t mark = hist_.mark();
-      std::vector<SockRecord> truth = diag_records(IPPROTO_TCP, kSsTcpStates, owners());
-      drain();
-      DriftReport d = reconcile_timewait(hist_, timewait, truth, mark);
-      report_drift(d, hist_);
-      last_drift_ = d.total();
-    } catch (const RuntimeError& e) {
-      spdlog::warn("{}; hist not reconciled this time", e.what());
-    }
-  }
-  uint64_t last_drift() const { return last_drift_; }
+// `log --hist-interval` and the gauges of --metrics: sockets per state as ss
+// counts them, kept from the log's own transitions (no second ring buffer)
+// by the histogram `top` keeps, seeded by sock_diag and reconciled with it
+// before each `hist` object, so each one equals ss.
+LiveConfig log_hist_config(const Options& o, const ResolvedFilters& filters, StatesPipeline& pipeline,
+                           RingReader& reader) {
+  LiveConfig c;
+  // Read in the namespaces the log's events come from (those of --netns,
+  // or of --cgroup's processes); the events are the ones the kernel
+  // filtered for the log.
+  c.netns = o.filters.netns;
+  c.cgroup_paths = filters.cgroup_paths;
+  for (int pid : o.filters.pids) c.filter.pids.push_back(static_cast<uint32_t>(pid));
+  c.filter.comm = o.filters.comm;
+  c.trace = false;
+  c.reconcile_ns = 0;  // before each hist object, or every 30 s for the gauges
+  c.timewait = &pipeline.timewait();
+  c.drain = [&reader] { reader.drain(); };
+  return c;
+}
 
- private:
-  static HistFilter filter_of(const Options& o) {
-    HistFilter f;
-    for (int pid : o.filters.pids) f.pids.push_back(static_cast<uint32_t>(pid));
-    f.comm = o.filters.comm;
-    return f;
+// Polls what no event shows (request sockets, UDP); a failed dump is one
+// warning, and the log goes on.
+void poll_log_hist(LiveHistogram& h) {
+  try {
+    h.refresh();
+  } catch (const RuntimeError& e) {
+    spdlog::warn("{}; request sockets and UDP not polled this time", e.what());
   }
-  InodeOwners* owners() {
-    if (!hist_.filter().by_owner()) return nullptr;
-    owners_.rescan();
-    return &owners_;
-  }
-  Histogram hist_;
-  InodeOwners owners_;
-  uint64_t last_drift_ = 0;
-};
+}
 
 }  // namespace
 
@@ -169,10 +138,10 @@ int run_log(const Options& o) {
   Output out(o.output.file, output_policy(o));
   StatesPipeline pipeline(o, filters, out, true, true, true);
   std::array<std::array<uint64_t, 16>, 16> transitions{};  // --metrics: by (old, new)
-  std::unique_ptr<LogHistogram> log_hist;
+  std::unique_ptr<LiveHistogram> log_hist;
   pipeline.also_on_transition([&](const StateEvent& e, bool) {
     ++transitions[e.old_state & 15][e.new_state & 15];
-    if (log_hist) log_hist->hist().apply(e);
+    if (log_hist) log_hist->apply(e);
   });
 
   std::optional<SyscallView> syscall_view;
@@ -214,8 +183,8 @@ int run_log(const Options& o) {
   // ring buffer (or both: applying a transition is idempotent per socket).
   // --metrics serves the socket gauges too (a scraped logging agent is
   // where they are wanted); --hist-interval only adds the hist lines.
-  bool cgroup_scoped = !o.filters.cgroups.empty() || !o.filters.container.empty() || !o.filters.netns.empty();
-  if (o.hist_interval > 0 || (server && !cgroup_scoped)) log_hist = std::make_unique<LogHistogram>(o);
+  if (o.hist_interval > 0 || server)
+    log_hist = std::make_unique<LiveHistogram>(log_hist_config(o, filters, pipeline, reader));
 
   install_reopen_signal();
   out.flush();
@@ -271,25 +240,25 @@ int run_log(const Options& o) {
   // reconciled this often (as top's default --reconcile).
   constexpr uint64_t kMetricsReconcileNs = 30'000'000'000ull;
   uint64_t next_metrics_reconcile = monotonic_now_ns() + kMetricsReconcileNs;
-  auto drain = [&] { reader.drain(); };
   while (!stop_requested() && out.ok()) {
     bool second = session.poll();
     uint64_t now = monotonic_now_ns();
     pipeline.tick(now);
     if (second && server) {
       if (log_hist && !hist_view) {
-        log_hist->poll(drain);
+        poll_log_hist(*log_hist);
         if (now >= next_metrics_reconcile) {
-          log_hist->reconcile(drain, pipeline.timewait());
+          log_hist->reconcile();
           next_metrics_reconcile = now + kMetricsReconcileNs;
         }
       }
       publish_metrics();
     }
     if (now >= next_hist) {
-      log_hist->refresh(drain, pipeline.timewait());
+      poll_log_hist(*log_hist);
+      log_hist->reconcile();
       const Histogram& h = log_hist->hist();
-      hist_view->refresh(h, {hist_clock.epoch_ns(now), now, session.losses().events(), log_hist->last_drift(),
+      hist_view->refresh(h, {hist_clock.epoch_ns(now), now, session.losses().events(), log_hist->last_drift().total(),
                              h.drift_total().total(), h.reconciles()});
       if (server) server->publish_json(hist_view->last_json());
       next_hist = std::max(next_hist + hist_ns, now + hist_ns / 2);

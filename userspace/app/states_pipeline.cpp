@@ -1,6 +1,7 @@
 #include "app/states_pipeline.h"
 
 #include <netinet/in.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <unordered_set>
@@ -12,6 +13,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "kernel/filters.h"
 #include "socktrace/events.h"
 
 namespace socktrace {
@@ -43,6 +45,14 @@ StatesPipeline::StatesPipeline(const Options& o, const ResolvedFilters& filters,
   // WORKER it is the worker's, so that its children's transitions before
   // accept() pass the kernel's filter.
   inode_owners_.prefer(o.filters.pids);
+  // --netns: TIME_WAIT lookups there need no process known to live in it
+  // (a socket's owner may have left it, or be a thread that entered it).
+  for (const std::string& arg : o.filters.netns) {
+    uint32_t ino = 0;
+    int fd = open_netns(arg, &ino);  // resolve_filters() checked it
+    prober_.adopt(ino, fd);
+    close(fd);
+  }
   if (json) {
     if (auto root = find_cgroup2_root()) {
       cgroup_names_.emplace(*root);

@@ -9,7 +9,7 @@ namespace socktrace {
 namespace {
 // A process name is chosen by the process: never send its control bytes to
 // the user's terminal.
-std::string printable(std::string_view comm) {
+std::string printable_comm(std::string_view comm) {
   std::string out(comm);
   for (auto& c : out)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
@@ -49,7 +49,7 @@ void TimelineView::text_line(const Connection& c) {
   auto out = std::back_inserter(buf_);
   fmt::format_to(out, "{:<15} ", format_clock_time(clock_.epoch_ns(c.end_ns)));
   if (c.owner.pid)
-    fmt::format_to(out, "{:>7} {:<15} ", c.owner.pid, printable(c.owner.comm.view()));
+    fmt::format_to(out, "{:>7} {:<15} ", c.owner.pid, printable_comm(c.owner.comm.view()));
   else
     fmt::format_to(out, "{:>7} {:<15} ", "-", "?");
   fmt::format_to(out, "{:<23} {:<23} {:>9} {:>9} {:>9}  ", format_endpoint(c.saddr, c.sport),

@@ -57,6 +57,7 @@ struct Options {
   std::string group_by;               // top/check --by container|cgroup|netns|process
   std::string sort_state;             // top --sort STATE
   bool perfdata_family = false;       // check --perfdata-family
+  std::string host_root = "/";        // --host-root DIR: where the runtimes' state is read (container names)
   uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes (kTracedProcessesBufferSize for -p/CMD)
   int verbosity = 0;
   std::vector<std::string> command;  // after --

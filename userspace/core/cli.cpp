@@ -66,7 +66,7 @@ void add_host_root(CLI::App* app, Options& o) {
   app->add_option("--host-root", o.host_root,
                   "Read the container runtimes' state (for container and pod names) under DIR: /var/log/pods, "
                   "/var/log/containers, /var/lib/docker/containers, /var/lib/containers/storage (default /)")
-      ->check(CLI::ExistingDirectory)
+      ->check(CLI::ExistingDirectory.description(""))  // "DIR", not "DIR:DIR", in --help
       ->type_name("DIR");
 }
 

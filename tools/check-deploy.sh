@@ -46,6 +46,22 @@ if ds:
     mounts = {m["mountPath"] for m in c.get("volumeMounts", [])}
     for need in ("/sys/kernel/btf", "/sys/kernel/tracing", "/sys/fs/cgroup", "/var/log/socktrace"):
         if need not in mounts: bad(f"DaemonSet: no mount at {need}")
+    # --host-root: the node's runtime state, read-only, under that root in
+    # every container that names containers; never created for socktrace.
+    vols = {v["name"]: v for v in spec.get("volumes", [])}
+    for each in spec["containers"]:
+        args = each["command"]
+        if "--host-root" not in args: continue
+        root = args[args.index("--host-root") + 1]
+        mine = {m["mountPath"]: m for m in each.get("volumeMounts", [])}
+        for d in ("/var/log/pods", "/var/log/containers", "/var/lib/docker/containers"):
+            m = mine.get(root + d)
+            if not m: bad(f"DaemonSet {each['name']}: --host-root {root} without {d} mounted at {root + d}")
+            elif m.get("readOnly") is not True: bad(f"DaemonSet {each['name']}: {root + d} is not read-only")
+            elif vols.get(m["name"], {}).get("hostPath", {}).get("path") != d:
+                bad(f"DaemonSet {each['name']}: {root + d} is not the node's {d}")
+            elif vols[m["name"]]["hostPath"].get("type", "") != "":
+                bad(f"DaemonSet: hostPath {d} has a type (DirectoryOrCreate would create it, Directory require it)")
     cmd = c["command"]
     if cmd[0] != "/usr/sbin/socktrace": bad(f"DaemonSet: command runs {cmd[0]}, not the installed /usr/sbin/socktrace")
     if "--metrics" not in cmd or cmd[cmd.index("--metrics") + 1] != "0.0.0.0:9464":

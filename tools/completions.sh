@@ -50,7 +50,7 @@ value_kind() {  # value_kind TYPE -> file|dir|pid|comm|netns|state|words:a b c|n
   case $t in
     "") echo flag ;;
     FILE*) echo file ;;
-    PATH*) echo dir ;;
+    PATH*|DIR*) echo dir ;;
     PID*) echo pid ;;
     NAME*) echo comm ;;
     NS*) echo netns ;;

@@ -517,6 +517,74 @@ TEST(CgroupViews, CheckByContainerNamesTheOneOver) {
   EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
+// The kubelet's log directory and link for X's container ("nginx" of pod
+// shop/web-7f9c) under a fake host root, as a DaemonSet mounts the node's.
+void kubelet_logs_for_x(const std::string& host_root) {
+  std::string pod_dir = "/var/log/pods/shop_web-7f9c_" + kPodUid;
+  fs::create_directories(host_root + pod_dir + "/nginx");
+  std::ofstream(host_root + pod_dir + "/nginx/0.log") << "";
+  fs::create_directories(host_root + "/var/log/containers");
+  fs::create_symlink(pod_dir + "/nginx/0.log",
+                     host_root + "/var/log/containers/web-7f9c_shop_nginx-" + container_id() + ".log");
+}
+
+// --host-root: X's container and pod named from the kubelet's logs, in top's
+// JSON rows and table and in check's status line; without names, the ids
+// as before; a bad --host-root is one line, exit 2 (check: 3).
+TEST(CgroupViews, ByContainerNamesFromTheHostRoot) {
+  REQUIRE_BPF();
+  CgroupWorld w;
+  TempDir dir;
+  const std::string host = dir.path("host");
+  kubelet_logs_for_x(host);
+
+  RunResult r = run_socktrace({"top", "--once", "--by", "container", "--json", "--host-root", host});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  JsonLine j = parse_flat_json(r.out);
+  JsonLine c = group_of(json_objects(j["groups"]), container_id());
+  ASSERT_FALSE(c.empty()) << j["groups"];
+  EXPECT_EQ(c["container_id"], container_id());
+  EXPECT_EQ(c["pod_uid"], kPodUid);
+  EXPECT_EQ(c["container_name"], "nginx") << j["groups"];
+  EXPECT_EQ(c["pod_name"], "web-7f9c") << j["groups"];
+  EXPECT_EQ(c["pod_namespace"], "shop") << j["groups"];
+  EXPECT_EQ(str(json_counts(c["tcp"])), str(w.x_tcp())) << j["groups"];
+
+  // Another root with nothing in it: the row as it was, no name fields.
+  fs::create_directories(dir.path("empty"));
+  RunResult bare = run_socktrace({"top", "--once", "--by", "container", "--json", "--host-root", dir.path("empty")});
+  ASSERT_EQ(bare.exit_code, 0) << bare.err;
+  JsonLine b = group_of(json_objects(parse_flat_json(bare.out)["groups"]), container_id());
+  EXPECT_EQ(b["container_id"], container_id());
+  EXPECT_EQ(b.count("container_name"), 0u) << bare.out;
+  EXPECT_EQ(b.count("pod_name"), 0u) << bare.out;
+
+  RunResult text = run_socktrace({"top", "--once", "--by", "container", "--host-root", host});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  std::size_t row = text.out.find("\n" + container_id().substr(0, 12) + "  " + kPodUid + " ");
+  ASSERT_NE(row, std::string::npos) << text.out;
+  std::string line = text.out.substr(row + 1, text.out.find('\n', row + 1) - row - 1);
+  EXPECT_EQ(line.substr(line.rfind("  ") + 2), "shop/web-7f9c/nginx") << text.out;
+  EXPECT_NE(text.out.find("  UDP  NAME\n"), std::string::npos) << text.out;
+
+  std::string name = "container nginx (pod shop/web-7f9c, " + container_id().substr(0, 12) + ")";
+  RunResult crit = run_socktrace({"check", "--by", "container", "--critical", "CLOSE_WAIT=1", "--host-root", host});
+  EXPECT_EQ(crit.exit_code, 2) << crit.out << crit.err;
+  EXPECT_NE(crit.out.find(name + ": CLOSE_WAIT=2 > 1"), std::string::npos) << crit.out;
+  RunResult sampled = run_socktrace(
+      {"check", "--by", "container", "--sample", "0.3", "--critical", "CLOSE_WAIT=1", "--host-root", host});
+  EXPECT_EQ(sampled.exit_code, 2) << sampled.out << sampled.err;
+  EXPECT_NE(sampled.out.find(name + ": CLOSE_WAIT=2 > 1"), std::string::npos) << sampled.out;
+
+  for (std::string mode : {"top", "check"}) {
+    RunResult bad = run_socktrace({mode, "--by", "container", "--host-root", dir.path("missing")});
+    EXPECT_EQ(bad.exit_code, mode == "check" ? 3 : 2) << bad.err;
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+    EXPECT_NE(bad.err.find("--host-root"), std::string::npos) << bad.err;
+    EXPECT_EQ(bad.out, "");
+  }
+}
+
 // top --by container --metrics: X's container as one labelled series per
 // state, equal to ss; the exposition passes promtool.
 TEST(CgroupViews, MetricsByContainer) {

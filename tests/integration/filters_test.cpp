@@ -459,9 +459,16 @@ TEST(ContainerFilter, PrefixResolvesAndEventsNameContainerAndPod) {
   std::string ctr = cg.make_child("kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + pod_slice +
                                   ".slice/cri-containerd-" + std::string(id) + ".scope");
   TempDir dir;
+  // states reads names under a host root holding the kubelet's logs for
+  // the container; the syscall trace has none for it (the id is the test's).
+  const std::string host = dir.path("host"), pod_dir = "/var/log/pods/shop_web-7f9c_" + pod;
+  std::filesystem::create_directories(host + pod_dir + "/nginx");
+  std::filesystem::create_directories(host + "/var/log/containers");
+  std::filesystem::create_symlink(pod_dir + "/nginx/0.log",
+                                  host + "/var/log/containers/web-7f9c_shop_nginx-" + std::string(id) + ".log");
   std::string states_out = dir.path("states.json"), sys_out = dir.path("syscalls.json");
   std::string prefix(id, 12);
-  Socktrace states({"states", "--json", "--container", prefix, "-o", states_out});
+  Socktrace states({"states", "--json", "--container", prefix, "--host-root", host, "-o", states_out});
   Socktrace syscalls({"--json", "--container", prefix, "-o", sys_out});
   EXPECT_NE(syscalls.stderr_text().find(ctr), std::string::npos) << syscalls.stderr_text();
   pid_t noise = spawn_noise();
@@ -480,6 +487,14 @@ TEST(ContainerFilter, PrefixResolvesAndEventsNameContainerAndPod) {
       EXPECT_EQ(l.at("container_id"), id) << dump_states(lines);
       EXPECT_EQ(l.at("container_runtime"), "containerd");
       EXPECT_EQ(l.at("pod_uid"), pod);
+      if (out == states_out) {
+        EXPECT_EQ(l.at("container_name"), "nginx") << dump_states(lines);
+        EXPECT_EQ(l.at("pod_name"), "web-7f9c");
+        EXPECT_EQ(l.at("pod_namespace"), "shop");
+      } else {
+        EXPECT_EQ(l.count("container_name"), 0u) << dump_states(lines);
+        EXPECT_EQ(l.count("pod_name"), 0u) << dump_states(lines);
+      }
     }
     if (!lost_any(lines)) {
       EXPECT_EQ(seen, out == states_out ? kClient.size() : 2u) << dump_states(lines);

@@ -287,6 +287,11 @@ TEST(PrometheusScrape, DaemonSetByContainerServesGroupSeries) {
   ASSERT_EQ(args[args.size() - 2], "--metrics");
   int port = free_port();
   args.back() = "127.0.0.1:" + std::to_string(port);
+  // The node's directories are mounted under --host-root there; here, an
+  // empty one (nothing to name).
+  TempDir host;
+  for (size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "--host-root") args[i + 1] = host.path("");
   // A container's CLOSE_WAIT sockets are in its own namespace; here, the
   // host's: some group (`-` for sockets of no container) has them.
   std::vector<int> keep;
@@ -346,6 +351,7 @@ TEST(PrometheusScrape, UpAndSocketCountsEqualSs) {
     if (log_args[i] == "-o") log_args[i + 1] = dir.path("socktrace.json");
     if (log_args[i] == "--metrics") log_args[i + 1] = "127.0.0.1:" + std::to_string(log_port);
     if (log_args[i] == "--hist-interval") log_args[i + 1] = "1";
+    if (log_args[i] == "--host-root") log_args[i + 1] = dir.path("");
   }
   log_args.push_back("--comm");
   log_args.push_back(comm);
@@ -408,6 +414,8 @@ TEST(PrometheusScrape, UpAndSocketCountsEqualSs) {
   ASSERT_GE(by_container.size(), 2u);
   int groups_port = free_port();
   by_container.back() = "127.0.0.1:" + std::to_string(groups_port);
+  for (size_t i = 0; i + 1 < by_container.size(); ++i)
+    if (by_container[i] == "--host-root") by_container[i + 1] = dir.path("");
   Socktrace groups(by_container);
   std::string grouped;  // its first refresh follows the ready line
   for (int i = 0; i < 100 && grouped.find("# TYPE socktrace_group_sockets ") == std::string::npos; ++i) {

@@ -288,6 +288,26 @@ TEST(ParseCli, SyscallOutputOptions) {
   expect_usage_error(parse({"-s", "70000"}), 2);
 }
 
+// --host-root: where container and pod names are read; "/" by default, a
+// directory in every mode that shows container ids, anything else one line.
+TEST(ParseCli, HostRootIsADirectoryInEveryModeThatNamesContainers) {
+  for (std::vector<std::string> mode : {std::vector<std::string>{}, {"states"}, {"top"}, {"log"}, {"check"}}) {
+    auto d = parse(mode);
+    ASSERT_TRUE(d.options.has_value()) << d.err;
+    EXPECT_EQ(d.options->host_root, "/");
+    mode.insert(mode.end(), {"--host-root", "/tmp"});
+    auto r = parse(mode);
+    ASSERT_TRUE(r.options.has_value()) << r.err;
+    EXPECT_EQ(r.options->host_root, "/tmp");
+    mode.back() = "/nonexistent/socktrace-host";
+    auto bad = parse(mode);
+    expect_usage_error(bad, mode.front() == "check" ? 3 : 2);
+    EXPECT_NE(bad.err.find("--host-root"), std::string::npos) << bad.err;
+    mode.back() = "/proc/self/status";  // a file, not a directory
+    expect_usage_error(parse(mode), mode.front() == "check" ? 3 : 2);
+  }
+}
+
 TEST(ModeName, EveryMode) {
   EXPECT_STREQ(mode_name(Mode::kSyscalls), "syscalls");
   EXPECT_STREQ(mode_name(Mode::kStates), "states");

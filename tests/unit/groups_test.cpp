@@ -179,6 +179,79 @@ TEST(Groups, JsonAndTextCarryTheLabels) {
   EXPECT_NE(text.find("\naaaaaaaaaaaa  p-1 "), std::string::npos) << text;
 }
 
+// Names from the runtimes (runtime_names.h), where known: JSON fields, the
+// text table's NAME column, metric labels and check's status line; rows
+// without them as before.
+TEST(Groups, ContainerNamesWhereKnown) {
+  Names n;
+  n.containers[10].name = n.containers[11].name = "nginx";
+  n.containers[10].pod_name = n.containers[11].pod_name = "web-7f9c";
+  n.containers[10].pod_namespace = n.containers[11].pod_namespace = "shop";
+  n.containers[20].name = "redis";
+  std::vector<Group> g = group_sockets(world(), GroupBy::kContainer, n.get(), std::nullopt);
+  const Group* a = find(g, kA);
+  const Group* b = find(g, kB);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->container_name, "nginx");
+  EXPECT_EQ(a->pod_name, "web-7f9c");
+  EXPECT_EQ(a->pod_namespace, "shop");
+
+  fmt::memory_buffer j;
+  append_groups_json(j, GroupBy::kContainer, g);
+  std::string json = fmt::to_string(j);
+  EXPECT_NE(json.find("\"pod_uid\":\"p-1\",\"container_name\":\"nginx\",\"pod_name\":\"web-7f9c\","
+                      "\"pod_namespace\":\"shop\",\"cgroup\":\"/k/a\""),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"container_runtime\":\"docker\",\"container_name\":\"redis\",\"cgroup\""),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(json.find("\"pod_name\":\"\""), std::string::npos) << json;
+
+  fmt::memory_buffer t;
+  append_groups_text(t, GroupBy::kContainer, std::nullopt, g);
+  std::string text = fmt::to_string(t);
+  std::string head = text.substr(text.find('\n') + 1);
+  head = head.substr(0, head.find('\n'));
+  EXPECT_EQ(head.substr(head.size() - 11), "  UDP  NAME") << text;
+  // Every row ends in its name; none known: "-".
+  EXPECT_NE(text.find("\naaaaaaaaaaaa  p-1 "), std::string::npos) << text;
+  EXPECT_NE(text.find(" 0  shop/web-7f9c/nginx\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(" 1  redis\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n-    "), std::string::npos) << text;
+  EXPECT_EQ(text.substr(text.size() - 4), "  -\n") << text;
+
+  fmt::memory_buffer m;
+  append_groups_metrics(m, GroupBy::kContainer, g);
+  std::string metrics = fmt::to_string(m);
+  EXPECT_NE(metrics.find("socktrace_group_sockets{by=\"container\",group=\"" + kA + "\",container_id=\"" + kA +
+                         "\",container_runtime=\"containerd\",pod_uid=\"p-1\",container_name=\"nginx\","
+                         "pod=\"web-7f9c\",namespace=\"shop\",proto=\"tcp\",state=\"CLOSE_WAIT\"} 2\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find(",container_runtime=\"docker\",container_name=\"redis\",pod=\"\",namespace=\"\",proto="),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("{by=\"container\",group=\"-\",proto=\"tcp\""), std::string::npos) << metrics;
+
+  EXPECT_EQ(group_status_name(GroupBy::kContainer, *a), "container nginx (pod shop/web-7f9c, aaaaaaaaaaaa)");
+  EXPECT_EQ(group_status_name(GroupBy::kContainer, *b), "container redis (bbbbbbbbbbbb)");
+  Group pod_only = *a;
+  pod_only.container_name.clear();
+  EXPECT_EQ(group_status_name(GroupBy::kContainer, pod_only), "container aaaaaaaaaaaa (pod shop/web-7f9c)");
+  EXPECT_EQ(container_label(pod_only), "shop/web-7f9c");
+  Group unnamed = pod_only;
+  unnamed.pod_name.clear();
+  unnamed.pod_namespace.clear();
+  EXPECT_EQ(group_status_name(GroupBy::kContainer, unnamed), "container aaaaaaaaaaaa (pod p-1)");
+  EXPECT_EQ(container_label(unnamed), "");
+  unnamed.pod_uid.clear();
+  EXPECT_EQ(group_status_name(GroupBy::kContainer, unnamed), "container aaaaaaaaaaaa");
+  std::vector<Group> by_cgroup = group_sockets(world(), GroupBy::kCgroup, n.get(), std::nullopt);
+  EXPECT_EQ(group_status_name(GroupBy::kCgroup, *find(by_cgroup, "/k/a")), "cgroup /k/a (pod p-1)");
+  EXPECT_EQ(find(by_cgroup, "/k/a")->container_name, "nginx");
+}
+
 TEST(Groups, CheckNamesEveryGroupOverAThreshold) {
   std::string err;
   std::vector<Threshold> warning = {*parse_threshold("CLOSE_WAIT=1", &err)};

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/fd_annotation.h"
 #include "core/output.h"
+#include "core/runtime_names.h"
 #include "core/syscall_view.h"
 #include "core/syscalls.h"
 #include "kernel/filters.h"
@@ -114,10 +115,12 @@ int run_syscalls(const Options& o) {
   view_options.strace.pid_prefix = o.filters.follow_forks || o.filters.pids.size() > 1 || !by_pid ||
                                    (o.filters.pids.size() == 1 && thread_count(o.filters.pids[0]) > 1);
   SyscallView view(out, view_options, WallClock::now());
+  RuntimeNames runtime_names(o.host_root);
   std::optional<CgroupNames> cgroup_names;
   if (o.output.json)
     if (auto root = find_cgroup2_root()) {
       cgroup_names.emplace(*root);
+      cgroup_names->set_namer([&](ContainerInfo& c, uint64_t now_ns) { runtime_names.fill(c, now_ns); });
       view.set_containers([&](uint64_t id) { return cgroup_names->lookup(id, monotonic_now_ns()); });
     }
 

@@ -72,8 +72,12 @@ std::optional<uint8_t> sort_state_of(const Options& o) {
   return s;
 }
 
-GroupNamer::GroupNamer() {
-  if (auto root = find_cgroup2_root()) names_ = std::make_unique<CgroupNames>(*root);
+GroupNamer::GroupNamer(const std::string& host_root) {
+  auto root = find_cgroup2_root();
+  if (!root) return;
+  names_ = std::make_unique<CgroupNames>(*root);
+  runtime_names_ = std::make_unique<RuntimeNames>(host_root);
+  names_->set_namer([this](ContainerInfo& c, uint64_t now_ns) { runtime_names_->fill(c, now_ns); });
 }
 
 GroupNamer::~GroupNamer() = default;
@@ -125,7 +129,7 @@ int run_list(const Options& o, LiveConfig config, const ListQuery& q) {
   config.owners = true;    // UDP sockets' owners too, as ss -p
   LiveHistogram live(config);
   WallClock clock = WallClock::now();
-  GroupNamer namer;
+  GroupNamer namer(o.host_root);
   SocketListView view(out, o.output.json, out.is_terminal() && !o.once, namer.names().container);
   auto show = [&] {
     std::vector<SocketRow> rows = live.list(q);
@@ -181,7 +185,7 @@ int run_top(const Options& o) {
   WallClock clock = WallClock::now();
   TopView view(out, o.output.json, out.is_terminal() && !o.once);
   if (server) view.keep_json();
-  GroupNamer namer;
+  GroupNamer namer(o.host_root);
   if (by) view.group(*by, sort);
   TroubleSeries series;
   auto show = [&] {
@@ -310,7 +314,7 @@ int run_check(const Options& o) {
   double sample = o.sample >= 0 ? o.sample : (rates ? 1.0 : 0.0);
 
   CheckSample s;
-  GroupNamer namer;
+  GroupNamer namer(o.host_root);
   std::vector<GroupSample> groups;
   auto group = [&](const Histogram& h) {
     if (!by) return;
@@ -318,10 +322,7 @@ int run_check(const Options& o) {
       // Sockets of no container, or whose cgroup or owner is not known, are
       // no group to hold to a threshold.
       if (g.key == "-" || g.key == "?") continue;
-      std::string name = fmt::format("{} {}", group_by_name(*by),
-                                     *by == GroupBy::kContainer && g.key.size() == 64 ? g.key.substr(0, 12) : g.key);
-      if (!g.pod_uid.empty()) name += fmt::format(" (pod {})", g.pod_uid);
-      groups.push_back({name, g.tcp, g.udp});
+      groups.push_back({group_status_name(*by, g), g.tcp, g.udp});
     }
   };
   if (sample > 0) {

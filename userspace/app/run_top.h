@@ -10,6 +10,7 @@
 #include "core/groups.h"
 #include "core/histogram.h"
 #include "core/socket_list.h"
+#include "core/runtime_names.h"
 
 namespace socktrace {
 
@@ -37,14 +38,16 @@ std::optional<uint8_t> sort_state_of(const Options& o);
 std::optional<ListQuery> list_query_of(const Options& o);
 
 // The names --by gives groups: containers and cgroup paths from the cgroup
-// v2 hierarchy (none where there is none).
+// v2 hierarchy (none where there is none), and the containers' and pods'
+// names from the runtimes' state under `host_root` (--host-root).
 class GroupNamer {
  public:
-  GroupNamer();
+  explicit GroupNamer(const std::string& host_root);
   ~GroupNamer();
   GroupNames names();
 
  private:
+  std::unique_ptr<RuntimeNames> runtime_names_;
   std::unique_ptr<CgroupNames> names_;
 };
 

@@ -56,6 +56,8 @@ StatesPipeline::StatesPipeline(const Options& o, const ResolvedFilters& filters,
   if (json) {
     if (auto root = find_cgroup2_root()) {
       cgroup_names_.emplace(*root);
+      runtime_names_.emplace(o.host_root);
+      cgroup_names_->set_namer([this](ContainerInfo& c, uint64_t now_ns) { runtime_names_->fill(c, now_ns); });
       states_view_.set_containers(*containers());
       timeline_view_.set_containers(*containers());
     }

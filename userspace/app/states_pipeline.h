@@ -19,6 +19,7 @@
 #include "core/event.h"
 #include "core/listen_drops.h"
 #include "core/output.h"
+#include "core/runtime_names.h"
 #include "core/states_view.h"
 #include "core/timeline_view.h"
 #include "core/timewait.h"
@@ -85,6 +86,7 @@ class StatesPipeline {
   DiagProber prober_;
   TimewaitTracker timewait_;
   AcceptHold accept_hold_;
+  std::optional<RuntimeNames> runtime_names_;  // containers' and pods' names under --host-root
   std::optional<CgroupNames> cgroup_names_;
   std::function<void(const StateEvent&, bool)> also_;
   bool lost_since_reconcile_ = false;

@@ -221,7 +221,9 @@ const ContainerInfo* CgroupNames::lookup(uint64_t cgroup_id, uint64_t now_ns) {
   find(cgroup_id, now_ns);
   auto it = by_id_.find(cgroup_id);
   if (it == by_id_.end() || !it->second) return nullptr;
-  return &*it->second;
+  ContainerInfo& c = *it->second;
+  if (namer_ && (c.name.empty() || (!c.pod_uid.empty() && c.pod_name.empty()))) namer_(c, now_ns);
+  return &c;
 }
 
 std::string CgroupNames::path(uint64_t cgroup_id, uint64_t now_ns) {

@@ -22,6 +22,13 @@ struct ContainerInfo {
   std::string runtime;  // "docker", "containerd", "cri-o", "podman"
   std::string id;       // 64 hex digits
   std::string pod_uid;  // Kubernetes pod UID (with dashes), "" when not in a pod
+  // Names from the runtimes' state on disk (runtime_names.h), "" when not
+  // known: the container's ("nginx"; in Kubernetes the pod spec's), its pod's
+  // and the pod's namespace. (Default-initialized: `{runtime, id, pod_uid}`
+  // stays a whole initializer.)
+  std::string name{};
+  std::string pod_name{};
+  std::string pod_namespace{};
 };
 
 // The container a cgroup path belongs to, judged from its components (the
@@ -42,8 +49,9 @@ std::optional<ContainerInfo> container_of_cgroup(std::string_view path);
 // What the views ask to name the container of a cgroup id (nullptr: none).
 using ContainerLookup = std::function<const ContainerInfo*(uint64_t cgroup_id)>;
 
-// Adds container_id, container_runtime and pod_uid (when known) to a JSON
-// object under construction.
+// Adds container_id, container_runtime, and pod_uid, container_name,
+// pod_name, pod_namespace (each when known) to a JSON object under
+// construction.
 template <typename JsonObject>
 void add_container_fields(JsonObject& o, const ContainerLookup& lookup, uint64_t cgroup_id) {
   if (!lookup) return;
@@ -51,6 +59,9 @@ void add_container_fields(JsonObject& o, const ContainerLookup& lookup, uint64_t
   if (!c) return;
   o.field("container_id", std::string_view(c->id)).field("container_runtime", std::string_view(c->runtime));
   if (!c->pod_uid.empty()) o.field("pod_uid", std::string_view(c->pod_uid));
+  if (!c->name.empty()) o.field("container_name", std::string_view(c->name));
+  if (!c->pod_name.empty())
+    o.field("pod_name", std::string_view(c->pod_name)).field("pod_namespace", std::string_view(c->pod_namespace));
 }
 
 // A cgroup that names a container, found by a scan.
@@ -77,7 +88,12 @@ class CgroupNames {
  public:
   explicit CgroupNames(std::string root, uint64_t min_rescan_ns = 1'000'000'000)
       : root_(std::move(root)), min_rescan_ns_(min_rescan_ns) {}
-  // nullptr when the cgroup is no container's (or is unknown).
+  // Fills in a container's names (ContainerInfo::name, pod_name,
+  // pod_namespace) where they are empty; RuntimeNames::fill in socktrace.
+  using Namer = std::function<void(ContainerInfo& c, uint64_t now_ns)>;
+  void set_namer(Namer namer) { namer_ = std::move(namer); }
+  // nullptr when the cgroup is no container's (or is unknown). Its names
+  // are asked of the namer until they are all known.
   const ContainerInfo* lookup(uint64_t cgroup_id, uint64_t now_ns);
   // Its path relative to the root, as /proc/PID/cgroup shows it ("" unknown).
   std::string path(uint64_t cgroup_id, uint64_t now_ns);
@@ -91,6 +107,7 @@ class CgroupNames {
   // Every cgroup seen; nullopt for those that belong to no container.
   std::unordered_map<uint64_t, std::optional<ContainerInfo>> by_id_;
   std::unordered_map<uint64_t, std::string> paths_;
+  Namer namer_;
   void find(uint64_t cgroup_id, uint64_t now_ns);
 };
 

@@ -60,6 +60,16 @@ void add_port_filter(CLI::App* app, Filters& f) {
       ->group("Filters");
 }
 
+// Container and pod names come from the runtimes' state on disk; a
+// DaemonSet mounts the node's directories under DIR.
+void add_host_root(CLI::App* app, Options& o) {
+  app->add_option("--host-root", o.host_root,
+                  "Read the container runtimes' state (for container and pod names) under DIR: /var/log/pods, "
+                  "/var/log/containers, /var/lib/docker/containers, /var/lib/containers/storage (default /)")
+      ->check(CLI::ExistingDirectory.description(""))  // "DIR", not "DIR:DIR", in --help
+      ->type_name("DIR");
+}
+
 void add_common(CLI::App* app, Options& o) {
   app->add_flag("-v,--verbose", o.verbosity, "More diagnostics on stderr (repeat for libbpf debug output)");
 }
@@ -151,8 +161,8 @@ ParseResult parse_cli(int argc, const char* const* argv) {
                "  socktrace [FILTERS] [OUTPUT] [-- COMMAND [ARGS...]]   strace-like syscall trace\n"
                "  socktrace states [FILTERS] [OUTPUT] [--timeline]       TCP state transitions\n"
                "  socktrace top    [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
-               "                   [--by KEY [--sort STATE] | --list [--state STATE]... [--proto P]] [--interval SEC]\n"
-               "                   [--once] [--json]\n"
+               "                   [--by KEY [--sort STATE] | --list [--state STATE]... [--proto P]] [--host-root DIR]\n"
+               "                   [--interval SEC] [--once] [--json]\n"
                "  socktrace log    [FILTERS] -o FILE [--max-size SIZE] [--max-files N] [--metrics ADDR:PORT]\n"
                "  socktrace check  [-p PID] [--comm NAME] [--netns NS] [--cgroup PATH] [--container ID] [--port PORT]\n"
                "                   [--warning STATE=N]... "
@@ -163,6 +173,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   add_filters(&app, o.filters);
   add_trace_output(&app, o);
   add_buffer_size(&app, buffer_size);
+  add_host_root(&app, o);
   add_common(&app, o);
   app.add_option("command", o.command, "Command to run and trace (after --)")->type_name("COMMAND");
 
@@ -172,6 +183,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   states->add_flag("--json", o.output.json, "One JSON object per line (schema in README)")->group("Output");
   states->add_flag("--timeline", o.timeline, "Print each connection's whole path when it finishes");
   add_buffer_size(states, buffer_size);
+  add_host_root(states, o);
   add_common(states, o);
 
   auto* top = app.add_subcommand("top", "Live TCP/UDP state histogram that agrees with ss");
@@ -203,6 +215,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
       ->type_name("PROTO");
   add_port_filter(top, o.filters);
   add_buffer_size(top, buffer_size);
+  add_host_root(top, o);
   add_common(top, o);
 
   auto* log = app.add_subcommand("log", "Log every transition and finished connection to a file, with rotation");
@@ -221,6 +234,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
       ->check(CLI::Range(0.1, 86400.0))
       ->type_name("SEC");
   add_buffer_size(log, buffer_size);
+  add_host_root(log, o);
   add_common(log, o);
 
   auto* check = app.add_subcommand("check", "Monitoring-plugin check on state counts (exit 0/1/2/3)");
@@ -246,6 +260,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"container", "cgroup", "netns", "process"}))
       ->type_name("KEY");
   add_port_filter(check, o.filters);
+  add_host_root(check, o);
   add_common(check, o);
 
   ParseResult r;

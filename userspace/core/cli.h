@@ -60,6 +60,7 @@ struct Options {
   std::vector<std::string> list_states;  // top --list --state STATE
   std::string list_proto;             // top --list --proto tcp|udp
   bool perfdata_family = false;       // check --perfdata-family
+  std::string host_root = "/";        // --host-root DIR: where the runtimes' state is read (container names)
   uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes (kTracedProcessesBufferSize for -p/CMD)
   int verbosity = 0;
   std::vector<std::string> command;  // after --

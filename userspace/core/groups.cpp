@@ -23,7 +23,12 @@ void add_container(Group& g, const ContainerInfo& c) {
   g.container_id = c.id;
   g.container_runtime = c.runtime;
   g.pod_uid = c.pod_uid;
+  g.container_name = c.name;
+  g.pod_name = c.pod_name;
+  g.pod_namespace = c.pod_namespace;
 }
+
+std::string short_id(const std::string& id) { return id.size() == 64 ? id.substr(0, 12) : id; }
 
 }  // namespace
 
@@ -126,6 +131,31 @@ std::vector<Group> group_sockets(const Histogram& h, GroupBy by, const GroupName
   return rows;
 }
 
+std::string container_label(const Group& g) {
+  std::string pod = g.pod_name.empty() ? "" : fmt::format("{}/{}", g.pod_namespace, g.pod_name);
+  if (pod.empty()) return g.container_name;
+  return g.container_name.empty() ? pod : fmt::format("{}/{}", pod, g.container_name);
+}
+
+std::string group_status_name(GroupBy by, const Group& g) {
+  std::string name = fmt::format("{} ", group_by_name(by));
+  if (by != GroupBy::kContainer) {
+    name += printable(g.key);
+    if (!g.pod_uid.empty()) name += fmt::format(" (pod {})", g.pod_uid);
+    return name;
+  }
+  std::string id = short_id(g.key);
+  std::string pod = g.pod_name.empty() ? "" : fmt::format("{}/{}", g.pod_namespace, g.pod_name);
+  if (!g.container_name.empty())
+    return name + fmt::format("{} ({}{})", g.container_name, pod.empty() ? "" : fmt::format("pod {}, ", pod), id);
+  name += id;
+  if (!pod.empty())
+    name += fmt::format(" (pod {})", pod);
+  else if (!g.pod_uid.empty())
+    name += fmt::format(" (pod {})", g.pod_uid);
+  return name;
+}
+
 void append_groups_text(fmt::memory_buffer& b, GroupBy by, std::optional<uint8_t> sort,
                         const std::vector<Group>& groups) {
   auto out = std::back_inserter(b);
@@ -148,12 +178,17 @@ void append_groups_text(fmt::memory_buffer& b, GroupBy by, std::optional<uint8_t
   auto column = [](uint8_t s) { return std::max<std::size_t>(tcp_state_name(s).size(), 5); };
   for (uint8_t s : kTcpShown) head += fmt::format(" {:>{}}", tcp_state_name(s), column(s));
   head += fmt::format(" {:>5}", "UDP");
+  if (pods) head += "  NAME";
   fmt::format_to(out, "{}\n", head);
   for (const Group& g : groups) {
     std::string row = fmt::format("{:<{}}", name(g), width);
     if (pods) row += fmt::format("  {:<36}", g.pod_uid.empty() ? "-" : g.pod_uid);
     for (uint8_t s : kTcpShown) row += fmt::format(" {:>{}}", g.tcp[s], column(s));
     row += fmt::format(" {:>5}", g.udp_total());
+    if (pods) {
+      std::string label = container_label(g);
+      row += fmt::format("  {}", label.empty() ? "-" : label);
+    }
     fmt::format_to(out, "{}\n", row);
   }
 }
@@ -180,6 +215,9 @@ void append_groups_json(fmt::memory_buffer& b, GroupBy by, const std::vector<Gro
       o.field("container_id", std::string_view(g.container_id))
           .field("container_runtime", std::string_view(g.container_runtime));
     if (!g.pod_uid.empty()) o.field("pod_uid", std::string_view(g.pod_uid));
+    if (!g.container_name.empty()) o.field("container_name", std::string_view(g.container_name));
+    if (!g.pod_name.empty())
+      o.field("pod_name", std::string_view(g.pod_name)).field("pod_namespace", std::string_view(g.pod_namespace));
     if (!g.cgroup.empty()) o.field("cgroup", std::string_view(g.cgroup));
     if (by == GroupBy::kNetns && g.netns) o.field("netns", g.netns);
     if (by == GroupBy::kProcess && g.pid) o.field("pid", g.pid).field("comm", std::string_view(g.comm));
@@ -204,6 +242,9 @@ void append_groups_metrics(fmt::memory_buffer& b, GroupBy by, const std::vector<
       labels += fmt::format(",container_id=\"{}\",container_runtime=\"{}\"", escape_label(g.container_id),
                             escape_label(g.container_runtime));
     if (!g.pod_uid.empty()) labels += fmt::format(",pod_uid=\"{}\"", escape_label(g.pod_uid));
+    if (!g.container_id.empty() && (!g.container_name.empty() || !g.pod_name.empty()))
+      labels += fmt::format(",container_name=\"{}\",pod=\"{}\",namespace=\"{}\"", escape_label(g.container_name),
+                            escape_label(g.pod_name), escape_label(g.pod_namespace));
     if (by == GroupBy::kCgroup && !g.cgroup.empty()) labels += fmt::format(",cgroup=\"{}\"", escape_label(g.cgroup));
     if (by == GroupBy::kNetns && g.netns) labels += fmt::format(",netns=\"{}\"", g.netns);
     if (by == GroupBy::kProcess && g.pid)

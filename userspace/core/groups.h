@@ -51,6 +51,9 @@ struct Group {
   // sockets'), the namespace
   // (netns), the owner (process).
   std::string container_id, container_runtime, pod_uid, cgroup;
+  // The container's name, its pod's and the pod's namespace, where the
+  // runtimes' state on disk names them (runtime_names.h); "" otherwise.
+  std::string container_name, pod_name, pod_namespace;
   uint32_t netns = 0;
   uint32_t pid = 0;
   std::string comm;
@@ -66,13 +69,28 @@ struct Group {
 std::vector<Group> group_sockets(const Histogram& h, GroupBy by, const GroupNames& names,
                                  std::optional<uint8_t> sort, std::size_t limit = kGroupRows);
 
-// The text table of `top --by` (header line and one line per row).
+// How the text table and check's status line name a container's row, one
+// word: "NAMESPACE/POD/CONTAINER" in Kubernetes, "CONTAINER" elsewhere,
+// "NAMESPACE/POD" for a pod's container of no known name; "" when nothing
+// names it.
+std::string container_label(const Group& g);
+// How check --by names a group in its status line: "container nginx (pod
+// default/web-7f9c, c9e100004f2a)", "container c9e100004f2a (pod UID)",
+// "cgroup PATH", "netns INODE", "process comm/pid".
+std::string group_status_name(GroupBy by, const Group& g);
+
+// The text table of `top --by` (header line and one line per row; --by
+// container and cgroup: NAME, container_label(), last, as docker ps shows
+// NAMES).
 void append_groups_text(fmt::memory_buffer& b, GroupBy by, std::optional<uint8_t> sort,
                         const std::vector<Group>& groups);
 // The JSON array of a hist object's "groups" field.
 void append_groups_json(fmt::memory_buffer& b, GroupBy by, const std::vector<Group>& groups);
 // socktrace_group_sockets{by=...,<group labels>,protocol,state} per row and
-// non-zero state: at most (limit + 1) * 13 series.
+// non-zero state: at most (limit + 1) * 13 series. A row with a container
+// names it with container_name, pod and namespace when any is known (an
+// empty label is no label to Prometheus: rows without names keep their
+// series as they were).
 void append_groups_metrics(fmt::memory_buffer& b, GroupBy by, const std::vector<Group>& groups);
 
 }  // namespace socktrace

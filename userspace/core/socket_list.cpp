@@ -31,7 +31,7 @@ std::string ss_state(uint8_t state) {
 // An endpoint as ss prints it: port 0 is "*".
 std::string endpoint(const Address& a, uint16_t port) {
   std::string e = format_endpoint(a, port);
-  if (port == 0) e.replace(e.rfind(':') + 1, std::string::npos, "*");
+  if (port == 0) e.back() = '*';  // "...:0"
   return e;
 }
 
@@ -140,7 +140,7 @@ void SocketListView::text(const std::vector<SocketRow>& rows, const ListInfo& in
     c[kAcked] = bytes_text(s.tx_bytes);
     c[kReceived] = bytes_text(s.rx_bytes);
     if (const ContainerInfo* k = container_ && s.cgroup_id ? container_(s.cgroup_id) : nullptr) {
-      c[kContainer] = k->id.substr(0, 12);
+      c[kContainer] = k->name.empty() ? k->id.substr(0, 12) : k->name;
       containers = true;
     }
     for (const OwnerRef& o : r.owners_before) {
@@ -204,10 +204,7 @@ void SocketListView::json(const std::vector<SocketRow>& rows, const ListInfo& in
     }
     before.push_back(']');
     o.field("netns", s.netns).field("cgroup_id", s.cgroup_id).field("cookie", s.cookie);
-    if (const ContainerInfo* k = container_ && s.cgroup_id ? container_(s.cgroup_id) : nullptr) {
-      o.field("container_id", k->id).field("container_runtime", k->runtime);
-      if (!k->pod_uid.empty()) o.field("pod_uid", k->pod_uid);
-    }
+    if (s.cgroup_id) add_container_fields(o, container_, s.cgroup_id);
     o.end();
   }
   list.push_back(']');

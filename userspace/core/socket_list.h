@@ -60,9 +60,9 @@ struct ListInfo {
 class SocketListView {
  public:
   // `clear_screen`: redraw in place (a terminal, not --once). `container`:
-  // the container of a cgroup id (may be empty).
-  SocketListView(Output& out, bool json, bool clear_screen,
-                 std::function<const ContainerInfo*(uint64_t cgroup_id)> container = {})
+  // the container of a cgroup id (may be empty): its name (else its id) in
+  // the text, its fields in the JSON.
+  SocketListView(Output& out, bool json, bool clear_screen, ContainerLookup container = {})
       : out_(out), json_(json), clear_(clear_screen), container_(std::move(container)) {}
   void refresh(const std::vector<SocketRow>& rows, const ListInfo& info);
 
@@ -72,7 +72,7 @@ class SocketListView {
   Output& out_;
   bool json_;
   bool clear_;
-  std::function<const ContainerInfo*(uint64_t cgroup_id)> container_;
+  ContainerLookup container_;
   fmt::memory_buffer buf_;
 };
 

@@ -22,7 +22,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <memory>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -1014,20 +1013,20 @@ TEST(TcpEvents, RandomLossEveryRetransmissionCountedWithItsOwner) {
     if (l < 0) return 11;
     port_gate.open(port);
     std::vector<std::thread> workers;
-    auto failures = std::make_shared<std::atomic<int>>(0);
+    std::atomic<int> failures{0};
     for (int i = 0; i < kConnections; ++i) {
       pollfd p{l, POLLIN, 0};
       if (poll(&p, 1, 60'000) != 1) break;
       int fd = accept(l, nullptr, nullptr);
       if (fd < 0) break;
-      workers.emplace_back([fd, failures] {
-        if (!loss_serve(fd)) ++*failures;
+      workers.emplace_back([fd, &failures] {
+        if (!loss_serve(fd)) ++failures;
       });
     }
     int accepted = static_cast<int>(workers.size());
     for (auto& t : workers) t.join();
     close(l);
-    return accepted != kConnections ? 12 : *failures ? 13 : 0;
+    return accepted != kConnections ? 12 : failures ? 13 : 0;
   });
   int port = port_gate.wait();
   pid_t client = spawn([&] {

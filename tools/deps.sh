@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libspdlog-dev libfmt-dev libcli11-dev
           googletest libgtest-dev libbenchmark-dev cmake g++ make pkg-config strace iproute2 libbpf-tools
-          bc prometheus time
+          bc prometheus time nftables
           zsh logrotate zabbix-agent python3-yaml jq libzstd-dev dpkg-dev debootstrap curl)
 missing=()
 for p in "${packages[@]}"; do

@@ -145,7 +145,9 @@ mkdir -p /sys/fs/cgroup/unified
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup/unified
 ip link set lo up
 hostname vmtest
-# The kernel's own modules (veth, ...), loaded on demand by the host's kmod.
+# The kernel's own modules (veth, nf_tables and nft_numgen for the loss tests,
+# ...), loaded on demand by the host's kmod; the tools (ip, nft) are the host's
+# (tools/deps.sh installs them).
 mkdir -p /lib/modules
 ln -sfn "$kdir/lib/modules/$(uname -r)" "/lib/modules/$(uname -r)"
 echo /usr/sbin/modprobe >/proc/sys/kernel/modprobe

@@ -2,11 +2,16 @@
 // in order, out of order, with transitions missing, with a lost end.
 
 #include "core/timeline.h"
+#include "core/timeline_view.h"
 #include "core/timewait.h"
 
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -504,6 +509,81 @@ TEST(TimelineEnd, OpenConnectionHasNoEnd) {
   EXPECT_EQ(open[0].retrans, 1u);
   EXPECT_EQ(open[0].closed_by, "");
   EXPECT_EQ(open[0].close_reason, "");
+}
+
+DropEvent drop_of(uint64_t cookie, uint64_t ts) {
+  DropEvent d;
+  d.cookie = cookie;
+  d.hdr.ts_ns = ts;
+  return d;
+}
+
+// Drops are counted on the open connection of their socket's cookie; those
+// of other sockets (a listener's, one whose start was not seen) and after
+// the end are not.
+TEST(TimelineEnd, DropsCountedPerConnectionWhileOpen) {
+  TimelineBuilder b;
+  open_client(b, 1);
+  open_client(b, 2);
+  b.on_drop(drop_of(1, 3 * kMs));
+  b.on_drop(drop_of(1, 4 * kMs));
+  b.on_drop(drop_of(2, 4 * kMs));
+  b.on_drop(drop_of(3, 4 * kMs));  // no connection of its own
+  auto c = b.on_transition(ev(1, 6 * kMs, kTcpEstablished, kTcpClose), false);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->drops, 2u);
+  EXPECT_EQ(c->retrans, 0u);
+  b.on_drop(drop_of(1, 7 * kMs));  // after its end: ignored, not a new connection
+  EXPECT_EQ(b.open(), 1u);
+  auto open = b.flush(10 * kMs);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].cookie, 2u);
+  EXPECT_EQ(open[0].drops, 1u);
+}
+
+// What a user reads: `[2 drops]` on the text line, `"drops":2` in the JSON
+// object (0 when there were none), after every field that was there before.
+TEST(TimelineEnd, DropsInTheTextLineAndTheJsonObject) {
+  char tmpl[] = "/tmp/socktrace-timeline-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  auto run = [&](bool json) {
+    std::string file = dir + (json ? "/out.json" : "/out.txt");
+    {
+      Output out(file);
+      TimelineView view(out, json, WallClock(0));
+      for (uint64_t cookie : {1, 2}) {
+        view.on_state(ev(cookie, 1 * kMs, kTcpClose, kTcpSynSent), false);
+        view.on_state(ev(cookie, 2 * kMs, kTcpSynSent, kTcpEstablished), false);
+      }
+      view.on_drop(drop_of(1, 3 * kMs));
+      view.on_drop(drop_of(1, 4 * kMs));
+      view.on_state(ev(1, 5 * kMs, kTcpEstablished, kTcpClose), false);
+      view.on_drop(drop_of(2, 5 * kMs));
+      view.on_state(ev(2, 6 * kMs, kTcpEstablished, kTcpClose), false);
+      view.on_state(ev(3, 6 * kMs, kTcpClose, kTcpSynSent), false);
+      view.on_state(ev(3, 7 * kMs, kTcpSynSent, kTcpEstablished), false);
+      view.on_state(ev(3, 8 * kMs, kTcpEstablished, kTcpClose), false);
+    }
+    std::ifstream in(file);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] != '#' && line.find("TIME") != 0) lines.push_back(line);
+    unlink(file.c_str());
+    return lines;
+  };
+  auto text = run(false);
+  ASSERT_EQ(text.size(), 3u);
+  EXPECT_NE(text[0].find(" -> CLOSE [2 drops] [reset_sent]"), std::string::npos) << text[0];
+  EXPECT_NE(text[1].find(" -> CLOSE [1 drop] [reset_sent]"), std::string::npos) << text[1];
+  EXPECT_EQ(text[2].find(" drop"), std::string::npos) << text[2];
+  auto json = run(true);
+  ASSERT_EQ(json.size(), 3u);
+  EXPECT_NE(json[0].find(",\"resets\":0,"), std::string::npos) << json[0];
+  EXPECT_NE(json[0].find(",\"reset_reason\":null,\"drops\":2}"), std::string::npos) << json[0];
+  EXPECT_NE(json[1].find(",\"drops\":1}"), std::string::npos) << json[1];
+  EXPECT_NE(json[2].find(",\"drops\":0}"), std::string::npos) << json[2];
+  rmdir(dir.c_str());
 }
 
 }  // namespace

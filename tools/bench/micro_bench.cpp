@@ -72,6 +72,100 @@ void BM_DecodeFormatStateText(benchmark::State& state) { format_states(state, fa
 BENCHMARK(BM_DecodeFormatStateJson);
 BENCHMARK(BM_DecodeFormatStateText);
 
+// Why connections suffer: a retransmission (the 3rd segment of an
+// established connection, its RTO backed off), a RST sent with the
+// kernel's reason, a packet dropped for a TCP reason, as the BPF side
+// fills them in; each decoded and written by the StatesView to /dev/null
+// (text line or `--json` object), with reason names set as the binary sets
+// them from the kernel's BTF. One event repeated: the view's per-socket
+// retransmission count grows, as it does for a socket that keeps losing.
+template <typename Raw>
+void fill_trouble_common(Raw& e, uint16_t kind) {
+  e.hdr.kind = kind;
+  e.hdr.size = sizeof(e);
+  e.hdr.flags = ST_HF_OWNER_KNOWN;
+  e.hdr.ts_ns = 123456789;
+  e.hdr.pid = 4242;
+  e.hdr.tid = 4243;
+  e.hdr.cgroup_id = 9876;
+  std::strcpy(e.hdr.comm, "nginx");
+  e.skaddr = 0xffff888100001234;
+  e.cookie = 77;
+  e.family = 2;
+  e.saddr[0] = 10, e.saddr[3] = 2;
+  e.daddr[0] = 10, e.daddr[3] = 1;
+  e.netns = 4026531840u;
+  e.sport = 443;
+  e.dport = 40006;
+}
+
+template <typename Raw>
+std::vector<std::byte> bytes_of(const Raw& e) {
+  std::vector<std::byte> bytes(sizeof(e));
+  std::memcpy(bytes.data(), &e, sizeof(e));
+  return bytes;
+}
+
+std::vector<std::byte> sample_retrans_event() {
+  st_retrans_event e{};
+  fill_trouble_common(e, ST_EV_RETRANS);
+  e.rto_us = 816'000;
+  e.kernel_count = 3;
+  e.segs = 1;
+  e.srtt_us = 250'000;
+  e.state = socktrace::kTcpEstablished;
+  return bytes_of(e);
+}
+
+std::vector<std::byte> sample_reset_event() {
+  st_reset_event e{};
+  fill_trouble_common(e, ST_EV_RESET);
+  e.reason = 8;  // TCP_ABORT_ON_DATA
+  e.has_reason = 1;
+  e.state = socktrace::kTcpClose;
+  e.dir = ST_RST_SENT;
+  return bytes_of(e);
+}
+
+std::vector<std::byte> sample_drop_event() {
+  st_drop_event e{};
+  fill_trouble_common(e, ST_EV_DROP);
+  e.reason = 5;
+  e.len = 220;
+  e.state = socktrace::kTcpEstablished;
+  return bytes_of(e);
+}
+
+void format_trouble(benchmark::State& state, const std::vector<std::byte>& bytes, bool json) {
+  socktrace::Output out("/dev/null");
+  socktrace::StatesView view(out, json, socktrace::WallClock(0));
+  view.set_rst_reasons({"NOT_SPECIFIED", "NO_SOCKET", "TCP_INVALID_ACK_SEQUENCE", "TCP_RFC7323_PAWS", "TCP_TOO_OLD_ACK",
+                        "TCP_ACK_UNSENT_DATA", "TCP_FLAGS", "TCP_OLD_ACK", "TCP_ABORT_ON_DATA"});
+  view.set_drop_reasons({"NOT_DROPPED_YET", "CONSUMED", "NOT_SPECIFIED", "NO_SOCKET", "SOCKET_CLOSE", "TCP_CSUM"});
+  for (auto _ : state) {
+    auto ev = socktrace::decode(bytes);
+    if (const auto* retrans = std::get_if<socktrace::RetransEvent>(&*ev))
+      view.on_retrans(*retrans);
+    else if (const auto* reset = std::get_if<socktrace::ResetEvent>(&*ev))
+      view.on_reset(*reset);
+    else
+      view.on_drop(std::get<socktrace::DropEvent>(*ev));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_DecodeFormatRetransText(benchmark::State& state) { format_trouble(state, sample_retrans_event(), false); }
+void BM_DecodeFormatRetransJson(benchmark::State& state) { format_trouble(state, sample_retrans_event(), true); }
+void BM_DecodeFormatResetText(benchmark::State& state) { format_trouble(state, sample_reset_event(), false); }
+void BM_DecodeFormatResetJson(benchmark::State& state) { format_trouble(state, sample_reset_event(), true); }
+void BM_DecodeFormatDropText(benchmark::State& state) { format_trouble(state, sample_drop_event(), false); }
+void BM_DecodeFormatDropJson(benchmark::State& state) { format_trouble(state, sample_drop_event(), true); }
+BENCHMARK(BM_DecodeFormatRetransText);
+BENCHMARK(BM_DecodeFormatRetransJson);
+BENCHMARK(BM_DecodeFormatResetText);
+BENCHMARK(BM_DecodeFormatResetJson);
+BENCHMARK(BM_DecodeFormatDropText);
+BENCHMARK(BM_DecodeFormatDropJson);
+
 // The transitions of `workload churn` as the kernel reports them: per
 // connection, the client socket's 5 and the accepted socket's 5, in the
 // order they arrive on loopback (as in the README's `states` example), with

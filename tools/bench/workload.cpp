@@ -11,12 +11,18 @@
 //   workload hold N       opens N established loopback connections (2N
 //                         sockets, sources 127.0.0.2-249), writes "ready"
 //                         to stdout and holds them until killed
+//   workload oow N        N TCP segments far outside the receive window of
+//                         one established loopback connection, from a raw
+//                         socket (root): each one a packet the kernel drops
+//                         for a TCP reason (TCP_INVALID_SEQUENCE or
+//                         TCP_OLD_SEQUENCE) on that connection's socket
 // --wait: before anything else, write "workload: pid PID waiting for
 // SIGUSR1" to stderr and wait for SIGUSR1, so that a tracer can attach to
 // the pid (`socktrace -p PID`) before the first socket exists.
 #include <arpa/inet.h>
 #include <csignal>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,6 +33,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -172,6 +179,84 @@ double socket_rate(long n) {
   return n / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+uint16_t checksum(const void* data, std::size_t len, uint32_t sum = 0) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  for (std::size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
+  if (len % 2) sum += static_cast<uint32_t>(p[len - 1] << 8);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return htons(static_cast<uint16_t>(~sum));
+}
+
+// Segments with a correct checksum and no options (no timestamp: PAWS does
+// not look at them), their sequence numbers half the sequence space away
+// from the receiver's window: tcp_validate_incoming() drops each one, on
+// the accepted socket, after the checksum and before any data or ACK
+// processing (and answers some with a rate-limited duplicate ACK). Sent
+// through an IPPROTO_RAW socket, which receives nothing: the only drops the
+// run adds are these.
+double out_of_window(long n) {
+  int port;
+  int l = listener(&port);
+  int c = dial(port);
+  int s = accept(l, nullptr, nullptr);
+  sockaddr_in me{};
+  socklen_t len = sizeof(me);
+  getsockname(c, reinterpret_cast<sockaddr*>(&me), &len);
+  int raw = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+  if (raw < 0) {
+    perror("workload oow: raw socket (run as root)");
+    std::exit(1);
+  }
+  constexpr std::size_t kPayload = 10;
+  std::vector<uint8_t> pkt(sizeof(iphdr) + sizeof(tcphdr) + kPayload);
+  auto* ip = reinterpret_cast<iphdr*>(pkt.data());
+  auto* th = reinterpret_cast<tcphdr*>(pkt.data() + sizeof(iphdr));
+  ip->version = 4;
+  ip->ihl = sizeof(iphdr) / 4;
+  ip->ttl = 64;
+  ip->protocol = IPPROTO_TCP;
+  ip->tot_len = htons(static_cast<uint16_t>(pkt.size()));
+  ip->saddr = ip->daddr = htonl(INADDR_LOOPBACK);
+  th->source = me.sin_port;
+  th->dest = htons(static_cast<uint16_t>(port));
+  th->doff = sizeof(tcphdr) / 4;
+  th->ack = 1;
+  th->window = htons(1024);
+  // The receiver's next expected sequence number, from the sender's side.
+  int on = 1, off = -1, queue = TCP_SEND_QUEUE;  // off: TCP_REPAIR_OFF_NO_WP
+  uint32_t snd_nxt = 0;
+  socklen_t slen = sizeof(snd_nxt);
+  if (setsockopt(c, IPPROTO_TCP, TCP_REPAIR, &on, sizeof(on)) ||
+      setsockopt(c, IPPROTO_TCP, TCP_REPAIR_QUEUE, &queue, sizeof(queue)) ||
+      getsockopt(c, IPPROTO_TCP, TCP_QUEUE_SEQ, &snd_nxt, &slen) ||
+      setsockopt(c, IPPROTO_TCP, TCP_REPAIR, &off, sizeof(off))) {
+    perror("workload oow: TCP_REPAIR");
+    std::exit(1);
+  }
+  th->seq = htonl(snd_nxt + (1u << 30));
+  // Pseudo-header: addresses, protocol, TCP length.
+  uint32_t pseudo = 2 * (INADDR_LOOPBACK >> 16) + 2 * (INADDR_LOOPBACK & 0xffff) + IPPROTO_TCP +
+                    static_cast<uint32_t>(sizeof(tcphdr) + kPayload);
+  th->check = checksum(th, sizeof(tcphdr) + kPayload, pseudo);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < n; ++i) {
+    if (sendto(raw, pkt.data(), pkt.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) !=
+        static_cast<ssize_t>(pkt.size())) {
+      perror("workload oow: sendto");
+      std::exit(1);
+    }
+  }
+  double rate = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  close(raw);
+  close(c);
+  close(s);
+  close(l);
+  return rate;
+}
+
 // Blocks SIGUSR1 first, so that a signal sent as soon as the line is read
 // is not lost; threads started later inherit the mask, so only sigwait()
 // takes it.
@@ -216,7 +301,7 @@ int main(int argc, char** argv) {
   bool wait = argc > 1 && std::string(argv[1]) == "--wait";
   if (wait) --argc, ++argv;
   if (argc != 3) {
-    std::fprintf(stderr, "usage: workload [--wait] churn|pingpong|udp|socket|hold N\n");
+    std::fprintf(stderr, "usage: workload [--wait] churn|pingpong|udp|socket|hold|oow N\n");
     return 2;
   }
   long n = std::atol(argv[2]);
@@ -225,7 +310,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string mode = argv[1];
-  if (mode != "churn" && mode != "pingpong" && mode != "udp" && mode != "socket" && mode != "hold") {
+  if (mode != "churn" && mode != "pingpong" && mode != "udp" && mode != "socket" && mode != "hold" &&
+      mode != "oow") {
     std::fprintf(stderr, "workload: unknown mode '%s'\n", argv[1]);
     return 2;
   }
@@ -234,6 +320,7 @@ int main(int argc, char** argv) {
   double rate = mode == "churn"      ? churn(n)
                 : mode == "pingpong" ? pingpong(n)
                 : mode == "udp"      ? udp_pingpong(n)
+                : mode == "oow"      ? out_of_window(n)
                                      : socket_rate(n);
   std::printf("%.0f\n", rate);
   return 0;

@@ -163,6 +163,7 @@ void StatesPipeline::on_event(const Event& ev) {
     return;
   }
   if (const auto* d = std::get_if<DropEvent>(&ev)) {
+    if (timelines_) timeline_view_.on_drop(*d);
     if (lines_) states_view_.on_drop(*d);
     return;
   }

@@ -71,6 +71,11 @@ void TimelineBuilder::on_reset(const ResetEvent& e) {
   }
 }
 
+void TimelineBuilder::on_drop(const DropEvent& e) {
+  auto it = open_.find(e.cookie);
+  if (it != open_.end()) ++it->second.drops;
+}
+
 namespace {
 // Who ended a finished connection and why: who first sent or received a
 // FIN or RST, the first RST either way, and the socket's error at -> CLOSE.
@@ -142,6 +147,7 @@ Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, 
   c.open = !finished;
   c.retrans = o.retrans;
   c.resets = o.resets;
+  c.drops = o.drops;
   c.srtt_us = o.srtt_us;
   c.min_rtt_us = o.min_rtt_us;
   c.reset_reason = o.reset_reason;

@@ -50,6 +50,7 @@ struct Connection {
   bool timewait = false;      // it went through TIME_WAIT (derived)
   uint64_t retrans = 0;       // segments retransmitted (retrans events seen while it was open)
   uint32_t resets = 0;        // RSTs sent or received (reset events seen)
+  uint32_t drops = 0;         // packets for it the kernel dropped for a TCP reason (drop events seen)
   uint32_t srtt_us = 0;       // at its last transition; 0: no sample
   uint32_t min_rtt_us = 0;
   // Who ended it first: "local" (sent the first FIN or RST, or gave up: a
@@ -75,6 +76,10 @@ class TimelineBuilder {
   // for sockets whose transitions were not seen.
   void on_retrans(const RetransEvent& e);
   void on_reset(const ResetEvent& e);
+  // A packet the kernel dropped for a TCP reason, counted on the open
+  // connection of that socket (by cookie); ignored for any other socket (a
+  // listener's, a request's, one whose transitions were not seen).
+  void on_drop(const DropEvent& e);
   // A connection that existed before socktrace started, in `state` at
   // monotonic time ts_ns (from a sock_diag dump): `tmpl` carries its cookie,
   // endpoints, netns and owner. Its timeline starts there, marked
@@ -110,6 +115,7 @@ class TimelineBuilder {
     uint64_t tx = 0, rx = 0;
     uint64_t retrans = 0;
     uint32_t resets = 0;
+    uint32_t drops = 0;
     // The first sign of its end, by time: a FIN sent or received (the
     // transition into FIN_WAIT1 / CLOSE_WAIT), a RST sent or received.
     uint64_t first_end_ns = UINT64_MAX;

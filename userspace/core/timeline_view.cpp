@@ -57,6 +57,7 @@ void TimelineView::text_line(const Connection& c) {
   if (c.vanished) fmt::format_to(out, " [end not seen]");
   if (c.reset) fmt::format_to(out, " [RST]");
   if (c.retrans) fmt::format_to(out, " [{} retrans]", c.retrans);
+  if (c.drops) fmt::format_to(out, " [{} drop{}]", c.drops, c.drops > 1 ? "s" : "");
   if (!c.close_reason.empty() && c.close_reason != "normal") fmt::format_to(out, " [{}]", c.close_reason);
   if (c.before_start)
     fmt::format_to(out, " [before start]");
@@ -133,6 +134,7 @@ void TimelineView::json_line(const Connection& c) {
                  ? rst_reasons_[*c.reset_reason]
                  : std::to_string(*c.reset_reason);
   optional_name("reset_reason", reason);
+  o.field("drops", c.drops);
   add_container_fields(o, containers_, c.sock_cgroup_id);
   o.end_line();
 }

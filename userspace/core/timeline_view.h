@@ -32,6 +32,7 @@ class TimelineView {
   // Counted into the open connection they belong to.
   void on_retrans(const RetransEvent& e) { builder_.on_retrans(e); }
   void on_reset(const ResetEvent& e) { builder_.on_reset(e); }
+  void on_drop(const DropEvent& e) { builder_.on_drop(e); }
   // A connection older than socktrace (see TimelineBuilder::existing).
   void existing(const StateEvent& tmpl, uint8_t state, uint64_t monotonic_ns) {
     builder_.existing(tmpl, state, monotonic_ns);

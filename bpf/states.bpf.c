@@ -740,8 +740,8 @@ static __always_inline __u32 jiffies_to_us(__u64 j)
 }
 
 /* tcp_retransmit_skb: (sk, skb) on 6.1, (sk, skb, err) on later kernels,
- * which also fire it for a retransmission that failed (err != 0, not sent:
- * the kernel's TcpRetransSegs does not count it either). */
+ * which also fire it for a retransmission that failed (err != 0, not sent;
+ * TcpRetransSegs may still count it: the kernel counts before it sends). */
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(on_tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *skb)
 {

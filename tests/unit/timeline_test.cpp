@@ -541,6 +541,29 @@ TEST(TimelineEnd, DropsCountedPerConnectionWhileOpen) {
   EXPECT_EQ(open[0].drops, 1u);
 }
 
+// A server's accepted connection: its transitions are held until accept()
+// names the process, its packets' events are not, so a drop or a
+// retransmission can come first; the connection counts them when it opens.
+TEST(TimelineEnd, PacketEventsBeforeTheFirstTransitionCountWhenItComes) {
+  TimelineBuilder b;
+  b.on_drop(drop_of(7, 1 * kMs));
+  b.on_retrans(retrans_of(7, 1 * kMs, 2));
+  b.on_reset(reset_of(7, 9 * kMs, ResetEvent::Dir::kReceived));
+  EXPECT_EQ(b.open(), 0u);  // nothing opened by them
+  b.on_transition(ev(7, 0, kTcpListen, kTcpSynRecv), false);
+  b.on_transition(ev(7, 1 * kMs, kTcpSynRecv, kTcpEstablished), false);
+  auto c = b.on_transition(ev(7, 9 * kMs, kTcpEstablished, kTcpClose), false);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->drops, 1u);
+  EXPECT_EQ(c->retrans, 2u);
+  EXPECT_EQ(c->resets, 1u);
+  EXPECT_EQ(c->close_reason, "reset_by_peer");
+  // After its end they are nobody's.
+  b.on_drop(drop_of(7, 10 * kMs));
+  EXPECT_EQ(b.open(), 0u);
+  EXPECT_TRUE(b.flush(11 * kMs).empty());
+}
+
 // What a user reads: `[2 drops]` on the text line, `"drops":2` in the JSON
 // object (0 when there were none), after every field that was there before.
 TEST(TimelineEnd, DropsInTheTextLineAndTheJsonObject) {

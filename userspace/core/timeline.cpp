@@ -10,6 +10,21 @@ namespace socktrace {
 
 namespace {
 constexpr std::size_t kEndedRemembered = 65536;
+constexpr std::size_t kEarlyRemembered = 4096;
+}
+
+TimelineBuilder::Open* TimelineBuilder::counting(uint64_t cookie) {
+  if (auto it = open_.find(cookie); it != open_.end()) return &it->second;
+  if (ended_.count(cookie)) return nullptr;
+  auto [it, fresh] = early_.try_emplace(cookie);
+  if (fresh) {
+    early_order_.push_back(cookie);
+    if (early_order_.size() > kEarlyRemembered) {
+      early_.erase(early_order_.front());  // gone already when its connection took it
+      early_order_.pop_front();
+    }
+  }
+  return &it->second;
 }
 
 void TimelineBuilder::remember_ended(uint64_t cookie) {
@@ -26,6 +41,11 @@ std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bo
     return std::nullopt;
   }
   auto [it, fresh] = open_.try_emplace(e.cookie);
+  if (fresh)
+    if (auto early = early_.find(e.cookie); early != early_.end()) {
+      it->second = std::move(early->second);
+      early_.erase(early);
+    }
   Open& o = it->second;
   o.last = e;
   o.steps.push_back(Step{e.hdr.ts_ns, e.old_state, e.new_state});
@@ -53,14 +73,13 @@ std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bo
 
 void TimelineBuilder::on_retrans(const RetransEvent& e) {
   if (e.synack) return;  // the request socket's, not a connection's own
-  auto it = open_.find(e.cookie);
-  if (it != open_.end()) it->second.retrans += e.segs;
+  if (Open* o = counting(e.cookie)) o->retrans += e.segs;
 }
 
 void TimelineBuilder::on_reset(const ResetEvent& e) {
-  auto it = open_.find(e.cookie);
-  if (it == open_.end()) return;
-  Open& o = it->second;
+  Open* open = counting(e.cookie);
+  if (!open) return;
+  Open& o = *open;
   ++o.resets;
   o.reset = true;
   if (e.dir == ResetEvent::Dir::kSent) {
@@ -72,8 +91,7 @@ void TimelineBuilder::on_reset(const ResetEvent& e) {
 }
 
 void TimelineBuilder::on_drop(const DropEvent& e) {
-  auto it = open_.find(e.cookie);
-  if (it != open_.end()) ++it->second.drops;
+  if (Open* o = counting(e.cookie)) ++o->drops;
 }
 
 namespace {

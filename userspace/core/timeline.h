@@ -72,13 +72,15 @@ class TimelineBuilder {
   // A transition (kernel or derived). Returns the connection it ended, if
   // any. Listening sockets have no timeline.
   std::optional<Connection> on_transition(const StateEvent& e, bool derived);
-  // A retransmission or a RST on an open connection (by cookie); ignored
-  // for sockets whose transitions were not seen.
+  // A retransmission or a RST on an open connection (by cookie). One that
+  // comes before its connection's first transition (held until accept()
+  // names the process, while the packet events are not) waits for it: a
+  // bounded number of such sockets are remembered.
   void on_retrans(const RetransEvent& e);
   void on_reset(const ResetEvent& e);
-  // A packet the kernel dropped for a TCP reason, counted on the open
-  // connection of that socket (by cookie); ignored for any other socket (a
-  // listener's, a request's, one whose transitions were not seen).
+  // A packet the kernel dropped for a TCP reason, counted on the
+  // connection of that socket (by cookie), as on_retrans(); a listener's
+  // or a request socket's have no connection.
   void on_drop(const DropEvent& e);
   // A connection that existed before socktrace started, in `state` at
   // monotonic time ts_ns (from a sock_diag dump): `tmpl` carries its cookie,
@@ -132,12 +134,19 @@ class TimelineBuilder {
   };
   Connection assemble(uint64_t cookie, Open& o, uint64_t end_ns, bool finished) const;
   void remember_ended(uint64_t cookie);
+  // Where a retrans, reset or drop of `cookie` counts: its open connection,
+  // or its waiting record (nullptr: it has ended).
+  Open* counting(uint64_t cookie);
 
   std::unordered_map<uint64_t, Open> open_;
   // Recently ended cookies, so a late transition does not open a bogus
   // connection.
   std::unordered_set<uint64_t> ended_;
   std::deque<uint64_t> ended_order_;
+  // Retrans, resets and drops of sockets whose first transition has not
+  // come yet, the oldest forgotten first.
+  std::unordered_map<uint64_t, Open> early_;
+  std::deque<uint64_t> early_order_;
   uint64_t late_ = 0;
 };
 

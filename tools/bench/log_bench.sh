@@ -1,13 +1,17 @@
 #!/bin/bash
-# socktrace log under a loopback churn of 5 x 20 000 connections (1 M
-# transitions): events written, loss, CPU ticks of socktrace, RSS after each
-# round. Usage (root, after a build): tools/bench/log_bench.sh
+# socktrace log under a loopback churn of ROUNDS x 20 000 connections
+# (default 5: 100 000 connections, 1 M transitions): events written, loss,
+# CPU ticks of socktrace, RSS after each round. Usage (root, after a build):
+#   [ROUNDS=50] [BUILD=DIR] tools/bench/log_bench.sh
 set -e
 B=${BUILD:-$(dirname "$0")/../../build}; D=$(mktemp -d /tmp/wt6bench.XXXX)
 $B/socktrace log -o $D/l.json --max-size 100M --max-files 10 2>$D/err & P=$!
 sleep 2
 t0=$(awk '{print $14+$15}' /proc/$P/stat)
-for r in 1 2 3 4 5; do taskset -c 0 $B/tools/bench/workload churn 20000; grep VmRSS /proc/$P/status; done
+for r in $(seq "${ROUNDS:-5}"); do
+  taskset -c 0 $B/tools/bench/workload churn 20000 >/dev/null
+  echo "after $((r * 20000)) connections: $(grep VmRSS /proc/$P/status)"
+done
 sleep 1
 t1=$(awk '{print $14+$15}' /proc/$P/stat)
 grep VmRSS /proc/$P/status

@@ -17,9 +17,15 @@
 
 #include "socktrace/events.h"
 
+/* uapi constants (macros, which vmlinux.h's BTF does not carry), once. */
+#define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
+#define AF_NETLINK 16
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
 #define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
 
 /* Resized by userspace before load (--buffer-size). */
 #define ST_RINGBUF_DEFAULT (16 << 20)

@@ -29,10 +29,6 @@
 #include "arch.bpf.h"
 #include "fd.bpf.h"
 
-#define AF_UNIX 1
-#define SOCK_STREAM 1
-#define SOCK_DGRAM 2
-#define IPPROTO_UDP 17
 #define TCP_CLOSE 7
 #define PF_EXITING 0x00000004
 #define PF_KTHREAD 0x00200000

@@ -6,13 +6,6 @@
  */
 #pragma once
 
-#define SOCK_DGRAM 2
-#define AF_UNIX 1
-#define AF_NETLINK 16
-#define IPPROTO_UDP 17
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-
 /* The socket behind `fd` of the current task, or NULL. */
 static __always_inline struct socket *fd_socket(long fd)
 {
@@ -26,7 +19,7 @@ static __always_inline struct socket *fd_socket(long fd)
 	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & ST_S_IFMT) != ST_S_IFSOCK)
 		return NULL;
 	return BPF_CORE_READ(file, private_data);
 }

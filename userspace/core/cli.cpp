@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "core/check.h"
 #include "core/error.h"
 
 namespace socktrace {
@@ -280,7 +281,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
     const CLI::App* where = &app;
     for (auto* sub : app.get_subcommands())
       if (sub->parsed()) where = sub;
-    r.exit_code = where == check ? 3 : kExitUsage;
+    r.exit_code = where == check ? kCheckUnknown : kExitUsage;
     r.err = one_line(e, *where);
     return r;
   }
@@ -306,7 +307,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
     o.buffer_size = kTracedProcessesBufferSize;
   }
   if (o.mode != Mode::kSyscalls && !o.command.empty()) {
-    r.exit_code = o.mode == Mode::kCheck ? 3 : kExitUsage;
+    r.exit_code = o.mode == Mode::kCheck ? kCheckUnknown : kExitUsage;
     r.err = fmt::format("socktrace: '{}' takes no command to run; use -p PID or another filter", mode_name(o.mode));
     return r;
   }

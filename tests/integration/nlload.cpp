@@ -167,6 +167,7 @@ void route(uint32_t& seq) {
   neigh.ndm_family = AF_INET;
   send_request(nl.get(), RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, ++seq, neigh, "getneigh");
   expect_error(read_replies(nl.get(), true, "getneigh"), 0, "getneigh");
+
 }
 
 void sock_diag(const std::string& dir, uint32_t& seq) {
@@ -320,6 +321,102 @@ void families() {
     }
 }
 
+// connect() with AX.25, RxRPC and Bluetooth addresses, which strace decodes
+// by length and content: AX.25 with no digipeaters, with some and room for
+// fewer, callsigns that are text, odd text and bytes; RxRPC over IPv4, IPv6
+// and an unknown transport; Bluetooth HCI, SCO, RFCOMM and L2CAP by length
+// (and lengths that are none of them), named and dynamic PSMs and CIDs.
+// Then each again with every byte set. The kernel refuses them all.
+void more_families() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for more families");
+  unsigned char b[128];
+  auto reset = [&](bool filled, int family) {
+    for (std::size_t j = 0; j < sizeof b; ++j) b[j] = filled ? static_cast<unsigned char>(j * 7 + 1) : 0;
+    b[0] = static_cast<unsigned char>(family);
+    b[1] = 0;
+  };
+  auto call = [&](unsigned char* at, const char* text, int ssid) {
+    for (int k = 0; k < 6; ++k) at[k] = static_cast<unsigned char>((*text ? *text++ : ' ') << 1);
+    at[6] = static_cast<unsigned char>(ssid << 1);
+  };
+  auto conn = [&](int len) { ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), static_cast<socklen_t>(len)); };
+  for (bool filled : {false, true}) {
+    for (int len : {16, 14, 72, 24, 30}) {
+      reset(filled, AF_AX25);
+      if (!filled) call(b + 2, "N0CALL", 3);
+      conn(len);
+    }
+    if (!filled) {
+      reset(false, AF_AX25);
+      call(b + 2, "AB", 12);
+      int32_t ndigis = 3;
+      std::memcpy(b + 12, &ndigis, 4);
+      call(b + 16, "", 0);       // "*"
+      call(b + 23, "ab1", 1);    // printable, not a callsign
+      call(b + 30, "A B", 15);   // a space inside
+      conn(30);
+      conn(16 + 3 * 7);
+      conn(72);
+    }
+    for (int len : {36, 24, 40, 20}) {
+      reset(filled, AF_RXRPC);
+      if (!filled) {
+        b[2] = 1;
+        b[4] = SOCK_DGRAM;
+        b[6] = len == 36 ? 28 : 16;
+        b[8] = len == 36 ? AF_INET6 : AF_INET;
+        b[10] = 0x1f;
+        b[12] = 127;
+        b[15] = 1;
+      }
+      conn(len);
+    }
+    if (!filled) {
+      reset(false, AF_RXRPC);
+      b[2] = 0xc4;  // 2500
+      b[3] = 0x09;
+      b[6] = 6;
+      b[8] = AF_INET;
+      b[10] = 'x';
+      conn(36);
+      b[8] = AF_INET6;
+      b[16] = 0xfe;
+      b[17] = 0x80;
+      b[6] = 28;
+      conn(40);
+      b[8] = AF_UNIX;
+      conn(36);
+    }
+    for (int len : {4, 6, 8, 9, 10, 13, 14, 12, 3}) {
+      reset(filled, AF_BLUETOOTH);
+      if (!filled) {
+        b[2] = 1;
+        b[3] = 0x10;
+        b[4] = 2;
+        b[8] = 0x40;
+        b[10] = 1;
+      }
+      conn(len);
+    }
+    if (!filled) {
+      const uint16_t psms[] = {0x3, 0x5, 0x81, 0xff, 0x10ff};
+      const uint16_t cids[] = {0x7, 0x8, 0x7f, 0x41, 0xffff};
+      for (std::size_t i = 0; i < std::size(psms); ++i) {
+        reset(false, AF_BLUETOOTH);
+        std::memcpy(b + 2, &psms[i], 2);
+        std::memcpy(b + 10, &cids[i], 2);
+        b[12] = static_cast<unsigned char>(i);
+        conn(14);
+      }
+      reset(false, AF_BLUETOOTH);
+      b[4] = 4;
+      conn(6);
+      b[4] = 5;
+      conn(6);
+    }
+  }
+}
+
 // sendmsg() with control messages strace decodes the data of (credentials,
 // security labels, IP options, the original destination, extended errors,
 // the timestamps old and new): the kernel refuses most of them, strace
@@ -452,6 +549,7 @@ int main(int argc, char** argv) {
     sock_diag(argv[1], seq);
     options();
     families();
+    more_families();
     cmsgs();
     smalls();
     cut_arrays();

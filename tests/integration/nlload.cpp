@@ -24,6 +24,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/netlink_diag.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
@@ -119,6 +120,130 @@ int netlink_socket(int protocol, const std::string& what) {
   return fd;
 }
 
+// Appends an attribute to `b`, padded to 4 bytes; returns its offset.
+std::size_t put_attr(std::vector<unsigned char>& b, uint16_t type, const void* data, std::size_t len) {
+  std::size_t at = b.size();
+  nlattr a{};
+  a.nla_len = static_cast<uint16_t>(NLA_HDRLEN + len);
+  a.nla_type = type;
+  b.resize(at + NLA_ALIGN(NLA_HDRLEN + len));
+  std::memcpy(b.data() + at, &a, sizeof a);
+  if (len) std::memcpy(b.data() + at + NLA_HDRLEN, data, len);
+  return at;
+}
+
+// Closes a nested attribute opened at `at`: its length is all that follows.
+void end_nest(std::vector<unsigned char>& b, std::size_t at) {
+  uint16_t len = static_cast<uint16_t>(b.size() - at);
+  std::memcpy(b.data() + at, &len, sizeof len);
+}
+
+void send_raw(int fd, uint16_t type, uint16_t flags, uint32_t seq, std::vector<unsigned char> body,
+              const std::string& what) {
+  std::vector<unsigned char> m(NLMSG_HDRLEN);
+  m.insert(m.end(), body.begin(), body.end());
+  nlmsghdr h{};
+  h.nlmsg_len = static_cast<uint32_t>(m.size());
+  h.nlmsg_type = type;
+  h.nlmsg_flags = flags;
+  h.nlmsg_seq = seq;
+  std::memcpy(m.data(), &h, sizeof h);
+  if (::sendto(fd, m.data(), m.size(), 0, nullptr, 0) != static_cast<long>(m.size())) fail("sendto " + what);
+}
+
+// Requests with nested and struct attributes the kernel refuses: links
+// with IFLA_MAP and IFLA_LINKINFO (no such interface), routes with RTA_VIA
+// and RTA_MULTIPATH (a prefix longer than an address). Each is echoed in
+// the NLMSG_ERROR.
+void nested_requests(int fd, uint32_t& seq) {
+  std::vector<unsigned char> link(sizeof(ifinfomsg));
+  ifinfomsg ifi{};
+  ifi.ifi_index = 0x7fffffff;
+  std::memcpy(link.data(), &ifi, sizeof ifi);
+  rtnl_link_ifmap map{};
+  map.mem_start = 0x1000;
+  map.mem_end = 0x1fff;
+  map.base_addr = 0;
+  map.irq = 11;
+  map.dma = 3;
+  map.port = 255;
+  put_attr(link, IFLA_MAP, &map, sizeof map);
+  std::size_t info = put_attr(link, IFLA_LINKINFO, nullptr, 0);
+  put_attr(link, IFLA_INFO_KIND, "nlload", 7);
+  const unsigned char data[] = {8, 0, 1, 0, 0x2a, 0, 0, 0, 5, 0, 2, 0, 0x7f, 0, 0, 0};
+  put_attr(link, IFLA_INFO_DATA | NLA_F_NESTED, data, sizeof data);
+  put_attr(link, IFLA_INFO_XSTATS, data, 6);
+  put_attr(link, IFLA_INFO_SLAVE_KIND, "bond", 4);
+  put_attr(link, IFLA_INFO_SLAVE_DATA, data, 8);
+  put_attr(link, 9, data, 4);
+  end_nest(link, info);
+  put_attr(link, IFLA_MAP, &map, 20);
+  std::size_t one = put_attr(link, IFLA_LINKINFO, nullptr, 0);
+  put_attr(link, IFLA_INFO_KIND, "dummy", 5);
+  end_nest(link, one);
+  send_raw(fd, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, link, "newlink");
+  read_replies(fd, false, "newlink");
+  send_raw(fd, RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, link, "getlink nested");
+  read_replies(fd, false, "getlink nested");
+
+  for (unsigned char family : {AF_INET, AF_INET6}) {
+    std::vector<unsigned char> route(sizeof(rtmsg));
+    rtmsg rtm{};
+    rtm.rtm_family = family;
+    rtm.rtm_dst_len = 200;
+    rtm.rtm_table = RT_TABLE_MAIN;
+    rtm.rtm_protocol = RTPROT_STATIC;
+    rtm.rtm_type = RTN_UNICAST;
+    std::memcpy(route.data(), &rtm, sizeof rtm);
+    unsigned char via[18] = {};
+    uint16_t via_family = AF_INET6;
+    std::memcpy(via, &via_family, 2);
+    via[2] = 0xfe;
+    via[3] = 0x80;
+    via[17] = 1;
+    put_attr(route, RTA_VIA, via, sizeof via);
+    via_family = AF_INET;
+    std::memcpy(via, &via_family, 2);
+    via[2] = 10;
+    via[5] = 1;
+    put_attr(route, RTA_VIA, via, 6);
+    put_attr(route, RTA_VIA, via, 4);
+    via_family = AF_PACKET;
+    std::memcpy(via, &via_family, 2);
+    put_attr(route, RTA_VIA, via, 8);
+    std::size_t mp = put_attr(route, RTA_MULTIPATH, nullptr, 0);
+    for (int hop = 0; hop < 3; ++hop) {
+      std::size_t at = route.size();
+      route.resize(at + sizeof(rtnexthop));
+      rtnexthop nh{};
+      nh.rtnh_flags = static_cast<unsigned char>(hop == 1 ? RTNH_F_ONLINK : hop == 2 ? 0x84 : 0);
+      nh.rtnh_hops = static_cast<unsigned char>(hop);
+      nh.rtnh_ifindex = hop == 0 ? 1 : 0x7ffffff0 + hop;
+      if (hop != 2) {
+        unsigned char gw[16] = {10, 0, 0, static_cast<unsigned char>(hop + 1)};
+        put_attr(route, RTA_GATEWAY, gw, family == AF_INET ? 4 : 16);
+        uint32_t prio = 100;
+        put_attr(route, RTA_PRIORITY, &prio, sizeof prio);
+      }
+      if (hop == 1) put_attr(route, RTA_VIA, via, 8);
+      nh.rtnh_len = static_cast<unsigned short>(route.size() - at);
+      std::memcpy(route.data() + at, &nh, sizeof nh);
+    }
+    end_nest(route, mp);
+    // One nexthop alone, the whole attribute.
+    std::size_t single = put_attr(route, RTA_MULTIPATH, nullptr, 0);
+    rtnexthop nh{};
+    nh.rtnh_len = sizeof nh;
+    nh.rtnh_ifindex = 1;
+    std::size_t at = route.size();
+    route.resize(at + sizeof nh);
+    std::memcpy(route.data() + at, &nh, sizeof nh);
+    end_nest(route, single);
+    send_raw(fd, RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ++seq, route, "newroute");
+    read_replies(fd, false, "newroute");
+  }
+}
+
 void route(uint32_t& seq) {
   Fd nl(netlink_socket(NETLINK_ROUTE, "route"), "route");
   int one = 1;
@@ -168,6 +293,7 @@ void route(uint32_t& seq) {
   send_request(nl.get(), RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, ++seq, neigh, "getneigh");
   expect_error(read_replies(nl.get(), true, "getneigh"), 0, "getneigh");
 
+  nested_requests(nl.get(), seq);
 }
 
 void sock_diag(const std::string& dir, uint32_t& seq) {

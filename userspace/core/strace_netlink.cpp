@@ -253,6 +253,12 @@ constexpr Xlat kRtaxAttrs[] = {
     {16, "RTAX_CC_ALGO"}, {17, "RTAX_FASTOPEN_NO_COOKIE"},
 };
 
+constexpr Xlat kIflaInfoAttrs[] = {{0, "IFLA_INFO_UNSPEC"},     {1, "IFLA_INFO_KIND"},
+                                   {2, "IFLA_INFO_DATA"},       {3, "IFLA_INFO_XSTATS"},
+                                   {4, "IFLA_INFO_SLAVE_KIND"}, {5, "IFLA_INFO_SLAVE_DATA"}};
+constexpr Xlat kRtnhFlags[] = {{0x1, "RTNH_F_DEAD"},     {0x2, "RTNH_F_PERVASIVE"}, {0x4, "RTNH_F_ONLINK"},
+                               {0x8, "RTNH_F_OFFLOAD"},  {0x10, "RTNH_F_LINKDOWN"}, {0x20, "RTNH_F_UNRESOLVED"},
+                               {0x40, "RTNH_F_TRAP"}};
 constexpr Xlat kNudStates[] = {
     {0, "NUD_NONE"},      {0x1, "NUD_INCOMPLETE"}, {0x2, "NUD_REACHABLE"}, {0x4, "NUD_STALE"},
     {0x8, "NUD_DELAY"},   {0x10, "NUD_PROBE"},     {0x20, "NUD_FAILED"},   {0x40, "NUD_NOARP"},
@@ -441,19 +447,37 @@ class Decoder {
     return true;
   }
 
-  // decode_inet_addr(..., var_name = NULL)
-  void inet_addr(uint64_t off, uint64_t len, int family) {
+  // decode_inet_addr(..., var_name): an IPv6 address names the field
+  // inside inet_pton(), anything else before it.
+  void inet_addr(uint64_t off, uint64_t len, int family, std::string_view name = {}) {
     uint64_t size = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-    if (!size || len < size) return hex(off, len);
-    if (!have(off, size)) return cut();
+    auto field = [&] {
+      if (name.empty()) return;
+      o_ += name;
+      o_ += '=';
+    };
+    if (!size || len < size) {
+      field();
+      return hex(off, len);
+    }
+    if (!have(off, size)) {
+      field();
+      return cut();
+    }
     if (family == AF_INET) {
+      field();
       put_inet_addr(o_, d_.data() + off);
     } else {
       char buf[INET6_ADDRSTRLEN];
       inet_ntop(AF_INET6, d_.data() + off, buf, sizeof buf);
       o_ += "inet_pton(AF_INET6, \"";
       o_ += buf;
-      o_ += "\")";
+      o_ += '"';
+      if (!name.empty()) {
+        o_ += ", &";
+        o_ += name;
+      }
+      o_ += ')';
     }
   }
 
@@ -1138,10 +1162,42 @@ class Decoder {
               case 29: return xval(ao, al, 4, kRtextFilter, "RTEXT_FILTER_???", true);
               case 7: return link_stats<uint32_t>(ao, al, 24);
               case 23: return link_stats<uint64_t>(ao, al, 25);
+              case 14: return ifmap(ao, al);
+              case 18: linkinfo(ao, al); return true;
             }
             return false;
           });
         });
+  }
+
+  // IFLA_MAP: struct rtnl_link_ifmap up to `port` (28 bytes).
+  bool ifmap(uint64_t off, uint64_t len) {
+    if (len < 28) return false;
+    if (!have(off, 28)) {
+      cut();
+      return true;
+    }
+    o_ += "{mem_start=";
+    put_hex(o_, get<uint64_t>(off));
+    o_ += ", mem_end=";
+    put_hex(o_, get<uint64_t>(off + 8));
+    o_ += ", base_addr=";
+    put_hex(o_, get<uint64_t>(off + 16));
+    fmt::format_to(std::back_inserter(o_), ", irq={}, dma={}, port={}}}", u16(off + 24), u8(off + 26), u8(off + 27));
+    return true;
+  }
+
+  // IFLA_LINKINFO: the kind and slave kind as strings; strace 6.1 decodes
+  // IFLA_INFO_DATA only of bridges and tun devices and IFLA_INFO_XSTATS only
+  // of CAN devices, which are shown here in hex like every other kind's.
+  void linkinfo(uint64_t off, uint64_t len) {
+    attrs(off, len, kIflaInfoAttrs, "IFLA_INFO_???", [&](uint16_t t, uint64_t ao, uint64_t al) {
+      switch (t) {
+        case 1:
+        case 4: str(ao, al); return true;
+      }
+      return false;
+    });
   }
 
   // IFLA_STATS / IFLA_STATS64: struct rtnl_link_stats[64]; the fields added
@@ -1273,9 +1329,65 @@ class Decoder {
         case 23: return num<uint64_t>(ao, al);
         case 28:
         case 29: return num<uint16_t>(ao, al);
+        case 9: return multipath(ao, al, family);
+        case 18: {
+          if (al < 2) return false;
+          if (!have(ao, 2)) {
+            cut();
+            return true;
+          }
+          uint16_t via = u16(ao);
+          o_ += "{rtvia_family=";
+          put_xval(o_, std::span<const Xlat>(kFamilies), via, "AF_???");
+          if (al > 2) {
+            o_ += ", ";
+            inet_addr(ao + 2, al - 2, via, "rtvia_addr");
+          }
+          o_ += '}';
+          return true;
+        }
       }
       return false;
     });
+  }
+
+  // RTA_MULTIPATH: struct rtnexthop, each followed by its own route
+  // attributes, to the end of the attribute.
+  bool multipath(uint64_t off, uint64_t len, int family) {
+    constexpr uint64_t kNh = 8;
+    if (len < kNh) return false;
+    bool is_array = false;
+    uint64_t cur = off, left = len;
+    for (;;) {
+      if (!have(cur, kNh)) {
+        cut();
+        break;
+      }
+      uint16_t nh_len = u16(cur);
+      uint64_t l = std::min<uint64_t>(left, nh_len);
+      if (cur == off && nh_len < len) {
+        o_ += '[';
+        is_array = true;
+      }
+      if (cur > off) o_ += ", ";
+      if (l > kNh) o_ += '[';
+      fmt::format_to(std::back_inserter(o_), "{{rtnh_len={}, rtnh_flags=", nh_len);
+      put_flags(o_, kRtnhFlags, u8(cur + 2), "RTNH_F_???");
+      fmt::format_to(std::back_inserter(o_), ", rtnh_hops={}, rtnh_ifindex=", u8(cur + 3));
+      put_ifindex(o_, u32(cur + 4));
+      o_ += '}';
+      if (l > kNh) {
+        o_ += ", ";
+        route_attrs(cur + kNh, l - kNh, family);
+        o_ += ']';
+      }
+      // A zero rtnh_len would not advance: strace 6.1 loops on it forever.
+      if (align4(l) >= left || l == 0) break;
+      cur += align4(l);
+      left -= align4(l);
+    }
+    if (is_array) o_ += ']';
+    return true;
   }
 
   void ndmsg(uint64_t off, uint64_t len) {

@@ -186,6 +186,59 @@ void nested_requests(int fd, uint32_t& seq) {
   send_raw(fd, RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, link, "getlink nested");
   read_replies(fd, false, "getlink nested");
 
+  // IFLA_AF_SPEC of the families strace decodes (arrays longer than -s,
+  // indices it has no names for) and of others; IFLA_XDP.
+  std::vector<unsigned char> spec(sizeof(ifinfomsg));
+  std::memcpy(spec.data(), &ifi, sizeof ifi);
+  int32_t ints[64];
+  uint64_t wide[64];
+  for (int k = 0; k < 64; ++k) {
+    ints[k] = k * 1000 - 3;
+    wide[k] = static_cast<uint64_t>(k) << 33;
+  }
+  std::size_t af = put_attr(spec, IFLA_AF_SPEC, nullptr, 0);
+  std::size_t inet = put_attr(spec, AF_INET, nullptr, 0);
+  put_attr(spec, IFLA_INET_CONF, ints, 40 * 4);
+  put_attr(spec, 2, ints, 8);
+  end_nest(spec, inet);
+  std::size_t inet6 = put_attr(spec, AF_INET6, nullptr, 0);
+  uint32_t flags = 0xffffffff;
+  put_attr(spec, IFLA_INET6_FLAGS, &flags, 4);
+  flags = 0x80000010;
+  put_attr(spec, IFLA_INET6_FLAGS, &flags, 4);
+  put_attr(spec, IFLA_INET6_CONF, ints, 64 * 4);
+  put_attr(spec, IFLA_INET6_STATS, wide, 40 * 8);
+  put_attr(spec, IFLA_INET6_MCAST, ints, 4);
+  put_attr(spec, IFLA_INET6_CACHEINFO, ints, 16);
+  put_attr(spec, IFLA_INET6_ICMP6STATS, wide, 8 * 8);
+  put_attr(spec, IFLA_INET6_TOKEN, wide, 16);
+  put_attr(spec, IFLA_INET6_TOKEN, wide, 8);
+  for (unsigned char mode = 0; mode < 6; ++mode) put_attr(spec, IFLA_INET6_ADDR_GEN_MODE, &mode, 1);
+  put_attr(spec, 9, ints + 2, 4);
+  put_attr(spec, 10, ints, 4);
+  end_nest(spec, inet6);
+  put_attr(spec, AF_UNSPEC, ints, 8);
+  put_attr(spec, AF_BRIDGE, ints, 8);
+  end_nest(spec, af);
+  std::size_t xdp = put_attr(spec, IFLA_XDP, nullptr, 0);
+  for (unsigned char mode = 0; mode < 6; ++mode) put_attr(spec, IFLA_XDP_ATTACHED, &mode, 1);
+  flags = 0x3;
+  put_attr(spec, IFLA_XDP_FLAGS, &flags, 4);
+  flags = 0xffffffff;
+  put_attr(spec, IFLA_XDP_FLAGS, &flags, 4);
+  for (uint16_t id = IFLA_XDP_PROG_ID; id <= IFLA_XDP_HW_PROG_ID; ++id) put_attr(spec, id, &id, 4);
+  put_attr(spec, 9, ints, 4);
+  end_nest(spec, xdp);
+  send_raw(fd, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, spec, "newlink af_spec");
+  read_replies(fd, false, "newlink af_spec");
+
+  // The loopback link as the kernel describes it: IFLA_AF_SPEC, IFLA_XDP,
+  // IFLA_MAP and the rest.
+  ifinfomsg lo{};
+  lo.ifi_index = 1;
+  send_request(fd, RTM_GETLINK, NLM_F_REQUEST, ++seq, lo, "getlink lo");
+  expect_error(read_replies(fd, false, "getlink lo"), 0, "getlink lo");
+
   for (unsigned char family : {AF_INET, AF_INET6}) {
     std::vector<unsigned char> route(sizeof(rtmsg));
     rtmsg rtm{};

@@ -436,6 +436,40 @@ TEST(StraceNetlink, NestedLinkAndRouteAttributes) {
             "rtnh_flags=0, rtnh_hops=0, rtnh_ifindex=if_nametoindex(\"lo\")}]]], 168, 0, NULL, 0) = 168\n");
 }
 
+// IFLA_AF_SPEC (AF_INET's and AF_INET6's attributes, index arrays with an
+// index strace has no name for, another family in hex) and IFLA_XDP, as
+// strace 6.1 printed the request.
+TEST(StraceNetlink, LinkAfSpecAndXdp) {
+  const int32_t ints[4] = {0, 1, -1, 3};
+  const uint64_t wide[7] = {0, 1, 2, 3, 4, 5, 6};
+  const uint64_t token[2] = {0, 1};
+  Nl link;
+  link.msg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 12, 0).put(ifinfomsg{AF_UNSPEC, 0, 0, 0x7fffffff, 0, 0});
+  link.nest(IFLA_AF_SPEC).nest(AF_INET).attr(IFLA_INET_CONF, ints, 12).unnest();
+  link.nest(AF_INET6).attr(IFLA_INET6_FLAGS, uint32_t{0x80000010}).attr(IFLA_INET6_CACHEINFO, ints, 16);
+  link.attr(IFLA_INET6_ICMP6STATS, wide, sizeof wide).attr(IFLA_INET6_ADDR_GEN_MODE, uint8_t{4});
+  link.attr(IFLA_INET6_TOKEN, token, sizeof token).unnest();
+  link.attr(AF_BRIDGE, ints, 8).unnest();
+  link.nest(IFLA_XDP).attr(IFLA_XDP_ATTACHED, uint8_t{2}).attr(IFLA_XDP_FLAGS, uint32_t{0xffffffff});
+  link.attr(IFLA_XDP_PROG_ID, uint32_t{7}).unnest().end();
+  EXPECT_EQ(line_s(sendto(link, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=216, nlmsg_type=RTM_NEWLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=12, "
+            "nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, ifi_index=2147483647, ifi_flags=0, "
+            "ifi_change=0}, [[{nla_len=156, nla_type=IFLA_AF_SPEC}, [[{nla_len=20, nla_type=AF_INET}, [{nla_len=16, "
+            "nla_type=IFLA_INET_CONF}, [[IPV4_DEVCONF_FORWARDING-1]=0, [IPV4_DEVCONF_MC_FORWARDING-1]=1, "
+            "[IPV4_DEVCONF_PROXY_ARP-1]=-1]]], [{nla_len=120, nla_type=AF_INET6}, [[{nla_len=8, "
+            "nla_type=IFLA_INET6_FLAGS}, IF_RS_SENT|IF_READY], [{nla_len=20, nla_type=IFLA_INET6_CACHEINFO}, "
+            "{max_reasm_len=0, tstamp=1, reachable_time=4294967295, retrans_time=3}], [{nla_len=60, "
+            "nla_type=IFLA_INET6_ICMP6STATS}, [[ICMP6_MIB_NUM]=0, [ICMP6_MIB_INMSGS]=1, [ICMP6_MIB_INERRORS]=2, "
+            "[ICMP6_MIB_OUTMSGS]=3, [ICMP6_MIB_OUTERRORS]=4, [ICMP6_MIB_CSUMERRORS]=5, [6 /* ICMP6_MIB_??? */]=6]], "
+            "[{nla_len=5, nla_type=IFLA_INET6_ADDR_GEN_MODE}, 0x4 /* IN6_ADDR_GEN_MODE_??? */], [{nla_len=20, "
+            "nla_type=IFLA_INET6_TOKEN}, inet_pton(AF_INET6, \"::100:0:0:0\")]]], [{nla_len=12, nla_type=AF_BRIDGE}, "
+            "\"\\x00\\x00\\x00\\x00\\x01\\x00\\x00\\x00\"]]], [{nla_len=28, nla_type=IFLA_XDP}, [[{nla_len=5, "
+            "nla_type=IFLA_XDP_ATTACHED}, XDP_ATTACHED_SKB], [{nla_len=8, nla_type=IFLA_XDP_FLAGS}, "
+            "XDP_FLAGS_MODES|XDP_FLAGS_UPDATE_IF_NOEXIST|XDP_FLAGS_REPLACE|0xffffffe0], [{nla_len=8, "
+            "nla_type=IFLA_XDP_PROG_ID}, 7]]]]], 216, 0, NULL, 0) = 216\n");
+}
+
 TEST(StraceNetlink, MessagesPastTheStringLimitAreCut) {
   // -s 2: two messages, then strace's "...".
   Nl m;

@@ -283,6 +283,10 @@ void nested_requests(int fd, uint32_t& seq) {
       std::memcpy(route.data() + at, &nh, sizeof nh);
     }
     end_nest(route, mp);
+    for (uint16_t encap = 0; encap < 12; ++encap) put_attr(route, RTA_ENCAP_TYPE, &encap, 2);
+    const uint64_t mfc[3] = {1, 1500, 0xffffffffffULL};
+    put_attr(route, RTA_MFC_STATS, mfc, sizeof mfc);
+    put_attr(route, RTA_MFC_STATS, mfc, 16);
     // One nexthop alone, the whole attribute.
     std::size_t single = put_attr(route, RTA_MULTIPATH, nullptr, 0);
     rtnexthop nh{};

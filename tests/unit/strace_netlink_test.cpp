@@ -470,6 +470,28 @@ TEST(StraceNetlink, LinkAfSpecAndXdp) {
             "nla_type=IFLA_XDP_PROG_ID}, 7]]]]], 216, 0, NULL, 0) = 216\n");
 }
 
+// RTA_ENCAP_TYPE and RTA_MFC_STATS (and one too short for the struct), as
+// strace 6.1 printed the request.
+TEST(StraceNetlink, RouteEncapTypeAndMfcStats) {
+  rtmsg r{};
+  r.rtm_family = AF_INET;
+  r.rtm_dst_len = 200;
+  const uint64_t mfc[3] = {1, 1500, 0xffffffffffULL};
+  Nl route;
+  route.msg(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK, 13, 0).put(r);
+  route.attr(RTA_ENCAP_TYPE, uint16_t{1}).attr(RTA_ENCAP_TYPE, uint16_t{9});
+  route.attr(RTA_MFC_STATS, mfc, 24).attr(RTA_MFC_STATS, mfc, 16).end();
+  EXPECT_EQ(line_s(sendto(route, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=92, nlmsg_type=RTM_NEWROUTE, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=13, "
+            "nlmsg_pid=0}, {rtm_family=AF_INET, rtm_dst_len=200, rtm_src_len=0, rtm_tos=0, "
+            "rtm_table=RT_TABLE_UNSPEC, rtm_protocol=RTPROT_UNSPEC, rtm_scope=RT_SCOPE_UNIVERSE, rtm_type=RTN_UNSPEC, "
+            "rtm_flags=0}, [[{nla_len=6, nla_type=RTA_ENCAP_TYPE}, LWTUNNEL_ENCAP_MPLS], [{nla_len=6, "
+            "nla_type=RTA_ENCAP_TYPE}, 0x9 /* LWTUNNEL_ENCAP_??? */], [{nla_len=28, nla_type=RTA_MFC_STATS}, "
+            "{mfcs_packets=1, mfcs_bytes=1500, mfcs_wrong_if=1099511627775}], [{nla_len=20, "
+            "nla_type=RTA_MFC_STATS}, \"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xdc\\x05\\x00\\x00\\x00\\x00\\x00\\x00\"]]], "
+            "92, 0, NULL, 0) = 92\n");
+}
+
 TEST(StraceNetlink, MessagesPastTheStringLimitAreCut) {
   // -s 2: two messages, then strace's "...".
   Nl m;

@@ -423,6 +423,11 @@ constexpr Xlat kXdpAttached[] = {{0, "XDP_ATTACHED_NONE"}, {1, "XDP_ATTACHED_DRV
                                  {3, "XDP_ATTACHED_HW"},   {4, "XDP_ATTACHED_MULTI"}};
 constexpr Xlat kXdpFlags[] = {{0xe, "XDP_FLAGS_MODES"}, {1, "XDP_FLAGS_UPDATE_IF_NOEXIST"}, {2, "XDP_FLAGS_SKB_MODE"}, {4, "XDP_FLAGS_DRV_MODE"},
                               {8, "XDP_FLAGS_HW_MODE"},           {16, "XDP_FLAGS_REPLACE"}};
+constexpr Xlat kLwtunnelEncapTypes[] = {{0, "LWTUNNEL_ENCAP_NONE"}, {1, "LWTUNNEL_ENCAP_MPLS"},
+                                       {2, "LWTUNNEL_ENCAP_IP"},   {3, "LWTUNNEL_ENCAP_ILA"},
+                                       {4, "LWTUNNEL_ENCAP_IP6"},  {5, "LWTUNNEL_ENCAP_SEG6"},
+                                       {6, "LWTUNNEL_ENCAP_BPF"},  {7, "LWTUNNEL_ENCAP_SEG6_LOCAL"},
+                                       {8, "LWTUNNEL_ENCAP_RPL"}};
 constexpr Xlat kRtnhFlags[] = {{0x1, "RTNH_F_DEAD"},     {0x2, "RTNH_F_PERVASIVE"}, {0x4, "RTNH_F_ONLINK"},
                                {0x8, "RTNH_F_OFFLOAD"},  {0x10, "RTNH_F_LINKDOWN"}, {0x20, "RTNH_F_UNRESOLVED"},
                                {0x40, "RTNH_F_TRAP"}};
@@ -1587,6 +1592,15 @@ class Decoder {
         case 28:
         case 29: return num<uint16_t>(ao, al);
         case 9: return multipath(ao, al, family);
+        case 17: return fields<uint64_t>(ao, al, {"mfcs_packets", "mfcs_bytes", "mfcs_wrong_if"});
+        case 21:
+          if (al < 2) return false;
+          if (!have(ao, 2)) {
+            cut();
+            return true;
+          }
+          put_xval(o_, kLwtunnelEncapTypes, u16(ao), "LWTUNNEL_ENCAP_???");
+          return true;
         case 18: {
           if (al < 2) return false;
           if (!have(ao, 2)) {

@@ -6,7 +6,8 @@
 //   NETLINK_ROUTE: a control message, requests that fail (NLMSG_ERROR with
 //   the request echoed, an extended-ack message), an unknown type, and the
 //   address, route and neighbour dumps (ifaddrmsg, rtmsg, ndmsg with their
-//   attributes, NLMSG_DONE);
+//   attributes, NLMSG_DONE), link and route requests with nested and struct
+//   attributes (refused), the loopback link's description;
 //   NETLINK_SOCK_DIAG: an inet_diag_req_v2 for its own TCP listener, a
 //   unix_diag_req for its own bound unix socket, a netlink_diag_req for the
 //   sock_diag sockets, and their replies.

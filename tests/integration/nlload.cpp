@@ -129,7 +129,7 @@ std::size_t put_attr(std::vector<unsigned char>& b, uint16_t type, const void* d
   a.nla_type = type;
   b.resize(at + NLA_ALIGN(NLA_HDRLEN + len));
   std::memcpy(b.data() + at, &a, sizeof a);
-  if (len) std::memcpy(b.data() + at + NLA_HDRLEN, data, len);
+  if (data && len) std::memcpy(b.data() + at + NLA_HDRLEN, data, len);
   return at;
 }
 
@@ -186,6 +186,36 @@ void nested_requests(int fd, uint32_t& seq) {
   read_replies(fd, false, "newlink");
   send_raw(fd, RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, link, "getlink nested");
   read_replies(fd, false, "getlink nested");
+
+  // IFLA_INFO_DATA of a tun device and IFLA_INFO_XSTATS of a CAN device,
+  // which strace decodes by the kind named before them.
+  // ("tun" once without its NUL: strace reads the kind past the attribute.)
+  for (auto [kind, kind_len] : {std::pair{"tun", 4}, std::pair{"can", 4}, std::pair{"tun", 3}, std::pair{"tunnel", 7}}) {
+    std::vector<unsigned char> typed(sizeof(ifinfomsg));
+    std::memcpy(typed.data(), &ifi, sizeof ifi);
+    std::size_t nest = put_attr(typed, IFLA_LINKINFO, nullptr, 0);
+    put_attr(typed, IFLA_INFO_KIND, kind, static_cast<std::size_t>(kind_len));
+    std::size_t tun = put_attr(typed, IFLA_INFO_DATA, nullptr, 0);
+    uint32_t id = 1000;
+    put_attr(typed, IFLA_TUN_OWNER, &id, 4);
+    id = 0xffffffff;
+    put_attr(typed, IFLA_TUN_GROUP, &id, 4);
+    for (unsigned char type : {1, 2, 3}) put_attr(typed, IFLA_TUN_TYPE, &type, 1);
+    unsigned char yes = 1;
+    for (uint16_t t = IFLA_TUN_PI; t <= IFLA_TUN_MULTI_QUEUE; ++t) put_attr(typed, t, &yes, 1);
+    id = 4;
+    put_attr(typed, IFLA_TUN_NUM_QUEUES, &id, 4);
+    put_attr(typed, IFLA_TUN_NUM_DISABLED_QUEUES, &id, 4);
+    put_attr(typed, 10, &id, 4);
+    end_nest(typed, tun);
+    const uint32_t stats[7] = {1, 2, 3, 4, 5, 6, 7};
+    put_attr(typed, IFLA_INFO_XSTATS, stats, 24);
+    put_attr(typed, IFLA_INFO_XSTATS, stats, 28);
+    put_attr(typed, IFLA_INFO_XSTATS, stats, 20);
+    end_nest(typed, nest);
+    send_raw(fd, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, typed, "newlink typed");
+    read_replies(fd, false, "newlink typed");
+  }
 
   // IFLA_AF_SPEC of the families strace decodes (arrays longer than -s,
   // indices it has no names for) and of others; IFLA_XDP.

@@ -492,6 +492,34 @@ TEST(StraceNetlink, RouteEncapTypeAndMfcStats) {
             "92, 0, NULL, 0) = 92\n");
 }
 
+// IFLA_LINKINFO whose IFLA_INFO_DATA (tun) and IFLA_INFO_XSTATS (can)
+// strace decodes by the kind before them (a kind without its NUL read past
+// the attribute, into the padding), as strace 6.1 printed the request.
+TEST(StraceNetlink, LinkInfoTunDataAndCanXstats) {
+  const uint32_t stats[6] = {1, 2, 3, 4, 5, 6};
+  Nl link;
+  link.msg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 14, 0).put(ifinfomsg{});
+  link.nest(IFLA_LINKINFO).attr(IFLA_INFO_KIND, "tun", 3).nest(IFLA_INFO_DATA);
+  link.attr(IFLA_TUN_GROUP, uint32_t{0xffffffff}).attr(IFLA_TUN_TYPE, uint8_t{2}).attr(IFLA_TUN_TYPE, uint8_t{3});
+  link.attr(IFLA_TUN_PI, uint8_t{1}).attr(IFLA_TUN_NUM_QUEUES, uint32_t{4}).unnest();
+  link.attr(IFLA_INFO_XSTATS, stats, 24).unnest();
+  link.nest(IFLA_LINKINFO).attr(IFLA_INFO_KIND, "can", 4).attr(IFLA_INFO_DATA, uint32_t{4});
+  link.attr(IFLA_INFO_XSTATS, stats, 24).unnest().end();
+  EXPECT_EQ(line_s(sendto(link, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=164, nlmsg_type=RTM_NEWLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=14, "
+            "nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, ifi_index=0, ifi_flags=0, ifi_change=0}, "
+            "[[{nla_len=84, nla_type=IFLA_LINKINFO}, [[{nla_len=7, nla_type=IFLA_INFO_KIND}, \"tun\"...], "
+            "[{nla_len=44, nla_type=IFLA_INFO_DATA}, [[{nla_len=8, nla_type=IFLA_TUN_GROUP}, -1], [{nla_len=5, "
+            "nla_type=IFLA_TUN_TYPE}, IFF_TAP], [{nla_len=5, nla_type=IFLA_TUN_TYPE}, 0x3 /* IFF_??? */], "
+            "[{nla_len=5, nla_type=IFLA_TUN_PI}, 1], [{nla_len=8, nla_type=IFLA_TUN_NUM_QUEUES}, 4]]], [{nla_len=28, "
+            "nla_type=IFLA_INFO_XSTATS}, "
+            "\"\\x01\\x00\\x00\\x00\\x02\\x00\\x00\\x00\\x03\\x00\\x00\\x00\\x04\\x00\\x00\\x00\\x05\\x00\\x00\\x00\\x06\\x00\\x00\\x00\"]]], "
+            "[{nla_len=48, nla_type=IFLA_LINKINFO}, [[{nla_len=8, nla_type=IFLA_INFO_KIND}, \"can\"], [{nla_len=8, "
+            "nla_type=IFLA_INFO_DATA}, \"\\x04\\x00\\x00\\x00\"], [{nla_len=28, nla_type=IFLA_INFO_XSTATS}, "
+            "{bus_error=1, error_warning=2, error_passive=3, bus_off=4, arbitration_lost=5, restarts=6}]]]]], 164, 0, "
+            "NULL, 0) = 164\n");
+}
+
 TEST(StraceNetlink, MessagesPastTheStringLimitAreCut) {
   // -s 2: two messages, then strace's "...".
   Nl m;

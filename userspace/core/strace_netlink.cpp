@@ -8,6 +8,7 @@
 #include <cstring>
 #include <type_traits>
 #include <iterator>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -428,6 +429,12 @@ constexpr Xlat kLwtunnelEncapTypes[] = {{0, "LWTUNNEL_ENCAP_NONE"}, {1, "LWTUNNE
                                        {4, "LWTUNNEL_ENCAP_IP6"},  {5, "LWTUNNEL_ENCAP_SEG6"},
                                        {6, "LWTUNNEL_ENCAP_BPF"},  {7, "LWTUNNEL_ENCAP_SEG6_LOCAL"},
                                        {8, "LWTUNNEL_ENCAP_RPL"}};
+constexpr Xlat kIflaTunAttrs[] = {{0, "IFLA_TUN_UNSPEC"},      {1, "IFLA_TUN_OWNER"},
+                                  {2, "IFLA_TUN_GROUP"},       {3, "IFLA_TUN_TYPE"},
+                                  {4, "IFLA_TUN_PI"},          {5, "IFLA_TUN_VNET_HDR"},
+                                  {6, "IFLA_TUN_PERSIST"},     {7, "IFLA_TUN_MULTI_QUEUE"},
+                                  {8, "IFLA_TUN_NUM_QUEUES"},  {9, "IFLA_TUN_NUM_DISABLED_QUEUES"}};
+constexpr Xlat kTunTypes[] = {{1, "IFF_TUN"}, {2, "IFF_TAP"}};
 constexpr Xlat kRtnhFlags[] = {{0x1, "RTNH_F_DEAD"},     {0x2, "RTNH_F_PERVASIVE"}, {0x4, "RTNH_F_ONLINK"},
                                {0x8, "RTNH_F_OFFLOAD"},  {0x10, "RTNH_F_LINKDOWN"}, {0x20, "RTNH_F_UNRESOLVED"},
                                {0x40, "RTNH_F_TRAP"}};
@@ -1449,14 +1456,70 @@ class Decoder {
     return true;
   }
 
-  // IFLA_LINKINFO: the kind and slave kind as strings; strace 6.1 decodes
-  // IFLA_INFO_DATA only of bridges and tun devices and IFLA_INFO_XSTATS only
-  // of CAN devices, which are shown here in hex like every other kind's.
+  // IFLA_LINKINFO: the kind and slave kind as strings, the data of tun
+  // devices and the xstats of CAN devices by the kind named before them;
+  // strace 6.1 decodes bridges' data too, shown here in hex like every
+  // other kind's.
   void linkinfo(uint64_t off, uint64_t len) {
+    std::string kind;
     attrs(off, len, kIflaInfoAttrs, "IFLA_INFO_???", [&](uint16_t t, uint64_t ao, uint64_t al) {
       switch (t) {
-        case 1:
+        case 1: {
+          // umovestr() of IFNAMSIZ bytes from the value, past its end if
+          // need be; no NUL among them, no kind.
+          kind.clear();
+          uint64_t n = 0;
+          while (n < 16 && have(ao + n, 1) && u8(ao + n)) ++n;
+          if (n < 16 && have(ao + n, 1)) kind.assign(reinterpret_cast<const char*>(d_.data() + ao), n);
+          str(ao, al);
+          return true;
+        }
+        case 2:
+          if (kind != "tun") return false;
+          tun_data(ao, al);
+          return true;
+        case 3: {
+          if (kind != "can" || al < 24) return false;
+          if (!have(ao, 24)) {
+            cut();
+            return true;
+          }
+          fmt::format_to(std::back_inserter(o_),
+                         "{{bus_error={}, error_warning={}, error_passive={}, bus_off={}, arbitration_lost={}, "
+                         "restarts={}}}",
+                         u32(ao), u32(ao + 4), u32(ao + 8), u32(ao + 12), u32(ao + 16), u32(ao + 20));
+          return true;
+        }
         case 4: str(ao, al); return true;
+      }
+      return false;
+    });
+  }
+
+  void tun_data(uint64_t off, uint64_t len) {
+    attrs(off, len, kIflaTunAttrs, "IFLA_TUN_???", [&](uint16_t t, uint64_t ao, uint64_t al) {
+      switch (t) {
+        case 1:
+        case 2: {  // decode_nla_uid/gid: -1 for the unset id
+          if (al < 4) return false;
+          if (!have(ao, 4)) {
+            cut();
+            return true;
+          }
+          uint32_t id = u32(ao);
+          if (id == UINT32_MAX)
+            o_ += "-1";
+          else
+            put_u(o_, id);
+          return true;
+        }
+        case 3: return xval(ao, al, 1, kTunTypes, "IFF_???", false);
+        case 4:
+        case 5:
+        case 6:
+        case 7: return num<uint8_t>(ao, al);
+        case 8:
+        case 9: return num<uint32_t>(ao, al);
       }
       return false;
     });

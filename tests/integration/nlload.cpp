@@ -178,6 +178,18 @@ void nested_requests(int fd, uint32_t& seq) {
   put_attr(link, IFLA_INFO_SLAVE_DATA, data, 8);
   put_attr(link, 9, data, 4);
   end_nest(link, info);
+  for (uint32_t event = 0; event < 8; event += 2) put_attr(link, IFLA_EVENT, &event, 4);
+  put_attr(link, IFLA_EVENT, &map, 2);
+  std::size_t props = put_attr(link, IFLA_PROP_LIST | NLA_F_NESTED, nullptr, 0);
+  put_attr(link, IFLA_ALT_IFNAME, "nlload-alt", 11);
+  put_attr(link, IFLA_MTU, &map.irq, 2);
+  end_nest(link, props);
+  std::size_t reason = put_attr(link, IFLA_PROTO_DOWN_REASON, nullptr, 0);
+  const uint32_t bits[2] = {0x8001, 0};
+  put_attr(link, IFLA_PROTO_DOWN_REASON_MASK, bits, 4);
+  put_attr(link, IFLA_PROTO_DOWN_REASON_VALUE, bits + 1, 4);
+  put_attr(link, 3, bits, 4);
+  end_nest(link, reason);
   put_attr(link, IFLA_MAP, &map, 20);
   std::size_t one = put_attr(link, IFLA_LINKINFO, nullptr, 0);
   put_attr(link, IFLA_INFO_KIND, "dummy", 5);

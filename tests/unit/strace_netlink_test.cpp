@@ -520,6 +520,26 @@ TEST(StraceNetlink, LinkInfoTunDataAndCanXstats) {
             "NULL, 0) = 164\n");
 }
 
+// IFLA_EVENT, IFLA_PROP_LIST and IFLA_PROTO_DOWN_REASON (each also too
+// short for its value), as strace 6.1 printed the request.
+TEST(StraceNetlink, LinkEventPropListAndProtoDownReason) {
+  Nl link;
+  link.msg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 15, 0).put(ifinfomsg{});
+  link.attr(IFLA_EVENT, uint32_t{2}).attr(IFLA_EVENT, uint32_t{7}).attr(IFLA_EVENT, uint16_t{7});
+  link.nest(IFLA_PROP_LIST | NLA_F_NESTED).attr(IFLA_ALT_IFNAME, "alt0", 5).attr(IFLA_MTU, uint16_t{7}).unnest();
+  link.nest(IFLA_PROTO_DOWN_REASON).attr(IFLA_PROTO_DOWN_REASON_MASK, uint32_t{0x8001});
+  link.attr(IFLA_PROTO_DOWN_REASON_VALUE, uint32_t{0}).attr(IFLA_PROTO_DOWN_REASON_VALUE, uint16_t{0}).unnest().end();
+  EXPECT_EQ(line_s(sendto(link, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=108, nlmsg_type=RTM_NEWLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=15, "
+            "nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, ifi_index=0, ifi_flags=0, ifi_change=0}, "
+            "[[{nla_len=8, nla_type=IFLA_EVENT}, IFLA_EVENT_FEATURES], [{nla_len=8, nla_type=IFLA_EVENT}, 0x7 /* "
+            "IFLA_EVENT_??? */], [{nla_len=6, nla_type=IFLA_EVENT}, \"\\x07\\x00\"], [{nla_len=24, "
+            "nla_type=NLA_F_NESTED|IFLA_PROP_LIST}, [[{nla_len=9, nla_type=IFLA_ALT_IFNAME}, \"alt0\"], [{nla_len=6, "
+            "nla_type=IFLA_MTU}, \"\\x07\\x00\"]]], [{nla_len=28, nla_type=IFLA_PROTO_DOWN_REASON}, [[{nla_len=8, "
+            "nla_type=IFLA_PROTO_DOWN_REASON_MASK}, 0x8001], [{nla_len=8, nla_type=IFLA_PROTO_DOWN_REASON_VALUE}, 0], "
+            "[{nla_len=6, nla_type=IFLA_PROTO_DOWN_REASON_VALUE}, \"\\x00\\x00\"]]]]], 108, 0, NULL, 0) = 108\n");
+}
+
 TEST(StraceNetlink, MessagesPastTheStringLimitAreCut) {
   // -s 2: two messages, then strace's "...".
   Nl m;

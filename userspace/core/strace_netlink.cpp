@@ -435,6 +435,13 @@ constexpr Xlat kIflaTunAttrs[] = {{0, "IFLA_TUN_UNSPEC"},      {1, "IFLA_TUN_OWN
                                   {6, "IFLA_TUN_PERSIST"},     {7, "IFLA_TUN_MULTI_QUEUE"},
                                   {8, "IFLA_TUN_NUM_QUEUES"},  {9, "IFLA_TUN_NUM_DISABLED_QUEUES"}};
 constexpr Xlat kTunTypes[] = {{1, "IFF_TUN"}, {2, "IFF_TAP"}};
+constexpr Xlat kIflaEvents[] = {{0, "IFLA_EVENT_NONE"},         {1, "IFLA_EVENT_REBOOT"},
+                                {2, "IFLA_EVENT_FEATURES"},     {3, "IFLA_EVENT_BONDING_FAILOVER"},
+                                {4, "IFLA_EVENT_NOTIFY_PEERS"}, {5, "IFLA_EVENT_IGMP_RESEND"},
+                                {6, "IFLA_EVENT_BONDING_OPTIONS"}};
+constexpr Xlat kIflaProtoDownReasonAttrs[] = {{0, "IFLA_PROTO_DOWN_REASON_UNSPEC"},
+                                              {1, "IFLA_PROTO_DOWN_REASON_MASK"},
+                                              {2, "IFLA_PROTO_DOWN_REASON_VALUE"}};
 constexpr Xlat kRtnhFlags[] = {{0x1, "RTNH_F_DEAD"},     {0x2, "RTNH_F_PERVASIVE"}, {0x4, "RTNH_F_ONLINK"},
                                {0x8, "RTNH_F_OFFLOAD"},  {0x10, "RTNH_F_LINKDOWN"}, {0x20, "RTNH_F_UNRESOLVED"},
                                {0x40, "RTNH_F_TRAP"}};
@@ -1345,6 +1352,34 @@ class Decoder {
               case 18: linkinfo(ao, al); return true;
               case 26: af_spec(ao, al); return true;
               case 43: xdp(ao, al); return true;
+              case 44:
+                if (al < 4) return false;
+                if (!have(ao, 4)) {
+                  cut();
+                  return true;
+                }
+                put_xval(o_, kIflaEvents, u32(ao), "IFLA_EVENT_???");
+                return true;
+              case 52:  // IFLA_PROP_LIST: IFLA_ALT_IFNAME among link attributes
+                attrs(ao, al, kIflaAttrs, "IFLA_???", [&](uint16_t p, uint64_t po, uint64_t pl) {
+                  if (p != 53) return false;
+                  str(po, pl);
+                  return true;
+                });
+                return true;
+              case 55:
+                attrs(ao, al, kIflaProtoDownReasonAttrs, "IFLA_PROTO_DOWN_REASON_???",
+                      [&](uint16_t p, uint64_t po, uint64_t pl) {
+                        if (p != 1 && p != 2) return false;
+                        if (pl < 4) return false;
+                        if (!have(po, 4)) {
+                          cut();
+                          return true;
+                        }
+                        put_hex(o_, u32(po));
+                        return true;
+                      });
+                return true;
             }
             return false;
           });

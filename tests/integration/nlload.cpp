@@ -6,7 +6,8 @@
 //   NETLINK_ROUTE: a control message, requests that fail (NLMSG_ERROR with
 //   the request echoed, an extended-ack message), an unknown type, and the
 //   address, route and neighbour dumps (ifaddrmsg, rtmsg, ndmsg with their
-//   attributes, NLMSG_DONE);
+//   attributes, NLMSG_DONE), link and route requests with nested and struct
+//   attributes (refused), the loopback link's description;
 //   NETLINK_SOCK_DIAG: an inet_diag_req_v2 for its own TCP listener, a
 //   unix_diag_req for its own bound unix socket, a netlink_diag_req for the
 //   sock_diag sockets, and their replies.
@@ -24,6 +25,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/netlink_diag.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
@@ -119,6 +121,229 @@ int netlink_socket(int protocol, const std::string& what) {
   return fd;
 }
 
+// Appends an attribute to `b`, padded to 4 bytes; returns its offset.
+std::size_t put_attr(std::vector<unsigned char>& b, uint16_t type, const void* data, std::size_t len) {
+  std::size_t at = b.size();
+  nlattr a{};
+  a.nla_len = static_cast<uint16_t>(NLA_HDRLEN + len);
+  a.nla_type = type;
+  b.resize(at + NLA_ALIGN(NLA_HDRLEN + len));
+  std::memcpy(b.data() + at, &a, sizeof a);
+  if (data && len) std::memcpy(b.data() + at + NLA_HDRLEN, data, len);
+  return at;
+}
+
+// Closes a nested attribute opened at `at`: its length is all that follows.
+void end_nest(std::vector<unsigned char>& b, std::size_t at) {
+  uint16_t len = static_cast<uint16_t>(b.size() - at);
+  std::memcpy(b.data() + at, &len, sizeof len);
+}
+
+void send_raw(int fd, uint16_t type, uint16_t flags, uint32_t seq, std::vector<unsigned char> body,
+              const std::string& what) {
+  std::vector<unsigned char> m(NLMSG_HDRLEN);
+  m.insert(m.end(), body.begin(), body.end());
+  nlmsghdr h{};
+  h.nlmsg_len = static_cast<uint32_t>(m.size());
+  h.nlmsg_type = type;
+  h.nlmsg_flags = flags;
+  h.nlmsg_seq = seq;
+  std::memcpy(m.data(), &h, sizeof h);
+  if (::sendto(fd, m.data(), m.size(), 0, nullptr, 0) != static_cast<long>(m.size())) fail("sendto " + what);
+}
+
+// Requests with nested and struct attributes the kernel refuses: links
+// with IFLA_MAP and IFLA_LINKINFO (no such interface), routes with RTA_VIA
+// and RTA_MULTIPATH (a prefix longer than an address). Each is echoed in
+// the NLMSG_ERROR.
+void nested_requests(int fd, uint32_t& seq) {
+  std::vector<unsigned char> link(sizeof(ifinfomsg));
+  ifinfomsg ifi{};
+  ifi.ifi_index = 0x7fffffff;
+  std::memcpy(link.data(), &ifi, sizeof ifi);
+  rtnl_link_ifmap map{};
+  map.mem_start = 0x1000;
+  map.mem_end = 0x1fff;
+  map.base_addr = 0;
+  map.irq = 11;
+  map.dma = 3;
+  map.port = 255;
+  put_attr(link, IFLA_MAP, &map, sizeof map);
+  std::size_t info = put_attr(link, IFLA_LINKINFO, nullptr, 0);
+  put_attr(link, IFLA_INFO_KIND, "nlload", 7);
+  const unsigned char data[] = {8, 0, 1, 0, 0x2a, 0, 0, 0, 5, 0, 2, 0, 0x7f, 0, 0, 0};
+  put_attr(link, IFLA_INFO_DATA | NLA_F_NESTED, data, sizeof data);
+  put_attr(link, IFLA_INFO_XSTATS, data, 6);
+  put_attr(link, IFLA_INFO_SLAVE_KIND, "bond", 4);
+  put_attr(link, IFLA_INFO_SLAVE_DATA, data, 8);
+  put_attr(link, 9, data, 4);
+  end_nest(link, info);
+  for (uint32_t event = 0; event < 8; event += 2) put_attr(link, IFLA_EVENT, &event, 4);
+  put_attr(link, IFLA_EVENT, &map, 2);
+  std::size_t props = put_attr(link, IFLA_PROP_LIST | NLA_F_NESTED, nullptr, 0);
+  put_attr(link, IFLA_ALT_IFNAME, "nlload-alt", 11);
+  put_attr(link, IFLA_MTU, &map.irq, 2);
+  end_nest(link, props);
+  std::size_t reason = put_attr(link, IFLA_PROTO_DOWN_REASON, nullptr, 0);
+  const uint32_t bits[2] = {0x8001, 0};
+  put_attr(link, IFLA_PROTO_DOWN_REASON_MASK, bits, 4);
+  put_attr(link, IFLA_PROTO_DOWN_REASON_VALUE, bits + 1, 4);
+  put_attr(link, 3, bits, 4);
+  end_nest(link, reason);
+  put_attr(link, IFLA_MAP, &map, 20);
+  std::size_t one = put_attr(link, IFLA_LINKINFO, nullptr, 0);
+  put_attr(link, IFLA_INFO_KIND, "dummy", 5);
+  end_nest(link, one);
+  send_raw(fd, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, link, "newlink");
+  read_replies(fd, false, "newlink");
+  send_raw(fd, RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, link, "getlink nested");
+  read_replies(fd, false, "getlink nested");
+
+  // IFLA_INFO_DATA of a tun device and IFLA_INFO_XSTATS of a CAN device,
+  // which strace decodes by the kind named before them.
+  // ("tun" once without its NUL: strace reads the kind past the attribute.)
+  for (auto [kind, kind_len] : {std::pair{"tun", 4}, std::pair{"can", 4}, std::pair{"tun", 3}, std::pair{"tunnel", 7}}) {
+    std::vector<unsigned char> typed(sizeof(ifinfomsg));
+    std::memcpy(typed.data(), &ifi, sizeof ifi);
+    std::size_t nest = put_attr(typed, IFLA_LINKINFO, nullptr, 0);
+    put_attr(typed, IFLA_INFO_KIND, kind, static_cast<std::size_t>(kind_len));
+    std::size_t tun = put_attr(typed, IFLA_INFO_DATA, nullptr, 0);
+    uint32_t id = 1000;
+    put_attr(typed, IFLA_TUN_OWNER, &id, 4);
+    id = 0xffffffff;
+    put_attr(typed, IFLA_TUN_GROUP, &id, 4);
+    for (unsigned char type : {1, 2, 3}) put_attr(typed, IFLA_TUN_TYPE, &type, 1);
+    unsigned char yes = 1;
+    for (uint16_t t = IFLA_TUN_PI; t <= IFLA_TUN_MULTI_QUEUE; ++t) put_attr(typed, t, &yes, 1);
+    id = 4;
+    put_attr(typed, IFLA_TUN_NUM_QUEUES, &id, 4);
+    put_attr(typed, IFLA_TUN_NUM_DISABLED_QUEUES, &id, 4);
+    put_attr(typed, 10, &id, 4);
+    end_nest(typed, tun);
+    const uint32_t stats[7] = {1, 2, 3, 4, 5, 6, 7};
+    put_attr(typed, IFLA_INFO_XSTATS, stats, 24);
+    put_attr(typed, IFLA_INFO_XSTATS, stats, 28);
+    put_attr(typed, IFLA_INFO_XSTATS, stats, 20);
+    end_nest(typed, nest);
+    send_raw(fd, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, typed, "newlink typed");
+    read_replies(fd, false, "newlink typed");
+  }
+
+  // IFLA_AF_SPEC of the families strace decodes (arrays longer than -s,
+  // indices it has no names for) and of others; IFLA_XDP.
+  std::vector<unsigned char> spec(sizeof(ifinfomsg));
+  std::memcpy(spec.data(), &ifi, sizeof ifi);
+  int32_t ints[64];
+  uint64_t wide[64];
+  for (int k = 0; k < 64; ++k) {
+    ints[k] = k * 1000 - 3;
+    wide[k] = static_cast<uint64_t>(k) << 33;
+  }
+  std::size_t af = put_attr(spec, IFLA_AF_SPEC, nullptr, 0);
+  std::size_t inet = put_attr(spec, AF_INET, nullptr, 0);
+  put_attr(spec, IFLA_INET_CONF, ints, 40 * 4);
+  put_attr(spec, 2, ints, 8);
+  end_nest(spec, inet);
+  std::size_t inet6 = put_attr(spec, AF_INET6, nullptr, 0);
+  uint32_t flags = 0xffffffff;
+  put_attr(spec, IFLA_INET6_FLAGS, &flags, 4);
+  flags = 0x80000010;
+  put_attr(spec, IFLA_INET6_FLAGS, &flags, 4);
+  put_attr(spec, IFLA_INET6_CONF, ints, 64 * 4);
+  put_attr(spec, IFLA_INET6_STATS, wide, 40 * 8);
+  put_attr(spec, IFLA_INET6_MCAST, ints, 4);
+  put_attr(spec, IFLA_INET6_CACHEINFO, ints, 16);
+  put_attr(spec, IFLA_INET6_ICMP6STATS, wide, 8 * 8);
+  put_attr(spec, IFLA_INET6_TOKEN, wide, 16);
+  put_attr(spec, IFLA_INET6_TOKEN, wide, 8);
+  for (unsigned char mode = 0; mode < 6; ++mode) put_attr(spec, IFLA_INET6_ADDR_GEN_MODE, &mode, 1);
+  put_attr(spec, 9, ints + 2, 4);
+  put_attr(spec, 10, ints, 4);
+  end_nest(spec, inet6);
+  put_attr(spec, AF_UNSPEC, ints, 8);
+  put_attr(spec, AF_BRIDGE, ints, 8);
+  end_nest(spec, af);
+  std::size_t xdp = put_attr(spec, IFLA_XDP, nullptr, 0);
+  for (unsigned char mode = 0; mode < 6; ++mode) put_attr(spec, IFLA_XDP_ATTACHED, &mode, 1);
+  flags = 0x3;
+  put_attr(spec, IFLA_XDP_FLAGS, &flags, 4);
+  flags = 0xffffffff;
+  put_attr(spec, IFLA_XDP_FLAGS, &flags, 4);
+  for (uint16_t id = IFLA_XDP_PROG_ID; id <= IFLA_XDP_HW_PROG_ID; ++id) put_attr(spec, id, &id, 4);
+  put_attr(spec, 9, ints, 4);
+  end_nest(spec, xdp);
+  send_raw(fd, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ++seq, spec, "newlink af_spec");
+  read_replies(fd, false, "newlink af_spec");
+
+  // The loopback link as the kernel describes it: IFLA_AF_SPEC, IFLA_XDP,
+  // IFLA_MAP and the rest.
+  ifinfomsg lo{};
+  lo.ifi_index = 1;
+  send_request(fd, RTM_GETLINK, NLM_F_REQUEST, ++seq, lo, "getlink lo");
+  expect_error(read_replies(fd, false, "getlink lo"), 0, "getlink lo");
+
+  for (unsigned char family : {AF_INET, AF_INET6}) {
+    std::vector<unsigned char> route(sizeof(rtmsg));
+    rtmsg rtm{};
+    rtm.rtm_family = family;
+    rtm.rtm_dst_len = 200;
+    rtm.rtm_table = RT_TABLE_MAIN;
+    rtm.rtm_protocol = RTPROT_STATIC;
+    rtm.rtm_type = RTN_UNICAST;
+    std::memcpy(route.data(), &rtm, sizeof rtm);
+    unsigned char via[18] = {};
+    uint16_t via_family = AF_INET6;
+    std::memcpy(via, &via_family, 2);
+    via[2] = 0xfe;
+    via[3] = 0x80;
+    via[17] = 1;
+    put_attr(route, RTA_VIA, via, sizeof via);
+    via_family = AF_INET;
+    std::memcpy(via, &via_family, 2);
+    via[2] = 10;
+    via[5] = 1;
+    put_attr(route, RTA_VIA, via, 6);
+    put_attr(route, RTA_VIA, via, 4);
+    via_family = AF_PACKET;
+    std::memcpy(via, &via_family, 2);
+    put_attr(route, RTA_VIA, via, 8);
+    std::size_t mp = put_attr(route, RTA_MULTIPATH, nullptr, 0);
+    for (int hop = 0; hop < 3; ++hop) {
+      std::size_t at = route.size();
+      route.resize(at + sizeof(rtnexthop));
+      rtnexthop nh{};
+      nh.rtnh_flags = static_cast<unsigned char>(hop == 1 ? RTNH_F_ONLINK : hop == 2 ? 0x84 : 0);
+      nh.rtnh_hops = static_cast<unsigned char>(hop);
+      nh.rtnh_ifindex = hop == 0 ? 1 : 0x7ffffff0 + hop;
+      if (hop != 2) {
+        unsigned char gw[16] = {10, 0, 0, static_cast<unsigned char>(hop + 1)};
+        put_attr(route, RTA_GATEWAY, gw, family == AF_INET ? 4 : 16);
+        uint32_t prio = 100;
+        put_attr(route, RTA_PRIORITY, &prio, sizeof prio);
+      }
+      if (hop == 1) put_attr(route, RTA_VIA, via, 8);
+      nh.rtnh_len = static_cast<unsigned short>(route.size() - at);
+      std::memcpy(route.data() + at, &nh, sizeof nh);
+    }
+    end_nest(route, mp);
+    for (uint16_t encap = 0; encap < 12; ++encap) put_attr(route, RTA_ENCAP_TYPE, &encap, 2);
+    const uint64_t mfc[3] = {1, 1500, 0xffffffffffULL};
+    put_attr(route, RTA_MFC_STATS, mfc, sizeof mfc);
+    put_attr(route, RTA_MFC_STATS, mfc, 16);
+    // One nexthop alone, the whole attribute.
+    std::size_t single = put_attr(route, RTA_MULTIPATH, nullptr, 0);
+    rtnexthop nh{};
+    nh.rtnh_len = sizeof nh;
+    nh.rtnh_ifindex = 1;
+    std::size_t at = route.size();
+    route.resize(at + sizeof nh);
+    std::memcpy(route.data() + at, &nh, sizeof nh);
+    end_nest(route, single);
+    send_raw(fd, RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, ++seq, route, "newroute");
+    read_replies(fd, false, "newroute");
+  }
+}
+
 void route(uint32_t& seq) {
   Fd nl(netlink_socket(NETLINK_ROUTE, "route"), "route");
   int one = 1;
@@ -167,6 +392,8 @@ void route(uint32_t& seq) {
   neigh.ndm_family = AF_INET;
   send_request(nl.get(), RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, ++seq, neigh, "getneigh");
   expect_error(read_replies(nl.get(), true, "getneigh"), 0, "getneigh");
+
+  nested_requests(nl.get(), seq);
 }
 
 void sock_diag(const std::string& dir, uint32_t& seq) {
@@ -320,6 +547,102 @@ void families() {
     }
 }
 
+// connect() with AX.25, RxRPC and Bluetooth addresses, which strace decodes
+// by length and content: AX.25 with no digipeaters, with some and room for
+// fewer, callsigns that are text, odd text and bytes; RxRPC over IPv4, IPv6
+// and an unknown transport; Bluetooth HCI, SCO, RFCOMM and L2CAP by length
+// (and lengths that are none of them), named and dynamic PSMs and CIDs.
+// Then each again with every byte set. The kernel refuses them all.
+void more_families() {
+  Fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket udp for more families");
+  unsigned char b[128];
+  auto reset = [&](bool filled, int family) {
+    for (std::size_t j = 0; j < sizeof b; ++j) b[j] = filled ? static_cast<unsigned char>(j * 7 + 1) : 0;
+    b[0] = static_cast<unsigned char>(family);
+    b[1] = 0;
+  };
+  auto call = [&](unsigned char* at, const char* text, int ssid) {
+    for (int k = 0; k < 6; ++k) at[k] = static_cast<unsigned char>((*text ? *text++ : ' ') << 1);
+    at[6] = static_cast<unsigned char>(ssid << 1);
+  };
+  auto conn = [&](int len) { ::connect(udp.get(), reinterpret_cast<sockaddr*>(b), static_cast<socklen_t>(len)); };
+  for (bool filled : {false, true}) {
+    for (int len : {16, 14, 72, 24, 30}) {
+      reset(filled, AF_AX25);
+      if (!filled) call(b + 2, "N0CALL", 3);
+      conn(len);
+    }
+    if (!filled) {
+      reset(false, AF_AX25);
+      call(b + 2, "AB", 12);
+      int32_t ndigis = 3;
+      std::memcpy(b + 12, &ndigis, 4);
+      call(b + 16, "", 0);       // "*"
+      call(b + 23, "ab1", 1);    // printable, not a callsign
+      call(b + 30, "A B", 15);   // a space inside
+      conn(30);
+      conn(16 + 3 * 7);
+      conn(72);
+    }
+    for (int len : {36, 24, 40, 20}) {
+      reset(filled, AF_RXRPC);
+      if (!filled) {
+        b[2] = 1;
+        b[4] = SOCK_DGRAM;
+        b[6] = len == 36 ? 28 : 16;
+        b[8] = len == 36 ? AF_INET6 : AF_INET;
+        b[10] = 0x1f;
+        b[12] = 127;
+        b[15] = 1;
+      }
+      conn(len);
+    }
+    if (!filled) {
+      reset(false, AF_RXRPC);
+      b[2] = 0xc4;  // 2500
+      b[3] = 0x09;
+      b[6] = 6;
+      b[8] = AF_INET;
+      b[10] = 'x';
+      conn(36);
+      b[8] = AF_INET6;
+      b[16] = 0xfe;
+      b[17] = 0x80;
+      b[6] = 28;
+      conn(40);
+      b[8] = AF_UNIX;
+      conn(36);
+    }
+    for (int len : {4, 6, 8, 9, 10, 13, 14, 12, 3}) {
+      reset(filled, AF_BLUETOOTH);
+      if (!filled) {
+        b[2] = 1;
+        b[3] = 0x10;
+        b[4] = 2;
+        b[8] = 0x40;
+        b[10] = 1;
+      }
+      conn(len);
+    }
+    if (!filled) {
+      const uint16_t psms[] = {0x3, 0x5, 0x81, 0xff, 0x10ff};
+      const uint16_t cids[] = {0x7, 0x8, 0x7f, 0x41, 0xffff};
+      for (std::size_t i = 0; i < std::size(psms); ++i) {
+        reset(false, AF_BLUETOOTH);
+        std::memcpy(b + 2, &psms[i], 2);
+        std::memcpy(b + 10, &cids[i], 2);
+        b[12] = static_cast<unsigned char>(i);
+        conn(14);
+      }
+      reset(false, AF_BLUETOOTH);
+      b[4] = 4;
+      conn(6);
+      b[4] = 5;
+      conn(6);
+    }
+  }
+}
+
 // sendmsg() with control messages strace decodes the data of (credentials,
 // security labels, IP options, the original destination, extended errors,
 // the timestamps old and new): the kernel refuses most of them, strace
@@ -452,6 +775,7 @@ int main(int argc, char** argv) {
     sock_diag(argv[1], seq);
     options();
     families();
+    more_families();
     cmsgs();
     smalls();
     cut_arrays();

@@ -115,11 +115,12 @@ TEST(Syscalls, LineForLineIdenticalToStrace) {
 // Netlink and the option levels strace decodes field by field: nlload's
 // requests and the kernel's replies (route dumps, errors with extended
 // acks, sock_diag lookups), SOL_NETLINK/SOL_PACKET/SOL_RAW options and
-// option structs, at the default string limit and a small one (which cuts
-// message and attribute arrays and payload strings).
+// option structs, at the default string limit, a small one (which cuts
+// message and attribute arrays and payload strings) and a larger one (which
+// lets the loopback link's IFLA_AF_SPEC, past its 32nd attribute, show).
 TEST(Syscalls, NetlinkLineForLineIdenticalToStrace) {
   REQUIRE_BPF();
-  for (const char* limit : {"32", "4"}) {
+  for (const char* limit : {"32", "4", "64"}) {
     TempDir dir;
     std::string a = dir.path("strace.txt"), b = dir.path("socktrace.txt");
     RunResult r = run_socktrace({"-s", limit, "-f", "-o", b, "--", "strace", "-s", limit, "-f", "-e", "trace=network",

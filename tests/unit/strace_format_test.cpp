@@ -1156,3 +1156,117 @@ TEST(StraceFormat, ScmRightsFdsUnderDecodeFds) {
 
 }  // namespace
 }  // namespace socktrace
+
+namespace socktrace {
+namespace {
+
+// AX.25, RxRPC and Bluetooth addresses as strace 6.1 printed nlload's
+// connect() calls with them.
+TEST(StraceFormat, Ax25RxrpcBluetoothAddresses) {
+  auto conn = [](const std::vector<uint8_t>& bytes, int family, int len, int limit = 32) {
+    unsigned char b[128] = {};
+    std::memcpy(b, bytes.data(), bytes.size());
+    b[0] = static_cast<unsigned char>(family);
+    StraceOptions opt;
+    opt.string_limit = limit;
+    std::string l;
+    format_syscall(EventBuilder(sys::kConnect, {3, kP, static_cast<uint64_t>(len)}, -97).blob(ST_BLOB_ADDR, b, len),
+                   opt, WallClock(0), l);
+    return l.substr(0, l.find(") = "));
+  };
+  auto call = [](std::vector<uint8_t>& b, std::size_t at, const char* text, int ssid) {
+    if (b.size() < at + 7) b.resize(at + 7);
+    for (int k = 0; k < 6; ++k) b[at + k] = static_cast<uint8_t>((*text ? *text++ : ' ') << 1);
+    b[at + 6] = static_cast<uint8_t>(ssid << 1);
+  };
+  std::vector<uint8_t> ax(2);
+  call(ax, 2, "N0CALL", 3);
+  EXPECT_EQ(conn(ax, AF_AX25, 16), "connect(3, {sa_family=AF_AX25, sax25_call=N0CALL-3, sax25_ndigis=0}, 16");
+  EXPECT_EQ(conn(ax, AF_AX25, 14),
+            "connect(3, {sa_family=AF_AX25, sa_data=\"\\234`\\206\\202\\230\\230\\6\\0\\0\\0\\0\\0\"}, 14");
+  EXPECT_EQ(conn(ax, AF_AX25, 72),
+            "connect(3, {sa_family=AF_AX25, fsa_ax25={sax25_call=N0CALL-3, sax25_ndigis=0}}, 72");
+  EXPECT_EQ(conn(ax, AF_AX25, 24),
+            "connect(3, {sa_family=AF_AX25, fsa_ax25={sax25_call=N0CALL-3, sax25_ndigis=0}, ...}, 24");
+  std::vector<uint8_t> digis(2);
+  call(digis, 2, "AB", 12);
+  digis.resize(16);
+  digis[12] = 3;
+  call(digis, 16, "", 0);
+  call(digis, 23, "ab1", 1);
+  call(digis, 30, "A B", 15);
+  EXPECT_EQ(conn(digis, AF_AX25, 30),
+            "connect(3, {sa_family=AF_AX25, fsa_ax25={sax25_call=AB-12, sax25_ndigis=3}, fsa_digipeater=[*, "
+            "{ax25_call=\"\\xc2\\xc4\\x62\\x40\\x40\\x40\\x02\"} /* ab1-1 */, ...]}, 30");
+  EXPECT_EQ(conn(digis, AF_AX25, 37),
+            "connect(3, {sa_family=AF_AX25, fsa_ax25={sax25_call=AB-12, sax25_ndigis=3}, fsa_digipeater=[*, "
+            "{ax25_call=\"\\xc2\\xc4\\x62\\x40\\x40\\x40\\x02\"} /* ab1-1 */, "
+            "{ax25_call=\"\\x82\\x40\\x84\\x40\\x40\\x40\\x1e\"} /* A B-15 */]}, 37");
+  std::vector<uint8_t> filled(128);
+  for (std::size_t j = 0; j < filled.size(); ++j) filled[j] = static_cast<uint8_t>(j * 7 + 1);
+  filled[1] = 0;
+  EXPECT_EQ(conn(filled, AF_AX25, 16),
+            "connect(3, {sa_family=AF_AX25, fsa_ax25={sax25_call={ax25_call=\"\\x0f\\x16\\x1d\\x24\\x2b\\x32\\x39\"}, "
+            "sax25_ndigis=1784896597}, fsa_digipeater=[...]}, 16");
+  EXPECT_EQ(conn(filled, AF_AX25, 24),
+            "connect(3, {sa_family=AF_AX25, fsa_ax25={sax25_call={ax25_call=\"\\x0f\\x16\\x1d\\x24\\x2b\\x32\\x39\"}, "
+            "sax25_ndigis=1784896597}, fsa_digipeater=[{ax25_call=\"\\x71\\x78\\x7f\\x86\\x8d\\x94\\x9b\"} "
+            "/* 8<?CFJ-13 */, ...], ...}, 24");
+  // -s 4 cuts the digipeaters after four.
+  EXPECT_EQ(conn(filled, AF_AX25, 72, 4),
+            "connect(3, {sa_family=AF_AX25, fsa_ax25={sax25_call={ax25_call=\"\\x0f\\x16\\x1d\\x24\\x2b\\x32\\x39\"}, "
+            "sax25_ndigis=1784896597}, fsa_digipeater=[{ax25_call=\"\\x71\\x78\\x7f\\x86\\x8d\\x94\\x9b\"} "
+            "/* 8<?CFJ-13 */, {ax25_call=\"\\xa2\\xa9\\xb0\\xb7\\xbe\\xc5\\xcc\"} /* QTX[_b-6 */, "
+            "{ax25_call=\"\\xd3\\xda\\xe1\\xe8\\xef\\xf6\\xfd\"} /* imptw{-14 */, "
+            "{ax25_call=\"\\x04\\x0b\\x12\\x19\\x20\\x27\\x2e\"}, ...]}, 72");
+
+  std::vector<uint8_t> rx = {0, 0, 1, 0, SOCK_DGRAM, 0, 28, 0, AF_INET6, 0, 0x1f, 0, 127, 0, 0, 1};
+  EXPECT_EQ(conn(rx, AF_RXRPC, 36),
+            "connect(3, {sa_family=AF_RXRPC, srx_service=0x1 /* CM_SERVICE */, transport_type=SOCK_DGRAM, "
+            "transport_len=28, transport={sin6={sin6_family=AF_INET6, sin6_port=htons(7936), "
+            "sin6_flowinfo=htonl(2130706433), inet_pton(AF_INET6, \"::\", &sin6_addr), sin6_scope_id=0}}}, 36");
+  rx[6] = 16;
+  rx[8] = AF_INET;
+  EXPECT_EQ(conn(rx, AF_RXRPC, 40),
+            "connect(3, {sa_family=AF_RXRPC, srx_service=0x1 /* CM_SERVICE */, transport_type=SOCK_DGRAM, "
+            "transport_len=16, transport={sin={sin_family=AF_INET, sin_port=htons(7936), "
+            "sin_addr=inet_addr(\"127.0.0.1\")}}}, 40");
+  EXPECT_EQ(conn(rx, AF_RXRPC, 20),
+            "connect(3, {sa_family=AF_RXRPC, sa_data=\"\\1\\0\\2\\0\\20\\0\\2\\0\\37\\0\\177\\0\\0\\1\\0\\0\\0\\0\"}, 20");
+  std::vector<uint8_t> rx2 = {0, 0, 0xc4, 0x09, 0, 0, 6, 0, AF_INET, 0, 'x'};
+  EXPECT_EQ(conn(rx2, AF_RXRPC, 36),
+            "connect(3, {sa_family=AF_RXRPC, srx_service=0x9c4 /* YFS_FS_SERVICE */, transport_type=0 /* SOCK_??? */, "
+            "transport_len=6, transport={sin={sin_family=AF_INET, \"x\\0\\0\\0\"}}}, 36");
+  EXPECT_EQ(conn(filled, AF_RXRPC, 36),
+            "connect(3, {sa_family=AF_RXRPC, srx_service=0x160f /* ???_SERVICE */, transport_type=0x241d /* SOCK_??? "
+            "*/, transport_len=12843, transport={family=0x4039 /* AF_??? */, "
+            "\"GNU\\\\cjqx\\177\\206\\215\\224\\233\\242\\251\\260\\267\\276\\305\\314\\323\\332\\341\\350\\357\\366\"}}, 36");
+
+  std::vector<uint8_t> bt = {0, 0, 1, 0x10, 2, 0, 0, 0, 0x40, 0, 1};
+  EXPECT_EQ(conn(bt, AF_BLUETOOTH, 4), "connect(3, {sa_family=AF_BLUETOOTH, hci_dev=htobs(4097)}, 4");
+  EXPECT_EQ(conn(bt, AF_BLUETOOTH, 6),
+            "connect(3, {sa_family=AF_BLUETOOTH, hci_dev=htobs(4097), hci_channel=HCI_CHANNEL_MONITOR}, 6");
+  EXPECT_EQ(conn(bt, AF_BLUETOOTH, 8), "connect(3, {sa_family=AF_BLUETOOTH, sco_bdaddr=01:10:02:00:00:00}, 8");
+  EXPECT_EQ(conn(bt, AF_BLUETOOTH, 9), "connect(3, {sa_family=AF_BLUETOOTH, sa_data=\"\\1\\20\\2\\0\\0\\0@\"}, 9");
+  EXPECT_EQ(conn(bt, AF_BLUETOOTH, 10),
+            "connect(3, {sa_family=AF_BLUETOOTH, rc_bdaddr=01:10:02:00:00:00, rc_channel=64}, 10");
+  EXPECT_EQ(conn(bt, AF_BLUETOOTH, 14),
+            "connect(3, {sa_family=AF_BLUETOOTH, l2_psm=htobs(L2CAP_PSM_DYN_START), l2_bdaddr=02:00:00:00:40:00, "
+            "l2_cid=htobs(L2CAP_CID_SIGNALING), l2_bdaddr_type=BDADDR_BREDR}, 14");
+  EXPECT_EQ(conn(filled, AF_BLUETOOTH, 12),
+            "connect(3, {sa_family=AF_BLUETOOTH, l2_psm=htobs(L2CAP_PSM_DYN_START+1550), l2_bdaddr=1d:24:2b:32:39:40, "
+            "l2_cid=htobs(L2CAP_CID_DYN_START+19975)}, 12");
+  std::vector<uint8_t> l2 = {0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 8, 0, 1};
+  EXPECT_EQ(conn(l2, AF_BLUETOOTH, 14),
+            "connect(3, {sa_family=AF_BLUETOOTH, l2_psm=htobs(0x5 /* L2CAP_PSM_??? */), l2_bdaddr=00:00:00:00:00:00, "
+            "l2_cid=htobs(0x8 /* L2CAP_CID_??? */), l2_bdaddr_type=BDADDR_LE_PUBLIC}, 14");
+  l2[2] = 0x81;
+  l2[10] = 0x7f;
+  l2[12] = 2;
+  EXPECT_EQ(conn(l2, AF_BLUETOOTH, 14),
+            "connect(3, {sa_family=AF_BLUETOOTH, l2_psm=htobs(L2CAP_PSM_LE_DYN_START+1), l2_bdaddr=00:00:00:00:00:00, "
+            "l2_cid=htobs(L2CAP_CID_LE_DYN_END), l2_bdaddr_type=BDADDR_LE_RANDOM}, 14");
+}
+
+}  // namespace
+}  // namespace socktrace

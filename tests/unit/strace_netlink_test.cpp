@@ -5,6 +5,7 @@
 #include "core/strace_format.h"
 
 #include <arpa/inet.h>
+#include <linux/if_link.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/netlink_diag.h>
@@ -75,12 +76,30 @@ class Nl {
     return attr(type, &v, sizeof v);
   }
   Nl& attr_str(uint16_t type, const char* s) { return attr(type, s, std::strlen(s) + 1); }
+  // A nested attribute (or an RTA_MULTIPATH nexthop, whose length is a u16
+  // first too): nest() opens it, unnest() fills in its length.
+  Nl& nest(uint16_t type) {
+    nests_.push_back(b_.size());
+    return put(nlattr{0, type});
+  }
+  template <class T>
+  Nl& nest_struct(const T& v) {
+    nests_.push_back(b_.size());
+    return put(v);
+  }
+  Nl& unnest() {
+    auto len = static_cast<uint16_t>(b_.size() - nests_.back());
+    std::memcpy(&b_[nests_.back()], &len, 2);
+    nests_.pop_back();
+    return *this;
+  }
   const std::vector<uint8_t>& data() const { return b_; }
   std::size_t size() const { return b_.size(); }
 
  private:
   std::vector<uint8_t> b_;
   std::vector<std::size_t> starts_;
+  std::vector<std::size_t> nests_;
 };
 
 // The event of sendto(fd, buf, len, 0, NULL, 0) / recvfrom(fd, buf, cap, 0,
@@ -343,6 +362,182 @@ TEST(StraceNetlink, SockDiagUnixAndNetlink) {
             "sendto(3, [{nlmsg_len=36, nlmsg_type=SOCK_DIAG_BY_FAMILY, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, "
             "nlmsg_seq=8, nlmsg_pid=0}, {sdiag_family=AF_NETLINK, sdiag_protocol=NDIAG_PROTO_ALL, ndiag_ino=0, "
             "ndiag_show=NDIAG_SHOW_MEMINFO, ndiag_cookie=[0, 0]}], 36, 0, NULL, 0) = 36\n");
+}
+
+// nlload's requests with nested and struct attributes, as strace 6.1
+// printed them: IFLA_MAP (and one too short for the struct), IFLA_LINKINFO
+// of a kind strace has no data decoder for, RTA_VIA of each family and
+// length, RTA_MULTIPATH with nexthops with and without attributes, and one
+// nexthop alone.
+TEST(StraceNetlink, NestedLinkAndRouteAttributes) {
+  const unsigned char data[] = {8, 0, 1, 0, 0x2a, 0, 0, 0, 5, 0, 2, 0, 0x7f, 0, 0, 0};
+  rtnl_link_ifmap map{0x1000, 0x1fff, 0, 11, 3, 255};
+  Nl link;
+  link.msg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 8, 0).put(ifinfomsg{AF_UNSPEC, 0, 0, 0x7fffffff, 0, 0});
+  link.attr(IFLA_MAP, map).nest(IFLA_LINKINFO).attr(IFLA_INFO_KIND, "nlload", 7);
+  link.attr(IFLA_INFO_DATA | NLA_F_NESTED, data, sizeof data).attr(IFLA_INFO_XSTATS, data, 6);
+  link.attr(IFLA_INFO_SLAVE_KIND, "bond", 4).attr(IFLA_INFO_SLAVE_DATA, data, 8).attr(9, data, 4).unnest();
+  link.attr(IFLA_MAP, &map, 20).nest(IFLA_LINKINFO).attr(IFLA_INFO_KIND, "dummy", 5).unnest().end();
+  EXPECT_EQ(line_s(sendto(link, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=184, nlmsg_type=RTM_NEWLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=8, "
+            "nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, ifi_index=2147483647, ifi_flags=0, "
+            "ifi_change=0}, [[{nla_len=36, nla_type=IFLA_MAP}, {mem_start=0x1000, mem_end=0x1fff, base_addr=0, "
+            "irq=11, dma=3, port=255}], [{nla_len=76, nla_type=IFLA_LINKINFO}, [[{nla_len=11, "
+            "nla_type=IFLA_INFO_KIND}, \"nlload\"], [{nla_len=20, nla_type=NLA_F_NESTED|IFLA_INFO_DATA}, "
+            "\"\\x08\\x00\\x01\\x00\\x2a\\x00\\x00\\x00\\x05\\x00\\x02\\x00\\x7f\\x00\\x00\\x00\"], [{nla_len=10, "
+            "nla_type=IFLA_INFO_XSTATS}, \"\\x08\\x00\\x01\\x00\\x2a\\x00\"], [{nla_len=8, "
+            "nla_type=IFLA_INFO_SLAVE_KIND}, \"bond\"...], [{nla_len=12, nla_type=IFLA_INFO_SLAVE_DATA}, "
+            "\"\\x08\\x00\\x01\\x00\\x2a\\x00\\x00\\x00\"], [{nla_len=8, nla_type=0x9 /* IFLA_INFO_??? */}, "
+            "\"\\x08\\x00\\x01\\x00\"]]], [{nla_len=24, nla_type=IFLA_MAP}, "
+            "\"\\x00\\x10\\x00\\x00\\x00\\x00\\x00\\x00\\xff\\x1f\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\"], "
+            "[{nla_len=16, nla_type=IFLA_LINKINFO}, [{nla_len=9, nla_type=IFLA_INFO_KIND}, \"dummy\"...]]]], 184, 0, "
+            "NULL, 0) = 184\n");
+
+  rtmsg r{};
+  r.rtm_family = AF_INET;
+  r.rtm_dst_len = 200;
+  r.rtm_table = RT_TABLE_MAIN;
+  r.rtm_protocol = RTPROT_STATIC;
+  r.rtm_type = RTN_UNICAST;
+  unsigned char via[18] = {AF_INET6, 0, 0xfe, 0x80};
+  via[17] = 1;
+  Nl route;
+  route.msg(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, 10, 0).put(r);
+  route.attr(RTA_VIA, via, sizeof via);
+  via[0] = AF_INET;
+  via[2] = 10;
+  via[5] = 1;
+  route.attr(RTA_VIA, via, 6).attr(RTA_VIA, via, 4);
+  via[0] = AF_PACKET;
+  route.attr(RTA_VIA, via, 8).nest(RTA_MULTIPATH);
+  const uint8_t gw1[4] = {10, 0, 0, 1}, gw2[4] = {10, 0, 0, 2};
+  route.nest_struct(rtnexthop{0, 0, 0, 1}).attr(RTA_GATEWAY, gw1).attr(RTA_PRIORITY, uint32_t{100}).unnest();
+  route.nest_struct(rtnexthop{0, RTNH_F_ONLINK, 1, 0x7ffffff1}).attr(RTA_GATEWAY, gw2);
+  route.attr(RTA_PRIORITY, uint32_t{100}).attr(RTA_VIA, via, 8).unnest();
+  route.nest_struct(rtnexthop{0, 0x84, 2, 0x7ffffff2}).unnest().unnest();
+  route.nest(RTA_MULTIPATH).nest_struct(rtnexthop{0, 0, 0, 1}).unnest().unnest().end();
+  EXPECT_EQ(line_s(sendto(route, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=168, nlmsg_type=RTM_NEWROUTE, "
+            "nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK|NLM_F_EXCL|NLM_F_CREATE, nlmsg_seq=10, nlmsg_pid=0}, "
+            "{rtm_family=AF_INET, rtm_dst_len=200, rtm_src_len=0, rtm_tos=0, rtm_table=RT_TABLE_MAIN, "
+            "rtm_protocol=RTPROT_STATIC, rtm_scope=RT_SCOPE_UNIVERSE, rtm_type=RTN_UNICAST, rtm_flags=0}, "
+            "[[{nla_len=22, nla_type=RTA_VIA}, {rtvia_family=AF_INET6, inet_pton(AF_INET6, \"fe80::1\", "
+            "&rtvia_addr)}], [{nla_len=10, nla_type=RTA_VIA}, {rtvia_family=AF_INET, "
+            "rtvia_addr=inet_addr(\"10.128.0.1\")}], [{nla_len=8, nla_type=RTA_VIA}, {rtvia_family=AF_INET, "
+            "rtvia_addr=\"\\x0a\\x80\"}], [{nla_len=12, nla_type=RTA_VIA}, {rtvia_family=AF_PACKET, "
+            "rtvia_addr=\"\\x0a\\x80\\x00\\x01\\x00\\x00\"}], [{nla_len=72, nla_type=RTA_MULTIPATH}, [[{rtnh_len=24, "
+            "rtnh_flags=0, rtnh_hops=0, rtnh_ifindex=if_nametoindex(\"lo\")}, [[{nla_len=8, nla_type=RTA_GATEWAY}, "
+            "inet_addr(\"10.0.0.1\")], [{nla_len=8, nla_type=RTA_PRIORITY}, 100]]], [{rtnh_len=36, "
+            "rtnh_flags=RTNH_F_ONLINK, rtnh_hops=1, rtnh_ifindex=2147483633}, [[{nla_len=8, "
+            "nla_type=RTA_GATEWAY}, inet_addr(\"10.0.0.2\")], [{nla_len=8, nla_type=RTA_PRIORITY}, 100], "
+            "[{nla_len=12, nla_type=RTA_VIA}, {rtvia_family=AF_PACKET, "
+            "rtvia_addr=\"\\x0a\\x80\\x00\\x01\\x00\\x00\"}]]], {rtnh_len=8, rtnh_flags=RTNH_F_ONLINK|0x80, "
+            "rtnh_hops=2, rtnh_ifindex=2147483634}]], [{nla_len=12, nla_type=RTA_MULTIPATH}, {rtnh_len=8, "
+            "rtnh_flags=0, rtnh_hops=0, rtnh_ifindex=if_nametoindex(\"lo\")}]]], 168, 0, NULL, 0) = 168\n");
+}
+
+// IFLA_AF_SPEC (AF_INET's and AF_INET6's attributes, index arrays with an
+// index strace has no name for, another family in hex) and IFLA_XDP, as
+// strace 6.1 printed the request.
+TEST(StraceNetlink, LinkAfSpecAndXdp) {
+  const int32_t ints[4] = {0, 1, -1, 3};
+  const uint64_t wide[7] = {0, 1, 2, 3, 4, 5, 6};
+  const uint64_t token[2] = {0, 1};
+  Nl link;
+  link.msg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 12, 0).put(ifinfomsg{AF_UNSPEC, 0, 0, 0x7fffffff, 0, 0});
+  link.nest(IFLA_AF_SPEC).nest(AF_INET).attr(IFLA_INET_CONF, ints, 12).unnest();
+  link.nest(AF_INET6).attr(IFLA_INET6_FLAGS, uint32_t{0x80000010}).attr(IFLA_INET6_CACHEINFO, ints, 16);
+  link.attr(IFLA_INET6_ICMP6STATS, wide, sizeof wide).attr(IFLA_INET6_ADDR_GEN_MODE, uint8_t{4});
+  link.attr(IFLA_INET6_TOKEN, token, sizeof token).unnest();
+  link.attr(AF_BRIDGE, ints, 8).unnest();
+  link.nest(IFLA_XDP).attr(IFLA_XDP_ATTACHED, uint8_t{2}).attr(IFLA_XDP_FLAGS, uint32_t{0xffffffff});
+  link.attr(IFLA_XDP_PROG_ID, uint32_t{7}).unnest().end();
+  EXPECT_EQ(line_s(sendto(link, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=216, nlmsg_type=RTM_NEWLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=12, "
+            "nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, ifi_index=2147483647, ifi_flags=0, "
+            "ifi_change=0}, [[{nla_len=156, nla_type=IFLA_AF_SPEC}, [[{nla_len=20, nla_type=AF_INET}, [{nla_len=16, "
+            "nla_type=IFLA_INET_CONF}, [[IPV4_DEVCONF_FORWARDING-1]=0, [IPV4_DEVCONF_MC_FORWARDING-1]=1, "
+            "[IPV4_DEVCONF_PROXY_ARP-1]=-1]]], [{nla_len=120, nla_type=AF_INET6}, [[{nla_len=8, "
+            "nla_type=IFLA_INET6_FLAGS}, IF_RS_SENT|IF_READY], [{nla_len=20, nla_type=IFLA_INET6_CACHEINFO}, "
+            "{max_reasm_len=0, tstamp=1, reachable_time=4294967295, retrans_time=3}], [{nla_len=60, "
+            "nla_type=IFLA_INET6_ICMP6STATS}, [[ICMP6_MIB_NUM]=0, [ICMP6_MIB_INMSGS]=1, [ICMP6_MIB_INERRORS]=2, "
+            "[ICMP6_MIB_OUTMSGS]=3, [ICMP6_MIB_OUTERRORS]=4, [ICMP6_MIB_CSUMERRORS]=5, [6 /* ICMP6_MIB_??? */]=6]], "
+            "[{nla_len=5, nla_type=IFLA_INET6_ADDR_GEN_MODE}, 0x4 /* IN6_ADDR_GEN_MODE_??? */], [{nla_len=20, "
+            "nla_type=IFLA_INET6_TOKEN}, inet_pton(AF_INET6, \"::100:0:0:0\")]]], [{nla_len=12, nla_type=AF_BRIDGE}, "
+            "\"\\x00\\x00\\x00\\x00\\x01\\x00\\x00\\x00\"]]], [{nla_len=28, nla_type=IFLA_XDP}, [[{nla_len=5, "
+            "nla_type=IFLA_XDP_ATTACHED}, XDP_ATTACHED_SKB], [{nla_len=8, nla_type=IFLA_XDP_FLAGS}, "
+            "XDP_FLAGS_MODES|XDP_FLAGS_UPDATE_IF_NOEXIST|XDP_FLAGS_REPLACE|0xffffffe0], [{nla_len=8, "
+            "nla_type=IFLA_XDP_PROG_ID}, 7]]]]], 216, 0, NULL, 0) = 216\n");
+}
+
+// RTA_ENCAP_TYPE and RTA_MFC_STATS (and one too short for the struct), as
+// strace 6.1 printed the request.
+TEST(StraceNetlink, RouteEncapTypeAndMfcStats) {
+  rtmsg r{};
+  r.rtm_family = AF_INET;
+  r.rtm_dst_len = 200;
+  const uint64_t mfc[3] = {1, 1500, 0xffffffffffULL};
+  Nl route;
+  route.msg(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK, 13, 0).put(r);
+  route.attr(RTA_ENCAP_TYPE, uint16_t{1}).attr(RTA_ENCAP_TYPE, uint16_t{9});
+  route.attr(RTA_MFC_STATS, mfc, 24).attr(RTA_MFC_STATS, mfc, 16).end();
+  EXPECT_EQ(line_s(sendto(route, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=92, nlmsg_type=RTM_NEWROUTE, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=13, "
+            "nlmsg_pid=0}, {rtm_family=AF_INET, rtm_dst_len=200, rtm_src_len=0, rtm_tos=0, "
+            "rtm_table=RT_TABLE_UNSPEC, rtm_protocol=RTPROT_UNSPEC, rtm_scope=RT_SCOPE_UNIVERSE, rtm_type=RTN_UNSPEC, "
+            "rtm_flags=0}, [[{nla_len=6, nla_type=RTA_ENCAP_TYPE}, LWTUNNEL_ENCAP_MPLS], [{nla_len=6, "
+            "nla_type=RTA_ENCAP_TYPE}, 0x9 /* LWTUNNEL_ENCAP_??? */], [{nla_len=28, nla_type=RTA_MFC_STATS}, "
+            "{mfcs_packets=1, mfcs_bytes=1500, mfcs_wrong_if=1099511627775}], [{nla_len=20, "
+            "nla_type=RTA_MFC_STATS}, \"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xdc\\x05\\x00\\x00\\x00\\x00\\x00\\x00\"]]], "
+            "92, 0, NULL, 0) = 92\n");
+}
+
+// IFLA_LINKINFO whose IFLA_INFO_DATA (tun) and IFLA_INFO_XSTATS (can)
+// strace decodes by the kind before them (a kind without its NUL read past
+// the attribute, into the padding), as strace 6.1 printed the request.
+TEST(StraceNetlink, LinkInfoTunDataAndCanXstats) {
+  const uint32_t stats[6] = {1, 2, 3, 4, 5, 6};
+  Nl link;
+  link.msg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 14, 0).put(ifinfomsg{});
+  link.nest(IFLA_LINKINFO).attr(IFLA_INFO_KIND, "tun", 3).nest(IFLA_INFO_DATA);
+  link.attr(IFLA_TUN_GROUP, uint32_t{0xffffffff}).attr(IFLA_TUN_TYPE, uint8_t{2}).attr(IFLA_TUN_TYPE, uint8_t{3});
+  link.attr(IFLA_TUN_PI, uint8_t{1}).attr(IFLA_TUN_NUM_QUEUES, uint32_t{4}).unnest();
+  link.attr(IFLA_INFO_XSTATS, stats, 24).unnest();
+  link.nest(IFLA_LINKINFO).attr(IFLA_INFO_KIND, "can", 4).attr(IFLA_INFO_DATA, uint32_t{4});
+  link.attr(IFLA_INFO_XSTATS, stats, 24).unnest().end();
+  EXPECT_EQ(line_s(sendto(link, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=164, nlmsg_type=RTM_NEWLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=14, "
+            "nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, ifi_index=0, ifi_flags=0, ifi_change=0}, "
+            "[[{nla_len=84, nla_type=IFLA_LINKINFO}, [[{nla_len=7, nla_type=IFLA_INFO_KIND}, \"tun\"...], "
+            "[{nla_len=44, nla_type=IFLA_INFO_DATA}, [[{nla_len=8, nla_type=IFLA_TUN_GROUP}, -1], [{nla_len=5, "
+            "nla_type=IFLA_TUN_TYPE}, IFF_TAP], [{nla_len=5, nla_type=IFLA_TUN_TYPE}, 0x3 /* IFF_??? */], "
+            "[{nla_len=5, nla_type=IFLA_TUN_PI}, 1], [{nla_len=8, nla_type=IFLA_TUN_NUM_QUEUES}, 4]]], [{nla_len=28, "
+            "nla_type=IFLA_INFO_XSTATS}, "
+            "\"\\x01\\x00\\x00\\x00\\x02\\x00\\x00\\x00\\x03\\x00\\x00\\x00\\x04\\x00\\x00\\x00\\x05\\x00\\x00\\x00\\x06\\x00\\x00\\x00\"]]], "
+            "[{nla_len=48, nla_type=IFLA_LINKINFO}, [[{nla_len=8, nla_type=IFLA_INFO_KIND}, \"can\"], [{nla_len=8, "
+            "nla_type=IFLA_INFO_DATA}, \"\\x04\\x00\\x00\\x00\"], [{nla_len=28, nla_type=IFLA_INFO_XSTATS}, "
+            "{bus_error=1, error_warning=2, error_passive=3, bus_off=4, arbitration_lost=5, restarts=6}]]]]], 164, 0, "
+            "NULL, 0) = 164\n");
+}
+
+// IFLA_EVENT, IFLA_PROP_LIST and IFLA_PROTO_DOWN_REASON (each also too
+// short for its value), as strace 6.1 printed the request.
+TEST(StraceNetlink, LinkEventPropListAndProtoDownReason) {
+  Nl link;
+  link.msg(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, 15, 0).put(ifinfomsg{});
+  link.attr(IFLA_EVENT, uint32_t{2}).attr(IFLA_EVENT, uint32_t{7}).attr(IFLA_EVENT, uint16_t{7});
+  link.nest(IFLA_PROP_LIST | NLA_F_NESTED).attr(IFLA_ALT_IFNAME, "alt0", 5).attr(IFLA_MTU, uint16_t{7}).unnest();
+  link.nest(IFLA_PROTO_DOWN_REASON).attr(IFLA_PROTO_DOWN_REASON_MASK, uint32_t{0x8001});
+  link.attr(IFLA_PROTO_DOWN_REASON_VALUE, uint32_t{0}).attr(IFLA_PROTO_DOWN_REASON_VALUE, uint16_t{0}).unnest().end();
+  EXPECT_EQ(line_s(sendto(link, NETLINK_ROUTE, 10200)),
+            "sendto(3, [{nlmsg_len=108, nlmsg_type=RTM_NEWLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_ACK, nlmsg_seq=15, "
+            "nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ifi_type=ARPHRD_NETROM, ifi_index=0, ifi_flags=0, ifi_change=0}, "
+            "[[{nla_len=8, nla_type=IFLA_EVENT}, IFLA_EVENT_FEATURES], [{nla_len=8, nla_type=IFLA_EVENT}, 0x7 /* "
+            "IFLA_EVENT_??? */], [{nla_len=6, nla_type=IFLA_EVENT}, \"\\x07\\x00\"], [{nla_len=24, "
+            "nla_type=NLA_F_NESTED|IFLA_PROP_LIST}, [[{nla_len=9, nla_type=IFLA_ALT_IFNAME}, \"alt0\"], [{nla_len=6, "
+            "nla_type=IFLA_MTU}, \"\\x07\\x00\"]]], [{nla_len=28, nla_type=IFLA_PROTO_DOWN_REASON}, [[{nla_len=8, "
+            "nla_type=IFLA_PROTO_DOWN_REASON_MASK}, 0x8001], [{nla_len=8, nla_type=IFLA_PROTO_DOWN_REASON_VALUE}, 0], "
+            "[{nla_len=6, nla_type=IFLA_PROTO_DOWN_REASON_VALUE}, \"\\x00\\x00\"]]]]], 108, 0, NULL, 0) = 108\n");
 }
 
 TEST(StraceNetlink, MessagesPastTheStringLimitAreCut) {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <type_traits>
 #include <iterator>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -253,6 +254,197 @@ constexpr Xlat kRtaxAttrs[] = {
     {16, "RTAX_CC_ALGO"}, {17, "RTAX_FASTOPEN_NO_COOKIE"},
 };
 
+constexpr Xlat kIflaInfoAttrs[] = {{0, "IFLA_INFO_UNSPEC"},     {1, "IFLA_INFO_KIND"},
+                                   {2, "IFLA_INFO_DATA"},       {3, "IFLA_INFO_XSTATS"},
+                                   {4, "IFLA_INFO_SLAVE_KIND"}, {5, "IFLA_INFO_SLAVE_DATA"}};
+constexpr std::string_view kInetDevconf[] = {
+    "IPV4_DEVCONF_FORWARDING-1",
+    "IPV4_DEVCONF_MC_FORWARDING-1",
+    "IPV4_DEVCONF_PROXY_ARP-1",
+    "IPV4_DEVCONF_ACCEPT_REDIRECTS-1",
+    "IPV4_DEVCONF_SECURE_REDIRECTS-1",
+    "IPV4_DEVCONF_SEND_REDIRECTS-1",
+    "IPV4_DEVCONF_SHARED_MEDIA-1",
+    "IPV4_DEVCONF_RP_FILTER-1",
+    "IPV4_DEVCONF_ACCEPT_SOURCE_ROUTE-1",
+    "IPV4_DEVCONF_BOOTP_RELAY-1",
+    "IPV4_DEVCONF_LOG_MARTIANS-1",
+    "IPV4_DEVCONF_TAG-1",
+    "IPV4_DEVCONF_ARPFILTER-1",
+    "IPV4_DEVCONF_MEDIUM_ID-1",
+    "IPV4_DEVCONF_NOXFRM-1",
+    "IPV4_DEVCONF_NOPOLICY-1",
+    "IPV4_DEVCONF_FORCE_IGMP_VERSION-1",
+    "IPV4_DEVCONF_ARP_ANNOUNCE-1",
+    "IPV4_DEVCONF_ARP_IGNORE-1",
+    "IPV4_DEVCONF_PROMOTE_SECONDARIES-1",
+    "IPV4_DEVCONF_ARP_ACCEPT-1",
+    "IPV4_DEVCONF_ARP_NOTIFY-1",
+    "IPV4_DEVCONF_ACCEPT_LOCAL-1",
+    "IPV4_DEVCONF_SRC_VMARK-1",
+    "IPV4_DEVCONF_PROXY_ARP_PVLAN-1",
+    "IPV4_DEVCONF_ROUTE_LOCALNET-1",
+    "IPV4_DEVCONF_IGMPV2_UNSOLICITED_REPORT_INTERVAL-1",
+    "IPV4_DEVCONF_IGMPV3_UNSOLICITED_REPORT_INTERVAL-1",
+    "IPV4_DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN-1",
+    "IPV4_DEVCONF_DROP_UNICAST_IN_L2_MULTICAST-1",
+    "IPV4_DEVCONF_DROP_GRATUITOUS_ARP-1",
+    "IPV4_DEVCONF_BC_FORWARDING-1",
+    "IPV4_DEVCONF_ARP_EVICT_NOCARRIER-1",
+};
+constexpr std::string_view kInet6Devconf[] = {
+    "DEVCONF_FORWARDING",
+    "DEVCONF_HOPLIMIT",
+    "DEVCONF_MTU6",
+    "DEVCONF_ACCEPT_RA",
+    "DEVCONF_ACCEPT_REDIRECTS",
+    "DEVCONF_AUTOCONF",
+    "DEVCONF_DAD_TRANSMITS",
+    "DEVCONF_RTR_SOLICITS",
+    "DEVCONF_RTR_SOLICIT_INTERVAL",
+    "DEVCONF_RTR_SOLICIT_DELAY",
+    "DEVCONF_USE_TEMPADDR",
+    "DEVCONF_TEMP_VALID_LFT",
+    "DEVCONF_TEMP_PREFERED_LFT",
+    "DEVCONF_REGEN_MAX_RETRY",
+    "DEVCONF_MAX_DESYNC_FACTOR",
+    "DEVCONF_MAX_ADDRESSES",
+    "DEVCONF_FORCE_MLD_VERSION",
+    "DEVCONF_ACCEPT_RA_DEFRTR",
+    "DEVCONF_ACCEPT_RA_PINFO",
+    "DEVCONF_ACCEPT_RA_RTR_PREF",
+    "DEVCONF_RTR_PROBE_INTERVAL",
+    "DEVCONF_ACCEPT_RA_RT_INFO_MAX_PLEN",
+    "DEVCONF_PROXY_NDP",
+    "DEVCONF_OPTIMISTIC_DAD",
+    "DEVCONF_ACCEPT_SOURCE_ROUTE",
+    "DEVCONF_MC_FORWARDING",
+    "DEVCONF_DISABLE_IPV6",
+    "DEVCONF_ACCEPT_DAD",
+    "DEVCONF_FORCE_TLLAO",
+    "DEVCONF_NDISC_NOTIFY",
+    "DEVCONF_MLDV1_UNSOLICITED_REPORT_INTERVAL",
+    "DEVCONF_MLDV2_UNSOLICITED_REPORT_INTERVAL",
+    "DEVCONF_SUPPRESS_FRAG_NDISC",
+    "DEVCONF_ACCEPT_RA_FROM_LOCAL",
+    "DEVCONF_USE_OPTIMISTIC",
+    "DEVCONF_ACCEPT_RA_MTU",
+    "DEVCONF_STABLE_SECRET",
+    "DEVCONF_USE_OIF_ADDRS_ONLY",
+    "DEVCONF_ACCEPT_RA_MIN_HOP_LIMIT",
+    "DEVCONF_IGNORE_ROUTES_WITH_LINKDOWN",
+    "DEVCONF_DROP_UNICAST_IN_L2_MULTICAST",
+    "DEVCONF_DROP_UNSOLICITED_NA",
+    "DEVCONF_KEEP_ADDR_ON_DOWN",
+    "DEVCONF_RTR_SOLICIT_MAX_INTERVAL",
+    "DEVCONF_SEG6_ENABLED",
+    "DEVCONF_SEG6_REQUIRE_HMAC",
+    "DEVCONF_ENHANCED_DAD",
+    "DEVCONF_ADDR_GEN_MODE",
+    "DEVCONF_DISABLE_POLICY",
+    "DEVCONF_ACCEPT_RA_RT_INFO_MIN_PLEN",
+    "DEVCONF_NDISC_TCLASS",
+    "DEVCONF_RPL_SEG_ENABLED",
+    "DEVCONF_RA_DEFRTR_METRIC",
+    "DEVCONF_IOAM6_ENABLED",
+    "DEVCONF_IOAM6_ID",
+    "DEVCONF_IOAM6_ID_WIDE",
+    "DEVCONF_NDISC_EVICT_NOCARRIER",
+    "DEVCONF_ACCEPT_UNTRACKED_NA",
+};
+constexpr std::string_view kIpstatsMib[] = {
+    "IPSTATS_MIB_NUM",
+    "IPSTATS_MIB_INPKTS",
+    "IPSTATS_MIB_INOCTETS",
+    "IPSTATS_MIB_INDELIVERS",
+    "IPSTATS_MIB_OUTFORWDATAGRAMS",
+    "IPSTATS_MIB_OUTPKTS",
+    "IPSTATS_MIB_OUTOCTETS",
+    "IPSTATS_MIB_INHDRERRORS",
+    "IPSTATS_MIB_INTOOBIGERRORS",
+    "IPSTATS_MIB_INNOROUTES",
+    "IPSTATS_MIB_INADDRERRORS",
+    "IPSTATS_MIB_INUNKNOWNPROTOS",
+    "IPSTATS_MIB_INTRUNCATEDPKTS",
+    "IPSTATS_MIB_INDISCARDS",
+    "IPSTATS_MIB_OUTDISCARDS",
+    "IPSTATS_MIB_OUTNOROUTES",
+    "IPSTATS_MIB_REASMTIMEOUT",
+    "IPSTATS_MIB_REASMREQDS",
+    "IPSTATS_MIB_REASMOKS",
+    "IPSTATS_MIB_REASMFAILS",
+    "IPSTATS_MIB_FRAGOKS",
+    "IPSTATS_MIB_FRAGFAILS",
+    "IPSTATS_MIB_FRAGCREATES",
+    "IPSTATS_MIB_INMCASTPKTS",
+    "IPSTATS_MIB_OUTMCASTPKTS",
+    "IPSTATS_MIB_INBCASTPKTS",
+    "IPSTATS_MIB_OUTBCASTPKTS",
+    "IPSTATS_MIB_INMCASTOCTETS",
+    "IPSTATS_MIB_OUTMCASTOCTETS",
+    "IPSTATS_MIB_INBCASTOCTETS",
+    "IPSTATS_MIB_OUTBCASTOCTETS",
+    "IPSTATS_MIB_CSUMERRORS",
+    "IPSTATS_MIB_NOECTPKTS",
+    "IPSTATS_MIB_ECT1PKTS",
+    "IPSTATS_MIB_ECT0PKTS",
+    "IPSTATS_MIB_CEPKTS",
+    "IPSTATS_MIB_REASM_OVERLAPS",
+};
+constexpr std::string_view kIcmp6Mib[] = {
+    "ICMP6_MIB_NUM",
+    "ICMP6_MIB_INMSGS",
+    "ICMP6_MIB_INERRORS",
+    "ICMP6_MIB_OUTMSGS",
+    "ICMP6_MIB_OUTERRORS",
+    "ICMP6_MIB_CSUMERRORS",
+};
+// IFLA_AF_SPEC's per-family attributes; the index names of the
+// configuration and statistics arrays are strace 6.1's (which names index 0
+// of IFLA_INET6_STATS IPSTATS_MIB_NUM).
+constexpr Xlat kIflaInetAttrs[] = {{0, "IFLA_INET_UNSPEC"}, {1, "IFLA_INET_CONF"}};
+constexpr Xlat kIflaInet6Attrs[] = {{0, "IFLA_INET6_UNSPEC"},    {1, "IFLA_INET6_FLAGS"},
+                                    {2, "IFLA_INET6_CONF"},      {3, "IFLA_INET6_STATS"},
+                                    {4, "IFLA_INET6_MCAST"},     {5, "IFLA_INET6_CACHEINFO"},
+                                    {6, "IFLA_INET6_ICMP6STATS"}, {7, "IFLA_INET6_TOKEN"},
+                                    {8, "IFLA_INET6_ADDR_GEN_MODE"}, {9, "IFLA_INET6_RA_MTU"}};
+constexpr Xlat kInet6IfFlags[] = {{0x10, "IF_RS_SENT"},
+                                  {0x20, "IF_RA_RCVD"},
+                                  {0x40, "IF_RA_MANAGED"},
+                                  {0x80, "IF_RA_OTHERCONF"},
+                                  {0x80000000, "IF_READY"}};
+constexpr Xlat kIn6AddrGenModes[] = {{0, "IN6_ADDR_GEN_MODE_EUI64"},
+                                     {1, "IN6_ADDR_GEN_MODE_NONE"},
+                                     {2, "IN6_ADDR_GEN_MODE_STABLE_PRIVACY"},
+                                     {3, "IN6_ADDR_GEN_MODE_RANDOM"}};
+constexpr Xlat kIflaXdpAttrs[] = {{0, "IFLA_XDP_UNSPEC"},      {1, "IFLA_XDP_FD"},         {2, "IFLA_XDP_ATTACHED"},
+                                  {3, "IFLA_XDP_FLAGS"},       {4, "IFLA_XDP_PROG_ID"},    {5, "IFLA_XDP_DRV_PROG_ID"},
+                                  {6, "IFLA_XDP_SKB_PROG_ID"}, {7, "IFLA_XDP_HW_PROG_ID"}, {8, "IFLA_XDP_EXPECTED_FD"}};
+constexpr Xlat kXdpAttached[] = {{0, "XDP_ATTACHED_NONE"}, {1, "XDP_ATTACHED_DRV"}, {2, "XDP_ATTACHED_SKB"},
+                                 {3, "XDP_ATTACHED_HW"},   {4, "XDP_ATTACHED_MULTI"}};
+constexpr Xlat kXdpFlags[] = {{0xe, "XDP_FLAGS_MODES"}, {1, "XDP_FLAGS_UPDATE_IF_NOEXIST"}, {2, "XDP_FLAGS_SKB_MODE"}, {4, "XDP_FLAGS_DRV_MODE"},
+                              {8, "XDP_FLAGS_HW_MODE"},           {16, "XDP_FLAGS_REPLACE"}};
+constexpr Xlat kLwtunnelEncapTypes[] = {{0, "LWTUNNEL_ENCAP_NONE"}, {1, "LWTUNNEL_ENCAP_MPLS"},
+                                       {2, "LWTUNNEL_ENCAP_IP"},   {3, "LWTUNNEL_ENCAP_ILA"},
+                                       {4, "LWTUNNEL_ENCAP_IP6"},  {5, "LWTUNNEL_ENCAP_SEG6"},
+                                       {6, "LWTUNNEL_ENCAP_BPF"},  {7, "LWTUNNEL_ENCAP_SEG6_LOCAL"},
+                                       {8, "LWTUNNEL_ENCAP_RPL"}};
+constexpr Xlat kIflaTunAttrs[] = {{0, "IFLA_TUN_UNSPEC"},      {1, "IFLA_TUN_OWNER"},
+                                  {2, "IFLA_TUN_GROUP"},       {3, "IFLA_TUN_TYPE"},
+                                  {4, "IFLA_TUN_PI"},          {5, "IFLA_TUN_VNET_HDR"},
+                                  {6, "IFLA_TUN_PERSIST"},     {7, "IFLA_TUN_MULTI_QUEUE"},
+                                  {8, "IFLA_TUN_NUM_QUEUES"},  {9, "IFLA_TUN_NUM_DISABLED_QUEUES"}};
+constexpr Xlat kTunTypes[] = {{1, "IFF_TUN"}, {2, "IFF_TAP"}};
+constexpr Xlat kIflaEvents[] = {{0, "IFLA_EVENT_NONE"},         {1, "IFLA_EVENT_REBOOT"},
+                                {2, "IFLA_EVENT_FEATURES"},     {3, "IFLA_EVENT_BONDING_FAILOVER"},
+                                {4, "IFLA_EVENT_NOTIFY_PEERS"}, {5, "IFLA_EVENT_IGMP_RESEND"},
+                                {6, "IFLA_EVENT_BONDING_OPTIONS"}};
+constexpr Xlat kIflaProtoDownReasonAttrs[] = {{0, "IFLA_PROTO_DOWN_REASON_UNSPEC"},
+                                              {1, "IFLA_PROTO_DOWN_REASON_MASK"},
+                                              {2, "IFLA_PROTO_DOWN_REASON_VALUE"}};
+constexpr Xlat kRtnhFlags[] = {{0x1, "RTNH_F_DEAD"},     {0x2, "RTNH_F_PERVASIVE"}, {0x4, "RTNH_F_ONLINK"},
+                               {0x8, "RTNH_F_OFFLOAD"},  {0x10, "RTNH_F_LINKDOWN"}, {0x20, "RTNH_F_UNRESOLVED"},
+                               {0x40, "RTNH_F_TRAP"}};
 constexpr Xlat kNudStates[] = {
     {0, "NUD_NONE"},      {0x1, "NUD_INCOMPLETE"}, {0x2, "NUD_REACHABLE"}, {0x4, "NUD_STALE"},
     {0x8, "NUD_DELAY"},   {0x10, "NUD_PROBE"},     {0x20, "NUD_FAILED"},   {0x40, "NUD_NOARP"},
@@ -441,19 +633,37 @@ class Decoder {
     return true;
   }
 
-  // decode_inet_addr(..., var_name = NULL)
-  void inet_addr(uint64_t off, uint64_t len, int family) {
+  // decode_inet_addr(..., var_name): an IPv6 address names the field
+  // inside inet_pton(), anything else before it.
+  void inet_addr(uint64_t off, uint64_t len, int family, std::string_view name = {}) {
     uint64_t size = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-    if (!size || len < size) return hex(off, len);
-    if (!have(off, size)) return cut();
+    auto field = [&] {
+      if (name.empty()) return;
+      o_ += name;
+      o_ += '=';
+    };
+    if (!size || len < size) {
+      field();
+      return hex(off, len);
+    }
+    if (!have(off, size)) {
+      field();
+      return cut();
+    }
     if (family == AF_INET) {
+      field();
       put_inet_addr(o_, d_.data() + off);
     } else {
       char buf[INET6_ADDRSTRLEN];
       inet_ntop(AF_INET6, d_.data() + off, buf, sizeof buf);
       o_ += "inet_pton(AF_INET6, \"";
       o_ += buf;
-      o_ += "\")";
+      o_ += '"';
+      if (!name.empty()) {
+        o_ += ", &";
+        o_ += name;
+      }
+      o_ += ')';
     }
   }
 
@@ -1138,10 +1348,216 @@ class Decoder {
               case 29: return xval(ao, al, 4, kRtextFilter, "RTEXT_FILTER_???", true);
               case 7: return link_stats<uint32_t>(ao, al, 24);
               case 23: return link_stats<uint64_t>(ao, al, 25);
+              case 14: return ifmap(ao, al);
+              case 18: linkinfo(ao, al); return true;
+              case 26: af_spec(ao, al); return true;
+              case 43: xdp(ao, al); return true;
+              case 44:
+                if (al < 4) return false;
+                if (!have(ao, 4)) {
+                  cut();
+                  return true;
+                }
+                put_xval(o_, kIflaEvents, u32(ao), "IFLA_EVENT_???");
+                return true;
+              case 52:  // IFLA_PROP_LIST: IFLA_ALT_IFNAME among link attributes
+                attrs(ao, al, kIflaAttrs, "IFLA_???", [&](uint16_t p, uint64_t po, uint64_t pl) {
+                  if (p != 53) return false;
+                  str(po, pl);
+                  return true;
+                });
+                return true;
+              case 55:
+                attrs(ao, al, kIflaProtoDownReasonAttrs, "IFLA_PROTO_DOWN_REASON_???",
+                      [&](uint16_t p, uint64_t po, uint64_t pl) {
+                        if (p != 1 && p != 2) return false;
+                        if (pl < 4) return false;
+                        if (!have(po, 4)) {
+                          cut();
+                          return true;
+                        }
+                        put_hex(o_, u32(po));
+                        return true;
+                      });
+                return true;
             }
             return false;
           });
         });
+  }
+
+  // IFLA_MAP: struct rtnl_link_ifmap up to `port` (28 bytes).
+  bool ifmap(uint64_t off, uint64_t len) {
+    if (len < 28) return false;
+    if (!have(off, 28)) {
+      cut();
+      return true;
+    }
+    o_ += "{mem_start=";
+    put_hex(o_, get<uint64_t>(off));
+    o_ += ", mem_end=";
+    put_hex(o_, get<uint64_t>(off + 8));
+    o_ += ", base_addr=";
+    put_hex(o_, get<uint64_t>(off + 16));
+    fmt::format_to(std::back_inserter(o_), ", irq={}, dma={}, port={}}}", u16(off + 24), u8(off + 26), u8(off + 27));
+    return true;
+  }
+
+  // IFLA_XDP: the attachment mode, flags and program ids (the fds, which
+  // strace prints as fds, -y included, in hex).
+  void xdp(uint64_t off, uint64_t len) {
+    attrs(off, len, kIflaXdpAttrs, "IFLA_XDP_???", [&](uint16_t t, uint64_t ao, uint64_t al) {
+      switch (t) {
+        case 2: return xval(ao, al, 1, kXdpAttached, "XDP_ATTACHED_???", false);
+        case 3:
+          if (al < 4) return false;
+          if (!have(ao, 4)) {
+            cut();
+            return true;
+          }
+          put_flags(o_, kXdpFlags, u32(ao), "XDP_FLAGS_???");
+          return true;
+        case 4:
+        case 5:
+        case 6:
+        case 7: return num<uint32_t>(ao, al);
+      }
+      return false;
+    });
+  }
+
+  // IFLA_AF_SPEC: attributes by address family; strace 6.1 decodes those
+  // of AF_INET and AF_INET6, the rest in hex.
+  void af_spec(uint64_t off, uint64_t len) {
+    attrs(off, len, std::span<const Xlat>(kFamilies), "AF_???", [&](uint16_t family, uint64_t fo, uint64_t fl) {
+      if (family == AF_INET) {
+        attrs(fo, fl, kIflaInetAttrs, "IFLA_INET_???", [&](uint16_t t, uint64_t ao, uint64_t al) {
+          if (t == 1) return indexed<int32_t>(ao, al, kInetDevconf, "IPV4_DEVCONF_???");
+          return false;
+        });
+        return true;
+      }
+      if (family == AF_INET6) {
+        attrs(fo, fl, kIflaInet6Attrs, "IFLA_INET6_???", [&](uint16_t t, uint64_t ao, uint64_t al) {
+          switch (t) {
+            case 1: return xval(ao, al, 4, kInet6IfFlags, "IF_???", true);
+            case 2: return indexed<int32_t>(ao, al, kInet6Devconf, "DEVCONF_???");
+            case 3: return indexed<uint64_t>(ao, al, kIpstatsMib, "IPSTATS_MIB_???");
+            case 5:
+              return fields<uint32_t>(ao, al, {"max_reasm_len", "tstamp", "reachable_time", "retrans_time"});
+            case 6: return indexed<uint64_t>(ao, al, kIcmp6Mib, "ICMP6_MIB_???");
+            case 7: inet_addr(ao, al, AF_INET6); return true;
+            case 8: return xval(ao, al, 1, kIn6AddrGenModes, "IN6_ADDR_GEN_MODE_???", false);
+            case 9: return num<uint32_t>(ao, al);
+          }
+          return false;
+        });
+        return true;
+      }
+      return false;
+    });
+  }
+
+  // print_array_ex(PAF_PRINT_INDICES): [NAME]=value, an unnamed index as
+  // [N /* dflt */]; cut at the string limit.
+  template <class T>
+  bool indexed(uint64_t off, uint64_t len, std::span<const std::string_view> names, std::string_view dflt) {
+    uint64_t n = len / sizeof(T);
+    if (!n) return false;
+    o_ += '[';
+    for (uint64_t i = 0; i < n; ++i) {
+      if (i) o_ += ", ";
+      if (i == limit_) {
+        o_ += "...";
+        break;
+      }
+      if (!have(off + i * sizeof(T), sizeof(T))) {
+        cut();
+        break;
+      }
+      o_ += '[';
+      if (i < names.size())
+        o_ += names[i];
+      else
+        fmt::format_to(std::back_inserter(o_), "{} /* {} */", i, dflt);
+      o_ += "]=";
+      T v = get<T>(off + i * sizeof(T));
+      if constexpr (std::is_signed_v<T>)
+        put_d(o_, v);
+      else
+        put_u(o_, v);
+    }
+    o_ += ']';
+    return true;
+  }
+
+  // IFLA_LINKINFO: the kind and slave kind as strings, the data of tun
+  // devices and the xstats of CAN devices by the kind named before them;
+  // strace 6.1 decodes bridges' data too, shown here in hex like every
+  // other kind's.
+  void linkinfo(uint64_t off, uint64_t len) {
+    std::string kind;
+    attrs(off, len, kIflaInfoAttrs, "IFLA_INFO_???", [&](uint16_t t, uint64_t ao, uint64_t al) {
+      switch (t) {
+        case 1: {
+          // umovestr() of IFNAMSIZ bytes from the value, past its end if
+          // need be; no NUL among them, no kind.
+          kind.clear();
+          uint64_t n = 0;
+          while (n < 16 && have(ao + n, 1) && u8(ao + n)) ++n;
+          if (n < 16 && have(ao + n, 1)) kind.assign(reinterpret_cast<const char*>(d_.data() + ao), n);
+          str(ao, al);
+          return true;
+        }
+        case 2:
+          if (kind != "tun") return false;
+          tun_data(ao, al);
+          return true;
+        case 3: {
+          if (kind != "can" || al < 24) return false;
+          if (!have(ao, 24)) {
+            cut();
+            return true;
+          }
+          fmt::format_to(std::back_inserter(o_),
+                         "{{bus_error={}, error_warning={}, error_passive={}, bus_off={}, arbitration_lost={}, "
+                         "restarts={}}}",
+                         u32(ao), u32(ao + 4), u32(ao + 8), u32(ao + 12), u32(ao + 16), u32(ao + 20));
+          return true;
+        }
+        case 4: str(ao, al); return true;
+      }
+      return false;
+    });
+  }
+
+  void tun_data(uint64_t off, uint64_t len) {
+    attrs(off, len, kIflaTunAttrs, "IFLA_TUN_???", [&](uint16_t t, uint64_t ao, uint64_t al) {
+      switch (t) {
+        case 1:
+        case 2: {  // decode_nla_uid/gid: -1 for the unset id
+          if (al < 4) return false;
+          if (!have(ao, 4)) {
+            cut();
+            return true;
+          }
+          uint32_t id = u32(ao);
+          if (id == UINT32_MAX)
+            o_ += "-1";
+          else
+            put_u(o_, id);
+          return true;
+        }
+        case 3: return xval(ao, al, 1, kTunTypes, "IFF_???", false);
+        case 4:
+        case 5:
+        case 6:
+        case 7: return num<uint8_t>(ao, al);
+        case 8:
+        case 9: return num<uint32_t>(ao, al);
+      }
+      return false;
+    });
   }
 
   // IFLA_STATS / IFLA_STATS64: struct rtnl_link_stats[64]; the fields added
@@ -1273,9 +1689,74 @@ class Decoder {
         case 23: return num<uint64_t>(ao, al);
         case 28:
         case 29: return num<uint16_t>(ao, al);
+        case 9: return multipath(ao, al, family);
+        case 17: return fields<uint64_t>(ao, al, {"mfcs_packets", "mfcs_bytes", "mfcs_wrong_if"});
+        case 21:
+          if (al < 2) return false;
+          if (!have(ao, 2)) {
+            cut();
+            return true;
+          }
+          put_xval(o_, kLwtunnelEncapTypes, u16(ao), "LWTUNNEL_ENCAP_???");
+          return true;
+        case 18: {
+          if (al < 2) return false;
+          if (!have(ao, 2)) {
+            cut();
+            return true;
+          }
+          uint16_t via = u16(ao);
+          o_ += "{rtvia_family=";
+          put_xval(o_, std::span<const Xlat>(kFamilies), via, "AF_???");
+          if (al > 2) {
+            o_ += ", ";
+            inet_addr(ao + 2, al - 2, via, "rtvia_addr");
+          }
+          o_ += '}';
+          return true;
+        }
       }
       return false;
     });
+  }
+
+  // RTA_MULTIPATH: struct rtnexthop, each followed by its own route
+  // attributes, to the end of the attribute.
+  bool multipath(uint64_t off, uint64_t len, int family) {
+    constexpr uint64_t kNh = 8;
+    if (len < kNh) return false;
+    bool is_array = false;
+    uint64_t cur = off, left = len;
+    for (;;) {
+      if (!have(cur, kNh)) {
+        cut();
+        break;
+      }
+      uint16_t nh_len = u16(cur);
+      uint64_t l = std::min<uint64_t>(left, nh_len);
+      if (cur == off && nh_len < len) {
+        o_ += '[';
+        is_array = true;
+      }
+      if (cur > off) o_ += ", ";
+      if (l > kNh) o_ += '[';
+      fmt::format_to(std::back_inserter(o_), "{{rtnh_len={}, rtnh_flags=", nh_len);
+      put_flags(o_, kRtnhFlags, u8(cur + 2), "RTNH_F_???");
+      fmt::format_to(std::back_inserter(o_), ", rtnh_hops={}, rtnh_ifindex=", u8(cur + 3));
+      put_ifindex(o_, u32(cur + 4));
+      o_ += '}';
+      if (l > kNh) {
+        o_ += ", ";
+        route_attrs(cur + kNh, l - kNh, family);
+        o_ += ']';
+      }
+      // A zero rtnh_len would not advance: strace 6.1 loops on it forever.
+      if (align4(l) >= left || l == 0) break;
+      cur += align4(l);
+      left -= align4(l);
+    }
+    if (is_array) o_ += ']';
+    return true;
   }
 
   void ndmsg(uint64_t off, uint64_t len) {

@@ -95,7 +95,7 @@ class Printer {
       put_addr(o_, addr);
       return;
     }
-    append_sockaddr_bytes(o_, e_.payload.data() + b->offset, b->len, addrlen);
+    append_sockaddr_bytes(o_, e_.payload.data() + b->offset, b->len, addrlen, limit_);
   }
 
   // "[16]" or "[128 => 16]".
@@ -218,7 +218,7 @@ class Printer {
       }
       if (type == 20 && d.size() >= 2) {  // IP_ORIGDSTADDR
         begin();
-        append_sockaddr_bytes(o_, d.data(), d.size(), static_cast<int>(d.size()));
+        append_sockaddr_bytes(o_, d.data(), d.size(), static_cast<int>(d.size()), limit_);
         return;
       }
       if (type == 11 && d.size() >= 16) {  // IP_RECVERR: sock_extended_err, then the offender
@@ -499,7 +499,7 @@ class Printer {
     o_ += "{gr_interface=";
     put_ifindex(o_, load<uint32_t>(v, 0));
     o_ += ", gr_group=";
-    append_sockaddr_bytes(o_, v.data() + 8, v.size() - 8, ST_MAX_SOCKADDR);
+    append_sockaddr_bytes(o_, v.data() + 8, v.size() - 8, ST_MAX_SOCKADDR, limit_);
     o_ += '}';
   }
 

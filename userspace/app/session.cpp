@@ -1,5 +1,7 @@
 #include "app/session.h"
 
+#include <malloc.h>
+
 #include <fmt/format.h>
 
 #include "app/signals.h"
@@ -10,6 +12,9 @@ namespace socktrace {
 Session::Session(const TracerConfig& config, RingReader::Handler on_event, LossSink on_lost)
     : tracer_(config), reader_(tracer_.ringbuf_fd(), std::move(on_event)), on_lost_(std::move(on_lost)) {
   install_stop_signals();
+  // Loading parsed the kernel's BTF (tens of MB, freed since): give the
+  // pages back rather than keep them for the life of a long-running log.
+  malloc_trim(0);
 }
 
 void Session::check_losses() {

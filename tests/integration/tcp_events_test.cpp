@@ -157,6 +157,16 @@ std::vector<JsonLine> of_kind(const std::vector<JsonLine>& lines, const std::str
   return out;
 }
 
+// The conn objects of the veth pair's connections on `port`: a host socket
+// of another test can have the same port number (ports are per namespace)
+// and end during the test.
+std::vector<JsonLine> pair_conns(const std::string& path, int port) {
+  std::vector<JsonLine> out;
+  for (const JsonLine& k : of_kind(events_on_port(path, port), "conn"))
+    if (k.at("saddr") == VethPair::kClientIp || k.at("saddr") == VethPair::kServerIp) out.push_back(k);
+  return out;
+}
+
 std::string dump_events(const std::vector<JsonLine>& lines) {
   std::string out;
   for (const auto& l : lines) {
@@ -354,7 +364,7 @@ TEST(TcpEvents, RetransmissionsCountedUntilTheUserTimeout) {
 
   // The client's timeline: its retransmissions, its RTT, ended by its own
   // side's timeout. The server's is still open at the stop.
-  auto conns = of_kind(events_on_port(dir.path("conn.json"), port), "conn");
+  auto conns = pair_conns(dir.path("conn.json"), port);
   ASSERT_EQ(conns.size(), 2u) << dump_events(conns);
   const JsonLine& mine = conns[0].at("saddr") == VethPair::kClientIp ? conns[0] : conns[1];
   const JsonLine& theirs = conns[0].at("saddr") == VethPair::kClientIp ? conns[1] : conns[0];
@@ -423,7 +433,7 @@ TEST(TcpEvents, ZeroLingerCloseResetSentAndReceived) {
   ASSERT_EQ(resets.size(), 2u) << dump_events(lines);
   // log writes the finished connections too; --timeline the same objects.
   for (const auto& file : {"out.json", "conn.json"}) {
-    auto conns = of_kind(events_on_port(dir.path(file), port), "conn");
+    auto conns = pair_conns(dir.path(file), port);
     ASSERT_EQ(conns.size(), 2u) << file << "\n" << dump_events(conns);
     const JsonLine& aborter = conns[0].at("saddr") == VethPair::kClientIp ? conns[0] : conns[1];
     const JsonLine& victim = conns[0].at("saddr") == VethPair::kClientIp ? conns[1] : conns[0];
@@ -664,7 +674,7 @@ TEST(TcpDrops, BadChecksumAndOutOfWindowDroppedOnTheServersSocket) {
   // The server's connection, open at the stop, counts both drops (its own
   // socket's); the client's none. On 6.1 neither is seen.
   long server_drops = kernel_drop_has_socket() ? 2 : 0;
-  auto conns = of_kind(events_on_port(dir.path("conn.json"), port), "conn");
+  auto conns = pair_conns(dir.path("conn.json"), port);
   ASSERT_EQ(conns.size(), 2u) << dump_events(conns);
   for (const auto& k : conns) {
     bool server_side = k.at("saddr") == VethPair::kServerIp;

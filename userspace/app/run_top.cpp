@@ -120,6 +120,34 @@ std::optional<ListQuery> list_query_of(const Options& o) {
 
 namespace {
 
+// " host-wide", "" (filtered by owner or port), or the --netns/--cgroup
+// scope, for the banner.
+std::string scope_text(const Options& o, const LiveConfig& config) {
+  if (!o.filters.netns.empty() || !config.cgroup_paths.empty()) return resolve_filters(o.filters).describe();
+  return config.filter.empty() ? " host-wide" : "";
+}
+
+// A live view: `show` now and every `interval` seconds, the events pumped
+// between refreshes, until Ctrl-C (or the output fails); then the summary.
+int refresh_until_stopped(LiveHistogram& live, double interval, const Output& out, const std::function<void()>& show) {
+  show();
+  uint64_t interval_ns = static_cast<uint64_t>(interval * 1e9);
+  uint64_t next = monotonic_now_ns() + interval_ns;
+  while (!stop_requested() && out.ok()) {
+    uint64_t now = monotonic_now_ns();
+    int wait_ms = now >= next ? 0 : static_cast<int>(std::min<uint64_t>((next - now) / 1'000'000, 50));
+    live.pump(wait_ms);
+    now = monotonic_now_ns();
+    if (now >= next) {
+      live.refresh();
+      show();
+      next = std::max(next + interval_ns, now + interval_ns / 2);
+    }
+  }
+  fmt::print(stderr, "socktrace: {}\n", live.finish());
+  return kExitOk;
+}
+
 // `top --list`: every socket with its age, refreshed as top's table is.
 int run_list(const Options& o, LiveConfig config, const ListQuery& q) {
   Output out(o.output.file);
@@ -141,26 +169,8 @@ int run_list(const Options& o, LiveConfig config, const ListQuery& q) {
     return kExitOk;
   }
   install_stop_signals();
-  fmt::print(stderr, "socktrace: listing sockets{}; Ctrl-C to stop\n",
-             o.filters.netns.empty() && config.cgroup_paths.empty()
-                 ? std::string(config.filter.empty() ? " host-wide" : "")
-                 : resolve_filters(o.filters).describe());
-  show();
-  uint64_t interval_ns = static_cast<uint64_t>(o.interval * 1e9);
-  uint64_t next = monotonic_now_ns() + interval_ns;
-  while (!stop_requested() && out.ok()) {
-    uint64_t now = monotonic_now_ns();
-    int wait_ms = now >= next ? 0 : static_cast<int>(std::min<uint64_t>((next - now) / 1'000'000, 50));
-    live.pump(wait_ms);
-    now = monotonic_now_ns();
-    if (now >= next) {
-      live.refresh();
-      show();
-      next = std::max(next + interval_ns, now + interval_ns / 2);
-    }
-  }
-  fmt::print(stderr, "socktrace: {}\n", live.finish());
-  return kExitOk;
+  fmt::print(stderr, "socktrace: listing sockets{}; Ctrl-C to stop\n", scope_text(o, config));
+  return refresh_until_stopped(live, o.interval, out, show);
 }
 
 }  // namespace
@@ -169,7 +179,6 @@ int run_top(const Options& o) {
   std::optional<ListQuery> list = list_query_of(o);
   LiveConfig config = live_config(o);
   if (list) return run_list(o, config, *list);
-  HistFilter filter = config.filter;
   std::optional<GroupBy> by = group_by_of(o);
   std::optional<uint8_t> sort = sort_state_of(o);
   if (o.once && !o.metrics.empty())
@@ -222,30 +231,13 @@ int run_top(const Options& o) {
   if (server)
     fmt::print(stderr, "socktrace: serving Prometheus metrics on http://{0}/metrics and the hist object on http://{0}/hist\n",
                server->bound());
-  std::string where = o.filters.netns.empty() && config.cgroup_paths.empty()
-                          ? std::string(filter.empty() ? " host-wide" : "")
-                          : resolve_filters(o.filters).describe();
+  std::string where = scope_text(o, config);
   if (by)
     where = fmt::format("{} by {}",
                         o.filters.netns.empty() && config.cgroup_paths.empty() ? " in every network namespace" : where,
                         group_by_name(*by));
   fmt::print(stderr, "socktrace: counting TCP and UDP sockets by state{}; Ctrl-C to stop\n", where);
-  show();
-  uint64_t interval_ns = static_cast<uint64_t>(o.interval * 1e9);
-  uint64_t next = monotonic_now_ns() + interval_ns;
-  while (!stop_requested() && out.ok()) {
-    uint64_t now = monotonic_now_ns();
-    int wait_ms = now >= next ? 0 : static_cast<int>(std::min<uint64_t>((next - now) / 1'000'000, 50));
-    live.pump(wait_ms);
-    now = monotonic_now_ns();
-    if (now >= next) {
-      live.refresh();
-      show();
-      next = std::max(next + interval_ns, now + interval_ns / 2);
-    }
-  }
-  fmt::print(stderr, "socktrace: {}\n", live.finish());
-  return kExitOk;
+  return refresh_until_stopped(live, o.interval, out, show);
 }
 
 // Per state, the top process and the oldest socket, for the status line.

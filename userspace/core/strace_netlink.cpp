@@ -698,6 +698,21 @@ class Decoder {
     return true;
   }
 
+  // decode_nla_uid() / decode_nla_gid(): the id, -1 for the unset one.
+  bool uid(uint64_t off, uint64_t len) {
+    if (len < 4) return false;
+    if (!have(off, 4)) {
+      cut();
+      return true;
+    }
+    uint32_t id = u32(off);
+    if (id == UINT32_MAX)
+      o_ += "-1";
+    else
+      put_u(o_, id);
+    return true;
+  }
+
   // decode_nla_meminfo(): [[SK_MEMINFO_RMEM_ALLOC] = 0, ...]
   bool meminfo(uint64_t off, uint64_t len) {
     uint64_t n = len / 4;
@@ -1146,19 +1161,7 @@ class Decoder {
               case 4: return fields<uint32_t>(ao, al, {"udiag_rqueue", "udiag_wqueue"});
               case 5: return meminfo(ao, al);
               case 6: return num<uint8_t>(ao, al);
-              case 7: {
-                if (al < 4) return false;
-                if (!have(ao, 4)) {
-                  cut();
-                  return true;
-                }
-                uint32_t uid = u32(ao);
-                if (uid == UINT32_MAX)
-                  o_ += "-1";
-                else
-                  put_u(o_, uid);
-                return true;
-              }
+              case 7: return uid(ao, al);
             }
             return false;
           });
@@ -1535,19 +1538,7 @@ class Decoder {
     attrs(off, len, kIflaTunAttrs, "IFLA_TUN_???", [&](uint16_t t, uint64_t ao, uint64_t al) {
       switch (t) {
         case 1:
-        case 2: {  // decode_nla_uid/gid: -1 for the unset id
-          if (al < 4) return false;
-          if (!have(ao, 4)) {
-            cut();
-            return true;
-          }
-          uint32_t id = u32(ao);
-          if (id == UINT32_MAX)
-            o_ += "-1";
-          else
-            put_u(o_, id);
-          return true;
-        }
+        case 2: return uid(ao, al);
         case 3: return xval(ao, al, 1, kTunTypes, "IFF_???", false);
         case 4:
         case 5:

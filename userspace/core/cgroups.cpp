@@ -222,7 +222,15 @@ const ContainerInfo* CgroupNames::lookup(uint64_t cgroup_id, uint64_t now_ns) {
   auto it = by_id_.find(cgroup_id);
   if (it == by_id_.end() || !it->second) return nullptr;
   ContainerInfo& c = *it->second;
-  if (namer_ && (c.name.empty() || (!c.pod_uid.empty() && c.pod_name.empty()))) namer_(c, now_ns);
+  if (namer_ && (c.name.empty() || (!c.pod_uid.empty() && c.pod_name.empty()))) {
+    // Asked once per event otherwise: a container nothing names would cost
+    // every event of it a lookup by string.
+    auto [asked, first] = name_asked_ns_.try_emplace(cgroup_id, now_ns);
+    if (first || now_ns - asked->second >= kNameRetryNs) {
+      asked->second = now_ns;
+      namer_(c, now_ns);
+    }
+  }
   return &c;
 }
 

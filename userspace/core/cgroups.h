@@ -108,6 +108,9 @@ class CgroupNames {
   std::unordered_map<uint64_t, std::optional<ContainerInfo>> by_id_;
   std::unordered_map<uint64_t, std::string> paths_;
   Namer namer_;
+  // When the namer was last asked about a container it has not named yet.
+  std::unordered_map<uint64_t, uint64_t> name_asked_ns_;
+  static constexpr uint64_t kNameRetryNs = 1'000'000'000;
   void find(uint64_t cgroup_id, uint64_t now_ns);
 };
 

@@ -237,6 +237,18 @@ static __always_inline void owner_from_current(struct st_owner *o)
 	current_comm(o->comm);
 }
 
+/* The same for a task that is not the current one (an iterator's). */
+static __always_inline void owner_from_task(struct task_struct *task, struct st_owner *o)
+{
+	o->flags = ST_HF_OWNER_KNOWN;
+	o->__pad = 0;
+	o->pid = task->tgid;
+	o->tid = task->pid;
+	o->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	__builtin_memset(o->comm, 0, ST_COMM_LEN);
+	bpf_probe_read_kernel_str(o->comm, ST_COMM_LEN, task->comm);
+}
+
 static __always_inline void fill_header(struct st_header *h, __u16 kind,
 					__u16 size, const struct st_owner *o)
 {

@@ -10,7 +10,11 @@
  *   - CLOSE -> SYN_SENT runs inside connect(), and -> LISTEN inside listen():
  *     the current task is the owner;
  *   - a child socket (LISTEN -> SYN_RECV) belongs to its listener's owner
- *     until accept() hands it to the accepting process (sys_exit_accept*);
+ *     until a process is seen holding it: at the exit of accept()
+ *     (sys_exit_accept*, when the syscall tracepoints are on anyway), or
+ *     without syscall tracepoints in an fd table (the name_acceptors task
+ *     file iterator, run by userspace while such children exist), at its
+ *     release (cgroup/sock_release) or at a close()/shutdown() transition;
  *   - sockets that existed before socktrace started are seeded by userspace
  *     from sock_diag + /proc, or resolved later from their inode.
  */
@@ -83,6 +87,13 @@ __u64 unborn_live = 0;
  * drop one without telling). While it is 0, a -> CLOSE looks nothing up
  * there: most connections never see a RST. */
 __u64 resets_live = 0;
+
+/* Owner records of child sockets still inherited from their listener
+ * (accepted or not, not yet seen in a process): added at LISTEN ->
+ * SYN_RECV (or at the child's next transition, release_unborn()), taken away when a process is found holding the child or it
+ * closes. Userspace runs the name_acceptors iterator while it is above 0.
+ * Approximate under races (it only paces that iterator). */
+__s64 inherited_live = 0;
 
 /* Set by userspace from the kernel's BTF before load. */
 const volatile __u8 send_reset_has_reason = 0; /* tcp_send_reset has its 3rd argument (~6.10) */
@@ -200,9 +211,27 @@ owner_of(__u64 cookie, __u32 netns, __u16 lport, int oldstate, int newstate,
 		*scratch = l->owner;
 		scratch->flags |= ST_HF_OWNER_INHERITED;
 		remember_owner(cookie, scratch);
+		__sync_fetch_and_add(&inherited_live, 1);
 		return scratch;
 	}
 	return NULL;
+}
+
+static __always_inline void emit_accept(const struct sock *sk, __u64 cookie,
+					const struct st_owner *prev,
+					const struct st_owner *acceptor);
+
+/* A process holds the child `sk`, whose owner record `cur` is still its
+ * listener's: it becomes the owner, and userspace learns who took the
+ * child (emit_accept). */
+static __always_inline void hand_child(const struct sock *sk, __u64 cookie,
+				       const struct st_owner *cur, const struct st_owner *holder)
+{
+	struct st_owner prev = *cur;
+
+	remember_owner(cookie, holder);
+	__sync_fetch_and_sub(&inherited_live, 1);
+	emit_accept(sk, cookie, &prev, holder);
 }
 
 /*
@@ -214,21 +243,27 @@ owner_of(__u64 cookie, __u32 netns, __u16 lport, int oldstate, int newstate,
  * A kernel thread closing a file it was handed (delayed fput) is no owner.
  */
 static __always_inline const struct st_owner *
-owner_at_close(__u64 cookie, int oldstate, int newstate, const struct st_owner *r,
-	       struct st_owner *scratch)
+owner_at_close(const struct sock *sk, __u64 cookie, int oldstate, int newstate,
+	       const struct st_owner *r, struct st_owner *scratch)
 {
 	struct task_struct *task;
 
 	if (!((newstate == TCP_FIN_WAIT1 && (oldstate == TCP_ESTABLISHED || oldstate == TCP_SYN_RECV)) ||
 	      (newstate == TCP_LAST_ACK && oldstate == TCP_CLOSE_WAIT)))
 		return r;
-	if (r && r->pid == (__u32)(bpf_get_current_pid_tgid() >> 32))
+	if (r && !(r->flags & ST_HF_OWNER_INHERITED) &&
+	    r->pid == (__u32)(bpf_get_current_pid_tgid() >> 32))
 		return r;
 	task = bpf_get_current_task_btf();
 	if (task->flags & PF_KTHREAD)
 		return r;
 	owner_from_current(scratch);
-	remember_owner(cookie, scratch);
+	/* A child still inherited: the closing task took it (shutdown(), or a
+	 * close() where the release hook is not attached). */
+	if (r && (r->flags & ST_HF_OWNER_INHERITED))
+		hand_child(sk, cookie, r, scratch);
+	else
+		remember_owner(cookie, scratch);
 	return scratch;
 }
 
@@ -438,8 +473,11 @@ static __always_inline void release_unborn(const struct sock *sk, const struct t
 		o.tid = held->hdr.tid;
 		o.cgroup_id = held->hdr.cgroup_id;
 		__builtin_memcpy(o.comm, held->hdr.comm, ST_COMM_LEN);
-		if (!bpf_map_lookup_elem(&owners, &cookie))
+		if (!bpf_map_lookup_elem(&owners, &cookie)) {
 			remember_owner(cookie, &o);
+			if (o.flags & ST_HF_OWNER_INHERITED)
+				__sync_fetch_and_add(&inherited_live, 1);
+		}
 		r = &o;
 	}
 	if (sock_admitted(sk, netns, r)) {
@@ -486,7 +524,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	if (unborn_live && oldstate == TCP_SYN_RECV)
 		release_unborn(sk, tp, cookie, netns);
 	r = owner_of(cookie, netns, lport, oldstate, newstate, &scratch);
-	r = owner_at_close(cookie, oldstate, newstate, r, &scratch);
+	r = owner_at_close(sk, cookie, oldstate, newstate, r, &scratch);
 	track_listener(cookie, netns, lport, oldstate, newstate, r);
 	if (newstate == TCP_CLOSE && resets_live)
 		reset = bpf_map_lookup_elem(&resets, &cookie) != NULL;
@@ -506,6 +544,8 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 out:
 	if (newstate == TCP_CLOSE) {
 		/* At -> CLOSE, r is the map's entry or NULL (nothing is learned). */
+		if (r && (r->flags & ST_HF_OWNER_INHERITED))
+			__sync_fetch_and_sub(&inherited_live, 1);
 		if (r)
 			bpf_map_delete_elem(&owners, &cookie);
 		if (reset && !bpf_map_delete_elem(&resets, &cookie))
@@ -875,12 +915,11 @@ static __always_inline void emit_accept(const struct sock *sk, __u64 cookie,
 static __always_inline int handle_accept_exit(long ret)
 {
 	struct st_socket_head h;
-	struct st_owner rec = {}, prev = {};
+	struct st_owner rec = {};
 	const struct st_owner *cur;
 	struct file *file;
 	struct sock *sk;
 	__u64 cookie;
-	bool inherited;
 
 	if (ret < 0)
 		return 0;
@@ -910,13 +949,11 @@ static __always_inline int handle_accept_exit(long ret)
 	if (!cookie)
 		return 0;
 	cur = bpf_map_lookup_elem(&owners, &cookie);
-	inherited = cur && (cur->flags & ST_HF_OWNER_INHERITED);
-	if (inherited)
-		prev = *cur;
 	owner_from_current(&rec);
-	remember_owner(cookie, &rec);
-	if (inherited)
-		emit_accept(sk, cookie, &prev, &rec);
+	if (cur && (cur->flags & ST_HF_OWNER_INHERITED))
+		hand_child(sk, cookie, cur, &rec);
+	else
+		remember_owner(cookie, &rec);
 	return 0;
 }
 
@@ -930,6 +967,70 @@ SEC("tracepoint/syscalls/sys_exit_accept")
 int on_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_accept_exit(ctx->ret);
+}
+
+/* Without syscall tracepoints (top, check, states --timeline: nothing
+ * else needs them, and enabling any one sends every syscall of the host
+ * through the kernel's slow path), accepted children are named by the
+ * processes found holding them. Run by userspace (bpf_iter_create + read)
+ * while inherited children exist: every file of every process (threads
+ * sharing their leader's table are skipped by the kernel); for a TCP
+ * socket whose owner is still its listener's, the process holding it
+ * takes it, as accept() would have. Its thread is the table's first
+ * (the leader's), not necessarily the one that called accept(). */
+SEC("iter/task_file")
+int name_acceptors(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	const struct st_owner *cur;
+	struct st_socket_head h;
+	struct st_owner rec = {};
+	struct sock *sk;
+	__u16 family;
+	__u64 cookie;
+
+	if (!task || !file || !file_is_socket(file) || !file_socket_head(file, &h) || h.type != SOCK_STREAM)
+		return 0;
+	sk = h.sk;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if ((family != AF_INET && family != AF_INET6) || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	if (!cookie)
+		return 0;
+	cur = bpf_map_lookup_elem(&owners, &cookie);
+	if (!cur || !(cur->flags & ST_HF_OWNER_INHERITED))
+		return 0;
+	owner_from_task(task, &rec);
+	hand_child(sk, cookie, cur, &rec);
+	return 0;
+}
+
+/* The release of a child still inherited (its acceptor closed it, or
+ * exited, before the iterator ran): the releasing task held it. Runs
+ * before the close's own transitions (inet_release() calls it first).
+ * `ctx` is the struct sock itself. */
+SEC("cgroup/sock_release")
+int on_tcp_release(struct bpf_sock *ctx)
+{
+	const struct sock *sk = (const struct sock *)ctx;
+	const struct st_owner *cur;
+	struct st_owner rec = {};
+	__u64 cookie;
+
+	if (ctx->protocol != IPPROTO_TCP || !inherited_live)
+		return 1;
+	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	if (!cookie)
+		return 1;
+	cur = bpf_map_lookup_elem(&owners, &cookie);
+	if (!cur || !(cur->flags & ST_HF_OWNER_INHERITED) ||
+	    (bpf_get_current_task_btf()->flags & PF_KTHREAD))
+		return 1;
+	owner_from_current(&rec);
+	hand_child(sk, cookie, cur, &rec);
+	return 1;
 }
 
 /* Set by userspace from the kernel's BTF before load: which values of its

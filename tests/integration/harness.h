@@ -73,6 +73,10 @@ struct BpfIds {
   std::vector<int> progs, links, maps;
 };
 BpfIds bpf_ids_held_by(pid_t pid);
+// The BPF programs a process holds, name -> type ("tracepoint", "tracing",
+// "cgroup_sock"...) as `bpftool prog show` prints them (names cut at 15
+// bytes, as the kernel keeps them).
+std::map<std::string, std::string> bpf_programs_held_by(pid_t pid);
 // Whether the kernel still has a BPF program / link with this id (bpftool).
 bool bpf_prog_exists(int id);
 bool bpf_link_exists(int id);

@@ -318,6 +318,18 @@ BpfIds bpf_ids_held_by(pid_t pid) {
   return ids;
 }
 
+std::map<std::string, std::string> bpf_programs_held_by(pid_t pid) {
+  std::map<std::string, std::string> programs;
+  for (int id : bpf_ids_held_by(pid).progs) {
+    // "ID: TYPE  name NAME  tag ..."
+    std::istringstream line(run_capture("bpftool prog show id " + std::to_string(id) + " 2>/dev/null"));
+    std::string first, type, word, name;
+    line >> first >> type >> word >> name;
+    if (word == "name") programs[name] = type;
+  }
+  return programs;
+}
+
 // By the bpf() syscall rather than bpftool: a test polls these until the
 // kernel has freed the objects, and starting bpftool each time costs
 // seconds in the kernel-test guests (QEMU, no acceleration).

@@ -211,23 +211,6 @@ TEST(Syscalls, HostWideTraceSeesOtherProcesses) {
   for (const auto& s : network_syscalls()) EXPECT_TRUE(names.count(std::string(s.name))) << s.name;
 }
 
-// The names of the BPF programs a process holds (bpftool prog show id N).
-std::set<std::string> program_names(pid_t pid) {
-  std::set<std::string> names;
-  for (int id : bpf_ids_held_by(pid).progs) {
-    std::string cmd = "bpftool prog show id " + std::to_string(id) + " 2>/dev/null";
-    FILE* f = popen(cmd.c_str(), "r");
-    char line[512];
-    if (f && fgets(line, sizeof(line), f)) {
-      std::string l(line);
-      auto at = l.find(" name ");
-      if (at != std::string::npos) names.insert(l.substr(at + 6, l.find(' ', at + 6) - (at + 6)));
-    }
-    if (f) pclose(f);
-  }
-  return names;
-}
-
 // The entry program runs for every syscall on the host: it is loaded only
 // when a traced call needs its entry recorded (value-result lengths, -T...).
 TEST(Syscalls, EntryProgramOnlyWhenACallNeedsIt) {
@@ -235,7 +218,7 @@ TEST(Syscalls, EntryProgramOnlyWhenACallNeedsIt) {
   TempDir dir;
   {
     Socktrace tracer({"-e", "trace=sendto,connect,bind", "-o", dir.path("a")});
-    auto names = program_names(tracer.pid());
+    auto names = bpf_programs_held_by(tracer.pid());
     EXPECT_TRUE(names.count("on_sys_exit"));
     EXPECT_FALSE(names.count("on_sys_enter"));
   }
@@ -245,7 +228,7 @@ TEST(Syscalls, EntryProgramOnlyWhenACallNeedsIt) {
         std::vector<std::string>{"-y", "-e", "trace=sendto", "-o", dir.path("e")},
         std::vector<std::string>{"-e", "trace=sendfile", "-o", dir.path("f")}}) {
     Socktrace tracer(args);
-    auto names = program_names(tracer.pid());
+    auto names = bpf_programs_held_by(tracer.pid());
     EXPECT_TRUE(names.count("on_sys_exit")) << args[0];
     EXPECT_TRUE(names.count("on_sys_enter")) << args[0];
   }

@@ -801,6 +801,63 @@ TEST(Truth, PreforkHostWideEveryTransitionIsTheAcceptors) {
                lines_total, master_lines, pre_accept, accepted[server.workers[0]], accepted[server.workers[1]]);
 }
 
+// Where no syscall tracepoint is needed (top, check, states --timeline),
+// none is attached: enabling one would send every syscall of the host
+// through the kernel's slow path. Accepted children are named by the
+// processes found holding them instead (a task file iterator, the release
+// hook, a close transition), and still exactly: each connection of a
+// pre-fork server is its acceptor's, the master's never; a worker holding
+// its connections open (named by the iterator, before any close) shows in
+// top --list as their owner with the master before it.
+TEST(Truth, PreforkWithoutSyscallTracepointsStillNamesTheWorkers) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string timeline = dir.path("timeline.json"), list = dir.path("list.json");
+  Socktrace st({"states", "--timeline", "--json"}, timeline);
+  PreforkServer server;
+  Socktrace top({"top", "--list", "--json", "--interval", "0.3", "--port", std::to_string(server.port)}, list);
+  for (pid_t pid : {st.pid(), top.pid()}) {
+    std::map<std::string, std::string> programs = bpf_programs_held_by(pid);
+    EXPECT_TRUE(programs.count("name_acceptors")) << pid;
+    EXPECT_TRUE(programs.count("on_tcp_release")) << pid;
+    for (const auto& [name, type] : programs) EXPECT_NE(type, "tracepoint") << name;
+  }
+  // Two connections held open: each worker takes one and blocks reading it.
+  int held[2] = {tcp_connect(server.port), tcp_connect(server.port)};
+  std::vector<std::vector<std::string>> rows;
+  std::set<std::string> holders;
+  std::string port = std::to_string(server.port), master = std::to_string(server.master());
+  eventually([&] {
+    rows = last_list_rows(list);
+    holders.clear();
+    for (const auto& r : rows)
+      if (r.size() > 10 && r[1] == "ESTABLISHED" && r[2] == "127.0.0.1:" + port && r[10] == master) holders.insert(r[4]);
+    return holders.size() == 2;
+  });
+  EXPECT_EQ(holders, (std::set<std::string>{std::to_string(server.workers[0]), std::to_string(server.workers[1])}))
+      << slurp(list).substr(0, 4000);
+  for (int fd : held) close(fd);
+  constexpr int kClients = 20;
+  run_clients(server.port, kClients);
+  std::map<std::string, std::string> owner;  // server-side conns by cookie
+  eventually([&] {
+    owner.clear();
+    for (JsonLine& j : complete_json_lines(timeline))
+      if (j["event"] == "conn" && j["sport"] == port) owner[j["cookie"]] = j["pid"];
+    return owner.size() == kClients + 2;
+  });
+  std::map<int, int> accepted = server.stop();
+  EXPECT_EQ(st.stop(), 0) << st.stderr_text();
+  EXPECT_EQ(top.stop(), 0) << top.stderr_text();
+  std::map<std::string, int> per_worker;
+  for (const auto& [cookie, pid] : owner) ++per_worker[pid];
+  EXPECT_EQ(per_worker.count(master), 0u);
+  for (int w : server.workers) EXPECT_EQ(per_worker[std::to_string(w)], accepted[w]) << w;
+  std::fprintf(stderr, "[ figures ] prefork without syscall tracepoints: %zu connections, workers %d + %d\n",
+               owner.size(), per_worker[std::to_string(server.workers[0])],
+               per_worker[std::to_string(server.workers[1])]);
+}
+
 // states -p WORKER shows how each of its connections opened, and nothing of
 // the other worker's (before: no LISTEN -> SYN_RECV, no SYN_RECV ->
 // ESTABLISHED at all).

@@ -448,10 +448,13 @@ std::string drift_summary(const Histogram& h) {
 }
 
 void LiveHistogram::drain() {
-  if (session_)
+  if (session_) {
+    // Accepted children owned by their acceptors before the counts are read.
+    session_->tracer().name_acceptors(monotonic_now_ns(), true);
     session_->reader().drain();
-  else if (config_.drain)
+  } else if (config_.drain) {
     config_.drain();
+  }
 }
 
 LossCounts LiveHistogram::losses() const { return session_ ? session_->tracer().losses() : LossCounts{}; }

@@ -25,6 +25,7 @@ void Session::check_losses() {
 bool Session::poll(int timeout_ms) {
   reader_.poll(timeout_ms);
   uint64_t now = monotonic_now_ns();
+  tracer_.name_acceptors(now);
   if (now < next_check_ns_) return false;
   check_losses();
   next_check_ns_ = now + 1'000'000'000;
@@ -32,6 +33,7 @@ bool Session::poll(int timeout_ms) {
 }
 
 void Session::finish() {
+  tracer_.name_acceptors(monotonic_now_ns(), true);
   reader_.drain(10'000, true);
   if (reader_.skipped()) {
     fmt::print(stderr, "socktrace: the reader did not catch up within 10 s of the stop: {} events left unread, counted "

@@ -215,8 +215,13 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_process_exit, procs);
   bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state, config.states);
   bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state_nested, config.states);
-  bpf_program__set_autoload(skel_->progs.on_exit_accept, config.states);
-  bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states);
+  // accept()'s tracepoints where syscall tracepoints are on anyway (the
+  // socket lives'); else the iterator and the release hook
+  // (attach_acceptor_naming()).
+  bpf_program__set_autoload(skel_->progs.on_exit_accept, config.states && config.sock_lives);
+  bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states && config.sock_lives);
+  bpf_program__set_autoload(skel_->progs.name_acceptors, config.states && !config.sock_lives);
+  bpf_program__set_autoload(skel_->progs.on_tcp_release, config.states && !config.sock_lives);
   bpf_program__set_autoload(skel_->progs.on_tcp_send_reset, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_receive_reset, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_retransmit_skb, config.states);
@@ -330,21 +335,86 @@ Tracer::Tracer(const TracerConfig& config) {
         degrade(attach_error(name, errno) + "; resets are recognized by sock_diag only");
     }
 
-    // Without these, accepted sockets keep the listener's owner: worth a
-    // warning, not a failure.
-    ensure_tracefs();
-    for (auto [prog, link, name] : {std::tuple{skel_->progs.on_exit_accept, &skel_->links.on_exit_accept,
-                                               "syscalls/sys_exit_accept"},
-                                    std::tuple{skel_->progs.on_exit_accept4, &skel_->links.on_exit_accept4,
-                                               "syscalls/sys_exit_accept4"}}) {
-      *link = bpf_program__attach(prog);
-      if (*link)
-        attached_.push_back(name);
-      else
-        degrade(attach_error(name, errno) + "; accepted sockets keep their listener's owner");
+    if (config.sock_lives) {
+      ensure_tracefs();
+      for (auto [prog, link, name] : {std::tuple{skel_->progs.on_exit_accept, &skel_->links.on_exit_accept,
+                                                 "syscalls/sys_exit_accept"},
+                                      std::tuple{skel_->progs.on_exit_accept4, &skel_->links.on_exit_accept4,
+                                                 "syscalls/sys_exit_accept4"}}) {
+        *link = bpf_program__attach(prog);
+        if (*link)
+          attached_.push_back(name);
+        else
+          degrade(attach_error(name, errno) + "; accepted sockets keep their listener's owner");
+      }
+    } else {
+      attach_acceptor_naming();
     }
   }
   if (config.sock_lives) attach_sock_lives();
+}
+
+// Attaches a cgroup socket program to the cgroup v2 root (every socket of
+// the host); returns why it could not, or "".
+static std::string attach_to_cgroup_root(bpf_program* prog, bpf_link** link) {
+  auto root = find_cgroup2_root();
+  if (!root) return "no cgroup v2 hierarchy is mounted";
+  int cg = open(root->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cg < 0) return errno_message("open " + *root, errno);
+  *link = bpf_program__attach_cgroup(prog, cg);
+  int err = errno;
+  close(cg);
+  return *link ? "" : attach_error("cgroup/sock_release", err);
+}
+
+// Accepted children named without syscall tracepoints (when nothing else
+// needs them): enabling any one makes every syscall of every process on
+// the host take the kernel's slow path, a few percent of a syscall-bound
+// workload (docs/performance.md). The processes holding an inherited child
+// are found by the name_acceptors iterator (name_acceptors() below) and at
+// its release by the cgroup/sock_release hook on the cgroup v2 root (and
+// at a close() or shutdown() transition, in the state program).
+void Tracer::attach_acceptor_naming() {
+  skel_->links.name_acceptors = bpf_program__attach_iter(skel_->progs.name_acceptors, nullptr);
+  if (!skel_->links.name_acceptors)
+    degrade(attach_error("iter/task_file", errno) +
+            "; an accepted socket keeps its listener's owner until its process closes or shuts it down");
+  else
+    attached_.push_back("iter/task_file (acceptors)");
+  std::string why = attach_to_cgroup_root(skel_->progs.on_tcp_release, &skel_->links.on_tcp_release);
+  if (why.empty())
+    attached_.push_back("cgroup/sock_release (acceptors)");
+  else
+    degrade(why + "; an accepted socket its process closes within 0.1 s of the connection keeps its listener's "
+                  "owner when no close() transition names the process");
+}
+
+// Runs the iterator while children inherited from their listener exist:
+// every 0.1 s for 3 s after their number last changed, then once a second
+// (a backlog nobody accepts keeps it above 0); `force`: now, if any exist.
+// Its finds reach the ring buffer as accept events.
+void Tracer::name_acceptors(uint64_t now_ns, bool force) {
+  if (!skel_->links.name_acceptors) return;
+  int64_t live = skel_->bss->inherited_live;
+  if (live != inherited_last_) {
+    inherited_last_ = live;
+    inherited_changed_ns_ = now_ns;
+  }
+  if (live <= 0 || (!force && now_ns < next_naming_ns_)) return;
+  next_naming_ns_ = now_ns + (now_ns - inherited_changed_ns_ < 3'000'000'000ull ? 100'000'000ull : 1'000'000'000ull);
+  int fd = bpf_iter_create(bpf_link__fd(skel_->links.name_acceptors));
+  if (fd < 0) {
+    if (!naming_failed_)
+      spdlog::warn("{}; accepted sockets keep their listener's owner until closed",
+                   errno_message("run the iterator over open files", errno));
+    naming_failed_ = true;
+    return;
+  }
+  char buf[256];
+  while (read(fd, buf, sizeof(buf)) > 0) {
+  }
+  close(fd);
+  ++namings_;
 }
 
 // UDP and unix stream lives. The end of a UDP socket comes from the cgroup
@@ -353,16 +423,7 @@ Tracer::Tracer(const TracerConfig& config) {
 void Tracer::attach_sock_lives() {
   ensure_tracefs();
   udp_end_hook_ = "cgroup/sock_release";
-  std::string why;
-  auto root = find_cgroup2_root();
-  int cg = root ? open(root->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-  if (cg < 0) {
-    why = root ? errno_message("open " + *root, errno) : "no cgroup v2 hierarchy is mounted";
-  } else {
-    skel_->links.on_udp_release = bpf_program__attach_cgroup(skel_->progs.on_udp_release, cg);
-    if (!skel_->links.on_udp_release) why = attach_error("cgroup/sock_release", errno);
-    close(cg);
-  }
+  std::string why = attach_to_cgroup_root(skel_->progs.on_udp_release, &skel_->links.on_udp_release);
   if (why.empty()) {
     attached_.push_back("cgroup/sock_release");
   } else {

@@ -97,6 +97,13 @@ class Tracer {
   // The network namespaces that have a listener socktrace knows an owner
   // of, each with one such owner's pid (to enter the namespace through).
   std::vector<std::pair<uint32_t, uint32_t>> listener_namespaces() const;
+  // Names the processes holding accepted children when no accept()
+  // tracepoint does (top, check, states --timeline): runs the kernel's
+  // iterator over open files when due (`force`: at once, as before a
+  // refresh or at the stop). What it finds arrives as accept events. No-op
+  // in other modes and while no child is waiting for its owner.
+  void name_acceptors(uint64_t now_ns, bool force = false);
+  uint64_t namings() const { return namings_; }
   // The recorded owner of the socket with `cookie` (pid, tid, comm,
   // cgroup, flags), if there is one.
   std::optional<Header> owner(uint64_t cookie) const;
@@ -118,6 +125,12 @@ class Tracer {
   // Transitions lost to recursion reported so far (losses() never lowers it).
   mutable uint64_t state_recursion_lost_ = 0;
   void attach_sock_lives();
+  void attach_acceptor_naming();
+  int64_t inherited_last_ = 0;
+  uint64_t inherited_changed_ns_ = 0;
+  uint64_t next_naming_ns_ = 0;
+  uint64_t namings_ = 0;
+  bool naming_failed_ = false;
   uint64_t recursion_misses(bpf_program* prog) const;
   uint64_t nested_transitions_lost(uint64_t* recovered) const;
 };

@@ -12,6 +12,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -97,9 +98,15 @@ sockaddr_un unix_addr(const std::string& path) {
   return a;
 }
 
-// Runs `body` in a child while `states --json` traces; returns the lines.
-std::vector<JsonLine> trace_child(TempDir& dir, const std::function<int()>& body, pid_t* child) {
-  Socktrace st({"states", "--json", "-o", dir.path("out.json")});
+// Runs `body` in a child while `states --json` (with `extra` arguments)
+// traces; returns the lines. `programs`: the BPF programs socktrace held.
+std::vector<JsonLine> trace_child(TempDir& dir, const std::function<int()>& body, pid_t* child,
+                                  const std::vector<std::string>& extra = {},
+                                  std::map<std::string, std::string>* programs = nullptr) {
+  std::vector<std::string> args = {"states", "--json", "-o", dir.path("out.json")};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Socktrace st(args);
+  if (programs) *programs = bpf_programs_held_by(st.pid());
   *child = spawn(body);
   EXPECT_EQ(wait_child(*child), 0);
   // The end of a UDP socket released at exit can come a little after the
@@ -156,6 +163,59 @@ TEST(SockLives, UdpIpv4BindConnectClose) {
 TEST(SockLives, UdpIpv6BindConnectClose) {
   REQUIRE_BPF();
   udp_bind_connect_close(AF_INET6);
+}
+
+// --proto: only those protocols' events. TCP alone attaches no syscall
+// tracepoint at all (every syscall of the host would pay for one): the UDP
+// and unix programs are not loaded, and accepted sockets are named without
+// accept()'s tracepoints.
+TEST(SockLives, ProtoShowsOnlyThoseProtocols) {
+  REQUIRE_BPF();
+  for (const std::vector<std::string>& protos :
+       {std::vector<std::string>{"tcp"}, std::vector<std::string>{"udp"}, std::vector<std::string>{"unix", "tcp"}}) {
+    TempDir dir;
+    std::vector<std::string> extra;
+    for (const std::string& p : protos) extra.insert(extra.end(), {"--proto", p});
+    std::map<std::string, std::string> programs;
+    pid_t child = 0;
+    auto lines = trace_child(
+        dir,
+        [&] {
+          int u = udp_bound(AF_INET);
+          if (u < 0 || udp_connect(u, AF_INET, 9) != 0) return 1;
+          close(u);
+          int pair[2];
+          if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair)) return 2;
+          close(pair[0]);
+          close(pair[1]);
+          int l = tcp_listener();
+          int c = tcp_connect(port_of(l));
+          int a = accept(l, nullptr, nullptr);
+          if (c < 0 || a < 0) return 3;
+          close(c);
+          close(a);
+          close(l);
+          return 0;
+        },
+        &child, extra, &programs);
+    std::set<std::string> seen;
+    for (const JsonLine& l : lines)
+      if (l.count("pid") && l.at("pid") == std::to_string(child) && l.at("event") == "state") seen.insert(l.at("proto"));
+    EXPECT_EQ(seen, std::set<std::string>(protos.begin(), protos.end())) << extra[1];
+    int tracepoints = 0;
+    for (const auto& [name, type] : programs) tracepoints += type == "tracepoint";
+    if (protos == std::vector<std::string>{"tcp"})
+      EXPECT_EQ(tracepoints, 0);
+    else
+      EXPECT_GT(tracepoints, 0) << extra[1];
+  }
+  RunResult bad = run_socktrace({"states", "--proto", "sctp"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--proto"), std::string::npos) << bad.err;
+  RunResult timeline = run_socktrace({"states", "--timeline", "--proto", "udp"});
+  EXPECT_EQ(timeline.exit_code, 2);
+  EXPECT_EQ(timeline.err, "socktrace: --timeline shows TCP connections only: drop --timeline to see UDP or unix "
+                          "sockets' lives\n");
 }
 
 // No close(): the socket goes with the process. The cgroup hook sees it in

@@ -11,6 +11,17 @@
 
 namespace socktrace {
 
+// "TCP state transitions, UDP and unix stream sockets", as --proto leaves it.
+static std::string traced_text(const Options& o) {
+  bool udp = wants_proto(o, "udp"), unix_stream = wants_proto(o, "unix");
+  std::string lives = udp && unix_stream ? "UDP and unix stream sockets"
+                      : udp              ? "UDP sockets"
+                      : unix_stream      ? "unix stream sockets"
+                                         : "";
+  if (!wants_proto(o, "tcp")) return lives;
+  return lives.empty() ? "TCP state transitions" : "TCP state transitions, " + lives;
+}
+
 int run_states(const Options& o) {
   if (!o.metrics.empty() || o.log_syscalls || o.hist_interval > 0)
     throw UsageError("--metrics, --syscalls and --hist-interval belong to 'socktrace log'");
@@ -30,8 +41,8 @@ int run_states(const Options& o) {
   pipeline.header();
   out.flush();
   const char* scope = o.filters.pids.empty() && !filters.any() ? " host-wide" : "";
-  fmt::print(stderr, "socktrace: tracing TCP {}{}{}; Ctrl-C to stop\n",
-             o.timeline ? "connections" : "state transitions, UDP and unix stream sockets", scope, filters.describe());
+  fmt::print(stderr, "socktrace: tracing {}{}{}; Ctrl-C to stop\n", o.timeline ? "TCP connections" : traced_text(o),
+             scope, filters.describe());
 
   while (!stop_requested() && out.ok()) {
     session.poll();

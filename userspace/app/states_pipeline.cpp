@@ -35,12 +35,15 @@ StatesPipeline::StatesPipeline(const Options& o, const ResolvedFilters& filters,
       filters_(filters),
       lines_(lines),
       timelines_(timelines),
+      tcp_(wants_proto(o, "tcp")),
+      udp_(wants_proto(o, "udp")),
+      unix_(wants_proto(o, "unix")),
       states_view_(out, json, WallClock::now()),
       timeline_view_(out, json, WallClock::now()),
       timewait_([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
                 [this](const StateEvent& e, bool derived) { show(e, derived); }),
       accept_hold_([this](const StateEvent& e) { timewait_.on_state(e, monotonic_now_ns()); }) {
-  watch_listeners_ = lines_ && o.filters.cgroups.empty() && o.filters.container.empty();
+  watch_listeners_ = lines_ && tcp_ && o.filters.cgroups.empty() && o.filters.container.empty();
   // A listener a pre-fork server's parent and workers share: under -p
   // WORKER it is the worker's, so that its children's transitions before
   // accept() pass the kernel's filter.
@@ -71,13 +74,15 @@ std::optional<ContainerLookup> StatesPipeline::containers() {
 
 void StatesPipeline::configure(TracerConfig& config) const {
   config.pids = o_.filters.pids;
-  // UDP and unix stream lives are lines, not timelines.
-  config.sock_lives = lines_;
+  // UDP and unix stream lives are lines, not timelines. Without them no
+  // syscall tracepoint is attached (the accept hand-off is found otherwise).
+  config.sock_lives = lines_ && (udp_ || unix_);
   filters_.apply(config);
 }
 
 void StatesPipeline::show(const StateEvent& e, bool derived) {
   if (also_) also_(e, derived);
+  if (!tcp_) return;
   if (timelines_) timeline_view_.on_state(e, derived);
   if (lines_) states_view_.on_state(e, derived);
 }
@@ -149,9 +154,12 @@ void StatesPipeline::on_event(const Event& ev) {
   if (const auto* s = std::get_if<SockEvent>(&ev)) {
     if (s->protocol == IPPROTO_TCP && s->op == ST_SOCK_ACCEPT)
       return accept_hold_.on_accept(s->cookie, s->hdr, admits_owner(s->hdr.pid, s->hdr.comm.view()));
-    if (lines_) states_view_.on_sock(*s);
+    if (lines_ && (s->family == AF_UNIX ? unix_ : udp_)) states_view_.on_sock(*s);
     return;
   }
+  // Without tcp, transitions still go their way (log's counters and gauges
+  // count every socket); show() keeps them off the views.
+  if (!tcp_ && !std::holds_alternative<StateEvent>(ev)) return;
   if (const auto* r = std::get_if<RetransEvent>(&ev)) {
     if (timelines_) timeline_view_.on_retrans(*r);
     if (lines_) states_view_.on_retrans(*r);

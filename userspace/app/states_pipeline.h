@@ -80,6 +80,7 @@ class StatesPipeline {
   const ResolvedFilters& filters_;
   const bool lines_;
   const bool timelines_;
+  const bool tcp_, udp_, unix_;  // --proto: whose events are shown
   StatesView states_view_;
   TimelineView timeline_view_;
   InodeOwners inode_owners_;

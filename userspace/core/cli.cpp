@@ -1,5 +1,6 @@
 #include "core/cli.h"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -155,6 +156,22 @@ std::optional<uint64_t> parse_size(const std::string& text) {
   return value * mult;
 }
 
+// states/log --proto: which protocols' events to show. TCP alone needs no
+// syscall tracepoint (UDP and unix lives do, and they slow every syscall
+// of the host).
+static void add_proto(CLI::App* app, Options& o) {
+  app->add_option("--proto", o.protos,
+                  "Only this protocol's events: tcp, udp or unix (repeatable; default all three). tcp alone attaches "
+                  "no syscall tracepoint, which slows every syscall on the host")
+      ->check(CLI::IsMember({"tcp", "udp", "unix"}))
+      ->allow_extra_args(false)
+      ->type_name("PROTO");
+}
+
+bool wants_proto(const Options& o, std::string_view proto) {
+  return o.protos.empty() || std::find(o.protos.begin(), o.protos.end(), proto) != o.protos.end();
+}
+
 ParseResult parse_cli(int argc, const char* const* argv) {
   Options o;
   std::string buffer_size;
@@ -183,6 +200,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   add_output_file(states, o);
   states->add_flag("--json", o.output.json, "One JSON object per line (schema in README)")->group("Output");
   states->add_flag("--timeline", o.timeline, "Print each connection's whole path when it finishes");
+  add_proto(states, o);
   add_buffer_size(states, buffer_size);
   add_host_root(states, o);
   add_common(states, o);
@@ -231,6 +249,7 @@ ParseResult parse_cli(int argc, const char* const* argv) {
   log->add_option("-s,--string-limit", o.log_string_limit,
                   "With --syscalls: capture at most N bytes of each buffer (default 0: no payload)")
       ->check(CLI::Range(0, 4096));
+  add_proto(log, o);
   log->add_option("--hist-interval", o.hist_interval, "Write a hist object (sockets per state, as ss) every SEC seconds")
       ->check(CLI::Range(0.1, 86400.0))
       ->type_name("SEC");
@@ -305,6 +324,11 @@ ParseResult parse_cli(int argc, const char* const* argv) {
     // twice in socktrace's RSS (the data area is mapped twice), and 8 MiB
     // still holds ~100 ms of a ping-pong's 400 000 events/s.
     o.buffer_size = kTracedProcessesBufferSize;
+  }
+  if (o.mode == Mode::kStates && o.timeline && !wants_proto(o, "tcp")) {
+    r.exit_code = kExitUsage;
+    r.err = "socktrace: --timeline shows TCP connections only: drop --timeline to see UDP or unix sockets' lives";
+    return r;
   }
   if (o.mode != Mode::kSyscalls && !o.command.empty()) {
     r.exit_code = o.mode == Mode::kCheck ? kCheckUnknown : kExitUsage;

@@ -59,12 +59,16 @@ struct Options {
   bool list = false;                  // top --list
   std::vector<std::string> list_states;  // top --list --state STATE
   std::string list_proto;             // top --list --proto tcp|udp
+  std::vector<std::string> protos;    // states/log --proto tcp|udp|unix (empty: all three)
   bool perfdata_family = false;       // check --perfdata-family
   std::string host_root = "/";        // --host-root DIR: where the runtimes' state is read (container names)
   uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes (kTracedProcessesBufferSize for -p/CMD)
   int verbosity = 0;
   std::vector<std::string> command;  // after --
 };
+
+// states/log: whether --proto leaves `proto` ("tcp", "udp", "unix") in.
+bool wants_proto(const Options& o, std::string_view proto);
 
 struct ParseResult {
   std::optional<Options> options;  // set when the caller should run

@@ -8,6 +8,9 @@
 //   workload udp N        N 64-byte request/response round trips over UDP
 //   workload socket N     N socket() + close() pairs (the first event a
 //                         tracer of the command sees)
+//   workload pipe N       N 64-byte write() + read() pairs on a pipe, one
+//                         thread: syscalls that touch no socket (what a
+//                         host-wide tracer costs everyone else)
 //   workload hold N       opens N established loopback connections (2N
 //                         sockets, sources 127.0.0.2-249), writes "ready"
 //                         to stdout and holds them until killed
@@ -179,6 +182,26 @@ double socket_rate(long n) {
   return n / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+double pipe_rate(long n) {
+  int p[2];
+  if (pipe(p)) {
+    perror("pipe");
+    std::exit(1);
+  }
+  char buf[64] = {};
+  auto start = std::chrono::steady_clock::now();
+  for (long i = 0; i < n; ++i) {
+    if (write(p[1], buf, sizeof(buf)) != sizeof(buf) || read(p[0], buf, sizeof(buf)) != sizeof(buf)) {
+      perror("pipe write/read");
+      std::exit(1);
+    }
+  }
+  double rate = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  close(p[0]);
+  close(p[1]);
+  return rate;
+}
+
 uint16_t checksum(const void* data, std::size_t len, uint32_t sum = 0) {
   const auto* p = static_cast<const uint8_t*>(data);
   for (std::size_t i = 0; i + 1 < len; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
@@ -301,7 +324,7 @@ int main(int argc, char** argv) {
   bool wait = argc > 1 && std::string(argv[1]) == "--wait";
   if (wait) --argc, ++argv;
   if (argc != 3) {
-    std::fprintf(stderr, "usage: workload [--wait] churn|pingpong|udp|socket|hold|oow N\n");
+    std::fprintf(stderr, "usage: workload [--wait] churn|pingpong|udp|socket|pipe|hold|oow N\n");
     return 2;
   }
   long n = std::atol(argv[2]);
@@ -310,8 +333,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string mode = argv[1];
-  if (mode != "churn" && mode != "pingpong" && mode != "udp" && mode != "socket" && mode != "hold" &&
-      mode != "oow") {
+  if (mode != "churn" && mode != "pingpong" && mode != "udp" && mode != "socket" && mode != "pipe" &&
+      mode != "hold" && mode != "oow") {
     std::fprintf(stderr, "workload: unknown mode '%s'\n", argv[1]);
     return 2;
   }
@@ -321,6 +344,7 @@ int main(int argc, char** argv) {
                 : mode == "pingpong" ? pingpong(n)
                 : mode == "udp"      ? udp_pingpong(n)
                 : mode == "oow"      ? out_of_window(n)
+                : mode == "pipe"     ? pipe_rate(n)
                                      : socket_rate(n);
   std::printf("%.0f\n", rate);
   return 0;

@@ -129,6 +129,7 @@ class Tracer {
   int64_t inherited_last_ = 0;
   uint64_t inherited_changed_ns_ = 0;
   uint64_t next_naming_ns_ = 0;
+  uint64_t budget_naming_ns_ = 0;  // the walks' 1 % budget: none before this
   uint64_t namings_ = 0;
   bool naming_failed_ = false;
   uint64_t recursion_misses(bpf_program* prog) const;

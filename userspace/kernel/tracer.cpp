@@ -416,7 +416,7 @@ void Tracer::name_acceptors(uint64_t now_ns, bool force) {
   }
   close(fd);
   ++namings_;
-  // A walk costs what the host has open (~0.1-0.2 us per file): at most
+  // A walk costs what the host has open (~0.25 us per file here): at most
   // ~1 % of a CPU, so on a host with millions of open files the walks
   // space out (children then wait for their release, or for the next walk).
   uint64_t done = monotonic_now_ns();

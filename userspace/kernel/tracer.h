@@ -103,7 +103,6 @@ class Tracer {
   // refresh or at the stop). What it finds arrives as accept events. No-op
   // in other modes and while no child is waiting for its owner.
   void name_acceptors(uint64_t now_ns, bool force = false);
-  uint64_t namings() const { return namings_; }
   // The recorded owner of the socket with `cookie` (pid, tid, comm,
   // cgroup, flags), if there is one.
   std::optional<Header> owner(uint64_t cookie) const;

@@ -34,6 +34,11 @@ bool in_ci();
 using JsonLine = std::map<std::string, std::string>;
 JsonLine parse_flat_json(const std::string& line);
 std::vector<JsonLine> read_json_lines(const std::string& path);
+// The whole lines of `path` as flat objects: socktrace may be writing its
+// last line as the test reads.
+std::vector<JsonLine> complete_json_lines(const std::string& path);
+// The whole file ("" when it cannot be read).
+std::string slurp(const std::string& path);
 
 // A running socktrace, started with `args`, its stdout to `stdout_path`
 // (when not empty) and stderr captured. Waits for its ready line.
@@ -66,6 +71,10 @@ struct RunResult {
   std::string err;
 };
 RunResult run_socktrace(const std::vector<std::string>& args, int timeout_sec = 60);
+
+// Waits until `done` holds, checking every 100 ms for up to `limit_ms`;
+// returns whether it held. The way to wait for output: never a fixed time.
+bool eventually(const std::function<bool()>& done, int limit_ms = 15000);
 
 // BPF objects a process holds through its fds (/proc/PID/fdinfo): program
 // ids (of its program fds and of its links' programs), link ids, map ids.

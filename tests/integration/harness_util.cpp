@@ -318,6 +318,31 @@ BpfIds bpf_ids_held_by(pid_t pid) {
   return ids;
 }
 
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::vector<JsonLine> complete_json_lines(const std::string& path) {
+  std::vector<JsonLine> out;
+  std::string text = slurp(path);
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+    if (nl > start) out.push_back(parse_flat_json(text.substr(start, nl - start)));
+  return out;
+}
+
+bool eventually(const std::function<bool()>& done, int limit_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(limit_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
 std::map<std::string, std::string> bpf_programs_held_by(pid_t pid) {
   std::map<std::string, std::string> programs;
   for (int id : bpf_ids_held_by(pid).progs) {

@@ -116,6 +116,23 @@ const SocketTrace* find_starting(const std::map<std::string, SocketTrace>& socks
 using Path = std::vector<std::string>;
 const Path kListener = {"CLOSE>LISTEN", "LISTEN>CLOSE"};
 
+// Waits until `n` sockets on `port` have reached their end in the JSON
+// output at `path` (-> CLOSE, or -> TIME_WAIT, whose end is 60 s away):
+// states writes what it sees at every poll, so the test waits for that
+// rather than for a fixed time.
+void wait_until_ended(const std::string& path, int port, std::size_t n) {
+  eventually([&] {
+    auto socks = sockets_on_port(complete_json_lines(path), port);
+    if (socks.size() < n) return false;
+    for (const auto& [cookie, sock] : socks) {
+      const std::string& last = sock.path.back();
+      if (last.size() < 6 || (last.substr(last.size() - 6) != ">CLOSE" && last.find(">TIME_WAIT") == std::string::npos))
+        return false;
+    }
+    return true;
+  });
+}
+
 // A running libbpf-tools tcpstates, its output in a file.
 class Tcpstates {
  public:
@@ -274,7 +291,7 @@ TEST(States, Ipv6ServerClosesFirst) {
   });
   ASSERT_EQ(wait_child(client), 0);
   ASSERT_EQ(wait_child(server), 0);
-  std::this_thread::sleep_for(300ms);
+  wait_until_ended(dir.path("out.json"), port, 3);
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
 
   auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
@@ -302,7 +319,7 @@ TEST(States, RefusedConnection) {
   Socktrace st({"states", "--json", "-o", dir.path("out.json")});
   pid_t client = spawn([&] { return connect_to(AF_INET, port) == -ECONNREFUSED ? 0 : 1; });
   ASSERT_EQ(wait_child(client), 0);
-  std::this_thread::sleep_for(200ms);
+  wait_until_ended(dir.path("out.json"), port, 1);
   ASSERT_EQ(st.stop(), 0);
   auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
   ASSERT_EQ(socks.size(), 1u);
@@ -331,7 +348,7 @@ TEST(States, ListenerClosedWithPendingConnection) {
   EXPECT_EQ(read(s, &c, 1), -1);  // reset by the dying child
   EXPECT_EQ(errno, ECONNRESET);
   close(s);
-  std::this_thread::sleep_for(200ms);
+  wait_until_ended(dir.path("out.json"), port, 3);
   ASSERT_EQ(st.stop(), 0);
   auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
   auto* child = find_starting(socks, "LISTEN>SYN_RECV");
@@ -367,7 +384,7 @@ TEST(States, AcceptInAnotherProcessTakesOwnership) {
   close(s);
   ASSERT_EQ(wait_child(worker), 0);
   close(l);
-  std::this_thread::sleep_for(200ms);
+  wait_until_ended(dir.path("out.json"), port, 3);
   ASSERT_EQ(st.stop(), 0);
   auto socks = sockets_on_port(read_json_lines(dir.path("out.json")), port);
   auto* child = find_starting(socks, "LISTEN>SYN_RECV");
@@ -404,7 +421,7 @@ TEST(States, PidFilterKeepsOnlyThatProcess) {
   });
   ASSERT_EQ(wait_child(client), 0);
   ASSERT_EQ(wait_child(server), 0);
-  std::this_thread::sleep_for(200ms);
+  wait_until_ended(dir.path("out.json"), port, 2);  // the listener and its child: the client is not traced
   ASSERT_EQ(st.stop(), 0);
   auto lines = read_json_lines(dir.path("out.json"));
   ASSERT_FALSE(lines.empty());
@@ -429,7 +446,7 @@ TEST(States, TextOutputHasHeaderAndArrow) {
   int s = connect_to(AF_INET, port);
   close(s);
   close(l);
-  std::this_thread::sleep_for(200ms);
+  eventually([&] { return slurp(dir.path("out.txt")).find("LISTEN      -> CLOSE") != std::string::npos; });
   ASSERT_EQ(st.stop(), 0);
   std::ifstream f(dir.path("out.txt"));
   std::string header, text((std::istreambuf_iterator<char>(f)), {});

@@ -35,13 +35,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 bool tw_reuse_on_loopback() {
   std::ifstream f("/proc/sys/net/ipv4/tcp_tw_reuse");
   int v = 0;
@@ -113,16 +106,6 @@ class ReusingClient {
   int listener_;
   std::vector<int> ports_;
 };
-
-// Waits (up to `limit`) until `done` holds.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = 15s) {
-  auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
-}
 
 // ---- 1. TIME_WAIT recycling ----
 
@@ -227,17 +210,6 @@ TEST(Truth, TopCountsAndReportsTheDriftItCorrects) {
                j["drift_total"].c_str());
 }
 
-// The whole lines of `path` as flat objects: socktrace may be writing its
-// last line as the test reads.
-std::vector<JsonLine> complete_json_lines(const std::string& path) {
-  std::vector<JsonLine> out;
-  std::string text = slurp(path);
-  std::size_t start = 0;
-  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
-    if (nl > start) out.push_back(parse_flat_json(text.substr(start, nl - start)));
-  return out;
-}
-
 // The state lines of `path` (log -o), as flat objects.
 std::vector<JsonLine> states_of(const std::string& path) {
   std::vector<JsonLine> out;
@@ -329,7 +301,7 @@ void settle_port(int port) {
   eventually([&] {
     Counts c = ss_counts_on_ports("-tan", {port});
     return !c.count("FIN_WAIT1") && !c.count("LAST_ACK") && !c.count("SYN_SENT");
-  }, 2s);
+  }, 2000);
 }
 
 std::string me() { return "socktrace_integ/" + std::to_string(getpid()); }

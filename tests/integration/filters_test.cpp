@@ -226,6 +226,17 @@ bool lost_any(const std::vector<JsonLine>& lines) {
   return false;
 }
 
+// Waits until the states output at `out` shows these sockets' paths (as
+// `of` sees them; a loss ends the wait): states writes at every poll, and
+// the stop drains the rest, so no fixed wait is needed.
+void wait_for_paths(const std::string& out, const std::multiset<Path>& want,
+                    std::multiset<Path> (*of)(const std::vector<JsonLine>&) = path_set) {
+  eventually([&] {
+    auto lines = complete_json_lines(out);
+    return lost_any(lines) || of(lines) == want;
+  });
+}
+
 std::string dump_states(const std::vector<JsonLine>& lines) {
   std::string s;
   for (const auto& l : lines) {
@@ -252,7 +263,7 @@ TEST(CgroupFilter, StatesServerInsideClientOutside) {
   pid_t noise = spawn_noise();
   Pair p = run_pair(true, [&] { return join_cgroup(cg.path()); });
   EXPECT_EQ(wait_child(noise), 0);
-  std::this_thread::sleep_for(300ms);  // the server's TIME_WAIT is found by a sock_diag lookup
+  wait_for_paths(out, {kListener, kServerChild});  // the server's TIME_WAIT is found by a sock_diag lookup
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
   auto lines = read_json_lines(out);
   // Only the server's sockets: in the cgroup, on its port. The client's
@@ -339,7 +350,7 @@ TEST(CgroupFilter, CgroupCreatedAfterStartIsCovered) {
   pid_t noise = spawn_noise();
   Pair p = run_pair(true, [&] { return join_cgroup(late); });
   EXPECT_EQ(wait_child(noise), 0);
-  std::this_thread::sleep_for(300ms);
+  wait_for_paths(states_out, {kListener, kServerChild});
   ASSERT_EQ(states.stop(), 0) << states.stderr_text();
   ASSERT_EQ(syscalls.stop(), 0) << syscalls.stderr_text();
 
@@ -377,7 +388,8 @@ TEST(NetnsFilter, KeepsOnlyThatNamespace) {
   Pair outside = run_pair(true, [] { return true; });
   Pair inside = run_pair(true, [&] { return ns.enter(); }, [&] { return ns.enter(); });
   EXPECT_EQ(wait_child(noise), 0);
-  std::this_thread::sleep_for(300ms);
+  Path server_child(kServerChild.begin(), kServerChild.end() - 1);
+  wait_for_paths(states_out, {kListener, server_child, kClient}, path_set_to_fin_wait2);
   ASSERT_EQ(states.stop(), 0) << states.stderr_text();
   ASSERT_EQ(syscalls.stop(), 0) << syscalls.stderr_text();
 
@@ -389,7 +401,6 @@ TEST(NetnsFilter, KeepsOnlyThatNamespace) {
       EXPECT_TRUE(l.at("pid") == std::to_string(inside.server) || l.at("pid") == std::to_string(inside.client))
           << dump_states(lines);
     }
-  Path server_child(kServerChild.begin(), kServerChild.end() - 1);
   if (!lost_any(lines)) {
     EXPECT_EQ(path_set_to_fin_wait2(lines), (std::multiset<Path>{kListener, server_child, kClient})) << dump_states(lines);
   }
@@ -427,7 +438,7 @@ TEST(CommFilter, KeepsOnlyThatCommand) {
   pid_t noise = spawn_noise();
   Pair p = run_pair(true, [&] { return prctl(PR_SET_NAME, name) == 0; });
   EXPECT_EQ(wait_child(noise), 0);
-  std::this_thread::sleep_for(300ms);
+  wait_for_paths(states_out, {kListener, kServerChild});
   ASSERT_EQ(states.stop(), 0) << states.stderr_text();
   ASSERT_EQ(syscalls.stop(), 0) << syscalls.stderr_text();
   for (const std::string& out : {states_out, sys_out}) {

@@ -197,6 +197,31 @@ TEST(ParseCli, BufferSizeAccepted) {
   EXPECT_EQ(log.options->buffer_size, 1073741824u);
 }
 
+// states/log --proto: repeatable, tcp/udp/unix, all three when absent;
+// --timeline shows TCP only.
+TEST(ParseCli, ProtoNarrowsStatesAndLog) {
+  auto all = parse({"states"});
+  ASSERT_TRUE(all.options.has_value()) << all.err;
+  for (const char* p : {"tcp", "udp", "unix"}) EXPECT_TRUE(wants_proto(*all.options, p)) << p;
+
+  auto two = parse({"states", "--proto", "tcp", "--proto", "unix"});
+  ASSERT_TRUE(two.options.has_value()) << two.err;
+  EXPECT_TRUE(wants_proto(*two.options, "tcp"));
+  EXPECT_FALSE(wants_proto(*two.options, "udp"));
+  EXPECT_TRUE(wants_proto(*two.options, "unix"));
+
+  auto log = parse({"log", "-o", "x", "--proto", "udp"});
+  ASSERT_TRUE(log.options.has_value()) << log.err;
+  EXPECT_FALSE(wants_proto(*log.options, "tcp"));
+  EXPECT_TRUE(wants_proto(*log.options, "udp"));
+
+  auto timeline = parse({"states", "--timeline", "--proto", "tcp"});
+  EXPECT_TRUE(timeline.options.has_value()) << timeline.err;
+  expect_usage_error(parse({"states", "--proto", "sctp"}), 2);
+  expect_usage_error(parse({"states", "--timeline", "--proto", "udp"}), 2);
+  expect_usage_error(parse({"check", "--proto", "tcp"}), 3);
+}
+
 TEST(ParseCli, ModesOtherThanSyscallsTakeNoCommand) {
   expect_usage_error(parse({"states", "--", "ls"}), 2);
   expect_usage_error(parse({"top", "--", "ls"}), 2);

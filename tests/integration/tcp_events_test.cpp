@@ -139,11 +139,12 @@ int connect_expecting(const char* ip, int port, int want, int fd = -1) {
   return err == want ? 0 : err;
 }
 
-// The events of the run that touch TCP port `port` (either end), in order.
+// The events of the run that touch TCP port `port` (either end), in order;
+// whole lines only (a test may read while socktrace writes).
 std::vector<JsonLine> events_on_port(const std::string& path, int port) {
   std::vector<JsonLine> out;
   std::string p = std::to_string(port);
-  for (auto& l : read_json_lines(path)) {
+  for (auto& l : complete_json_lines(path)) {
     if (!l.count("sport") || (l.count("proto") && l.at("proto") != "tcp")) continue;
     if (l.at("sport") == p || l.at("dport") == p) out.push_back(l);
   }
@@ -423,7 +424,10 @@ TEST(TcpEvents, ZeroLingerCloseResetSentAndReceived) {
   });
   ASSERT_EQ(wait_child(client), 0);
   ASSERT_EQ(wait_child(server), 0);
-  std::this_thread::sleep_for(300ms);
+  eventually([&] {
+    return of_kind(events_on_port(dir.path("out.json"), port), "reset").size() >= 2 &&
+           pair_conns(dir.path("out.json"), port).size() >= 2 && pair_conns(dir.path("conn.json"), port).size() >= 2;
+  });
   auto client_after = nstat(net.client()), server_after = nstat(net.server());
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
   ASSERT_EQ(timeline.stop(), 0) << timeline.stderr_text();
@@ -497,7 +501,11 @@ TEST(TcpEvents, ConnectRefusedAndUnreachable) {
     return connect_expecting("10.232.0.5", kUnreachablePort, EHOSTUNREACH);
   });
   ASSERT_EQ(wait_child(unreachable), 0);
-  std::this_thread::sleep_for(300ms);
+  eventually([&] {
+    return !of_kind(events_on_port(dir.path("out.json"), kClosedPort), "reset").empty() &&
+           !of_kind(events_on_port(dir.path("out.json"), kUnreachablePort), "connect").empty() &&
+           slurp(dir.path("out.txt")).find(" (EHOSTUNREACH)\n") != std::string::npos;
+  });
   auto client_after = nstat(net.client()), server_after = nstat(net.server());
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
   ASSERT_EQ(text.stop(), 0) << text.stderr_text();

@@ -353,7 +353,13 @@ TEST(Timeline, FullBacklogListenerQueuesAsSsShowsThem) {
   EXPECT_EQ(w[2], std::to_string(kBacklog));
   close(l);  // LISTEN -> CLOSE runs before the queue is purged
   for (int c : clients) close(c);
-  std::this_thread::sleep_for(200ms);
+  eventually([&] {
+    for (const auto& e : complete_json_lines(dir.path("out.json")))
+      if (e.at("event") == "state" && e.at("sport") == std::to_string(port) && e.at("dport") == "0" &&
+          e.at("old") == "LISTEN" && e.at("new") == "CLOSE")
+        return true;
+    return false;
+  });
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
 
   bool seen = false;

@@ -334,7 +334,15 @@ TEST(Log, SigtermFlushesOpenConnections) {
     return 0;
   });
   int port = port_gate.wait();
-  std::this_thread::sleep_for(300ms);
+  // Both ends ESTABLISHED in the log before the stop (it is written at every poll).
+  eventually([&] {
+    int established = 0;
+    for (const auto& e : complete_json_lines(log))
+      if (e.count("new") && e.at("new") == "ESTABLISHED" && e.count("sport") &&
+          (e.at("sport") == std::to_string(port) || e.at("dport") == std::to_string(port)))
+        ++established;
+    return established >= 2;
+  });
   EXPECT_EQ(stop(st, SIGTERM), 0) << st.stderr_text();
   done.open();
   ASSERT_EQ(wait_child(child), 0);

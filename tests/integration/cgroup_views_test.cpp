@@ -672,8 +672,7 @@ TEST(CgroupViews, LiveByNetnsFollowsNamespacesAndLetsGo) {
     held = holds_netns(top.pid(), ino);
   }
   EXPECT_FALSE(held);
-  std::this_thread::sleep_for(500ms);
-  EXPECT_TRUE(row().empty()) << last_hist(out);
+  EXPECT_TRUE(eventually([&] { return row().empty(); }, 10000)) << last_hist(out);
   EXPECT_EQ(top.stop(), 0);
 }
 

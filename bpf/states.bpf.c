@@ -89,9 +89,10 @@ __u64 unborn_live = 0;
 __u64 resets_live = 0;
 
 /* Owner records of child sockets still inherited from their listener
- * (accepted or not, not yet seen in a process): added at LISTEN ->
- * SYN_RECV (or at the child's next transition, release_unborn()), taken away when a process is found holding the child or it
- * closes. Userspace runs the name_acceptors iterator while it is above 0.
+ * (accepted or not, not yet seen in a process): counted by remember_owner()
+ * (at LISTEN -> SYN_RECV, or at the child's next transition before ~6.15),
+ * taken away when a process is found holding the child or it closes.
+ * Userspace runs the name_acceptors iterator while it is above 0.
  * Approximate under races (it only paces that iterator). */
 __s64 inherited_live = 0;
 
@@ -179,10 +180,14 @@ static __always_inline void fill_queues(struct st_state_event *e,
 	e->min_rtt_us = tp->rtt_min.s[0].v == ~0U ? 0 : tp->rtt_min.s[0].v;
 }
 
+/* An inherited record is written only where the socket had none, so each
+ * one recorded counts once in inherited_live. */
 static __always_inline void remember_owner(__u64 cookie, const struct st_owner *r)
 {
 	if (bpf_map_update_elem(&owners, &cookie, r, BPF_ANY))
 		count_loss(ST_LOSS_OWNER_MAP);
+	else if (r->flags & ST_HF_OWNER_INHERITED)
+		__sync_fetch_and_add(&inherited_live, 1);
 }
 
 /* The owner of `sk`, learning it when this transition reveals it. Returns
@@ -211,7 +216,6 @@ owner_of(__u64 cookie, __u32 netns, __u16 lport, int oldstate, int newstate,
 		*scratch = l->owner;
 		scratch->flags |= ST_HF_OWNER_INHERITED;
 		remember_owner(cookie, scratch);
-		__sync_fetch_and_add(&inherited_live, 1);
 		return scratch;
 	}
 	return NULL;
@@ -473,11 +477,8 @@ static __always_inline void release_unborn(const struct sock *sk, const struct t
 		o.tid = held->hdr.tid;
 		o.cgroup_id = held->hdr.cgroup_id;
 		__builtin_memcpy(o.comm, held->hdr.comm, ST_COMM_LEN);
-		if (!bpf_map_lookup_elem(&owners, &cookie)) {
+		if (!bpf_map_lookup_elem(&owners, &cookie))
 			remember_owner(cookie, &o);
-			if (o.flags & ST_HF_OWNER_INHERITED)
-				__sync_fetch_and_add(&inherited_live, 1);
-		}
 		r = &o;
 	}
 	if (sock_admitted(sk, netns, r)) {

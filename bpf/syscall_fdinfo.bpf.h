@@ -6,20 +6,12 @@
  */
 #pragma once
 
-/* The socket behind `fd` of the current task, or NULL. */
+/* The socket behind `fd` of the current task, or NULL (fd.bpf.h's walk). */
 static __always_inline struct socket *fd_socket(long fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file *file = NULL;
-	struct file **fds;
+	struct file *file = fd_file(fd);
 
-	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & ST_S_IFMT) != ST_S_IFSOCK)
+	if (!file || !file_is_socket(file))
 		return NULL;
 	return BPF_CORE_READ(file, private_data);
 }

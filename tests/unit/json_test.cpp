@@ -104,5 +104,18 @@ TEST(JsonObject, AppendsToWhatTheBufferHolds) {
   EXPECT_EQ(fmt::to_string(buf), "{\"n\":1}\n{\"n\":2}\n");
 }
 
+TEST(JsonArray, NumbersAndNestedObjectsAreCommaSeparated) {
+  fmt::memory_buffer buf;
+  JsonObject o(buf);
+  JsonArray(o.value("empty")).end();
+  JsonArray(o.value("n")).item(uint64_t{18446744073709551615ull}).item(int64_t{-1}).item(int32_t{7}).end();
+  JsonArray a(o.value("objs"));
+  JsonObject(a.next()).field("x", 1).end();
+  JsonObject(a.next()).end();
+  a.end();
+  o.end_line();
+  EXPECT_EQ(fmt::to_string(buf), "{\"empty\":[],\"n\":[18446744073709551615,-1,7],\"objs\":[{\"x\":1},{}]}\n");
+}
+
 }  // namespace
 }  // namespace socktrace

@@ -110,6 +110,24 @@ void JsonObject::end_line() {
   out_.push_back('\n');
 }
 
+fmt::memory_buffer& JsonArray::next() {
+  if (!first_) out_.push_back(',');
+  first_ = false;
+  return out_;
+}
+
+JsonArray& JsonArray::item(uint64_t value) {
+  fmt::format_int digits(value);
+  next().append(digits.data(), digits.data() + digits.size());
+  return *this;
+}
+
+JsonArray& JsonArray::item(int64_t value) {
+  fmt::format_int digits(value);
+  next().append(digits.data(), digits.data() + digits.size());
+  return *this;
+}
+
 void append_lost_json(fmt::memory_buffer& out, uint64_t epoch_ns, uint64_t count, std::string_view where) {
   JsonObject o(out);
   o.field("event", "lost")

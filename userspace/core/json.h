@@ -40,6 +40,23 @@ class JsonObject {
   bool first_ = true;
 };
 
+// A JSON array written in place, as JsonObject: numbers, or nested values
+// started with next() (a JsonObject closed with end()).
+class JsonArray {
+ public:
+  explicit JsonArray(fmt::memory_buffer& out) : out_(out) { out_.push_back('['); }
+  JsonArray& item(uint64_t value);
+  JsonArray& item(int64_t value);
+  JsonArray& item(int32_t value) { return item(int64_t{value}); }
+  // Starts the next item and returns the buffer to write it to.
+  fmt::memory_buffer& next();
+  void end() { out_.push_back(']'); }
+
+ private:
+  fmt::memory_buffer& out_;
+  bool first_ = true;
+};
+
 // One `event:"lost"` line (docs/design.md): `count` events lost at `where`,
 // reported at `epoch_ns`. Every view writes its losses with it.
 void append_lost_json(fmt::memory_buffer& out, uint64_t epoch_ns, uint64_t count, std::string_view where);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iterator>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -118,22 +117,20 @@ void msghdr_field(JsonObject& o, const Ctx& c, std::string_view k, uint8_t msg, 
   if (!iov) {
     m.null_field("iov");
   } else {
-    fmt::memory_buffer& a = m.value("iov");
-    a.push_back('[');
+    JsonArray a(m.value("iov"));
     const Blob* vb = c.usable(ST_BLOB_IOVEC, msg);
     uint64_t n = vb ? std::min<uint64_t>(iovlen, vb->len / 16) : 0;
     auto v = vb ? c.e.bytes(*vb) : std::span<const std::byte>{};
     for (uint64_t i = 0; i < n; ++i) {
-      if (i) a.push_back(',');
       uint64_t len = load<uint64_t>(v, i * 16 + 8);
       uint64_t shown = std::min(len, data_size);
       if (data_size != UINT64_MAX) data_size -= shown;
-      JsonObject io(a);
+      JsonObject io(a.next());
       data_field(io, c, "data", c.usable(ST_BLOB_DATA, msg, static_cast<uint8_t>(i)), shown);
       io.field("len", len);
       io.end();
     }
-    a.push_back(']');
+    a.end();
   }
   m.field("iovlen", iovlen);
   m.field("controllen", ctllen);
@@ -171,7 +168,7 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memo
         const Blob* b = c.usable(ST_BLOB_FDS);
         if (b && b->len >= 8 && !c.failed()) {
           auto v = e.bytes(*b);
-          fmt::format_to(std::back_inserter(o.value("sv")), "[{},{}]", load<int32_t>(v, 0), load<int32_t>(v, 4));
+          JsonArray(o.value("sv")).item(load<int32_t>(v, 0)).item(load<int32_t>(v, 4)).end();
         } else {
           o.null_field("sv");
         }
@@ -248,32 +245,29 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memo
       bool recv = e.nr == sys::kRecvmmsg;
       uint64_t n = recv ? (c.failed() ? 0 : static_cast<uint64_t>(e.ret)) : u(2);
       n = std::min<uint64_t>(n, ST_MAX_MMSG);
-      fmt::memory_buffer& a = o.value("msgs");
-      a.push_back('[');
+      JsonArray a(o.value("msgs"));
       const Blob* lens_b = e.find(ST_BLOB_MMSGLEN);
       for (uint64_t j = 0; j < n; ++j) {
         auto j8 = static_cast<uint8_t>(j);
         if (!c.usable(ST_BLOB_MSGHDR, j8)) break;
-        if (j) a.push_back(',');
         auto msg_len = e.u32(lens_b, j);
         std::optional<int32_t> user;
         if (recv)
           if (auto v = e.u32(e.find(ST_BLOB_INLENS), j * 2)) user = static_cast<int32_t>(*v);
-        JsonObject m(a);
+        JsonObject m(a.next());
         msghdr_field(m, c, "msg_hdr", j8, user, recv ? msg_len.value_or(0) : UINT64_MAX);
         if (msg_len && (recv || (!c.failed() && j < static_cast<uint64_t>(e.ret))))
           m.field("msg_len", *msg_len);
         m.end();
       }
-      a.push_back(']');
+      a.end();
       o.field("vlen", u(2));
       sym(o, "flags", [&](std::string& t) { strace::append_msg_flags(t, u(3)); });
       if (recv) {
         const Blob* t = c.usable(ST_BLOB_TIMEOUT);
         if (e.args[4] && t && t->len >= 16) {
           auto v = e.bytes(*t);
-          fmt::format_to(std::back_inserter(o.value("timeout")), "{{\"tv_sec\":{},\"tv_nsec\":{}}}",
-                         load<int64_t>(v, 0), load<int64_t>(v, 8));
+          JsonObject(o.value("timeout")).field("tv_sec", load<int64_t>(v, 0)).field("tv_nsec", load<int64_t>(v, 8)).end();
         } else {
           o.null_field("timeout");
         }
@@ -327,9 +321,9 @@ void append_syscall_args_json(const SyscallEvent& e, int string_limit, fmt::memo
       break;
     }
     default: {
-      fmt::memory_buffer& a = o.value("raw");
-      fmt::format_to(std::back_inserter(a), "[{},{},{},{},{},{}]", e.args[0], e.args[1], e.args[2], e.args[3],
-                     e.args[4], e.args[5]);
+      JsonArray a(o.value("raw"));
+      for (uint64_t arg : e.args) a.item(arg);
+      a.end();
     }
   }
   o.end();

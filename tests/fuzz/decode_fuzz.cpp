@@ -30,7 +30,7 @@
 #include "core/timeline_view.h"
 #include "core/timewait.h"
 #include "socktrace/events.h"
-#include "../json_check.h"
+#include "../support/json_check.h"
 
 namespace {
 

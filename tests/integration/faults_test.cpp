@@ -25,34 +25,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int listen_v4() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  listen(fd, 4096);
-  return fd;
-}
-
-int connect_v4(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // `n` loopback connections to a local server, each closed by the client.
 void churn(int n, int* port_out = nullptr) {
-  int l = listen_v4();
-  if (port_out) *port_out = port_of(l);
-  int port = port_of(l);
+  int l = listen_on(AF_INET, 4096);
+  if (port_out) *port_out = local_port(l);
+  int port = local_port(l);
   std::thread server([&] {
     for (int i = 0; i < n; ++i) {
       int c = accept(l, nullptr, nullptr);
@@ -63,7 +40,7 @@ void churn(int n, int* port_out = nullptr) {
     }
   });
   for (int i = 0; i < n; ++i) {
-    int s = connect_v4(port);
+    int s = connect_to(AF_INET, port);
     if (s >= 0) close(s);
   }
   server.join();

@@ -98,28 +98,6 @@ class ScopedNetns {
   std::string name_;
 };
 
-int listen_loopback() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || listen(fd, 16) != 0) return -1;
-  return fd;
-}
-
-int connect_loopback(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 void drain(int fd) {
   char buf[256];
   while (read(fd, buf, sizeof(buf)) > 0) {
@@ -141,9 +119,9 @@ Pair run_pair(bool inside_is_server, const std::function<bool()>& setup,
   Pair p;
   p.server = spawn([&] {
     if (!(inside_is_server ? setup() : outside_setup())) return 10;
-    int l = listen_loopback();
+    int l = listen_on(AF_INET);
     if (l < 0) return 11;
-    port_gate.open(port_of(l));
+    port_gate.open(local_port(l));
     int c = accept(l, nullptr, nullptr);
     if (c < 0) return 12;
     char buf[16];
@@ -155,7 +133,7 @@ Pair run_pair(bool inside_is_server, const std::function<bool()>& setup,
   p.port = port_gate.wait();
   p.client = spawn([&] {
     if (!(inside_is_server ? outside_setup() : setup())) return 20;
-    int fd = connect_loopback(p.port);
+    int fd = connect_to(AF_INET, p.port);
     if (fd < 0) return 21;
     if (write(fd, "hello", 5) != 5) return 22;
     drain(fd);
@@ -173,8 +151,8 @@ pid_t spawn_noise(int rounds = 30, const std::function<bool()>& setup = [] { ret
   return spawn([=] {
     if (!setup()) return 30;
     for (int i = 0; i < rounds; ++i) {
-      int l = listen_loopback();
-      int c = connect_loopback(port_of(l));
+      int l = listen_on(AF_INET);
+      int c = connect_to(AF_INET, local_port(l));
       int a = accept(l, nullptr, nullptr);
       close(c);
       drain(a);

@@ -13,6 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "../support/files.h"
+#include "../support/sockets.h"
+
 namespace socktrace::testing {
 
 // Skips the test when BPF cannot be used here (not root, no BTF), except
@@ -37,8 +40,6 @@ std::vector<JsonLine> read_json_lines(const std::string& path);
 // The whole lines of `path` as flat objects: socktrace may be writing its
 // last line as the test reads.
 std::vector<JsonLine> complete_json_lines(const std::string& path);
-// The whole file ("" when it cannot be read).
-std::string slurp(const std::string& path);
 
 // A running socktrace, started with `args`, its stdout to `stdout_path`
 // (when not empty) and stderr captured. Waits for its ready line.
@@ -94,10 +95,6 @@ bool bpf_link_exists(int id);
 // socktrace instances running at the same time are held, so not counted.
 std::vector<int> orphan_socktrace_programs();
 
-// 127.0.0.1:port.
-sockaddr_in loopback(int port);
-// The local port of a bound IPv4 socket.
-int port_of(int fd);
 // One HTTP GET to 127.0.0.1:port: the whole response (status line,
 // headers, body; "" when nothing answered), or only its body.
 std::string http_response(int port, const std::string& path);
@@ -108,17 +105,6 @@ std::string http_body(int port, const std::string& path);
 pid_t spawn(const std::function<int()>& body);
 // Waits for the child and returns its exit status (-1 on signal).
 int wait_child(pid_t pid);
-
-// A temporary directory removed at destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-};
 
 // Pipe used to sequence forked workloads: one side waits for the other.
 class Gate {
@@ -163,15 +149,11 @@ std::string last_hist(const std::string& path);
 // The inode number of `path` (a cgroup's id, a namespace's), 0 when absent.
 uint64_t inode_of(const std::string& path);
 
-// A TCP listener on 127.0.0.1, an ephemeral port, close-on-exec. No
-// SO_REUSEADDR: port 0 then never picks a port that still has TIME-WAIT
-// sockets of an earlier test (they would be counted too). With
+// listen_on(AF_INET, backlog) (support/sockets.h), and with
 // `defer_accept` (TCP_DEFER_ACCEPT), the handshake's last ACK is ignored
 // until data comes: the request socket stays in SYN-RECV while the client
 // is ESTABLISHED.
 int tcp_listener(int backlog = 4096, bool defer_accept = false);
-// A close-on-exec client connected to 127.0.0.1:port, -1 when refused.
-int tcp_connect(int port);
 // One loopback connection to `listener`: its client and accepted server fd.
 struct TcpPair {
   int client = -1;

@@ -241,17 +241,6 @@ int wait_child(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/socktrace-test-XXXXXX";
-  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
-  dir_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
-}
-
 Gate::Gate() {
   if (pipe(fds_)) throw std::runtime_error("pipe");
 }
@@ -316,13 +305,6 @@ BpfIds bpf_ids_held_by(pid_t pid) {
   BpfIds ids;
   add_held(pid, ids);
   return ids;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
 }
 
 std::vector<JsonLine> complete_json_lines(const std::string& path) {
@@ -495,21 +477,6 @@ std::string str(const Counts& c) {
   return s;
 }
 
-sockaddr_in loopback(int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-int port_of(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
-}
-
 std::string http_response(int port, const std::string& path) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return "";
@@ -578,30 +545,17 @@ uint64_t inode_of(const std::string& path) {
 }
 
 int tcp_listener(int backlog, bool defer_accept) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (defer_accept) {
+  int fd = listen_on(AF_INET, backlog);
+  if (fd >= 0 && defer_accept) {
     int secs = 30;
     setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs));
-  }
-  sockaddr_in a = loopback(0);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  listen(fd, backlog);
-  return fd;
-}
-
-int tcp_connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a = loopback(port);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    close(fd);
-    return -1;
   }
   return fd;
 }
 
 TcpPair tcp_pair(int listener) {
   TcpPair p;
-  p.client = tcp_connect(port_of(listener));
+  p.client = connect_to(AF_INET, local_port(listener));
   p.server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
   return p;
 }

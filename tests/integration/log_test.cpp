@@ -29,7 +29,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../json_check.h"
+#include "../support/json_check.h"
 #include "harness.h"
 
 namespace socktrace::testing {
@@ -41,11 +41,8 @@ constexpr const char* kComm = "st_logburst";
 
 // A loopback listener; the child exits (90) when it cannot have one.
 int listen_v4_or_exit() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) || listen(fd, 4096)) _exit(90);
+  int fd = listen_on(AF_INET, 4096);
+  if (fd < 0) _exit(90);
   return fd;
 }
 
@@ -53,13 +50,8 @@ int listen_v4_or_exit() {
 // moment (EADDRNOTAVAIL); every connection counted must exist.
 int connect_v4_retrying(int port) {
   for (;;) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0) return fd;
-    close(fd);
+    int fd = connect_to(AF_INET, port);
+    if (fd >= 0) return fd;
     std::this_thread::sleep_for(1ms);
   }
 }
@@ -73,7 +65,7 @@ pid_t burst(int n, Gate& port_gate, Gate* midway_gate = nullptr, int midway = 0)
   return spawn([&, n, midway] {
     prctl(PR_SET_NAME, kComm);
     int l = listen_v4_or_exit();
-    int port = port_of(l);
+    int port = local_port(l);
     port_gate.open(port);
     std::thread server([&] {
       char buf[64];
@@ -203,10 +195,7 @@ int stop(Socktrace& st, int sig) {
 }
 
 bool file_contains(const std::string& path, const std::string& needle) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str().find(needle) != std::string::npos;
+  return slurp(path).find(needle) != std::string::npos;
 }
 
 bool sanitized_build() {
@@ -324,9 +313,9 @@ TEST(Log, SigtermFlushesOpenConnections) {
   pid_t child = spawn([&] {
     prctl(PR_SET_NAME, kComm);
     int l = listen_v4_or_exit();
-    int c = connect_v4_retrying(port_of(l));
+    int c = connect_v4_retrying(local_port(l));
     int s = accept(l, nullptr, nullptr);
-    port_gate.open(port_of(l));
+    port_gate.open(local_port(l));
     done.wait();  // held open until socktrace has exited
     close(c);
     close(s);

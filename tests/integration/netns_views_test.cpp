@@ -52,7 +52,7 @@ class Sockets {
   ~Sockets() {
     for (int fd : fds_) close(fd);
   }
-  int port() const { return port_of(listener_); }
+  int port() const { return local_port(listener_); }
   void established(int n) {
     for (int i = 0; i < n; ++i) {
       auto [c, s] = pair();

@@ -52,43 +52,10 @@ const Life* find_life(const std::map<std::string, Life>& lives, const std::strin
   return nullptr;
 }
 
-int bound_port(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof(ss);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-}
-
-int udp_bound(int family) {
-  int fd = socket(family, SOCK_DGRAM, 0);
-  if (family == AF_INET) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a))) return -1;
-  } else {
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_addr = in6addr_loopback;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a))) return -1;
-  }
-  return fd;
-}
-
 int udp_connect(int fd, int family, int port) {
-  if (family == AF_INET) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  }
-  sockaddr_in6 a{};
-  a.sin6_family = AF_INET6;
-  a.sin6_port = htons(port);
-  a.sin6_addr = in6addr_loopback;
-  return connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len;
+  sockaddr_storage a = loopback_addr(family, port, &len);
+  return connect(fd, reinterpret_cast<sockaddr*>(&a), len);
 }
 
 sockaddr_un unix_addr(const std::string& path) {
@@ -126,7 +93,7 @@ void udp_bind_connect_close(int family) {
       [&] {
         int fd = udp_bound(family);
         if (fd < 0 || udp_connect(fd, family, 9) != 0) return 1;
-        port_gate.open(bound_port(fd));
+        port_gate.open(local_port(fd));
         close(fd);
         return 0;
       },
@@ -189,7 +156,7 @@ TEST(SockLives, ProtoShowsOnlyThoseProtocols) {
           close(pair[0]);
           close(pair[1]);
           int l = tcp_listener();
-          int c = tcp_connect(port_of(l));
+          int c = connect_to(AF_INET, local_port(l));
           int a = accept(l, nullptr, nullptr);
           if (c < 0 || a < 0) return 3;
           close(c);

@@ -27,7 +27,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
-#include "../json_check.h"
+#include "../support/json_check.h"
 
 namespace socktrace::testing {
 namespace {
@@ -69,7 +69,7 @@ struct KnownStates {
   int bound = -1;     // bound, neither listening nor connected: ss -tan does not list it (iproute2 6.1)
   int udp_server = -1;
   std::vector<int> fds;
-  std::vector<int> ports() const { return {port_of(listener), port_of(deferred), port_of(bound), port_of(udp_server)}; }
+  std::vector<int> ports() const { return {local_port(listener), local_port(deferred), local_port(bound), local_port(udp_server)}; }
 
   KnownStates() {
     listener = tcp_listener();
@@ -114,11 +114,11 @@ struct KnownStates {
     }
   }
   void syn_recv(int n) {
-    for (int i = 0; i < n; ++i) fds.push_back(tcp_connect(port_of(deferred)));
+    for (int i = 0; i < n; ++i) fds.push_back(connect_to(AF_INET, local_port(deferred)));
   }
   void udp_connected() {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a = loopback(port_of(udp_server));
+    sockaddr_in a = loopback(local_port(udp_server));
     connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
     fds.push_back(fd);
   }
@@ -177,7 +177,7 @@ TEST(Top, TextViewShowsTheCloseWaitLeaker) {
   RunResult r = run_socktrace(concat({"top", "--once"}, port_args(k.ports())));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::regex row("tcp +CLOSE_WAIT +5 +socktrace_integ/" + std::to_string(getpid()) + " 5 +" +
-                 std::to_string(port_of(k.listener)) + " 5 +127\\.0\\.0\\.1 5");
+                 std::to_string(local_port(k.listener)) + " 5 +127\\.0\\.0\\.1 5");
   EXPECT_TRUE(std::regex_search(r.out, row)) << r.out;
 }
 
@@ -229,7 +229,7 @@ TEST(Top, LiveDeltasEqualSsBeforeAndAfterStart) {
 TEST(Top, ChurnEndsEqualToSs) {
   REQUIRE_BPF();
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   TempDir dir;
   std::string out = dir.path("top.json");
   Socktrace top({"top", "--json", "--interval", "0.2", "--reconcile", "2", "--port", std::to_string(port)}, out);
@@ -329,7 +329,7 @@ TEST(Check, BadArgumentsAreUnknown) {
 TEST(Check, NewConnectionRate) {
   REQUIRE_BPF();
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   RunResult idle = run_socktrace({"check", "--port", std::to_string(port), "--sample", "0.5", "--critical", "new=0/s"});
   EXPECT_EQ(idle.exit_code, 0) << idle.out << idle.err;
   EXPECT_NE(idle.out.find(" new_per_s=0;;0;0;"), std::string::npos) << idle.out;
@@ -410,7 +410,7 @@ std::vector<std::string> list_socket_lines(const std::vector<std::vector<std::st
 TEST(TopList, LiveRowsEqualSsWithWorkerOwnersAgesAndBytes) {
   REQUIRE_BPF();
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   TempDir dir;
   std::string out = dir.path("list.json");
   Socktrace st({"top", "--list", "--json", "--interval", "0.3", "--port", std::to_string(port)}, out);
@@ -424,7 +424,7 @@ TEST(TopList, LiveRowsEqualSsWithWorkerOwnersAgesAndBytes) {
   });
   pid_t client = spawn([&] {
     std::vector<int> fds;
-    for (int i = 0; i < 3; ++i) fds.push_back(tcp_connect(port));
+    for (int i = 0; i < 3; ++i) fds.push_back(connect_to(AF_INET, port));
     if (write(fds[0], "hello", 5) != 5) return 1;
     accepted.wait();
     close(fds[2]);
@@ -502,7 +502,7 @@ TEST(TopList, OnceNarrowedByStateAndProtocol) {
   EXPECT_NE(r.out.find("Netid State      Recv-Q Send-Q Local Address:Port"), std::string::npos) << r.out;
   std::string me = "socktrace_integ/" + std::to_string(getpid());
   // Recv-Q and bytes received count the FIN, as ss and tcp_info do.
-  std::regex row("\ntcp +CLOSE-WAIT +1 +0 +127\\.0\\.0\\.1:" + std::to_string(port_of(k.listener)) +
+  std::regex row("\ntcp +CLOSE-WAIT +1 +0 +127\\.0\\.0\\.1:" + std::to_string(local_port(k.listener)) +
                  " +127\\.0\\.0\\.1:[0-9]+ +" + me + " +(>=)?[0-9.]+[mun]?s +0 +1(?=\n)");
   auto n = std::distance(std::sregex_iterator(r.out.begin(), r.out.end(), row), std::sregex_iterator());
   EXPECT_EQ(n, 3) << r.out;

@@ -60,7 +60,7 @@ class ReusingClient {
       int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       sockaddr_in a = loopback(0);
       bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-      ports_.push_back(port_of(fd));
+      ports_.push_back(local_port(fd));
       fds.push_back(fd);
     }
     for (int fd : fds) close(fd);
@@ -78,7 +78,7 @@ class ReusingClient {
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        sockaddr_in local = loopback(port), server = loopback(port_of(listener_));
+        sockaddr_in local = loopback(port), server = loopback(local_port(listener_));
         if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) == 0 &&
             connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof(server)) == 0)
           break;
@@ -116,7 +116,7 @@ TEST(Truth, TopTimeWaitRecycledEqualsSsWithoutReconcile) {
   REQUIRE_BPF();
   if (!tw_reuse_on_loopback()) GTEST_SKIP() << "net.ipv4.tcp_tw_reuse is 0 or timestamps are off: no recycling";
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   ReusingClient client(listener, 40);
   TempDir dir;
   std::string out = dir.path("top.json");
@@ -170,7 +170,7 @@ TEST(Truth, TopCountsAndReportsTheDriftItCorrects) {
   REQUIRE_BPF();
   if (!tw_reuse_on_loopback()) GTEST_SKIP() << "net.ipv4.tcp_tw_reuse is 0 or timestamps are off: no recycling";
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   ReusingClient client(listener, 5);
   TempDir dir;
   std::string out = dir.path("top.json");
@@ -226,7 +226,7 @@ TEST(Truth, LogEndsRecycledTimeWaitWhenItsTupleIsTaken) {
   REQUIRE_BPF();
   if (!tw_reuse_on_loopback()) GTEST_SKIP() << "net.ipv4.tcp_tw_reuse is 0 or timestamps are off: no recycling";
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   ReusingClient client(listener, 20);
   ASSERT_EQ(client.round(), 20);  // 20 timewait sockets older than log
   TempDir dir;
@@ -310,7 +310,7 @@ std::string me() { return "socktrace_integ/" + std::to_string(getpid()); }
 // "SOCKTRACE WARNING - CLOSE_WAIT=3 > 2 | ...").
 TEST(Truth, CheckNamesTheTopProcess) {
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   std::vector<int> cw = close_waits(listener, 3);
   settle_port(port);
   RunResult r = run_socktrace({"check", "--port", std::to_string(port), "--warning", "CLOSE_WAIT=2"});
@@ -327,7 +327,7 @@ TEST(Truth, CheckNamesTheTopProcess) {
 // takes an age threshold (before: "bad threshold", exit 3).
 TEST(Truth, CheckAgeOfTheOldestCloseWait) {
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   std::vector<int> cw = close_waits(listener, 2);
   settle_port(port);
   std::this_thread::sleep_for(2200ms);  // the age under test
@@ -377,7 +377,7 @@ OldestSeen oldest_of(const std::string& hist, const std::string& state) {
 TEST(Truth, TopShowsTheOldestSocketPerState) {
   REQUIRE_BPF();
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   std::vector<int> cw = close_waits(listener, 2);
   settle_port(port);
   std::this_thread::sleep_for(1200ms);
@@ -428,10 +428,10 @@ TEST(Truth, TimelineFlushesConnectionsOlderThanIt) {
     Socktrace st(args, out);
     EXPECT_EQ(st.stop(), 0) << st.stderr_text();
     std::string text = slurp(out);
-    std::string client = std::to_string(port_of(old.client));
+    std::string client = std::to_string(local_port(old.client));
     if (json) {
       int n = 0;
-      std::string server = std::to_string(port_of(listener));
+      std::string server = std::to_string(local_port(listener));
       for (JsonLine& j : read_json_lines(out)) {
         // This connection's two ends (another test's old sockets may share
         // one of the ports).
@@ -446,7 +446,7 @@ TEST(Truth, TimelineFlushesConnectionsOlderThanIt) {
       }
       EXPECT_EQ(n, 2) << text;  // both ends
     } else {
-      std::regex row("127\\.0\\.0\\.1:" + client + " +127\\.0\\.0\\.1:" + std::to_string(port_of(listener)) +
+      std::regex row("127\\.0\\.0\\.1:" + client + " +127\\.0\\.0\\.1:" + std::to_string(local_port(listener)) +
                      " .*ESTABLISHED \\? \\[open\\] \\[before start\\]\n");
       EXPECT_TRUE(std::regex_search(text, row)) << text;
     }
@@ -461,7 +461,7 @@ TEST(Truth, TimelineFlushesConnectionsOlderThanIt) {
 // A snapshot has no rate (before: "transitions 0/s new 0/s").
 TEST(Truth, TopOnceHasNoRate) {
   int listener = tcp_listener();
-  std::string port = std::to_string(port_of(listener));
+  std::string port = std::to_string(local_port(listener));
   RunResult text = run_socktrace({"top", "--once", "--port", port});
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("  transitions -  new -  "), std::string::npos) << text.out;
@@ -475,7 +475,7 @@ TEST(Truth, TopOnceHasNoRate) {
 // silently dropped).
 TEST(Truth, TopTextNamesEveryProcessOrCountsTheRest) {
   int listener = tcp_listener();
-  int port = port_of(listener);
+  int port = local_port(listener);
   int gate[2];
   ASSERT_EQ(pipe2(gate, O_CLOEXEC), 0);
   std::vector<int> clients;
@@ -569,7 +569,7 @@ TEST(Truth, LogMetricsServesSocketGauges) {
     return at == std::string::npos ? -1 : std::stol(body.substr(at + key.size()));
   };
   eventually([&] {
-    int fd = tcp_connect(metrics_port);
+    int fd = connect_to(AF_INET, metrics_port);
     if (fd < 0) return false;
     std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
     if (write(fd, req.data(), req.size()) < 0) return false;
@@ -611,7 +611,7 @@ class PreforkServer {
       close(counts_[0]);
       prctl(PR_SET_NAME, "pf-master");
       int l = tcp_listener();
-      int listen_port = port_of(l);
+      int listen_port = local_port(l);
       pid_t w[2];
       for (int i = 0; i < 2; ++i) {
         w[i] = fork();
@@ -687,7 +687,7 @@ class PreforkServer {
 void run_clients(int port, int n) {
   pid_t c = spawn([&] {
     for (int i = 0; i < n; ++i) {
-      int fd = tcp_connect(port);
+      int fd = connect_to(AF_INET, port);
       if (fd < 0) return 1;
       if (i % 2) (void)!write(fd, "x", 1);
       close(fd);
@@ -795,7 +795,7 @@ TEST(Truth, PreforkWithoutSyscallTracepointsStillNamesTheWorkers) {
     for (const auto& [name, type] : programs) EXPECT_NE(type, "tracepoint") << name;
   }
   // Two connections held open: each worker takes one and blocks reading it.
-  int held[2] = {tcp_connect(server.port), tcp_connect(server.port)};
+  int held[2] = {connect_to(AF_INET, server.port), connect_to(AF_INET, server.port)};
   std::vector<std::vector<std::string>> rows;
   std::set<std::string> holders;
   std::string port = std::to_string(server.port), master = std::to_string(server.master());

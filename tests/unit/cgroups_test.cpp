@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "../support/files.h"
 
 namespace socktrace {
 namespace {
@@ -37,15 +38,6 @@ const std::string kPodUid2 = "11111111-2222-3333-4444-555555555555";
 
 class ContainerResolution : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/socktrace-cgroups-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
   std::string mk(const std::string& rel) {
     fs::create_directories(root_ + rel);
     return root_ + rel;
@@ -68,7 +60,8 @@ class ContainerResolution : public ::testing::Test {
     mk("/default/" + kNerdctl);
     mk("/system.slice/ssh.service");
   }
-  std::string root_;
+  testing::TempDir tmp_;
+  const std::string root_ = tmp_.dir();
 };
 
 TEST(Cgroup2Mount, FirstCgroup2LineWins) {

@@ -15,30 +15,16 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "../support/files.h"
 
 namespace socktrace {
 namespace {
 
 class OutputTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/socktrace-unit-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    for (const char* name : {"out", "link", "target", "out.1", "out.2", "out.3", "out.4"})
-      ::unlink((dir_ + "/" + name).c_str());
-    ::rmdir(dir_.c_str());
-  }
-  std::string path(const char* name) const { return dir_ + "/" + name; }
-  static std::string read(const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  std::string dir_;
+  std::string path(const char* name) const { return dir_.path(name); }
+  static std::string read(const std::string& p) { return testing::slurp(p); }
+  testing::TempDir dir_;
 };
 
 TEST_F(OutputTest, WritesEverythingByClose) {
@@ -105,7 +91,7 @@ TEST_F(OutputTest, RefusesASymlink) {
 
 TEST_F(OutputTest, UnwritablePathIsAUsageError) {
   try {
-    Output out(dir_ + "/missing-dir/out");
+    Output out(dir_.path("missing-dir/out"));
     FAIL() << "no error";
   } catch (const UsageError& e) {
     std::string msg = e.what();

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "core/json_read.h"
+#include "../support/files.h"
 
 namespace socktrace {
 namespace {
@@ -211,15 +212,6 @@ TEST(RuntimeNameParsers, GarbageNeverCrashes) {
 // A host root in a temp dir, filled as a node's runtimes fill theirs.
 class FakeHostRoot : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/socktrace-hostroot-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
   void write(const std::string& rel, const std::string& text) {
     fs::create_directories(fs::path(root_ + rel).parent_path());
     std::ofstream(root_ + rel) << text;
@@ -241,7 +233,8 @@ class FakeHostRoot : public ::testing::Test {
     c.pod_uid = uid;
     return c;
   }
-  std::string root_;
+  testing::TempDir tmp_;
+  const std::string root_ = tmp_.dir();
 };
 
 TEST_F(FakeHostRoot, EveryLayoutNamesItsContainers) {

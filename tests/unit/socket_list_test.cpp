@@ -15,8 +15,9 @@
 
 #include <gtest/gtest.h>
 
-#include "../json_check.h"
+#include "../support/json_check.h"
 #include "core/names.h"
+#include "../support/files.h"
 
 namespace socktrace {
 namespace {
@@ -26,24 +27,11 @@ constexpr uint64_t kSec = 1'000'000'000ull;
 // A file for one view's output, removed at the end.
 class ListOutput {
  public:
-  ListOutput() {
-    char tmpl[] = "/tmp/st-socklist-XXXXXX";
-    if (mkdtemp(tmpl)) dir_ = tmpl;
-  }
-  ~ListOutput() {
-    std::remove(path().c_str());
-    rmdir(dir_.c_str());
-  }
-  std::string path() const { return dir_ + "/out"; }
-  std::string read() const {
-    std::ifstream f(path());
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-  }
+  std::string path() const { return dir_.path("out"); }
+  std::string read() const { return testing::slurp(path()); }
 
  private:
-  std::string dir_;
+  testing::TempDir dir_;
 };
 
 // A socket of a dump (or a seed): 127.0.0.1:sport -> 127.0.0.2:dport.

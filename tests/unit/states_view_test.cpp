@@ -24,6 +24,7 @@
 #include "core/names.h"
 #include "core/net_format.h"
 #include "socktrace/events.h"
+#include "../support/files.h"
 
 namespace socktrace {
 namespace {
@@ -219,10 +220,7 @@ std::vector<std::string> split_lines(const std::string& text) {
 class StatesViewTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/socktrace-unit-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-    path_ = dir_ + "/states.out";
+    path_ = dir_.path("states.out");
     // Text lines print local time; pin the zone.
     if (const char* tz = std::getenv("TZ")) saved_tz_ = tz;
     setenv("TZ", "UTC", 1);
@@ -230,8 +228,6 @@ class StatesViewTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    ::unlink(path_.c_str());
-    ::rmdir(dir_.c_str());
     if (saved_tz_)
       setenv("TZ", saved_tz_->c_str(), 1);
     else
@@ -257,7 +253,7 @@ class StatesViewTest : public ::testing::Test {
     return text;
   }
 
-  std::string dir_;
+  testing::TempDir dir_;
   std::string path_;
   std::optional<std::string> saved_tz_;
 };

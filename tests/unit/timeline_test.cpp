@@ -21,6 +21,7 @@
 
 #include "core/names.h"
 #include "socktrace/events.h"
+#include "../support/files.h"
 
 namespace socktrace {
 namespace {
@@ -567,11 +568,9 @@ TEST(TimelineEnd, PacketEventsBeforeTheFirstTransitionCountWhenItComes) {
 // What a user reads: `[2 drops]` on the text line, `"drops":2` in the JSON
 // object (0 when there were none), after every field that was there before.
 TEST(TimelineEnd, DropsInTheTextLineAndTheJsonObject) {
-  char tmpl[] = "/tmp/socktrace-timeline-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
+  testing::TempDir dir;
   auto run = [&](bool json) {
-    std::string file = dir + (json ? "/out.json" : "/out.txt");
+    std::string file = dir.path(json ? "out.json" : "out.txt");
     {
       Output out(file);
       TimelineView view(out, json, WallClock(0));
@@ -606,7 +605,6 @@ TEST(TimelineEnd, DropsInTheTextLineAndTheJsonObject) {
   EXPECT_NE(json[0].find(",\"reset_reason\":null,\"drops\":2}"), std::string::npos) << json[0];
   EXPECT_NE(json[1].find(",\"drops\":1}"), std::string::npos) << json[1];
   EXPECT_NE(json[2].find(",\"drops\":0}"), std::string::npos) << json[2];
-  rmdir(dir.c_str());
 }
 
 }  // namespace

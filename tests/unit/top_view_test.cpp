@@ -1,6 +1,7 @@
 // top's trouble section from hand-built counts: per second since the last
 // refresh, in all, the processes and ports that grew the most.
 #include "core/top_view.h"
+#include "../support/files.h"
 
 #include <unistd.h>
 
@@ -25,17 +26,9 @@ RetransEvent by(uint32_t pid, const char* comm, uint16_t sport, uint32_t segs) {
   return e;
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 TEST(TopViewTrouble, TextAndJsonPerSecondSinceTheLastRefresh) {
-  char dir[] = "/tmp/st-topview-XXXXXX";
-  ASSERT_TRUE(mkdtemp(dir));
-  std::string path = std::string(dir) + "/out";
+  testing::TempDir dir;
+  std::string path = dir.path("out");
   Histogram h{HistFilter{}};
   TroubleCounts t;
   t.on_retrans(by(10, "nginx", 443, 4));
@@ -47,7 +40,7 @@ TEST(TopViewTrouble, TextAndJsonPerSecondSinceTheLastRefresh) {
     t.on_retrans(by(10, "nginx", 443, 1));
     text.refresh(h, {0, 3'000'000'000, 0, 0, 0, 0}, &t);
   }
-  std::string s = read_all(path);
+  std::string s = testing::slurp(path);
   // First refresh: no rate yet, the totals.
   EXPECT_NE(s.find("tcp  retrans                -        4  nginx/10 4                         443 4\n"),
             std::string::npos)
@@ -63,14 +56,12 @@ TEST(TopViewTrouble, TextAndJsonPerSecondSinceTheLastRefresh) {
     TopView json(out, true, false);
     json.refresh(h, {0, 1'000'000'000, 0, 0, 0, 0}, &t);
   }
-  s = read_all(path);
+  s = testing::slurp(path);
   EXPECT_NE(s.find(",\"trouble\":{\"retrans\":{\"total\":11,\"per_s\":null,\"processes\":[{\"key\":\"curl/20\","
                    "\"count\":6,\"per_s\":null},{\"key\":\"nginx/10\",\"count\":5,\"per_s\":null}],\"ports\":["),
             std::string::npos)
       << s;
   EXPECT_EQ(s.back(), '\n');
-  std::remove(path.c_str());
-  rmdir(dir);
 }
 
 }  // namespace

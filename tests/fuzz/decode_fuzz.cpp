@@ -30,7 +30,7 @@
 #include "core/timeline_view.h"
 #include "core/timewait.h"
 #include "socktrace/events.h"
-#include "../support/json_check.h"
+#include "../support/json_line.h"
 
 namespace {
 
@@ -42,7 +42,7 @@ using namespace socktrace;
 }
 
 void check_json_object(std::string_view obj, const char* what) {
-  if (!JsonCheck(obj).object_line()) fail(what, obj);
+  if (!testing::is_json_object_line(obj)) fail(what, obj);
 }
 
 // Whole lines: newline-terminated, no other control byte than a tab (a

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../support/files.h"
+#include "../support/json_line.h"
 #include "../support/sockets.h"
 
 namespace socktrace::testing {
@@ -32,8 +33,10 @@ namespace socktrace::testing {
 bool bpf_usable(std::string* why);
 bool in_ci();
 
-// A flat view of one JSON object line: key -> raw value text (strings
-// unquoted). Enough for the flat objects socktrace writes.
+// One JSON object line's top-level members: key -> the value's text (a
+// string unescaped, anything else as written). Read with
+// parse_json_object() (support/json_line.h): a line that is not one valid
+// JSON object throws.
 using JsonLine = std::map<std::string, std::string>;
 JsonLine parse_flat_json(const std::string& line);
 std::vector<JsonLine> read_json_lines(const std::string& path);

@@ -44,54 +44,12 @@ bool bpf_usable(std::string* why) {
 }
 
 JsonLine parse_flat_json(const std::string& s) {
+  std::string_view line = s;
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  auto fields = parse_json_object(line);
+  if (!fields) throw std::runtime_error("not one JSON object: " + s);
   JsonLine out;
-  std::size_t i = 0;
-  auto skip_ws = [&] {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\n')) ++i;
-  };
-  auto read_string = [&] {
-    std::string v;
-    ++i;  // opening quote
-    while (i < s.size() && s[i] != '"') {
-      if (s[i] == '\\' && i + 1 < s.size()) {
-        ++i;
-        if (s[i] == 'n') v += '\n';
-        else if (s[i] == 'u') { v += "\\u"; }
-        else v += s[i];
-      } else {
-        v += s[i];
-      }
-      ++i;
-    }
-    ++i;
-    return v;
-  };
-  skip_ws();
-  if (i >= s.size() || s[i] != '{') throw std::runtime_error("not a JSON object: " + s);
-  ++i;
-  while (i < s.size()) {
-    skip_ws();
-    if (s[i] == '}') break;
-    if (s[i] == ',') { ++i; continue; }
-    std::string key = read_string();
-    skip_ws();
-    ++i;  // ':'
-    skip_ws();
-    std::string value;
-    if (s[i] == '"') {
-      value = read_string();
-    } else {
-      int depth = 0;
-      std::size_t start = i;
-      while (i < s.size() && (depth > 0 || (s[i] != ',' && s[i] != '}'))) {
-        if (s[i] == '{' || s[i] == '[') ++depth;
-        if (s[i] == '}' || s[i] == ']') --depth;
-        ++i;
-      }
-      value = s.substr(start, i - start);
-    }
-    out[key] = value;
-  }
+  for (auto& [key, field] : *fields) out.emplace(key, std::move(field.text));
   return out;
 }
 

@@ -29,7 +29,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../support/json_check.h"
+#include "../support/json_line.h"
 #include "harness.h"
 
 namespace socktrace::testing {
@@ -115,7 +115,7 @@ void tally_file(const std::string& path, int port, Tally& t) {
   bool first = true;
   for (std::string line; std::getline(f, line);) {
     ++t.lines;
-    if (!JsonCheck(line).object_line()) {
+    if (!is_json_object_line(line)) {
       if (!t.bad_lines++) t.first_bad = path + ": " + line;
       continue;
     }

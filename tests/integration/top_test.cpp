@@ -27,7 +27,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
-#include "../support/json_check.h"
+#include "../support/json_line.h"
 
 namespace socktrace::testing {
 namespace {
@@ -596,7 +596,7 @@ TEST(Top, HistEndpointServesTheLastHistObject) {
   EXPECT_NE(resp.find("\r\nContent-Type: application/json\r\n"), std::string::npos) << resp;
   ASSERT_FALSE(body.empty());
   EXPECT_EQ(body.back(), '\n');
-  EXPECT_TRUE(JsonCheck(body.substr(0, body.size() - 1)).object_line()) << body;
+  EXPECT_TRUE(is_json_object_line(body.substr(0, body.size() - 1))) << body;
   JsonLine j = parse_flat_json(body);
   EXPECT_EQ(j["event"], "hist");
   EXPECT_EQ(json_counts(j["tcp"])["CLOSE_WAIT"], 2) << body;

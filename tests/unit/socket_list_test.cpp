@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../support/json_check.h"
+#include "../support/json_line.h"
 #include "core/names.h"
 #include "../support/files.h"
 
@@ -206,7 +206,7 @@ TEST(SocketList, JsonIsOneValidSocketsObject) {
   ASSERT_FALSE(line.empty());
   ASSERT_EQ(line.back(), '\n');
   line.pop_back();
-  EXPECT_TRUE(JsonCheck(line).object_line()) << line;
+  EXPECT_TRUE(testing::is_json_object_line(line)) << line;
   EXPECT_EQ(line.find("{\"event\":\"sockets\",\"ts_ns\":1000000000000000000,\"pid\":0,\"tid\":0,\"comm\":\"\","
                       "\"count\":2,\"lost\":0,\"sockets\":[{\"proto\":\"tcp\",\"family\":6,\"state\":\"CLOSE_WAIT\","
                       "\"saddr\":\"::1\",\"sport\":80,\"daddr\":\"::1\",\"dport\":5000,\"rx_queue\":0,\"tx_queue\":0,"

@@ -25,119 +25,18 @@
 #include "core/net_format.h"
 #include "socktrace/events.h"
 #include "../support/files.h"
+#include "../support/json_line.h"
 
 namespace socktrace {
 namespace {
 
-// ---- A strict parser for the flat JSON objects the views write ----
+// ---- The flat JSON objects the views write ----
 
-struct JsonValue {
-  enum Kind { kString, kNumber, kBool, kNull } kind;
-  std::string text;  // the decoded string, or the literal as written
-};
-using JsonFields = std::map<std::string, JsonValue>;
-
-class FlatJsonParser {
- public:
-  explicit FlatJsonParser(std::string_view s) : s_(s) {}
-
-  // One object with string/number/bool/null values; nothing on bad syntax or
-  // a repeated key.
-  std::optional<JsonFields> parse() {
-    JsonFields out;
-    if (!eat('{')) return std::nullopt;
-    if (eat('}')) return i_ == s_.size() ? std::optional(out) : std::nullopt;
-    do {
-      auto key = string();
-      if (!key || !eat(':')) return std::nullopt;
-      auto value = this->value();
-      if (!value || !out.emplace(*key, *value).second) return std::nullopt;
-    } while (eat(','));
-    if (!eat('}') || i_ != s_.size()) return std::nullopt;
-    return out;
-  }
-
- private:
-  bool eat(char c) {
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
-    }
-    return false;
-  }
-
-  std::optional<JsonValue> value() {
-    if (i_ >= s_.size()) return std::nullopt;
-    char c = s_[i_];
-    if (c == '"') {
-      auto s = string();
-      if (!s) return std::nullopt;
-      return JsonValue{JsonValue::kString, *s};
-    }
-    for (std::string_view lit : {"true", "false", "null"}) {
-      if (s_.substr(i_, lit.size()) == lit) {
-        i_ += lit.size();
-        return JsonValue{lit == "null" ? JsonValue::kNull : JsonValue::kBool, std::string(lit)};
-      }
-    }
-    std::size_t start = i_;
-    if (c == '-') ++i_;
-    std::size_t digits = i_;
-    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
-    if (i_ == digits) return std::nullopt;
-    if (s_[digits] == '0' && i_ - digits > 1) return std::nullopt;  // leading zero
-    return JsonValue{JsonValue::kNumber, std::string(s_.substr(start, i_ - start))};
-  }
-
-  std::optional<std::string> string() {
-    if (!eat('"')) return std::nullopt;
-    std::string out;
-    while (i_ < s_.size()) {
-      auto c = static_cast<unsigned char>(s_[i_++]);
-      if (c == '"') return out;
-      if (c < 0x20) return std::nullopt;  // raw control character
-      if (c != '\\') {
-        out.push_back(static_cast<char>(c));
-        continue;
-      }
-      if (i_ >= s_.size()) return std::nullopt;
-      char e = s_[i_++];
-      switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'n': out.push_back('\n'); break;
-        case 't': out.push_back('\t'); break;
-        case 'r': out.push_back('\r'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'u': {
-          if (i_ + 4 > s_.size()) return std::nullopt;
-          unsigned cp = 0;
-          for (int k = 0; k < 4; ++k) {
-            char h = s_[i_++];
-            cp <<= 4;
-            if (h >= '0' && h <= '9') cp |= h - '0';
-            else if (h >= 'a' && h <= 'f') cp |= h - 'a' + 10;
-            else if (h >= 'A' && h <= 'F') cp |= h - 'A' + 10;
-            else return std::nullopt;
-          }
-          if (cp >= 0x80) return std::nullopt;  // not needed by these tests
-          out.push_back(static_cast<char>(cp));
-          break;
-        }
-        default: return std::nullopt;
-      }
-    }
-    return std::nullopt;
-  }
-
-  std::string_view s_;
-  std::size_t i_ = 0;
-};
+using testing::JsonFields;
+using Kind = JsonReader::Kind;
 
 JsonFields parse_line(const std::string& line) {
-  auto fields = FlatJsonParser(line).parse();
+  auto fields = testing::parse_json_object(line);
   EXPECT_TRUE(fields.has_value()) << "not a flat JSON object: " << line;
   return fields.value_or(JsonFields{});
 }
@@ -148,7 +47,7 @@ std::string str_field(const JsonFields& f, const std::string& key) {
     ADD_FAILURE() << "no field " << key;
     return {};
   }
-  EXPECT_EQ(it->second.kind, JsonValue::kString) << key;
+  EXPECT_EQ(it->second.kind, Kind::kString) << key;
   return it->second.text;
 }
 
@@ -158,13 +57,13 @@ std::string num_field(const JsonFields& f, const std::string& key) {
     ADD_FAILURE() << "no field " << key;
     return {};
   }
-  EXPECT_EQ(it->second.kind, JsonValue::kNumber) << key;
+  EXPECT_EQ(it->second.kind, Kind::kNumber) << key;
   return it->second.text;
 }
 
 bool is_null(const JsonFields& f, const std::string& key) {
   auto it = f.find(key);
-  return it != f.end() && it->second.kind == JsonValue::kNull;
+  return it != f.end() && it->second.kind == Kind::kNull;
 }
 
 // ---- Events and the view under test ----

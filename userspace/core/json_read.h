@@ -34,6 +34,8 @@ class JsonReader {
   // Only blanks are left, and nothing failed: the whole text was one value.
   bool end();
   bool ok() const { return ok_; }
+  // Where the cursor is in the text (after next(): where the value starts).
+  std::size_t offset() const { return i_; }
 
  private:
   bool fail() { return ok_ = false; }

@@ -286,6 +286,28 @@ TEST_F(TimewaitTest, ANewSocketOnTheSameTupleEndsIt) {
   EXPECT_EQ(tracker.tracked(), 1u);
 }
 
+// A server's new child on the tuple of its own timewait socket (the
+// client reconnected from the same port): LISTEN -> SYN_RECV with the
+// remote end (Linux 6.15+), or SYN_RECV -> ESTABLISHED before, ends it. A
+// transition later in a socket's life is never the first to hold a tuple.
+TEST_F(TimewaitTest, AChildOnTheSameTupleEndsItAtItsFirstTransition) {
+  answer = tw(kTcpTimeWait, 59990);
+  tracker.on_state(ev(1, 1000 * kMs, kTcpFinWait2, kTcpClose), 1000 * kMs);
+  tracker.on_state(ev(2, 1500 * kMs, kTcpEstablished, kTcpFinWait1), 1500 * kMs);
+  EXPECT_EQ(tracker.tracked(), 1u);
+  tracker.on_state(ev(3, 2000 * kMs, kTcpListen, kTcpSynRecv), 2000 * kMs);
+  EXPECT_EQ(tracker.tracked(), 0u);
+  EXPECT_EQ(tracker.recycled(), 1u);
+  tracker.on_state(ev(4, 3000 * kMs, kTcpFinWait2, kTcpClose), 3000 * kMs);
+  auto child = ev(5, 3100 * kMs, kTcpListen, kTcpSynRecv);
+  child.dport = 0;  // before 6.15: no remote end yet
+  tracker.on_state(child, 3100 * kMs);
+  EXPECT_EQ(tracker.tracked(), 1u);
+  tracker.on_state(ev(5, 3101 * kMs, kTcpSynRecv, kTcpEstablished), 3101 * kMs);
+  EXPECT_EQ(tracker.tracked(), 0u);
+  EXPECT_EQ(tracker.recycled(), 2u);
+}
+
 // A reconciliation found a timewait socket gone before its timer: gone()
 // shows its end and forgets it; due() tells the two cases apart.
 TEST_F(TimewaitTest, DueAndGone) {

@@ -47,10 +47,11 @@ std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bo
       early_.erase(early);
     }
   Open& o = it->second;
-  o.last = e;
+  o.take(e);
+  // A whole connection's path in one allocation: 5 steps for an accepted
+  // one, 6 for a connect()ed one ending in TIME_WAIT.
+  if (o.steps.empty()) o.steps.reserve(6);
   o.steps.push_back(Step{e.hdr.ts_ns, e.old_state, e.new_state});
-  if (e.sport) o.sport = e.sport;
-  if (e.hdr.pid) o.owner = e.hdr;
   if (e.new_state == kTcpListen || (e.old_state == kTcpListen && e.new_state == kTcpClose)) o.listener = true;
   if (e.hdr.flags & ST_HF_RESET) o.reset = true;
   if (derived && e.new_state == kTcpTimeWait) o.timewait = true;
@@ -139,9 +140,7 @@ void TimelineBuilder::existing(const StateEvent& tmpl, uint8_t state, uint64_t t
   auto [it, fresh] = open_.try_emplace(tmpl.cookie);
   if (!fresh) return;  // a transition came first
   Open& o = it->second;
-  o.last = tmpl;
-  o.sport = tmpl.sport;
-  if (tmpl.hdr.pid) o.owner = tmpl.hdr;
+  o.take(tmpl);
   o.before_start = true;
   o.existing_state = state;
   o.existing_ns = ts_ns;
@@ -151,13 +150,13 @@ Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, 
   std::stable_sort(o.steps.begin(), o.steps.end(), [](const Step& a, const Step& b) { return a.ts_ns < b.ts_ns; });
   Connection c;
   c.cookie = cookie;
-  c.netns = o.last.netns;
-  c.sock_cgroup_id = o.last.sock_cgroup_id;
-  c.saddr = o.last.saddr;
-  c.daddr = o.last.daddr;
+  c.netns = o.netns;
+  c.sock_cgroup_id = o.sock_cgroup_id;
+  c.saddr = o.saddr;
+  c.daddr = o.daddr;
   c.sport = o.sport;
-  c.dport = o.last.dport;
-  c.owner = o.owner.pid ? o.owner : o.last.hdr;
+  c.dport = o.dport;
+  c.owner = o.owner;
   c.tx_bytes = o.tx;
   c.rx_bytes = o.rx;
   c.reset = o.reset;
@@ -221,7 +220,7 @@ std::vector<Connection> TimelineBuilder::close_vanished(
     const std::function<bool(uint64_t cookie, uint32_t netns)>& alive, uint64_t now_ns) {
   std::vector<Connection> out;
   for (auto it = open_.begin(); it != open_.end();) {
-    if (alive(it->first, it->second.last.netns)) {
+    if (alive(it->first, it->second.netns)) {
       ++it;
       continue;
     }

@@ -104,10 +104,20 @@ class TimelineBuilder {
     uint8_t old_state, new_state;
   };
   struct Open {
-    StateEvent last;  // the last transition received (owner, endpoints)
+    // Its endpoints as its last transition showed them (a local port once
+    // one showed it), not the whole event: a host holds tens of thousands
+    // of these (every TIME_WAIT socket's connection is open).
+    Address saddr, daddr;
+    uint16_t sport = 0, dport = 0;
+    uint32_t netns = 0;
+    uint64_t sock_cgroup_id = 0;
     std::vector<Step> steps;
-    uint16_t sport = 0;
-    Header owner;
+    Header owner;  // of the last transition that named a process, else of the last one
+    void take(const StateEvent& e) {
+      saddr = e.saddr, daddr = e.daddr, dport = e.dport, netns = e.netns, sock_cgroup_id = e.sock_cgroup_id;
+      if (e.sport) sport = e.sport;
+      if (e.hdr.pid || !owner.pid) owner = e.hdr;
+    }
     bool listener = false;
     bool reset = false;
     bool timewait = false;

@@ -321,8 +321,13 @@ void BM_TimewaitTimeline(benchmark::State& state) {
         if (builder.on_transition(e, derived)) ++ended;
       });
   uint64_t n = 0;
+  uint16_t client_port = 0;
   for (auto _ : state) {
-    const socktrace::StateEvent& e = stream.next_event();
+    socktrace::StateEvent e = stream.next_event();
+    // The kernel shows the local port at -> CLOSE too (the stream leaves it
+    // out): the client's FIN_WAIT2 -> CLOSE gets the port it connected from.
+    if (e.sport && e.dport == 8080) client_port = e.sport;
+    if (e.old_state == socktrace::kTcpFinWait2 && e.new_state == socktrace::kTcpClose) e.sport = client_port;
     now = e.hdr.ts_ns;
     tracker.on_state(e, now);
     if (++n % 1000 == 0) tracker.tick(now);

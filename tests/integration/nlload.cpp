@@ -482,6 +482,13 @@ void options() {
   ::setsockopt(packet.get(), SOL_PACKET, PACKET_DROP_MEMBERSHIP, &mr, sizeof mr);
   int version = TPACKET_V2;
   ::setsockopt(packet.get(), SOL_PACKET, PACKET_VERSION, &version, sizeof version);
+  // A ring of one block (strace decodes a tpacket_req; a tpacket_req3 and a
+  // short one stay addresses).
+  tpacket_req ring{4096, 1, 2048, 2};
+  ::setsockopt(packet.get(), SOL_PACKET, PACKET_RX_RING, &ring, sizeof ring);
+  tpacket_req3 ring3{4096, 1, 2048, 2, 10, 0, 0};
+  ::setsockopt(packet.get(), SOL_PACKET, PACKET_TX_RING, &ring3, sizeof ring3);
+  ::setsockopt(packet.get(), SOL_PACKET, PACKET_TX_RING, &ring, 8);
   tpacket_stats stats{};
   len = sizeof stats;
   ::getsockopt(packet.get(), SOL_PACKET, PACKET_STATISTICS, &stats, &len);

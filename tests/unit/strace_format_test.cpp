@@ -819,6 +819,15 @@ TEST(StraceFormat, NetlinkPacketRawOptions) {
   EXPECT_EQ(set(4, SOL_PACKET, 2, mreq8, 10, 10, -22),
             "setsockopt(4, SOL_PACKET, PACKET_DROP_MEMBERSHIP, 0x7ffd972d9690, 10) = -1 EINVAL (Invalid argument)\n");
 
+  uint32_t ring[7] = {4096, 1, 2048, 2, 10, 0, 0};
+  EXPECT_EQ(set(4, SOL_PACKET, 5, ring, 16, 16),
+            "setsockopt(4, SOL_PACKET, PACKET_RX_RING, {tp_block_size=4096, tp_block_nr=1, tp_frame_size=2048, "
+            "tp_frame_nr=2}, 16) = 0\n");
+  EXPECT_EQ(set(4, SOL_PACKET, 13, ring, 28, 28),
+            "setsockopt(4, SOL_PACKET, PACKET_TX_RING, 0x7ffd972d9690, 28) = 0\n");  // a tpacket_req3
+  EXPECT_EQ(set(4, SOL_PACKET, 13, ring, 8, 8, -22),
+            "setsockopt(4, SOL_PACKET, PACKET_TX_RING, 0x7ffd972d9690, 8) = -1 EINVAL (Invalid argument)\n");
+
   uint32_t stats[3] = {0, 0, 0};
   EXPECT_EQ(get(4, SOL_PACKET, 6, stats, 12, 12, 12),
             "getsockopt(4, SOL_PACKET, PACKET_STATISTICS, {tp_packets=0, tp_drops=0, tp_freeze_q_cnt=0}, [12]) = 0\n");

@@ -520,6 +520,16 @@ class Printer {
           put_addr(o_, addr);
         return;
       }
+      // PACKET_RX_RING, PACKET_TX_RING: a struct tpacket_req, decoded only at
+      // its own size (strace leaves a tpacket_req3 as its address).
+      if (level == kSolPacket && (name == 5 || name == 13)) {
+        if (len == 16 && v.size() >= 16)
+          fmt::format_to(std::back_inserter(o_), "{{tp_block_size={}, tp_block_nr={}, tp_frame_size={}, tp_frame_nr={}}}",
+                         load<uint32_t>(v, 0), load<uint32_t>(v, 4), load<uint32_t>(v, 8), load<uint32_t>(v, 12));
+        else
+          put_addr(o_, addr);
+        return;
+      }
       if ((level == kSolIp || level == kSolIpv6) && (name == 42 || name == 45)) {
         if (len >= 136 && v.size() >= 8 + 28)
           group_req(v);

@@ -238,26 +238,12 @@ bool Decoder::uid(uint64_t off, uint64_t len) {
 
 // decode_nla_meminfo(): [[SK_MEMINFO_RMEM_ALLOC] = 0, ...]
 bool Decoder::meminfo(uint64_t off, uint64_t len) {
-  uint64_t n = len / 4;
-  if (!n) return false;
-  o_ += '[';
-  for (uint64_t i = 0; i < n; ++i) {
-    if (i) o_ += ", ";
-    if (i == limit_) {
-      o_ += "...";
-      break;
-    }
-    if (!have(off + i * 4, 4)) {
-      cut();
-      break;
-    }
+  return array_of(off, len, 4, [&](uint64_t i, uint64_t at) {
     o_ += '[';
     put_xval(o_, kSkMeminfo, i, "SK_MEMINFO_???");
     o_ += "] = ";
-    put_u(o_, u32(off + i * 4));
-  }
-  o_ += ']';
-  return true;
+    put_u(o_, u32(at));
+  });
 }
 
 void Decoder::cookie(uint64_t off, std::string_view name) {
@@ -374,22 +360,7 @@ void Decoder::nlmsgerr(uint64_t off, uint64_t len, bool capped) {
 
 // An array of u8 printed as numbers (NLMSGERR_ATTR_COOKIE).
 bool Decoder::bytes_array(uint64_t off, uint64_t len) {
-  if (!len) return false;
-  o_ += '[';
-  for (uint64_t i = 0; i < len; ++i) {
-    if (i) o_ += ", ";
-    if (i == limit_) {
-      o_ += "...";
-      break;
-    }
-    if (!have(off + i, 1)) {
-      cut();
-      break;
-    }
-    put_u(o_, u8(off + i));
-  }
-  o_ += ']';
-  return true;
+  return array_of(off, len, 1, [&](uint64_t, uint64_t at) { put_u(o_, u8(at)); });
 }
 
 // decode_family(): what strace shows of a payload it has no decoder for.

@@ -219,11 +219,12 @@ class Decoder {
   void xdp(uint64_t off, uint64_t len);
   void af_spec(uint64_t off, uint64_t len);
 
-  // print_array_ex(PAF_PRINT_INDICES): [NAME]=value, an unnamed index as
-  // [N /* dflt */]; cut at the string limit.
-  template <class T>
-  bool indexed(uint64_t off, uint64_t len, std::span<const std::string_view> names, std::string_view dflt) {
-    uint64_t n = len / sizeof(T);
+  // print_array(): the `len / size` elements of `size` bytes at `off`, at
+  // most -s of them, "..." where the capture ends; each(i, at) prints one.
+  // False when not even one fits.
+  template <class Each>
+  bool array_of(uint64_t off, uint64_t len, uint64_t size, Each&& each) {
+    uint64_t n = len / size;
     if (!n) return false;
     o_ += '[';
     for (uint64_t i = 0; i < n; ++i) {
@@ -232,25 +233,35 @@ class Decoder {
         o_ += "...";
         break;
       }
-      if (!have(off + i * sizeof(T), sizeof(T))) {
+      if (!have(off + i * size, size)) {
         cut();
         break;
       }
+      each(i, off + i * size);
+    }
+    o_ += ']';
+    return true;
+  }
+
+  // print_array_ex(PAF_PRINT_INDICES): [NAME]=value, an unnamed index as
+  // [N /* dflt */]; cut at the string limit.
+  template <class T>
+  bool indexed(uint64_t off, uint64_t len, std::span<const std::string_view> names, std::string_view dflt) {
+    return array_of(off, len, sizeof(T), [&](uint64_t i, uint64_t at) {
       o_ += '[';
       if (i < names.size())
         o_ += names[i];
       else
         fmt::format_to(std::back_inserter(o_), "{} /* {} */", i, dflt);
       o_ += "]=";
-      T v = get<T>(off + i * sizeof(T));
+      T v = get<T>(at);
       if constexpr (std::is_signed_v<T>)
         put_d(o_, v);
       else
         put_u(o_, v);
-    }
-    o_ += ']';
-    return true;
+    });
   }
+
 
   void linkinfo(uint64_t off, uint64_t len);
   void tun_data(uint64_t off, uint64_t len);

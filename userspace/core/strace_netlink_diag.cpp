@@ -206,23 +206,7 @@ void Decoder::unix_diag_msg(uint64_t off, uint64_t len) {
 }
 
 bool Decoder::u32_array(uint64_t off, uint64_t len) {
-  uint64_t n = len / 4;
-  if (!n) return false;
-  o_ += '[';
-  for (uint64_t i = 0; i < n; ++i) {
-    if (i) o_ += ", ";
-    if (i == limit_) {
-      o_ += "...";
-      break;
-    }
-    if (!have(off + i * 4, 4)) {
-      cut();
-      break;
-    }
-    put_u(o_, u32(off + i * 4));
-  }
-  o_ += ']';
-  return true;
+  return array_of(off, len, 4, [&](uint64_t, uint64_t at) { put_u(o_, u32(at)); });
 }
 
 void Decoder::netlink_diag_req(uint64_t off, uint64_t len) {
@@ -283,25 +267,11 @@ void Decoder::netlink_diag_msg(uint64_t off, uint64_t len) {
 
 // NETLINK_DIAG_GROUPS: words as printf("%#018lx").
 bool Decoder::groups(uint64_t off, uint64_t len) {
-  uint64_t n = len / 8;
-  if (!n) return false;
-  o_ += '[';
-  for (uint64_t i = 0; i < n; ++i) {
-    if (i) o_ += ", ";
-    if (i == limit_) {
-      o_ += "...";
-      break;
-    }
-    if (!have(off + i * 8, 8)) {
-      cut();
-      break;
-    }
+  return array_of(off, len, 8, [&](uint64_t, uint64_t at) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%#018llx", static_cast<unsigned long long>(get<uint64_t>(off + i * 8)));
+    std::snprintf(buf, sizeof buf, "%#018llx", static_cast<unsigned long long>(get<uint64_t>(at)));
     o_ += buf;
-  }
-  o_ += ']';
-  return true;
+  });
 }
 
 }  // namespace socktrace::strace::netlink

@@ -489,6 +489,18 @@ void options() {
   tpacket_req3 ring3{4096, 1, 2048, 2, 10, 0, 0};
   ::setsockopt(packet.get(), SOL_PACKET, PACKET_TX_RING, &ring3, sizeof ring3);
   ::setsockopt(packet.get(), SOL_PACKET, PACKET_TX_RING, &ring, 8);
+  // A classic BPF filter (strace shows its length and address), a null
+  // one, a short one; the same on a reuseport group.
+  sock_filter accept_all[] = {BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0), BPF_STMT(BPF_RET | BPF_A, 0)};
+  sock_fprog fprog{2, accept_all};
+  ::setsockopt(packet.get(), SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog);
+  sock_fprog null_fprog{};
+  ::setsockopt(packet.get(), SOL_SOCKET, SO_ATTACH_FILTER, &null_fprog, sizeof null_fprog);
+  ::setsockopt(packet.get(), SOL_SOCKET, SO_ATTACH_FILTER, &fprog, 8);
+  ::setsockopt(packet.get(), SOL_SOCKET, SO_DETACH_FILTER, &one, sizeof one);
+  Fd reuseport(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket reuseport");
+  ::setsockopt(reuseport.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  ::setsockopt(reuseport.get(), SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &fprog, sizeof fprog);
   tpacket_stats stats{};
   len = sizeof stats;
   ::getsockopt(packet.get(), SOL_PACKET, PACKET_STATISTICS, &stats, &len);

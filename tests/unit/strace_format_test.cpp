@@ -819,6 +819,19 @@ TEST(StraceFormat, NetlinkPacketRawOptions) {
   EXPECT_EQ(set(4, SOL_PACKET, 2, mreq8, 10, 10, -22),
             "setsockopt(4, SOL_PACKET, PACKET_DROP_MEMBERSHIP, 0x7ffd972d9690, 10) = -1 EINVAL (Invalid argument)\n");
 
+  // struct sock_fprog: its length and the program's address (strace shows
+  // the instructions only with -v); NULL as NULL; any other size an address.
+  unsigned char fprog[16] = {18, 0, 0, 0, 0, 0, 0, 0, 0xd0, 0x5d, 0xbf, 0xe1, 0xfd, 0x7f, 0, 0};
+  EXPECT_EQ(set(3, SOL_SOCKET, 26, fprog, 16, 16),
+            "setsockopt(3, SOL_SOCKET, SO_ATTACH_FILTER, {len=18, filter=0x7ffde1bf5dd0}, 16) = 0\n");
+  EXPECT_EQ(set(4, SOL_SOCKET, 51, fprog, 16, 16),
+            "setsockopt(4, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, {len=18, filter=0x7ffde1bf5dd0}, 16) = 0\n");
+  unsigned char null_fprog[16] = {};
+  EXPECT_EQ(set(3, SOL_SOCKET, 26, null_fprog, 16, 16, -22),
+            "setsockopt(3, SOL_SOCKET, SO_ATTACH_FILTER, {len=0, filter=NULL}, 16) = -1 EINVAL (Invalid argument)\n");
+  EXPECT_EQ(set(3, SOL_SOCKET, 26, fprog, 8, 8, -22),
+            "setsockopt(3, SOL_SOCKET, SO_ATTACH_FILTER, 0x7ffd972d9690, 8) = -1 EINVAL (Invalid argument)\n");
+
   uint32_t ring[7] = {4096, 1, 2048, 2, 10, 0, 0};
   EXPECT_EQ(set(4, SOL_PACKET, 5, ring, 16, 16),
             "setsockopt(4, SOL_PACKET, PACKET_RX_RING, {tp_block_size=4096, tp_block_nr=1, tp_frame_size=2048, "

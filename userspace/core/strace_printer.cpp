@@ -550,7 +550,15 @@ class Printer {
           return;
         }
         if (name == kSoAttachFilter || name == kSoAttachReuseportCbpf) {
-          put_addr(o_, addr);  // strace decodes the BPF program; not captured
+          // struct sock_fprog, at its own size only; the program itself is
+          // an address, as strace shows it without -v.
+          if (len != 16 || !ok || v.size() < 16) {
+            put_addr(o_, addr);
+          } else {
+            fmt::format_to(std::back_inserter(o_), "{{len={}, filter=", load<uint16_t>(v, 0));
+            put_addr(o_, load<uint64_t>(v, 8));
+            o_ += '}';
+          }
           return;
         }
         if (contains(kSoSetInt, name)) {

@@ -103,6 +103,10 @@ int port_of(int fd);
 std::string http_response(int port, const std::string& path);
 std::string http_body(int port, const std::string& path);
 
+// The state letter of /proc/PID/stat (R, S, D, Z...), 0 when there is no
+// such process.
+char proc_state(pid_t pid);
+
 // Forks `body` into a child process; returns its pid. The child _exits with
 // body's return value.
 pid_t spawn(const std::function<int()>& body);

@@ -235,6 +235,14 @@ pid_t spawn(const std::function<int()>& body) {
   return pid;
 }
 
+char proc_state(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // "PID (COMM) S ...": the name may hold spaces and parentheses.
+  auto end = stat.rfind(") ");
+  return end == std::string::npos || end + 2 >= stat.size() ? 0 : stat[end + 2];
+}
+
 int wait_child(pid_t pid) {
   int status = 0;
   if (waitpid(pid, &status, 0) != pid) return -1;

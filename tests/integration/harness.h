@@ -54,6 +54,8 @@ class Socktrace {
   // or -1 if it is still running.
   int wait_exit(int timeout_ms);
   const std::string& stderr_text() const { return err_; }
+  // Its stderr so far, while it runs (what it wrote since is read first).
+  const std::string& stderr_now();
   pid_t pid() const { return pid_; }
 
  private:

@@ -189,6 +189,11 @@ int Socktrace::wait_exit(int timeout_ms) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+const std::string& Socktrace::stderr_now() {
+  if (!stopped_) err_ += read_available(err_fd_);
+  return err_;
+}
+
 int Socktrace::stop(int sig) {
   kill(pid_, sig);
   return wait_exit(10'000);

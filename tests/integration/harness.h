@@ -58,6 +58,8 @@ class Socktrace {
   // or -1 if it is still running.
   int wait_exit(int timeout_ms);
   const std::string& stderr_text() const { return err_; }
+  // Its stderr so far, while it runs (what it wrote since is read first).
+  const std::string& stderr_now();
   pid_t pid() const { return pid_; }
 
  private:
@@ -102,6 +104,10 @@ std::vector<int> orphan_socktrace_programs();
 // headers, body; "" when nothing answered), or only its body.
 std::string http_response(int port, const std::string& path);
 std::string http_body(int port, const std::string& path);
+
+// The state letter of /proc/PID/stat (R, S, D, Z...), 0 when there is no
+// such process.
+char proc_state(pid_t pid);
 
 // Forks `body` into a child process; returns its pid. The child _exits with
 // body's return value.

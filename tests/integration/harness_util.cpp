@@ -147,6 +147,11 @@ int Socktrace::wait_exit(int timeout_ms) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+const std::string& Socktrace::stderr_now() {
+  if (!stopped_) err_ += read_available(err_fd_);
+  return err_;
+}
+
 int Socktrace::stop(int sig) {
   kill(pid_, sig);
   return wait_exit(10'000);
@@ -191,6 +196,14 @@ pid_t spawn(const std::function<int()>& body) {
     _exit(rc);
   }
   return pid;
+}
+
+char proc_state(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  // "PID (COMM) S ...": the name may hold spaces and parentheses.
+  auto end = stat.rfind(") ");
+  return end == std::string::npos || end + 2 >= stat.size() ? 0 : stat[end + 2];
 }
 
 int wait_child(pid_t pid) {

@@ -142,7 +142,12 @@ TEST(CheckFamilyLive, PerfdataPerFamilyEqualsSs) {
     if (in_ci()) FAIL() << "no IPv6 loopback";
     GTEST_SKIP() << "no IPv6 loopback (::1) here";
   }
-  std::this_thread::sleep_for(200ms);  // the FIN of the closed clients
+  // The FIN of the closed clients has come: 3 CLOSE_WAIT, their 3 clients
+  // in FIN_WAIT2.
+  eventually([&] {
+    Counts ss = ss_tcp_counts(port_filter({p4, p6}));
+    return ss["CLOSE_WAIT"] == 3 && ss["FIN_WAIT2"] == 3;
+  });
   std::string ports = std::to_string(p4) + "," + std::to_string(p6);
   RunResult r = run_socktrace({"check", "--perfdata-family", "--port", ports, "--warning", "CLOSE_WAIT=2"});
   // 3 CLOSE_WAIT in all (1 on IPv4, 2 on IPv6): thresholds apply to the sum.
@@ -336,7 +341,11 @@ TEST(PrometheusScrape, UpAndSocketCountsEqualSs) {
   });
   int port = ready.wait();
   ASSERT_GT(port, 0);
-  std::this_thread::sleep_for(200ms);
+  // The FIN of its closed clients has come (as asserted at the end).
+  eventually([&] {
+    Counts ss = ss_tcp_counts(port_filter({port}));
+    return ss["CLOSE_WAIT"] == 2 && ss["FIN_WAIT2"] == 2;
+  });
 
   TempDir dir;
   int top_port = free_port(), log_port = free_port(), prom_port = free_port();

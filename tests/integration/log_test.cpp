@@ -187,6 +187,23 @@ void expect_every_connection_once(const Tally& t, long n) {
   }
 }
 
+// Whether the burst on `port` is over in the kernel (ss lists no socket of
+// that local port: the listener and every accepted socket are gone; a
+// server's LAST_ACK -> CLOSE can come after its listener's close) and one of
+// `files` (the log, and the one rotated before it) shows the listener's
+// close. What socktrace has not read yet is in its ring buffer, which it
+// drains at the stop.
+bool burst_end_logged(const std::vector<std::string>& files, int port) {
+  std::string p = std::to_string(port);
+  if (!run_capture("ss -Htan '( sport = :" + p + " )'").empty()) return false;
+  for (const std::string& path : files)
+    for (const auto& l : complete_json_lines(path))
+      if (l.count("old") && l.at("event") == "state" && l.at("sport") == p && l.at("old") == "LISTEN" &&
+          l.at("new") == "CLOSE")
+        return true;
+  return false;
+}
+
 // Stops socktrace with `sig` and waits for it (the exit looks every
 // TIME_WAIT socket up once more: allow time on a loaded host).
 int stop(Socktrace& st, int sig) {
@@ -237,7 +254,7 @@ TEST(Log, BurstAcrossRotatedFilesEveryConnectionOnce) {
   pid_t child = burst(kConns, port_gate);
   int port = port_gate.wait();
   ASSERT_EQ(wait_child(child), 0);
-  std::this_thread::sleep_for(500ms);  // the last lines reach the file (a poll is 50 ms)
+  eventually([&] { return burst_end_logged({log, log + ".1"}, port); });
   ASSERT_EQ(stop(st, SIGTERM), 0) << st.stderr_text();
 
   Tally t;
@@ -278,7 +295,7 @@ TEST(Log, SighupDuringBurstLosesNothing) {
   ASSERT_EQ(std::rename(log.c_str(), rotated.c_str()), 0);
   ASSERT_EQ(kill(st.pid(), SIGHUP), 0);
   ASSERT_EQ(wait_child(child), 0);
-  std::this_thread::sleep_for(500ms);
+  eventually([&] { return burst_end_logged({log}, port); });
   ASSERT_EQ(stop(st, SIGTERM), 0) << st.stderr_text();
 
   Tally before, after, t;
@@ -404,7 +421,8 @@ TEST(Log, FullFilesystemReportedSurvivedAndResumed) {
   pid_t child = burst(200, port1);
   int first_port = port1.wait();
   ASSERT_EQ(wait_child(child), 0);
-  std::this_thread::sleep_for(500ms);  // polled, formatted, the write fails
+  // Polled, formatted, the write fails: socktrace says so.
+  eventually([&] { return st.stderr_now().find("No space left on device") != std::string::npos; });
   EXPECT_EQ(st.wait_exit(0), -1) << "socktrace ended on a full disk: " << st.stderr_text();
 
   ASSERT_EQ(unlink(filler.c_str()), 0);

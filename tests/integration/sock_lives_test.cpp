@@ -13,6 +13,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,9 +66,26 @@ sockaddr_un unix_addr(const std::string& path) {
   return a;
 }
 
+// How many sockets of `proto` that `pid` had (a line of its) have ended
+// (-> CLOSE, or TCP's -> TIME_WAIT), by whichever process.
+std::size_t ended_sockets(const std::vector<JsonLine>& lines, pid_t pid, const std::string& proto) {
+  std::set<std::string> its, ended;
+  for (const auto& l : lines) {
+    if (l.at("event") != "state" || !l.count("proto") || l.at("proto") != proto) continue;
+    std::string sock = l.at("cookie") + " " + (l.count("ino") ? l.at("ino") : "");
+    if (l.at("pid") == std::to_string(pid)) its.insert(sock);
+    if (l.at("new") == "CLOSE" || l.at("new") == "TIME_WAIT") ended.insert(sock);
+  }
+  std::size_t n = 0;
+  for (const auto& sock : its) n += ended.count(sock);
+  return n;
+}
+
 // Runs `body` in a child while `states --json` (with `extra` arguments)
-// traces; returns the lines. `programs`: the BPF programs socktrace held.
+// traces; returns the lines once the child's sockets have ended, `ends`
+// of them per protocol. `programs`: the BPF programs socktrace held.
 std::vector<JsonLine> trace_child(TempDir& dir, const std::function<int()>& body, pid_t* child,
+                                  const std::map<std::string, std::size_t>& ends,
                                   const std::vector<std::string>& extra = {},
                                   std::map<std::string, std::string>* programs = nullptr) {
   std::vector<std::string> args = {"states", "--json", "-o", dir.path("out.json")};
@@ -78,7 +96,12 @@ std::vector<JsonLine> trace_child(TempDir& dir, const std::function<int()>& body
   EXPECT_EQ(wait_child(*child), 0);
   // The end of a UDP socket released at exit can come a little after the
   // child is reaped (the ring buffer is polled): wait for it, never a time.
-  std::this_thread::sleep_for(200ms);
+  eventually([&] {
+    auto lines = complete_json_lines(dir.path("out.json"));
+    for (const auto& [proto, n] : ends)
+      if (ended_sockets(lines, *child, proto) < n) return false;
+    return true;
+  });
   EXPECT_EQ(st.stop(), 0) << st.stderr_text();
   return read_json_lines(dir.path("out.json"));
 }
@@ -97,7 +120,7 @@ void udp_bind_connect_close(int family) {
         close(fd);
         return 0;
       },
-      &child);
+      &child, {{"udp", 1}});
   port = port_gate.wait();
   auto lives = lives_of(lines, child, "udp");
   ASSERT_EQ(lives.size(), 1u);
@@ -144,6 +167,10 @@ TEST(SockLives, ProtoShowsOnlyThoseProtocols) {
     std::vector<std::string> extra;
     for (const std::string& p : protos) extra.insert(extra.end(), {"--proto", p});
     std::map<std::string, std::string> programs;
+    // The child's UDP socket, its socketpair, and its listener, accepted
+    // socket and client (TIME_WAIT), as far as --proto shows them.
+    std::map<std::string, std::size_t> proto_ends;
+    for (const std::string& p : protos) proto_ends[p] = p == "udp" ? 1 : p == "unix" ? 2 : 3;
     pid_t child = 0;
     auto lines = trace_child(
         dir,
@@ -164,7 +191,7 @@ TEST(SockLives, ProtoShowsOnlyThoseProtocols) {
           close(l);
           return 0;
         },
-        &child, extra, &programs);
+        &child, proto_ends, extra, &programs);
     std::set<std::string> seen;
     for (const JsonLine& l : lines)
       if (l.count("pid") && l.at("pid") == std::to_string(child) && l.at("event") == "state") seen.insert(l.at("proto"));
@@ -197,7 +224,7 @@ TEST(SockLives, UdpClosedByProcessExit) {
         int fd = udp_bound(AF_INET);
         return fd < 0 ? 1 : 0;
       },
-      &child);
+      &child, {{"udp", 1}});
   auto lives = lives_of(lines, child, "udp");
   ASSERT_EQ(lives.size(), 1u);
   EXPECT_EQ(lives.begin()->second.steps, (Path{"socket CLOSE>UNCONN", "bind UNCONN>UNCONN", "exit UNCONN>CLOSE"}));
@@ -228,7 +255,7 @@ TEST(SockLives, UdpEndsWithItsLastReference) {
         grandchild_gate.open(gc);
         return wait_child(gc);
       },
-      &child);
+      &child, {{"udp", 2}});
   auto lives = lives_of(lines, child, "udp");
   ASSERT_EQ(lives.size(), 2u);
   const Life* first = nullptr;
@@ -265,7 +292,7 @@ TEST(SockLives, UnixStreamListenConnectAcceptClose) {
         close(l);
         return 0;
       },
-      &child);
+      &child, {{"unix", 3}});
   auto lives = lives_of(lines, child, "unix");
   ASSERT_EQ(lives.size(), 3u);
   const Life* listener = find_life(lives, "socket CLOSE>UNCONN");
@@ -303,7 +330,7 @@ TEST(SockLives, UnixStreamClosedByProcessExit) {
         if (dup(sv[0]) < 0) return 1;
         return 0;
       },
-      &child);
+      &child, {{"unix", 2}});
   auto lives = lives_of(lines, child, "unix");
   ASSERT_EQ(lives.size(), 2u);
   for (const auto& [ino, life] : lives) EXPECT_EQ(life.steps, (Path{"socketpair CLOSE>ESTAB", "exit ESTAB>CLOSE"}));
@@ -324,7 +351,7 @@ TEST(SockLives, UnixStreamEndsAtLastClose) {
         close(copy);
         return 0;
       },
-      &child);
+      &child, {{"unix", 1}});
   auto lives = lives_of(lines, child, "unix");
   ASSERT_EQ(lives.size(), 1u);
   EXPECT_EQ(lives.begin()->second.steps, (Path{"socket CLOSE>UNCONN", "close UNCONN>CLOSE"}));
@@ -342,7 +369,15 @@ TEST(SockLives, TextLinesNameProtocolAndStep) {
       return 0;
     });
     ASSERT_EQ(wait_child(child), 0);
-    std::this_thread::sleep_for(200ms);
+    // The child's close shown.
+    eventually([&] {
+      std::istringstream text(slurp(dir.path("out.txt")));
+      for (std::string line; std::getline(text, line);)
+        if (line.find(" " + std::to_string(child) + " ") != std::string::npos &&
+            line.find("(udp close)") != std::string::npos)
+          return true;
+      return false;
+    });
     ASSERT_EQ(st.stop(), 0) << st.stderr_text();
   }
   std::ifstream in(dir.path("out.txt"));

@@ -96,6 +96,9 @@ class Tcpstates {
     // is ready once it holds its BPF link.
     for (int i = 0; i < 600 && bpf_ids_held_by(pid_).links.empty(); ++i) std::this_thread::sleep_for(50ms);
   }
+  // Asleep in its poll: it has read every event that came before (its
+  // buffer wakes it at each one). It reads nothing more after SIGINT.
+  bool idle() const { return proc_state(pid_) == 'S'; }
   void stop() {
     kill(pid_, SIGINT);
     wait_child(pid_);
@@ -157,7 +160,8 @@ TEST(States, Ipv4ClientClosesFirstOwnersAndTcpstates) {
   });
   ASSERT_EQ(wait_child(client), 0);
   ASSERT_EQ(wait_child(server), 0);
-  std::this_thread::sleep_for(300ms);
+  wait_until_ended(dir.path("out.json"), port, 3);
+  if (truth) eventually([&] { return truth->idle(); });
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
   if (truth) truth->stop();
 
@@ -326,7 +330,9 @@ TEST(States, AcceptInAnotherProcessTakesOwnership) {
   });
   int s = connect_to(AF_INET, port);
   ASSERT_GE(s, 0);
-  std::this_thread::sleep_for(50ms);
+  // The handshake is over before the worker accepts: the child waits
+  // ESTABLISHED in the queue (ss lists it beside the client).
+  eventually([&] { return ss_counts_on_ports("-tan", {port})["ESTABLISHED"] == 2; });
   go.open();
   accepted.wait();  // the close below must reach an accepted socket
   close(s);
@@ -471,11 +477,52 @@ namespace {
 // (tools/bench/run.sh: 0 of 200 002 in each run); under other load, an
 // interrupt that lands while the program runs can make the kernel skip a
 // nested run (a recursion miss), which must then be reported.
+// What `states --json` showed of a churn on `port`.
+struct ChurnShown {
+  long transitions = 0;  // kernel transitions of the churn's sockets
+  long lost = 0;         // reported in event:"lost" lines
+  long losers = 0;       // children cloned twice for a handshake (their 2 not in transitions)
+  std::map<std::string, std::vector<std::string>> seen;  // cookie + transition -> the lines showing it
+  std::map<std::string, std::string> paths;               // cookie -> its transitions
+};
+
+ChurnShown churn_shown(const std::vector<JsonLine>& lines, int port) {
+  ChurnShown c;
+  std::string p = std::to_string(port);
+  // As in ParallelChurns below: kernel transitions of this run's sockets. A
+  // derived TIME_WAIT -> CLOSE (shown during the run when tcp_tw_reuse
+  // recycles the timewait socket for a new connection of the churn) is
+  // none; an older socket adopted at start is not this run's.
+  std::set<std::string> born;
+  for (const auto& e : lines)
+    if (e.at("event") == "state" && !e.count("derived")) born.insert(e.at("cookie"));
+  for (const auto& e : lines) {
+    if (e.at("event") == "lost") c.lost += std::stol(e.at("count"));
+    if (e.at("event") == "state" && e.count("derived") &&
+        ((e.at("old") != "FIN_WAIT2" && e.at("old") != "CLOSING") || !born.count(e.at("cookie"))))
+      continue;
+    if (e.at("event") == "state" && (e.at("sport") == p || e.at("dport") == p)) {
+      ++c.transitions;
+      c.seen[e.at("cookie") + " " + e.at("sport") + ">" + e.at("dport") + " " + e.at("old") + ">" + e.at("new")]
+          .push_back(e.at("ts_ns") + " pid " + e.at("pid") + " cookie " + e.at("cookie"));
+      c.paths[e.at("cookie")] += " " + e.at("old") + ">" + e.at("new");
+    }
+  }
+  // When two CPUs handle one handshake's ACK, the kernel clones a child for
+  // each and destroys the loser at once: LISTEN -> SYN_RECV -> CLOSE, real
+  // transitions (tcpstates shows them too), not a connection of the churn.
+  for (const auto& [cookie, path] : c.paths) c.losers += path == " LISTEN>SYN_RECV SYN_RECV>CLOSE";
+  c.transitions -= 2 * c.losers;
+  return c;
+}
+
 TEST(States, ChurnDeliversEveryTransition) {
   REQUIRE_BPF();
   TempDir dir;
   Socktrace st({"states", "--json", "-o", dir.path("out.json")});
   constexpr int kConnections = 3000;
+  // 5 per end of each connection, plus the listener's 2 (ANCHORS.md).
+  constexpr long kExpected = kConnections * 10 + 2;
   int l = listen_on(AF_INET, 4096);
   int port = local_port(l);
   std::thread server([&] {
@@ -492,41 +539,18 @@ TEST(States, ChurnDeliversEveryTransition) {
   }
   server.join();
   close(l);
-  std::this_thread::sleep_for(300ms);
+  // Every transition shown (the clients' TIME_WAIT once sock_diag confirms
+  // it) or reported lost.
+  eventually([&] {
+    ChurnShown c = churn_shown(complete_json_lines(dir.path("out.json")), port);
+    return c.transitions + c.lost >= kExpected;
+  });
   ASSERT_EQ(st.stop(), 0);
-  auto lines = read_json_lines(dir.path("out.json"));
-  long transitions = 0, lost = 0;
-  std::string p = std::to_string(port);
-  std::map<std::string, std::vector<std::string>> seen;  // cookie + transition -> the lines showing it
-  // As in ParallelChurns below: kernel transitions of this run's sockets. A
-  // derived TIME_WAIT -> CLOSE (shown during the run when tcp_tw_reuse
-  // recycles the timewait socket for a new connection of the churn) is
-  // none; an older socket adopted at start is not this run's.
-  std::set<std::string> born;
-  for (const auto& e : lines)
-    if (e.at("event") == "state" && !e.count("derived")) born.insert(e.at("cookie"));
-  std::map<std::string, std::string> paths;               // cookie -> its transitions
-  for (const auto& e : lines) {
-    if (e.at("event") == "lost") lost += std::stol(e.at("count"));
-    if (e.at("event") == "state" && e.count("derived") &&
-        ((e.at("old") != "FIN_WAIT2" && e.at("old") != "CLOSING") || !born.count(e.at("cookie"))))
-      continue;
-    if (e.at("event") == "state" && (e.at("sport") == p || e.at("dport") == p)) {
-      ++transitions;
-      seen[e.at("cookie") + " " + e.at("sport") + ">" + e.at("dport") + " " + e.at("old") + ">" + e.at("new")].push_back(
-          e.at("ts_ns") + " pid " + e.at("pid") + " cookie " + e.at("cookie"));
-      paths[e.at("cookie")] += " " + e.at("old") + ">" + e.at("new");
-    }
-  }
-  // When two CPUs handle one handshake's ACK, the kernel clones a child for
-  // each and destroys the loser at once: LISTEN -> SYN_RECV -> CLOSE, real
-  // transitions (tcpstates shows them too), not a connection of the churn.
-  long losers = 0;
-  for (const auto& [cookie, path] : paths) losers += path == " LISTEN>SYN_RECV SYN_RECV>CLOSE";
-  transitions -= 2 * losers;
-  if (losers) std::cout << losers << " children cloned twice for a handshake and destroyed\n";
-  // 5 per end of each connection, plus the listener's 2 (ANCHORS.md).
-  constexpr long kExpected = kConnections * 10 + 2;
+  ChurnShown shown = churn_shown(read_json_lines(dir.path("out.json")), port);
+  const long transitions = shown.transitions, lost = shown.lost;
+  const auto& seen = shown.seen;
+  const auto& paths = shown.paths;
+  if (shown.losers) std::cout << shown.losers << " children cloned twice for a handshake and destroyed\n";
   std::string twice, odd;
   for (const auto& [key, where] : seen)
     if (where.size() > 1 && twice.size() < 2000) twice += key + ": " + where[0] + " / " + where[1] + "\n";
@@ -547,8 +571,42 @@ struct ParallelChurnResult {
   std::string summary;             // socktrace's stderr
 };
 
-ParallelChurnResult run_parallel_churns(int connections) {
+// What `states --json` showed of the two churns on `ports` (the summary
+// left empty).
+ParallelChurnResult parallel_churns_shown(const std::vector<JsonLine>& lines, const int ports[2]) {
   ParallelChurnResult r;
+  std::set<std::string> seen;
+  std::map<std::string, std::string> paths;  // cookie -> its transitions
+  std::string p0 = std::to_string(ports[0]), p1 = std::to_string(ports[1]);
+  // Sockets of this run: a kernel transition of theirs was shown. An older
+  // timewait socket adopted at start can have one of the ports as its
+  // remote port (port numbers are reused); its derived end is not this run's.
+  std::set<std::string> born;
+  for (const auto& e : lines)
+    if (e.at("event") == "state" && !e.count("derived")) born.insert(e.at("cookie"));
+  for (const auto& e : lines) {
+    if (e.at("event") == "lost") r.lost += std::stol(e.at("count"));
+    if (e.at("event") != "state" || (e.count("proto") && e.at("proto") != "tcp")) continue;
+    if (e.at("sport") != p0 && e.at("dport") != p0 && e.at("sport") != p1 && e.at("dport") != p1) continue;
+    std::string old_state = e.at("old");
+    // A derived FIN_WAIT2 -> TIME_WAIT stands for the kernel's FIN_WAIT2 ->
+    // CLOSE; a later derived TIME_WAIT -> CLOSE is no kernel transition.
+    if (e.count("derived") && e.at("derived") == "true" &&
+        ((old_state != "FIN_WAIT2" && old_state != "CLOSING") || !born.count(e.at("cookie"))))
+      continue;
+    ++r.transitions;
+    std::string key = e.at("cookie") + " " + old_state + ">" + e.at("new");
+    if (!seen.insert(key).second) r.twice.push_back(key);
+    paths[e.at("cookie")] += " " + old_state + ">" + e.at("new");
+  }
+  // A child cloned twice for one handshake and destroyed (see
+  // ChurnDeliversEveryTransition): real, but not one of the connections.
+  for (const auto& [cookie, path] : paths)
+    if (path == " LISTEN>SYN_RECV SYN_RECV>CLOSE") r.transitions -= 2;
+  return r;
+}
+
+ParallelChurnResult run_parallel_churns(int connections) {
   TempDir dir;
   Socktrace st({"states", "--json", "-o", dir.path("out.json")});
   int listeners[2] = {listen_on(AF_INET, 4096), listen_on(AF_INET, 4096)};
@@ -579,39 +637,17 @@ ParallelChurnResult run_parallel_churns(int connections) {
   go.open();
   for (pid_t pid : churns) EXPECT_EQ(wait_child(pid), 0);
   for (int l : listeners) close(l);
-  std::this_thread::sleep_for(300ms);
+  // Every transition shown or reported lost. A run in which the kernel ran
+  // no program for some (see below) never gets there: it waits out the
+  // limit, and is then tried again.
+  const long expected = 2 * (connections * 10L + 2);
+  eventually([&] {
+    ParallelChurnResult now = parallel_churns_shown(complete_json_lines(dir.path("out.json")), ports);
+    return now.transitions + now.lost >= expected;
+  });
   EXPECT_EQ(st.stop(), 0);
+  ParallelChurnResult r = parallel_churns_shown(read_json_lines(dir.path("out.json")), ports);
   r.summary = st.stderr_text();
-
-  std::set<std::string> seen;
-  std::map<std::string, std::string> paths;  // cookie -> its transitions
-  std::string p0 = std::to_string(ports[0]), p1 = std::to_string(ports[1]);
-  auto lines = read_json_lines(dir.path("out.json"));
-  // Sockets of this run: a kernel transition of theirs was shown. An older
-  // timewait socket adopted at start can have one of the ports as its
-  // remote port (port numbers are reused); its derived end is not this run's.
-  std::set<std::string> born;
-  for (const auto& e : lines)
-    if (e.at("event") == "state" && !e.count("derived")) born.insert(e.at("cookie"));
-  for (const auto& e : lines) {
-    if (e.at("event") == "lost") r.lost += std::stol(e.at("count"));
-    if (e.at("event") != "state" || (e.count("proto") && e.at("proto") != "tcp")) continue;
-    if (e.at("sport") != p0 && e.at("dport") != p0 && e.at("sport") != p1 && e.at("dport") != p1) continue;
-    std::string old_state = e.at("old");
-    // A derived FIN_WAIT2 -> TIME_WAIT stands for the kernel's FIN_WAIT2 ->
-    // CLOSE; a later derived TIME_WAIT -> CLOSE is no kernel transition.
-    if (e.count("derived") && e.at("derived") == "true" &&
-        ((old_state != "FIN_WAIT2" && old_state != "CLOSING") || !born.count(e.at("cookie"))))
-      continue;
-    ++r.transitions;
-    std::string key = e.at("cookie") + " " + old_state + ">" + e.at("new");
-    if (!seen.insert(key).second) r.twice.push_back(key);
-    paths[e.at("cookie")] += " " + old_state + ">" + e.at("new");
-  }
-  // A child cloned twice for one handshake and destroyed (see
-  // ChurnDeliversEveryTransition): real, but not one of the connections.
-  for (const auto& [cookie, path] : paths)
-    if (path == " LISTEN>SYN_RECV SYN_RECV>CLOSE") r.transitions -= 2;
   return r;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -259,6 +260,19 @@ int threaded_server(int port_fd_write, Gate* done) {
   return 5;
 }
 
+// The threads of `pid` blocked in system call `nr` (the first field of
+// /proc/PID/task/TID/syscall; "running" for a thread on a CPU).
+int threads_in_syscall(pid_t pid, long nr) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::istringstream line(read_file(task.path() / "syscall"));
+    long got = -1;
+    n += (line >> got) && got == nr;
+  }
+  return n;
+}
+
 TEST(Syscalls, AttachToRunningThreadedServerAndEndWithIt) {
   REQUIRE_BPF();
   TempDir dir;
@@ -268,8 +282,9 @@ TEST(Syscalls, AttachToRunningThreadedServerAndEndWithIt) {
   pid_t server = spawn([&] { return threaded_server(port_pipe[1], &done); });
   int port = 0;
   ASSERT_EQ(read(port_pipe[0], &port, sizeof(port)), static_cast<ssize_t>(sizeof(port)));
-  // The threads are blocked in accept() now, or about to be.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Both threads blocked in accept() before socktrace attaches.
+  ASSERT_TRUE(eventually([&] { return threads_in_syscall(server, SYS_accept) == 2; }))
+      << "the server's threads are not both in accept()";
   std::string out = dir.path("out");
   Socktrace tracer({"-p", std::to_string(server), "-o", out});
   for (int i = 0; i < 2; ++i) {

@@ -238,7 +238,15 @@ TEST(TcpEvents, UnansweredHandshakeRetransmitsAndTimesOut) {
   ASSERT_EQ(wait_child(client), 0);
   done.open();
   ASSERT_EQ(wait_child(server), 0);
-  std::this_thread::sleep_for(300ms);
+  // The last event of each side shown: the client's failed connect (after
+  // its SYNs), the listener's close (after its SYN-ACKs).
+  eventually([&] {
+    auto lines = events_on_port(dir.path("out.json"), port);
+    bool listener_closed = false;
+    for (const auto& e : of_kind(lines, "state"))
+      listener_closed |= e.at("pid") == std::to_string(server) && e.at("old") == "LISTEN" && e.at("new") == "CLOSE";
+    return listener_closed && !of_kind(lines, "connect").empty();
+  });
   auto client_after = nstat(net.client()), server_after = nstat(net.server());
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
 
@@ -327,7 +335,17 @@ TEST(TcpEvents, RetransmissionsCountedUntilTheUserTimeout) {
   auto before = nstat(net.client());
   blackholed.open();
   ASSERT_EQ(wait_child(client), 0);
-  std::this_thread::sleep_for(300ms);
+  // The client's end shown (after its retransmissions): its -> CLOSE, and
+  // its connection's timeline.
+  eventually([&] {
+    bool closed = false;
+    for (const auto& e : of_kind(events_on_port(dir.path("out.json"), port), "state"))
+      closed |= e.at("pid") == std::to_string(client) && e.at("new") == "CLOSE";
+    bool timeline_ended = false;
+    for (const auto& k : pair_conns(dir.path("conn.json"), port))
+      timeline_ended |= k.at("saddr") == VethPair::kClientIp;
+    return closed && timeline_ended;
+  });
   auto after = nstat(net.client());
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
   ASSERT_EQ(timeline.stop(), 0) << timeline.stderr_text();
@@ -669,8 +687,17 @@ TEST(TcpDrops, BadChecksumAndOutOfWindowDroppedOnTheServersSocket) {
     return 0;
   });
   sent.wait();
-  std::this_thread::sleep_for(300ms);
-  auto after = nstat(net.server());
+  // The server's kernel has taken the three segments (its counters), and,
+  // where drops name their socket, both files show the two.
+  std::map<std::string, long> after;
+  eventually([&] {
+    after = nstat(net.server());
+    if (delta(before, after, "TcpInCsumErrors") < 1 || delta(before, after, "TcpOutRsts") < 1) return false;
+    if (!kernel_drop_has_socket()) return true;
+    for (const auto& file : {"out.json", "log.json"})
+      if (of_kind(events_on_port(dir.path(file), port), "drop").size() < 2) return false;
+    return true;
+  });
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
   ASSERT_EQ(logged.stop(), 0) << logged.stderr_text();
   ASSERT_EQ(timeline.stop(), 0) << timeline.stderr_text();
@@ -766,8 +793,21 @@ TEST(TcpDrops, ListenOverflowsCountedPerListenerWithItsOwner) {
     return 0;
   });
   ASSERT_EQ(wait_child(client), 0);
-  std::this_thread::sleep_for(300ms);
-  auto after = nstat(net.server());
+  // Every overflow the kernel counted is shown in both files, and the text
+  // output has its line.
+  std::map<std::string, long> after;
+  eventually([&] {
+    after = nstat(net.server());
+    long overflows = delta(before, after, "TcpExtListenOverflows");
+    for (const auto& file : {"out.json", "log.json"}) {
+      long sum = 0;
+      for (const auto& e : of_kind(events_on_port(dir.path(file), port), "listen_overflow"))
+        sum += std::stol(e.at("drops"));
+      if (sum < overflows) return false;
+    }
+    std::string all = " (" + std::to_string(overflows) + " in all) backlog 2/1\n";
+    return overflows > 0 && slurp(dir.path("out.txt")).find(all) != std::string::npos;
+  });
   ASSERT_EQ(st.stop(), 0) << st.stderr_text();
   ASSERT_EQ(logged.stop(), 0) << logged.stderr_text();
   ASSERT_EQ(text.stop(), 0) << text.stderr_text();
@@ -1162,11 +1202,17 @@ TEST(TcpTop, TroublePerProcessAndPortInJsonAndMetrics) {
   ASSERT_EQ(wait_child(client), 0);
   auto after = nstat(net.client());
   ASSERT_EQ(delta(before, after, "TcpAttemptFails"), kConnects);
-  std::this_thread::sleep_for(2500ms);  // a refresh after the workload (every second)
-  std::string metrics = metrics_of(metrics_port);
+  std::string pid = std::to_string(client), n = std::to_string(kConnects);
+  // A refresh after the workload (every second), in the metrics and in the
+  // file (the totals only grow: any line with all of them is after it).
+  std::string metrics;
+  eventually([&] {
+    metrics = metrics_of(metrics_port);
+    return metrics.find("\nsocktrace_tcp_trouble_total{kind=\"connect_failed\"} " + n + "\n") != std::string::npos &&
+           slurp(dir.path("top.json")).find("\"connect_failed\":{\"total\":" + n + ",") != std::string::npos;
+  });
   ASSERT_EQ(top.stop(), 0) << top.stderr_text();
 
-  std::string pid = std::to_string(client), n = std::to_string(kConnects);
   EXPECT_TRUE(std::regex_search(metrics, std::regex("\nsocktrace_tcp_trouble_by_process_total\\{kind=\"connect_failed\","
                                                     "pid=\"" + pid + "\",comm=\"[^\"]+\"\\} " + n + "\n")))
       << metrics;

@@ -199,8 +199,12 @@ TEST(Top, LiveDeltasEqualSsBeforeAndAfterStart) {
   k.established(2);
   close(cw[0]);  // CLOSE_WAIT -> LAST_ACK -> CLOSE; its orphan peer FIN_WAIT2 -> TIME_WAIT
   remove_fd(k.fds, cw[0]);
+  int old_port = port_of(old.client);
   close(old.client);  // an old pair: client FIN_WAIT2 (orphan), server CLOSE_WAIT ...
-  std::this_thread::sleep_for(20ms);
+  eventually([&] {
+    Counts pair = ss_counts_on_ports("-tan", {old_port});
+    return pair["FIN_WAIT2"] == 1 && pair["CLOSE_WAIT"] == 1;
+  });
   close(old.server);  // ... then the client's TIME_WAIT
   k.close_wait(1);
   k.time_wait(2);
@@ -216,7 +220,12 @@ TEST(Top, LiveDeltasEqualSsBeforeAndAfterStart) {
   Counts made = {{"ESTABLISHED", 12}, {"CLOSE_WAIT", 2}, {"FIN_WAIT2", 2}, {"TIME_WAIT", 5}, {"SYN_RECV", 2}};
   EXPECT_EQ(str(json_counts(j["tcp"])), str(plus(base, made))) << line;
   // Let a reconciliation run on the settled state: nothing drifted.
-  std::this_thread::sleep_for(1500ms);
+  const long settled_reconciles = std::stol(j["reconciles"]);
+  eventually([&] {
+    std::string last = last_hist(out);
+    std::string reconciles = last.empty() ? "" : parse_flat_json(last)["reconciles"];  // "" while half written
+    return !reconciles.empty() && std::stol(reconciles) > settled_reconciles;
+  });
   j = parse_flat_json(last_hist(out));
   EXPECT_GE(std::stol(j["reconciles"]), 1);
   EXPECT_EQ(j["drift_total"], "0") << top.stderr_text();
@@ -434,6 +443,8 @@ TEST(TopList, LiveRowsEqualSsWithWorkerOwnersAgesAndBytes) {
   });
   closed.wait();
   auto closed_at = std::chrono::steady_clock::now();
+  // A time, not a condition: the CLOSE-WAIT socket's age (at least 1 s,
+  // below) is under test.
   std::this_thread::sleep_for(1500ms);
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> ss;
@@ -542,8 +553,13 @@ TEST(Top, MetricsEndpointPassesPromtool) {
   ASSERT_TRUE(std::regex_search(err, m, std::regex("http://(127\\.0\\.0\\.1:[0-9]+)/metrics"))) << err;
   std::string addr = m[1];
   k.established(1);
-  std::this_thread::sleep_for(600ms);
-  std::string resp = http_get(addr, "/metrics");
+  // A refresh after the new pair.
+  std::string resp;
+  eventually([&] {
+    resp = http_get(addr, "/metrics");
+    return resp.find("\nsocktrace_sockets{proto=\"tcp\",state=\"ESTABLISHED\"} 2\n") != std::string::npos &&
+           resp.find("\nsocktrace_tcp_transitions_total{old=\"SYN_SENT\",new=\"ESTABLISHED\"} 1\n") != std::string::npos;
+  });
   ASSERT_EQ(resp.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << resp;
   EXPECT_NE(resp.find("\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"), std::string::npos);
   std::string body = resp.substr(resp.find("\r\n\r\n") + 4);

@@ -380,6 +380,8 @@ TEST(Truth, TopShowsTheOldestSocketPerState) {
   int port = local_port(listener);
   std::vector<int> cw = close_waits(listener, 2);
   settle_port(port);
+  // A time, not a condition: the CLOSE_WAIT sockets' age (at least 1.2 s,
+  // below) is under test.
   std::this_thread::sleep_for(1200ms);
   TempDir dir;
   std::string out = dir.path("top.json");

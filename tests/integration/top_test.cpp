@@ -199,7 +199,7 @@ TEST(Top, LiveDeltasEqualSsBeforeAndAfterStart) {
   k.established(2);
   close(cw[0]);  // CLOSE_WAIT -> LAST_ACK -> CLOSE; its orphan peer FIN_WAIT2 -> TIME_WAIT
   remove_fd(k.fds, cw[0]);
-  int old_port = port_of(old.client);
+  int old_port = local_port(old.client);
   close(old.client);  // an old pair: client FIN_WAIT2 (orphan), server CLOSE_WAIT ...
   eventually([&] {
     Counts pair = ss_counts_on_ports("-tan", {old_port});

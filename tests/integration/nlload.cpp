@@ -28,6 +28,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/socket.h>
 #include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -533,6 +534,26 @@ void options() {
   gsin->sin_addr.s_addr = htonl(0xe0000002);
   ::setsockopt(udp.get(), SOL_IP, MCAST_JOIN_GROUP, &gr, sizeof gr);
   ::setsockopt(udp.get(), SOL_IP, MCAST_LEAVE_GROUP, &gr, sizeof gr);
+  ::setsockopt(udp.get(), SOL_IP, IP_DROP_MEMBERSHIP, &mreqn, sizeof mreqn);
+  // SO_TXREHASH's names, and a value it has none for.
+  int rehash = SOCK_TXREHASH_ENABLED;
+  ::setsockopt(tcp.get(), SOL_SOCKET, SO_TXREHASH, &rehash, sizeof rehash);
+  rehash = 5;
+  ::setsockopt(tcp.get(), SOL_SOCKET, SO_TXREHASH, &rehash, sizeof rehash);
+  // IPv6 membership and anycast (the kernel refuses ::1 as anycast); a
+  // short one stays an address. Where there is no IPv6 the calls fail alike
+  // under both tracers.
+  int udp6 = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ipv6_mreq m6{};
+  inet_pton(AF_INET6, "ff02::1:3", &m6.ipv6mr_multiaddr);
+  m6.ipv6mr_interface = 1;
+  ::setsockopt(udp6, SOL_IPV6, IPV6_ADD_MEMBERSHIP, &m6, sizeof m6);
+  ::setsockopt(udp6, SOL_IPV6, IPV6_DROP_MEMBERSHIP, &m6, sizeof m6);
+  ::setsockopt(udp6, SOL_IPV6, IPV6_DROP_MEMBERSHIP, &m6, 8);
+  inet_pton(AF_INET6, "::1", &m6.ipv6mr_multiaddr);
+  ::setsockopt(udp6, SOL_IPV6, IPV6_JOIN_ANYCAST, &m6, sizeof m6);
+  ::setsockopt(udp6, SOL_IPV6, IPV6_LEAVE_ANYCAST, &m6, sizeof m6);
+  if (udp6 >= 0) ::close(udp6);
 }
 
 // connect() with addresses of families strace decodes field by field

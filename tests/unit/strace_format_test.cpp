@@ -364,6 +364,9 @@ TEST(StraceFormat, Setsockopt) {
             "setsockopt(3, 0xffffffff /* SOL_?? */, 1, [1], 4) = -1 ENOPROTOOPT (Protocol not available)\n");
   EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, 74, kP, 8}, 0).blob(ST_BLOB_OPTVAL, &v8, 8)),
             "setsockopt(3, SOL_SOCKET, SO_TXREHASH, [SOCK_TXREHASH_ENABLED], 8) = 0\n");
+  int32_t five = 5;
+  EXPECT_EQ(line(EventBuilder(sys::kSetsockopt, {3, SOL_SOCKET, 74, kP, 4}, -22).blob(ST_BLOB_OPTVAL, &five, 4)),
+            "setsockopt(3, SOL_SOCKET, SO_TXREHASH, [5 /* SOCK_TXREHASH_??? */], 4) = -1 EINVAL (Invalid argument)\n");
 }
 
 TEST(StraceFormat, Getsockopt) {

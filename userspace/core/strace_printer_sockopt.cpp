@@ -33,10 +33,15 @@ void Printer::int_value(uint32_t level, uint32_t name, std::span<const std::byte
       o_ += n;
     else
       put_d(o_, x);
-  } else if (level == kSolSocket && name == kSoTxrehash && x >= -1 && x <= 1) {
+  } else if (level == kSolSocket && name == kSoTxrehash) {
     static constexpr std::string_view kNames[] = {"SOCK_TXREHASH_DEFAULT", "SOCK_TXREHASH_DISABLED",
                                                   "SOCK_TXREHASH_ENABLED"};
-    o_ += kNames[x + 1];
+    if (x >= -1 && x <= 1) {
+      o_ += kNames[x + 1];
+    } else {  // printxval_d(): the number in decimal, the default as a comment
+      put_d(o_, x);
+      o_ += " /* SOCK_TXREHASH_??? */";
+    }
   } else {
     put_d(o_, x);
   }

@@ -84,7 +84,7 @@ void TimewaitTracker::end_recycled(const StateEvent& e) {
   // connect() shows CLOSE -> SYN_SENT before it hashes the socket (and
   // recycles a timewait socket); when that fails (EADDRNOTAVAIL: the
   // timewait socket is too young) SYN_SENT -> CLOSE follows. Neither proves
-  // the 4-tuple taken; every later transition does.
+  // the 4-tuple taken; the transition after CLOSE -> SYN_SENT does.
   if (e.old_state == kTcpClose || (e.old_state == kTcpSynSent && e.new_state == kTcpClose)) return;
   // Only a socket's first transitions with its whole 4-tuple can show it
   // taking a timewait socket's: SYN_SENT -> ESTABLISHED (or SYN_RECV), a

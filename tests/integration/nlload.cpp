@@ -722,6 +722,19 @@ void cmsgs() {
     m.msg_controllen = CMSG_SPACE(len);
     ::sendmsg(udp.get(), &m, 0);
   }
+  // Bytes after the last whole cmsghdr (strace: "..." and where they
+  // start): 8 spare bytes, then a cmsghdr that claims less than its size.
+  std::memset(control, 0, sizeof control);
+  auto* h = reinterpret_cast<cmsghdr*>(control);
+  h->cmsg_len = CMSG_LEN(4);
+  h->cmsg_level = SOL_IP;
+  h->cmsg_type = IP_RETOPTS;
+  for (std::size_t j = 0; j < 4; ++j) CMSG_DATA(h)[j] = static_cast<unsigned char>(j + 1);
+  m.msg_controllen = CMSG_SPACE(4) + 8;
+  ::sendmsg(udp.get(), &m, 0);
+  reinterpret_cast<cmsghdr*>(control + CMSG_SPACE(4))->cmsg_len = 8;
+  m.msg_controllen = CMSG_SPACE(4) + 24;
+  ::sendmsg(udp.get(), &m, 0);
 }
 
 // Small cases: a unix address longer than sockaddr_un (strace reads

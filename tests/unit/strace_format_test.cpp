@@ -979,6 +979,44 @@ TEST(StraceFormat, MoreCmsgData) {
             "tv_nsec=2314601843866147353}, {tv_sec=2893323226570760737, tv_nsec=3472044609275374121}]}]");
 }
 
+// Bytes left after the last whole cmsghdr: "..." and where they start, as
+// strace's decode_msg_control() prints them; a cut by the kernel side's
+// capture is a bare "...".
+TEST(StraceFormat, ControlBytesLeftAfterTheLastCmsg) {
+  auto sendmsg_control = [](uint64_t controllen, const std::vector<unsigned char>& c) {
+    MsgHdr h;
+    h.iov = 0x1000;
+    h.iovlen = 1;
+    h.control = 0x5000;
+    h.controllen = controllen;
+    Iov iov{0x2000, 1};
+    std::string l = line(EventBuilder(sys::kSendmsg, {6, kP, 0}, 1)
+                             .blob(ST_BLOB_MSGHDR, &h, sizeof h)
+                             .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
+                             .str(ST_BLOB_DATA, "x", 0, 0)
+                             .blob(ST_BLOB_CONTROL, c.data(), c.size()));
+    auto from = l.find("msg_control=");
+    return l.substr(from, l.find(", msg_controllen=") - from);
+  };
+  std::vector<unsigned char> c(48);
+  uint64_t len = 20;
+  int level = SOL_SOCKET, type = SCM_RIGHTS, fd = 3;
+  std::memcpy(c.data(), &len, 8);
+  std::memcpy(c.data() + 8, &level, 4);
+  std::memcpy(c.data() + 12, &type, 4);
+  std::memcpy(c.data() + 16, &fd, 4);
+  std::vector<unsigned char> c32(c.begin(), c.begin() + 32);
+  EXPECT_EQ(sendmsg_control(32, c32),
+            "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}, ... /* 0x5018 */]");
+  uint64_t short_len = 8;  // a second cmsghdr that claims less than itself
+  std::memcpy(c.data() + 24, &short_len, 8);
+  EXPECT_EQ(sendmsg_control(48, c),
+            "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}, {cmsg_len=8, "
+            "cmsg_level=SOL_IP, cmsg_type=0 /* IP_??? */}, ... /* 0x5028 */]");
+  EXPECT_EQ(sendmsg_control(2048, c32),
+            "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}, ...]");
+}
+
 }  // namespace
 }  // namespace socktrace
 

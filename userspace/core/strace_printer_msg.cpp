@@ -183,7 +183,8 @@ void Printer::control(uint8_t msg, uint64_t addr, uint64_t controllen) {
     return;
   }
   auto all = bytes(cb);
-  uint64_t buf_len = std::min<uint64_t>(controllen, all.size());
+  const uint64_t control_len = std::min<uint64_t>(controllen, all.size());
+  uint64_t buf_len = control_len;
   std::size_t pos = 0;
   cmsg_msg_ = msg;
   scm_fds_seen_ = 0;
@@ -219,8 +220,14 @@ void Printer::control(uint8_t msg, uint64_t addr, uint64_t controllen) {
     pos += step;
     buf_len -= step;
   }
-  // Whatever the kernel side did not capture, strace would have shown.
-  if (buf_len || controllen > all.size()) o_ += ", ...";
+  if (controllen > all.size()) {
+    o_ += ", ...";  // what the kernel side did not capture, strace would have shown
+  } else if (buf_len) {
+    // Bytes left that hold no whole cmsghdr: where they start, as strace.
+    o_ += ", ... /* ";
+    put_hex(o_, addr + control_len - buf_len);
+    o_ += " */";
+  }
   o_ += ']';
 }
 

@@ -922,28 +922,34 @@ namespace {
 
 // cmsg_data strace 6.1 decodes, from sendmsg() lines it printed for
 // control messages holding the bytes 1, 2, 3... (see nlload's cmsgs()).
+// The msg_control= part of a sendmsg line whose control buffer is `c`
+// (captured) of `controllen` bytes.
+std::string msg_control_of(uint64_t controllen, const std::vector<unsigned char>& c, int64_t ret) {
+  MsgHdr h;
+  h.iov = 0x1000;
+  h.iovlen = 1;
+  h.control = 0x5000;
+  h.controllen = controllen;
+  Iov iov{0x2000, 1};
+  std::string l = line(EventBuilder(sys::kSendmsg, {6, kP, 0}, ret)
+                           .blob(ST_BLOB_MSGHDR, &h, sizeof h)
+                           .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
+                           .str(ST_BLOB_DATA, "x", 0, 0)
+                           .blob(ST_BLOB_CONTROL, c.data(), c.size()));
+  auto from = l.find("msg_control=");
+  return l.substr(from, l.find(", msg_controllen=") - from);
+}
+
 TEST(StraceFormat, MoreCmsgData) {
   auto cmsg = [](int level, int type, const void* data, std::size_t n) {
-    MsgHdr h;
-    h.iov = 0x1000;
-    h.iovlen = 1;
-    h.control = 0x5000;
     std::size_t space = 16 + ((n + 7) & ~std::size_t{7});
-    h.controllen = space;
     std::vector<unsigned char> c(space);
     uint64_t len = 16 + n;
     std::memcpy(c.data(), &len, 8);
     std::memcpy(c.data() + 8, &level, 4);
     std::memcpy(c.data() + 12, &type, 4);
     std::memcpy(c.data() + 16, data, n);
-    Iov iov{0x2000, 1};
-    std::string l = line(EventBuilder(sys::kSendmsg, {6, kP, 0}, -22)
-                             .blob(ST_BLOB_MSGHDR, &h, sizeof h)
-                             .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
-                             .str(ST_BLOB_DATA, "x", 0, 0)
-                             .blob(ST_BLOB_CONTROL, c.data(), c.size()));
-    auto from = l.find("msg_control=");
-    return l.substr(from, l.find(", msg_controllen=") - from);
+    return msg_control_of(space, c, -22);
   };
   unsigned char d[48];
   for (int i = 0; i < 48; ++i) d[i] = static_cast<unsigned char>(i + 1);
@@ -983,21 +989,6 @@ TEST(StraceFormat, MoreCmsgData) {
 // strace's decode_msg_control() prints them; a cut by the kernel side's
 // capture is a bare "...".
 TEST(StraceFormat, ControlBytesLeftAfterTheLastCmsg) {
-  auto sendmsg_control = [](uint64_t controllen, const std::vector<unsigned char>& c) {
-    MsgHdr h;
-    h.iov = 0x1000;
-    h.iovlen = 1;
-    h.control = 0x5000;
-    h.controllen = controllen;
-    Iov iov{0x2000, 1};
-    std::string l = line(EventBuilder(sys::kSendmsg, {6, kP, 0}, 1)
-                             .blob(ST_BLOB_MSGHDR, &h, sizeof h)
-                             .blob(ST_BLOB_IOVEC, &iov, sizeof iov)
-                             .str(ST_BLOB_DATA, "x", 0, 0)
-                             .blob(ST_BLOB_CONTROL, c.data(), c.size()));
-    auto from = l.find("msg_control=");
-    return l.substr(from, l.find(", msg_controllen=") - from);
-  };
   std::vector<unsigned char> c(48);
   uint64_t len = 20;
   int level = SOL_SOCKET, type = SCM_RIGHTS, fd = 3;
@@ -1006,14 +997,14 @@ TEST(StraceFormat, ControlBytesLeftAfterTheLastCmsg) {
   std::memcpy(c.data() + 12, &type, 4);
   std::memcpy(c.data() + 16, &fd, 4);
   std::vector<unsigned char> c32(c.begin(), c.begin() + 32);
-  EXPECT_EQ(sendmsg_control(32, c32),
+  EXPECT_EQ(msg_control_of(32, c32, 1),
             "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}, ... /* 0x5018 */]");
   uint64_t short_len = 8;  // a second cmsghdr that claims less than itself
   std::memcpy(c.data() + 24, &short_len, 8);
-  EXPECT_EQ(sendmsg_control(48, c),
+  EXPECT_EQ(msg_control_of(48, c, 1),
             "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}, {cmsg_len=8, "
             "cmsg_level=SOL_IP, cmsg_type=0 /* IP_??? */}, ... /* 0x5028 */]");
-  EXPECT_EQ(sendmsg_control(2048, c32),
+  EXPECT_EQ(msg_control_of(2048, c32, 1),
             "msg_control=[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[3]}, ...]");
 }
 

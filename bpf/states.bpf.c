@@ -565,47 +565,45 @@ out:
  *
  * The guard is per program, so a second program on the same tracepoint
  * still runs for such a hit. on_inet_sock_set_state_nested is attached
- * after on_inet_sock_set_state, so the tracepoint calls it after the first
- * for every hit, and it handles exactly the hits the first did not run for:
- *   - the first is running, further down this CPU's stack (`first_running`):
- *     it was skipped for this hit;
- *   - otherwise the first ran for this hit and noted it (socket, old, new)
- *     before anything else, unless the hit came in the few instructions
- *     between the kernel's recursion guard and the first program's own
- *     first or after its last one: handled when the note is not there.
- * Notes form a per-CPU stack. A hit that comes between the first program's
- * note and the second's look is noted and taken out by its own two runs;
- * one that comes while the second program runs is not noted (the second
- * will be skipped for it); only one that comes in the second program's own
- * first or last instructions leaves a note nobody takes out. So when the
- * second finds its note, every note above it is such a leftover and goes
- * too; a leftover below stays until the ring wraps over it (a note is
- * overwritten ST_NOTES pushes later). Both programs are skipped for a hit
- * only when it nests in the second program's run for a nested hit (a
- * softirq inside a softirq, which does not happen); what the first missed
- * and the second did not handle is counted as lost by userspace.
+ * after on_inet_sock_set_state, so the tracepoint calls it right after the
+ * first for every hit, and it handles exactly the hits the first was
+ * skipped for. It knows them by one note per stack: the first writes its
+ * hit in the note of the stack it runs on, the second takes that note.
+ * A nested hit comes from a softirq, which runs on the CPU's interrupt
+ * stack (x86-64 and arm64 run softirqs there, on an interrupt's way out or
+ * at local_bh_enable()), not on the task's stack (ksoftirqd's softirqs
+ * run on its own stack, but nothing of ksoftirqd is below them to nest
+ * in). Between the two programs of one hit, only such a nested context
+ * runs on the CPU (tracepoints run with preemption off), and it writes the
+ * other note: so the second finds its hit in its note when the first ran
+ * for it, and something else when it did not (the note of an earlier hit
+ * whose second was skipped: a different socket or transition, since one
+ * socket cannot make the same transition twice without another between
+ * them). Exact wherever the interrupt lands.
+ *
+ * (An earlier version kept one stack of notes per CPU and searched it:
+ * hits nested in the few instructions around the second program's body
+ * left notes nobody took out, and a later search could match one of them
+ * and take out the note of a hit still in progress, whose second program
+ * then showed it again: a transition shown twice, under churn, rarely.
+ * The preempt count would name the context, but reading it needs the
+ * kernel's per-CPU symbols in kallsyms, which not every kernel has.)
  */
-#define ST_NOTES 64 /* a power of two */
+#define ST_STACKS 2 /* the task's, the interrupt stack */
 
-struct st_noted_hits {
-	struct {
-		__u64 sk;
-		__u32 states; /* old << 8 | new */
-		__u32 __pad;
-	} note[ST_NOTES];
-	__u32 top;          /* note[(top - 1) % ST_NOTES] is the most recent */
-	__u8 first_running; /* on_inet_sock_set_state has started and not ended */
-	__u8 second_running;
-	__u8 __pad[2];
+struct st_note {
+	__u64 sk;
+	__u32 states; /* old << 8 | new */
+	__u32 __pad;
 };
 
-/* key: 0; value: this CPU's noted hits. Pushed by on_inet_sock_set_state,
- * taken out by on_inet_sock_set_state_nested. */
+/* key: 0; value: this CPU's notes, one per stack. Written by
+ * on_inet_sock_set_state, taken by on_inet_sock_set_state_nested. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct st_noted_hits);
+	__type(value, struct st_note[ST_STACKS]);
 } noted SEC(".maps");
 
 /* key: 0; value: hits on_inet_sock_set_state_nested handled because
@@ -617,11 +615,23 @@ struct {
 	__type(value, __u64);
 } recovered SEC(".maps");
 
-static __always_inline struct st_noted_hits *noted_hits(void)
+/* This CPU's note for the stack the hit came on. ctx is the tracepoint's
+ * argument array, which the kernel builds on the stack of the call (the
+ * program's own frame may be a private per-CPU stack, since 6.13); the
+ * task's stack runs from its base up to the task's saved user registers. */
+static __always_inline struct st_note *stack_note(const void *ctx)
 {
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u64 base = (__u64)t->stack;
+	__u64 top = (__u64)bpf_task_pt_regs(t);
+	struct st_note *notes;
 	__u32 zero = 0;
+	__u64 fp = (__u64)ctx;
 
-	return bpf_map_lookup_elem(&noted, &zero);
+	notes = bpf_map_lookup_elem(&noted, &zero);
+	if (!notes)
+		return NULL;
+	return &notes[fp > base && fp < top ? 0 : 1];
 }
 
 static __always_inline __u32 hit_states(int oldstate, int newstate)
@@ -629,43 +639,17 @@ static __always_inline __u32 hit_states(int oldstate, int newstate)
 	return (oldstate & 0xff) << 8 | (newstate & 0xff);
 }
 
-/* Did on_inet_sock_set_state note this hit? Takes the note, and the
- * leftovers above it, out. */
-static __always_inline bool take_note(struct st_noted_hits *n, const struct sock *sk,
-				      __u32 states)
-{
-	for (__u32 k = 1; k <= ST_NOTES; k++) {
-		__u32 i = (n->top - k) & (ST_NOTES - 1);
-
-		if (n->note[i].sk == (__u64)sk && n->note[i].states == states) {
-			n->note[i].sk = 0;
-			n->top -= k;
-			return true;
-		}
-	}
-	return false;
-}
-
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_inet_sock_set_state, const struct sock *sk, const int oldstate,
 	     const int newstate)
 {
-	struct st_noted_hits *n = noted_hits();
+	struct st_note *note = stack_note(ctx);
 
-	if (n) {
-		if (!n->second_running) {
-			__u32 i = n->top & (ST_NOTES - 1);
-
-			n->note[i].sk = (__u64)sk;
-			n->note[i].states = hit_states(oldstate, newstate);
-			n->top++;
-		}
-		n->first_running = 1;
+	if (note) {
+		note->sk = (__u64)sk;
+		note->states = hit_states(oldstate, newstate);
 	}
-	handle_set_state(sk, oldstate, newstate);
-	if (n)
-		n->first_running = 0;
-	return 0;
+	return handle_set_state(sk, oldstate, newstate);
 }
 
 /* Attached after on_inet_sock_set_state: the hits it was skipped for. */
@@ -673,23 +657,21 @@ SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_inet_sock_set_state_nested, const struct sock *sk, const int oldstate,
 	     const int newstate)
 {
-	struct st_noted_hits *n = noted_hits();
+	struct st_note *note = stack_note(ctx);
 	__u32 zero = 0;
+	bool first_ran;
 	__u64 *count;
 
-	if (!n)
+	if (!note)
 		return 0;
-	n->second_running = 1;
-	if (!n->first_running && take_note(n, sk, hit_states(oldstate, newstate))) {
-		n->second_running = 0;
+	first_ran = note->sk == (__u64)sk && note->states == hit_states(oldstate, newstate);
+	note->sk = 0;
+	if (first_ran)
 		return 0;
-	}
 	count = bpf_map_lookup_elem(&recovered, &zero);
 	if (count)
 		*count += 1;
-	handle_set_state(sk, oldstate, newstate);
-	n->second_running = 0;
-	return 0;
+	return handle_set_state(sk, oldstate, newstate);
 }
 
 /* A full socket that sends or receives a RST closes for real: remember it

@@ -1,5 +1,8 @@
 #include "core/json.h"
 
+#include <array>
+#include <cstring>
+
 namespace socktrace {
 
 namespace {
@@ -18,10 +21,35 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
 }
 
 // Printable ASCII other than '"' and '\\': copied as it is.
-bool plain_json_char(unsigned char c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7F; ++c) plain[c] = c != '"' && c != '\\';
+  return plain;
+}();
+bool plain_json_char(unsigned char c) { return kPlain[c]; }
+
+bool all_plain(std::string_view s) {
+  for (char c : s)
+    if (!plain_json_char(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+// Appends before + s + after in one step (s needs no escaping).
+void append_framed(fmt::memory_buffer& out, std::string_view before, std::string_view s, std::string_view after) {
+  std::size_t n = out.size();
+  out.resize(n + before.size() + s.size() + after.size());
+  char* p = out.data() + n;
+  std::memcpy(p, before.data(), before.size());
+  std::memcpy(p + before.size(), s.data(), s.size());
+  std::memcpy(p + before.size() + s.size(), after.data(), after.size());
+}
 }  // namespace
 
 void append_json_string(fmt::memory_buffer& out, std::string_view s) {
+  if (all_plain(s)) {  // nearly every string
+    append_framed(out, "\"", s, "\"");
+    return;
+  }
   out.push_back('"');
   for (std::size_t i = 0; i < s.size(); ++i) {
     // Runs of plain characters (nearly every string) in one append.
@@ -56,8 +84,13 @@ void append_json_string(fmt::memory_buffer& out, std::string_view s) {
 }
 
 void JsonObject::key(std::string_view k) {
-  if (!first_) out_.push_back(',');
+  bool first = first_;
   first_ = false;
+  if (all_plain(k)) {  // every key socktrace writes
+    append_framed(out_, first ? std::string_view("\"") : std::string_view(",\""), k, "\":");
+    return;
+  }
+  if (!first) out_.push_back(',');
   append_json_string(out_, k);
   out_.push_back(':');
 }

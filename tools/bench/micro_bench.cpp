@@ -3,6 +3,7 @@
 // text and JSON; the timeline builder, the histogram and /metrics alone.
 // Every benchmark reports items/s (events consumed per second).
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <array>
@@ -322,6 +323,7 @@ void BM_TimewaitTimeline(benchmark::State& state) {
       });
   uint64_t n = 0;
   uint16_t client_port = 0;
+  const std::size_t heap_before = mallinfo2().uordblks;
   for (auto _ : state) {
     socktrace::StateEvent e = stream.next_event();
     // The kernel shows the local port at -> CLOSE too (the stream leaves it
@@ -334,6 +336,11 @@ void BM_TimewaitTimeline(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["tracked"] = static_cast<double>(tracker.tracked());
+  // What log holds per TIME_WAIT socket (the tracker's record, the
+  // connection's timeline so far, their maps' nodes).
+  if (tracker.tracked())
+    state.counters["heap_per_tracked"] =
+        static_cast<double>(mallinfo2().uordblks - heap_before) / static_cast<double>(tracker.tracked());
   state.counters["conns_per_second"] = benchmark::Counter(static_cast<double>(ended), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_TimewaitTimeline);

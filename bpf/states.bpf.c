@@ -571,9 +571,9 @@ out:
  * hit in the note of the stack it runs on, the second takes that note.
  * A nested hit comes from a softirq, which runs on the CPU's interrupt
  * stack (x86-64 and arm64 run softirqs there, on an interrupt's way out or
- * at local_bh_enable()), not on the task's stack (ksoftirqd's softirqs
- * run on its own stack, but nothing of ksoftirqd is below them to nest
- * in). Between the two programs of one hit, only such a nested context
+ * at local_bh_enable(); not PREEMPT_RT kernels, which run them in tasks),
+ * not on the task's stack (ksoftirqd's softirqs run on its own stack, but
+ * nothing of ksoftirqd is below them to nest in). Between the two programs of one hit, only such a nested context
  * runs on the CPU (tracepoints run with preemption off), and it writes the
  * other note: so the second finds its hit in its note when the first ran
  * for it, and something else when it did not (the note of an earlier hit

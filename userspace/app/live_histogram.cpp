@@ -332,10 +332,10 @@ void LiveHistogram::on_event(const Event& ev) {
   trouble_.on_state(*e);
   if (e->new_state == kTcpListen) listen_drops_.born(e->cookie);
   if (e->old_state == kTcpListen) listen_drops_.closed(e->cookie);
-  if (e->hdr.pid != 0 || e->ino == 0) return timewait_->on_state(*e, monotonic_now_ns());
+  if (e->hdr.pid != 0 || e->ino == 0) return timewait_->on_state(*e, LazyNow());
   StateEvent resolved = *e;
   own_from_proc(owners_, resolved, monotonic_now_ns());
-  timewait_->on_state(resolved, monotonic_now_ns());
+  timewait_->on_state(resolved, LazyNow());
 }
 
 void LiveHistogram::pump(int timeout_ms) {

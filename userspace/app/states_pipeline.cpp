@@ -42,7 +42,7 @@ StatesPipeline::StatesPipeline(const Options& o, const ResolvedFilters& filters,
       timeline_view_(out, json, WallClock::now()),
       timewait_([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
                 [this](const StateEvent& e, bool derived) { show(e, derived); }),
-      accept_hold_([this](const StateEvent& e) { timewait_.on_state(e, monotonic_now_ns()); }) {
+      accept_hold_([this](const StateEvent& e) { timewait_.on_state(e, LazyNow()); }) {
   watch_listeners_ = lines_ && tcp_ && o.filters.cgroups.empty() && o.filters.container.empty();
   // A listener a pre-fork server's parent and workers share: under -p
   // WORKER it is the worker's, so that its children's transitions before
@@ -179,10 +179,11 @@ void StatesPipeline::on_event(const Event& ev) {
   if (!e) return;
   if (e->new_state == kTcpListen) listen_drops_.born(e->cookie);
   if (e->old_state == kTcpListen) listen_drops_.closed(e->cookie);
-  if (e->hdr.pid != 0 || e->ino == 0) return accept_hold_.on_state(*e, monotonic_now_ns());
+  if (e->hdr.pid != 0 || e->ino == 0) return accept_hold_.on_state(*e, LazyNow());
   StateEvent resolved = *e;
-  own_from_proc(inode_owners_, resolved, monotonic_now_ns());
-  accept_hold_.on_state(resolved, monotonic_now_ns());
+  LazyNow now;
+  own_from_proc(inode_owners_, resolved, now());
+  accept_hold_.on_state(resolved, now);
 }
 
 void StatesPipeline::on_lost(uint64_t count, const char* where) {

@@ -46,7 +46,7 @@ void AcceptHold::remember(uint64_t cookie, const Acceptor& a) {
   }
 }
 
-void AcceptHold::on_state(const StateEvent& e, uint64_t now_ns) {
+void AcceptHold::on_state(const StateEvent& e, LazyNow now) {
   bool inherited = e.hdr.flags & ST_HF_OWNER_INHERITED;
   if (auto a = acceptors_.find(e.cookie); a != acceptors_.end()) {
     Acceptor by = a->second;
@@ -67,8 +67,8 @@ void AcceptHold::on_state(const StateEvent& e, uint64_t now_ns) {
     return sink_(e);
   }
   if (h == held_.end()) {
-    h = held_.emplace(e.cookie, Held{{}, now_ns}).first;
-    order_.emplace_back(now_ns, e.cookie);
+    h = held_.emplace(e.cookie, Held{{}, now()}).first;
+    order_.emplace_back(now(), e.cookie);
   }
   h->second.events.push_back(e);
   while (held_.size() > max_held_ && !order_.empty()) {

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/event.h"
 
 namespace socktrace {
@@ -37,8 +38,8 @@ class AcceptHold {
   explicit AcceptHold(Sink sink, uint64_t hold_ns = kDefaultHoldNs, std::size_t max_held = kDefaultMaxHeld)
       : sink_(std::move(sink)), hold_ns_(hold_ns), max_held_(max_held) {}
 
-  // A kernel transition, seen at monotonic time now_ns.
-  void on_state(const StateEvent& e, uint64_t now_ns);
+  // A kernel transition, seen at monotonic time now.
+  void on_state(const StateEvent& e, LazyNow now);
   // `acceptor` accepted the child `cookie`; `admitted`: the filters admit
   // the acceptor (else the child's held transitions are dropped).
   void on_accept(uint64_t cookie, const Header& acceptor, bool admitted);

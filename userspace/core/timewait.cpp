@@ -112,7 +112,7 @@ void TimewaitTracker::end_recycled(const StateEvent& e) {
   untrack(it);
 }
 
-void TimewaitTracker::on_state(const StateEvent& e, uint64_t now_ns) {
+void TimewaitTracker::on_state(const StateEvent& e, LazyNow now) {
   end_recycled(e);
   bool swap_candidate = e.new_state == kTcpClose && (e.old_state == kTcpFinWait2 || e.old_state == kTcpClosing) &&
                         !(e.hdr.flags & ST_HF_RESET);
@@ -123,6 +123,7 @@ void TimewaitTracker::on_state(const StateEvent& e, uint64_t now_ns) {
       (r.state != kTcpTimeWait && !(r.state == kTcpFinWait2 && e.old_state == kTcpFinWait2)))
     return sink_(e, false);  // a real close
 
+  const uint64_t now_ns = now();
   Tracked t{e, r.state, next_check(r.state, r.expires_ms, now_ns)};
   if (r.state == kTcpTimeWait) {
     // A FIN-WAIT-2 timewait socket may have received the peer's FIN since

@@ -35,6 +35,7 @@
 #include <vector>
 #include <unordered_map>
 
+#include "core/clock.h"
 #include "core/event.h"
 
 namespace socktrace {
@@ -63,8 +64,9 @@ class TimewaitTracker {
   TimewaitTracker(Lookup lookup, Sink sink, uint64_t poll_ns = 1'000'000'000ull)
       : lookup_(std::move(lookup)), sink_(std::move(sink)), poll_ns_(poll_ns) {}
 
-  // A kernel transition, seen at monotonic time now_ns.
-  void on_state(const StateEvent& e, uint64_t now_ns);
+  // A kernel transition, seen at monotonic time now (read only for a swap
+  // candidate, after its lookup).
+  void on_state(const StateEvent& e, LazyNow now);
   // Looks up the timewait sockets that are due.
   void tick(uint64_t now_ns);
   // Looks up every tracked timewait socket once (at exit): what changed is

@@ -50,7 +50,7 @@ std::size_t TimewaitTracker::TupleHash::operator()(const TupleKey& k) const {
     std::memcpy(&w, a.data() + at, sizeof(w));
     return w;
   };
-  uint64_t h = uint64_t{k.netns} << 32 ^ uint64_t{k.family} << 32 ^ uint64_t{k.sport} << 16 ^ k.dport;
+  uint64_t h = (uint64_t{k.netns} << 32 | uint64_t{k.sport} << 16 | k.dport) ^ uint64_t{k.family} << 60;
   for (uint64_t w : {word(k.saddr, 0), word(k.saddr, 8), word(k.daddr, 0), word(k.daddr, 8)}) {
     h = (h ^ w) * 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;

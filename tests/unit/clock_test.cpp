@@ -96,5 +96,20 @@ TEST_F(UtcTime, FormatClockTimeIsStraceTt) {
   EXPECT_EQ(format_clock_time(1'700'000'000'000'001'000ull), "22:13:20.000001");
 }
 
+TEST(LazyNow, AGivenTimeIsThatTime) {
+  LazyNow now(5);
+  EXPECT_EQ(now(), 5u);
+  EXPECT_EQ(LazyNow(0)(), 0u);  // zero is a time too, not "read the clock"
+}
+
+TEST(LazyNow, TheClockIsReadOnceWhenFirstAsked) {
+  uint64_t before = monotonic_now_ns();
+  LazyNow now;
+  uint64_t first = now();
+  EXPECT_GE(first, before);
+  EXPECT_LE(first, monotonic_now_ns());
+  EXPECT_EQ(now(), first);
+}
+
 }  // namespace
 }  // namespace socktrace

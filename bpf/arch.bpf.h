@@ -6,6 +6,9 @@
  * the build passes (bpf_tracing.h uses the same switch). The userspace
  * side's twin is userspace/core/arch.h.
  *
+ * ST_SYSCALL_FN is the prefix of the kernel function each syscall enters
+ * by, for fexit programs on syscalls.
+ *
  * The argument macros are direct loads through the BTF pointer of the
  * task's struct pt_regs (no helper call). arm64 keeps the first argument in
  * orig_x0: x0 holds the return value once the syscall has run.
@@ -14,6 +17,9 @@
 #define SOCKTRACE_ARCH_BPF_H
 
 #if defined(__TARGET_ARCH_x86)
+/* The kernel function a syscall enters by, for fentry/fexit programs:
+ * ST_SYSCALL_FN "bind" is __x64_sys_bind. */
+#define ST_SYSCALL_FN "__x64_sys_"
 #define st_syscall_nr(r) ((r)->orig_ax)
 #define st_syscall_arg1(r) ((r)->di)
 #define st_syscall_arg2(r) ((r)->si)
@@ -44,6 +50,7 @@
 #define NR_SENDMMSG 307
 #elif defined(__TARGET_ARCH_arm64)
 /* The generic syscall table (include/uapi/asm-generic/unistd.h). */
+#define ST_SYSCALL_FN "__arm64_sys_"
 #define st_syscall_nr(r) ((r)->syscallno)
 #define st_syscall_arg1(r) ((r)->orig_x0)
 #define st_syscall_arg2(r) ((r)->regs[1])

@@ -4,10 +4,11 @@
  * (sock:inet_sock_set_state is TCP's): created, bound, connected, listened
  * on, accepted, released.
  *
- * Every step but the end runs inside a syscall, read at its exit from the
- * syscalls:sys_exit_X tracepoints of just those calls (socket, socketpair,
- * bind, connect, listen, accept, accept4): an unrelated syscall costs the
- * syscall tracepoint's bitmap test, no BPF program.
+ * Every step but the end runs inside a syscall (socket, socketpair, bind,
+ * connect, listen, accept, accept4), read at its exit: by fexit programs on
+ * those syscalls' functions where the kernel allows them, else by their
+ * syscalls:sys_exit_X tracepoints (see step_socket() below for what each
+ * costs the rest of the host).
  *
  * The end:
  *   - UDP: cgroup/sock_release on the cgroup v2 root, which inet_release()
@@ -15,9 +16,9 @@
  *     goes (close, dup2, close-on-exec, process exit, a passed fd). It is a
  *     cgroup hook, not a tracepoint; when it cannot be attached, userspace
  *     sets udp_close_by_fd and UDP ends are seen like unix ones.
- *   - unix stream: no hook at all runs on their release here (no
- *     tracepoint, no kprobes/fentry, no unix cgroup hook). close() of the
- *     last reference (syscalls:sys_enter_close, file refcount one) and the
+ *   - unix stream: no tracepoint or cgroup hook runs on their release.
+ *     close() of the last reference (fentry on close() where the kernel
+ *     allows it, else syscalls:sys_enter_close; file refcount one) and the
  *     exit of a process that holds such a socket (sched_process_exit, fd
  *     table walked) are seen; dup2 over it, close_range and close-on-exec
  *     are not.
@@ -308,96 +309,180 @@ static __always_inline bool socket_args_followed(void)
 	return false;
 }
 
-SEC("tracepoint/syscalls/sys_exit_socket")
-int on_sock_exit_socket(struct trace_event_raw_sys_exit *ctx)
+/*
+ * Each step at its syscall's exit, from either of two sources, the same
+ * code behind both: fexit programs on the syscalls' kernel functions
+ * (__x64_sys_bind...), where the kernel lets tracing programs attach
+ * (Debian's kernels do): they run for those calls only, and the rest of the
+ * host's syscalls do not notice; or the syscalls:sys_exit_X tracepoints,
+ * where it does not (no fentry/fexit on this kernel, e.g. no BPF
+ * trampoline): enabling any syscall tracepoint sends every syscall of every
+ * process through the kernel's slow path (docs/performance.md). Userspace
+ * loads one set, after a probe (Tracer::attach_sock_lives).
+ */
+static __always_inline void step_socket(long ret)
 {
 	__u16 type = 0;
 
-	if (ctx->ret >= 0 && socket_args_followed())
-		sock_step(fd_sock(ctx->ret, &type), type, ST_SOCK_CREATE);
+	if (ret >= 0 && socket_args_followed())
+		sock_step(fd_sock(ret, &type), type, ST_SOCK_CREATE);
+}
+
+static __always_inline void step_socketpair(long ret)
+{
+	__u16 type = 0;
+	int fds[2];
+
+	if (ret != 0)
+		return;
+	if (bpf_probe_read_user(fds, sizeof(fds), (void *)st_syscall_arg4(syscall_regs())))
+		return;
+	sock_step(fd_sock(fds[0], &type), type, ST_SOCK_PAIR);
+	sock_step(fd_sock(fds[1], &type), type, ST_SOCK_PAIR);
+}
+
+/* bind, connect, listen: a step on the socket of the fd argument. */
+static __always_inline void step_fd_arg(long ret, __u8 op)
+{
+	__u16 type = 0;
+
+	if (ret == 0)
+		sock_step(fd_sock(arg_fd(), &type), type, op);
+}
+
+static __always_inline void step_accept(long ret)
+{
+	__u16 type = 0;
+
+	if (ret >= 0)
+		sock_step(fd_sock(ret, &type), type, ST_SOCK_ACCEPT);
+}
+
+/* close() of the last reference to a unix stream socket (and to a UDP
+ * socket without the cgroup hook), before it runs. */
+static __always_inline void step_close(long fd)
+{
+	struct file *file = fd_file(fd);
+	__u16 family, type = 0;
+	struct sock *sk = file_sock(file, &type);
+
+	if (!sk || !followed(sk, type, &family))
+		return;
+	if (family != AF_UNIX && !udp_close_by_fd)
+		return;
+	if (last_ref(file))
+		sock_end(sk, family, type);
+}
+
+SEC("fexit/" ST_SYSCALL_FN "socket")
+int BPF_PROG(on_sock_fexit_socket, const struct pt_regs *regs, long ret)
+{
+	step_socket(ret);
+	return 0;
+}
+
+SEC("fexit/" ST_SYSCALL_FN "socketpair")
+int BPF_PROG(on_sock_fexit_socketpair, const struct pt_regs *regs, long ret)
+{
+	step_socketpair(ret);
+	return 0;
+}
+
+SEC("fexit/" ST_SYSCALL_FN "bind")
+int BPF_PROG(on_sock_fexit_bind, const struct pt_regs *regs, long ret)
+{
+	step_fd_arg(ret, ST_SOCK_BIND);
+	return 0;
+}
+
+SEC("fexit/" ST_SYSCALL_FN "connect")
+int BPF_PROG(on_sock_fexit_connect, const struct pt_regs *regs, long ret)
+{
+	step_fd_arg(ret, ST_SOCK_CONNECT);
+	return 0;
+}
+
+SEC("fexit/" ST_SYSCALL_FN "listen")
+int BPF_PROG(on_sock_fexit_listen, const struct pt_regs *regs, long ret)
+{
+	step_fd_arg(ret, ST_SOCK_LISTEN);
+	return 0;
+}
+
+SEC("fexit/" ST_SYSCALL_FN "accept")
+int BPF_PROG(on_sock_fexit_accept, const struct pt_regs *regs, long ret)
+{
+	step_accept(ret);
+	return 0;
+}
+
+SEC("fexit/" ST_SYSCALL_FN "accept4")
+int BPF_PROG(on_sock_fexit_accept4, const struct pt_regs *regs, long ret)
+{
+	step_accept(ret);
+	return 0;
+}
+
+SEC("fentry/" ST_SYSCALL_FN "close")
+int BPF_PROG(on_sock_fentry_close, const struct pt_regs *regs)
+{
+	step_close(arg_fd());
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_socket")
+int on_sock_exit_socket(struct trace_event_raw_sys_exit *ctx)
+{
+	step_socket(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_socketpair")
 int on_sock_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
 {
-	__u16 type = 0;
-	int fds[2];
-
-	if (ctx->ret != 0)
-		return 0;
-	if (bpf_probe_read_user(fds, sizeof(fds), (void *)st_syscall_arg4(syscall_regs())))
-		return 0;
-	sock_step(fd_sock(fds[0], &type), type, ST_SOCK_PAIR);
-	sock_step(fd_sock(fds[1], &type), type, ST_SOCK_PAIR);
+	step_socketpair(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
 int on_sock_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
-	__u16 type = 0;
-
-	if (ctx->ret == 0)
-		sock_step(fd_sock(arg_fd(), &type), type, ST_SOCK_BIND);
+	step_fd_arg(ctx->ret, ST_SOCK_BIND);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int on_sock_exit_connect(struct trace_event_raw_sys_exit *ctx)
 {
-	__u16 type = 0;
-
-	if (ctx->ret == 0)
-		sock_step(fd_sock(arg_fd(), &type), type, ST_SOCK_CONNECT);
+	step_fd_arg(ctx->ret, ST_SOCK_CONNECT);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_listen")
 int on_sock_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
-	__u16 type = 0;
-
-	if (ctx->ret == 0)
-		sock_step(fd_sock(arg_fd(), &type), type, ST_SOCK_LISTEN);
+	step_fd_arg(ctx->ret, ST_SOCK_LISTEN);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
 int on_sock_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
-	__u16 type = 0;
-
-	if (ctx->ret >= 0)
-		sock_step(fd_sock(ctx->ret, &type), type, ST_SOCK_ACCEPT);
+	step_accept(ctx->ret);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int on_sock_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
-	__u16 type = 0;
-
-	if (ctx->ret >= 0)
-		sock_step(fd_sock(ctx->ret, &type), type, ST_SOCK_ACCEPT);
+	step_accept(ctx->ret);
 	return 0;
 }
 
-/* close() of the last reference to a unix stream socket (and to a UDP
- * socket without the cgroup hook). */
 SEC("tracepoint/syscalls/sys_enter_close")
 int on_sock_enter_close(struct trace_event_raw_sys_enter *ctx)
 {
-	struct file *file = fd_file(ctx->args[0]);
-	__u16 family, type = 0;
-	struct sock *sk = file_sock(file, &type);
-
-	if (!sk || !followed(sk, type, &family))
-		return 0;
-	if (family != AF_UNIX && !udp_close_by_fd)
-		return 0;
-	if (last_ref(file))
-		sock_end(sk, family, type);
+	step_close(ctx->args[0]);
 	return 0;
 }
 

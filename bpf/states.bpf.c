@@ -19,6 +19,7 @@
  *     from sock_diag + /proc, or resolved later from their inode.
  */
 #include "common.bpf.h"
+#include "arch.bpf.h"
 #include "fd.bpf.h"
 
 #define TCP_ESTABLISHED 1
@@ -950,6 +951,21 @@ SEC("tracepoint/syscalls/sys_exit_accept")
 int on_exit_accept(struct trace_event_raw_sys_exit *ctx)
 {
 	return handle_accept_exit(ctx->ret);
+}
+
+/* The same at the exit of accept()'s function, where the kernel lets
+ * fexit programs attach: the socket lives' source then is fexit too, and
+ * no syscall tracepoint slows the rest of the host. */
+SEC("fexit/" ST_SYSCALL_FN "accept4")
+int BPF_PROG(on_fexit_accept4, const struct pt_regs *regs, long ret)
+{
+	return handle_accept_exit(ret);
+}
+
+SEC("fexit/" ST_SYSCALL_FN "accept")
+int BPF_PROG(on_fexit_accept, const struct pt_regs *regs, long ret)
+{
+	return handle_accept_exit(ret);
 }
 
 /* Without syscall tracepoints (top, check, states --timeline: nothing

@@ -17,6 +17,9 @@ struct SyscallInfo {
 
 #if defined(__x86_64__)
 inline constexpr std::string_view kArchName = "x86_64";
+// The kernel function a syscall enters by is this prefix and its name
+// (__x64_sys_bind): where fexit programs attach (bpf/arch.bpf.h's ST_SYSCALL_FN).
+inline constexpr const char* kSyscallFunctionPrefix = "__x64_sys_";
 namespace sys {
 inline constexpr uint32_t kSendfile = 40;
 inline constexpr uint32_t kSocket = 41;
@@ -44,6 +47,7 @@ inline constexpr uint32_t kPutpmsg = 182;
 #elif defined(__aarch64__)
 // The generic syscall table (include/uapi/asm-generic/unistd.h).
 inline constexpr std::string_view kArchName = "aarch64";
+inline constexpr const char* kSyscallFunctionPrefix = "__arm64_sys_";
 namespace sys {
 inline constexpr uint32_t kSendfile = 71;
 inline constexpr uint32_t kSocket = 198;

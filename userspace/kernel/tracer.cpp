@@ -21,6 +21,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/arch.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/syscalls.h"
@@ -95,6 +96,39 @@ int tracepoint_args(const btf* vmlinux, const char* name) {
   t = btf__type_by_id(vmlinux, t->type);
   if (!t || !btf_is_func_proto(t)) return -1;
   return btf_vlen(t) - 1;
+}
+
+// Can fexit programs attach to the functions the syscalls in `syscalls`
+// enter by (ST_SYSCALL_FN in bpf/arch.bpf.h)? Each must be in the kernel's
+// BTF; then a two-instruction fexit program is loaded on the first and
+// attached, and let go. "" when they can; else why not, in a few words.
+std::string probe_syscall_fexit(std::initializer_list<const char*> syscalls) {
+  btf* vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return "the kernel's BTF cannot be read";
+  int first = -1;
+  std::string missing;
+  for (const char* name : syscalls) {
+    std::string fn = std::string(kSyscallFunctionPrefix) + name;
+    int id = btf__find_by_name_kind(vmlinux, fn.c_str(), BTF_KIND_FUNC);
+    if (id < 0 && missing.empty()) missing = fn;
+    if (first < 0) first = id;
+  }
+  btf__free(vmlinux);
+  if (!missing.empty()) return "the kernel's BTF has no function " + missing;
+  const bpf_insn insns[] = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},  // r0 = 0
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},                   // exit
+  };
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FEXIT,
+              .attach_btf_id = static_cast<uint32_t>(first));
+  int prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "st_fexit_probe", "GPL", insns, 2, &opts);
+  if (prog < 0) return errno_message("load a fexit program", errno);
+  int link = bpf_raw_tracepoint_open(nullptr, prog);
+  int err = errno;
+  close(prog);
+  if (link < 0) return errno_message("attach a fexit program", err);
+  close(link);
+  return "";
 }
 
 // Names of a kernel enum, indexed by value, `prefix` dropped; empty when
@@ -219,8 +253,23 @@ Tracer::Tracer(const TracerConfig& config) {
   // accept()'s tracepoints where syscall tracepoints are on anyway (the
   // socket lives'); else the iterator and the release hook
   // (attach_acceptor_naming()).
-  bpf_program__set_autoload(skel_->progs.on_exit_accept, config.states && config.sock_lives);
-  bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states && config.sock_lives);
+  // The socket lives' steps and accept() at their syscalls' exits: by fexit
+  // programs where the kernel allows them, else by syscall tracepoints
+  // (which slow every syscall of the host: bpf/sockets.bpf.c).
+  if (config.sock_lives) {
+    std::string why =
+        probe_syscall_fexit({"socket", "socketpair", "bind", "connect", "listen", "accept", "accept4", "close"});
+    lives_by_fexit_ = why.empty();
+    if (!lives_by_fexit_)
+      degrade("fexit programs cannot attach to syscalls here (" + why +
+              "): UDP and unix socket lives come from syscall tracepoints, which slow every syscall of every "
+              "process on the host by a few percent (--proto tcp attaches none)");
+  }
+  const bool lives_tp = config.sock_lives && !lives_by_fexit_;
+  bpf_program__set_autoload(skel_->progs.on_exit_accept, config.states && lives_tp);
+  bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states && lives_tp);
+  bpf_program__set_autoload(skel_->progs.on_fexit_accept, config.states && lives_by_fexit_);
+  bpf_program__set_autoload(skel_->progs.on_fexit_accept4, config.states && lives_by_fexit_);
   bpf_program__set_autoload(skel_->progs.name_acceptors, config.states && !config.sock_lives);
   bpf_program__set_autoload(skel_->progs.on_tcp_release, config.states && !config.sock_lives);
   bpf_program__set_autoload(skel_->progs.on_tcp_send_reset, config.states);
@@ -232,8 +281,14 @@ Tracer::Tracer(const TracerConfig& config) {
   for (bpf_program* p :
        {skel_->progs.on_sock_exit_socket, skel_->progs.on_sock_exit_socketpair, skel_->progs.on_sock_exit_bind,
         skel_->progs.on_sock_exit_connect, skel_->progs.on_sock_exit_listen, skel_->progs.on_sock_exit_accept,
-        skel_->progs.on_sock_exit_accept4, skel_->progs.on_sock_enter_close, skel_->progs.on_sock_process_exit,
-        skel_->progs.on_udp_release})
+        skel_->progs.on_sock_exit_accept4, skel_->progs.on_sock_enter_close})
+    bpf_program__set_autoload(p, lives_tp);
+  for (bpf_program* p :
+       {skel_->progs.on_sock_fexit_socket, skel_->progs.on_sock_fexit_socketpair, skel_->progs.on_sock_fexit_bind,
+        skel_->progs.on_sock_fexit_connect, skel_->progs.on_sock_fexit_listen, skel_->progs.on_sock_fexit_accept,
+        skel_->progs.on_sock_fexit_accept4, skel_->progs.on_sock_fentry_close})
+    bpf_program__set_autoload(p, lives_by_fexit_);
+  for (bpf_program* p : {skel_->progs.on_sock_process_exit, skel_->progs.on_udp_release})
     bpf_program__set_autoload(p, config.sock_lives);
 
   // Maps only the unloaded programs use are not created: the large hash
@@ -337,11 +392,13 @@ Tracer::Tracer(const TracerConfig& config) {
     }
 
     if (config.sock_lives) {
-      ensure_tracefs();
-      for (auto [prog, link, name] : {std::tuple{skel_->progs.on_exit_accept, &skel_->links.on_exit_accept,
-                                                 "syscalls/sys_exit_accept"},
-                                      std::tuple{skel_->progs.on_exit_accept4, &skel_->links.on_exit_accept4,
-                                                 "syscalls/sys_exit_accept4"}}) {
+      if (lives_tp) ensure_tracefs();
+      for (auto [prog, link, name] :
+           {std::tuple{skel_->progs.on_exit_accept, &skel_->links.on_exit_accept, "syscalls/sys_exit_accept"},
+            std::tuple{skel_->progs.on_exit_accept4, &skel_->links.on_exit_accept4, "syscalls/sys_exit_accept4"},
+            std::tuple{skel_->progs.on_fexit_accept, &skel_->links.on_fexit_accept, "fexit accept()"},
+            std::tuple{skel_->progs.on_fexit_accept4, &skel_->links.on_fexit_accept4, "fexit accept4()"}}) {
+        if (!bpf_program__autoload(prog)) continue;
         *link = bpf_program__attach(prog);
         if (*link)
           attached_.push_back(name);
@@ -430,7 +487,7 @@ void Tracer::name_acceptors(uint64_t now_ns, bool force) {
 // sock_release hook on the cgroup v2 root when it attaches (every way a socket
 // goes); otherwise from close() and process exit, as for unix sockets.
 void Tracer::attach_sock_lives() {
-  ensure_tracefs();
+  if (!lives_by_fexit_) ensure_tracefs();
   udp_end_hook_ = "cgroup/sock_release";
   std::string why = attach_to_cgroup_root(skel_->progs.on_udp_release, &skel_->links.on_udp_release);
   if (why.empty()) {
@@ -452,7 +509,17 @@ void Tracer::attach_sock_lives() {
            std::tuple{skel_->progs.on_sock_exit_listen, &skel_->links.on_sock_exit_listen, "syscalls/sys_exit_listen"},
            std::tuple{skel_->progs.on_sock_exit_accept, &skel_->links.on_sock_exit_accept, "syscalls/sys_exit_accept"},
            std::tuple{skel_->progs.on_sock_exit_accept4, &skel_->links.on_sock_exit_accept4,
-                      "syscalls/sys_exit_accept4"}}) {
+                      "syscalls/sys_exit_accept4"},
+           std::tuple{skel_->progs.on_sock_fentry_close, &skel_->links.on_sock_fentry_close, "fentry close()"},
+           std::tuple{skel_->progs.on_sock_fexit_socket, &skel_->links.on_sock_fexit_socket, "fexit socket()"},
+           std::tuple{skel_->progs.on_sock_fexit_socketpair, &skel_->links.on_sock_fexit_socketpair,
+                      "fexit socketpair()"},
+           std::tuple{skel_->progs.on_sock_fexit_bind, &skel_->links.on_sock_fexit_bind, "fexit bind()"},
+           std::tuple{skel_->progs.on_sock_fexit_connect, &skel_->links.on_sock_fexit_connect, "fexit connect()"},
+           std::tuple{skel_->progs.on_sock_fexit_listen, &skel_->links.on_sock_fexit_listen, "fexit listen()"},
+           std::tuple{skel_->progs.on_sock_fexit_accept, &skel_->links.on_sock_fexit_accept, "fexit accept()"},
+           std::tuple{skel_->progs.on_sock_fexit_accept4, &skel_->links.on_sock_fexit_accept4, "fexit accept4()"}}) {
+    if (!bpf_program__autoload(prog)) continue;
     *link = bpf_program__attach(prog);
     if (*link)
       attached_.push_back(std::string("sock:") + name);

@@ -116,6 +116,9 @@ class Tracer {
   std::vector<std::string> degraded_;
   void degrade(std::string what);
   std::string udp_end_hook_;
+  // The socket lives' syscall steps come from fexit programs (else from
+  // syscall tracepoints).
+  bool lives_by_fexit_ = false;
   std::vector<std::string> rst_reasons_;
   std::vector<std::string> drop_reasons_;
   void probe_drop_reasons(const struct btf* vmlinux);

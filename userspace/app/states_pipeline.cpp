@@ -75,7 +75,7 @@ std::optional<ContainerLookup> StatesPipeline::containers() {
 void StatesPipeline::configure(TracerConfig& config) const {
   config.pids = o_.filters.pids;
   // UDP and unix stream lives are lines, not timelines. Without them no
-  // syscall tracepoint is attached (the accept hand-off is found otherwise).
+  // syscall is read (the accept hand-off is found otherwise).
   config.sock_lives = lines_ && (udp_ || unix_);
   filters_.apply(config);
 }

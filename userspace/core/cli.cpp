@@ -156,13 +156,14 @@ std::optional<uint64_t> parse_size(const std::string& text) {
   return value * mult;
 }
 
-// states/log --proto: which protocols' events to show. TCP alone needs no
-// syscall tracepoint (UDP and unix lives do, and they slow every syscall
-// of the host).
+// states/log --proto: which protocols' events to show. TCP alone reads no
+// syscall (UDP and unix lives do: by fexit programs where the kernel allows
+// them, else by syscall tracepoints, which slow every syscall of the host).
 static void add_proto(CLI::App* app, Options& o) {
   app->add_option("--proto", o.protos,
-                  "Only this protocol's events: tcp, udp or unix (repeatable; default all three). tcp alone attaches "
-                  "no syscall tracepoint, which slows every syscall on the host")
+                  "Only this protocol's events: tcp, udp or unix (repeatable; default all three). tcp alone reads "
+                  "no syscall (on a kernel without fexit programs, UDP and unix lives need syscall tracepoints, "
+                  "which slow every syscall on the host)")
       ->check(CLI::IsMember({"tcp", "udp", "unix"}))
       ->allow_extra_args(false)
       ->type_name("PROTO");

@@ -250,9 +250,8 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_process_exit, procs);
   bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state, config.states);
   bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state_nested, config.states);
-  // accept()'s tracepoints where syscall tracepoints are on anyway (the
-  // socket lives'); else the iterator and the release hook
-  // (attach_acceptor_naming()).
+  // accept()'s exit where the socket lives read syscalls anyway; else the
+  // iterator and the release hook (attach_acceptor_naming()).
   // The socket lives' steps and accept() at their syscalls' exits: by fexit
   // programs where the kernel allows them, else by syscall tracepoints
   // (which slow every syscall of the host: bpf/sockets.bpf.c).

@@ -16,12 +16,13 @@
  *     goes (close, dup2, close-on-exec, process exit, a passed fd). It is a
  *     cgroup hook, not a tracepoint; when it cannot be attached, userspace
  *     sets udp_close_by_fd and UDP ends are seen like unix ones.
- *   - unix stream: no tracepoint or cgroup hook runs on their release.
- *     close() of the last reference (fentry on close() where the kernel
- *     allows it, else syscalls:sys_enter_close; file refcount one) and the
- *     exit of a process that holds such a socket (sched_process_exit, fd
- *     table walked) are seen; dup2 over it, close_range and close-on-exec
- *     are not.
+ *   - unix stream: where the kernel lets fentry programs attach, fentry on
+ *     unix_release(), which runs when the last reference goes, however it
+ *     goes (close, dup2 over it, close_range, close-on-exec, exit). Else no
+ *     tracepoint or cgroup hook runs on their release: close() of the last
+ *     reference (syscalls:sys_enter_close, file refcount one) and the exit
+ *     of a process that holds such a socket (sched_process_exit, fd table
+ *     walked) are seen; dup2 over it, close_range and close-on-exec are not.
  *
  * Programs filter on the socket's family/type/protocol before anything
  * else, and are loaded only for `states`/`log`.
@@ -40,6 +41,16 @@
 /* 1: no cgroup sock_release hook; UDP ends are seen at close() and exit.
  * Set by userspace after load, once it knows whether the hook attached. */
 volatile __u8 udp_close_by_fd = 0;
+
+/* 1: unix stream sockets' ends come from fentry on unix_release(), not from
+ * close() and exit. Set by userspace before load, after a probe. */
+const volatile __u8 unix_release_hooked = 0;
+
+/* Are this socket's ends seen at close() of its last fd and at exit? */
+static __always_inline bool ends_by_fd(__u16 family)
+{
+	return family == AF_UNIX ? !unix_release_hooked : udp_close_by_fd;
+}
 
 /* What is remembered of a socket between its steps. */
 struct st_sock_rec {
@@ -246,7 +257,7 @@ static __always_inline void sock_step(const struct sock *sk, __u16 type, __u8 op
 	fresh.state = new_state;
 	if (bpf_map_update_elem(&sock_recs, &key, &fresh, BPF_ANY))
 		count_loss(ST_LOSS_OWNER_MAP);
-	if (family == AF_UNIX || udp_close_by_fd) {
+	if (ends_by_fd(family)) {
 		__u32 tgid = fresh.owner.pid;
 		__u8 one = 1;
 
@@ -366,9 +377,7 @@ static __always_inline void step_close(long fd)
 	__u16 family, type = 0;
 	struct sock *sk = file_sock(file, &type);
 
-	if (!sk || !followed(sk, type, &family))
-		return;
-	if (family != AF_UNIX && !udp_close_by_fd)
+	if (!sk || !followed(sk, type, &family) || !ends_by_fd(family))
 		return;
 	if (last_ref(file))
 		sock_end(sk, family, type);
@@ -542,9 +551,7 @@ static long exit_walk_fd(__u64 i, struct exit_walk *w)
 	if (bpf_probe_read_kernel(&file, sizeof(file), &w->fds[i]) || !file)
 		return 0;
 	sk = file_sock(file, &type);
-	if (!sk || !followed(sk, type, &family))
-		return 0;
-	if (family != AF_UNIX && !udp_close_by_fd)
+	if (!sk || !followed(sk, type, &family) || !ends_by_fd(family))
 		return 0;
 	if (exit_last_ref(file, w->task->tgid))
 		sock_end(sk, family, type);
@@ -591,4 +598,18 @@ int on_udp_release(struct bpf_sock *ctx)
 	if (followed(sk, SOCK_DGRAM, &family))
 		sock_end(sk, family, SOCK_DGRAM);
 	return 1;
+}
+
+/* unix stream: the release of the socket, when its last reference goes
+ * (where the kernel allows fentry; else close() and exit above). The
+ * task that let it go reports it (an exiting one as an exit). */
+SEC("fentry/unix_release")
+int BPF_PROG(on_unix_release, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	__u16 family;
+
+	if (sk && followed(sk, sock->type, &family))
+		sock_end(sk, family, sock->type);
+	return 0;
 }

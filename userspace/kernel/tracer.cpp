@@ -98,17 +98,16 @@ int tracepoint_args(const btf* vmlinux, const char* name) {
   return btf_vlen(t) - 1;
 }
 
-// Can fexit programs attach to the functions the syscalls in `syscalls`
-// enter by (ST_SYSCALL_FN in bpf/arch.bpf.h)? Each must be in the kernel's
-// BTF; then a two-instruction fexit program is loaded on the first and
-// attached, and let go. "" when they can; else why not, in a few words.
-std::string probe_syscall_fexit(std::initializer_list<const char*> syscalls) {
+// Can fexit (and fentry) programs attach to the kernel functions `fns`?
+// Each must be in the kernel's BTF; then a two-instruction fexit program is
+// loaded on the first and attached, and let go. "" when they can; else why
+// not, in a few words.
+std::string probe_fexit(const std::vector<std::string>& fns) {
   btf* vmlinux = btf__load_vmlinux_btf();
   if (!vmlinux) return "the kernel's BTF cannot be read";
   int first = -1;
   std::string missing;
-  for (const char* name : syscalls) {
-    std::string fn = std::string(kSyscallFunctionPrefix) + name;
+  for (const std::string& fn : fns) {
     int id = btf__find_by_name_kind(vmlinux, fn.c_str(), BTF_KIND_FUNC);
     if (id < 0 && missing.empty()) missing = fn;
     if (first < 0) first = id;
@@ -256,9 +255,15 @@ Tracer::Tracer(const TracerConfig& config) {
   // programs where the kernel allows them, else by syscall tracepoints
   // (which slow every syscall of the host: bpf/sockets.bpf.c).
   if (config.sock_lives) {
-    std::string why =
-        probe_syscall_fexit({"socket", "socketpair", "bind", "connect", "listen", "accept", "accept4", "close"});
+    std::vector<std::string> fns;
+    for (const char* call : {"socket", "socketpair", "bind", "connect", "listen", "accept", "accept4", "close"})
+      fns.push_back(std::string(kSyscallFunctionPrefix) + call);
+    std::string why = probe_fexit(fns);
     lives_by_fexit_ = why.empty();
+    // A unix socket's end however its last reference goes (dup2, exec...),
+    // where its release function can be hooked.
+    unix_release_hooked_ = lives_by_fexit_ && probe_fexit({"unix_release"}).empty();
+    skel_->rodata->unix_release_hooked = unix_release_hooked_;
     if (!lives_by_fexit_)
       degrade("fexit programs cannot attach to syscalls here (" + why +
               "): UDP and unix socket lives come from syscall tracepoints, which slow every syscall of every "
@@ -289,6 +294,7 @@ Tracer::Tracer(const TracerConfig& config) {
     bpf_program__set_autoload(p, lives_by_fexit_);
   for (bpf_program* p : {skel_->progs.on_sock_process_exit, skel_->progs.on_udp_release})
     bpf_program__set_autoload(p, config.sock_lives);
+  bpf_program__set_autoload(skel_->progs.on_unix_release, unix_release_hooked_);
 
   // Maps only the unloaded programs use are not created: the large hash
   // maps of `states` cost several milliseconds of every start.
@@ -510,6 +516,7 @@ void Tracer::attach_sock_lives() {
            std::tuple{skel_->progs.on_sock_exit_accept4, &skel_->links.on_sock_exit_accept4,
                       "syscalls/sys_exit_accept4"},
            std::tuple{skel_->progs.on_sock_fentry_close, &skel_->links.on_sock_fentry_close, "fentry close()"},
+           std::tuple{skel_->progs.on_unix_release, &skel_->links.on_unix_release, "fentry unix_release()"},
            std::tuple{skel_->progs.on_sock_fexit_socket, &skel_->links.on_sock_fexit_socket, "fexit socket()"},
            std::tuple{skel_->progs.on_sock_fexit_socketpair, &skel_->links.on_sock_fexit_socketpair,
                       "fexit socketpair()"},

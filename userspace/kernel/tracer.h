@@ -119,6 +119,9 @@ class Tracer {
   // The socket lives' syscall steps come from fexit programs (else from
   // syscall tracepoints).
   bool lives_by_fexit_ = false;
+  // unix stream sockets' ends from fentry on unix_release() (else from
+  // close() and exit).
+  bool unix_release_hooked_ = false;
   std::vector<std::string> rst_reasons_;
   std::vector<std::string> drop_reasons_;
   void probe_drop_reasons(const struct btf* vmlinux);

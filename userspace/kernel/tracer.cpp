@@ -249,8 +249,6 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_process_exit, procs);
   bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state, config.states);
   bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state_nested, config.states);
-  // accept()'s exit where the socket lives read syscalls anyway; else the
-  // iterator and the release hook (attach_acceptor_naming()).
   // The socket lives' steps and accept() at their syscalls' exits: by fexit
   // programs where the kernel allows them, else by syscall tracepoints
   // (which slow every syscall of the host: bpf/sockets.bpf.c).
@@ -270,6 +268,8 @@ Tracer::Tracer(const TracerConfig& config) {
               "process on the host by a few percent (--proto tcp attaches none)");
   }
   const bool lives_tp = config.sock_lives && !lives_by_fexit_;
+  // accept()'s exit where the socket lives read syscalls anyway; else the
+  // iterator and the release hook (attach_acceptor_naming()).
   bpf_program__set_autoload(skel_->progs.on_exit_accept, config.states && lives_tp);
   bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states && lives_tp);
   bpf_program__set_autoload(skel_->progs.on_fexit_accept, config.states && lives_by_fexit_);

@@ -383,108 +383,50 @@ static __always_inline void step_close(long fd)
 		sock_end(sk, family, type);
 }
 
-SEC("fexit/" ST_SYSCALL_FN "socket")
-int BPF_PROG(on_sock_fexit_socket, const struct pt_regs *regs, long ret)
-{
-	step_socket(ret);
-	return 0;
-}
-
-SEC("fexit/" ST_SYSCALL_FN "socketpair")
-int BPF_PROG(on_sock_fexit_socketpair, const struct pt_regs *regs, long ret)
-{
-	step_socketpair(ret);
-	return 0;
-}
-
-SEC("fexit/" ST_SYSCALL_FN "bind")
-int BPF_PROG(on_sock_fexit_bind, const struct pt_regs *regs, long ret)
+static __always_inline void step_bind(long ret)
 {
 	step_fd_arg(ret, ST_SOCK_BIND);
-	return 0;
 }
 
-SEC("fexit/" ST_SYSCALL_FN "connect")
-int BPF_PROG(on_sock_fexit_connect, const struct pt_regs *regs, long ret)
+static __always_inline void step_connect(long ret)
 {
 	step_fd_arg(ret, ST_SOCK_CONNECT);
-	return 0;
 }
 
-SEC("fexit/" ST_SYSCALL_FN "listen")
-int BPF_PROG(on_sock_fexit_listen, const struct pt_regs *regs, long ret)
+static __always_inline void step_listen(long ret)
 {
 	step_fd_arg(ret, ST_SOCK_LISTEN);
-	return 0;
 }
 
-SEC("fexit/" ST_SYSCALL_FN "accept")
-int BPF_PROG(on_sock_fexit_accept, const struct pt_regs *regs, long ret)
-{
-	step_accept(ret);
-	return 0;
-}
+/* The two programs of syscall `call`'s step at its exit: on_sock_fexit_CALL
+ * (fexit on its function) and on_sock_exit_CALL (its exit tracepoint). */
+#define SOCK_STEP_PROGRAMS(call, step)                                             \
+	SEC("fexit/" ST_SYSCALL_FN #call)                                          \
+	int BPF_PROG(on_sock_fexit_##call, const struct pt_regs *regs, long ret)   \
+	{                                                                          \
+		step(ret);                                                         \
+		return 0;                                                          \
+	}                                                                          \
+	SEC("tracepoint/syscalls/sys_exit_" #call)                                 \
+	int on_sock_exit_##call(struct trace_event_raw_sys_exit *ctx)              \
+	{                                                                          \
+		step(ctx->ret);                                                    \
+		return 0;                                                          \
+	}
 
-SEC("fexit/" ST_SYSCALL_FN "accept4")
-int BPF_PROG(on_sock_fexit_accept4, const struct pt_regs *regs, long ret)
-{
-	step_accept(ret);
-	return 0;
-}
+SOCK_STEP_PROGRAMS(socket, step_socket)
+SOCK_STEP_PROGRAMS(socketpair, step_socketpair)
+SOCK_STEP_PROGRAMS(bind, step_bind)
+SOCK_STEP_PROGRAMS(connect, step_connect)
+SOCK_STEP_PROGRAMS(listen, step_listen)
+SOCK_STEP_PROGRAMS(accept, step_accept)
+SOCK_STEP_PROGRAMS(accept4, step_accept)
 
+/* close(), before it runs: fentry on its function, or its entry tracepoint. */
 SEC("fentry/" ST_SYSCALL_FN "close")
 int BPF_PROG(on_sock_fentry_close, const struct pt_regs *regs)
 {
 	step_close(arg_fd());
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_socket")
-int on_sock_exit_socket(struct trace_event_raw_sys_exit *ctx)
-{
-	step_socket(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_socketpair")
-int on_sock_exit_socketpair(struct trace_event_raw_sys_exit *ctx)
-{
-	step_socketpair(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_bind")
-int on_sock_exit_bind(struct trace_event_raw_sys_exit *ctx)
-{
-	step_fd_arg(ctx->ret, ST_SOCK_BIND);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_connect")
-int on_sock_exit_connect(struct trace_event_raw_sys_exit *ctx)
-{
-	step_fd_arg(ctx->ret, ST_SOCK_CONNECT);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_listen")
-int on_sock_exit_listen(struct trace_event_raw_sys_exit *ctx)
-{
-	step_fd_arg(ctx->ret, ST_SOCK_LISTEN);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int on_sock_exit_accept(struct trace_event_raw_sys_exit *ctx)
-{
-	step_accept(ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int on_sock_exit_accept4(struct trace_event_raw_sys_exit *ctx)
-{
-	step_accept(ctx->ret);
 	return 0;
 }
 

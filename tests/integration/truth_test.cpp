@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -830,6 +832,106 @@ TEST(Truth, PreforkWithoutSyscallTracepointsStillNamesTheWorkers) {
   std::fprintf(stderr, "[ figures ] prefork without syscall tracepoints: %zu connections, workers %d + %d\n",
                owner.size(), per_worker[std::to_string(server.workers[0])],
                per_worker[std::to_string(server.workers[1])]);
+}
+
+// A pre-fork server whose workers block in accept() (apache's prefork,
+// gunicorn's sync workers), already blocked there when socktrace starts.
+// Where accept() is read by fexit programs (kernels that allow them), those
+// do not run at the exit of a call that entered before they attached: each
+// worker's first connection is named by the walk over open files, the
+// release hook or its close instead. Every connection is still its
+// acceptor's, the master's never, on either source.
+TEST(Truth, PreforkBlockedInAcceptBeforeStartStillNamesTheWorkers) {
+  REQUIRE_BPF();
+  int info[2];
+  ASSERT_EQ(pipe2(info, O_CLOEXEC), 0);
+  pid_t master = spawn([&] {
+    prctl(PR_SET_NAME, "pfb-master");
+    int l = tcp_listener();
+    pid_t w[2];
+    for (int i = 0; i < 2; ++i) {
+      w[i] = fork();
+      if (w[i] != 0) continue;
+      prctl(PR_SET_NAME, i == 0 ? "pfb-worker0" : "pfb-worker1");
+      for (int n = 0;; ++n) {  // a connection whose first byte is 'q' ends the worker
+        int fd = accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd < 0) _exit(100);
+        char c = 0;
+        bool quit = read(fd, &c, 1) == 1 && c == 'q';
+        close(fd);
+        if (quit) _exit(n);
+      }
+    }
+    int msg[3] = {local_port(l), w[0], w[1]};
+    (void)!write(info[1], msg, sizeof(msg));
+    int done = 0;
+    for (int i = 0; i < 2; ++i) {
+      int status = 0;
+      waitpid(w[i], &status, 0);
+      done += WIFEXITED(status) && WEXITSTATUS(status) < 100;
+    }
+    return done == 2 ? 0 : 1;
+  });
+  close(info[1]);
+  int msg[3] = {};
+  ASSERT_EQ(read(info[0], msg, sizeof(msg)), static_cast<ssize_t>(sizeof(msg)));
+  close(info[0]);
+  const int port = msg[0];
+  const std::set<std::string> workers = {std::to_string(msg[1]), std::to_string(msg[2])};
+  // Both workers inside accept4() before socktrace attaches anything.
+  auto in_accept = [](int pid) {
+    std::istringstream line(slurp("/proc/" + std::to_string(pid) + "/syscall"));
+    long nr = -1;
+    return (line >> nr) && (nr == SYS_accept4 || nr == SYS_accept);
+  };
+  ASSERT_TRUE(eventually([&] { return in_accept(msg[1]) && in_accept(msg[2]); })) << "the workers are not in accept()";
+  TempDir dir;
+  std::string path = dir.path("states.json");
+  Socktrace st({"states", "--json"}, path);
+  // One client at a time, each waiting for the worker's close: the worker
+  // blocked longest takes the next connection, so both take turns.
+  constexpr int kClients = 10;
+  pid_t clients = spawn([&] {
+    for (int i = 0; i < kClients; ++i) {
+      int fd = connect_to(AF_INET, port);
+      char c;
+      if (fd < 0 || write(fd, "x", 1) != 1 || read(fd, &c, 1) != 0) return 1;
+      close(fd);
+    }
+    return 0;
+  });
+  ASSERT_EQ(wait_child(clients), 0);
+  std::map<std::string, std::vector<JsonLine>> children;
+  EXPECT_TRUE(eventually([&] {
+    children = children_of(state_lines(path), port);
+    int closed = 0;
+    // The worker closes first: its side ends in TIME_WAIT.
+    for (auto& [cookie, lines] : children) closed += lines.back()["new"] == "TIME_WAIT";
+    return closed == kClients;
+  })) << slurp(path).substr(0, 4000);
+  EXPECT_EQ(st.stop(), 0) << st.stderr_text();
+  for (int i = 0; i < 2; ++i) {
+    int fd = connect_to(AF_INET, port);
+    ASSERT_GE(fd, 0);
+    (void)!write(fd, "q", 1);
+    close(fd);
+  }
+  EXPECT_EQ(wait_child(master), 0);
+  ASSERT_EQ(children.size(), static_cast<std::size_t>(kClients));
+  std::map<std::string, int> per_worker;
+  for (auto& [cookie, lines] : children) {
+    std::string pid = lines.front()["pid"];
+    for (JsonLine& j : lines)
+      EXPECT_EQ(j["pid"], pid) << "cookie " << cookie << ": " << j["old"] << " -> " << j["new"] << " (" << j["owner"]
+                               << ")";
+    EXPECT_TRUE(workers.count(pid)) << "cookie " << cookie << " shown as pid " << pid << ", not a worker's";
+    ++per_worker[pid];
+  }
+  // Each worker's first connection came through the accept() it was
+  // blocked in when socktrace started.
+  EXPECT_EQ(per_worker.size(), 2u);
+  std::fprintf(stderr, "[ figures ] prefork blocked in accept before start: workers %d + %d of %d connections\n",
+               per_worker[std::to_string(msg[1])], per_worker[std::to_string(msg[2])], kClients);
 }
 
 // states -p WORKER shows how each of its connections opened, and nothing of

@@ -268,14 +268,16 @@ Tracer::Tracer(const TracerConfig& config) {
               "process on the host by a few percent (--proto tcp attaches none)");
   }
   const bool lives_tp = config.sock_lives && !lives_by_fexit_;
-  // accept()'s exit where the socket lives read syscalls anyway; else the
+  // accept()'s exit where the socket lives read syscalls anyway. Else, and
+  // beside fexit programs (which do not run at the exit of an accept() that
+  // was already blocked when they attached: a pre-fork worker's), the
   // iterator and the release hook (attach_acceptor_naming()).
   bpf_program__set_autoload(skel_->progs.on_exit_accept, config.states && lives_tp);
   bpf_program__set_autoload(skel_->progs.on_exit_accept4, config.states && lives_tp);
   bpf_program__set_autoload(skel_->progs.on_fexit_accept, config.states && lives_by_fexit_);
   bpf_program__set_autoload(skel_->progs.on_fexit_accept4, config.states && lives_by_fexit_);
-  bpf_program__set_autoload(skel_->progs.name_acceptors, config.states && !config.sock_lives);
-  bpf_program__set_autoload(skel_->progs.on_tcp_release, config.states && !config.sock_lives);
+  bpf_program__set_autoload(skel_->progs.name_acceptors, config.states && !lives_tp);
+  bpf_program__set_autoload(skel_->progs.on_tcp_release, config.states && !lives_tp);
   bpf_program__set_autoload(skel_->progs.on_tcp_send_reset, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_receive_reset, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_retransmit_skb, config.states);
@@ -410,9 +412,8 @@ Tracer::Tracer(const TracerConfig& config) {
         else
           degrade(attach_error(name, errno) + "; accepted sockets keep their listener's owner");
       }
-    } else {
-      attach_acceptor_naming();
     }
+    if (!lives_tp) attach_acceptor_naming();
   }
   if (config.sock_lives) attach_sock_lives();
 }

@@ -858,6 +858,8 @@ TEST(Truth, PreforkBlockedInAcceptBeforeStartStillNamesTheWorkers) {
         if (fd < 0) _exit(100);
         char c = 0;
         bool quit = read(fd, &c, 1) == 1 && c == 'q';
+        while (!quit && read(fd, &c, 1) > 0) {
+        }
         close(fd);
         if (quit) _exit(n);
       }
@@ -888,14 +890,24 @@ TEST(Truth, PreforkBlockedInAcceptBeforeStartStillNamesTheWorkers) {
   TempDir dir;
   std::string path = dir.path("states.json");
   Socktrace st({"states", "--json"}, path);
-  // One client at a time, each waiting for the worker's close: the worker
-  // blocked longest takes the next connection, so both take turns.
+  // First two connections at once, one for each blocked worker, held open
+  // longer than socktrace holds a child's transitions for its acceptor
+  // (2 s): nothing but the walk over open files can name those workers in
+  // time (neither has closed its connection yet). Then one client at a
+  // time, each waiting for the worker's close: the worker blocked longest
+  // takes the next connection, so both take turns.
   constexpr int kClients = 10;
   pid_t clients = spawn([&] {
-    for (int i = 0; i < kClients; ++i) {
+    char c;
+    int first[2] = {connect_to(AF_INET, port), connect_to(AF_INET, port)};
+    for (int fd : first)
+      if (fd < 0 || write(fd, "x", 1) != 1) return 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the time under test: longer than the hold
+    for (int fd : first)
+      if (shutdown(fd, SHUT_WR) != 0 || read(fd, &c, 1) != 0 || close(fd) != 0) return 2;
+    for (int i = 2; i < kClients; ++i) {
       int fd = connect_to(AF_INET, port);
-      char c;
-      if (fd < 0 || write(fd, "x", 1) != 1 || read(fd, &c, 1) != 0) return 1;
+      if (fd < 0 || write(fd, "x", 1) != 1 || shutdown(fd, SHUT_WR) != 0 || read(fd, &c, 1) != 0) return 3;
       close(fd);
     }
     return 0;
@@ -905,8 +917,7 @@ TEST(Truth, PreforkBlockedInAcceptBeforeStartStillNamesTheWorkers) {
   EXPECT_TRUE(eventually([&] {
     children = children_of(state_lines(path), port);
     int closed = 0;
-    // The worker closes first: its side ends in TIME_WAIT.
-    for (auto& [cookie, lines] : children) closed += lines.back()["new"] == "TIME_WAIT";
+    for (auto& [cookie, lines] : children) closed += lines.back()["new"] == "CLOSE";
     return closed == kClients;
   })) << slurp(path).substr(0, 4000);
   EXPECT_EQ(st.stop(), 0) << st.stderr_text();
@@ -930,6 +941,7 @@ TEST(Truth, PreforkBlockedInAcceptBeforeStartStillNamesTheWorkers) {
   // Each worker's first connection came through the accept() it was
   // blocked in when socktrace started.
   EXPECT_EQ(per_worker.size(), 2u);
+  EXPECT_EQ(per_worker[std::to_string(msg[1])] + per_worker[std::to_string(msg[2])], kClients);
   std::fprintf(stderr, "[ figures ] prefork blocked in accept before start: workers %d + %d of %d connections\n",
                per_worker[std::to_string(msg[1])], per_worker[std::to_string(msg[2])], kClients);
 }

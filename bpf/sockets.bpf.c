@@ -7,8 +7,8 @@
  * Every step but the end runs inside a syscall (socket, socketpair, bind,
  * connect, listen, accept, accept4), read at its exit: by fexit programs on
  * those syscalls' functions where the kernel allows them, else by their
- * syscalls:sys_exit_X tracepoints (see step_socket() below for what each
- * costs the rest of the host).
+ * syscalls:sys_exit_X tracepoints (the comment above step_socket() says
+ * what each costs the rest of the host).
  *
  * The end:
  *   - UDP: cgroup/sock_release on the cgroup v2 root, which inet_release()
@@ -329,7 +329,9 @@ static __always_inline bool socket_args_followed(void)
  * where it does not (no fentry/fexit on this kernel, e.g. no BPF
  * trampoline): enabling any syscall tracepoint sends every syscall of every
  * process through the kernel's slow path (docs/performance.md). Userspace
- * loads one set, after a probe (Tracer::attach_sock_lives).
+ * loads one set, after a probe (probe_fexit() in kernel/tracer.cpp). A
+ * fexit program does not run at the exit of a call that entered before it
+ * attached (an accept() blocked when socktrace starts).
  */
 static __always_inline void step_socket(long ret)
 {

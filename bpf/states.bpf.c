@@ -971,7 +971,9 @@ int BPF_PROG(on_fexit_accept, const struct pt_regs *regs, long ret)
 /* Without syscall tracepoints (top, check, states --timeline: nothing
  * else needs them, and enabling any one sends every syscall of the host
  * through the kernel's slow path), accepted children are named by the
- * processes found holding them. Run by userspace (bpf_iter_create + read)
+ * processes found holding them; beside the fexit programs above too, which
+ * do not run at the exit of an accept() already blocked when they
+ * attached (a pre-fork worker's, when socktrace starts). Run by userspace (bpf_iter_create + read)
  * while inherited children exist: every file of every process (threads
  * sharing their leader's table are skipped by the kernel); for a TCP
  * socket whose owner is still its listener's, the process holding it

@@ -880,6 +880,14 @@ TEST(Truth, PreforkBlockedInAcceptBeforeStartStillNamesTheWorkers) {
   close(info[0]);
   const int port = msg[0];
   const std::set<std::string> workers = {std::to_string(msg[1]), std::to_string(msg[2])};
+  // A failed assertion below must not leave the server blocked in accept().
+  struct Reaper {
+    std::vector<pid_t> pids;
+    ~Reaper() {
+      for (pid_t pid : pids) kill(pid, SIGKILL);
+      if (!pids.empty()) waitpid(pids.front(), nullptr, 0);
+    }
+  } reaper{{master, msg[1], msg[2]}};
   // Both workers inside accept4() before socktrace attaches anything.
   auto in_accept = [](int pid) {
     std::istringstream line(slurp("/proc/" + std::to_string(pid) + "/syscall"));
@@ -928,6 +936,7 @@ TEST(Truth, PreforkBlockedInAcceptBeforeStartStillNamesTheWorkers) {
     close(fd);
   }
   EXPECT_EQ(wait_child(master), 0);
+  reaper.pids.clear();
   ASSERT_EQ(children.size(), static_cast<std::size_t>(kClients));
   std::map<std::string, int> per_worker;
   for (auto& [cookie, lines] : children) {

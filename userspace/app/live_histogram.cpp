@@ -334,8 +334,9 @@ void LiveHistogram::on_event(const Event& ev) {
   if (e->old_state == kTcpListen) listen_drops_.closed(e->cookie);
   if (e->hdr.pid != 0 || e->ino == 0) return timewait_->on_state(*e, LazyNow());
   StateEvent resolved = *e;
-  own_from_proc(owners_, resolved, monotonic_now_ns());
-  timewait_->on_state(resolved, LazyNow());
+  LazyNow now;
+  own_from_proc(owners_, resolved, now());
+  timewait_->on_state(resolved, now);
 }
 
 void LiveHistogram::pump(int timeout_ms) {

@@ -16,6 +16,7 @@
 #include <ctime>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -99,11 +100,10 @@ int tracepoint_args(const btf* vmlinux, const char* name) {
 }
 
 // Can fexit (and fentry) programs attach to the kernel functions `fns`?
-// Each must be in the kernel's BTF; then a two-instruction fexit program is
-// loaded on the first and attached, and let go. "" when they can; else why
-// not, in a few words.
-std::string probe_fexit(const std::vector<std::string>& fns) {
-  btf* vmlinux = btf__load_vmlinux_btf();
+// Each must be in the kernel's BTF (`vmlinux`); then a two-instruction
+// fexit program is loaded on the first and attached, and let go. "" when
+// they can; else why not, in a few words.
+std::string probe_fexit(const btf* vmlinux, const std::vector<std::string>& fns) {
   if (!vmlinux) return "the kernel's BTF cannot be read";
   int first = -1;
   std::string missing;
@@ -112,7 +112,6 @@ std::string probe_fexit(const std::vector<std::string>& fns) {
     if (id < 0 && missing.empty()) missing = fn;
     if (first < 0) first = id;
   }
-  btf__free(vmlinux);
   if (!missing.empty()) return "the kernel's BTF has no function " + missing;
   const bpf_insn insns[] = {
       {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},  // r0 = 0
@@ -252,15 +251,18 @@ Tracer::Tracer(const TracerConfig& config) {
   // The socket lives' steps and accept() at their syscalls' exits: by fexit
   // programs where the kernel allows them, else by syscall tracepoints
   // (which slow every syscall of the host: bpf/sockets.bpf.c).
+  // The kernel's BTF, parsed once for every probe below (5-13 ms a parse here).
+  std::unique_ptr<btf, void (*)(btf*)> vmlinux(config.states || config.sock_lives ? btf__load_vmlinux_btf() : nullptr,
+                                               btf__free);
   if (config.sock_lives) {
     std::vector<std::string> fns;
     for (const char* call : {"socket", "socketpair", "bind", "connect", "listen", "accept", "accept4", "close"})
       fns.push_back(std::string(kSyscallFunctionPrefix) + call);
-    std::string why = probe_fexit(fns);
+    std::string why = probe_fexit(vmlinux.get(), fns);
     lives_by_fexit_ = why.empty();
     // A unix socket's end however its last reference goes (dup2, exec...),
     // where its release function can be hooked.
-    unix_release_hooked_ = lives_by_fexit_ && probe_fexit({"unix_release"}).empty();
+    unix_release_hooked_ = lives_by_fexit_ && probe_fexit(vmlinux.get(), {"unix_release"}).empty();
     skel_->rodata->unix_release_hooked = unix_release_hooked_;
     if (!lives_by_fexit_)
       degrade("fexit programs cannot attach to syscalls here (" + why +
@@ -283,7 +285,7 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_tcp_retransmit_skb, config.states);
   bpf_program__set_autoload(skel_->progs.on_tcp_retransmit_synack, config.states);
   bpf_program__set_autoload(skel_->progs.on_kfree_skb, config.states);
-  if (config.states) probe_tcp_tracepoints();
+  if (config.states) probe_tcp_tracepoints(vmlinux.get());
   for (bpf_program* p :
        {skel_->progs.on_sock_exit_socket, skel_->progs.on_sock_exit_socketpair, skel_->progs.on_sock_exit_bind,
         skel_->progs.on_sock_exit_connect, skel_->progs.on_sock_exit_listen, skel_->progs.on_sock_exit_accept,
@@ -538,11 +540,10 @@ void Tracer::attach_sock_lives() {
 // What the TCP tracepoints of this kernel give, from its BTF, set as
 // tunables before load: the BPF side reads an argument only where the
 // kernel has it (the verifier rejects a read past the last one).
-void Tracer::probe_tcp_tracepoints() {
+void Tracer::probe_tcp_tracepoints(const btf* vmlinux) {
   hz_ = find_kernel_hz();
   skel_->rodata->jiffies_hz = hz_;
   if (!hz_) degrade("the kernel's HZ is unknown (no /boot/config-*, no /proc/timer_list): RTOs are shown as null");
-  btf* vmlinux = btf__load_vmlinux_btf();
   if (!vmlinux) return;  // check_environment() made sure there is BTF; the load will say what is wrong
   if (tracepoint_args(vmlinux, "tcp_send_reset") >= 3) {
     skel_->rodata->send_reset_has_reason = 1;
@@ -550,7 +551,6 @@ void Tracer::probe_tcp_tracepoints() {
   }
   skel_->rodata->retransmit_has_err = tracepoint_args(vmlinux, "tcp_retransmit_skb") >= 3;
   probe_drop_reasons(vmlinux);
-  btf__free(vmlinux);
 }
 
 // The TCP drop reasons of this kernel's enum skb_drop_reason (their values

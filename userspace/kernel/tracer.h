@@ -126,7 +126,7 @@ class Tracer {
   std::vector<std::string> drop_reasons_;
   void probe_drop_reasons(const struct btf* vmlinux);
   uint32_t hz_ = 0;
-  void probe_tcp_tracepoints();
+  void probe_tcp_tracepoints(const struct btf* vmlinux);
   // Transitions lost to recursion reported so far (losses() never lowers it).
   mutable uint64_t state_recursion_lost_ = 0;
   void attach_sock_lives();

@@ -202,6 +202,22 @@ run() {
       start_workload "$w" "$n" "$tag"
       finish_workload "$tag"
       ;;
+    record | batch)
+      # the floor of -p: a record of a syscall event's size per call of the
+      # workload, through a ring buffer per record or per 100 (tp_floor.cpp)
+      start_workload "$w" "$n" "$tag"
+      taskset -c 1 "$tp_floor" "--$v" "$wpid" 2>"$tmp/$tag.err" &
+      tpid=$!
+      track "$tpid"
+      wait_for "$tmp/$tag.err" "Ctrl-C to stop" "$tpid" "tp_floor --$v"
+      finish_workload "$tag"
+      kill -INT "$tpid"
+      wait "$tpid" || die "tp_floor --$v failed: $(tail -3 "$tmp/$tag.err")"
+      reaped "$tpid"
+      # not socktrace's: a loss here goes to the notes, not to the goal's count
+      fl_lost=$(sed -nE 's/.* records read, ([0-9]+) lost/\1/p' "$tmp/$tag.err")
+      [[ ${fl_lost:-0} == 0 ]] || echo "$w tp_floor --$v round $r: $fl_lost records lost" >>"$tmp/notes"
+      ;;
     p) # socktrace -p PID: attached to the waiting workload (all its threads); ends when it exits
       start_workload "$w" "$n" "$tag"
       taskset -c 1 /usr/bin/time -f "%M" -o "$tmp/$tag.time" \
@@ -308,7 +324,7 @@ declare -A unit_of=([pingpong]="round trips/s" [udp]="round trips/s" [churn]="co
 # during the run (states traces the whole host).
 declare -A expected_of=([pingpong]=12 [udp]=8 [churn]=$((10 * churn_n + 2)) [pipe]=0)
 declare -A variants_of=(
-  [pingpong]="untraced p cmd states timeline top strace perftrace floor other"
+  [pingpong]="untraced p cmd states timeline top strace perftrace floor record batch other"
   [udp]="untraced p cmd states timeline top strace perftrace"
   [churn]="untraced p cmd states timeline top strace tcpstates"
   [pipe]="untraced states timeline top tcponly"
@@ -317,7 +333,7 @@ declare -A variants_of=(
 perf_trace_calls=socket,socketpair,bind,listen,accept,accept4,connect,getsockname,getpeername,sendto,recvfrom
 perf_trace_calls+=,setsockopt,getsockopt,shutdown,sendmsg,recvmsg,sendmmsg,recvmmsg
 if ! command -v perf >/dev/null || ! perf trace -o /dev/null -e socket true 2>/dev/null; then
-  variants_of[pingpong]="untraced p cmd states timeline top strace floor other"
+  variants_of[pingpong]="untraced p cmd states timeline top strace floor record batch other"
   variants_of[udp]="untraced p cmd states timeline top strace"
   echo "perf trace does not run here (Debian package linux-perf): its rows are skipped" >>"$tmp/notes"
 fi
@@ -338,6 +354,8 @@ declare -A label_of=(
   [tcpstates]='libbpf-tools `tcpstates`'
   [other]='untraced, `socktrace -p` on an idle other process'
   [floor]='untraced, empty programs on the same syscall tracepoints (`tp_floor`)'
+  [record]='`tp_floor --record PID`: a 160-byte record per call through a ring buffer'
+  [batch]='`tp_floor --batch PID`: the same records handed over 100 at a time'
 )
 
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -615,8 +633,9 @@ if ran pipe; then
 fi
 if ran pingpong; then
   pp_kept=$(kept_of pingpong p) floor_kept=$(kept_of pingpong floor)
-  printf '| `socktrace -p`: TCP ping-pong keeps >= 0.90 | %s | tp_floor %s, strace %s, perf trace %s | %s |\n' \
-    "$pp_kept" "$floor_kept" "$(kept_of pingpong strace)" "$(kept_of pingpong perftrace)" "$(met "$pp_kept >= 0.90")"
+  printf '| `socktrace -p`: TCP ping-pong keeps >= 0.90 | %s | tp_floor %s (+ a record per call through a ring buffer %s, batched by 100 %s), strace %s, perf trace %s | %s |\n' \
+    "$pp_kept" "$floor_kept" "$(kept_of pingpong record)" "$(kept_of pingpong batch)" "$(kept_of pingpong strace)" \
+    "$(kept_of pingpong perftrace)" "$(met "$pp_kept >= 0.90")"
 fi
 if ran udp; then
   udp_p=$(kept_of udp p)

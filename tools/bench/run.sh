@@ -202,21 +202,26 @@ run() {
       start_workload "$w" "$n" "$tag"
       finish_workload "$tag"
       ;;
-    record | batch)
+    record | batch | sfloor | srecord)
       # the floor of -p: a record of a syscall event's size per call of the
-      # workload, through a ring buffer per record or per 100 (tp_floor.cpp)
+      # workload, through a ring buffer per record or per 100; of the
+      # host-wide modes: a program on the state tracepoint, empty or handing
+      # over a state event's size per transition (tp_floor.cpp)
       start_workload "$w" "$n" "$tag"
-      taskset -c 1 "$tp_floor" "--$v" "$wpid" 2>"$tmp/$tag.err" &
+      local -a args=("--$v" "$wpid")
+      [[ $v == sfloor ]] && args=(--states)
+      [[ $v == srecord ]] && args=(--states-record)
+      taskset -c 1 "$tp_floor" "${args[@]}" 2>"$tmp/$tag.err" &
       tpid=$!
       track "$tpid"
-      wait_for "$tmp/$tag.err" "Ctrl-C to stop" "$tpid" "tp_floor --$v"
+      wait_for "$tmp/$tag.err" "Ctrl-C to stop" "$tpid" "tp_floor ${args[0]}"
       finish_workload "$tag"
       kill -INT "$tpid"
       wait "$tpid" || die "tp_floor --$v failed: $(tail -3 "$tmp/$tag.err")"
       reaped "$tpid"
       # not socktrace's: a loss here goes to the notes, not to the goal's count
       fl_lost=$(sed -nE 's/.* records read, ([0-9]+) lost/\1/p' "$tmp/$tag.err")
-      [[ ${fl_lost:-0} == 0 ]] || echo "$w tp_floor --$v round $r: $fl_lost records lost" >>"$tmp/notes"
+      [[ ${fl_lost:-0} == 0 ]] || echo "$w tp_floor ${args[0]} round $r: $fl_lost records lost" >>"$tmp/notes"
       ;;
     p) # socktrace -p PID: attached to the waiting workload (all its threads); ends when it exits
       start_workload "$w" "$n" "$tag"
@@ -326,7 +331,7 @@ declare -A expected_of=([pingpong]=12 [udp]=8 [churn]=$((10 * churn_n + 2)) [pip
 declare -A variants_of=(
   [pingpong]="untraced p cmd states timeline top strace perftrace floor record batch other"
   [udp]="untraced p cmd states timeline top strace perftrace"
-  [churn]="untraced p cmd states timeline top strace tcpstates"
+  [churn]="untraced p cmd states timeline top strace tcpstates sfloor srecord"
   [pipe]="untraced states timeline top tcponly"
 )
 # strace -e trace=network's calls, for perf trace.
@@ -338,7 +343,7 @@ if ! command -v perf >/dev/null || ! perf trace -o /dev/null -e socket true 2>/d
   echo "perf trace does not run here (Debian package linux-perf): its rows are skipped" >>"$tmp/notes"
 fi
 if [[ -z $tcpstates ]]; then
-  variants_of[churn]="untraced p cmd states timeline top strace"
+  variants_of[churn]="untraced p cmd states timeline top strace sfloor srecord"
   echo "tcpstates is not installed (Debian package libbpf-tools): its churn row is skipped" >>"$tmp/notes"
 fi
 declare -A label_of=(
@@ -356,6 +361,8 @@ declare -A label_of=(
   [floor]='untraced, empty programs on the same syscall tracepoints (`tp_floor`)'
   [record]='`tp_floor --record PID`: a 160-byte record per call through a ring buffer'
   [batch]='`tp_floor --batch PID`: the same records handed over 100 at a time'
+  [sfloor]='`tp_floor --states`: an empty program on `sock:inet_sock_set_state`'
+  [srecord]='`tp_floor --states-record`: a 184-byte record per transition through a ring buffer'
 )
 
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -622,6 +629,7 @@ for w in pingpong udp churn; do
   k_top=$(kept_of "$w" top) k_tl=$(kept_of "$w" timeline) k_st=$(kept_of "$w" states)
   beside="\`states\` (UDP/unix lives: $lives_source) $k_st"
   [[ $w == churn && -n ${rate_of[churn.tcpstates]:-} ]] && beside+=", tcpstates $(kept_of churn tcpstates)"
+  [[ $w == churn ]] && beside+=", \`tp_floor --states\` $(kept_of churn sfloor) (+ a record per transition through a ring buffer $(kept_of churn srecord))"
   printf '| `top`, `states --timeline`: %s keeps >= %s | %s, %s | %s | %s |\n' "${title_of[$w]}" "$goal" "$k_top" \
     "$k_tl" "$beside" "$(met "$k_top >= $goal && $k_tl >= $goal")"
 done

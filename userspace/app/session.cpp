@@ -3,11 +3,16 @@
 #include <malloc.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "app/signals.h"
 #include "core/clock.h"
 
 namespace socktrace {
+
+namespace {
+constexpr uint64_t kTrimIntervalNs = 30'000'000'000ull;
+}
 
 Session::Session(const TracerConfig& config, RingReader::Handler on_event, LossSink on_lost)
     : tracer_(config), reader_(tracer_.ringbuf_fd(), std::move(on_event)), on_lost_(std::move(on_lost)) {
@@ -29,6 +34,19 @@ bool Session::poll(int timeout_ms) {
   if (now < next_check_ns_) return false;
   check_losses();
   next_check_ns_ = now + 1'000'000'000;
+  // What the tracked sockets held is given back as they end: a burst's
+  // TIME_WAIT sockets end together 60 s after it, and the free chunks they
+  // leave between live ones stay in the process otherwise (glibc returns
+  // only the heap's top by itself). Measured: under 1 ms when little is
+  // free, 29 ms to give back 85 MB (`log` after 112 000 TIME_WAIT sockets
+  // ended); -vv prints each.
+  if (now >= next_trim_ns_) {
+    if (next_trim_ns_) {
+      malloc_trim(0);
+      spdlog::debug("heap trimmed in {} us", (monotonic_now_ns() - now) / 1000);
+    }
+    next_trim_ns_ = now + kTrimIntervalNs;
+  }
   return true;
 }
 

@@ -50,6 +50,7 @@ class Session {
   LossReporter reporter_;
   LossCounts losses_;
   uint64_t next_check_ns_ = 0;
+  uint64_t next_trim_ns_ = 0;
 };
 
 }  // namespace socktrace

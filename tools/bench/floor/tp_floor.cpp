@@ -5,6 +5,8 @@
 //   tp_floor --record PID  and a 160-byte record per syscall exit of PID,
 //                          through a ring buffer, read by a thread
 //   tp_floor --batch PID   the same records handed over 100 at a time
+//   tp_floor --states      an empty program on sock:inet_sock_set_state
+//   tp_floor --states-record  a 184-byte record per TCP state change
 #include <signal.h>
 #include <unistd.h>
 
@@ -21,30 +23,39 @@ volatile sig_atomic_t g_stop = 0;
 void on_stop(int) { g_stop = 1; }
 
 int usage() {
-  std::fprintf(stderr, "usage: tp_floor [--record PID | --batch PID]\n");
+  std::fprintf(stderr, "usage: tp_floor [--record PID | --batch PID | --states | --states-record]\n");
   return 2;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  enum class Mode { kEmpty, kRecord, kBatch } mode = Mode::kEmpty;
+  enum class Mode { kEmpty, kRecord, kBatch, kStates, kStatesRecord } mode = Mode::kEmpty;
   unsigned pid = 0;
   if (argc == 3 && (!std::strcmp(argv[1], "--record") || !std::strcmp(argv[1], "--batch"))) {
     mode = argv[1][2] == 'r' ? Mode::kRecord : Mode::kBatch;
     pid = static_cast<unsigned>(std::strtoul(argv[2], nullptr, 10));
     if (pid == 0) return usage();
+  } else if (argc == 2 && !std::strcmp(argv[1], "--states")) {
+    mode = Mode::kStates;
+  } else if (argc == 2 && !std::strcmp(argv[1], "--states-record")) {
+    mode = Mode::kStatesRecord;
   } else if (argc != 1) {
     return usage();
   }
+  const bool syscalls = mode == Mode::kEmpty || mode == Mode::kRecord || mode == Mode::kBatch;
+  const std::size_t rec_bytes = mode == Mode::kStatesRecord ? 184 : 160;
   floor_bpf* skel = floor_bpf__open();
   if (!skel) {
     std::perror("tp_floor: open");
     return 1;
   }
   skel->rodata->record_tgid = pid;
+  bpf_program__set_autoload(skel->progs.floor_enter, syscalls);
   bpf_program__set_autoload(skel->progs.floor_exit, mode == Mode::kEmpty);
   bpf_program__set_autoload(skel->progs.record_exit, mode == Mode::kRecord);
   bpf_program__set_autoload(skel->progs.batch_exit, mode == Mode::kBatch);
+  bpf_program__set_autoload(skel->progs.states_empty, mode == Mode::kStates);
+  bpf_program__set_autoload(skel->progs.states_record, mode == Mode::kStatesRecord);
   if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
     std::perror("tp_floor: load and attach");
     floor_bpf__destroy(skel);
@@ -53,7 +64,7 @@ int main(int argc, char** argv) {
   std::atomic<unsigned long long> bytes{0};
   ring_buffer* rb = nullptr;
   std::thread reader;
-  if (mode != Mode::kEmpty) {
+  if (mode != Mode::kEmpty && mode != Mode::kStates) {
     rb = ring_buffer__new(
         bpf_map__fd(skel->maps.records),
         [](void* ctx, void*, size_t size) {
@@ -81,12 +92,14 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   static const char* const kWhat[] = {"empty programs on raw_syscalls/sys_enter and sys_exit",
                                       "a 160-byte record per syscall exit through a ring buffer",
-                                      "160-byte records per syscall exit, handed over 100 at a time"};
+                                      "160-byte records per syscall exit, handed over 100 at a time",
+                                      "an empty program on sock:inet_sock_set_state",
+                                      "a 184-byte record per TCP state change through a ring buffer"};
   std::fprintf(stderr, "tp_floor: %s; Ctrl-C to stop\n", kWhat[static_cast<int>(mode)]);
   while (!g_stop) usleep(50000);  // the signal may land on the reader thread
   if (rb) {
     reader.join();
-    std::fprintf(stderr, "tp_floor: %llu records read, %llu lost\n", bytes.load() / 160,
+    std::fprintf(stderr, "tp_floor: %llu records read, %llu lost\n", bytes.load() / rec_bytes,
                  static_cast<unsigned long long>(skel->bss->lost));
     ring_buffer__free(rb);
   }

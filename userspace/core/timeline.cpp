@@ -9,13 +9,12 @@
 namespace socktrace {
 
 namespace {
-constexpr std::size_t kEndedRemembered = 65536;
 constexpr std::size_t kEarlyRemembered = 4096;
 }
 
 TimelineBuilder::Open* TimelineBuilder::counting(uint64_t cookie) {
   if (auto it = open_.find(cookie); it != open_.end()) return &it->second;
-  if (ended_.count(cookie)) return nullptr;
+  if (ended_.contains(cookie)) return nullptr;
   auto [it, fresh] = early_.try_emplace(cookie);
   if (fresh) {
     early_order_.push_back(cookie);
@@ -27,16 +26,10 @@ TimelineBuilder::Open* TimelineBuilder::counting(uint64_t cookie) {
   return &it->second;
 }
 
-void TimelineBuilder::remember_ended(uint64_t cookie) {
-  if (ended_.insert(cookie).second) ended_order_.push_back(cookie);
-  if (ended_order_.size() > kEndedRemembered) {
-    ended_.erase(ended_order_.front());
-    ended_order_.pop_front();
-  }
-}
+void TimelineBuilder::remember_ended(uint64_t cookie) { ended_.insert(cookie); }
 
 std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bool derived) {
-  if (ended_.count(e.cookie)) {
+  if (ended_.contains(e.cookie)) {
     ++late_;
     return std::nullopt;
   }
@@ -136,7 +129,7 @@ void explain_end(Connection& c, std::string_view first_end, std::string_view fir
 
 void TimelineBuilder::existing(const StateEvent& tmpl, uint8_t state, uint64_t ts_ns) {
   // Listeners have no timeline; request and bound-only sockets no connection yet.
-  if (state == kTcpListen || state == kTcpClose || state >= kTcpNewSynRecv || ended_.count(tmpl.cookie)) return;
+  if (state == kTcpListen || state == kTcpClose || state >= kTcpNewSynRecv || ended_.contains(tmpl.cookie)) return;
   auto [it, fresh] = open_.try_emplace(tmpl.cookie);
   if (!fresh) return;  // a transition came first
   Open& o = it->second;

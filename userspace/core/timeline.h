@@ -18,10 +18,10 @@
 #include <optional>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "core/event.h"
+#include "core/recent_keys.h"
 
 namespace socktrace {
 
@@ -151,8 +151,7 @@ class TimelineBuilder {
   std::unordered_map<uint64_t, Open> open_;
   // Recently ended cookies, so a late transition does not open a bogus
   // connection.
-  std::unordered_set<uint64_t> ended_;
-  std::deque<uint64_t> ended_order_;
+  RecentKeys ended_{65536};
   // Retrans, resets and drops of sockets whose first transition has not
   // come yet, the oldest forgotten first.
   std::unordered_map<uint64_t, Open> early_;

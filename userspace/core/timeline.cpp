@@ -48,8 +48,8 @@ std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bo
   if (e.new_state == kTcpListen || (e.old_state == kTcpListen && e.new_state == kTcpClose)) o.listener = true;
   if (e.hdr.flags & ST_HF_RESET) o.reset = true;
   if (derived && e.new_state == kTcpTimeWait) o.timewait = true;
-  if (e.new_state == kTcpFinWait1) o.end_sign(e.hdr.ts_ns, "fin_sent");
-  if (e.new_state == kTcpCloseWait) o.end_sign(e.hdr.ts_ns, "fin_received");
+  if (e.new_state == kTcpFinWait1) o.end_sign(e.hdr.ts_ns, EndSign::kFinSent);
+  if (e.new_state == kTcpCloseWait) o.end_sign(e.hdr.ts_ns, EndSign::kFinReceived);
   if (e.new_state == kTcpClose && !derived) o.sk_err = e.sk_err;
   // A derived copy repeats the last kernel values; a timewait socket has no RTT.
   if (!derived && (e.srtt_us || e.min_rtt_us)) o.srtt_us = e.srtt_us, o.min_rtt_us = e.min_rtt_us;
@@ -78,14 +78,25 @@ void TimelineBuilder::on_reset(const ResetEvent& e) {
   o.reset = true;
   if (e.dir == ResetEvent::Dir::kSent) {
     if (!o.reset_reason && e.reason) o.reset_reason = e.reason;
-    o.end_sign(e.hdr.ts_ns, "rst_sent");
+    o.end_sign(e.hdr.ts_ns, EndSign::kRstSent);
   } else {
-    o.end_sign(e.hdr.ts_ns, "rst_received");
+    o.end_sign(e.hdr.ts_ns, EndSign::kRstReceived);
   }
 }
 
 void TimelineBuilder::on_drop(const DropEvent& e) {
   if (Open* o = counting(e.cookie)) ++o->drops;
+}
+
+std::string_view TimelineBuilder::sign_name(EndSign sign) {
+  switch (sign) {
+    case EndSign::kNone: break;
+    case EndSign::kFinSent: return "fin_sent";
+    case EndSign::kFinReceived: return "fin_received";
+    case EndSign::kRstSent: return "rst_sent";
+    case EndSign::kRstReceived: return "rst_received";
+  }
+  return {};
 }
 
 namespace {
@@ -194,7 +205,7 @@ Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, 
   c.end_ns = finished ? o.steps.back().ts_ns : std::max(now_ns, o.steps.back().ts_ns);
   if (finished) {
     const Step& last = o.steps.back();
-    explain_end(c, o.first_end, o.first_rst, o.sk_err, last.old_state);
+    explain_end(c, sign_name(o.first_end), sign_name(o.first_rst), o.sk_err, last.old_state);
   }
   c.owner.ts_ns = c.end_ns;
   return c;

@@ -99,6 +99,7 @@ class TimelineBuilder {
   uint64_t late() const { return late_; }
 
  private:
+  enum class EndSign : uint8_t { kNone, kFinSent, kFinReceived, kRstSent, kRstReceived };
   struct Step {
     uint64_t ts_ns;
     uint8_t old_state, new_state;
@@ -123,25 +124,29 @@ class TimelineBuilder {
     bool timewait = false;
     bool before_start = false;
     uint8_t existing_state = 0;  // before_start: its state when listed
+    // The first sign of its end, by time: a FIN sent or received (the
+    // transition into FIN_WAIT1 / CLOSE_WAIT), a RST sent or received; and
+    // the first RST by time (kRstSent or kRstReceived). One byte each: a
+    // host holds tens of thousands of these.
+    EndSign first_end = EndSign::kNone;
+    EndSign first_rst = EndSign::kNone;
     uint64_t existing_ns = 0;    // and when
     uint64_t tx = 0, rx = 0;
     uint64_t retrans = 0;
     uint32_t resets = 0;
     uint32_t drops = 0;
-    // The first sign of its end, by time: a FIN sent or received (the
-    // transition into FIN_WAIT1 / CLOSE_WAIT), a RST sent or received.
     uint64_t first_end_ns = UINT64_MAX;
-    std::string_view first_end;  // "fin_sent", "fin_received", "rst_sent", "rst_received"
-    std::string_view first_rst;  // "rst_sent" or "rst_received": the first RST by time
     uint64_t first_rst_ns = UINT64_MAX;
     std::optional<uint16_t> reset_reason;
     uint16_t sk_err = 0;  // at -> CLOSE
     uint32_t srtt_us = 0, min_rtt_us = 0;
-    void end_sign(uint64_t ts_ns, std::string_view what) {
+    void end_sign(uint64_t ts_ns, EndSign what) {
       if (ts_ns < first_end_ns) first_end_ns = ts_ns, first_end = what;
-      if (what.substr(0, 4) == "rst_" && ts_ns < first_rst_ns) first_rst_ns = ts_ns, first_rst = what;
+      if ((what == EndSign::kRstSent || what == EndSign::kRstReceived) && ts_ns < first_rst_ns)
+        first_rst_ns = ts_ns, first_rst = what;
     }
   };
+  static std::string_view sign_name(EndSign sign);
   Connection assemble(uint64_t cookie, Open& o, uint64_t end_ns, bool finished) const;
   void remember_ended(uint64_t cookie);
   // Where a retrans, reset or drop of `cookie` counts: its open connection,

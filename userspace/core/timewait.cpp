@@ -75,13 +75,13 @@ std::optional<TimewaitTracker::TupleKey> TimewaitTracker::tuple_of(const StateEv
 
 void TimewaitTracker::track(uint64_t cookie, const Tracked& t) {
   auto [it, inserted] = tracked_.insert_or_assign(cookie, t);
-  if (auto k = tuple_of(it->second.last)) by_tuple_[*k] = cookie;
+  if (auto k = tuple_of(it->second.last)) by_tuple_[TupleHash{}(*k)] = cookie;
   due_.emplace(t.next_check_ns, cookie);
 }
 
 void TimewaitTracker::untrack(std::unordered_map<uint64_t, Tracked>::iterator it) {
   if (auto k = tuple_of(it->second.last))
-    if (auto b = by_tuple_.find(*k); b != by_tuple_.end() && b->second == it->first) by_tuple_.erase(b);
+    if (auto b = by_tuple_.find(TupleHash{}(*k)); b != by_tuple_.end() && b->second == it->first) by_tuple_.erase(b);
   tracked_.erase(it);
 }
 
@@ -100,13 +100,14 @@ void TimewaitTracker::end_recycled(const StateEvent& e) {
   if (e.old_state != kTcpSynSent && e.old_state != kTcpListen && e.old_state != kTcpSynRecv) return;
   auto k = tuple_of(e);
   if (!k) return;
-  auto b = by_tuple_.find(*k);
+  auto b = by_tuple_.find(TupleHash{}(*k));
   if (b == by_tuple_.end() || b->second == e.cookie) return;
   auto it = tracked_.find(b->second);
   if (it == tracked_.end()) {
     by_tuple_.erase(b);
     return;
   }
+  if (tuple_of(it->second.last) != k) return;  // another tuple with the same hash
   derive(it->second, it->second.state, kTcpClose, std::max(e.hdr.ts_ns, it->second.last.hdr.ts_ns));
   ++recycled_;
   untrack(it);

@@ -126,7 +126,7 @@ void StatesPipeline::seed_existing(Tracer& tracer) {
   uint32_t netns = current_netns();
   std::size_t seeded = 0, failed = 0, adopted = 0;
   uint64_t now = monotonic_now_ns();
-  for (const DiagSocket& s : dump_tcp_sockets()) {
+  for_each_tcp_socket([&](const DiagSocket& s) {
     const ProcOwner* owner = s.inode ? inode_owners_.find(s.inode) : nullptr;
     if (existing_timelines && s.cookie && (!by_owner || (owner && admits_owner(static_cast<uint32_t>(owner->pid), owner->comm)))) {
       StateEvent tmpl = timewait_template(s, netns);
@@ -139,13 +139,13 @@ void StatesPipeline::seed_existing(Tracer& tracer) {
     if (adopt && s.timewait() && s.cookie) {
       timewait_.adopt(timewait_template(s, netns), s.state, s.expires_ms, now);
       ++adopted;
-      continue;
+      return;
     }
-    if (!owner || s.cookie == 0) continue;
+    if (!owner || s.cookie == 0) return;
     bool ok = tracer.seed_owner(s.cookie, owner->pid, owner->comm);
     if (s.state == kTcpListen) ok = tracer.seed_listener(netns, s.sport, s.cookie, owner->pid, owner->comm) && ok;
     ok ? ++seeded : ++failed;
-  }
+  });
   spdlog::info("owners of {} existing TCP sockets recorded ({} not recorded), {} timewait sockets adopted", seeded,
                failed, adopted);
 }
@@ -208,7 +208,7 @@ void StatesPipeline::header() {
 void StatesPipeline::reconcile_timelines() {
   std::unordered_set<uint64_t> alive;
   try {
-    for (const DiagSocket& s : dump_tcp_sockets()) alive.insert(s.cookie);
+    for_each_tcp_socket([&alive](const DiagSocket& s) { alive.insert(s.cookie); });
   } catch (const RuntimeError& e) {
     spdlog::warn("{}; timelines are not reconciled after the loss", e.what());
     return;

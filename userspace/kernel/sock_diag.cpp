@@ -74,8 +74,9 @@ bool tcp_info_field(const rtattr* a, std::size_t offset, T* out) {
   return true;
 }
 
-void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out,
-                    unsigned extra = 0) {
+// Each socket of the dump to `each`, as its message is read.
+void dump_family_each(int fd, int family, uint8_t protocol, uint32_t states,
+                      const std::function<void(const DiagSocket&)>& each, unsigned extra = 0) {
   struct {
     nlmsghdr nlh;
     inet_diag_req_v2 req;
@@ -114,13 +115,13 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
       }
       if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) continue;
       auto* m = static_cast<inet_diag_msg*>(NLMSG_DATA(h));
-      out.push_back(from_msg(*m));
+      DiagSocket d = from_msg(*m);
       int left = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
       for (auto* a = reinterpret_cast<rtattr*>(m + 1); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
         // A full socket's cgroup (sk_cgrp_data), sent unasked since Linux
         // 5.10; request and timewait sockets have none.
         if (a->rta_type == INET_DIAG_CGROUP_ID && RTA_PAYLOAD(a) >= sizeof(uint64_t)) {
-          std::memcpy(&out.back().cgroup_id, RTA_DATA(a), sizeof(uint64_t));
+          std::memcpy(&d.cgroup_id, RTA_DATA(a), sizeof(uint64_t));
           continue;
         }
         if (meminfo && a->rta_type == INET_DIAG_SKMEMINFO &&
@@ -128,11 +129,10 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
           uint32_t drops = 0;
           std::memcpy(&drops, static_cast<const char*>(RTA_DATA(a)) + SK_MEMINFO_DROPS * sizeof(uint32_t),
                       sizeof(drops));
-          out.back().drops = drops;
+          d.drops = drops;
           continue;
         }
         if (!info || a->rta_type != INET_DIAG_INFO) continue;
-        DiagSocket& d = out.back();
         uint32_t last_ack = 0;
         if (m->idiag_state == kTcpCloseWaitState && tcp_info_field(a, offsetof(tcp_info, tcpi_last_ack_recv), &last_ack))
           d.last_ack_recv_ms = last_ack;
@@ -142,8 +142,14 @@ void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::
         if (all_info && tcp_info_field(a, kTcpiBytesReceived, &bytes))
           d.bytes_received = static_cast<int64_t>(bytes);
       }
+      each(d);
     }
   }
+}
+
+void dump_family_on(int fd, int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out,
+                    unsigned extra = 0) {
+  dump_family_each(fd, family, protocol, states, [&out](const DiagSocket& d) { out.push_back(d); }, extra);
 }
 
 void dump_family(int family, uint8_t protocol, uint32_t states, std::vector<DiagSocket>& out, unsigned extra = 0) {
@@ -343,7 +349,12 @@ std::vector<DiagSocket> DiagProber::listeners(uint32_t netns, std::initializer_l
   return out;
 }
 
-std::vector<DiagSocket> dump_tcp_sockets() { return dump_sockets(IPPROTO_TCP, ~0u); }
+
+void for_each_tcp_socket(const std::function<void(const DiagSocket&)>& each) {
+  NetlinkSocket nl;
+  dump_family_each(nl.fd(), AF_INET, IPPROTO_TCP, ~0u, each);
+  dump_family_each(nl.fd(), AF_INET6, IPPROTO_TCP, ~0u, each);
+}
 
 std::vector<DiagSocket> dump_sockets(uint8_t protocol, uint32_t states) {
   std::vector<DiagSocket> out;

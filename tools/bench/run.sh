@@ -217,7 +217,7 @@ run() {
       wait_for "$tmp/$tag.err" "Ctrl-C to stop" "$tpid" "tp_floor ${args[0]}"
       finish_workload "$tag"
       kill -INT "$tpid"
-      wait "$tpid" || die "tp_floor --$v failed: $(tail -3 "$tmp/$tag.err")"
+      wait "$tpid" || die "tp_floor ${args[0]} failed: $(tail -3 "$tmp/$tag.err")"
       reaped "$tpid"
       # not socktrace's: a loss here goes to the notes, not to the goal's count
       fl_lost=$(sed -nE 's/.* records read, ([0-9]+) lost/\1/p' "$tmp/$tag.err")

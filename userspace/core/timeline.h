@@ -130,7 +130,7 @@ class TimelineBuilder {
     // host holds tens of thousands of these.
     EndSign first_end = EndSign::kNone;
     EndSign first_rst = EndSign::kNone;
-    uint64_t existing_ns = 0;    // and when
+    uint64_t existing_ns = 0;    // before_start: when it was listed
     uint64_t tx = 0, rx = 0;
     uint64_t retrans = 0;
     uint32_t resets = 0;

@@ -19,6 +19,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "arch.bpf.h" /* socktrace's: the syscall argument registers */
+
 #define REC_BYTES 160
 #define STATE_REC_BYTES 184
 #define BATCH_BYTES (REC_BYTES * 100)
@@ -58,12 +60,12 @@ static __always_inline void fill(struct rec *r, struct pt_regs *regs, long ret, 
 	r->ts_ns = bpf_ktime_get_ns();
 	r->pid_tgid = id;
 	r->ret = ret;
-	r->args[0] = regs->di;
-	r->args[1] = regs->si;
-	r->args[2] = regs->dx;
-	r->args[3] = regs->r10;
-	r->args[4] = regs->r8;
-	r->args[5] = regs->r9;
+	r->args[0] = st_syscall_arg1(regs);
+	r->args[1] = st_syscall_arg2(regs);
+	r->args[2] = st_syscall_arg3(regs);
+	r->args[3] = st_syscall_arg4(regs);
+	r->args[4] = st_syscall_arg5(regs);
+	r->args[5] = st_syscall_arg6(regs);
 	__builtin_memset(r->rest, 0, sizeof(r->rest));
 }
 

@@ -123,7 +123,18 @@ trap 'exit 130' INT TERM
 # --- helpers ----------------------------------------------------------------
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}'; }
+# paired "A1 A2.." "B1 B2..": the median over rounds of Ai / Bi. This VM's
+# speed drifts by tens of percent within minutes; a variant compared with
+# the untraced run of its own round is steadier than median over median.
+paired() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    n = split(a, x, " "); split(b, y, " "); k = 0
+    for (i = 1; i <= n; ++i) if (y[i] > 0) r[++k] = x[i] / y[i]
+    if (!k) { printf "%.3f", 0; exit }
+    for (i = 2; i <= k; ++i) { v = r[i]; for (j = i - 1; j >= 1 && r[j] > v; --j) r[j + 1] = r[j]; r[j + 1] = v }
+    printf "%.3f", (k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2)
+  }'
+}
 # 72119 -> "72 119" (as the README writes numbers)
 grouped() { awk -v x="$1" 'BEGIN {s = sprintf("%.0f", x); o = ""; while (length(s) > 3) {o = " " substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3)} print s o}'; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
@@ -472,7 +483,7 @@ row() {  # row WORKLOAD VARIANT: one Markdown row
       "$(grouped "$m")" "$lost" "$rss"
   else
     printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "${title_of[$w]}" "${label_of[$v]}" "$(grouped "$n")" \
-      "$(grouped "$m")" "$(grouped "$base")" "$(ratio "$m" "$base")" "$lost" "$rss"
+      "$(grouped "$m")" "$(grouped "$base")" "$(paired "${rate_of[$key]}" "${rate_of[$w.untraced]}")" "$lost" "$rss"
   fi
 }
 
@@ -495,7 +506,8 @@ for w in "${workloads[@]}"; do
     "$(strace_n "${n_of[$w]}")" "$rounds" "${unit_of[$w]}"
   for v in ${variants_of[$w]}; do
     m=$(median <<<"${rate_of[$w.$v]}")
-    printf '  %-10s %12.0f   untraced %12.0f   kept %s%s\n' "$v" "$m" "$base" "$(ratio "$m" "$base")" \
+    printf '  %-10s %12.0f   untraced %12.0f   kept %s%s\n' "$v" "$m" "$base" \
+      "$(paired "${rate_of[$w.$v]}" "${rate_of[$w.untraced]}")" \
       "${lost_of[$w.$v]:+   lost per run: ${lost_of[$w.$v]}}"
   done
 done
@@ -511,7 +523,7 @@ echo
 echo "=== Markdown (paste into README.md) ==="
 echo
 echo "Measured $started_at by \`tools/bench/run.sh\` on $(nproc) CPUs, kernel $(uname -r), commit" \
-  "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'): $rounds alternating rounds, medians;" \
+  "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'): $rounds alternating rounds, medians (kept: of each round's rate over its own untraced rate);" \
   "workload pinned to CPU 0, tracer to CPU 1; load average $load_before before, $load_after after;" \
   "$((elapsed / 60)) min $((elapsed % 60)) s."
 echo "strace runs N / $strace_div (it is ~50x slower); its rate is compared with the untraced rate at full N."
@@ -591,12 +603,12 @@ fi
 met() { awk "BEGIN {print ($1) ? \"yes\" : \"**no**\"}"; }  # $1: an awk condition over numbers
 sum() { awk '{for (i = 1; i <= NF; ++i) s += $i} END {print s + 0}' <<<"$1"; }
 if ran pingpong && ran churn; then
-  pp_kept=$(ratio "$(median <<<"${rate_of[pingpong.p]}")" "$(median <<<"${rate_of[pingpong.untraced]}")")
+  pp_kept=$(paired "${rate_of[pingpong.p]}" "${rate_of[pingpong.untraced]}")
   pp_lost=$(sum "${lost_of[pingpong.p]}")
-  churn_kept=$(ratio "$(median <<<"${rate_of[churn.states]}")" "$(median <<<"${rate_of[churn.untraced]}")")
+  churn_kept=$(paired "${rate_of[churn.states]}" "${rate_of[churn.untraced]}")
   churn_lost=$(sum "${lost_of[churn.states]}")
-  other_kept=$(ratio "$(median <<<"${rate_of[pingpong.other]}")" "$(median <<<"${rate_of[pingpong.untraced]}")")
-  floor_kept=$(ratio "$(median <<<"${rate_of[pingpong.floor]}")" "$(median <<<"${rate_of[pingpong.untraced]}")")
+  other_kept=$(paired "${rate_of[pingpong.other]}" "${rate_of[pingpong.untraced]}")
+  floor_kept=$(paired "${rate_of[pingpong.floor]}" "${rate_of[pingpong.untraced]}")
   echo
   echo "| goal (issue 9) | measured | met |"
   echo "| --- | --- | --- |"
@@ -613,7 +625,7 @@ fi
 
 # Issue 20: the always-on modes must not slow the rest of the host, and the
 # syscall trace's own cost above the tracepoints' floor.
-kept_of() { ratio "$(median <<<"${rate_of[$1.$2]:-}")" "$(median <<<"${rate_of[$1.untraced]}")"; }
+kept_of() { paired "${rate_of[$1.$2]:-}" "${rate_of[$1.untraced]}"; }
 all_lost=0
 for key in "${!lost_of[@]}"; do all_lost=$((all_lost + $(sum "${lost_of[$key]}"))); done
 echo

@@ -127,13 +127,10 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {if (NR) print
 # speed drifts by tens of percent within minutes; a variant compared with
 # the untraced run of its own round is steadier than median over median.
 paired() {
-  awk -v a="$1" -v b="$2" 'BEGIN {
-    n = split(a, x, " "); split(b, y, " "); k = 0
-    for (i = 1; i <= n; ++i) if (y[i] > 0) r[++k] = x[i] / y[i]
-    if (!k) { printf "%.3f", 0; exit }
-    for (i = 2; i <= k; ++i) { v = r[i]; for (j = i - 1; j >= 1 && r[j] > v; --j) r[j + 1] = r[j]; r[j + 1] = v }
-    printf "%.3f", (k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2)
-  }'
+  local r
+  r=$(awk -v a="$1" -v b="$2" 'BEGIN {n = split(a, x, " "); split(b, y, " "); for (i = 1; i <= n; ++i) if (y[i] > 0) print x[i] / y[i]}' |
+    median)
+  printf '%.3f' "${r:-0}"
 }
 # 72119 -> "72 119" (as the README writes numbers)
 grouped() { awk -v x="$1" 'BEGIN {s = sprintf("%.0f", x); o = ""; while (length(s) > 3) {o = " " substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3)} print s o}'; }

@@ -23,7 +23,6 @@ class RecentKeys {
   bool insert(uint64_t key);
   bool contains(uint64_t key) const;
   std::size_t size() const { return size_; }
-  std::size_t capacity() const { return order_mask_ + 1; }
 
  private:
   // Open addressing with linear probing, twice the capacity; 0 marks an

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   enum class Mode { kEmpty, kRecord, kBatch, kStates, kStatesRecord } mode = Mode::kEmpty;
   unsigned pid = 0;
   if (argc == 3 && (!std::strcmp(argv[1], "--record") || !std::strcmp(argv[1], "--batch"))) {
-    mode = argv[1][2] == 'r' ? Mode::kRecord : Mode::kBatch;
+    mode = std::strcmp(argv[1], "--record") == 0 ? Mode::kRecord : Mode::kBatch;
     pid = static_cast<unsigned>(std::strtoul(argv[2], nullptr, 10));
     if (pid == 0) return usage();
   } else if (argc == 2 && !std::strcmp(argv[1], "--states")) {

@@ -192,12 +192,14 @@ static __always_inline void remember_owner(__u64 cookie, const struct st_owner *
 }
 
 /* The owner of `sk`, learning it when this transition reveals it. Returns
- * NULL when nobody is known to own the socket. */
+ * NULL when nobody is known to own the socket. `fresh`: its cookie was
+ * made just now, so no map has it (every key of `owners` is a cookie read
+ * from its socket, by a program or by sock_diag, which makes it first). */
 static __always_inline const struct st_owner *
-owner_of(__u64 cookie, __u32 netns, __u16 lport, int oldstate, int newstate,
+owner_of(__u64 cookie, bool fresh, __u32 netns, __u16 lport, int oldstate, int newstate,
 	 struct st_owner *scratch)
 {
-	const struct st_owner *r = bpf_map_lookup_elem(&owners, &cookie);
+	const struct st_owner *r = fresh ? NULL : bpf_map_lookup_elem(&owners, &cookie);
 	struct st_listen_key lk = {};
 	struct st_listen_rec *l;
 
@@ -506,7 +508,7 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	__u64 cookie;
 	__u32 netns;
 	__u16 lport;
-	bool reset = false;
+	bool reset = false, fresh;
 
 	const struct tcp_sock *tp = bpf_skc_to_tcp_sock((void *)sk);
 
@@ -519,16 +521,22 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	if (oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV && hold_unborn(sk, tp, netns, lport))
 		return 0;
 	/* The cookie is generated once per socket, at its first use: after that
-	 * a load, not a helper call. */
+	 * a load, not a helper call. A new socket's first transition makes it
+	 * (connect(), listen(), a child whose request socket had none): its
+	 * owner is learned, not looked up (a hash lookup that misses costs as
+	 * much as one that hits). */
 	cookie = sk->__sk_common.skc_cookie.counter;
-	if (!cookie)
+	fresh = !cookie;
+	if (fresh)
 		cookie = bpf_get_socket_cookie((void *)sk);
-	if (unborn_live && oldstate == TCP_SYN_RECV)
+	if (unborn_live && oldstate == TCP_SYN_RECV) {
 		release_unborn(sk, tp, cookie, netns);
-	r = owner_of(cookie, netns, lport, oldstate, newstate, &scratch);
+		fresh = false; /* it may have recorded the child's owner */
+	}
+	r = owner_of(cookie, fresh, netns, lport, oldstate, newstate, &scratch);
 	r = owner_at_close(sk, cookie, oldstate, newstate, r, &scratch);
 	track_listener(cookie, netns, lport, oldstate, newstate, r);
-	if (newstate == TCP_CLOSE && resets_live)
+	if (newstate == TCP_CLOSE && resets_live && !fresh)
 		reset = bpf_map_lookup_elem(&resets, &cookie) != NULL;
 
 	if (!sock_admitted(sk, netns, r))

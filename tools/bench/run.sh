@@ -26,8 +26,8 @@
 # Each round runs every workload once untraced and once under each tracer,
 # one after the other, each round starting one variant further along
 # (A/B/C, B/C/A, C/A/B...), so the slow drifts of a shared machine (and the
-# TIME_WAIT sockets churn leaves behind) fall on every variant alike. "kept" = traced median / untraced
-# median of the same rounds.
+# TIME_WAIT sockets churn leaves behind) fall on every variant alike. "kept":
+# the median over rounds of each traced run's rate / its round's untraced rate.
 #
 # Pinning: the workload (all its threads) runs on CPU 0, every tracer on
 # CPU 1. On a 2-core machine unpinned runs vary 2-3x from scheduling alone
@@ -210,15 +210,19 @@ run() {
       start_workload "$w" "$n" "$tag"
       finish_workload "$tag"
       ;;
-    record | batch | sfloor | srecord)
+    record | payload | batch | sfloor | srecord | sowned | sownrec)
       # the floor of -p: a record of a syscall event's size per call of the
-      # workload, through a ring buffer per record or per 100; of the
+      # workload, through a ring buffer per record (with 32 bytes of each
+      # send/recv buffer, as strace prints them) or per 100; of the
       # host-wide modes: a program on the state tracepoint, empty or handing
-      # over a state event's size per transition (tp_floor.cpp)
+      # over a state event's size per transition, or keeping each socket's
+      # owner, without or with that record (tp_floor.cpp)
       start_workload "$w" "$n" "$tag"
       local -a args=("--$v" "$wpid")
       [[ $v == sfloor ]] && args=(--states)
       [[ $v == srecord ]] && args=(--states-record)
+      [[ $v == sowned ]] && args=(--states-owned)
+      [[ $v == sownrec ]] && args=(--states-owned-record)
       taskset -c 1 "$tp_floor" "${args[@]}" 2>"$tmp/$tag.err" &
       tpid=$!
       track "$tpid"
@@ -337,21 +341,21 @@ declare -A unit_of=([pingpong]="round trips/s" [udp]="round trips/s" [churn]="co
 # during the run (states traces the whole host).
 declare -A expected_of=([pingpong]=12 [udp]=8 [churn]=$((10 * churn_n + 2)) [pipe]=0)
 declare -A variants_of=(
-  [pingpong]="untraced p cmd states timeline top strace perftrace floor record batch other"
+  [pingpong]="untraced p cmd states timeline top strace perftrace floor record payload batch other"
   [udp]="untraced p cmd states timeline top strace perftrace"
-  [churn]="untraced p cmd states timeline top strace tcpstates sfloor srecord"
+  [churn]="untraced p cmd states timeline top strace tcpstates sfloor srecord sowned sownrec"
   [pipe]="untraced states timeline top tcponly"
 )
 # strace -e trace=network's calls, for perf trace.
 perf_trace_calls=socket,socketpair,bind,listen,accept,accept4,connect,getsockname,getpeername,sendto,recvfrom
 perf_trace_calls+=,setsockopt,getsockopt,shutdown,sendmsg,recvmsg,sendmmsg,recvmmsg
 if ! command -v perf >/dev/null || ! perf trace -o /dev/null -e socket true 2>/dev/null; then
-  variants_of[pingpong]="untraced p cmd states timeline top strace floor record batch other"
+  variants_of[pingpong]="untraced p cmd states timeline top strace floor record payload batch other"
   variants_of[udp]="untraced p cmd states timeline top strace"
   echo "perf trace does not run here (Debian package linux-perf): its rows are skipped" >>"$tmp/notes"
 fi
 if [[ -z $tcpstates ]]; then
-  variants_of[churn]="untraced p cmd states timeline top strace sfloor srecord"
+  variants_of[churn]="untraced p cmd states timeline top strace sfloor srecord sowned sownrec"
   echo "tcpstates is not installed (Debian package libbpf-tools): its churn row is skipped" >>"$tmp/notes"
 fi
 declare -A label_of=(
@@ -368,9 +372,12 @@ declare -A label_of=(
   [other]='untraced, `socktrace -p` on an idle other process'
   [floor]='untraced, empty programs on the same syscall tracepoints (`tp_floor`)'
   [record]='`tp_floor --record PID`: a 160-byte record per call through a ring buffer'
+  [payload]='`tp_floor --payload PID`: the same records, 32 bytes of each send/recv buffer in them'
   [batch]='`tp_floor --batch PID`: the same records handed over 100 at a time'
   [sfloor]='`tp_floor --states`: an empty program on `sock:inet_sock_set_state`'
   [srecord]='`tp_floor --states-record`: a 184-byte record per transition through a ring buffer'
+  [sowned]='`tp_floor --states-owned`: each socket'"'"'s owner kept in a hash map by cookie (no record)'
+  [sownrec]='`tp_floor --states-owned-record`: the owner kept and a record per transition with it'
 )
 
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -638,7 +645,7 @@ for w in pingpong udp churn; do
   k_top=$(kept_of "$w" top) k_tl=$(kept_of "$w" timeline) k_st=$(kept_of "$w" states)
   beside="\`states\` (UDP/unix lives: $lives_source) $k_st"
   [[ $w == churn && -n ${rate_of[churn.tcpstates]:-} ]] && beside+=", tcpstates $(kept_of churn tcpstates)"
-  [[ $w == churn ]] && beside+=", \`tp_floor --states\` $(kept_of churn sfloor) (+ a record per transition through a ring buffer $(kept_of churn srecord))"
+  [[ $w == churn ]] && beside+=", \`tp_floor --states\` $(kept_of churn sfloor) (+ a record per transition through a ring buffer $(kept_of churn srecord); each socket's owner kept $(kept_of churn sowned), and the record too $(kept_of churn sownrec))"
   printf '| `top`, `states --timeline`: %s keeps >= %s | %s, %s | %s | %s |\n' "${title_of[$w]}" "$goal" "$k_top" \
     "$k_tl" "$beside" "$(met "$k_top >= $goal && $k_tl >= $goal")"
 done
@@ -650,8 +657,8 @@ if ran pipe; then
 fi
 if ran pingpong; then
   pp_kept=$(kept_of pingpong p) floor_kept=$(kept_of pingpong floor)
-  printf '| `socktrace -p`: TCP ping-pong keeps >= 0.90 | %s | tp_floor %s (+ a record per call through a ring buffer %s, batched by 100 %s), strace %s, perf trace %s | %s |\n' \
-    "$pp_kept" "$floor_kept" "$(kept_of pingpong record)" "$(kept_of pingpong batch)" "$(kept_of pingpong strace)" \
+  printf '| `socktrace -p`: TCP ping-pong keeps >= 0.90 | %s | tp_floor %s (+ a record per call through a ring buffer %s, with 32 bytes of each buffer %s, batched by 100 %s), strace %s, perf trace %s | %s |\n' \
+    "$pp_kept" "$floor_kept" "$(kept_of pingpong record)" "$(kept_of pingpong payload)" "$(kept_of pingpong batch)" "$(kept_of pingpong strace)" \
     "$(kept_of pingpong perftrace)" "$(met "$pp_kept >= 0.90")"
 fi
 if ran udp; then

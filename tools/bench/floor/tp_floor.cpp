@@ -4,9 +4,12 @@
 //   tp_floor             empty programs on both tracepoints
 //   tp_floor --record PID  and a 160-byte record per syscall exit of PID,
 //                          through a ring buffer, read by a thread
+//   tp_floor --payload PID and each send/recv record with 32 bytes of its buffer
 //   tp_floor --batch PID   the same records handed over 100 at a time
 //   tp_floor --states      an empty program on sock:inet_sock_set_state
 //   tp_floor --states-record  a 184-byte record per TCP state change
+//   tp_floor --states-owned[-record] [--storage]  each socket's owner kept
+//        (a hash map by cookie, or sk_storage), with or without that record
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,39 +26,58 @@ volatile sig_atomic_t g_stop = 0;
 void on_stop(int) { g_stop = 1; }
 
 int usage() {
-  std::fprintf(stderr, "usage: tp_floor [--record PID | --batch PID | --states | --states-record]\n");
+  std::fprintf(stderr,
+               "usage: tp_floor [--record PID | --payload PID | --batch PID | --states | --states-record |\n"
+               "                 --states-owned [--storage] | --states-owned-record [--storage]]\n");
   return 2;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  enum class Mode { kEmpty, kRecord, kBatch, kStates, kStatesRecord } mode = Mode::kEmpty;
+  enum class Mode { kEmpty, kRecord, kBatch, kStates, kStatesRecord, kStatesOwned, kStatesOwnedRecord, kPayload } mode =
+      Mode::kEmpty;
   unsigned pid = 0;
-  if (argc == 3 && (!std::strcmp(argv[1], "--record") || !std::strcmp(argv[1], "--batch"))) {
-    mode = std::strcmp(argv[1], "--record") == 0 ? Mode::kRecord : Mode::kBatch;
+  bool storage = false;
+  if (argc == 3 && !std::strcmp(argv[2], "--storage") && !std::strncmp(argv[1], "--states-owned", 14)) {
+    storage = true;
+    argc = 2;
+  }
+  if (argc == 3 &&
+      (!std::strcmp(argv[1], "--record") || !std::strcmp(argv[1], "--batch") || !std::strcmp(argv[1], "--payload"))) {
+    mode = !std::strcmp(argv[1], "--record") ? Mode::kRecord
+           : !std::strcmp(argv[1], "--batch") ? Mode::kBatch
+                                              : Mode::kPayload;
     pid = static_cast<unsigned>(std::strtoul(argv[2], nullptr, 10));
     if (pid == 0) return usage();
   } else if (argc == 2 && !std::strcmp(argv[1], "--states")) {
     mode = Mode::kStates;
   } else if (argc == 2 && !std::strcmp(argv[1], "--states-record")) {
     mode = Mode::kStatesRecord;
+  } else if (argc == 2 && !std::strcmp(argv[1], "--states-owned")) {
+    mode = Mode::kStatesOwned;
+  } else if (argc == 2 && !std::strcmp(argv[1], "--states-owned-record")) {
+    mode = Mode::kStatesOwnedRecord;
   } else if (argc != 1) {
     return usage();
   }
-  const bool syscalls = mode == Mode::kEmpty || mode == Mode::kRecord || mode == Mode::kBatch;
-  const std::size_t rec_bytes = mode == Mode::kStatesRecord ? 184 : 160;
+  const bool syscalls = mode == Mode::kEmpty || mode == Mode::kRecord || mode == Mode::kBatch || mode == Mode::kPayload;
+  const std::size_t rec_bytes = mode == Mode::kStatesRecord || mode == Mode::kStatesOwnedRecord ? 184 : 160;
   floor_bpf* skel = floor_bpf__open();
   if (!skel) {
     std::perror("tp_floor: open");
     return 1;
   }
   skel->rodata->record_tgid = pid;
+  skel->rodata->owners_in_storage = storage;
+  skel->rodata->owned_record = mode == Mode::kStatesOwnedRecord;
+  skel->rodata->record_payload = mode == Mode::kPayload;
   bpf_program__set_autoload(skel->progs.floor_enter, syscalls);
   bpf_program__set_autoload(skel->progs.floor_exit, mode == Mode::kEmpty);
-  bpf_program__set_autoload(skel->progs.record_exit, mode == Mode::kRecord);
+  bpf_program__set_autoload(skel->progs.record_exit, mode == Mode::kRecord || mode == Mode::kPayload);
   bpf_program__set_autoload(skel->progs.batch_exit, mode == Mode::kBatch);
   bpf_program__set_autoload(skel->progs.states_empty, mode == Mode::kStates);
   bpf_program__set_autoload(skel->progs.states_record, mode == Mode::kStatesRecord);
+  bpf_program__set_autoload(skel->progs.states_owned, mode == Mode::kStatesOwned || mode == Mode::kStatesOwnedRecord);
   if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
     std::perror("tp_floor: load and attach");
     floor_bpf__destroy(skel);
@@ -64,7 +86,7 @@ int main(int argc, char** argv) {
   std::atomic<unsigned long long> bytes{0};
   ring_buffer* rb = nullptr;
   std::thread reader;
-  if (mode != Mode::kEmpty && mode != Mode::kStates) {
+  if (mode != Mode::kEmpty && mode != Mode::kStates && mode != Mode::kStatesOwned) {
     rb = ring_buffer__new(
         bpf_map__fd(skel->maps.records),
         [](void* ctx, void*, size_t size) {
@@ -94,8 +116,12 @@ int main(int argc, char** argv) {
                                       "a 160-byte record per syscall exit through a ring buffer",
                                       "160-byte records per syscall exit, handed over 100 at a time",
                                       "an empty program on sock:inet_sock_set_state",
-                                      "a 184-byte record per TCP state change through a ring buffer"};
-  std::fprintf(stderr, "tp_floor: %s; Ctrl-C to stop\n", kWhat[static_cast<int>(mode)]);
+                                      "a 184-byte record per TCP state change through a ring buffer",
+                                      "each TCP socket's owner kept",
+                                      "each TCP socket's owner kept, a 184-byte record per state change",
+                                      "a 160-byte record per syscall exit, 32 bytes of a send/recv buffer in it"};
+  std::fprintf(stderr, "tp_floor: %s%s; Ctrl-C to stop\n", kWhat[static_cast<int>(mode)],
+               !storage ? "" : " (in sk_storage)");
   while (!g_stop) usleep(50000);  // the signal may land on the reader thread
   if (rb) {
     reader.join();

@@ -45,6 +45,20 @@ StateEvent ev(uint64_t cookie, uint64_t ts, uint8_t old_state, uint8_t new_state
   return e;
 }
 
+// What flush() and close_vanished() hand over, in order.
+std::vector<Connection> flushed(TimelineBuilder& b, uint64_t now_ns) {
+  std::vector<Connection> out;
+  b.flush(now_ns, [&](const Connection& c) { out.push_back(c); });
+  return out;
+}
+
+std::vector<Connection> vanished(TimelineBuilder& b, const std::function<bool(uint64_t, uint32_t)>& alive,
+                                 uint64_t now_ns) {
+  std::vector<Connection> out;
+  b.close_vanished(alive, now_ns, [&](const Connection& c) { out.push_back(c); });
+  return out;
+}
+
 std::string path(const Connection& c) {
   std::string out;
   for (const auto& s : c.states) {
@@ -139,7 +153,7 @@ TEST(TimelineBuilder, LostEndDoesNotCorruptLaterConnections) {
   EXPECT_EQ(second->owner.pid, 200u);
   EXPECT_EQ(b.open(), 1u);
 
-  auto gone = b.close_vanished([](uint64_t cookie, uint32_t) { return cookie != 1; }, 50 * kMs);
+  auto gone = vanished(b, [](uint64_t cookie, uint32_t) { return cookie != 1; }, 50 * kMs);
   ASSERT_EQ(gone.size(), 1u);
   EXPECT_EQ(gone[0].cookie, 1u);
   EXPECT_TRUE(gone[0].vanished);
@@ -156,12 +170,31 @@ TEST(TimelineBuilder, FlushMarksOpenAndTimesTheLastStateUntilNow) {
   TimelineBuilder b;
   b.on_transition(ev(1, 0, kTcpClose, kTcpSynSent), false);
   b.on_transition(ev(1, 2 * kMs, kTcpSynSent, kTcpEstablished), false);
-  auto open = b.flush(10 * kMs);
+  auto open = flushed(b, 10 * kMs);
   ASSERT_EQ(open.size(), 1u);
   EXPECT_TRUE(open[0].open);
   EXPECT_EQ(path(open[0]), "SYN_SENT=2 ESTABLISHED=8");
   EXPECT_EQ(open[0].duration_ns(), 10 * kMs);
   EXPECT_EQ(b.open(), 0u);
+}
+
+// At exit the open connections come out by when they started (one listed
+// before start by when it was listed), each forgotten as it goes.
+TEST(TimelineBuilder, FlushHandsOverByStartTimeOneAtATime) {
+  TimelineBuilder b;
+  b.on_transition(ev(7, 5 * kMs, kTcpClose, kTcpSynSent), false);
+  b.on_transition(ev(3, 9 * kMs, kTcpClose, kTcpSynSent), false);
+  b.existing(ev(9, 0, kTcpEstablished, kTcpEstablished), kTcpEstablished, 2 * kMs);
+  // A late step of connection 7 does not move its start.
+  b.on_transition(ev(7, 12 * kMs, kTcpSynSent, kTcpEstablished), false);
+  std::vector<uint64_t> order;
+  std::vector<std::size_t> left;
+  b.flush(20 * kMs, [&](const Connection& c) {
+    order.push_back(c.cookie);
+    left.push_back(b.open());
+  });
+  EXPECT_EQ(order, (std::vector<uint64_t>{9, 7, 3}));
+  EXPECT_EQ(left, (std::vector<std::size_t>{2, 1, 0}));
 }
 
 TEST(TimelineBuilder, ListenersHaveNoTimelineButTheirChildrenDo) {
@@ -175,7 +208,7 @@ TEST(TimelineBuilder, ListenersHaveNoTimelineButTheirChildrenDo) {
   EXPECT_EQ(path(*child), "SYN_RECV=1 ESTABLISHED=1 CLOSE=0");
   EXPECT_FALSE(b.on_transition(ev(1, 4 * kMs, kTcpListen, kTcpClose), false));
   EXPECT_EQ(b.open(), 0u);
-  EXPECT_TRUE(b.flush(5 * kMs).empty());
+  EXPECT_TRUE(flushed(b, 5 * kMs).empty());
 }
 
 TEST(TimelineBuilder, ResetIsRemembered) {
@@ -527,7 +560,7 @@ TEST(TimelineEnd, OpenConnectionHasNoEnd) {
   TimelineBuilder b;
   open_client(b, 1);
   b.on_retrans(retrans_of(1, 3 * kMs, 1));
-  auto open = b.flush(10 * kMs);
+  auto open = flushed(b, 10 * kMs);
   ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].retrans, 1u);
   EXPECT_EQ(open[0].closed_by, "");
@@ -558,7 +591,7 @@ TEST(TimelineEnd, DropsCountedPerConnectionWhileOpen) {
   EXPECT_EQ(c->retrans, 0u);
   b.on_drop(drop_of(1, 7 * kMs));  // after its end: ignored, not a new connection
   EXPECT_EQ(b.open(), 1u);
-  auto open = b.flush(10 * kMs);
+  auto open = flushed(b, 10 * kMs);
   ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].cookie, 2u);
   EXPECT_EQ(open[0].drops, 1u);
@@ -584,7 +617,7 @@ TEST(TimelineEnd, PacketEventsBeforeTheFirstTransitionCountWhenItComes) {
   // After its end they are nobody's.
   b.on_drop(drop_of(7, 10 * kMs));
   EXPECT_EQ(b.open(), 0u);
-  EXPECT_TRUE(b.flush(11 * kMs).empty());
+  EXPECT_TRUE(flushed(b, 11 * kMs).empty());
 }
 
 // What a user reads: `[2 drops]` on the text line, `"drops":2` in the JSON

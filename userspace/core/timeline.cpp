@@ -211,18 +211,30 @@ Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, 
   return c;
 }
 
-std::vector<Connection> TimelineBuilder::flush(uint64_t now_ns) {
-  std::vector<Connection> out;
-  for (auto& [cookie, o] : open_)
-    if (!o.listener) out.push_back(assemble(cookie, o, now_ns, false));
-  open_.clear();
-  std::sort(out.begin(), out.end(), [](const Connection& a, const Connection& b) { return a.start_ns < b.start_ns; });
-  return out;
+uint64_t TimelineBuilder::start_of(const Open& o) {
+  if (o.steps.empty()) return o.existing_ns;
+  uint64_t start = UINT64_MAX;
+  for (const Step& s : o.steps) start = std::min(start, s.ts_ns);
+  return start;
 }
 
-std::vector<Connection> TimelineBuilder::close_vanished(
-    const std::function<bool(uint64_t cookie, uint32_t netns)>& alive, uint64_t now_ns) {
-  std::vector<Connection> out;
+void TimelineBuilder::flush(uint64_t now_ns, const ConnectionSink& sink) {
+  std::vector<std::pair<uint64_t, uint64_t>> order;  // (start, cookie)
+  order.reserve(open_.size());
+  for (const auto& [cookie, o] : open_)
+    if (!o.listener) order.emplace_back(start_of(o), cookie);
+  std::sort(order.begin(), order.end());
+  for (const auto& [start, cookie] : order) {
+    auto it = open_.find(cookie);
+    Connection c = assemble(cookie, it->second, now_ns, false);
+    open_.erase(it);
+    sink(c);
+  }
+  open_.clear();
+}
+
+void TimelineBuilder::close_vanished(const std::function<bool(uint64_t cookie, uint32_t netns)>& alive,
+                                     uint64_t now_ns, const ConnectionSink& sink) {
   for (auto it = open_.begin(); it != open_.end();) {
     if (alive(it->first, it->second.netns)) {
       ++it;
@@ -234,12 +246,11 @@ std::vector<Connection> TimelineBuilder::close_vanished(
       c.vanished = true;
       c.end_ns = c.owner.ts_ns = it->second.steps.empty() ? it->second.existing_ns : it->second.steps.back().ts_ns;
       if (!c.states.empty()) c.states.back().ns = -1;
-      out.push_back(std::move(c));
+      sink(c);
     }
     remember_ended(it->first);
     it = open_.erase(it);
   }
-  return out;
 }
 
 }  // namespace socktrace

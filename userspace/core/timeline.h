@@ -87,12 +87,17 @@ class TimelineBuilder {
   // endpoints, netns and owner. Its timeline starts there, marked
   // before_start; it is flushed at exit when nothing ends it.
   void existing(const StateEvent& tmpl, uint8_t state, uint64_t ts_ns);
-  // Every connection still open, marked open, timed up to now_ns; forgets them.
-  std::vector<Connection> flush(uint64_t now_ns);
+  // Receives the connections of flush() and close_vanished(), one at a time.
+  using ConnectionSink = std::function<void(const Connection&)>;
+  // Every connection still open, marked open, timed up to now_ns, by start
+  // time; forgets them. One at a time, each forgotten once handed over: a
+  // host holds a hundred thousand open connections (one per TIME_WAIT
+  // socket), and all of them assembled at once took ~370 bytes each more.
+  void flush(uint64_t now_ns, const ConnectionSink& sink);
   // Ends, flagged vanished, the open connections for which `alive` says no
   // (their -> CLOSE was lost).
-  std::vector<Connection> close_vanished(const std::function<bool(uint64_t cookie, uint32_t netns)>& alive,
-                                         uint64_t now_ns);
+  void close_vanished(const std::function<bool(uint64_t cookie, uint32_t netns)>& alive, uint64_t now_ns,
+                      const ConnectionSink& sink);
 
   std::size_t open() const { return open_.size(); }
   // Transitions that arrived after their connection had ended: dropped.
@@ -147,6 +152,9 @@ class TimelineBuilder {
     }
   };
   static std::string_view sign_name(EndSign sign);
+  // When its timeline starts: its first transition's time, or when it was
+  // listed (before_start, no transition since).
+  static uint64_t start_of(const Open& o);
   Connection assemble(uint64_t cookie, Open& o, uint64_t end_ns, bool finished) const;
   void remember_ended(uint64_t cookie);
   // Where a retrans, reset or drop of `cookie` counts: its open connection,

@@ -17,11 +17,11 @@ void TimelineView::on_state(const StateEvent& e, bool derived) {
 }
 
 void TimelineView::flush(uint64_t monotonic_ns) {
-  for (const Connection& c : builder_.flush(monotonic_ns)) print(c);
+  builder_.flush(monotonic_ns, [this](const Connection& c) { print(c); });
 }
 
 void TimelineView::close_vanished(const std::function<bool(uint64_t, uint32_t)>& alive, uint64_t monotonic_ns) {
-  for (const Connection& c : builder_.close_vanished(alive, monotonic_ns)) print(c);
+  builder_.close_vanished(alive, monotonic_ns, [this](const Connection& c) { print(c); });
 }
 
 void TimelineView::print(const Connection& c) {

@@ -342,7 +342,7 @@ declare -A unit_of=([pingpong]="round trips/s" [udp]="round trips/s" [churn]="co
 declare -A expected_of=([pingpong]=12 [udp]=8 [churn]=$((10 * churn_n + 2)) [pipe]=0)
 declare -A variants_of=(
   [pingpong]="untraced p cmd states timeline top strace perftrace floor record payload batch other"
-  [udp]="untraced p cmd states timeline top strace perftrace"
+  [udp]="untraced p cmd states timeline top strace perftrace record"
   [churn]="untraced p cmd states timeline top strace tcpstates sfloor srecord sowned sownrec"
   [pipe]="untraced states timeline top tcponly"
 )
@@ -351,7 +351,7 @@ perf_trace_calls=socket,socketpair,bind,listen,accept,accept4,connect,getsocknam
 perf_trace_calls+=,setsockopt,getsockopt,shutdown,sendmsg,recvmsg,sendmmsg,recvmmsg
 if ! command -v perf >/dev/null || ! perf trace -o /dev/null -e socket true 2>/dev/null; then
   variants_of[pingpong]="untraced p cmd states timeline top strace floor record payload batch other"
-  variants_of[udp]="untraced p cmd states timeline top strace"
+  variants_of[udp]="untraced p cmd states timeline top strace record"
   echo "perf trace does not run here (Debian package linux-perf): its rows are skipped" >>"$tmp/notes"
 fi
 if [[ -z $tcpstates ]]; then
@@ -680,8 +680,10 @@ if ran pingpong; then
 fi
 if ran udp; then
   udp_p=$(kept_of udp p)
-  printf '| `socktrace -p`: UDP ping-pong keeps >= 0.90 | %s | strace %s, perf trace %s | %s |\n' "$udp_p" \
-    "$(kept_of udp strace)" "$(kept_of udp perftrace)" "$(met "$udp_p >= 0.90")"
+  printf '| `socktrace -p`: UDP ping-pong keeps >= 0.90 | %s | a record per call through a ring buffer %s, strace %s, perf trace %s | %s |\n' \
+    "$udp_p" "$(kept_of udp record)" "$(kept_of udp strace)" "$(kept_of udp perftrace)" \
+    "$(met_beyond "$udp_p >= 0.90" "${rate_of[udp.record]:+$(kept_of udp record)}" 0.90 \
+      "hands over a record per call (tp_floor --record)")"
 fi
 printf '| zero events lost in every socktrace run | %s lost | | %s |\n' "$all_lost" "$(met "$all_lost == 0")"
 echo "(top --once at scale: tools/bench/top_scale.sh; log's memory: tools/bench/log_bench.sh.)"

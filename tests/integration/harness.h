@@ -108,6 +108,9 @@ std::string http_body(int port, const std::string& path);
 // The state letter of /proc/PID/stat (R, S, D, Z...), 0 when there is no
 // such process.
 char proc_state(pid_t pid);
+// CPU ticks (user + system) the process has used, from /proc/PID/stat; -1
+// when there is no such process.
+long proc_cpu_ticks(pid_t pid);
 
 // Forks `body` into a child process; returns its pid. The child _exits with
 // body's return value.

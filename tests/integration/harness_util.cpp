@@ -198,12 +198,31 @@ pid_t spawn(const std::function<int()>& body) {
   return pid;
 }
 
-char proc_state(pid_t pid) {
+namespace {
+// The fields of /proc/PID/stat after the command name, from the state on
+// (field 3); empty when there is no such process.
+std::vector<std::string> proc_stat_fields(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   // "PID (COMM) S ...": the name may hold spaces and parentheses.
   auto end = stat.rfind(") ");
-  return end == std::string::npos || end + 2 >= stat.size() ? 0 : stat[end + 2];
+  std::vector<std::string> fields;
+  if (end == std::string::npos) return fields;
+  std::istringstream rest(stat.substr(end + 2));
+  for (std::string field; rest >> field;) fields.push_back(field);
+  return fields;
+}
+}  // namespace
+
+char proc_state(pid_t pid) {
+  auto fields = proc_stat_fields(pid);
+  return fields.empty() ? 0 : fields[0][0];
+}
+
+long proc_cpu_ticks(pid_t pid) {
+  auto fields = proc_stat_fields(pid);
+  // Fields 14 and 15: utime and stime.
+  return fields.size() < 13 ? -1 : std::stol(fields[11]) + std::stol(fields[12]);
 }
 
 int wait_child(pid_t pid) {

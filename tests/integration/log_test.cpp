@@ -405,30 +405,14 @@ long fill(const std::string& path) {
   return total;
 }
 
-// CPU ticks (user + system) of `pid` so far; -1 when it cannot be read.
-long cpu_ticks(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto paren = stat.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream rest(stat.substr(paren + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {  // fields 14 and 15: utime, stime
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) stime = std::stol(field);
-  }
-  return utime + stime;
-}
-
 // Waits until `pid` has used no CPU for half a second: a consumer that has
 // handled every event it was sent (at most 15 s).
 void wait_until_idle(pid_t pid) {
-  long last = cpu_ticks(pid);
+  long last = proc_cpu_ticks(pid);
   int still = 0;
   for (int i = 0; i < 150 && still < 5; ++i) {
     std::this_thread::sleep_for(100ms);
-    long now = cpu_ticks(pid);
+    long now = proc_cpu_ticks(pid);
     still = now == last ? still + 1 : 0;
     last = now;
   }

@@ -349,7 +349,6 @@ std::vector<DiagSocket> DiagProber::listeners(uint32_t netns, std::initializer_l
   return out;
 }
 
-
 void for_each_tcp_socket(const std::function<void(const DiagSocket&)>& each) {
   NetlinkSocket nl;
   dump_family_each(nl.fd(), AF_INET, IPPROTO_TCP, ~0u, each);

@@ -11,6 +11,11 @@
 #   --quick      smoke test: 2 rounds, small N, short micro-benchmarks (~1-2 min)
 #   --no-build   skip tools/deps.sh and the build (use build/ as it is)
 #   --no-micro   skip the micro-benchmarks
+#   --scale      also issue 20's goals at scale, after the rounds (~15 min):
+#                `top --once` beside `ss -tanp` with SCALE_CONNS established
+#                connections open (tools/bench/top_scale.sh), and `log`'s
+#                memory over LOG_ROUNDS x 20 000 connections, then once their
+#                TIME_WAIT sockets have ended (tools/bench/log_bench.sh)
 #
 # Environment (defaults in brackets; --quick lowers those not set):
 #   ROUNDS [5]           rounds; every figure is a median over them
@@ -22,6 +27,8 @@
 #                        others are then not judged)
 #   STRACE_DIV [20]      strace runs N / STRACE_DIV: it is ~50x slower
 #   STARTUP_RUNS [5]     runs of each start-up measurement
+#   SCALE_CONNS [50000]  --scale: connections open for top --once (2 sockets each)
+#   LOG_ROUNDS [50]      --scale: rounds of 20 000 connections under log
 #
 # Each round runs every workload once untraced and once under each tracer,
 # one after the other, each round starting one variant further along
@@ -48,13 +55,14 @@ die() {
 note() { echo "$*" >&2; }
 usage() { sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
-quick=0 build=1 micro=1
+quick=0 build=1 micro=1 scale=0
 while (($#)); do
   case $1 in
     --quick) quick=1 ;;
     --rounds) ROUNDS=${2:?--rounds needs a number}; shift ;;
     --no-build) build=0 ;;
     --no-micro) micro=0 ;;
+    --scale) scale=1 ;;
     -h | --help) usage; exit 0 ;;
     [0-9]*) ROUNDS=$1 ;;
     *) usage >&2; die "unknown argument '$1'" ;;
@@ -71,7 +79,9 @@ churn_n=${CHURN_N:-20000}
 pipe_n=${PIPE_N:-2000000}
 strace_div=${STRACE_DIV:-20}
 startup_runs=${STARTUP_RUNS:-5}
-for v in rounds pp_n udp_n churn_n pipe_n strace_div startup_runs; do
+scale_conns=${SCALE_CONNS:-50000}
+log_rounds=${LOG_ROUNDS:-50}
+for v in rounds pp_n udp_n churn_n pipe_n strace_div startup_runs scale_conns log_rounds; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 micro_min_time=$( ((quick)) && echo 0.05 || echo 0.2)  # seconds per micro-benchmark
@@ -463,6 +473,35 @@ if ((micro)); then
     --benchmark_color=false >"$tmp/micro" 2>"$tmp/micro.err" || die "micro-benchmarks failed: $(tail -3 "$tmp/micro.err")"
 fi
 
+# --- at scale (--scale) ------------------------------------------------------
+# After the rounds: log's churn leaves up to the kernel's 131 072 TIME_WAIT
+# sockets behind for a minute, and top --once's connections are closed by then.
+
+# field KEY LINE: the value of KEY=value in LINE.
+field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k {print $2}'; }
+top_line="" log_line=""
+# Waits (up to 70 s) until no TIME_WAIT socket is left: the rounds' churn
+# leaves thousands, which top --once and ss would count, and log adopt.
+tw_quiet() {
+  for _ in $(seq 70); do
+    (($(ss -Htan state time-wait | wc -l) == 0)) && return
+    sleep 1
+  done
+}
+if ((scale)); then
+  tw_quiet
+  note "at scale: top --once beside ss -tanp with $(grouped "$scale_conns") connections open"
+  BUILD_DIR=$root/build "$here/top_scale.sh" "$scale_conns" 2>"$tmp/top_scale" >&2 ||
+    die "top_scale.sh failed: $(tail -3 "$tmp/top_scale")"
+  top_line=$(grep '^top_scale:' "$tmp/top_scale" | tail -1)
+  note "  $top_line"
+  note "at scale: log over $(grouped $((log_rounds * 20000))) connections, then until their TIME_WAIT sockets end"
+  BUILD=$root/build ROUNDS=$log_rounds SETTLE=1 "$here/log_bench.sh" >"$tmp/log_bench" 2>&1 ||
+    die "log_bench.sh failed: $(tail -3 "$tmp/log_bench")"
+  log_line=$(grep '^log_bench:' "$tmp/log_bench" | tail -1)
+  note "  $log_line"
+fi
+
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 elapsed=$((SECONDS - t_start))
 
@@ -685,5 +724,27 @@ if ran udp; then
     "$(met_beyond "$udp_p >= 0.90" "${rate_of[udp.record]:+$(kept_of udp record)}" 0.90 \
       "hands over a record per call (tp_floor --record)")"
 fi
+if [[ -n $top_line ]]; then
+  t_top=$(field top_ms "$top_line") t_ssp=$(field ss_tanp_ms "$top_line")
+  printf '| `top --once` with %s sockets within 1.2x of `ss -tanp` | %s ms | `ss -tanp` %s ms, `ss -tan` %s ms (best of 5 each) | %s |\n' \
+    "$(grouped "$(field sockets "$top_line")")" "$t_top" "$t_ssp" "$(field ss_tan_ms "$top_line")" "$(met "$t_top <= 1.2 * $t_ssp")"
+fi
+if [[ -n $log_line ]]; then
+  # What log holds for each TIME_WAIT socket the kernel holds: the heap at
+  # the end of the churn less the heap once they have all ended, over how
+  # many there were then.
+  lf() { field "$1" "$log_line"; }
+  per_tw=$(awk -v a="$(lf anon_last_kib)" -v s="$(lf settled_anon_kib)" -v n="$(lf tw_last)" \
+    'BEGIN {printf "%.0f", (n > 0 ? (a - s) * 1024 / n : 0)}')
+  fixed=$(($(lf idle_anon_kib) + $(lf idle_file_kib)))
+  verdict=$(met "$(lf rss_max_kib) < 49152 && $(lf lost) == 0")
+  if [[ $verdict != yes ]]; then
+    verdict+=": $(mib "$fixed") before the first connection (the 16 MiB ring buffer mapped twice, the binary), then"
+    verdict+=" ~$per_tw bytes of heap for each TIME_WAIT socket the kernel holds (the kernel's own: $(lf kernel_tw_bytes))"
+  fi
+  printf '| `log` flat under 48 MiB after %s connections, none lost | max %s, %s at the end with %s TIME_WAIT sockets held by the kernel, %s once they ended; %s events, %s lost | %s before the first connection | %s |\n' \
+    "$(grouped "$(lf connections)")" "$(mib "$(lf rss_max_kib)")" "$(mib "$(lf rss_last_kib)")" "$(grouped "$(lf tw_last)")" \
+    "$(mib $(($(lf settled_anon_kib) + $(lf settled_file_kib))))" "$(grouped "$(lf events)")" "$(lf lost)" "$(mib "$fixed")" "$verdict"
+fi
 printf '| zero events lost in every socktrace run | %s lost | | %s |\n' "$all_lost" "$(met "$all_lost == 0")"
-echo "(top --once at scale: tools/bench/top_scale.sh; log's memory: tools/bench/log_bench.sh.)"
+((scale)) || echo "(top --once at scale and log's memory: --scale, or tools/bench/top_scale.sh and tools/bench/log_bench.sh.)"

@@ -46,5 +46,7 @@ for n in "${ns[@]}"; do
   rss=$(awk '/VmRSS/{print $2}' /proc/$top/status)
   kill -INT $top; wait $top || true
   printf '%-8s %-8s %-14s %-11s %-11s %-9s %-20s %-10s %-14s\n' "$n" $((2 * n + 1)) "$t_top" "$t_ss" "$t_ssp" "$t_sss" "$t_list" "$total" "$rss"
+  # The same, as key=value pairs (run.sh --scale reads them).
+  echo "top_scale: conns=$n sockets=$((2 * n + 1)) top_ms=$t_top ss_tan_ms=$t_ss ss_tanp_ms=$t_ssp ss_s_ms=$t_sss list_ms=$t_list tcp_total=$total top_rss_kib=$rss" >&2
   ((${#pids[@]})) && { kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true; }
 done

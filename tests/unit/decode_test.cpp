@@ -178,6 +178,27 @@ TEST(Decode, Ipv6AddressesKeepAllSixteenBytes) {
   expect_decoded(raw, s);
 }
 
+// The BPF side writes an IPv4 address's 4 bytes only, into a record the
+// ring buffer does not zero: once it has wrapped, the other 12 hold an
+// earlier record's bytes. Two events of one 4-tuple must still compare
+// equal (the TIME_WAIT tracker keys sockets by it).
+TEST(Decode, Ipv4AddressesIgnoreTheBytesPastTheFourth) {
+  st_state_event a = filled_state_event(), b = filled_state_event();
+  for (int i = 4; i < ST_ADDR_LEN; ++i) {
+    a.saddr[i] = a.daddr[i] = 0xAA;
+    b.saddr[i] = b.daddr[i] = static_cast<uint8_t>(i);
+  }
+  auto ea = decode(bytes_of(a)), eb = decode(bytes_of(b));
+  ASSERT_TRUE(ea.has_value() && eb.has_value());
+  const auto& sa = std::get<StateEvent>(*ea);
+  const auto& sb = std::get<StateEvent>(*eb);
+  EXPECT_EQ(sa.saddr.bytes, sb.saddr.bytes);
+  EXPECT_EQ(sa.daddr.bytes, sb.daddr.bytes);
+  EXPECT_EQ(sa.saddr.bytes[0], 127);
+  EXPECT_EQ(sa.daddr.bytes[3], 3);
+  for (int i = 4; i < ST_ADDR_LEN; ++i) EXPECT_EQ(sa.saddr.bytes[i], 0) << i;
+}
+
 TEST(Decode, OwnerFlagsReadFromHeader) {
   st_state_event raw = filled_state_event();
   raw.hdr.flags = ST_HF_OWNER_KNOWN | ST_HF_OWNER_INHERITED;

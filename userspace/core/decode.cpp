@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <sys/socket.h>
+
 #include "socktrace/events.h"
 
 namespace socktrace {
@@ -51,7 +53,11 @@ Header decode_header(const st_header& h) {
 Address decode_address(uint16_t family, const uint8_t (&raw)[ST_ADDR_LEN]) {
   Address a;
   a.family = family;
-  std::memcpy(a.bytes.data(), raw, ST_ADDR_LEN);
+  // An IPv4 address is the first 4 bytes: the BPF side writes only those,
+  // and a ring buffer's record is not zeroed, so once the ring has wrapped
+  // the other 12 hold what an earlier record left there. Addresses are
+  // compared whole (the TIME_WAIT tracker's 4-tuples): they stay zero.
+  std::memcpy(a.bytes.data(), raw, family == AF_INET ? 4 : ST_ADDR_LEN);
   return a;
 }
 

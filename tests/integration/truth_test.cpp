@@ -191,11 +191,10 @@ TEST(Truth, TopTimeWaitRecycledEqualsSsWithoutReconcile) {
 }
 
 // The same once the ring buffer has wrapped (a 256 KiB ring, and before the
-// rounds 400 connections ended by a RST: ~2 800 records, twice the ring):
-// its records are not zeroed, and
-// an IPv4 address's unused 12 bytes then carried an earlier record's,
-// which hid the recycled 4-tuples (found by `log` tracking 199 000 timewait
-// sockets where the kernel held 113 000).
+// rounds 400 connections ended by a RST: ~2 800 records, twice the ring).
+// Its records are not zeroed: an IPv4 address's unused 12 bytes carried an
+// earlier record's, which hid the recycled 4-tuples (found by `log`
+// tracking 199 000 timewait sockets where the kernel held 113 000).
 TEST(Truth, TopTimeWaitRecycledEqualsSsOnceTheRingHasWrapped) {
   REQUIRE_BPF();
   if (!tw_reuse_on_loopback()) GTEST_SKIP() << "net.ipv4.tcp_tw_reuse is 0 or timestamps are off: no recycling";

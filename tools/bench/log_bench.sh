@@ -5,7 +5,7 @@
 # ring buffer's mapping), beside the TIME_WAIT sockets the kernel holds
 # then; with SETTLE=1, the RSS again once the churn's TIME_WAIT sockets have
 # ended (60 s after the last round, then up to 35 s for the log's periodic
-# heap trim). The last line sums it up as key=value pairs (run.sh's SCALE=1
+# heap trim). The last line sums it up as key=value pairs (run.sh --scale
 # reads them). Usage (root, after a build):
 #   [ROUNDS=50] [SETTLE=1] [BUILD=DIR] [BUFFER=16M] tools/bench/log_bench.sh
 set -e

@@ -54,7 +54,8 @@ Address decode_address(uint16_t family, const uint8_t (&raw)[ST_ADDR_LEN]) {
   Address a;
   a.family = family;
   // An IPv4 address is the first 4 bytes: the BPF side writes only those,
-  // and a ring buffer's record is not zeroed, so once the ring has wrapped
+  // and a ring buffer's record is not zeroed (nor the stack copy a child's
+  // first transition waits in before ~6.15), so once the ring has wrapped
   // the other 12 hold what an earlier record left there. Addresses are
   // compared whole (the TIME_WAIT tracker's 4-tuples): they stay zero.
   std::memcpy(a.bytes.data(), raw, family == AF_INET ? 4 : ST_ADDR_LEN);

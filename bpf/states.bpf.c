@@ -72,7 +72,18 @@ struct {
  * next transition (-> ESTABLISHED, or -> CLOSE when the handshake fails;
  * both in the same softirq) has them, and emits the held event first, with
  * the child's own cookie and endpoints. Inserted at such a LISTEN ->
- * SYN_RECV, deleted at the child's next transition. */
+ * SYN_RECV, deleted at the child's next transition.
+ *
+ * Held too on every kernel: a child whose cookie is its request socket's
+ * (the kernel copies the request's cookie into each child it clones from
+ * it, and a request socket has one once anything asked: a sock_diag dump,
+ * a program). Two CPUs handling the same handshake's ACK clone a child
+ * each from one request; the one that loses the race for the hash table
+ * is closed at once (SYN_RECV -> CLOSE), and both carry the request's
+ * cookie, which is the winner's for the rest of its life. Such a child,
+ * or one that failed to be created, is shown as a lost clone (see
+ * ST_COOKIE_LOST_CLONE), so that its two transitions do not end the
+ * winner's connection and owner record. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -80,8 +91,9 @@ struct {
 	__type(value, struct st_state_event);
 } unborn SEC(".maps");
 
-/* Entries put in `unborn` and not yet taken out. While it is 0 (always on
- * kernels that copy before the transition), nothing is looked up there. */
+/* Entries put in `unborn` and not yet taken out. While it is 0 (on kernels
+ * that copy before the transition, unless a request socket had a cookie),
+ * nothing is looked up there. */
 __u64 unborn_live = 0;
 
 /* Entries put in `resets` and not yet deleted (an upper bound: the LRU can
@@ -438,7 +450,7 @@ static __always_inline bool hold_unborn(const struct sock *sk, const struct tcp_
 	struct st_state_event e;
 	__u64 key = (__u64)sk;
 
-	if (sk->__sk_common.skc_dport)
+	if (sk->__sk_common.skc_dport && !sk->__sk_common.skc_cookie.counter)
 		return false;
 	lk.netns = netns;
 	lk.port = lport;
@@ -461,9 +473,12 @@ static __always_inline bool hold_unborn(const struct sock *sk, const struct tcp_
 
 /* The child's next transition: the held LISTEN -> SYN_RECV goes out first,
  * with the cookie and endpoints the child has now, and the child is owned
- * by its listener's owner until accept(). */
-static __always_inline void release_unborn(const struct sock *sk, const struct tcp_sock *tp,
-					   __u64 cookie, __u32 netns)
+ * by its listener's owner until accept(). `lost_clone`: this transition is
+ * SYN_RECV -> CLOSE and the cookie is the request socket's: both go out
+ * under the lost clone's cookie, and no owner record is made or removed
+ * (the cookie's is its sibling's). Returns whether a transition was held. */
+static __always_inline bool release_unborn(const struct sock *sk, const struct tcp_sock *tp,
+					   __u64 cookie, __u32 netns, bool lost_clone)
 {
 	__u64 key = (__u64)sk;
 	struct st_state_event *held, *e;
@@ -472,7 +487,9 @@ static __always_inline void release_unborn(const struct sock *sk, const struct t
 
 	held = bpf_map_lookup_elem(&unborn, &key);
 	if (!held)
-		return;
+		return false;
+	if (lost_clone)
+		cookie |= ST_COOKIE_LOST_CLONE;
 	if (held->hdr.flags & ST_HF_OWNER_KNOWN) {
 		o.flags = held->hdr.flags & (ST_HF_OWNER_KNOWN | ST_HF_OWNER_INHERITED);
 		o.__pad = 0;
@@ -480,7 +497,7 @@ static __always_inline void release_unborn(const struct sock *sk, const struct t
 		o.tid = held->hdr.tid;
 		o.cgroup_id = held->hdr.cgroup_id;
 		__builtin_memcpy(o.comm, held->hdr.comm, ST_COMM_LEN);
-		if (!bpf_map_lookup_elem(&owners, &cookie))
+		if (!lost_clone && !bpf_map_lookup_elem(&owners, &cookie))
 			remember_owner(cookie, &o);
 		r = &o;
 	}
@@ -494,9 +511,19 @@ static __always_inline void release_unborn(const struct sock *sk, const struct t
 		} else {
 			count_loss(ST_LOSS_RINGBUF);
 		}
+		if (lost_clone) {
+			e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+			if (e) {
+				fill_state_event(e, sk, tp, cookie, netns, TCP_SYN_RECV, TCP_CLOSE, r);
+				submit_event(e);
+			} else {
+				count_loss(ST_LOSS_RINGBUF);
+			}
+		}
 	}
 	if (!bpf_map_delete_elem(&unborn, &key))
 		__sync_fetch_and_sub(&unborn_live, 1);
+	return true;
 }
 
 static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
@@ -530,7 +557,11 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 	if (fresh)
 		cookie = bpf_get_socket_cookie((void *)sk);
 	if (unborn_live && oldstate == TCP_SYN_RECV) {
-		release_unborn(sk, tp, cookie, netns);
+		/* A held child closing before ESTABLISHED with its request
+		 * socket's cookie: its lost-clone transitions are all out. */
+		if (release_unborn(sk, tp, cookie, netns, newstate == TCP_CLOSE && !fresh))
+			if (newstate == TCP_CLOSE && !fresh)
+				return 0;
 		fresh = false; /* it may have recorded the child's owner */
 	}
 	r = owner_of(cookie, fresh, netns, lport, oldstate, newstate, &scratch);

@@ -53,6 +53,13 @@ struct st_header {
 #define ST_HF_OWNER_ACCEPTED (1u << 3) /* set by userspace, never by BPF: a child's transition from before
 					* accept(), held and given to the process that accepted it */
 
+/* Set in the cookie of a lost clone's two transitions (LISTEN -> SYN_RECV,
+ * SYN_RECV -> CLOSE): a child closed before ESTABLISHED whose cookie is its
+ * request socket's, and so also the cookie of the child that won the
+ * request (two CPUs handled the handshake's ACK) or of the next one cloned
+ * from it. Kernel cookies are a counter from 1: this bit is never theirs. */
+#define ST_COOKIE_LOST_CLONE (1ull << 63)
+
 /* A TCP socket changed state (sock:inet_sock_set_state). */
 struct st_state_event {
 	struct st_header hdr;

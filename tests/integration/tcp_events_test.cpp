@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <sched.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/time.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -601,21 +602,19 @@ uint16_t fold(uint32_t sum) {
   return static_cast<uint16_t>(~sum);
 }
 
-// Sends one TCP segment (flags ACK, `payload` zero bytes) from src:sport to
-// dst:dport through a raw socket, with its correct checksum or a wrong one.
-// The segment has no options: no timestamp, so PAWS does not look at it.
-bool send_segment(const char* src, int sport, const char* dst, int dport, uint32_t seq, std::size_t payload,
-                  bool good_checksum) {
-  int fd = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
-  if (fd < 0) return false;
+// One TCP segment without options (no timestamp, so PAWS does not look at
+// it) from src:sport to dst:dport: `flags` (TH_*), `payload` zero bytes,
+// its checksum correct or made wrong.
+std::vector<uint8_t> tcp_segment(const char* src, int sport, const char* dst, int dport, uint32_t seq, uint32_t ack,
+                                 uint8_t flags, std::size_t payload = 0, bool good_checksum = true) {
   std::vector<uint8_t> seg(sizeof(tcphdr) + payload);
   auto* th = reinterpret_cast<tcphdr*>(seg.data());
   th->source = htons(static_cast<uint16_t>(sport));
   th->dest = htons(static_cast<uint16_t>(dport));
   th->seq = htonl(seq);
-  th->ack_seq = 0;
+  th->ack_seq = htonl(ack);
   th->doff = sizeof(tcphdr) / 4;
-  th->ack = 1;
+  th->th_flags = flags;
   th->window = htons(1024);
   in_addr s{}, d{};
   inet_pton(AF_INET, src, &s);
@@ -627,11 +626,167 @@ bool send_segment(const char* src, int sport, const char* dst, int dport, uint32
   if (seg.size() % 2) sum += seg.back();
   th->check = fold(sum);
   if (!good_checksum) th->check ^= 0x00ff;
+  return seg;
+}
+
+bool send_raw(int fd, const std::vector<uint8_t>& seg, const char* dst, int dport) {
   sockaddr_in to = addr_of(dst, dport);
-  bool ok = sendto(fd, seg.data(), seg.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) ==
-            static_cast<ssize_t>(seg.size());
+  return sendto(fd, seg.data(), seg.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)) ==
+         static_cast<ssize_t>(seg.size());
+}
+
+// Sends one ACK segment from src:sport to dst:dport through a raw socket,
+// with its correct checksum or a wrong one.
+bool send_segment(const char* src, int sport, const char* dst, int dport, uint32_t seq, std::size_t payload,
+                  bool good_checksum) {
+  int fd = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+  if (fd < 0) return false;
+  bool ok = send_raw(fd, tcp_segment(src, sport, dst, dport, seq, 0, TH_ACK, payload, good_checksum), dst, dport);
   close(fd);
   return ok;
+}
+
+// Handshakes whose final ACK is sent twice at the same instant from both
+// CPUs (raw sockets in the client's namespace, whose kernel has no socket
+// for them: its RSTs are dropped), after a sock_diag dump gave each request
+// socket a cookie. When both CPUs handle the ACK, each clones a child from
+// the request; the kernel closes the one that loses the race at once, and
+// both children carry the request's cookie. socktrace must show the
+// winner's connection whole under that cookie (handshake, accept, its end),
+// owned by the server, and a lost clone's two transitions apart under the
+// cookie with its top bit set. Every handshake is checked; how many lost
+// clones the CPUs made is printed (the race is not forced every time).
+TEST(TcpEvents, HandshakeAckOnTwoCpusLostCloneKeepsTheWinnersConnection) {
+  REQUIRE_BPF();
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "needs two CPUs";
+  TempDir dir;
+  VethPair net;
+  if (std::system(("ip netns exec " + net.client() +
+                   " nft 'add table inet st_norst { chain out { type filter hook output priority 0; "
+                   "tcp flags & rst == rst drop; }; }' >/dev/null 2>&1").c_str()) != 0)
+    GTEST_SKIP() << "nft (package nftables) or the kernel's nf_tables is missing";
+  Socktrace st({"states", "--json", "-o", dir.path("states.json")});
+  Socktrace tl({"states", "--timeline", "--json", "-o", dir.path("conns.json")});
+  constexpr int kHandshakes = 60, kFirstPort = 41000;
+  Gate port_gate;
+  pid_t server = spawn([&] {
+    if (!VethPair::enter(net.server())) return 10;
+    int port = 0;
+    int l = listen_any(&port);
+    if (l < 0) return 11;
+    port_gate.open(port);
+    for (int i = 0; i < kHandshakes; ++i) {
+      pollfd p{l, POLLIN, 0};
+      if (poll(&p, 1, 10'000) != 1) return 12;
+      int fd = accept(l, nullptr, nullptr);
+      if (fd < 0) return 13;
+      linger lg{1, 0};  // a RST: the raw client answers nothing
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+      close(fd);
+    }
+    return 0;
+  });
+  int port = port_gate.wait();
+  const std::string dump = "ip netns exec " + net.server() + " ss -Htan state syn-recv >/dev/null 2>&1";
+  pid_t client = spawn([&] {
+    if (!VethPair::enter(net.client())) return 10;
+    int tx = socket(AF_INET, SOCK_RAW, IPPROTO_TCP), rx = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+    if (tx < 0 || rx < 0) return 11;
+    for (int i = 0; i < kHandshakes; ++i) {
+      const int sport = kFirstPort + i;
+      const uint32_t isn = 1000;
+      if (!send_raw(tx, tcp_segment(VethPair::kClientIp, sport, VethPair::kServerIp, port, isn, 0, TH_SYN),
+                    VethPair::kServerIp, port))
+        return 12;
+      uint32_t server_isn = 0;
+      bool got = false;
+      for (auto until = std::chrono::steady_clock::now() + 2s; !got && std::chrono::steady_clock::now() < until;) {
+        pollfd p{rx, POLLIN, 0};
+        if (poll(&p, 1, 100) != 1) continue;
+        uint8_t buf[256];
+        ssize_t n = recv(rx, buf, sizeof(buf), 0);
+        if (n < static_cast<ssize_t>(sizeof(iphdr))) continue;
+        auto* ip = reinterpret_cast<const iphdr*>(buf);
+        std::size_t off = ip->ihl * 4u;
+        if (n < static_cast<ssize_t>(off + sizeof(tcphdr))) continue;
+        auto* th = reinterpret_cast<const tcphdr*>(buf + off);
+        if (ntohs(th->source) == port && ntohs(th->dest) == sport && th->syn && th->ack) {
+          server_isn = ntohl(th->seq);
+          got = true;
+        }
+      }
+      if (!got) return 13;
+      if (std::system(dump.c_str()) != 0) return 14;  // the request socket gets its cookie
+      auto ack = tcp_segment(VethPair::kClientIp, sport, VethPair::kServerIp, port, isn + 1, server_isn + 1, TH_ACK);
+      std::atomic<int> ready{0};
+      auto send_on = [&](int cpu) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+        int fd = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+        ready.fetch_add(1);
+        while (ready.load() < 2) {
+        }
+        send_raw(fd, ack, VethPair::kServerIp, port);
+        close(fd);
+      };
+      std::thread a(send_on, 0), b(send_on, 1);
+      a.join();
+      b.join();
+    }
+    return 0;
+  });
+  ASSERT_EQ(wait_child(client), 0);
+  ASSERT_EQ(wait_child(server), 0);
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+  ASSERT_EQ(tl.stop(), 0) << tl.stderr_text();
+  for (const Socktrace* p : {&st, &tl})
+    EXPECT_TRUE(std::regex_search(p->stderr_text(), std::regex("[0-9]+ events, 0 lost"))) << p->stderr_text();
+
+  constexpr unsigned long long kLostClone = 1ull << 63;
+  // Server-side transitions by client port, then by cookie, in order.
+  std::map<int, std::map<unsigned long long, std::vector<JsonLine>>> by_port;
+  for (const JsonLine& j : read_json_lines(dir.path("states.json")))
+    if (j.count("event") && j.at("event") == "state" && j.count("sport") && j.at("sport") == std::to_string(port))
+      by_port[std::stoi(j.at("dport"))][std::stoull(j.at("cookie"))].push_back(j);
+  std::map<unsigned long long, JsonLine> conns;
+  for (const JsonLine& j : read_json_lines(dir.path("conns.json")))
+    if (j.count("event") && j.at("event") == "conn" && j.at("sport") == std::to_string(port))
+      conns[std::stoull(j.at("cookie"))] = j;
+  const std::string s = std::to_string(server);
+  int lost_clones = 0;
+  for (int i = 0; i < kHandshakes; ++i) {
+    const int sport = kFirstPort + i;
+    SCOPED_TRACE("client port " + std::to_string(sport));
+    const auto& cookies = by_port[sport];
+    unsigned long long winner = 0;
+    for (const auto& [cookie, lines] : cookies) {
+      std::string path;
+      for (const JsonLine& l : lines) path += (path.empty() ? "" : " ") + l.at("old") + ">" + l.at("new");
+      if (cookie & kLostClone) {
+        ++lost_clones;
+        EXPECT_EQ(path, "LISTEN>SYN_RECV SYN_RECV>CLOSE") << dump_events(lines);
+        continue;
+      }
+      EXPECT_EQ(winner, 0u) << "two children not lost clones: " << dump_events(lines);
+      winner = cookie;
+      EXPECT_EQ(path, "LISTEN>SYN_RECV SYN_RECV>ESTABLISHED ESTABLISHED>CLOSE") << dump_events(lines);
+      for (const JsonLine& l : lines) EXPECT_EQ(l.at("pid"), s) << dump_events({l});
+    }
+    ASSERT_NE(winner, 0u) << "no connection for this handshake";
+    for (const auto& [cookie, lines] : cookies) {
+      if (cookie & kLostClone) {
+        EXPECT_EQ(cookie & ~kLostClone, winner) << "a lost clone shares its winner's cookie";
+      }
+    }
+    ASSERT_TRUE(conns.count(winner)) << "no timeline for the winner";
+    const JsonLine& c = conns.at(winner);
+    EXPECT_EQ(c.at("complete"), "true") << dump_events({c});
+    EXPECT_EQ(c.at("pid"), s) << dump_events({c});
+  }
+  std::fprintf(stderr, "[ figures ] %d handshakes with their ACK on two CPUs at once: %d lost clones\n", kHandshakes,
+               lost_clones);
 }
 
 // Segments the server's kernel drops for a TCP reason on an established

@@ -7,7 +7,7 @@
 # the kernel, see below). Exits non-zero when anything failed.
 # Runs on the host too (as root), against the host's kernel.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 build=${1:-build-test}
 bin=$build/socktrace
 [[ -x $bin && -x $build/tests/socktrace_integration_tests ]] ||
@@ -40,10 +40,10 @@ check "socktrace -- CMD: a refused connect as strace prints it" syscall_trace
 # states: the refused connect's SYN_SENT -> CLOSE, owned by the connecting bash.
 states() {
   "$bin" states --json -o "$tmp/states" 2>"$tmp/states.err" &
-  local st=$! i
-  for i in $(seq 100); do grep -q "tracing" "$tmp/states.err" && break; sleep 0.2; done
+  local st=$!
+  for _ in $(seq 100); do grep -q "tracing" "$tmp/states.err" && break; sleep 0.2; done
   bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
-  for i in $(seq 100); do grep -q "\"dport\":$port" "$tmp/states" 2>/dev/null && break; sleep 0.2; done
+  for _ in $(seq 100); do grep -q "\"dport\":$port" "$tmp/states" 2>/dev/null && break; sleep 0.2; done
   kill -INT "$st"
   wait "$st"
   grep "\"dport\":$port" "$tmp/states" | grep -q '"old":"SYN_SENT","new":"CLOSE"' &&
@@ -81,5 +81,37 @@ not_kernel='*Errors.*:BadInput.*:*BadUsage*:*BadArguments*:*UsageError*'
 not_kernel+=':PrometheusScrape.*:*Metrics*:*Hist*:Check.*:TcpCheck.*:*Check*Names*:*CheckSampled*:TcpTop.*'
 not_kernel+=':Log.FullFilesystem*:Faults.PipeToHead*'
 not_kernel+=':Log.BurstAcrossRotatedFilesEveryConnectionOnce:Log.SighupDuringBurstLosesNothing:States.ParallelChurns*'
-check "integration suite" env CI="${CI:-}" "$build/tests/socktrace_integration_tests" --gtest_filter="-$not_kernel"
+# One process per test, each bounded (PER_TEST_TIMEOUT seconds): a test
+# that hangs is named and costs its bound, not the VM's whole time limit
+# (a 6.12 guest once hung in one test until the VM was killed, and the
+# tests after it never ran). timeout(1) signals the test's whole process
+# group: the socktrace processes it started go with it.
+per_test=${PER_TEST_TIMEOUT:-240}
+suite() {
+  local tests t rc start passed=0 bad=()
+  mapfile -t tests < <("$build/tests/socktrace_integration_tests" --gtest_list_tests --gtest_filter="-$not_kernel" |
+    awk '/^[^ ]/ {suite = $1} /^  [^ ]/ {print suite $1}')
+  ((${#tests[@]})) || { echo "kernel-suite: no integration test listed"; return 1; }
+  for t in "${tests[@]}"; do
+    start=$SECONDS
+    CI="${CI:-}" timeout -k 10 "$per_test" "$build/tests/socktrace_integration_tests" --gtest_filter="$t" \
+      >"$tmp/test.out" 2>&1
+    rc=$?
+    if ((rc == 0)); then
+      passed=$((passed + 1))
+      echo "kernel-suite:   ok       $t ($((SECONDS - start)) s)"
+      continue
+    fi
+    cat "$tmp/test.out"
+    if ((rc == 124 || rc == 137)); then
+      echo "kernel-suite:   TIMEOUT  $t: still running after $per_test s, killed"
+    else
+      echo "kernel-suite:   FAILED   $t ($((SECONDS - start)) s)"
+    fi
+    bad+=("$t")
+  done
+  echo "kernel-suite: $passed of ${#tests[@]} integration tests passed${bad[*]:+; not: ${bad[*]}}"
+  ((${#bad[@]} == 0))
+}
+check "integration suite" suite
 exit "$failed"

@@ -558,10 +558,11 @@ static __always_inline int handle_set_state(const struct sock *sk, int oldstate,
 		cookie = bpf_get_socket_cookie((void *)sk);
 	if (unborn_live && oldstate == TCP_SYN_RECV) {
 		/* A held child closing before ESTABLISHED with its request
-		 * socket's cookie: its lost-clone transitions are all out. */
-		if (release_unborn(sk, tp, cookie, netns, newstate == TCP_CLOSE && !fresh))
-			if (newstate == TCP_CLOSE && !fresh)
-				return 0;
+		 * socket's cookie: both its transitions go out as a lost clone's. */
+		bool lost_clone = newstate == TCP_CLOSE && !fresh;
+
+		if (release_unborn(sk, tp, cookie, netns, lost_clone) && lost_clone)
+			return 0;
 		fresh = false; /* it may have recorded the child's owner */
 	}
 	r = owner_of(cookie, fresh, netns, lport, oldstate, newstate, &scratch);

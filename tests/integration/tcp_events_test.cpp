@@ -1313,9 +1313,17 @@ TEST(TcpEvents, RandomLossEveryRetransmissionCountedWithItsOwner) {
         if (std::string(kind) == "drop") ++drops_of[e.at("cookie")];
       }
     if (std::string(file) != "log.json") continue;
-    // The connection objects: each counts its own socket's events.
+    // The connection objects: each counts its own socket's events. A child
+    // that never reached ESTABLISHED is a lost clone (two CPUs handled one
+    // handshake's ACK, a retransmitted one here: the kernel cloned a child
+    // for each and closed the loser at once): a socket, not a connection.
     auto conns = of_kind(lines, "conn");
-    EXPECT_EQ(conns.size(), 2u * kConnections) << dump_events(conns);
+    std::size_t clones = conns.size();
+    conns.erase(std::remove_if(conns.begin(), conns.end(),
+                               [](const JsonLine& k) { return k.at("states").find("ESTABLISHED") == std::string::npos; }),
+                conns.end());
+    clones -= conns.size();
+    EXPECT_EQ(conns.size(), 2u * kConnections) << clones << " lost clones\n" << dump_events(conns);
     long conn_retrans = 0;
     for (const auto& k : conns) {
       EXPECT_EQ(k.at("pid"), k.at("saddr") == VethPair::kClientIp ? c : s) << dump_events({k});

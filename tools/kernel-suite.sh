@@ -92,7 +92,7 @@ per_suite=${SUITE_TIMEOUT:-600}
 suite() {
   local suites s rc start tests=0 bad=()
   mapfile -t suites < <("$build/tests/socktrace_integration_tests" --gtest_list_tests --gtest_filter="-$not_kernel" |
-    awk '/^[^ ]/ {sub(/\.$/, "", $1); print $1}')
+    awk '/^[^ ]+\.$/ {sub(/\.$/, ""); print}')
   ((${#suites[@]})) || { echo "kernel-suite: no integration test listed"; return 1; }
   for s in "${suites[@]}"; do
     start=$SECONDS

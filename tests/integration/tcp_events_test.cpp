@@ -137,6 +137,18 @@ int listen_any(int* port) {
   return fd;
 }
 
+// In a spawned server: enters `ns`, listens on a port of its own and
+// opens `gate` with it. Returns the listener, or -10 (no namespace), -11
+// (no listener): the child's exit code negated.
+int serve_in(const std::string& ns, Gate& gate) {
+  if (!VethPair::enter(ns)) return -10;
+  int port = 0;
+  int l = listen_any(&port);
+  if (l < 0) return -11;
+  gate.open(port);
+  return l;
+}
+
 // 0 when connect() to ip:port fails with `want`, else the errno (or 1 when
 // it succeeds).
 int connect_expecting(const char* ip, int port, int want, int fd = -1) {
@@ -674,11 +686,8 @@ TEST(TcpEvents, HandshakeAckOnTwoCpusLostCloneKeepsTheWinnersConnection) {
   constexpr int kHandshakes = 60, kFirstPort = 41000;
   Gate port_gate;
   pid_t server = spawn([&] {
-    if (!VethPair::enter(net.server())) return 10;
-    int port = 0;
-    int l = listen_any(&port);
-    if (l < 0) return 11;
-    port_gate.open(port);
+    int l = serve_in(net.server(), port_gate);
+    if (l < 0) return -l;
     for (int i = 0; i < kHandshakes; ++i) {
       pollfd p{l, POLLIN, 0};
       if (poll(&p, 1, 10'000) != 1) return 12;
@@ -1234,11 +1243,8 @@ TEST(TcpEvents, RandomLossEveryRetransmissionCountedWithItsOwner) {
   constexpr int kConnections = kThreads * kShortPerThread + 1;
   Gate port_gate;
   pid_t server = spawn([&] {
-    if (!VethPair::enter(net.server())) return 10;
-    int port = 0;
-    int l = listen_any(&port);
-    if (l < 0) return 11;
-    port_gate.open(port);
+    int l = serve_in(net.server(), port_gate);
+    if (l < 0) return -l;
     std::vector<std::thread> workers;
     std::atomic<int> failures{0};
     for (int i = 0; i < kConnections; ++i) {

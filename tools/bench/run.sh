@@ -218,6 +218,26 @@ read_lost() {
   fi
 }
 
+# start_tracer VARIANT ERRFILE: a host-wide tracer (socktrace's states,
+# --timeline, top, --proto tcp; a tp_floor state program) on CPU 1, in the
+# background; sets tpid. The same command lines in the rounds and under
+# bpf_stats.
+start_tracer() {
+  case $1 in
+    states) taskset -c 1 "$socktrace" states -o /dev/null 2>"$2" & ;;
+    timeline) taskset -c 1 "$socktrace" states --timeline -o /dev/null 2>"$2" & ;;
+    top) taskset -c 1 "$socktrace" top --interval 1 >/dev/null 2>"$2" & ;;
+    tcponly) taskset -c 1 "$socktrace" states --proto tcp -o /dev/null 2>"$2" & ;;
+    sfloor) taskset -c 1 "$tp_floor" --states 2>"$2" & ;;
+    srecord) taskset -c 1 "$tp_floor" --states-record 2>"$2" & ;;
+    sowned) taskset -c 1 "$tp_floor" --states-owned 2>"$2" & ;;
+    sownrec) taskset -c 1 "$tp_floor" --states-owned-record 2>"$2" & ;;
+    *) die "start_tracer: unknown variant $1" ;;
+  esac
+  tpid=$!
+  track "$tpid"
+}
+
 declare -A rate_of lost_of rss_of events_of
 
 # run VARIANT WORKLOAD N ROUND: one run; appends to rate_of/lost_of/rss_of.
@@ -237,22 +257,21 @@ run() {
       # over a state event's size per transition, or keeping each socket's
       # owner, without or with that record (tp_floor.cpp)
       start_workload "$w" "$n" "$tag"
-      local -a args=("--$v" "$wpid")
-      [[ $v == sfloor ]] && args=(--states)
-      [[ $v == srecord ]] && args=(--states-record)
-      [[ $v == sowned ]] && args=(--states-owned)
-      [[ $v == sownrec ]] && args=(--states-owned-record)
-      taskset -c 1 "$tp_floor" "${args[@]}" 2>"$tmp/$tag.err" &
-      tpid=$!
-      track "$tpid"
-      wait_for "$tmp/$tag.err" "Ctrl-C to stop" "$tpid" "tp_floor ${args[0]}"
+      if [[ $v == record || $v == payload || $v == batch ]]; then
+        taskset -c 1 "$tp_floor" "--$v" "$wpid" 2>"$tmp/$tag.err" &
+        tpid=$!
+        track "$tpid"
+      else
+        start_tracer "$v" "$tmp/$tag.err"
+      fi
+      wait_for "$tmp/$tag.err" "Ctrl-C to stop" "$tpid" "tp_floor ($v)"
       finish_workload "$tag"
       kill -INT "$tpid"
-      wait "$tpid" || die "tp_floor ${args[0]} failed: $(tail -3 "$tmp/$tag.err")"
+      wait "$tpid" || die "tp_floor ($v) failed: $(tail -3 "$tmp/$tag.err")"
       reaped "$tpid"
       # not socktrace's: a loss here goes to the notes, not to the goal's count
       fl_lost=$(sed -nE 's/.* records read, ([0-9]+) lost/\1/p' "$tmp/$tag.err")
-      [[ ${fl_lost:-0} == 0 ]] || echo "$w tp_floor ${args[0]} round $r: $fl_lost records lost" >>"$tmp/notes"
+      [[ ${fl_lost:-0} == 0 ]] || echo "$w tp_floor ($v) round $r: $fl_lost records lost" >>"$tmp/notes"
       ;;
     p) # socktrace -p PID: attached to the waiting workload (all its threads); ends when it exits
       start_workload "$w" "$n" "$tag"
@@ -280,21 +299,17 @@ run() {
       # states --timeline and top (neither); -p on an idle process that is not
       # the workload; or empty programs on the syscall tracepoints -p uses
       # (the floor of "other")
-      if [[ $v == states ]]; then
-        taskset -c 1 "$socktrace" states -o /dev/null 2>"$tmp/$tag.err" &
-      elif [[ $v == timeline ]]; then
-        taskset -c 1 "$socktrace" states --timeline -o /dev/null 2>"$tmp/$tag.err" &
-      elif [[ $v == top ]]; then
-        taskset -c 1 "$socktrace" top --interval 1 >/dev/null 2>"$tmp/$tag.err" &
-      elif [[ $v == tcponly ]]; then
-        taskset -c 1 "$socktrace" states --proto tcp -o /dev/null 2>"$tmp/$tag.err" &
-      elif [[ $v == other ]]; then
+      if [[ $v == other ]]; then
         taskset -c 1 "$socktrace" -p "$idle_pid" -o /dev/null 2>"$tmp/$tag.err" &
-      else
+      elif [[ $v == floor ]]; then
         taskset -c 1 "$tp_floor" 2>"$tmp/$tag.err" &
       fi
-      tpid=$!
-      track "$tpid"
+      if [[ $v == other || $v == floor ]]; then
+        tpid=$!
+        track "$tpid"
+      else
+        start_tracer "$v" "$tmp/$tag.err"
+      fi
       wait_for "$tmp/$tag.err" "Ctrl-C to stop\|Process $idle_pid attached" "$tpid" "socktrace $v"
       start_workload "$w" "$n" "$tag"
       finish_workload "$tag"
@@ -494,17 +509,7 @@ cost_variants="top timeline sfloor srecord sowned sownrec"
 # bpf_cost VARIANT [WORKLOAD N]: one run of WORKLOAD (churn) under VARIANT.
 bpf_cost() {
   local v=$1 w=${2:-churn} n=${3:-$churn_n} tag=${2:-churn}.$1.cost tpid before after
-  case $v in
-    top) taskset -c 1 "$socktrace" top --interval 1 >/dev/null 2>"$tmp/$tag.err" & ;;
-    timeline) taskset -c 1 "$socktrace" states --timeline -o /dev/null 2>"$tmp/$tag.err" & ;;
-    tcponly) taskset -c 1 "$socktrace" states --proto tcp -o /dev/null 2>"$tmp/$tag.err" & ;;
-    sfloor) taskset -c 1 "$tp_floor" --states 2>"$tmp/$tag.err" & ;;
-    srecord) taskset -c 1 "$tp_floor" --states-record 2>"$tmp/$tag.err" & ;;
-    sowned) taskset -c 1 "$tp_floor" --states-owned 2>"$tmp/$tag.err" & ;;
-    sownrec) taskset -c 1 "$tp_floor" --states-owned-record 2>"$tmp/$tag.err" & ;;
-  esac
-  tpid=$!
-  track "$tpid"
+  start_tracer "$v" "$tmp/$tag.err"
   wait_for "$tmp/$tag.err" "Ctrl-C to stop" "$tpid" "$v (bpf_stats)"
   start_workload "$w" "$n" "$tag"
   before=$(prog_time "$tpid")

@@ -620,6 +620,146 @@ TEST(TimelineEnd, PacketEventsBeforeTheFirstTransitionCountWhenItComes) {
   EXPECT_TRUE(flushed(b, 11 * kMs).empty());
 }
 
+// A connection in TIME_WAIT is kept packed until its end (core/pack.h):
+// every field it had comes back, whether it ends, is flushed open or
+// vanishes, and what comes while it waits (a drop, a RST) still counts.
+TEST(TimelineEnd, TimeWaitConnectionKeptPackedLosesNothing) {
+  auto client = [](uint64_t cookie, uint64_t ts, uint8_t old_state, uint8_t new_state) {
+    StateEvent e = ev(cookie, ts, old_state, new_state, 4242);
+    e.saddr.family = e.daddr.family = AF_INET6;
+    for (uint8_t i = 0; i < 16; ++i) e.saddr.bytes[i] = i, e.daddr.bytes[i] = static_cast<uint8_t>(0xf0 | i);
+    e.sport = 65535;
+    e.dport = 443;
+    e.netns = 4026531840u;
+    e.sock_cgroup_id = 0x123456789abcull;
+    e.hdr.cgroup_id = 77;
+    e.hdr.tid = 4243;
+    e.hdr.flags = ST_HF_OWNER_KNOWN;
+    e.hdr.comm = Comm::of("fifteen-chars-x");
+    e.tx_payload = 1ull << 40;
+    e.rx_payload = 12345;
+    return e;
+  };
+  auto feed = [&](TimelineBuilder& b, uint64_t cookie) {
+    b.on_transition(client(cookie, 1000 * kMs, kTcpClose, kTcpSynSent), false);
+    auto est = client(cookie, 1001 * kMs, kTcpSynSent, kTcpEstablished);
+    est.srtt_us = 900;
+    est.min_rtt_us = 250;
+    b.on_transition(est, false);
+    b.on_retrans(retrans_of(cookie, 1002 * kMs, 3));
+    b.on_reset(reset_of(cookie, 1003 * kMs, ResetEvent::Dir::kSent, 7));
+    // Out of order: FIN_WAIT2 -> TIME_WAIT (derived, its time computed) before FIN_WAIT1 -> FIN_WAIT2.
+    b.on_transition(client(cookie, 1005 * kMs, kTcpEstablished, kTcpFinWait1), false);
+    b.on_transition(client(cookie, 1007 * kMs, kTcpFinWait2, kTcpTimeWait), true);
+    b.on_transition(client(cookie, 1006 * kMs, kTcpFinWait1, kTcpFinWait2), false);
+    b.on_transition(client(cookie, 1008 * kMs, kTcpFinWait2, kTcpTimeWait), true);
+    b.on_drop(drop_of(cookie, 1009 * kMs));  // waiting in TIME_WAIT
+  };
+  auto expect_whole = [](const Connection& c, uint64_t cookie) {
+    EXPECT_EQ(c.cookie, cookie);
+    EXPECT_EQ(c.saddr.family, AF_INET6);
+    EXPECT_EQ(c.saddr.bytes[15], 15);
+    EXPECT_EQ(c.daddr.bytes[0], 0xf0);
+    EXPECT_EQ(c.daddr.bytes[15], 0xff);
+    EXPECT_EQ(c.sport, 65535);
+    EXPECT_EQ(c.dport, 443);
+    EXPECT_EQ(c.netns, 4026531840u);
+    EXPECT_EQ(c.sock_cgroup_id, 0x123456789abcull);
+    EXPECT_EQ(c.owner.pid, 4242u);
+    EXPECT_EQ(c.owner.tid, 4243u);
+    EXPECT_EQ(c.owner.cgroup_id, 77u);
+    EXPECT_EQ(c.owner.flags, ST_HF_OWNER_KNOWN);
+    EXPECT_EQ(c.owner.comm.view(), "fifteen-chars-x");
+    EXPECT_EQ(c.tx_bytes, 1ull << 40);
+    EXPECT_EQ(c.rx_bytes, 12345u);
+    EXPECT_EQ(c.retrans, 3u);
+    EXPECT_EQ(c.resets, 1u);
+    EXPECT_EQ(c.drops, 1u);
+    EXPECT_EQ(c.reset_reason, std::optional<uint16_t>(7));
+    EXPECT_EQ(c.srtt_us, 900u);
+    EXPECT_EQ(c.min_rtt_us, 250u);
+    EXPECT_TRUE(c.reset);
+    EXPECT_TRUE(c.timewait);
+    EXPECT_TRUE(c.start_seen);
+    EXPECT_EQ(c.start_ns, 1000 * kMs);
+  };
+
+  TimelineBuilder ends;
+  feed(ends, 1);
+  EXPECT_EQ(ends.open(), 1u);
+  auto end = ends.on_transition(client(1, 61008 * kMs, kTcpTimeWait, kTcpClose), true);
+  ASSERT_TRUE(end);
+  expect_whole(*end, 1);
+  // Two TIME_WAIT entries (the second a later lookup's), sorted by time.
+  EXPECT_EQ(path(*end),
+            "SYN_SENT=1 ESTABLISHED=4 FIN_WAIT1=1 FIN_WAIT2=1 TIME_WAIT=? FIN_WAIT2=? TIME_WAIT=60000 CLOSE=0");
+  EXPECT_EQ(end->close_reason, "reset_sent");  // the RST sent came before the FIN
+  EXPECT_EQ(end->closed_by, "local");
+  EXPECT_EQ(ends.open(), 0u);
+
+  TimelineBuilder flushes;
+  feed(flushes, 2);
+  auto open = flushed(flushes, 2000 * kMs);
+  ASSERT_EQ(open.size(), 1u);
+  expect_whole(open[0], 2);
+  EXPECT_TRUE(open[0].open);
+  EXPECT_EQ(open[0].end_ns, 2000 * kMs);
+  EXPECT_EQ(flushes.open(), 0u);
+
+  TimelineBuilder vanishes;
+  feed(vanishes, 3);
+  feed(vanishes, 4);
+  uint32_t asked_netns = 0;
+  auto gone = vanished(
+      vanishes,
+      [&](uint64_t cookie, uint32_t netns) {
+        asked_netns = netns;
+        return cookie == 4;
+      },
+      2000 * kMs);
+  ASSERT_EQ(gone.size(), 1u);
+  expect_whole(gone[0], 3);
+  EXPECT_TRUE(gone[0].vanished);
+  EXPECT_EQ(asked_netns, 4026531840u);
+  EXPECT_EQ(vanishes.open(), 1u);
+  // The one still there ends as the first did; the vanished one's late end is not a new connection.
+  auto still = vanishes.on_transition(client(4, 61008 * kMs, kTcpTimeWait, kTcpClose), true);
+  ASSERT_TRUE(still);
+  expect_whole(*still, 4);
+  EXPECT_FALSE(vanishes.on_transition(client(3, 61008 * kMs, kTcpTimeWait, kTcpClose), true));
+  EXPECT_EQ(vanishes.late(), 1u);
+}
+
+// A TIME_WAIT socket older than socktrace (from sock_diag) waits packed too.
+TEST(TimelineEnd, ListedTimeWaitSocketEndsWithItsListing) {
+  TimelineBuilder b;
+  StateEvent tmpl = ev(5, 0, kTcpTimeWait, kTcpTimeWait, 0);
+  tmpl.netns = 9;
+  b.existing(tmpl, kTcpTimeWait, 40 * kMs);
+  b.existing(tmpl, kTcpTimeWait, 41 * kMs);  // listed again: no second one
+  EXPECT_EQ(b.open(), 1u);
+  StateEvent close = ev(5, 100 * kMs, kTcpTimeWait, kTcpClose, 0);
+  close.netns = 9;
+  auto end = b.on_transition(close, true);
+  ASSERT_TRUE(end);
+  EXPECT_TRUE(end->before_start);
+  EXPECT_FALSE(end->start_seen);
+  EXPECT_EQ(end->netns, 9u);
+  EXPECT_EQ(end->start_ns, 100 * kMs);
+  EXPECT_EQ(path(*end), "TIME_WAIT=? CLOSE=0");
+
+  TimelineBuilder exits;  // flushed while it waits
+  exits.existing(tmpl, kTcpTimeWait, 40 * kMs);
+  auto open = flushed(exits, 50 * kMs);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_TRUE(open[0].before_start);
+  EXPECT_TRUE(open[0].open);
+  EXPECT_EQ(open[0].netns, 9u);
+  EXPECT_EQ(open[0].start_ns, 40 * kMs);
+  EXPECT_EQ(open[0].end_ns, 50 * kMs);
+  EXPECT_EQ(path(open[0]), "TIME_WAIT=?");
+}
+
 // What a user reads: `[2 drops]` on the text line, `"drops":2` in the JSON
 // object (0 when there were none), after every field that was there before.
 TEST(TimelineEnd, DropsInTheTextLineAndTheJsonObject) {

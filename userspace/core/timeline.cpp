@@ -12,8 +12,101 @@ namespace {
 constexpr std::size_t kEarlyRemembered = 4096;
 }
 
+void TimelineBuilder::park(std::unordered_map<uint64_t, Open>::iterator it) {
+  const Open& o = it->second;
+  PackWriter& w = packer_;
+  w.address(o.saddr);
+  w.address(o.daddr);
+  w.u(o.sport);
+  w.u(o.dport);
+  w.u(o.sock_cgroup_id);
+  // Steps in their order (derived ones carry computed times: not sorted yet).
+  w.u(o.steps.size());
+  uint64_t prev = 0;
+  for (const Step& step : o.steps) {
+    w.s(static_cast<int64_t>(step.ts_ns - prev));
+    prev = step.ts_ns;
+    w.byte(step.old_state);
+    w.byte(step.new_state);
+  }
+  w.header(o.owner);
+  w.byte(static_cast<uint8_t>(o.listener | o.reset << 1 | o.timewait << 2 | o.before_start << 3 |
+                              o.reset_reason.has_value() << 4));
+  w.byte(o.existing_state);
+  w.byte(static_cast<uint8_t>(o.first_end));
+  w.byte(static_cast<uint8_t>(o.first_rst));
+  w.u(o.existing_ns);
+  w.u(o.tx);
+  w.u(o.rx);
+  w.u(o.retrans);
+  w.u(o.resets);
+  w.u(o.drops);
+  w.u(o.first_end_ns + 1);  // UINT64_MAX (none) packs as 0
+  w.u(o.first_rst_ns + 1);
+  if (o.reset_reason) w.u(*o.reset_reason);
+  w.u(o.sk_err);
+  w.u(o.srtt_us);
+  w.u(o.min_rtt_us);
+  parked_[it->first] = Parked{w.take(), o.netns};
+  open_.erase(it);
+}
+
+TimelineBuilder::Open TimelineBuilder::unpack(const Parked& p) {
+  PackReader r(p.bytes.get());
+  Open o;
+  o.netns = p.netns;
+  o.saddr = r.address();
+  o.daddr = r.address();
+  o.sport = static_cast<uint16_t>(r.u());
+  o.dport = static_cast<uint16_t>(r.u());
+  o.sock_cgroup_id = r.u();
+  const std::size_t steps = r.u();
+  o.steps.reserve(steps + 1);  // its end comes next
+  uint64_t ts = 0;
+  for (std::size_t i = 0; i < steps; ++i) {
+    ts += static_cast<uint64_t>(r.s());
+    uint8_t old_state = r.byte();
+    o.steps.push_back(Step{ts, old_state, r.byte()});
+  }
+  o.owner = r.header();
+  const uint8_t flags = r.byte();
+  o.listener = flags & 1;
+  o.reset = flags & 2;
+  o.timewait = flags & 4;
+  o.before_start = flags & 8;
+  o.existing_state = r.byte();
+  o.first_end = static_cast<EndSign>(r.byte());
+  o.first_rst = static_cast<EndSign>(r.byte());
+  o.existing_ns = r.u();
+  o.tx = r.u();
+  o.rx = r.u();
+  o.retrans = r.u();
+  o.resets = static_cast<uint32_t>(r.u());
+  o.drops = static_cast<uint32_t>(r.u());
+  o.first_end_ns = r.u() - 1;
+  o.first_rst_ns = r.u() - 1;
+  if (flags & 16) o.reset_reason = static_cast<uint16_t>(r.u());
+  o.sk_err = static_cast<uint16_t>(r.u());
+  o.srtt_us = static_cast<uint32_t>(r.u());
+  o.min_rtt_us = static_cast<uint32_t>(r.u());
+  return o;
+}
+
+bool TimelineBuilder::unpark(uint64_t cookie) {
+  auto p = parked_.find(cookie);
+  if (p == parked_.end()) return false;
+  open_[cookie] = unpack(p->second);
+  parked_.erase(p);
+  return true;
+}
+
+void TimelineBuilder::repark(uint64_t cookie) {
+  if (auto it = open_.find(cookie); it != open_.end() && it->second.timewait) park(it);
+}
+
 TimelineBuilder::Open* TimelineBuilder::counting(uint64_t cookie) {
   if (auto it = open_.find(cookie); it != open_.end()) return &it->second;
+  if (unpark(cookie)) return &open_.find(cookie)->second;
   if (ended_.contains(cookie)) return nullptr;
   auto [it, fresh] = early_.try_emplace(cookie);
   if (fresh) {
@@ -33,6 +126,7 @@ std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bo
     ++late_;
     return std::nullopt;
   }
+  unpark(e.cookie);
   auto [it, fresh] = open_.try_emplace(e.cookie);
   if (fresh)
     if (auto early = early_.find(e.cookie); early != early_.end()) {
@@ -56,7 +150,10 @@ std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bo
   // Counters only grow; a derived copy repeats the last kernel values.
   o.tx = std::max(o.tx, e.tx_payload);
   o.rx = std::max(o.rx, e.rx_payload);
-  if (e.new_state != kTcpClose) return std::nullopt;
+  if (e.new_state != kTcpClose) {
+    if (e.new_state == kTcpTimeWait) park(it);
+    return std::nullopt;
+  }
 
   remember_ended(e.cookie);
   Open done = std::move(o);
@@ -68,6 +165,7 @@ std::optional<Connection> TimelineBuilder::on_transition(const StateEvent& e, bo
 void TimelineBuilder::on_retrans(const RetransEvent& e) {
   if (e.synack) return;  // the request socket's, not a connection's own
   if (Open* o = counting(e.cookie)) o->retrans += e.segs;
+  repark(e.cookie);
 }
 
 void TimelineBuilder::on_reset(const ResetEvent& e) {
@@ -82,10 +180,12 @@ void TimelineBuilder::on_reset(const ResetEvent& e) {
   } else {
     o.end_sign(e.hdr.ts_ns, EndSign::kRstReceived);
   }
+  repark(e.cookie);
 }
 
 void TimelineBuilder::on_drop(const DropEvent& e) {
   if (Open* o = counting(e.cookie)) ++o->drops;
+  repark(e.cookie);
 }
 
 std::string_view TimelineBuilder::sign_name(EndSign sign) {
@@ -140,7 +240,9 @@ void explain_end(Connection& c, std::string_view first_end, std::string_view fir
 
 void TimelineBuilder::existing(const StateEvent& tmpl, uint8_t state, uint64_t ts_ns) {
   // Listeners have no timeline; request and bound-only sockets no connection yet.
-  if (state == kTcpListen || state == kTcpClose || state >= kTcpNewSynRecv || ended_.contains(tmpl.cookie)) return;
+  if (state == kTcpListen || state == kTcpClose || state >= kTcpNewSynRecv || ended_.contains(tmpl.cookie) ||
+      parked_.count(tmpl.cookie))
+    return;
   auto [it, fresh] = open_.try_emplace(tmpl.cookie);
   if (!fresh) return;  // a transition came first
   Open& o = it->second;
@@ -148,6 +250,9 @@ void TimelineBuilder::existing(const StateEvent& tmpl, uint8_t state, uint64_t t
   o.before_start = true;
   o.existing_state = state;
   o.existing_ns = ts_ns;
+  // (a timewait socket older than socktrace, tracked until its end: not
+  // marked timewait, which says it was seen entering TIME_WAIT)
+  if (state == kTcpTimeWait) park(it);
 }
 
 Connection TimelineBuilder::assemble(uint64_t cookie, Open& o, uint64_t now_ns, bool finished) const {
@@ -221,10 +326,13 @@ uint64_t TimelineBuilder::start_of(const Open& o) {
 void TimelineBuilder::flush(uint64_t now_ns, const ConnectionSink& sink) {
   std::vector<std::pair<uint64_t, uint64_t>> order;  // (start, cookie)
   order.reserve(open_.size());
+  order.reserve(open_.size() + parked_.size());
   for (const auto& [cookie, o] : open_)
     if (!o.listener) order.emplace_back(start_of(o), cookie);
+  for (const auto& [cookie, p] : parked_) order.emplace_back(start_of(unpack(p)), cookie);
   std::sort(order.begin(), order.end());
   for (const auto& [start, cookie] : order) {
+    unpark(cookie);
     auto it = open_.find(cookie);
     Connection c = assemble(cookie, it->second, now_ns, false);
     open_.erase(it);
@@ -235,6 +343,10 @@ void TimelineBuilder::flush(uint64_t now_ns, const ConnectionSink& sink) {
 
 void TimelineBuilder::close_vanished(const std::function<bool(uint64_t cookie, uint32_t netns)>& alive,
                                      uint64_t now_ns, const ConnectionSink& sink) {
+  std::vector<uint64_t> gone;
+  for (const auto& [cookie, p] : parked_)
+    if (!alive(cookie, p.netns)) gone.push_back(cookie);
+  for (uint64_t cookie : gone) unpark(cookie);  // ended below, with the others
   for (auto it = open_.begin(); it != open_.end();) {
     if (alive(it->first, it->second.netns)) {
       ++it;

@@ -33,8 +33,18 @@ uint64_t TimewaitTracker::next_check(uint8_t state, uint32_t expires_ms, uint64_
   return now_ns + left;
 }
 
-void TimewaitTracker::derive(const Tracked& t, uint8_t old_state, uint8_t new_state, uint64_t ts_ns) {
-  StateEvent e = t.last;
+StateEvent TimewaitTracker::Tracked::event() const {
+  PackReader r(last.get());
+  return unpack_state_event(r);
+}
+
+TimewaitTracker::Tracked TimewaitTracker::tracked(const StateEvent& last, uint8_t state, uint64_t next_check_ns) {
+  pack_state_event(packer_, last);
+  return Tracked{packer_.take(), state, next_check_ns};
+}
+
+void TimewaitTracker::derive(const StateEvent& last, uint8_t old_state, uint8_t new_state, uint64_t ts_ns) {
+  StateEvent e = last;
   e.hdr.ts_ns = ts_ns;
   e.hdr.flags &= ~ST_HF_RESET;
   e.old_state = old_state;
@@ -73,14 +83,15 @@ std::optional<TimewaitTracker::TupleKey> TimewaitTracker::tuple_of(const StateEv
   return k;
 }
 
-void TimewaitTracker::track(uint64_t cookie, const Tracked& t) {
-  auto [it, inserted] = tracked_.insert_or_assign(cookie, t);
-  if (auto k = tuple_of(it->second.last)) by_tuple_[TupleHash{}(*k)] = cookie;
-  due_.emplace(t.next_check_ns, cookie);
+void TimewaitTracker::track(uint64_t cookie, Tracked t) {
+  const uint64_t next = t.next_check_ns;
+  auto [it, inserted] = tracked_.insert_or_assign(cookie, std::move(t));
+  if (auto k = tuple_of(it->second.event())) by_tuple_[TupleHash{}(*k)] = cookie;
+  due_.emplace(next, cookie);
 }
 
 void TimewaitTracker::untrack(std::unordered_map<uint64_t, Tracked>::iterator it) {
-  if (auto k = tuple_of(it->second.last))
+  if (auto k = tuple_of(it->second.event()))
     if (auto b = by_tuple_.find(TupleHash{}(*k)); b != by_tuple_.end() && b->second == it->first) by_tuple_.erase(b);
   tracked_.erase(it);
 }
@@ -107,8 +118,9 @@ void TimewaitTracker::end_recycled(const StateEvent& e) {
     by_tuple_.erase(b);
     return;
   }
-  if (tuple_of(it->second.last) != k) return;  // another tuple with the same hash
-  derive(it->second, it->second.state, kTcpClose, std::max(e.hdr.ts_ns, it->second.last.hdr.ts_ns));
+  const StateEvent last = it->second.event();
+  if (tuple_of(last) != k) return;  // another tuple with the same hash
+  derive(last, it->second.state, kTcpClose, std::max(e.hdr.ts_ns, last.hdr.ts_ns));
   ++recycled_;
   untrack(it);
 }
@@ -125,32 +137,32 @@ void TimewaitTracker::on_state(const StateEvent& e, LazyNow now) {
     return sink_(e, false);  // a real close
 
   const uint64_t now_ns = now();
-  Tracked t{e, r.state, next_check(r.state, r.expires_ms, now_ns)};
   if (r.state == kTcpTimeWait) {
     // A FIN-WAIT-2 timewait socket may have received the peer's FIN since
     // the swap: the timer, re-armed then, tells when.
     uint64_t entry = e.hdr.ts_ns;
     uint64_t computed = timewait_entry(now_ns, r.expires_ms);
     if (e.old_state == kTcpFinWait2 && computed > e.hdr.ts_ns + kEntrySlackNs) entry = computed;
-    derive(t, e.old_state, kTcpTimeWait, entry);
+    derive(e, e.old_state, kTcpTimeWait, entry);
   }
-  track(e.cookie, t);
+  track(e.cookie, tracked(e, r.state, next_check(r.state, r.expires_ms, now_ns)));
 }
 
 void TimewaitTracker::check(Tracked& t, uint64_t now_ns, bool* gone) {
-  TwLookup r = lookup_(t.last);
+  const StateEvent last = t.event();
+  TwLookup r = lookup_(last);
   *gone = false;
   if (r.result == TwLookup::Result::kUnknown) {
     t.next_check_ns = now_ns + poll_ns_;
     return;
   }
   if (r.result == TwLookup::Result::kGone || !r.timewait) {
-    derive(t, t.state, kTcpClose, now_ns);
+    derive(last, t.state, kTcpClose, now_ns);
     *gone = true;
     return;
   }
   if (r.state != t.state && r.state == kTcpTimeWait) {
-    derive(t, t.state, kTcpTimeWait, std::max(timewait_entry(now_ns, r.expires_ms), t.last.hdr.ts_ns));
+    derive(last, t.state, kTcpTimeWait, std::max(timewait_entry(now_ns, r.expires_ms), last.hdr.ts_ns));
     t.state = kTcpTimeWait;
   }
   t.next_check_ns = next_check(t.state, r.expires_ms, now_ns);
@@ -173,10 +185,10 @@ void TimewaitTracker::tick(uint64_t now_ns) {
 }
 
 void TimewaitTracker::adopt(const StateEvent& tmpl, uint8_t state, uint32_t expires_ms, uint64_t now_ns) {
-  Tracked t{tmpl, state, next_check(state, expires_ms, now_ns)};
-  t.last.old_state = state;
-  t.last.new_state = kTcpClose;
-  track(tmpl.cookie, t);
+  StateEvent last = tmpl;
+  last.old_state = state;
+  last.new_state = kTcpClose;
+  track(tmpl.cookie, tracked(last, state, next_check(state, expires_ms, now_ns)));
 }
 
 bool TimewaitTracker::due(uint64_t cookie, uint64_t now_ns) const {
@@ -187,7 +199,7 @@ bool TimewaitTracker::due(uint64_t cookie, uint64_t now_ns) const {
 void TimewaitTracker::gone(uint64_t cookie, uint64_t now_ns) {
   auto it = tracked_.find(cookie);
   if (it == tracked_.end()) return;
-  derive(it->second, it->second.state, kTcpClose, now_ns);
+  derive(it->second.event(), it->second.state, kTcpClose, now_ns);
   untrack(it);
 }
 

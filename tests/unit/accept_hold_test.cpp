@@ -79,6 +79,26 @@ TEST_F(AcceptHoldTest, NotAcceptedInTimeGoesOutWithTheListenersOwner) {
   EXPECT_EQ(hold.expired(), 1u);
 }
 
+// A lost clone's two transitions (ST_COOKIE_LOST_CLONE) go out at once:
+// nobody can accept it; its winner, under the same cookie without the bit,
+// is held as any child.
+TEST_F(AcceptHoldTest, ALostCloneIsNotHeld) {
+  const uint64_t winner = 5, lost = winner | ST_COOKIE_LOST_CLONE;
+  hold.on_state(ev(winner, kTcpListen, kTcpSynRecv, master), 0);
+  hold.on_state(ev(lost, kTcpListen, kTcpSynRecv, master), 0);
+  hold.on_state(ev(lost, kTcpSynRecv, kTcpClose, master), 0);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].cookie, lost);
+  EXPECT_EQ(out[1].new_state, kTcpClose);
+  EXPECT_EQ(out[1].hdr.pid, 10u);
+  EXPECT_EQ(hold.held(), 1u);
+  hold.on_accept(winner, worker, true);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[2].cookie, winner);
+  EXPECT_EQ(out[2].hdr.pid, 11u);
+  EXPECT_EQ(hold.expired(), 0u);
+}
+
 TEST_F(AcceptHoldTest, BoundedInMemoryOldestFirst) {
   for (uint64_t c = 1; c <= 5; ++c) hold.on_state(ev(c, kTcpListen, kTcpSynRecv, master), c);
   ASSERT_EQ(out.size(), 1u);

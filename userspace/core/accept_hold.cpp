@@ -47,6 +47,10 @@ void AcceptHold::remember(uint64_t cookie, const Acceptor& a) {
 }
 
 void AcceptHold::on_state(const StateEvent& e, LazyNow now) {
+  // A lost clone (two CPUs cloned one request; this one lost the race for
+  // the hash table) was never queued for accept(): its listener's owner is
+  // all it will have.
+  if (e.cookie & ST_COOKIE_LOST_CLONE) return sink_(e);
   bool inherited = e.hdr.flags & ST_HF_OWNER_INHERITED;
   if (auto a = acceptors_.find(e.cookie); a != acceptors_.end()) {
     Acceptor by = a->second;

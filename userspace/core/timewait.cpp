@@ -38,11 +38,6 @@ StateEvent TimewaitTracker::Tracked::event() const {
   return unpack_state_event(r);
 }
 
-TimewaitTracker::Tracked TimewaitTracker::tracked(const StateEvent& last, uint8_t state, uint64_t next_check_ns) {
-  pack_state_event(packer_, last);
-  return Tracked{packer_.take(), state, next_check_ns};
-}
-
 void TimewaitTracker::derive(const StateEvent& last, uint8_t old_state, uint8_t new_state, uint64_t ts_ns) {
   StateEvent e = last;
   e.hdr.ts_ns = ts_ns;
@@ -83,11 +78,11 @@ std::optional<TimewaitTracker::TupleKey> TimewaitTracker::tuple_of(const StateEv
   return k;
 }
 
-void TimewaitTracker::track(uint64_t cookie, Tracked t) {
-  const uint64_t next = t.next_check_ns;
-  auto [it, inserted] = tracked_.insert_or_assign(cookie, std::move(t));
-  if (auto k = tuple_of(it->second.event())) by_tuple_[TupleHash{}(*k)] = cookie;
-  due_.emplace(next, cookie);
+void TimewaitTracker::track(const StateEvent& last, uint8_t state, uint64_t next_check_ns) {
+  pack_state_event(packer_, last);
+  tracked_.insert_or_assign(last.cookie, Tracked{packer_.take(), state, next_check_ns});
+  if (auto k = tuple_of(last)) by_tuple_[TupleHash{}(*k)] = last.cookie;
+  due_.emplace(next_check_ns, last.cookie);
 }
 
 void TimewaitTracker::untrack(std::unordered_map<uint64_t, Tracked>::iterator it) {
@@ -145,7 +140,7 @@ void TimewaitTracker::on_state(const StateEvent& e, LazyNow now) {
     if (e.old_state == kTcpFinWait2 && computed > e.hdr.ts_ns + kEntrySlackNs) entry = computed;
     derive(e, e.old_state, kTcpTimeWait, entry);
   }
-  track(e.cookie, tracked(e, r.state, next_check(r.state, r.expires_ms, now_ns)));
+  track(e, r.state, next_check(r.state, r.expires_ms, now_ns));
 }
 
 void TimewaitTracker::check(Tracked& t, uint64_t now_ns, bool* gone) {
@@ -188,7 +183,7 @@ void TimewaitTracker::adopt(const StateEvent& tmpl, uint8_t state, uint32_t expi
   StateEvent last = tmpl;
   last.old_state = state;
   last.new_state = kTcpClose;
-  track(tmpl.cookie, tracked(last, state, next_check(state, expires_ms, now_ns)));
+  track(last, state, next_check(state, expires_ms, now_ns));
 }
 
 bool TimewaitTracker::due(uint64_t cookie, uint64_t now_ns) const {

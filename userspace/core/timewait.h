@@ -118,8 +118,8 @@ class TimewaitTracker {
     std::size_t operator()(const TupleKey& k) const;
   };
   static std::optional<TupleKey> tuple_of(const StateEvent& e);
-  Tracked tracked(const StateEvent& last, uint8_t state, uint64_t next_check_ns);
-  void track(uint64_t cookie, Tracked t);
+  // Tracks last.cookie, with `last` as its template.
+  void track(const StateEvent& last, uint8_t state, uint64_t next_check_ns);
   void untrack(std::unordered_map<uint64_t, Tracked>::iterator it);
   void end_recycled(const StateEvent& e);
   void check(Tracked& t, uint64_t now_ns, bool* gone);

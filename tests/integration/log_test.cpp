@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -105,6 +107,10 @@ struct Tally {
   std::set<std::string> client_cookies;  // conn objects of the clients' sockets
   long state_lines = 0;      // transitions of the workload's sockets
   std::string first_bad;
+  std::string first_server_open;  // the first server conn flushed open, as written
+  // Each socket's transitions in the files, by cookie ("server LISTEN>SYN_RECV ..."):
+  // five each, shown when the count of state lines is off.
+  std::map<std::string, std::string> paths;
 };
 
 void tally_file(const std::string& path, int port, Tally& t) {
@@ -130,7 +136,7 @@ void tally_file(const std::string& path, int port, Tally& t) {
     } else if (event == "conn" && j["sport"] == p) {
       t.server_cookies.insert(j["cookie"]);
       if (j["open"] == "true") {
-        ++t.server_open;
+        if (!t.server_open++) t.first_server_open = line;
       } else {
         ++t.server_closed;
         t.server_complete += j["complete"] == "true";
@@ -140,6 +146,9 @@ void tally_file(const std::string& path, int port, Tally& t) {
       t.client_cookies.insert(j["cookie"]);
     } else if (event == "state" && (j["sport"] == p || j["dport"] == p)) {
       ++t.state_lines;
+      std::string& path = t.paths[j["cookie"]];
+      if (path.empty()) path = j["sport"] == p ? "server" : "client";
+      path += " " + j["old"] + ">" + j["new"];
     }
   }
 }
@@ -161,7 +170,26 @@ std::string describe(const Tally& t) {
     << t.server_closed << " closed, " << t.server_complete << " complete, " << t.server_open << " open; "
     << t.server_never_established << " children never established), lost:";
   for (const auto& [where, count] : t.lost) o << " " << where << "=" << count;
+  if (!t.first_server_open.empty()) o << "; first open: " << t.first_server_open;
+  int odd = 0;
+  for (const auto& [cookie, path] : t.paths)
+    if (std::count(path.begin(), path.end(), '>') != 5 && odd++ < 5) o << "; cookie " << cookie << ": " << path;
+  if (odd) o << "; " << odd << " sockets without 5 transitions";
   return o.str();
+}
+
+// A server connection flushed open at exit is one whose end never came:
+// its every line in `files` (by cookie) goes to stderr, to say which
+// transition is missing when that happens in CI.
+void print_open_trail(const std::vector<std::string>& files, const Tally& t) {
+  if (t.first_server_open.empty()) return;
+  const std::string cookie = parse_flat_json(t.first_server_open)["cookie"];
+  for (const std::string& path : files) {
+    std::ifstream f(path);
+    for (std::string line; std::getline(f, line);)
+      if (is_json_object_line(line) && parse_flat_json(line)["cookie"] == cookie)
+        std::cerr << "[ open    ] " << path << ": " << line << "\n";
+  }
 }
 
 // Every connection of the burst appears exactly once. BPF recursion misses
@@ -266,6 +294,9 @@ TEST(Log, BurstAcrossRotatedFilesEveryConnectionOnce) {
   }
   ASSERT_LT(n, kMaxFiles) << "rotation dropped files: raise kMaxFiles";
   EXPECT_GT(t.files, 10) << "1M files should have rotated";
+  std::vector<std::string> files{log};
+  for (int i = 1; i < n; ++i) files.push_back(log + "." + std::to_string(i));
+  print_open_trail(files, t);
   expect_every_connection_once(t, kConns);
   // Every transition of the workload reached a file (a recursion miss is
   // the only loss allowed, and it is counted).
@@ -307,7 +338,12 @@ TEST(Log, SighupDuringBurstLosesNothing) {
     t.bad_lines += x->bad_lines;
     t.missing_headers += x->missing_headers;
     if (t.first_bad.empty()) t.first_bad = x->first_bad;
+    if (t.first_server_open.empty()) t.first_server_open = x->first_server_open;
     for (const auto& [w, c] : x->lost) t.lost[w] += c;
+    for (const auto& [cookie, path] : x->paths) {
+      std::string& whole = t.paths[cookie];
+      whole += whole.empty() ? path : path.substr(path.find(' '));
+    }
     t.server_cookies.insert(x->server_cookies.begin(), x->server_cookies.end());
     t.server_closed += x->server_closed;
     t.server_complete += x->server_complete;
@@ -316,6 +352,7 @@ TEST(Log, SighupDuringBurstLosesNothing) {
   }
   EXPECT_GT(before.server_cookies.size(), 0u) << "the rename came before any connection was logged";
   EXPECT_GT(after.server_cookies.size(), 0u) << "SIGHUP did not reopen the file during the burst";
+  print_open_trail({rotated, log}, t);
   expect_every_connection_once(t, kConns);
 }
 

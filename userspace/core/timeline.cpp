@@ -325,7 +325,6 @@ uint64_t TimelineBuilder::start_of(const Open& o) {
 
 void TimelineBuilder::flush(uint64_t now_ns, const ConnectionSink& sink) {
   std::vector<std::pair<uint64_t, uint64_t>> order;  // (start, cookie)
-  order.reserve(open_.size());
   order.reserve(open_.size() + parked_.size());
   for (const auto& [cookie, o] : open_)
     if (!o.listener) order.emplace_back(start_of(o), cookie);

@@ -100,7 +100,7 @@ class TimewaitTracker {
  private:
   struct Tracked {
     // The kernel's FIN_WAIT2/CLOSING -> CLOSE, the template of derived
-    // events, packed (core/pack.h): ~80 bytes where the event took 192.
+    // events, packed (core/pack.h): ~95 bytes where the event took 192.
     Packed last;
     uint8_t state = 0;    // TIME_WAIT or FIN_WAIT2 (as ss shows it)
     uint64_t next_check_ns = 0;

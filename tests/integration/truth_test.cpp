@@ -218,7 +218,8 @@ TEST(Truth, TopCountsAndReportsTheDriftItCorrects) {
   ASSERT_TRUE(eventually([&] {
     std::string l = last_hist(out);
     return !l.empty() && json_counts(parse_flat_json(l)["tcp"])["TIME_WAIT"] == 5;
-  }));
+  })) << "ss: " << str(ss_counts_on_ports("-tan", {port})) << "\nlast hist: " << last_hist(out)
+      << "\ntop's stderr: " << top.stderr_text();
   close(listener);
   for (int p : client.ports()) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

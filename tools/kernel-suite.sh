@@ -82,30 +82,58 @@ not_kernel+=':PrometheusScrape.*:*Metrics*:*Hist*:Check.*:TcpCheck.*:*Check*Name
 not_kernel+=':Log.FullFilesystem*:Faults.PipeToHead*'
 not_kernel+=':Log.BurstAcrossRotatedFilesEveryConnectionOnce:Log.SighupDuringBurstLosesNothing:States.ParallelChurns*'
 # One process per test suite (Truth.*, TcpEvents.*...), each bounded
-# (SUITE_TIMEOUT seconds): a suite that hangs is killed with the socktrace
-# processes it started and named, with the test it was in, and the other
-# suites still run (a 6.12 guest once hung in one test until the VM's
-# 1 200 s limit killed it, and the tests after it never ran). timeout(1)
-# signals the suite's whole process group. Per suite rather than per
-# test: a process start costs ~1 s under TCG.
+# (SUITE_TIMEOUT seconds): a suite that hangs has its processes' states and
+# kernel stacks printed, is killed with the socktrace processes it started
+# (its session), and is named with the test it was in; the other suites
+# still run (a 6.12 guest once hung in one test until the VM's 1 200 s
+# limit killed it, and the tests after it never ran). Per suite rather than
+# per test: a process start costs ~1 s under TCG.
 per_suite=${SUITE_TIMEOUT:-600}
+# hang_report SID: every process of the session, its state and where in
+# the kernel each of its threads waits.
+hang_report() {
+  local p t
+  echo "kernel-suite: the hung suite's processes:"
+  ps -eo pid,ppid,sid,stat,wchan:32,etime,args | awk -v s="$1" 'NR == 1 || $3 == s'
+  for p in $(ps -eo pid=,sid= | awk -v s="$1" '$2 == s {print $1}'); do
+    for t in /proc/"$p"/task/*; do
+      echo "--- $(cat "$t/comm" 2>/dev/null) (${t#/proc/}) in the kernel:"
+      cat "$t/stack" 2>/dev/null
+    done
+  done
+}
 suite() {
-  local suites s rc start tests=0 bad=()
+  local suites s rc start pid ticks hung tests=0 bad=()
   mapfile -t suites < <("$build/tests/socktrace_integration_tests" --gtest_list_tests --gtest_filter="-$not_kernel" |
     awk '/^[^ ]+\.$/ {sub(/\.$/, ""); print}')
   ((${#suites[@]})) || { echo "kernel-suite: no integration test listed"; return 1; }
   for s in "${suites[@]}"; do
     start=$SECONDS
-    CI="${CI:-}" timeout -k 10 "$per_suite" "$build/tests/socktrace_integration_tests" \
-      --gtest_filter="$s.*-$not_kernel" >"$tmp/suite.out" 2>&1
+    # A session of its own (setsid: its pid is the session's id), so that
+    # its processes can be found and killed together.
+    CI="${CI:-}" setsid "$build/tests/socktrace_integration_tests" \
+      --gtest_filter="$s.*-$not_kernel" >"$tmp/suite.out" 2>&1 &
+    pid=$!
+    ticks=0 hung=0
+    while kill -0 "$pid" 2>/dev/null && ((ticks < per_suite * 5)); do
+      sleep 0.2
+      ticks=$((ticks + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      hung=1
+      hang_report "$pid" >"$tmp/hang.out" 2>&1
+      pkill -KILL -s "$pid"
+    fi
+    wait "$pid" 2>/dev/null  # (not the shell's "Killed" line)
     rc=$?
     tests=$((tests + $(grep -c '^\[       OK \]' "$tmp/suite.out")))
-    if ((rc == 0)); then
+    if ((rc == 0 && !hung)); then
       echo "kernel-suite:   ok       $s.* ($((SECONDS - start)) s)"
       continue
     fi
     cat "$tmp/suite.out"
-    if ((rc == 124 || rc == 137)); then
+    if ((hung)); then
+      cat "$tmp/hang.out"
       echo "kernel-suite:   TIMEOUT  $s.*: killed after $per_suite s in $(grep '^\[ RUN      \]' "$tmp/suite.out" | tail -1 | awk '{print $4}')"
     else
       echo "kernel-suite:   FAILED   $s.* ($((SECONDS - start)) s)"

@@ -854,19 +854,35 @@ TEST(Truth, PreforkWithoutSyscallTracepointsStillNamesTheWorkers) {
   constexpr int kClients = 20;
   run_clients(server.port, kClients);
   std::map<std::string, std::string> owner;  // server-side conns by cookie
+  std::map<std::string, std::string> conn_line;  // the same, as written
   eventually([&] {
     owner.clear();
-    for (JsonLine& j : complete_json_lines(timeline))
-      if (j["event"] == "conn" && j["sport"] == port) owner[j["cookie"]] = j["pid"];
+    std::string text = slurp(timeline);
+    for (std::size_t start = 0, nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+      std::string line = text.substr(start, nl - start);
+      JsonLine j = parse_flat_json(line);
+      if (j["event"] != "conn" || j["sport"] != port) continue;
+      owner[j["cookie"]] = j["pid"];
+      conn_line[j["cookie"]] = line;
+    }
     return owner.size() == kClients + 2;
   });
   std::map<int, int> accepted = server.stop();
   EXPECT_EQ(st.stop(), 0) << st.stderr_text();
   EXPECT_EQ(top.stop(), 0) << top.stderr_text();
   std::map<std::string, int> per_worker;
-  for (const auto& [cookie, pid] : owner) ++per_worker[pid];
+  std::string others;  // the connections neither worker owns
+  for (const auto& [cookie, pid] : owner) {
+    ++per_worker[pid];
+    if (pid != std::to_string(server.workers[0]) && pid != std::to_string(server.workers[1]))
+      others += conn_line[cookie] + "\n";
+  }
   EXPECT_EQ(per_worker.count(master), 0u);
-  for (int w : server.workers) EXPECT_EQ(per_worker[std::to_string(w)], accepted[w]) << w;
+  for (int w : server.workers)
+    EXPECT_EQ(per_worker[std::to_string(w)], accepted[w])
+        << "worker " << w << " (master " << master << "); connections neither worker owns:\n"
+        << others << "socktrace states' stderr:\n"
+        << st.stderr_text();
   std::fprintf(stderr, "[ figures ] prefork without syscall tracepoints: %zu connections, workers %d + %d\n",
                owner.size(), per_worker[std::to_string(server.workers[0])],
                per_worker[std::to_string(server.workers[1])]);

@@ -103,7 +103,7 @@ hang_report() {
   done
 }
 suite() {
-  local suites s rc start pid ticks hung tests=0 bad=()
+  local suites s rc start pid watchdog hung tests=0 bad=()
   mapfile -t suites < <("$build/tests/socktrace_integration_tests" --gtest_list_tests --gtest_filter="-$not_kernel" |
     awk '/^[^ ]+\.$/ {sub(/\.$/, ""); print}')
   ((${#suites[@]})) || { echo "kernel-suite: no integration test listed"; return 1; }
@@ -114,18 +114,24 @@ suite() {
     CI="${CI:-}" setsid "$build/tests/socktrace_integration_tests" \
       --gtest_filter="$s.*-$not_kernel" >"$tmp/suite.out" 2>&1 &
     pid=$!
-    ticks=0 hung=0
-    while kill -0 "$pid" 2>/dev/null && ((ticks < per_suite * 5)); do
-      sleep 0.2
-      ticks=$((ticks + 1))
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      hung=1
+    # One watchdog per suite (a loop of sleeps would cost a one-CPU TCG
+    # guest a process start every tick): at the bound it reports and kills.
+    rm -f "$tmp/hang.out"
+    (
+      sleep "$per_suite" &
+      trap 'kill $! 2>/dev/null; exit 0' TERM
+      wait $!
+      kill -0 "$pid" 2>/dev/null || exit 0
       hang_report "$pid" >"$tmp/hang.out" 2>&1
       pkill -KILL -s "$pid"
-    fi
+    ) >/dev/null 2>&1 &
+    watchdog=$!
     wait "$pid" 2>/dev/null  # (not the shell's "Killed" line)
     rc=$?
+    kill "$watchdog" 2>/dev/null
+    wait "$watchdog" 2>/dev/null
+    hung=0
+    [[ -s $tmp/hang.out ]] && hung=1
     tests=$((tests + $(grep -c '^\[       OK \]' "$tmp/suite.out")))
     if ((rc == 0 && !hung)); then
       echo "kernel-suite:   ok       $s.* ($((SECONDS - start)) s)"

@@ -8,7 +8,7 @@
 #      tools/kernel-suite.sh says which tests are not the kernel's and skipped there)
 #   3. build-sanitize/  clang with ASan+UBSan: the same unit + integration tests
 #   4. the libFuzzer target (built in step 3) over tests/fuzz/corpus for
-#      $FUZZ_TIME seconds (default 60)
+#      $FUZZ_TIME seconds (default 30)
 #   5. packages: the .deb (from build-test/) installed with apt into a clean
 #      Debian 12 root (tools/test-deb.sh), and the same objects linked
 #      statically, run in a root holding only that binary (tools/test-static.sh)
@@ -27,7 +27,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
 plain=1 sanitize=1 vms=1 package=1
 kernels=${KERNELS:-6.1 6.12}
-fuzz_time=${FUZZ_TIME:-60}
+fuzz_time=${FUZZ_TIME:-30}
 while (($#)); do
   case "$1" in
     --quick) sanitize=0 vms=0 package=0 ;;

@@ -87,8 +87,7 @@ class BlindHits {
 
   void close() {
     if (dir_.empty()) return;
-    for (const char* event : kEvents) write_file(dir_ + "/events/" + event + "/enable", "0");
-    rmdir(dir_.c_str());
+    remove_instance(dir_);
     dir_.clear();
   }
   void clear() {
@@ -129,10 +128,12 @@ class BlindHits {
       if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) stale.push_back(instances + "/" + name);
     }
     closedir(d);
-    for (const auto& dir : stale) {
-      for (const char* event : kEvents) write_file(dir + "/events/" + event + "/enable", "0");
-      rmdir(dir.c_str());
-    }
+    for (const auto& dir : stale) remove_instance(dir);
+  }
+  // An instance goes once its events are off.
+  static void remove_instance(const std::string& dir) {
+    for (const char* event : kEvents) write_file(dir + "/events/" + event + "/enable", "0");
+    rmdir(dir.c_str());
   }
 
   std::string dir_;

@@ -854,17 +854,14 @@ TEST(Truth, PreforkWithoutSyscallTracepointsStillNamesTheWorkers) {
   constexpr int kClients = 20;
   run_clients(server.port, kClients);
   std::map<std::string, std::string> owner;  // server-side conns by cookie
-  std::map<std::string, std::string> conn_line;  // the same, as written
+  std::map<std::string, JsonLine> conn;      // the same, whole
   eventually([&] {
     owner.clear();
-    std::string text = slurp(timeline);
-    for (std::size_t start = 0, nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
-      std::string line = text.substr(start, nl - start);
-      JsonLine j = parse_flat_json(line);
-      if (j["event"] != "conn" || j["sport"] != port) continue;
-      owner[j["cookie"]] = j["pid"];
-      conn_line[j["cookie"]] = line;
-    }
+    for (JsonLine& j : complete_json_lines(timeline))
+      if (j["event"] == "conn" && j["sport"] == port) {
+        owner[j["cookie"]] = j["pid"];
+        conn[j["cookie"]] = j;
+      }
     return owner.size() == kClients + 2;
   });
   std::map<int, int> accepted = server.stop();
@@ -874,8 +871,9 @@ TEST(Truth, PreforkWithoutSyscallTracepointsStillNamesTheWorkers) {
   std::string others;  // the connections neither worker owns
   for (const auto& [cookie, pid] : owner) {
     ++per_worker[pid];
-    if (pid != std::to_string(server.workers[0]) && pid != std::to_string(server.workers[1]))
-      others += conn_line[cookie] + "\n";
+    if (pid == std::to_string(server.workers[0]) || pid == std::to_string(server.workers[1])) continue;
+    for (const auto& [key, value] : conn[cookie]) others += key + "=" + value + " ";
+    others += "\n";
   }
   EXPECT_EQ(per_worker.count(master), 0u);
   for (int w : server.workers)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -112,6 +113,47 @@ TEST(Faults, StoppedConsumerCountsLossAndOutputStaysWhole) {
   // accounted for.
   EXPECT_GE(seen + lost, kExpected) << "transitions vanished without being reported";
   EXPECT_NE(st.stderr_text().find(" " + std::to_string(lost) + " lost"), std::string::npos) << st.stderr_text();
+}
+
+// The ring's data pages are mapped into socktrace once (libbpf maps them
+// twice in a row, and the kernel inserts every page at mmap() time: a
+// 16 MiB ring was 32 MiB of RSS before the first event).
+TEST(Faults, RingBufferMappedOnce) {
+  REQUIRE_BPF();
+  Socktrace st({"states", "--buffer-size", "16M", "-o", "/dev/null"});
+  std::ifstream smaps("/proc/" + std::to_string(st.pid()) + "/smaps");
+  std::string line;
+  bool map = false;
+  long largest_kb = 0, kb = 0;
+  while (std::getline(smaps, line)) {
+    if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') != std::string::npos)
+      map = line.find("anon_inode:bpf-map") != std::string::npos;
+    else if (map && std::sscanf(line.c_str(), "Rss: %ld kB", &kb) == 1)
+      largest_kb = std::max(largest_kb, kb);
+  }
+  // The data once, plus the producer position's page.
+  EXPECT_GE(largest_kb, 16 * 1024);
+  EXPECT_LE(largest_kb, 16 * 1024 + 64);
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+}
+
+// A 256 KiB ring lapped some eight times: the samples that wrap around its
+// end (copied in one piece) arrive whole, and nothing is lost.
+TEST(Faults, SamplesWrappingTheRingArriveWhole) {
+  REQUIRE_BPF();
+  TempDir dir;
+  std::string out = dir.path("out.json");
+  Socktrace st({"states", "--json", "--buffer-size", "256K", "-o", out});
+  for (int round = 0; round < 12; ++round) {
+    int port = 0;
+    churn(100, &port);
+    eventually([&] { return count_port(complete_json_lines(out), port) >= 100 * 10 + 2; });
+    EXPECT_EQ(count_port(complete_json_lines(out), port), 100 * 10 + 2) << "round " << round;
+  }
+  ASSERT_EQ(st.stop(), 0) << st.stderr_text();
+  EXPECT_EQ(lost_count(complete_json_lines(out)), 0);
+  EXPECT_NE(st.stderr_text().find(" 0 lost"), std::string::npos) << st.stderr_text();
+  EXPECT_NE(st.stderr_text().find(" 0 undecodable"), std::string::npos) << st.stderr_text();
 }
 
 // The kernel owns links through their fds: a socktrace killed with SIGKILL

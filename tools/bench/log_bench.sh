@@ -35,8 +35,8 @@ sleep 1
 t1=$(awk '{print $14+$15}' /proc/$P/stat)
 grep VmRSS /proc/$P/status
 # What the RSS is: the process's own memory (RssAnon: the heap) and the
-# ring buffer's pages, which the kernel allocated and maps twice (in
-# RssFile or RssShmem, by kernel).
+# ring buffer's pages, which the kernel allocated and socktrace maps once
+# (in RssFile or RssShmem, by kernel).
 grep -E '^Rss(Anon|File|Shmem)' /proc/$P/status | tr -s ' \t' ' ' | paste -sd' '
 rss_last=$(kib VmRSS) anon_last=$(kib RssAnon) tw_last=$(tw)
 settled_anon="" settled_file=""

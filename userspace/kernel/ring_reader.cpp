@@ -1,14 +1,15 @@
 #include "kernel/ring_reader.h"
 
-#include <bpf/libbpf.h>
-
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <thread>
-#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -17,90 +18,133 @@
 
 namespace socktrace {
 
+namespace {
+// A sample's length word: its header's first 4 bytes (include/uapi/linux/bpf.h).
+constexpr uint32_t kBusy = BPF_RINGBUF_BUSY_BIT;        // reserved, not yet submitted
+constexpr uint32_t kDiscarded = BPF_RINGBUF_DISCARD_BIT;  // submitted as discarded: skip
+constexpr uint64_t kHeader = BPF_RINGBUF_HDR_SZ;
+}  // namespace
+
 RingReader::RingReader(int ringbuf_fd, Handler handler) : handler_(std::move(handler)) {
-  rb_ = ring_buffer__new(ringbuf_fd, &RingReader::on_sample, this, nullptr);
-  if (!rb_) throw RuntimeError(errno_message("open the BPF ring buffer", errno));
-  long page = sysconf(_SC_PAGESIZE);
-  void* c = mmap(nullptr, static_cast<std::size_t>(page), PROT_READ, MAP_SHARED, ringbuf_fd, 0);
-  void* p = mmap(nullptr, static_cast<std::size_t>(page), PROT_READ, MAP_SHARED, ringbuf_fd, page);
-  if (c != MAP_FAILED && p != MAP_FAILED) {
-    consumer_page_ = c;
-    producer_page_ = p;
-  } else {
-    // drain() then reads until the ring is empty, bounded by time only.
-    if (c != MAP_FAILED) munmap(c, static_cast<std::size_t>(page));
-    if (p != MAP_FAILED) munmap(p, static_cast<std::size_t>(page));
-    spdlog::debug("ring buffer positions not mapped: {}", std::strerror(errno));
+  bpf_map_info info{};
+  uint32_t len = sizeof(info);
+  if (bpf_obj_get_info_by_fd(ringbuf_fd, &info, &len) != 0)
+    throw RuntimeError(errno_message("read the BPF ring buffer's size", errno));
+  page_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  data_size_ = info.max_entries;
+  // The kernel lets the consumer position page alone be mapped writable,
+  // and the rest read-only from the producer position page on, any length
+  // up to the two laps it keeps: one lap is enough.
+  void* c = mmap(nullptr, page_, PROT_READ | PROT_WRITE, MAP_SHARED, ringbuf_fd, 0);
+  if (c == MAP_FAILED) throw RuntimeError(errno_message("map the BPF ring buffer", errno));
+  consumer_page_ = c;
+  void* p = mmap(nullptr, page_ + data_size_, PROT_READ, MAP_SHARED, ringbuf_fd, static_cast<off_t>(page_));
+  if (p == MAP_FAILED) {
+    int err = errno;
+    munmap(consumer_page_, page_);
+    throw RuntimeError(errno_message("map the BPF ring buffer", err));
+  }
+  producer_ = p;
+  data_ = static_cast<const std::byte*>(p) + page_;
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  if (epoll_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ringbuf_fd, &ev) != 0) {
+    int err = errno;
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+    munmap(producer_, page_ + data_size_);
+    munmap(consumer_page_, page_);
+    throw RuntimeError(errno_message("watch the BPF ring buffer", err));
   }
 }
 
 RingReader::~RingReader() {
-  ring_buffer__free(rb_);
-  long page = sysconf(_SC_PAGESIZE);
-  if (consumer_page_) munmap(consumer_page_, static_cast<std::size_t>(page));
-  if (producer_page_) munmap(producer_page_, static_cast<std::size_t>(page));
+  close(epoll_fd_);
+  munmap(producer_, page_ + data_size_);
+  munmap(consumer_page_, page_);
 }
 
-namespace {
-constexpr int kBudgetSpent = -EALREADY;  // from on_sample: not an error
+uint64_t RingReader::producer_position() const {
+  return __atomic_load_n(static_cast<const uint64_t*>(producer_), __ATOMIC_ACQUIRE);
 }
 
-int RingReader::on_sample(void* ctx, void* data, size_t size) noexcept {
-  auto* self = static_cast<RingReader*>(ctx);
-  // libbpf has consumed this sample before calling us: it must be handled
-  // whatever we return; a negative return only ends the walk after it.
-  int done = self->budget_ > 0 && --self->budget_ == 0 ? kBudgetSpent : 0;
-  if (self->skipping_) {
-    ++self->skipped_;
-    return done;
+uint64_t RingReader::consumer_position() const {
+  return __atomic_load_n(static_cast<const uint64_t*>(consumer_page_), __ATOMIC_ACQUIRE);
+}
+
+void RingReader::handle(const std::byte* data, std::size_t size) {
+  if (skipping_) {
+    ++skipped_;
+    return;
   }
-  auto event = decode({static_cast<const std::byte*>(data), size});
+  auto event = decode({data, size});
   if (!event) {
-    ++self->undecodable_;
-    return done;
+    ++undecodable_;
+    return;
   }
-  ++self->events_;
+  ++events_;
   try {
-    self->handler_(*event);
+    handler_(*event);
   } catch (const std::exception& e) {
     // A view failing on one event must not kill the trace; say so once per event.
     spdlog::error("handling an event: {}", e.what());
   }
-  return done;
+}
+
+uint64_t RingReader::consume_batch() {
+  const uint64_t mask = data_size_ - 1;
+  uint64_t cons = consumer_position();
+  uint64_t handled = 0;
+  while (handled < kBatch) {
+    const uint64_t prod = producer_position();
+    if (cons >= prod) break;
+    while (cons < prod && handled < kBatch) {
+      const uint64_t at = cons & mask;
+      const uint32_t word = __atomic_load_n(reinterpret_cast<const uint32_t*>(data_ + at), __ATOMIC_ACQUIRE);
+      if (word & kBusy) return handled;  // the next one is still being written
+      const uint64_t size = word & ~(kBusy | kDiscarded);
+      const uint64_t start = (at + kHeader) & mask;
+      cons += (size + kHeader + 7) & ~uint64_t{7};
+      if (!(word & kDiscarded)) {
+        if (start + size <= data_size_) {
+          handle(data_ + start, size);
+        } else {
+          // Wraps around the end: its two pieces, in one copy.
+          const std::size_t first = data_size_ - start;
+          wrapped_.resize(size);
+          std::memcpy(wrapped_.data(), data_ + start, first);
+          std::memcpy(wrapped_.data() + first, data_, size - first);
+          handle(wrapped_.data(), size);
+        }
+        ++handled;
+      }
+      // Its space goes back to the producers once it is handled (a handler
+      // must not read the ring itself: it would see this sample again).
+      __atomic_store_n(static_cast<uint64_t*>(consumer_page_), cons, __ATOMIC_RELEASE);
+    }
+  }
+  return handled;
 }
 
 bool RingReader::poll(int timeout_ms) {
-  budget_ = kBatch;
-  int n = ring_buffer__poll(rb_, timeout_ms);
-  if (n < 0 && n != -EINTR && n != kBudgetSpent) throw RuntimeError(errno_message("poll the BPF ring buffer", -n));
-  // Samples submitted without a wake-up are not seen by epoll.
-  if (n != kBudgetSpent) consume_batch();
-  return n != -EINTR;
-}
-
-int RingReader::consume_batch() {
-  budget_ = kBatch;
-  int n = ring_buffer__consume(rb_);
-  if (n < 0 && n != kBudgetSpent) throw RuntimeError(errno_message("read the BPF ring buffer", -n));
-  return n == kBudgetSpent ? static_cast<int>(kBatch) : n;
+  epoll_event ev{};
+  int n = epoll_wait(epoll_fd_, &ev, 1, timeout_ms);
+  if (n < 0 && errno != EINTR) throw RuntimeError(errno_message("poll the BPF ring buffer", errno));
+  // Samples submitted without a wake-up are not seen by epoll: read anyway.
+  consume_batch();
+  return n >= 0;
 }
 
 void RingReader::drain(int max_ms, bool count_rest) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_ms);
   unread_bytes_ = 0;
-  if (!consumer_page_) {
-    while (consume_batch() >= static_cast<int>(kBatch) && std::chrono::steady_clock::now() < deadline) {
-    }
-    return;
-  }
-  auto position = [](void* page) { return __atomic_load_n(static_cast<const uint64_t*>(page), __ATOMIC_ACQUIRE); };
-  const uint64_t target = position(producer_page_);
+  const uint64_t target = producer_position();
   // At the end, past the deadline the rest is counted, not handled (a
   // count is a walk of the ring, millions of records a second): what the
   // views never saw is reported as lost instead of vanishing with the
   // process. During a run what is left stays in the ring for the next poll.
   auto hard_deadline = count_rest ? deadline + std::chrono::seconds(5) : deadline;
-  while (position(consumer_page_) < target) {
+  while (consumer_position() < target) {
     // 0: the next record is reserved but not yet submitted; it will be soon.
     if (consume_batch() == 0) std::this_thread::yield();
     auto now = std::chrono::steady_clock::now();
@@ -108,7 +152,7 @@ void RingReader::drain(int max_ms, bool count_rest) {
     if (now >= hard_deadline) break;
   }
   skipping_ = false;
-  uint64_t at = position(consumer_page_);
+  uint64_t at = consumer_position();
   if (at < target) unread_bytes_ = target - at;
 }
 

@@ -179,6 +179,9 @@ TEST(ParseCli, BufferSizeMustBeAPowerOfTwoInRange) {
 TEST(ParseCli, BufferSizeDefaultsToHalfForGivenProcesses) {
   EXPECT_EQ(parse({"-p", "1"}).options->buffer_size, kTracedProcessesBufferSize);
   EXPECT_EQ(parse({"--", "true"}).options->buffer_size, kTracedProcessesBufferSize);
+  EXPECT_EQ(parse({"log", "-o", "/tmp/x.json"}).options->buffer_size, kLogBufferSize);
+  EXPECT_EQ(parse({"log", "--syscalls", "-o", "/tmp/x.json"}).options->buffer_size, 16u << 20);
+  EXPECT_EQ(parse({"log", "--buffer-size", "32M", "-o", "/tmp/x.json"}).options->buffer_size, 32u << 20);
   EXPECT_EQ(parse({"--buffer-size", "64M", "--", "true"}).options->buffer_size, 64u << 20);
   EXPECT_EQ(parse({"states", "-p", "1"}).options->buffer_size, 16u << 20);
 }

@@ -88,8 +88,8 @@ TEST(Pack, StateEventComesBackFieldForField) {
       const StateEvent e = every_field(family, big);
       PackWriter w;
       pack_state_event(w, e);
-      pack_state_event(w, StateEvent{});  // two records back to back: each reads only its own bytes
       const std::size_t size = w.size();
+      pack_state_event(w, StateEvent{});  // two records back to back: each reads only its own bytes
       Packed p = w.take();
       EXPECT_EQ(w.size(), 0u);
       PackReader r(p.get());
@@ -100,6 +100,28 @@ TEST(Pack, StateEventComesBackFieldForField) {
         EXPECT_LT(size, sizeof(StateEvent));
       }
     }
+}
+
+// Packed beside its socket's identity: what is the same is left out, what
+// differs is kept, and the event comes back whole either way.
+TEST(Pack, StateEventBesideAnIdentityComesBackFieldForField) {
+  const StateEvent e = every_field(AF_INET, 2);
+  SocketIdentity same = SocketIdentity::of(e);
+  SocketIdentity other_owner = same, other_end = same;
+  other_owner.owner.comm = Comm::of("other");
+  other_end.daddr.bytes[3] ^= 1;
+  PackWriter plain;
+  pack_state_event(plain, e);
+  for (const SocketIdentity* id : {&same, &other_owner, &other_end}) {
+    PackWriter w;
+    pack_state_event(w, e, id);
+    if (id == &same) {
+      EXPECT_LT(w.size() + 30, plain.size());
+    }
+    Packed p = w.take();
+    PackReader r(p.get());
+    expect_same(unpack_state_event(r, id), e);
+  }
 }
 
 TEST(Pack, IntegersAtTheirEdges) {

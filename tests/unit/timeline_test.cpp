@@ -4,6 +4,7 @@
 #include "core/timeline.h"
 #include "core/timeline_view.h"
 #include "core/timewait.h"
+#include "core/parking.h"
 
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -684,50 +685,79 @@ TEST(TimelineEnd, TimeWaitConnectionKeptPackedLosesNothing) {
     EXPECT_EQ(c.start_ns, 1000 * kMs);
   };
 
-  TimelineBuilder ends;
-  feed(ends, 1);
-  EXPECT_EQ(ends.open(), 1u);
-  auto end = ends.on_transition(client(1, 61008 * kMs, kTcpTimeWait, kTcpClose), true);
-  ASSERT_TRUE(end);
-  expect_whole(*end, 1);
-  // Two TIME_WAIT entries (the second a later lookup's), sorted by time.
-  EXPECT_EQ(path(*end),
-            "SYN_SENT=1 ESTABLISHED=4 FIN_WAIT1=1 FIN_WAIT2=1 TIME_WAIT=? FIN_WAIT2=? TIME_WAIT=60000 CLOSE=0");
-  EXPECT_EQ(end->close_reason, "reset_sent");  // the RST sent came before the FIN
-  EXPECT_EQ(end->closed_by, "local");
-  EXPECT_EQ(ends.open(), 0u);
+  // Parked in the builder's own records; in records shared with the
+  // TIME_WAIT tracker (core/parking.h) whose socket identity is the
+  // connection's own; and in shared ones whose identity differs (the
+  // tracker stored another owner and endpoints first): whole each time.
+  for (int sharing : {0, 1, 2}) {
+    SCOPED_TRACE(::testing::Message() << "sharing " << sharing);
+    Parking parking;
+    auto seed = [&](TimelineBuilder& b, uint64_t cookie) {
+      if (sharing == 0) return;
+      b.share(parking);
+      SocketIdentity id = SocketIdentity::of(client(cookie, 0, kTcpFinWait2, kTcpClose));
+      if (sharing == 2) {
+        id.owner.pid = 1;
+        id.owner.comm = Comm::of("other");
+        id.sport = 1;
+        id.netns = 1;
+      }
+      parking.identity(cookie, id);
+      parking.put(cookie, Parking::kTracker, std::vector<uint8_t>{1, 2, 3});
+    };
+    TimelineBuilder ends;
+    seed(ends, 1);
+    feed(ends, 1);
+    EXPECT_EQ(ends.open(), 1u);
+    auto end = ends.on_transition(client(1, 61008 * kMs, kTcpTimeWait, kTcpClose), true);
+    ASSERT_TRUE(end);
+    expect_whole(*end, 1);
+    // Two TIME_WAIT entries (the second a later lookup's), sorted by time.
+    EXPECT_EQ(path(*end),
+              "SYN_SENT=1 ESTABLISHED=4 FIN_WAIT1=1 FIN_WAIT2=1 TIME_WAIT=? FIN_WAIT2=? TIME_WAIT=60000 CLOSE=0");
+    EXPECT_EQ(end->close_reason, "reset_sent");  // the RST sent came before the FIN
+    EXPECT_EQ(end->closed_by, "local");
+    EXPECT_EQ(ends.open(), 0u);
 
-  TimelineBuilder flushes;
-  feed(flushes, 2);
-  auto open = flushed(flushes, 2000 * kMs);
-  ASSERT_EQ(open.size(), 1u);
-  expect_whole(open[0], 2);
-  EXPECT_TRUE(open[0].open);
-  EXPECT_EQ(open[0].end_ns, 2000 * kMs);
-  EXPECT_EQ(flushes.open(), 0u);
+    TimelineBuilder flushes;
+    seed(flushes, 2);
+    feed(flushes, 2);
+    auto open = flushed(flushes, 2000 * kMs);
+    ASSERT_EQ(open.size(), 1u);
+    expect_whole(open[0], 2);
+    EXPECT_TRUE(open[0].open);
+    EXPECT_EQ(open[0].end_ns, 2000 * kMs);
+    EXPECT_EQ(flushes.open(), 0u);
 
-  TimelineBuilder vanishes;
-  feed(vanishes, 3);
-  feed(vanishes, 4);
-  uint32_t asked_netns = 0;
-  auto gone = vanished(
-      vanishes,
-      [&](uint64_t cookie, uint32_t netns) {
-        asked_netns = netns;
-        return cookie == 4;
-      },
-      2000 * kMs);
-  ASSERT_EQ(gone.size(), 1u);
-  expect_whole(gone[0], 3);
-  EXPECT_TRUE(gone[0].vanished);
-  EXPECT_EQ(asked_netns, 4026531840u);
-  EXPECT_EQ(vanishes.open(), 1u);
-  // The one still there ends as the first did; the vanished one's late end is not a new connection.
-  auto still = vanishes.on_transition(client(4, 61008 * kMs, kTcpTimeWait, kTcpClose), true);
-  ASSERT_TRUE(still);
-  expect_whole(*still, 4);
-  EXPECT_FALSE(vanishes.on_transition(client(3, 61008 * kMs, kTcpTimeWait, kTcpClose), true));
-  EXPECT_EQ(vanishes.late(), 1u);
+    TimelineBuilder vanishes;
+    seed(vanishes, 3);
+    seed(vanishes, 4);
+    feed(vanishes, 3);
+    feed(vanishes, 4);
+    uint32_t asked_netns = 0;
+    auto gone = vanished(
+        vanishes,
+        [&](uint64_t cookie, uint32_t netns) {
+          asked_netns = netns;
+          return cookie == 4;
+        },
+        2000 * kMs);
+    ASSERT_EQ(gone.size(), 1u);
+    expect_whole(gone[0], 3);
+    EXPECT_TRUE(gone[0].vanished);
+    EXPECT_EQ(asked_netns, 4026531840u);
+    EXPECT_EQ(vanishes.open(), 1u);
+    // The one still there ends as the first did; the vanished one's late end is not a new connection.
+    auto still = vanishes.on_transition(client(4, 61008 * kMs, kTcpTimeWait, kTcpClose), true);
+    ASSERT_TRUE(still);
+    expect_whole(*still, 4);
+    EXPECT_FALSE(vanishes.on_transition(client(3, 61008 * kMs, kTcpTimeWait, kTcpClose), true));
+    EXPECT_EQ(vanishes.late(), 1u);
+
+    if (sharing) {
+      EXPECT_EQ(parking.count(Parking::kTimeline), 0u);
+    }
+  }
 }
 
 // A TIME_WAIT socket older than socktrace (from sock_diag) waits packed too.

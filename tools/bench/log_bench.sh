@@ -8,6 +8,7 @@
 # heap trim). The last line sums it up as key=value pairs (run.sh --scale
 # reads them). Usage (root, after a build):
 #   [ROUNDS=50] [SETTLE=1] [BUILD=DIR] [BUFFER=16M] tools/bench/log_bench.sh
+# (BUFFER: --buffer-size; log's default without it)
 set -e
 B=${BUILD:-$(dirname "$0")/../../build}; D=$(mktemp -d /tmp/wt6bench.XXXX)
 tw() { ss -Htan state time-wait | wc -l; }
@@ -17,7 +18,7 @@ for _ in $(seq 70); do
   (($(tw) == 0)) && break
   sleep 1
 done
-"$B/socktrace" log -o "$D/l.json" --max-size 100M --max-files 10 --buffer-size "${BUFFER:-16M}" 2>"$D/err" & P=$!
+"$B/socktrace" log -o "$D/l.json" --max-size 100M --max-files 10 ${BUFFER:+--buffer-size "$BUFFER"} 2>"$D/err" & P=$!
 sleep 2
 kib() { awk -v k="$1" '$1 == k ":" {print $2}' /proc/$P/status; }
 idle_anon=$(kib RssAnon) idle_file=$(kib RssFile)

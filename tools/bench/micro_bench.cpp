@@ -321,9 +321,18 @@ void BM_TimewaitTimeline(benchmark::State& state) {
       [&](const socktrace::StateEvent& e, bool derived) {
         if (builder.on_transition(e, derived)) ++ended;
       });
+  // One record per socket for both, as in `states`/`log` (core/parking.h).
+  socktrace::Parking parking;
+  tracker.share(parking);
+  builder.share(parking);
   uint64_t n = 0;
   uint16_t client_port = 0;
-  const std::size_t heap_before = mallinfo2().uordblks;
+  // malloc's chunks and the large blocks it maps apart (a vector's array).
+  auto heap = [] {
+    struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
+  };
+  const std::size_t heap_before = heap();
   for (auto _ : state) {
     socktrace::StateEvent e = stream.next_event();
     // The kernel shows the local port at -> CLOSE too (the stream leaves it
@@ -340,7 +349,15 @@ void BM_TimewaitTimeline(benchmark::State& state) {
   // connection's timeline so far, their maps' nodes).
   if (tracker.tracked())
     state.counters["heap_per_tracked"] =
-        static_cast<double>(mallinfo2().uordblks - heap_before) / static_cast<double>(tracker.tracked());
+        static_cast<double>(heap() - heap_before) / static_cast<double>(tracker.tracked());
+  // The bytes of each part of the records (core/parking.h), per socket with one.
+  for (auto [part, name] : {std::pair{socktrace::Parking::kIdentity, "identity_bytes"},
+                            std::pair{socktrace::Parking::kTracker, "tracker_bytes"},
+                            std::pair{socktrace::Parking::kTimeline, "timeline_bytes"}}) {
+    std::size_t bytes = 0, records = 0;
+    parking.for_each(part, [&](uint64_t, std::span<const uint8_t> b) { bytes += b.size(), ++records; });
+    if (records) state.counters[name] = static_cast<double>(bytes) / static_cast<double>(records);
+  }
   state.counters["conns_per_second"] = benchmark::Counter(static_cast<double>(ended), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_TimewaitTimeline);

@@ -865,7 +865,7 @@ if [[ -n $log_line ]]; then
   fixed=$(($(lf idle_anon_kib) + $(lf idle_file_kib)))
   verdict=$(met "$(lf rss_max_kib) < 49152 && $(lf lost) == 0")
   if [[ $verdict != yes ]]; then
-    verdict+=": $(mib "$fixed") before the first connection (the 16 MiB ring buffer, the binary), then"
+    verdict+=": $(mib "$fixed") before the first connection (the 8 MiB ring buffer, the binary), then"
     verdict+=" ~$per_tw bytes of heap for each TIME_WAIT socket the kernel holds (the kernel's own: $(lf kernel_tw_bytes))"
   fi
   printf '| `log` flat under 48 MiB after %s connections, none lost | max %s, %s at the end with %s TIME_WAIT sockets held by the kernel, %s once they ended; %s events, %s lost | %s before the first connection | %s |\n' \

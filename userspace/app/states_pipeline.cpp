@@ -43,6 +43,10 @@ StatesPipeline::StatesPipeline(const Options& o, const ResolvedFilters& filters,
       timewait_([this](const StateEvent& e) { return timewait_lookup(prober_, e); },
                 [this](const StateEvent& e, bool derived) { show(e, derived); }),
       accept_hold_([this](const StateEvent& e) { timewait_.on_state(e, LazyNow()); }) {
+  // One record per TIME_WAIT socket for the three that keep one.
+  timewait_.share(parking_);
+  timeline_view_.share(parking_);
+  states_view_.share(parking_);
   watch_listeners_ = lines_ && tcp_ && o.filters.cgroups.empty() && o.filters.container.empty();
   // A listener a pre-fork server's parent and workers share: under -p
   // WORKER it is the worker's, so that its children's transitions before

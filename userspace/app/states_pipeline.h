@@ -19,6 +19,7 @@
 #include "core/event.h"
 #include "core/listen_drops.h"
 #include "core/output.h"
+#include "core/parking.h"
 #include "core/runtime_names.h"
 #include "core/states_view.h"
 #include "core/timeline_view.h"
@@ -81,6 +82,8 @@ class StatesPipeline {
   const bool lines_;
   const bool timelines_;
   const bool tcp_, udp_, unix_;  // --proto: whose events are shown
+  // The records of TIME_WAIT sockets the three below keep (core/parking.h).
+  Parking parking_;
   StatesView states_view_;
   TimelineView timeline_view_;
   InodeOwners inode_owners_;

@@ -36,6 +36,8 @@ struct OutputOptions {
 // The ring buffer's default size when the syscall trace follows given
 // processes (-p, CMD) rather than the host.
 inline constexpr uint64_t kTracedProcessesBufferSize = 8u << 20;
+// `log` without --syscalls.
+inline constexpr uint64_t kLogBufferSize = 8u << 20;
 
 struct Options {
   Mode mode = Mode::kSyscalls;
@@ -62,7 +64,7 @@ struct Options {
   std::vector<std::string> protos;    // states/log --proto tcp|udp|unix (empty: all three)
   bool perfdata_family = false;       // check --perfdata-family
   std::string host_root = "/";        // --host-root DIR: where the runtimes' state is read (container names)
-  uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes (kTracedProcessesBufferSize for -p/CMD)
+  uint64_t buffer_size = 16u << 20;    // --buffer-size, ring buffer bytes (kTracedProcessesBufferSize for -p/CMD, kLogBufferSize for log)
   int verbosity = 0;
   std::vector<std::string> command;  // after --
 };

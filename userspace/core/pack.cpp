@@ -20,7 +20,7 @@ void PackWriter::u(uint64_t v) {
   buf_.push_back(static_cast<uint8_t>(v));
 }
 
-void PackWriter::s(int64_t v) { u((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+void PackWriter::s(int64_t v) { u(zigzag(v)); }
 
 void PackWriter::address(const Address& a) {
   u(a.family);
@@ -58,10 +58,7 @@ uint64_t PackReader::u() {
   }
 }
 
-int64_t PackReader::s() {
-  uint64_t z = u();
-  return static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
-}
+int64_t PackReader::s() { return unzigzag(u()); }
 
 void PackReader::bytes(uint8_t* out, std::size_t n) {
   std::memcpy(out, p_, n);
@@ -93,19 +90,82 @@ Header PackReader::header() {
   return h;
 }
 
-void pack_state_event(PackWriter& w, const StateEvent& e) {
-  w.header(e.hdr);
-  w.u(e.skaddr);
+SocketIdentity SocketIdentity::of(const StateEvent& e) {
+  SocketIdentity id;
+  id.netns = e.netns;
+  id.saddr = e.saddr;
+  id.daddr = e.daddr;
+  id.sport = e.sport;
+  id.dport = e.dport;
+  id.sock_cgroup_id = e.sock_cgroup_id;
+  id.owner = e.hdr;
+  id.owner.ts_ns = 0;
+  return id;
+}
+
+namespace {
+bool same_address(const Address& a, const Address& b) {
+  return a.family == b.family && std::memcmp(a.bytes.data(), b.bytes.data(), address_len(a.family)) == 0;
+}
+}  // namespace
+
+bool SocketIdentity::same_endpoints(uint32_t ns, const Address& s, const Address& d, uint16_t sp, uint16_t dp,
+                                    uint64_t cgroup) const {
+  return ns == netns && sp == sport && dp == dport && cgroup == sock_cgroup_id && same_address(s, saddr) &&
+         same_address(d, daddr);
+}
+
+bool SocketIdentity::same_owner(const Header& h) const {
+  return h.flags == owner.flags && h.pid == owner.pid && h.tid == owner.tid && h.cgroup_id == owner.cgroup_id &&
+         h.comm.chars == owner.comm.chars;
+}
+
+void pack_identity(PackWriter& w, const SocketIdentity& id) {
+  w.u(id.netns);
+  w.address(id.saddr);
+  w.address(id.daddr);
+  w.u(id.sport);
+  w.u(id.dport);
+  w.u(id.sock_cgroup_id);
+  w.header(id.owner);
+}
+
+SocketIdentity unpack_identity(PackReader& r) {
+  SocketIdentity id;
+  id.netns = static_cast<uint32_t>(r.u());
+  id.saddr = r.address();
+  id.daddr = r.address();
+  id.sport = static_cast<uint16_t>(r.u());
+  id.dport = static_cast<uint16_t>(r.u());
+  id.sock_cgroup_id = r.u();
+  id.owner = r.header();
+  return id;
+}
+
+void pack_state_event(PackWriter& w, const StateEvent& e, const SocketIdentity* shared) {
+  uint8_t same = 0;
+  if (shared) {
+    if (shared->same_endpoints(e.netns, e.saddr, e.daddr, e.sport, e.dport, e.sock_cgroup_id)) same |= kSameEndpoints;
+    if (shared->same_owner(e.hdr)) same |= kSameOwner;
+    w.byte(same);
+  }
+  if (same & kSameOwner)
+    w.u(e.hdr.ts_ns);
+  else
+    w.header(e.hdr);
+  w.skaddr(e.skaddr);
   w.u(e.cookie);
-  w.u(e.sock_cgroup_id);
   w.u(e.tx_bytes);
   w.u(e.rx_bytes);
   w.u(e.ino);
-  w.address(e.saddr);
-  w.address(e.daddr);
-  w.u(e.sport);
-  w.u(e.dport);
-  w.u(e.netns);
+  if (!(same & kSameEndpoints)) {
+    w.u(e.sock_cgroup_id);
+    w.address(e.saddr);
+    w.address(e.daddr);
+    w.u(e.sport);
+    w.u(e.dport);
+    w.u(e.netns);
+  }
   w.u(e.rx_queue);
   w.u(e.tx_queue);
   w.u(e.cpu_pid);
@@ -119,20 +179,35 @@ void pack_state_event(PackWriter& w, const StateEvent& e) {
   w.u(e.min_rtt_us);
 }
 
-StateEvent unpack_state_event(PackReader& r) {
+StateEvent unpack_state_event(PackReader& r, const SocketIdentity* shared) {
   StateEvent e;
-  e.hdr = r.header();
-  e.skaddr = r.u();
+  const uint8_t same = shared ? r.byte() : 0;
+  if (same & kSameOwner) {
+    e.hdr = shared->owner;
+    e.hdr.ts_ns = r.u();
+  } else {
+    e.hdr = r.header();
+  }
+  e.skaddr = r.skaddr();
   e.cookie = r.u();
-  e.sock_cgroup_id = r.u();
   e.tx_bytes = r.u();
   e.rx_bytes = r.u();
   e.ino = r.u();
-  e.saddr = r.address();
-  e.daddr = r.address();
-  e.sport = static_cast<uint16_t>(r.u());
-  e.dport = static_cast<uint16_t>(r.u());
-  e.netns = static_cast<uint32_t>(r.u());
+  if (same & kSameEndpoints) {
+    e.sock_cgroup_id = shared->sock_cgroup_id;
+    e.saddr = shared->saddr;
+    e.daddr = shared->daddr;
+    e.sport = shared->sport;
+    e.dport = shared->dport;
+    e.netns = shared->netns;
+  } else {
+    e.sock_cgroup_id = r.u();
+    e.saddr = r.address();
+    e.daddr = r.address();
+    e.sport = static_cast<uint16_t>(r.u());
+    e.dport = static_cast<uint16_t>(r.u());
+    e.netns = static_cast<uint32_t>(r.u());
+  }
   e.rx_queue = static_cast<uint32_t>(r.u());
   e.tx_queue = static_cast<uint32_t>(r.u());
   e.cpu_pid = static_cast<uint32_t>(r.u());

@@ -13,11 +13,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/event.h"
 
 namespace socktrace {
+
+// A signed integer as an unsigned one small in magnitude (0, -1, 1, -2...).
+inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+inline int64_t unzigzag(uint64_t z) { return static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1); }
 
 // One record's bytes, allocated once at their exact size.
 using Packed = std::unique_ptr<uint8_t[]>;
@@ -31,8 +36,14 @@ class PackWriter {
   void address(const Address& a);  // family, then 4 bytes (AF_INET) or 16
   void comm(const Comm& c);        // its length, then its characters
   void header(const Header& h);
+  // A kernel address: its 8 bytes as they are (LEB128 took 10).
+  void skaddr(uint64_t v) { bytes(reinterpret_cast<const uint8_t*>(&v), sizeof(v)); }
   // The bytes written since the last take(), as one allocation; starts over.
   Packed take();
+  // The bytes written so far (valid until the next write), and starting over
+  // without taking them.
+  std::span<const uint8_t> view() const { return buf_; }
+  void clear() { buf_.clear(); }
   std::size_t size() const { return buf_.size(); }
 
  private:
@@ -49,13 +60,40 @@ class PackReader {
   Address address();
   Comm comm();
   Header header();
+  uint64_t skaddr() {
+    uint64_t v;
+    bytes(reinterpret_cast<uint8_t*>(&v), sizeof(v));
+    return v;
+  }
 
  private:
   const uint8_t* p_;
 };
 
+// What the records one socket keeps share (core/parking.h): its
+// endpoints, netns and cgroup, and its owner but for the time.
+struct SocketIdentity {
+  uint32_t netns = 0;
+  Address saddr, daddr;
+  uint16_t sport = 0, dport = 0;
+  uint64_t sock_cgroup_id = 0;
+  Header owner;  // ts_ns unused
+  static SocketIdentity of(const StateEvent& e);
+  bool same_endpoints(uint32_t netns, const Address& saddr, const Address& daddr, uint16_t sport, uint16_t dport,
+                      uint64_t sock_cgroup_id) const;
+  bool same_owner(const Header& h) const;
+};
+void pack_identity(PackWriter& w, const SocketIdentity& id);
+SocketIdentity unpack_identity(PackReader& r);
+
+// Written before what a record shares with its socket's identity: which
+// parts it leaves out.
+enum : uint8_t { kSameEndpoints = 1, kSameOwner = 2 };
+
 // A whole StateEvent (every field: derived transitions are copies of one).
-void pack_state_event(PackWriter& w, const StateEvent& e);
-StateEvent unpack_state_event(PackReader& r);
+// With `shared`, the endpoints and the owner are left out where they are
+// the same as its (a byte says which).
+void pack_state_event(PackWriter& w, const StateEvent& e, const SocketIdentity* shared = nullptr);
+StateEvent unpack_state_event(PackReader& r, const SocketIdentity* shared = nullptr);
 
 }  // namespace socktrace

@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "core/names.h"
 #include "core/net_format.h"
+#include "core/pack.h"
 #include "socktrace/events.h"
 
 namespace socktrace {
@@ -35,20 +36,41 @@ void StatesView::on_state(const StateEvent& event, bool derived) {
   const StateEvent* shown = &event;
   StateEvent patched;
   int64_t in_old = -1;
-  auto it = since_.find(event.cookie);
-  if (it != since_.end()) {
-    in_old = static_cast<int64_t>(event.hdr.ts_ns - it->second.ts_ns);
-    it->second.ts_ns = event.hdr.ts_ns;
-    if (event.sport == 0 && it->second.sport != 0) {
+  Seen* seen = since_.find(event.cookie);
+  if (!seen && parking_) {
+    // A socket in TIME_WAIT: its part of the socket's shared record.
+    if (std::span<const uint8_t> bytes = parking_->get(event.cookie, Parking::kView); !bytes.empty()) {
+      PackReader r(bytes.data());
+      Seen parked;
+      parked.ts_ns = r.u();
+      parked.sport = static_cast<uint16_t>(r.u());
+      parking_->erase(event.cookie, Parking::kView);
+      seen = &(since_[event.cookie] = parked);
+    }
+  }
+  if (seen) {
+    in_old = static_cast<int64_t>(event.hdr.ts_ns - seen->ts_ns);
+    seen->ts_ns = event.hdr.ts_ns;
+    if (event.sport == 0 && seen->sport != 0) {
       patched = event;
-      patched.sport = it->second.sport;
+      patched.sport = seen->sport;
       shown = &patched;
     } else if (event.sport != 0) {
-      it->second.sport = event.sport;
+      seen->sport = event.sport;
     }
-    if (event.new_state == kTcpClose) since_.erase(it);
   } else if (event.new_state != kTcpClose) {
-    since_.emplace(event.cookie, Seen{event.hdr.ts_ns, event.sport});
+    seen = &(since_[event.cookie] = Seen{event.hdr.ts_ns, event.sport});
+  }
+  if (seen && event.new_state == kTcpClose) {
+    since_.erase(event.cookie);
+  } else if (seen && event.new_state == kTcpTimeWait && parking_) {
+    // 60 s with nothing to learn but its end: kept with the socket's other
+    // parts (the TIME_WAIT tracker's, the timeline's).
+    PackWriter w;
+    w.u(seen->ts_ns);
+    w.u(seen->sport);
+    parking_->put(event.cookie, Parking::kView, w.view());
+    since_.erase(event.cookie);
   }
   const StateEvent& e = *shown;
 

@@ -13,7 +13,9 @@
 #include "core/cgroups.h"
 #include "core/clock.h"
 #include "core/event.h"
+#include "core/flat_map.h"
 #include "core/output.h"
+#include "core/parking.h"
 
 namespace socktrace {
 
@@ -49,7 +51,11 @@ class StatesView {
 
   // Sockets whose last transition is remembered (for the time in the old
   // state); forgotten at -> CLOSE.
-  std::size_t tracked() const { return since_.size(); }
+  std::size_t tracked() const { return since_.size() + (parking_ ? parking_->count(Parking::kView) : 0); }
+  // Keeps the last transition's time of sockets in TIME_WAIT in `parking`
+  // (shared with the TIME_WAIT tracker and the timeline of the same
+  // sockets); before the first event.
+  void share(Parking& parking) { parking_ = &parking; }
 
  private:
   void text_line(const StateEvent& e, int64_t in_old_ns, bool derived);
@@ -71,7 +77,8 @@ class StatesView {
   };
   // By socket cookie. The kernel clears the local port when it unhashes a
   // closing socket, so -> CLOSE shows the port remembered here.
-  std::unordered_map<uint64_t, Seen> since_;
+  FlatMap<Seen> since_;
+  Parking* parking_ = nullptr;
   // UDP and unix sockets by kernel address: time of the last step; forgotten
   // at their end.
   std::unordered_map<uint64_t, uint64_t> sock_since_;

@@ -10,81 +10,139 @@ namespace socktrace {
 
 namespace {
 constexpr std::size_t kEarlyRemembered = 4096;
+
+// A step's two states in one byte (TCP states are below 15), or 0xFF and
+// both bytes.
+void pack_states(PackWriter& w, uint8_t old_state, uint8_t new_state) {
+  if (old_state < 15 && new_state < 16) return w.byte(static_cast<uint8_t>(old_state << 4 | new_state));
+  w.byte(0xFF);
+  w.byte(old_state);
+  w.byte(new_state);
+}
+std::pair<uint8_t, uint8_t> unpack_states(PackReader& r) {
+  uint8_t b = r.byte();
+  if (b != 0xFF) return {static_cast<uint8_t>(b >> 4), static_cast<uint8_t>(b & 15)};
+  uint8_t old_state = r.byte();
+  return {old_state, r.byte()};
+}
+
+// A time beside `base` (the last step's): 0 for none (UINT64_MAX), else
+// 1 + the zigzag of the difference (a few bytes where the time took 9).
+void pack_time_near(PackWriter& w, uint64_t ts, uint64_t base) {
+  w.u(ts == UINT64_MAX ? 0 : 1 + zigzag(static_cast<int64_t>(ts - base)));
+}
+uint64_t unpack_time_near(PackReader& r, uint64_t base) {
+  uint64_t z = r.u();
+  return z == 0 ? UINT64_MAX : base + static_cast<uint64_t>(unzigzag(z - 1));
+}
 }
 
 void TimelineBuilder::park(std::unordered_map<uint64_t, Open>::iterator it) {
   const Open& o = it->second;
   PackWriter& w = packer_;
-  w.address(o.saddr);
-  w.address(o.daddr);
-  w.u(o.sport);
-  w.u(o.dport);
-  w.u(o.sock_cgroup_id);
+  SocketIdentity mine;
+  mine.netns = o.netns;
+  mine.saddr = o.saddr;
+  mine.daddr = o.daddr;
+  mine.sport = o.sport;
+  mine.dport = o.dport;
+  mine.sock_cgroup_id = o.sock_cgroup_id;
+  mine.owner = o.owner;
+  mine.owner.ts_ns = 0;
+  const SocketIdentity id = parking_->identity(it->first, mine);
+  uint8_t same = 0;
+  if (id.same_endpoints(o.netns, o.saddr, o.daddr, o.sport, o.dport, o.sock_cgroup_id)) same |= kSameEndpoints;
+  if (id.same_owner(o.owner)) same |= kSameOwner;
+  w.byte(same);
+  if (!(same & kSameEndpoints)) {
+    w.u(o.netns);
+    w.address(o.saddr);
+    w.address(o.daddr);
+    w.u(o.sport);
+    w.u(o.dport);
+    w.u(o.sock_cgroup_id);
+  }
   // Steps in their order (derived ones carry computed times: not sorted yet).
   w.u(o.steps.size());
   uint64_t prev = 0;
   for (const Step& step : o.steps) {
     w.s(static_cast<int64_t>(step.ts_ns - prev));
     prev = step.ts_ns;
-    w.byte(step.old_state);
-    w.byte(step.new_state);
+    pack_states(w, step.old_state, step.new_state);
   }
-  w.header(o.owner);
+  // (the owner's time is not kept: assemble() sets it to the end's)
+  if (!(same & kSameOwner)) {
+    Header owner = o.owner;
+    owner.ts_ns = 0;
+    w.header(owner);
+  }
   w.byte(static_cast<uint8_t>(o.listener | o.reset << 1 | o.timewait << 2 | o.before_start << 3 |
                               o.reset_reason.has_value() << 4));
   w.byte(o.existing_state);
-  w.byte(static_cast<uint8_t>(o.first_end));
-  w.byte(static_cast<uint8_t>(o.first_rst));
+  w.byte(static_cast<uint8_t>(static_cast<uint8_t>(o.first_end) | static_cast<uint8_t>(o.first_rst) << 4));
   w.u(o.existing_ns);
   w.u(o.tx);
   w.u(o.rx);
   w.u(o.retrans);
   w.u(o.resets);
   w.u(o.drops);
-  w.u(o.first_end_ns + 1);  // UINT64_MAX (none) packs as 0
-  w.u(o.first_rst_ns + 1);
+  pack_time_near(w, o.first_end_ns, prev);
+  pack_time_near(w, o.first_rst_ns, prev);
   if (o.reset_reason) w.u(*o.reset_reason);
   w.u(o.sk_err);
   w.u(o.srtt_us);
   w.u(o.min_rtt_us);
-  parked_[it->first] = Parked{w.take(), o.netns};
+  parking_->put(it->first, Parking::kTimeline, w.view());
+  w.clear();
   open_.erase(it);
 }
 
-TimelineBuilder::Open TimelineBuilder::unpack(const Parked& p) {
-  PackReader r(p.bytes.get());
+TimelineBuilder::Open TimelineBuilder::unpack(uint64_t cookie, std::span<const uint8_t> bytes) const {
+  const std::optional<SocketIdentity> id = parking_->identity(cookie);  // stored with the part
+  PackReader r(bytes.data());
   Open o;
-  o.netns = p.netns;
-  o.saddr = r.address();
-  o.daddr = r.address();
-  o.sport = static_cast<uint16_t>(r.u());
-  o.dport = static_cast<uint16_t>(r.u());
-  o.sock_cgroup_id = r.u();
+  const uint8_t same = r.byte();
+  if (same & kSameEndpoints) {
+    o.netns = id->netns;
+    o.saddr = id->saddr;
+    o.daddr = id->daddr;
+    o.sport = id->sport;
+    o.dport = id->dport;
+    o.sock_cgroup_id = id->sock_cgroup_id;
+  } else {
+    o.netns = static_cast<uint32_t>(r.u());
+    o.saddr = r.address();
+    o.daddr = r.address();
+    o.sport = static_cast<uint16_t>(r.u());
+    o.dport = static_cast<uint16_t>(r.u());
+    o.sock_cgroup_id = r.u();
+  }
   const std::size_t steps = r.u();
   o.steps.reserve(steps + 1);  // its end comes next
   uint64_t ts = 0;
   for (std::size_t i = 0; i < steps; ++i) {
     ts += static_cast<uint64_t>(r.s());
-    uint8_t old_state = r.byte();
-    o.steps.push_back(Step{ts, old_state, r.byte()});
+    auto [old_state, new_state] = unpack_states(r);
+    o.steps.push_back(Step{ts, old_state, new_state});
   }
-  o.owner = r.header();
+  o.owner = same & kSameOwner ? id->owner : r.header();
   const uint8_t flags = r.byte();
   o.listener = flags & 1;
   o.reset = flags & 2;
   o.timewait = flags & 4;
   o.before_start = flags & 8;
   o.existing_state = r.byte();
-  o.first_end = static_cast<EndSign>(r.byte());
-  o.first_rst = static_cast<EndSign>(r.byte());
+  const uint8_t signs = r.byte();
+  o.first_end = static_cast<EndSign>(signs & 15);
+  o.first_rst = static_cast<EndSign>(signs >> 4);
   o.existing_ns = r.u();
   o.tx = r.u();
   o.rx = r.u();
   o.retrans = r.u();
   o.resets = static_cast<uint32_t>(r.u());
   o.drops = static_cast<uint32_t>(r.u());
-  o.first_end_ns = r.u() - 1;
-  o.first_rst_ns = r.u() - 1;
+  o.first_end_ns = unpack_time_near(r, ts);
+  o.first_rst_ns = unpack_time_near(r, ts);
   if (flags & 16) o.reset_reason = static_cast<uint16_t>(r.u());
   o.sk_err = static_cast<uint16_t>(r.u());
   o.srtt_us = static_cast<uint32_t>(r.u());
@@ -93,10 +151,10 @@ TimelineBuilder::Open TimelineBuilder::unpack(const Parked& p) {
 }
 
 bool TimelineBuilder::unpark(uint64_t cookie) {
-  auto p = parked_.find(cookie);
-  if (p == parked_.end()) return false;
-  open_[cookie] = unpack(p->second);
-  parked_.erase(p);
+  std::span<const uint8_t> bytes = parking_->get(cookie, Parking::kTimeline);
+  if (bytes.empty()) return false;
+  open_[cookie] = unpack(cookie, bytes);
+  parking_->erase(cookie, Parking::kTimeline);
   return true;
 }
 
@@ -241,7 +299,7 @@ void explain_end(Connection& c, std::string_view first_end, std::string_view fir
 void TimelineBuilder::existing(const StateEvent& tmpl, uint8_t state, uint64_t ts_ns) {
   // Listeners have no timeline; request and bound-only sockets no connection yet.
   if (state == kTcpListen || state == kTcpClose || state >= kTcpNewSynRecv || ended_.contains(tmpl.cookie) ||
-      parked_.count(tmpl.cookie))
+      parking_->has(tmpl.cookie, Parking::kTimeline))
     return;
   auto [it, fresh] = open_.try_emplace(tmpl.cookie);
   if (!fresh) return;  // a transition came first
@@ -325,10 +383,12 @@ uint64_t TimelineBuilder::start_of(const Open& o) {
 
 void TimelineBuilder::flush(uint64_t now_ns, const ConnectionSink& sink) {
   std::vector<std::pair<uint64_t, uint64_t>> order;  // (start, cookie)
-  order.reserve(open_.size() + parked_.size());
+  order.reserve(open());
   for (const auto& [cookie, o] : open_)
     if (!o.listener) order.emplace_back(start_of(o), cookie);
-  for (const auto& [cookie, p] : parked_) order.emplace_back(start_of(unpack(p)), cookie);
+  parking_->for_each(Parking::kTimeline, [&](uint64_t cookie, std::span<const uint8_t> bytes) {
+    order.emplace_back(start_of(unpack(cookie, bytes)), cookie);
+  });
   std::sort(order.begin(), order.end());
   for (const auto& [start, cookie] : order) {
     unpark(cookie);
@@ -343,8 +403,9 @@ void TimelineBuilder::flush(uint64_t now_ns, const ConnectionSink& sink) {
 void TimelineBuilder::close_vanished(const std::function<bool(uint64_t cookie, uint32_t netns)>& alive,
                                      uint64_t now_ns, const ConnectionSink& sink) {
   std::vector<uint64_t> gone;
-  for (const auto& [cookie, p] : parked_)
-    if (!alive(cookie, p.netns)) gone.push_back(cookie);
+  parking_->for_each(Parking::kTimeline, [&](uint64_t cookie, std::span<const uint8_t> bytes) {
+    if (!alive(cookie, unpack(cookie, bytes).netns)) gone.push_back(cookie);
+  });
   for (uint64_t cookie : gone) unpark(cookie);  // ended below, with the others
   for (auto it = open_.begin(); it != open_.end();) {
     if (alive(it->first, it->second.netns)) {

@@ -16,12 +16,14 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/event.h"
 #include "core/pack.h"
+#include "core/parking.h"
 #include "core/recent_keys.h"
 
 namespace socktrace {
@@ -100,7 +102,11 @@ class TimelineBuilder {
   void close_vanished(const std::function<bool(uint64_t cookie, uint32_t netns)>& alive, uint64_t now_ns,
                       const ConnectionSink& sink);
 
-  std::size_t open() const { return open_.size() + parked_.size(); }
+  std::size_t open() const { return open_.size() + parking_->count(Parking::kTimeline); }
+  // Keeps its parked connections in `parking` (shared with the TIME_WAIT
+  // tracker and the states view of the same sockets) instead of its own;
+  // before the first event.
+  void share(Parking& parking) { parking_ = &parking; }
   // Transitions that arrived after their connection had ended: dropped.
   uint64_t late() const { return late_; }
 
@@ -163,22 +169,21 @@ class TimelineBuilder {
   Open* counting(uint64_t cookie);
 
   // A connection in TIME_WAIT waits for its timer (60 s) with nothing to
-  // learn but its end: it is kept packed (core/pack.h), ~110 bytes where
-  // its Open and steps took ~380, and unpacked by its next event.
-  struct Parked {
-    Packed bytes;
-    uint32_t netns = 0;  // for close_vanished(), without unpacking
-  };
+  // learn but its end: it is kept packed (core/pack.h) as its socket's
+  // timeline part in parking_ (its endpoints and owner left out when they are
+  // the socket's identity), ~80 bytes where its Open and steps took ~380,
+  // and unpacked by its next event.
   void park(std::unordered_map<uint64_t, Open>::iterator it);
   // Back into open_ when `cookie` is parked: false when it is not.
   bool unpark(uint64_t cookie);
   // A parked connection as an Open again.
-  static Open unpack(const Parked& p);
+  Open unpack(uint64_t cookie, std::span<const uint8_t> bytes) const;
   // Parks `cookie` again when it is an open connection in TIME_WAIT.
   void repark(uint64_t cookie);
 
   std::unordered_map<uint64_t, Open> open_;
-  std::unordered_map<uint64_t, Parked> parked_;
+  Parking own_parking_;
+  Parking* parking_ = &own_parking_;
   PackWriter packer_;
   // Recently ended cookies, so a late transition does not open a bogus
   // connection.

@@ -45,6 +45,8 @@ class TimelineView {
 
   void print(const Connection& c);
   const TimelineBuilder& builder() const { return builder_; }
+  // Parked connections kept in `parking` (TimelineBuilder::share).
+  void share(Parking& parking) { builder_.share(parking); }
   // Connections printed (ended, vanished, or flushed open).
   uint64_t printed() const { return printed_; }
 

@@ -33,9 +33,31 @@ uint64_t TimewaitTracker::next_check(uint8_t state, uint32_t expires_ms, uint64_
   return now_ns + left;
 }
 
-StateEvent TimewaitTracker::Tracked::event() const {
-  PackReader r(last.get());
-  return unpack_state_event(r);
+std::optional<TimewaitTracker::Tracked> TimewaitTracker::find(uint64_t cookie) const {
+  std::span<const uint8_t> bytes = parking_->get(cookie, Parking::kTracker);
+  if (bytes.empty()) return std::nullopt;
+  const std::optional<SocketIdentity> id = parking_->identity(cookie);  // stored with the part
+  PackReader r(bytes.data());
+  Tracked t;
+  t.state = r.byte();
+  const int64_t next = r.s();
+  t.last = unpack_state_event(r, &*id);
+  t.last.cookie = cookie;
+  t.next_check_ns = t.last.hdr.ts_ns + static_cast<uint64_t>(next);
+  return t;
+}
+
+void TimewaitTracker::store(const Tracked& t) {
+  const SocketIdentity id = parking_->identity(t.last.cookie, SocketIdentity::of(t.last));
+  packer_.byte(t.state);
+  // Beside the template's time, and without the cookie (the record's key):
+  // a few bytes where each took up to 9.
+  packer_.s(static_cast<int64_t>(t.next_check_ns - t.last.hdr.ts_ns));
+  StateEvent last = t.last;
+  last.cookie = 0;
+  pack_state_event(packer_, last, &id);
+  parking_->put(t.last.cookie, Parking::kTracker, packer_.view());
+  packer_.clear();
 }
 
 void TimewaitTracker::derive(const StateEvent& last, uint8_t old_state, uint8_t new_state, uint64_t ts_ns) {
@@ -60,7 +82,8 @@ std::size_t TimewaitTracker::TupleHash::operator()(const TupleKey& k) const {
     h = (h ^ w) * 0x9E3779B97F4A7C15ull;
     h ^= h >> 29;
   }
-  return static_cast<std::size_t>(h);
+  // UINT64_MAX is FlatMap's empty slot.
+  return static_cast<std::size_t>(h == FlatMap<uint64_t>::kEmpty ? h - 1 : h);
 }
 
 // A transition shows its socket's 4-tuple once both ports are set (connect()
@@ -79,16 +102,17 @@ std::optional<TimewaitTracker::TupleKey> TimewaitTracker::tuple_of(const StateEv
 }
 
 void TimewaitTracker::track(const StateEvent& last, uint8_t state, uint64_t next_check_ns) {
-  pack_state_event(packer_, last);
-  tracked_.insert_or_assign(last.cookie, Tracked{packer_.take(), state, next_check_ns});
+  store(Tracked{state, next_check_ns, last});
   if (auto k = tuple_of(last)) by_tuple_[TupleHash{}(*k)] = last.cookie;
   due_.emplace(next_check_ns, last.cookie);
 }
 
-void TimewaitTracker::untrack(std::unordered_map<uint64_t, Tracked>::iterator it) {
-  if (auto k = tuple_of(it->second.event()))
-    if (auto b = by_tuple_.find(TupleHash{}(*k)); b != by_tuple_.end() && b->second == it->first) by_tuple_.erase(b);
-  tracked_.erase(it);
+void TimewaitTracker::untrack(const Tracked& t) {
+  if (auto k = tuple_of(t.last)) {
+    const uint64_t h = TupleHash{}(*k);
+    if (const uint64_t* b = by_tuple_.find(h); b && *b == t.last.cookie) by_tuple_.erase(h);
+  }
+  parking_->erase(t.last.cookie, Parking::kTracker);
 }
 
 void TimewaitTracker::end_recycled(const StateEvent& e) {
@@ -106,18 +130,18 @@ void TimewaitTracker::end_recycled(const StateEvent& e) {
   if (e.old_state != kTcpSynSent && e.old_state != kTcpListen && e.old_state != kTcpSynRecv) return;
   auto k = tuple_of(e);
   if (!k) return;
-  auto b = by_tuple_.find(TupleHash{}(*k));
-  if (b == by_tuple_.end() || b->second == e.cookie) return;
-  auto it = tracked_.find(b->second);
-  if (it == tracked_.end()) {
-    by_tuple_.erase(b);
+  const uint64_t h = TupleHash{}(*k);
+  const uint64_t* b = by_tuple_.find(h);
+  if (!b || *b == e.cookie) return;
+  std::optional<Tracked> t = find(*b);
+  if (!t) {
+    by_tuple_.erase(h);
     return;
   }
-  const StateEvent last = it->second.event();
-  if (tuple_of(last) != k) return;  // another tuple with the same hash
-  derive(last, it->second.state, kTcpClose, std::max(e.hdr.ts_ns, last.hdr.ts_ns));
+  if (tuple_of(t->last) != k) return;  // another tuple with the same hash
+  derive(t->last, t->state, kTcpClose, std::max(e.hdr.ts_ns, t->last.hdr.ts_ns));
   ++recycled_;
-  untrack(it);
+  untrack(*t);
 }
 
 void TimewaitTracker::on_state(const StateEvent& e, LazyNow now) {
@@ -143,24 +167,23 @@ void TimewaitTracker::on_state(const StateEvent& e, LazyNow now) {
   track(e, r.state, next_check(r.state, r.expires_ms, now_ns));
 }
 
-void TimewaitTracker::check(Tracked& t, uint64_t now_ns, bool* gone) {
-  const StateEvent last = t.event();
-  TwLookup r = lookup_(last);
-  *gone = false;
+void TimewaitTracker::check(Tracked& t, uint64_t now_ns) {
+  TwLookup r = lookup_(t.last);
   if (r.result == TwLookup::Result::kUnknown) {
     t.next_check_ns = now_ns + poll_ns_;
+  } else if (r.result == TwLookup::Result::kGone || !r.timewait) {
+    derive(t.last, t.state, kTcpClose, now_ns);
+    untrack(t);
     return;
+  } else {
+    if (r.state != t.state && r.state == kTcpTimeWait) {
+      derive(t.last, t.state, kTcpTimeWait, std::max(timewait_entry(now_ns, r.expires_ms), t.last.hdr.ts_ns));
+      t.state = kTcpTimeWait;
+    }
+    t.next_check_ns = next_check(t.state, r.expires_ms, now_ns);
   }
-  if (r.result == TwLookup::Result::kGone || !r.timewait) {
-    derive(last, t.state, kTcpClose, now_ns);
-    *gone = true;
-    return;
-  }
-  if (r.state != t.state && r.state == kTcpTimeWait) {
-    derive(last, t.state, kTcpTimeWait, std::max(timewait_entry(now_ns, r.expires_ms), last.hdr.ts_ns));
-    t.state = kTcpTimeWait;
-  }
-  t.next_check_ns = next_check(t.state, r.expires_ms, now_ns);
+  store(t);
+  due_.emplace(t.next_check_ns, t.last.cookie);
 }
 
 void TimewaitTracker::tick(uint64_t now_ns) {
@@ -168,14 +191,9 @@ void TimewaitTracker::tick(uint64_t now_ns) {
   while (!due_.empty() && due_.top().first <= now_ns) {
     auto [when, cookie] = due_.top();
     due_.pop();
-    auto it = tracked_.find(cookie);
-    if (it == tracked_.end() || it->second.next_check_ns != when) continue;  // stale entry
-    bool gone = false;
-    check(it->second, now_ns, &gone);
-    if (gone)
-      untrack(it);
-    else
-      due_.emplace(it->second.next_check_ns, cookie);
+    std::optional<Tracked> t = find(cookie);
+    if (!t || t->next_check_ns != when) continue;  // stale entry
+    check(*t, now_ns);
   }
 }
 
@@ -187,34 +205,26 @@ void TimewaitTracker::adopt(const StateEvent& tmpl, uint8_t state, uint32_t expi
 }
 
 bool TimewaitTracker::due(uint64_t cookie, uint64_t now_ns) const {
-  auto it = tracked_.find(cookie);
-  return it != tracked_.end() && it->second.next_check_ns <= now_ns;
+  std::optional<Tracked> t = find(cookie);
+  return t && t->next_check_ns <= now_ns;
 }
 
 void TimewaitTracker::gone(uint64_t cookie, uint64_t now_ns) {
-  auto it = tracked_.find(cookie);
-  if (it == tracked_.end()) return;
-  derive(it->second.event(), it->second.state, kTcpClose, now_ns);
-  untrack(it);
+  std::optional<Tracked> t = find(cookie);
+  if (!t) return;
+  derive(t->last, t->state, kTcpClose, now_ns);
+  untrack(*t);
 }
 
 void TimewaitTracker::check_now(uint64_t cookie, uint64_t now_ns) {
-  auto it = tracked_.find(cookie);
-  if (it == tracked_.end()) return;
-  bool gone = false;
-  check(it->second, now_ns, &gone);
-  if (gone)
-    untrack(it);
-  else
-    due_.emplace(it->second.next_check_ns, cookie);
+  if (std::optional<Tracked> t = find(cookie)) check(*t, now_ns);
 }
 
 void TimewaitTracker::finish(uint64_t now_ns) {
-  for (auto& [cookie, t] : tracked_) {
-    t.next_check_ns = 0;
-    due_.emplace(0, cookie);
-  }
-  tick(now_ns);
+  std::vector<uint64_t> cookies;
+  cookies.reserve(tracked());
+  parking_->for_each(Parking::kTracker, [&](uint64_t cookie, std::span<const uint8_t>) { cookies.push_back(cookie); });
+  for (uint64_t cookie : cookies) check_now(cookie, now_ns);
 }
 
 }  // namespace socktrace

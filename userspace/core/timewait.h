@@ -33,11 +33,12 @@
 #include <queue>
 #include <utility>
 #include <vector>
-#include <unordered_map>
 
 #include "core/clock.h"
 #include "core/event.h"
+#include "core/flat_map.h"
 #include "core/pack.h"
+#include "core/parking.h"
 
 namespace socktrace {
 
@@ -65,6 +66,10 @@ class TimewaitTracker {
   TimewaitTracker(Lookup lookup, Sink sink, uint64_t poll_ns = 1'000'000'000ull)
       : lookup_(std::move(lookup)), sink_(std::move(sink)), poll_ns_(poll_ns) {}
 
+  // Keeps its records in `parking` (shared with the timeline and states
+  // views of the same sockets) instead of its own; before the first event.
+  void share(Parking& parking) { parking_ = &parking; }
+
   // A kernel transition, seen at monotonic time now (read only for a swap
   // candidate, after its lookup).
   void on_state(const StateEvent& e, LazyNow now);
@@ -79,7 +84,7 @@ class TimewaitTracker {
   // (TIME_WAIT, or FIN_WAIT2 for an orphan). Its end is derived as for the
   // ones seen entering it.
   void adopt(const StateEvent& tmpl, uint8_t state, uint32_t expires_ms, uint64_t now_ns);
-  bool tracks(uint64_t cookie) const { return tracked_.count(cookie) > 0; }
+  bool tracks(uint64_t cookie) const { return parking_->has(cookie, Parking::kTracker); }
   // Looks `cookie` up now (a reconciliation found it differs), not when due.
   void check_now(uint64_t cookie, uint64_t now_ns);
 
@@ -90,7 +95,7 @@ class TimewaitTracker {
   // drift; its `-> CLOSE` is shown at now_ns.
   void gone(uint64_t cookie, uint64_t now_ns);
 
-  std::size_t tracked() const { return tracked_.size(); }
+  std::size_t tracked() const { return parking_->count(Parking::kTracker); }
   // Timewait sockets ended because a new socket took their 4-tuple.
   uint64_t recycled() const { return recycled_; }
   // Transitions to -> CLOSE that could not be checked (kUnknown): shown as
@@ -98,14 +103,18 @@ class TimewaitTracker {
   uint64_t unchecked() const { return unchecked_; }
 
  private:
+  // A tracked socket: its part of the socket's record in parking_ is its
+  // state, its next check's time, and the kernel's FIN_WAIT2/CLOSING ->
+  // CLOSE, the template of derived events, packed (core/pack.h) beside the
+  // socket's identity.
   struct Tracked {
-    // The kernel's FIN_WAIT2/CLOSING -> CLOSE, the template of derived
-    // events, packed (core/pack.h): ~95 bytes where the event took 192.
-    Packed last;
-    uint8_t state = 0;    // TIME_WAIT or FIN_WAIT2 (as ss shows it)
+    uint8_t state = 0;  // TIME_WAIT or FIN_WAIT2 (as ss shows it)
     uint64_t next_check_ns = 0;
-    StateEvent event() const;
+    StateEvent last;
   };
+  std::optional<Tracked> find(uint64_t cookie) const;
+  // Stores t as cookie's record (t.last.cookie).
+  void store(const Tracked& t);
   // netns, family, local and remote address and port.
   struct TupleKey {
     uint32_t netns = 0;
@@ -120,22 +129,24 @@ class TimewaitTracker {
   static std::optional<TupleKey> tuple_of(const StateEvent& e);
   // Tracks last.cookie, with `last` as its template.
   void track(const StateEvent& last, uint8_t state, uint64_t next_check_ns);
-  void untrack(std::unordered_map<uint64_t, Tracked>::iterator it);
+  void untrack(const Tracked& t);
   void end_recycled(const StateEvent& e);
-  void check(Tracked& t, uint64_t now_ns, bool* gone);
+  // Looks t up; stores what changed, or untracks it when it is gone.
+  void check(Tracked& t, uint64_t now_ns);
   void derive(const StateEvent& last, uint8_t old_state, uint8_t new_state, uint64_t ts_ns);
   uint64_t next_check(uint8_t state, uint32_t expires_ms, uint64_t now_ns) const;
 
   Lookup lookup_;
   Sink sink_;
   uint64_t poll_ns_;
-  std::unordered_map<uint64_t, Tracked> tracked_;  // by socket cookie
+  Parking own_parking_;
+  Parking* parking_ = &own_parking_;  // by socket cookie
   // The 4-tuple's hash (TupleHash: 64 bits) -> cookie of a tracked one,
-  // checked against that socket's own tuple at each use: 32 bytes a socket
-  // where the tuple as key took 80. Two tracked tuples with one hash (odds
-  // ~1e-9 with 131 072 tracked) would leave the first one's end to its
-  // timer's lookup instead of the new socket that takes its tuple.
-  std::unordered_map<uint64_t, uint64_t> by_tuple_;
+  // checked against that socket's own tuple at each use. Two tracked
+  // tuples with one hash (odds ~1e-9 with 131 072 tracked) would leave the
+  // first one's end to its timer's lookup instead of the new socket that
+  // takes its tuple.
+  FlatMap<uint64_t> by_tuple_;
   // (next_check_ns, cookie), soonest first; an entry whose time is no
   // longer its socket's next_check_ns is stale and skipped.
   std::priority_queue<std::pair<uint64_t, uint64_t>, std::vector<std::pair<uint64_t, uint64_t>>, std::greater<>> due_;

@@ -146,9 +146,9 @@ void tally_file(const std::string& path, int port, Tally& t) {
       t.client_cookies.insert(j["cookie"]);
     } else if (event == "state" && (j["sport"] == p || j["dport"] == p)) {
       ++t.state_lines;
-      std::string& path = t.paths[j["cookie"]];
-      if (path.empty()) path = j["sport"] == p ? "server" : "client";
-      path += " " + j["old"] + ">" + j["new"];
+      std::string& steps = t.paths[j["cookie"]];
+      if (steps.empty()) steps = j["sport"] == p ? "server" : "client";
+      steps += " " + j["old"] + ">" + j["new"];
     }
   }
 }

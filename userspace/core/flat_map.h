@@ -3,7 +3,8 @@
 // back on erase (no tombstones), the array grown by half past 4/5 full and
 // halved below 1/5 (so that the memory of a TIME_WAIT wave goes back once
 // it has ended). Any size, not a power of two: 131 072 entries (the
-// kernel's TIME_WAIT cap) would leave a power-of-two array half empty. An entry is its key and value, 16-32 bytes, where a node of
+// kernel's TIME_WAIT cap) would leave a power-of-two array half empty. An
+// entry is its key and value, 16-32 bytes, where a node of
 // std::unordered_map took 48-64 and a bucket 8 more: a host keeps up to
 // 131 072 TIME_WAIT sockets in such maps.
 //

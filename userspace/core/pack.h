@@ -56,6 +56,8 @@ class PackReader {
   uint64_t u();
   int64_t s();
   uint8_t byte() { return *p_++; }
+  const uint8_t* at() const { return p_; }
+  void skip(std::size_t n) { p_ += n; }
   void bytes(uint8_t* out, std::size_t n);
   Address address();
   Comm comm();

@@ -1,67 +1,30 @@
 #include "core/parking.h"
 
-#include <cstring>
-
 namespace socktrace {
-
-namespace {
-
-std::size_t put_len(uint8_t* out, std::size_t v) {
-  std::size_t n = 0;
-  while (v >= 0x80) {
-    out[n++] = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  out[n++] = static_cast<uint8_t>(v);
-  return n;
-}
-
-std::size_t len_size(std::size_t v) {
-  std::size_t n = 1;
-  while (v >= 0x80) v >>= 7, ++n;
-  return n;
-}
-
-std::size_t get_len(const uint8_t*& p) {
-  std::size_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    uint8_t b = *p++;
-    v |= std::size_t{b & 0x7fu} << shift;
-    if (!(b & 0x80)) return v;
-  }
-}
-
-}  // namespace
 
 Parking::~Parking() {
   records_.for_each([](uint64_t, uint8_t*& rec) { delete[] rec; });
 }
 
 uint8_t* Parking::build(uint8_t mask, const std::span<const uint8_t>* parts) {
-  std::size_t size = 1;
-  for (int i = 0; i < kParts; ++i)
-    if (mask & (1u << i)) size += len_size(parts[i].size()) + parts[i].size();
-  auto* rec = new uint8_t[size];
-  rec[0] = mask;
-  uint8_t* p = rec + 1;
+  writer_.byte(mask);
   for (int i = 0; i < kParts; ++i) {
     if (!(mask & (1u << i))) continue;
-    p += put_len(p, parts[i].size());
-    if (!parts[i].empty()) std::memcpy(p, parts[i].data(), parts[i].size());
-    p += parts[i].size();
+    writer_.u(parts[i].size());
+    writer_.bytes(parts[i].data(), parts[i].size());
   }
-  return rec;
+  return writer_.take().release();  // new[]'d at its size
 }
 
 std::span<const uint8_t> Parking::part_of(const uint8_t* rec, Part part) {
   const uint8_t mask = rec[0];
   if (!(mask & (1u << part))) return {};
-  const uint8_t* p = rec + 1;
+  PackReader r(rec + 1);
   for (int i = 0; i < kParts; ++i) {
     if (!(mask & (1u << i))) continue;
-    std::size_t n = get_len(p);
-    if (i == part) return {p, n};
-    p += n;
+    std::size_t n = r.u();
+    if (i == part) return {r.at(), n};
+    r.skip(n);
   }
   return {};
 }

@@ -64,7 +64,8 @@ class Parking {
  private:
   static std::span<const uint8_t> part_of(const uint8_t* rec, Part part);
   // A record of the parts in `mask` (parts[i] for each), new[]'d.
-  static uint8_t* build(uint8_t mask, const std::span<const uint8_t>* parts);
+  uint8_t* build(uint8_t mask, const std::span<const uint8_t>* parts);
+  PackWriter writer_;  // build()'s, reused
   FlatMap<uint8_t*> records_;  // cookie -> its record (new[]'d)
   std::size_t counts_[kParts] = {};
 };

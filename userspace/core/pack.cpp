@@ -90,19 +90,6 @@ Header PackReader::header() {
   return h;
 }
 
-SocketIdentity SocketIdentity::of(const StateEvent& e) {
-  SocketIdentity id;
-  id.netns = e.netns;
-  id.saddr = e.saddr;
-  id.daddr = e.daddr;
-  id.sport = e.sport;
-  id.dport = e.dport;
-  id.sock_cgroup_id = e.sock_cgroup_id;
-  id.owner = e.hdr;
-  id.owner.ts_ns = 0;
-  return id;
-}
-
 namespace {
 bool same_address(const Address& a, const Address& b) {
   return a.family == b.family && std::memcmp(a.bytes.data(), b.bytes.data(), address_len(a.family)) == 0;
@@ -145,7 +132,7 @@ SocketIdentity unpack_identity(PackReader& r) {
 void pack_state_event(PackWriter& w, const StateEvent& e, const SocketIdentity* shared) {
   uint8_t same = 0;
   if (shared) {
-    if (shared->same_endpoints(e.netns, e.saddr, e.daddr, e.sport, e.dport, e.sock_cgroup_id)) same |= kSameEndpoints;
+    if (shared->same_endpoints(e)) same |= kSameEndpoints;
     if (shared->same_owner(e.hdr)) same |= kSameOwner;
     w.byte(same);
   }
@@ -194,12 +181,7 @@ StateEvent unpack_state_event(PackReader& r, const SocketIdentity* shared) {
   e.rx_bytes = r.u();
   e.ino = r.u();
   if (same & kSameEndpoints) {
-    e.sock_cgroup_id = shared->sock_cgroup_id;
-    e.saddr = shared->saddr;
-    e.daddr = shared->daddr;
-    e.sport = shared->sport;
-    e.dport = shared->dport;
-    e.netns = shared->netns;
+    shared->endpoints_to(e);
   } else {
     e.sock_cgroup_id = r.u();
     e.saddr = r.address();

@@ -80,7 +80,37 @@ struct SocketIdentity {
   uint16_t sport = 0, dport = 0;
   uint64_t sock_cgroup_id = 0;
   Header owner;  // ts_ns unused
-  static SocketIdentity of(const StateEvent& e);
+
+  // The identity of `t` (what has these fields: a StateEvent, a timeline's
+  // connection), owned by `by`.
+  template <typename T>
+  static SocketIdentity of(const T& t, const Header& by) {
+    SocketIdentity id;
+    id.netns = t.netns;
+    id.saddr = t.saddr;
+    id.daddr = t.daddr;
+    id.sport = t.sport;
+    id.dport = t.dport;
+    id.sock_cgroup_id = t.sock_cgroup_id;
+    id.owner = by;
+    id.owner.ts_ns = 0;
+    return id;
+  }
+  static SocketIdentity of(const StateEvent& e) { return of(e, e.hdr); }
+  // Its endpoints, netns and cgroup, into `t`.
+  template <typename T>
+  void endpoints_to(T& t) const {
+    t.netns = netns;
+    t.saddr = saddr;
+    t.daddr = daddr;
+    t.sport = sport;
+    t.dport = dport;
+    t.sock_cgroup_id = sock_cgroup_id;
+  }
+  template <typename T>
+  bool same_endpoints(const T& t) const {
+    return same_endpoints(t.netns, t.saddr, t.daddr, t.sport, t.dport, t.sock_cgroup_id);
+  }
   bool same_endpoints(uint32_t netns, const Address& saddr, const Address& daddr, uint16_t sport, uint16_t dport,
                       uint64_t sock_cgroup_id) const;
   bool same_owner(const Header& h) const;

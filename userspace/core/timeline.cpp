@@ -40,18 +40,9 @@ uint64_t unpack_time_near(PackReader& r, uint64_t base) {
 void TimelineBuilder::park(std::unordered_map<uint64_t, Open>::iterator it) {
   const Open& o = it->second;
   PackWriter& w = packer_;
-  SocketIdentity mine;
-  mine.netns = o.netns;
-  mine.saddr = o.saddr;
-  mine.daddr = o.daddr;
-  mine.sport = o.sport;
-  mine.dport = o.dport;
-  mine.sock_cgroup_id = o.sock_cgroup_id;
-  mine.owner = o.owner;
-  mine.owner.ts_ns = 0;
-  const SocketIdentity id = parking_->identity(it->first, mine);
+  const SocketIdentity id = parking_->identity(it->first, SocketIdentity::of(o, o.owner));
   uint8_t same = 0;
-  if (id.same_endpoints(o.netns, o.saddr, o.daddr, o.sport, o.dport, o.sock_cgroup_id)) same |= kSameEndpoints;
+  if (id.same_endpoints(o)) same |= kSameEndpoints;
   if (id.same_owner(o.owner)) same |= kSameOwner;
   w.byte(same);
   if (!(same & kSameEndpoints)) {
@@ -103,12 +94,7 @@ TimelineBuilder::Open TimelineBuilder::unpack(uint64_t cookie, std::span<const u
   Open o;
   const uint8_t same = r.byte();
   if (same & kSameEndpoints) {
-    o.netns = id->netns;
-    o.saddr = id->saddr;
-    o.daddr = id->daddr;
-    o.sport = id->sport;
-    o.dport = id->dport;
-    o.sock_cgroup_id = id->sock_cgroup_id;
+    id->endpoints_to(o);
   } else {
     o.netns = static_cast<uint32_t>(r.u());
     o.saddr = r.address();

@@ -418,7 +418,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e->data_len = size;
 	e->hdr.size = sizeof(*e) + size;
 	/* event and blobs are contiguous in the scratch value */
-	if (bpf_ringbuf_output(&events, e, sizeof(*e) + size, wakeup_flags()))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e) + size, wakeup_flags(sizeof(*e) + size)))
 		count_loss(ST_LOSS_RINGBUF);
 	return 0;
 }

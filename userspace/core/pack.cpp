@@ -108,23 +108,13 @@ bool SocketIdentity::same_owner(const Header& h) const {
 }
 
 void pack_identity(PackWriter& w, const SocketIdentity& id) {
-  w.u(id.netns);
-  w.address(id.saddr);
-  w.address(id.daddr);
-  w.u(id.sport);
-  w.u(id.dport);
-  w.u(id.sock_cgroup_id);
+  pack_endpoints(w, id);
   w.header(id.owner);
 }
 
 SocketIdentity unpack_identity(PackReader& r) {
   SocketIdentity id;
-  id.netns = static_cast<uint32_t>(r.u());
-  id.saddr = r.address();
-  id.daddr = r.address();
-  id.sport = static_cast<uint16_t>(r.u());
-  id.dport = static_cast<uint16_t>(r.u());
-  id.sock_cgroup_id = r.u();
+  unpack_endpoints(r, id);
   id.owner = r.header();
   return id;
 }
@@ -145,14 +135,7 @@ void pack_state_event(PackWriter& w, const StateEvent& e, const SocketIdentity* 
   w.u(e.tx_bytes);
   w.u(e.rx_bytes);
   w.u(e.ino);
-  if (!(same & kSameEndpoints)) {
-    w.u(e.sock_cgroup_id);
-    w.address(e.saddr);
-    w.address(e.daddr);
-    w.u(e.sport);
-    w.u(e.dport);
-    w.u(e.netns);
-  }
+  if (!(same & kSameEndpoints)) pack_endpoints(w, e);
   w.u(e.rx_queue);
   w.u(e.tx_queue);
   w.u(e.cpu_pid);
@@ -180,16 +163,10 @@ StateEvent unpack_state_event(PackReader& r, const SocketIdentity* shared) {
   e.tx_bytes = r.u();
   e.rx_bytes = r.u();
   e.ino = r.u();
-  if (same & kSameEndpoints) {
+  if (same & kSameEndpoints)
     shared->endpoints_to(e);
-  } else {
-    e.sock_cgroup_id = r.u();
-    e.saddr = r.address();
-    e.daddr = r.address();
-    e.sport = static_cast<uint16_t>(r.u());
-    e.dport = static_cast<uint16_t>(r.u());
-    e.netns = static_cast<uint32_t>(r.u());
-  }
+  else
+    unpack_endpoints(r, e);
   e.rx_queue = static_cast<uint32_t>(r.u());
   e.tx_queue = static_cast<uint32_t>(r.u());
   e.cpu_pid = static_cast<uint32_t>(r.u());

@@ -72,6 +72,27 @@ class PackReader {
   const uint8_t* p_;
 };
 
+// The endpoints, netns and cgroup of `t` (what has these fields: a
+// StateEvent, a timeline's connection, a SocketIdentity), in one order.
+template <typename T>
+void pack_endpoints(PackWriter& w, const T& t) {
+  w.u(t.netns);
+  w.address(t.saddr);
+  w.address(t.daddr);
+  w.u(t.sport);
+  w.u(t.dport);
+  w.u(t.sock_cgroup_id);
+}
+template <typename T>
+void unpack_endpoints(PackReader& r, T& t) {
+  t.netns = static_cast<uint32_t>(r.u());
+  t.saddr = r.address();
+  t.daddr = r.address();
+  t.sport = static_cast<uint16_t>(r.u());
+  t.dport = static_cast<uint16_t>(r.u());
+  t.sock_cgroup_id = r.u();
+}
+
 // What the records one socket keeps share (core/parking.h): its
 // endpoints, netns and cgroup, and its owner but for the time.
 struct SocketIdentity {

@@ -45,14 +45,7 @@ void TimelineBuilder::park(std::unordered_map<uint64_t, Open>::iterator it) {
   if (id.same_endpoints(o)) same |= kSameEndpoints;
   if (id.same_owner(o.owner)) same |= kSameOwner;
   w.byte(same);
-  if (!(same & kSameEndpoints)) {
-    w.u(o.netns);
-    w.address(o.saddr);
-    w.address(o.daddr);
-    w.u(o.sport);
-    w.u(o.dport);
-    w.u(o.sock_cgroup_id);
-  }
+  if (!(same & kSameEndpoints)) pack_endpoints(w, o);
   // Steps in their order (derived ones carry computed times: not sorted yet).
   w.u(o.steps.size());
   uint64_t prev = 0;
@@ -93,16 +86,10 @@ TimelineBuilder::Open TimelineBuilder::unpack(uint64_t cookie, std::span<const u
   PackReader r(bytes.data());
   Open o;
   const uint8_t same = r.byte();
-  if (same & kSameEndpoints) {
+  if (same & kSameEndpoints)
     id->endpoints_to(o);
-  } else {
-    o.netns = static_cast<uint32_t>(r.u());
-    o.saddr = r.address();
-    o.daddr = r.address();
-    o.sport = static_cast<uint16_t>(r.u());
-    o.dport = static_cast<uint16_t>(r.u());
-    o.sock_cgroup_id = r.u();
-  }
+  else
+    unpack_endpoints(r, o);
   const std::size_t steps = r.u();
   o.steps.reserve(steps + 1);  // its end comes next
   uint64_t ts = 0;

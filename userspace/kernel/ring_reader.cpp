@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -94,14 +95,30 @@ void RingReader::handle(const std::byte* data, std::size_t size) {
 uint64_t RingReader::consume_batch() {
   const uint64_t mask = data_size_ - 1;
   uint64_t cons = consumer_position();
+  uint64_t released = cons;
   uint64_t handled = 0;
+  // Space goes back to the producers once what it held is handled (a
+  // handler must not read the ring itself: it would see those samples
+  // again), a slice at a time and at the end of the batch, not after each
+  // sample: every producer reads the consumer position at each reserve, and
+  // a store per sample makes that line cross CPUs at every event.
+  const uint64_t slice = std::min<uint64_t>(data_size_ / 8, kReleaseBytes);
+  auto release = [&] {
+    if (cons != released) {
+      __atomic_store_n(static_cast<uint64_t*>(consumer_page_), cons, __ATOMIC_RELEASE);
+      released = cons;
+    }
+  };
   while (handled < kBatch) {
     const uint64_t prod = producer_position();
     if (cons >= prod) break;
     while (cons < prod && handled < kBatch) {
       const uint64_t at = cons & mask;
       const uint32_t word = __atomic_load_n(reinterpret_cast<const uint32_t*>(data_ + at), __ATOMIC_ACQUIRE);
-      if (word & kBusy) return handled;  // the next one is still being written
+      if (word & kBusy) {  // the next one is still being written
+        release();
+        return handled;
+      }
       const uint64_t size = word & ~(kBusy | kDiscarded);
       const uint64_t start = (at + kHeader) & mask;
       cons += (size + kHeader + 7) & ~uint64_t{7};
@@ -118,20 +135,20 @@ uint64_t RingReader::consume_batch() {
         }
         ++handled;
       }
-      // Its space goes back to the producers once it is handled (a handler
-      // must not read the ring itself: it would see this sample again).
-      __atomic_store_n(static_cast<uint64_t*>(consumer_page_), cons, __ATOMIC_RELEASE);
+      if (cons - released >= slice) release();
     }
   }
+  release();
   return handled;
 }
 
 bool RingReader::poll(int timeout_ms) {
   epoll_event ev{};
+  if (busy_ && (timeout_ms < 0 || timeout_ms > kBusyPollMs)) timeout_ms = kBusyPollMs;
   int n = epoll_wait(epoll_fd_, &ev, 1, timeout_ms);
   if (n < 0 && errno != EINTR) throw RuntimeError(errno_message("poll the BPF ring buffer", errno));
   // Samples submitted without a wake-up are not seen by epoll: read anyway.
-  consume_batch();
+  busy_ = consume_batch() > 0;
   return n >= 0;
 }
 

@@ -120,9 +120,12 @@ TEST(Faults, StoppedConsumerCountsLossAndOutputStaysWhole) {
 // and then (bpf/common.bpf.h), so this holds only if that still wakes it
 // before the ring fills. Its polls alone (every 10 ms while events flow)
 // let ~90% of the burst go (checked: 19 500 of 22 000 lost with the
-// wake-up taken out); a slow machine may lose a little, never most.
+// wake-up taken out); a slow machine may lose a little, never most. Not
+// under ASan: there the consumer itself is slower than the burst (8 300 of
+// 22 000 arrived, woken or not), so the run would measure it instead.
 TEST(Faults, BurstWakesTheReaderBeforeTheRingFills) {
   REQUIRE_BPF();
+  if (sanitized_build()) GTEST_SKIP() << "the ASan consumer is slower than the burst";
   TempDir dir;
   std::string out = dir.path("out.json");
   Socktrace st({"states", "--json", "--buffer-size", "64K", "-o", out});

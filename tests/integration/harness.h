@@ -32,6 +32,9 @@ namespace socktrace::testing {
 
 bool bpf_usable(std::string* why);
 bool in_ci();
+// Built with AddressSanitizer (the ASan+UBSan run): its consumer is several
+// times slower than the kernel side.
+bool sanitized_build();
 
 // One JSON object line's top-level members: key -> the value's text (a
 // string unescaped, anything else as written). Read with

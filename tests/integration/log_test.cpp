@@ -243,20 +243,6 @@ bool file_contains(const std::string& path, const std::string& needle) {
   return slurp(path).find(needle) != std::string::npos;
 }
 
-bool sanitized_build() {
-#if defined(__SANITIZE_ADDRESS__)
-  return true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  return true;
-#else
-  return false;
-#endif
-#else
-  return false;
-#endif
-}
-
 // 20 000 connections as fast as the machine makes them, logged into 1 MiB
 // files: every server-side connection exactly once as a `conn` across the
 // rotated files, every line one JSON object, every file opening with the

@@ -93,6 +93,18 @@ void unpack_endpoints(PackReader& r, T& t) {
   t.sock_cgroup_id = r.u();
 }
 
+// The endpoints, netns and cgroup of `from` into `to` (both have these
+// fields).
+template <typename From, typename To>
+void copy_endpoints(const From& from, To& to) {
+  to.netns = from.netns;
+  to.saddr = from.saddr;
+  to.daddr = from.daddr;
+  to.sport = from.sport;
+  to.dport = from.dport;
+  to.sock_cgroup_id = from.sock_cgroup_id;
+}
+
 // What the records one socket keeps share (core/parking.h): its
 // endpoints, netns and cgroup, and its owner but for the time.
 struct SocketIdentity {
@@ -107,12 +119,7 @@ struct SocketIdentity {
   template <typename T>
   static SocketIdentity of(const T& t, const Header& by) {
     SocketIdentity id;
-    id.netns = t.netns;
-    id.saddr = t.saddr;
-    id.daddr = t.daddr;
-    id.sport = t.sport;
-    id.dport = t.dport;
-    id.sock_cgroup_id = t.sock_cgroup_id;
+    copy_endpoints(t, id);
     id.owner = by;
     id.owner.ts_ns = 0;
     return id;
@@ -121,12 +128,7 @@ struct SocketIdentity {
   // Its endpoints, netns and cgroup, into `t`.
   template <typename T>
   void endpoints_to(T& t) const {
-    t.netns = netns;
-    t.saddr = saddr;
-    t.daddr = daddr;
-    t.sport = sport;
-    t.dport = dport;
-    t.sock_cgroup_id = sock_cgroup_id;
+    copy_endpoints(*this, t);
   }
   template <typename T>
   bool same_endpoints(const T& t) const {

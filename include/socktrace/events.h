@@ -405,7 +405,8 @@ enum st_loss_where {
 	ST_LOSS_OWNER_MAP = 1, /* owner map full: owner of a socket not recorded */
 	ST_LOSS_PID_MAP = 2, /* a forked child could not be added to the pids map: not followed */
 	ST_LOSS_CHILD_MAP = 3, /* a child socket's LISTEN -> SYN_RECV could not be held (map full): lost */
-	ST_LOSS_MAX = 4,
+	ST_LOSS_DISPATCH = 4, /* a TCP transition whose handler could not be entered (tail call failed): lost */
+	ST_LOSS_MAX = 5,
 };
 
 #ifdef __cplusplus

@@ -16,6 +16,7 @@ class LossReporter {
     if (now.owner_map > last_.owner_map) sink(now.owner_map - last_.owner_map, "owner_map");
     if (now.pid_map > last_.pid_map) sink(now.pid_map - last_.pid_map, "pid_map");
     if (now.child_map > last_.child_map) sink(now.child_map - last_.child_map, "child_map");
+    if (now.dispatch > last_.dispatch) sink(now.dispatch - last_.dispatch, "dispatch");
     last_ = now;
   }
 

@@ -71,6 +71,7 @@ std::string Session::summary() const {
   std::string s = fmt::format("{} events, {} lost ({} ring buffer full, {} BPF recursion", reader_.events(),
                               l.events() + reader_.skipped(), l.ringbuf, l.recursion);
   if (l.child_map) s += fmt::format(", {} child map full", l.child_map);
+  if (l.dispatch) s += fmt::format(", {} not dispatched", l.dispatch);
   if (reader_.skipped()) s += fmt::format(", {} unread at the stop", reader_.skipped());
   if (l.recursion_recovered) s += fmt::format("; {} nested transitions recovered", l.recursion_recovered);
   s += ')';

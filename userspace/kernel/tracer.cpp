@@ -99,6 +99,17 @@ int tracepoint_args(const btf* vmlinux, const char* name) {
   return btf_vlen(t) - 1;
 }
 
+// Does the kernel's struct `type` have a member `member`?
+bool struct_has_member(const btf* vmlinux, const char* type, const char* member) {
+  int id = btf__find_by_name_kind(vmlinux, type, BTF_KIND_STRUCT);
+  if (id < 0) return false;
+  const btf_type* t = btf__type_by_id(vmlinux, id);
+  const btf_member* m = btf_members(t);
+  for (int i = 0; i < btf_vlen(t); ++i, ++m)
+    if (const char* name = btf__name_by_offset(vmlinux, m->name_off); name && !std::strcmp(name, member)) return true;
+  return false;
+}
+
 // Can fexit (and fentry) programs attach to the kernel functions `fns`?
 // Each must be in the kernel's BTF (`vmlinux`); then a two-instruction
 // fexit program is loaded on the first and attached, and let go. "" when
@@ -246,8 +257,6 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_sys_exit, config.syscalls);
   bpf_program__set_autoload(skel_->progs.on_process_fork, procs);
   bpf_program__set_autoload(skel_->progs.on_process_exit, procs);
-  bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state, config.states);
-  bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state_nested, config.states);
   // The socket lives' steps and accept() at their syscalls' exits: by fexit
   // programs where the kernel allows them, else by syscall tracepoints
   // (which slow every syscall of the host: bpf/sockets.bpf.c).
@@ -286,6 +295,23 @@ Tracer::Tracer(const TracerConfig& config) {
   bpf_program__set_autoload(skel_->progs.on_tcp_retransmit_synack, config.states);
   bpf_program__set_autoload(skel_->progs.on_kfree_skb, config.states);
   if (config.states) probe_tcp_tracepoints(vmlinux.get());
+  // The state programs enter one handler by a tail call, verified once,
+  // unless the kernel's JIT may give a tracing program a private stack per
+  // CPU (6.13+: bpf_prog_aux.jits_use_priv_stack), which the handler running
+  // nested in itself would overwrite: then each program has its own copy.
+  const bool state_tail_call =
+      config.states && vmlinux && !struct_has_member(vmlinux.get(), "bpf_prog_aux", "jits_use_priv_stack");
+  state_prog_ = state_tail_call ? skel_->progs.on_inet_sock_set_state_tc : skel_->progs.on_inet_sock_set_state;
+  state_nested_prog_ =
+      state_tail_call ? skel_->progs.on_inet_sock_set_state_nested_tc : skel_->progs.on_inet_sock_set_state_nested;
+  state_link_ = state_tail_call ? &skel_->links.on_inet_sock_set_state_tc : &skel_->links.on_inet_sock_set_state;
+  state_nested_link_ = state_tail_call ? &skel_->links.on_inet_sock_set_state_nested_tc
+                                       : &skel_->links.on_inet_sock_set_state_nested;
+  bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state, config.states && !state_tail_call);
+  bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state_nested, config.states && !state_tail_call);
+  bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state_tc, state_tail_call);
+  bpf_program__set_autoload(skel_->progs.on_inet_sock_set_state_nested_tc, state_tail_call);
+  bpf_program__set_autoload(skel_->progs.handle_inet_sock_set_state, state_tail_call);
   for (bpf_program* p :
        {skel_->progs.on_sock_exit_socket, skel_->progs.on_sock_exit_socketpair, skel_->progs.on_sock_exit_bind,
         skel_->progs.on_sock_exit_connect, skel_->progs.on_sock_exit_listen, skel_->progs.on_sock_exit_accept,
@@ -355,15 +381,22 @@ Tracer::Tracer(const TracerConfig& config) {
   }
 
   if (config.states) {
-    skel_->links.on_inet_sock_set_state = bpf_program__attach(skel_->progs.on_inet_sock_set_state);
-    if (!skel_->links.on_inet_sock_set_state)
+    // The handler both programs enter by a tail call, in place before either runs.
+    if (state_tail_call) {
+      uint32_t slot = 0;
+      int handler = bpf_program__fd(skel_->progs.handle_inet_sock_set_state);
+      if (bpf_map__update_elem(skel_->maps.state_handler, &slot, sizeof(slot), &handler, sizeof(handler), BPF_ANY))
+        throw RuntimeError(errno_message("install the TCP state handler", errno));
+    }
+    *state_link_ = bpf_program__attach(state_prog_);
+    if (!*state_link_)
       throw UsageError(attach_error("sock/inet_sock_set_state", errno));
     attached_.push_back("inet_sock_set_state");
     // After the first: the tracepoint calls its programs in the order they
     // were attached, and this one handles the hits the first was skipped for
     // (bpf/states.bpf.c). Without it those are counted as lost.
-    skel_->links.on_inet_sock_set_state_nested = bpf_program__attach(skel_->progs.on_inet_sock_set_state_nested);
-    if (skel_->links.on_inet_sock_set_state_nested)
+    *state_nested_link_ = bpf_program__attach(state_nested_prog_);
+    if (*state_nested_link_)
       attached_.push_back("inet_sock_set_state (nested hits)");
     else
       degrade(attach_error("sock/inet_sock_set_state (second program)", errno) +
@@ -620,10 +653,11 @@ LossCounts Tracer::losses() const {
   out.owner_map = sum(ST_LOSS_OWNER_MAP);
   out.pid_map = sum(ST_LOSS_PID_MAP);
   out.child_map = sum(ST_LOSS_CHILD_MAP);
+  out.dispatch = sum(ST_LOSS_DISPATCH);
 
   bpf_program* prog = nullptr;
   bpf_object__for_each_program(prog, skel_->obj) {
-    if (prog == skel_->progs.on_inet_sock_set_state || prog == skel_->progs.on_inet_sock_set_state_nested) continue;
+    if (prog == state_prog_ || prog == state_nested_prog_) continue;
     out.recursion += recursion_misses(prog);
   }
   // A transition lost to recursion shows as a new miss of the first program
@@ -655,9 +689,9 @@ uint64_t Tracer::recursion_misses(bpf_program* prog) const {
 // read the other way round, recoveries of misses made in between would be
 // subtracted without their misses.
 uint64_t Tracer::nested_transitions_lost(uint64_t* recovered) const {
-  uint64_t misses = recursion_misses(skel_->progs.on_inet_sock_set_state);
+  uint64_t misses = state_prog_ ? recursion_misses(state_prog_) : 0;
   *recovered = 0;
-  if (skel_->links.on_inet_sock_set_state_nested) {
+  if (state_nested_link_ && *state_nested_link_) {
     int ncpu = libbpf_num_possible_cpus();
     std::vector<uint64_t> values(ncpu > 0 ? ncpu : 1);
     uint32_t zero = 0;

@@ -14,6 +14,7 @@
 
 struct socktrace_bpf;
 struct bpf_program;
+struct bpf_link;
 struct btf;
 
 namespace socktrace {
@@ -52,10 +53,11 @@ struct LossCounts {
   uint64_t pid_map = 0;      // a forked child could not be followed (pid map full)
   uint64_t child_map = 0;    // a child socket's LISTEN -> SYN_RECV could not be held (map full)
   uint64_t recursion = 0;    // program not run: another BPF program was running on the CPU
+  uint64_t dispatch = 0;     // a TCP transition's handler not entered (its tail call failed)
   // Not a loss: transitions nested in another one on the same CPU, which the
   // first state program was skipped for and the second handled.
   uint64_t recursion_recovered = 0;
-  uint64_t events() const { return ringbuf + recursion + child_map; }
+  uint64_t events() const { return ringbuf + recursion + child_map + dispatch; }
 };
 
 class Tracer {
@@ -129,6 +131,14 @@ class Tracer {
   void probe_tcp_tracepoints(const struct btf* vmlinux);
   // Transitions lost to recursion reported so far (losses() never lowers it).
   mutable uint64_t state_recursion_lost_ = 0;
+  // The pair of programs on inet_sock_set_state: the one that handles each
+  // hit and the one for the hits it was skipped for (bpf/states.bpf.c), with
+  // their links; both enter one handler by a tail call where the kernel has
+  // no private BPF stacks (before 6.13).
+  bpf_program* state_prog_ = nullptr;
+  bpf_program* state_nested_prog_ = nullptr;
+  bpf_link** state_link_ = nullptr;
+  bpf_link** state_nested_link_ = nullptr;
   void attach_sock_lives();
   void attach_acceptor_naming();
   int64_t inherited_last_ = 0;

@@ -3,7 +3,7 @@
 # missing). Debian 12, as root.
 set -euo pipefail
 packages=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libspdlog-dev libfmt-dev libcli11-dev
-          googletest libgtest-dev libbenchmark-dev cmake g++ make pkg-config strace iproute2 libbpf-tools
+          googletest libgtest-dev libbenchmark-dev cmake g++ make ninja-build pkg-config strace iproute2 libbpf-tools
           bc prometheus time nftables
           zsh logrotate zabbix-agent python3-yaml jq libzstd-dev dpkg-dev debootstrap curl)
 missing=()

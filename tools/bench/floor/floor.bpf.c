@@ -12,7 +12,8 @@
  *    carries the first 32 bytes of its buffer, read from user memory, as
  *    strace prints them: what the content strace shows costs at least.
  *  - batch_exit: the same records appended to a per-CPU buffer and handed
- *    over 100 at a time: what batching records per CPU could save.
+ *    over 100 at a time: what batching records per CPU could save; with
+ *    record_payload, with the 32 bytes of each send/recv buffer too.
  * And the same for TCP state changes, host-wide (`states`, `top`):
  *  - states_empty: a program on sock:inet_sock_set_state returning at once;
  *  - states_record: a record of a state event's size per transition,
@@ -130,6 +131,9 @@ int BPF_PROG(batch_exit, struct pt_regs *regs, long ret)
 	if (off > BATCH_BYTES - REC_BYTES)
 		off = BATCH_BYTES - REC_BYTES;
 	fill((struct rec *)&b->buf[off], regs, ret, id);
+	if (record_payload && ret > 0 &&
+	    (st_syscall_nr(regs) == NR_SENDTO || st_syscall_nr(regs) == NR_RECVFROM))
+		bpf_probe_read_user(((struct rec *)&b->buf[off])->rest, 32, (const void *)st_syscall_arg2(regs));
 	off += REC_BYTES;
 	if (off >= BATCH_BYTES) {
 		if (bpf_ringbuf_output(&records, b->buf, BATCH_BYTES, BPF_RB_NO_WAKEUP))

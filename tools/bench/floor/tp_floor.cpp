@@ -6,6 +6,7 @@
 //                          through a ring buffer, read by a thread
 //   tp_floor --payload PID and each send/recv record with 32 bytes of its buffer
 //   tp_floor --batch PID   the same records handed over 100 at a time
+//   tp_floor --batch-payload PID  and with 32 bytes of each send/recv buffer
 //   tp_floor --states      an empty program on sock:inet_sock_set_state
 //   tp_floor --states-record  a 184-byte record per TCP state change
 //   tp_floor --states-owned[-record] [--storage]  each socket's owner kept
@@ -27,26 +28,37 @@ void on_stop(int) { g_stop = 1; }
 
 int usage() {
   std::fprintf(stderr,
-               "usage: tp_floor [--record PID | --payload PID | --batch PID | --states | --states-record |\n"
+               "usage: tp_floor [--record PID | --payload PID | --batch PID | --batch-payload PID | --states |\n"
+               "                 --states-record |\n"
                "                 --states-owned [--storage] | --states-owned-record [--storage]]\n");
   return 2;
 }
 }  // namespace
 
 int main(int argc, char** argv) {
-  enum class Mode { kEmpty, kRecord, kBatch, kStates, kStatesRecord, kStatesOwned, kStatesOwnedRecord, kPayload } mode =
-      Mode::kEmpty;
+  enum class Mode {
+    kEmpty,
+    kRecord,
+    kBatch,
+    kStates,
+    kStatesRecord,
+    kStatesOwned,
+    kStatesOwnedRecord,
+    kPayload,
+    kBatchPayload
+  } mode = Mode::kEmpty;
   unsigned pid = 0;
   bool storage = false;
   if (argc == 3 && !std::strcmp(argv[2], "--storage") && !std::strncmp(argv[1], "--states-owned", 14)) {
     storage = true;
     argc = 2;
   }
-  if (argc == 3 &&
-      (!std::strcmp(argv[1], "--record") || !std::strcmp(argv[1], "--batch") || !std::strcmp(argv[1], "--payload"))) {
-    mode = !std::strcmp(argv[1], "--record") ? Mode::kRecord
-           : !std::strcmp(argv[1], "--batch") ? Mode::kBatch
-                                              : Mode::kPayload;
+  if (argc == 3 && (!std::strcmp(argv[1], "--record") || !std::strcmp(argv[1], "--batch") ||
+                    !std::strcmp(argv[1], "--payload") || !std::strcmp(argv[1], "--batch-payload"))) {
+    mode = !std::strcmp(argv[1], "--record")    ? Mode::kRecord
+           : !std::strcmp(argv[1], "--batch")   ? Mode::kBatch
+           : !std::strcmp(argv[1], "--payload") ? Mode::kPayload
+                                                : Mode::kBatchPayload;
     pid = static_cast<unsigned>(std::strtoul(argv[2], nullptr, 10));
     if (pid == 0) return usage();
   } else if (argc == 2 && !std::strcmp(argv[1], "--states")) {
@@ -60,7 +72,8 @@ int main(int argc, char** argv) {
   } else if (argc != 1) {
     return usage();
   }
-  const bool syscalls = mode == Mode::kEmpty || mode == Mode::kRecord || mode == Mode::kBatch || mode == Mode::kPayload;
+  const bool batch = mode == Mode::kBatch || mode == Mode::kBatchPayload;
+  const bool syscalls = mode == Mode::kEmpty || mode == Mode::kRecord || batch || mode == Mode::kPayload;
   const std::size_t rec_bytes = mode == Mode::kStatesRecord || mode == Mode::kStatesOwnedRecord ? 184 : 160;
   floor_bpf* skel = floor_bpf__open();
   if (!skel) {
@@ -70,11 +83,11 @@ int main(int argc, char** argv) {
   skel->rodata->record_tgid = pid;
   skel->rodata->owners_in_storage = storage;
   skel->rodata->owned_record = mode == Mode::kStatesOwnedRecord;
-  skel->rodata->record_payload = mode == Mode::kPayload;
+  skel->rodata->record_payload = mode == Mode::kPayload || mode == Mode::kBatchPayload;
   bpf_program__set_autoload(skel->progs.floor_enter, syscalls);
   bpf_program__set_autoload(skel->progs.floor_exit, mode == Mode::kEmpty);
   bpf_program__set_autoload(skel->progs.record_exit, mode == Mode::kRecord || mode == Mode::kPayload);
-  bpf_program__set_autoload(skel->progs.batch_exit, mode == Mode::kBatch);
+  bpf_program__set_autoload(skel->progs.batch_exit, batch);
   bpf_program__set_autoload(skel->progs.states_empty, mode == Mode::kStates);
   bpf_program__set_autoload(skel->progs.states_record, mode == Mode::kStatesRecord);
   bpf_program__set_autoload(skel->progs.states_owned, mode == Mode::kStatesOwned || mode == Mode::kStatesOwnedRecord);
@@ -119,7 +132,8 @@ int main(int argc, char** argv) {
                                       "a 184-byte record per TCP state change through a ring buffer",
                                       "each TCP socket's owner kept",
                                       "each TCP socket's owner kept, a 184-byte record per state change",
-                                      "a 160-byte record per syscall exit, 32 bytes of a send/recv buffer in it"};
+                                      "a 160-byte record per syscall exit, 32 bytes of a send/recv buffer in it",
+                                      "160-byte records with 32 bytes of each send/recv buffer, handed over 100 at a time"};
   std::fprintf(stderr, "tp_floor: %s%s; Ctrl-C to stop\n", kWhat[static_cast<int>(mode)],
                !storage ? "" : " (in sk_storage)");
   while (!g_stop) usleep(50000);  // the signal may land on the reader thread

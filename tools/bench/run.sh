@@ -851,7 +851,7 @@ fi
 # this run (empty when neither ran).
 payload_floor() {
   local a=${rate_of[$1.payload]:+$(kept_of "$1" payload)} b=${rate_of[$1.bpayload]:+$(kept_of "$1" bpayload)}
-  [[ -n $a || -n $b ]] && awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN {printf "%.3f", a > b ? a : b}'
+  [[ -n $a || -n $b ]] && awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN {printf "%.3f", (a > b ? a : b)}'
 }
 p_beyond="hands over each call with the 32 bytes of its buffer strace prints, one record at a time or batched by 100 (the better of tp_floor --payload and --batch-payload)"
 if ran pingpong; then

@@ -2,6 +2,9 @@
 // dropped silently: every mode turns the deltas into its own `lost` lines.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "kernel/tracer.h"
 
 namespace socktrace {
@@ -11,12 +14,13 @@ class LossReporter {
   // Calls sink(count, where) for every counter that grew since the last call.
   template <typename Sink>
   void update(const LossCounts& now, Sink&& sink) {
-    if (now.ringbuf > last_.ringbuf) sink(now.ringbuf - last_.ringbuf, "ringbuf");
-    if (now.recursion > last_.recursion) sink(now.recursion - last_.recursion, "recursion");
-    if (now.owner_map > last_.owner_map) sink(now.owner_map - last_.owner_map, "owner_map");
-    if (now.pid_map > last_.pid_map) sink(now.pid_map - last_.pid_map, "pid_map");
-    if (now.child_map > last_.child_map) sink(now.child_map - last_.child_map, "child_map");
-    if (now.dispatch > last_.dispatch) sink(now.dispatch - last_.dispatch, "dispatch");
+    std::vector<uint64_t> before;
+    last_.for_each([&](const char*, uint64_t n) { before.push_back(n); });
+    std::size_t i = 0;
+    now.for_each([&](const char* where, uint64_t n) {
+      if (n > before[i]) sink(n - before[i], where);
+      ++i;
+    });
     last_ = now;
   }
 

@@ -213,12 +213,11 @@ int run_log(const Options& o) {
       for (std::size_t b = 0; b < 16; ++b)
         if (transitions[a][b]) m.transitions[{static_cast<uint8_t>(a), static_cast<uint8_t>(b)}] = transitions[a][b];
     const LossCounts& lost = session.losses();
-    m.lost = {{"ringbuf", lost.ringbuf},
-              {"recursion", lost.recursion},
-              {"owner_map", lost.owner_map},
-              {"child_map", lost.child_map},
-              {"write", out.lines_lost()}};
-    if (o.log_syscalls) m.lost.emplace_back("pid_map", lost.pid_map);
+    // pid_map only where forks are followed (--syscalls).
+    lost.for_each([&](const char* where, uint64_t n) {
+      if (o.log_syscalls || std::string_view(where) != "pid_map") m.lost.emplace_back(where, n);
+    });
+    m.lost.emplace_back("write", out.lines_lost());
     m.timewait_unchecked = pipeline.timewait().unchecked();
     m.connections = pipeline.timeline_view().printed();
     m.syscalls = syscalls_logged;

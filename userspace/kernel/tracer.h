@@ -58,6 +58,16 @@ struct LossCounts {
   // first state program was skipped for and the second handled.
   uint64_t recursion_recovered = 0;
   uint64_t events() const { return ringbuf + recursion + child_map + dispatch; }
+  // f(where, count) for each cause, named as `lost` lines and metrics name it.
+  template <typename F>
+  void for_each(F&& f) const {
+    f("ringbuf", ringbuf);
+    f("recursion", recursion);
+    f("owner_map", owner_map);
+    f("pid_map", pid_map);
+    f("child_map", child_map);
+    f("dispatch", dispatch);
+  }
 };
 
 class Tracer {
